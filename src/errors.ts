@@ -1,0 +1,111 @@
+/**
+ * Typed errors shared by every layer. Each error has a stable `code` from
+ * {@link ErrorCode}, an optional `cause`, and, where the user's input is at fault,
+ * a location (file, line, column) or the flag that was wrong.
+ */
+
+export const ErrorCode = {
+  /** An LLB graph is invalid (found when it is validated or marshalled). */
+  InvalidGraph: "LLB_INVALID_GRAPH",
+  /** A value given to the LLB API is malformed (image reference, platform, path...). */
+  InvalidArgument: "INVALID_ARGUMENT",
+  /** A platform string could not be parsed. */
+  InvalidPlatform: "INVALID_PLATFORM",
+  /** A Definition could not be decoded. */
+  InvalidDefinition: "INVALID_DEFINITION",
+  /** A build program failed to load, threw, or returned something unusable. */
+  Program: "PROGRAM",
+  /** A command-line flag or option value is wrong. */
+  Usage: "USAGE",
+  /** An I/O operation on the user's files failed. */
+  Io: "IO",
+  /** Something that should not happen happened. */
+  Internal: "INTERNAL",
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Where in the user's input an error was found. Lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line?: number;
+  column?: number;
+}
+
+export interface TsfErrorOptions {
+  cause?: unknown;
+  location?: SourceLocation;
+  /** The CLI flag or option key at fault, e.g. `--platform`. */
+  flag?: string;
+}
+
+/** Base class of every error tsfrontend throws on purpose. */
+export class TsfError extends Error {
+  readonly code: ErrorCode;
+  readonly location?: SourceLocation;
+  readonly flag?: string;
+
+  constructor(code: ErrorCode, message: string, options: TsfErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    if (options.location) this.location = options.location;
+    if (options.flag) this.flag = options.flag;
+  }
+
+  /** One line for a terminal: `file:line:col: message` or `flag: message`. */
+  toOneLine(): string {
+    let prefix = "";
+    if (this.location) {
+      prefix = this.location.file;
+      if (this.location.line !== undefined) prefix += `:${this.location.line}`;
+      if (this.location.column !== undefined) prefix += `:${this.location.column}`;
+      prefix += ": ";
+    } else if (this.flag) {
+      prefix = `${this.flag}: `;
+    }
+    return prefix + this.message.replace(/\s*\n\s*/g, " ");
+  }
+}
+
+/** The LLB graph or one of its arguments is invalid. */
+export class LlbError extends TsfError {
+  constructor(message: string, options: TsfErrorOptions = {}) {
+    super(ErrorCode.InvalidGraph, message, options);
+  }
+}
+
+/** A value passed by the user has the wrong form. */
+export class InvalidArgumentError extends TsfError {
+  constructor(message: string, options: TsfErrorOptions = {}) {
+    super(ErrorCode.InvalidArgument, message, options);
+  }
+}
+
+/** A platform string such as `linux/arm/v7` could not be parsed. */
+export class PlatformError extends TsfError {
+  constructor(message: string, options: TsfErrorOptions = {}) {
+    super(ErrorCode.InvalidPlatform, message, options);
+  }
+}
+
+/** Bytes that should hold a `pb.Definition` do not. */
+export class DefinitionError extends TsfError {
+  constructor(message: string, options: TsfErrorOptions = {}) {
+    super(ErrorCode.InvalidDefinition, message, options);
+  }
+}
+
+/** A build program could not be loaded or run. Carries the program's file:line. */
+export class ProgramError extends TsfError {
+  constructor(message: string, options: TsfErrorOptions = {}) {
+    super(ErrorCode.Program, message, options);
+  }
+}
+
+/** A command-line usage error: names the flag and the accepted forms. */
+export class UsageError extends TsfError {
+  constructor(message: string, options: TsfErrorOptions = {}) {
+    super(ErrorCode.Usage, message, options);
+  }
+}

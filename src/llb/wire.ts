@@ -1,0 +1,276 @@
+/**
+ * A small protobuf writer that produces the bytes Go's
+ * `proto.MarshalOptions{Deterministic: true}` produces: callers write fields in
+ * Go's order, skip proto3 zero scalars themselves, and sort map keys byte-wise.
+ * Nested messages are written in place: one length byte is reserved and the
+ * body is shifted right only when its length needs a longer varint.
+ */
+
+import { LlbError } from "../errors.js";
+
+const WIRE_VARINT = 0;
+const WIRE_LEN = 2;
+
+export class ProtoWriter {
+  private buf: Uint8Array;
+  private pos = 0;
+  private readonly stack: number[] = [];
+
+  constructor(initialSize = 256) {
+    this.buf = new Uint8Array(initialSize);
+  }
+
+  private ensure(n: number): void {
+    const need = this.pos + n;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  /** Unsigned varint of a non-negative safe integer. */
+  private varint(v: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    let p = this.pos;
+    while (v > 0x7f) {
+      b[p++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    b[p++] = v;
+    this.pos = p;
+  }
+
+  private varint64(v: bigint): void {
+    // Negative int64 values are written as their 64-bit two's complement (10 bytes).
+    let u = BigInt.asUintN(64, v);
+    this.ensure(10);
+    while (u > 0x7fn) {
+      this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.buf[this.pos++] = Number(u);
+  }
+
+  tag(field: number, wireType: number): void {
+    this.varint(field * 8 + wireType);
+  }
+
+  /** int32/int64/enum field value (no tag). Negative numbers take 10 bytes, as in Go. */
+  private intValue(v: number | bigint): void {
+    if (typeof v === "bigint") {
+      this.varint64(v);
+    } else if (v >= 0) {
+      this.varint(v);
+    } else {
+      this.varint64(BigInt(v));
+    }
+  }
+
+  /** Writes an int32/int64/uint32/uint64/enum field, skipping zero (proto3 implicit presence). */
+  int(field: number, v: number | bigint | undefined): void {
+    if (v === undefined || v === 0 || v === 0n) return;
+    this.tag(field, WIRE_VARINT);
+    this.intValue(v);
+  }
+
+  /** Writes an integer field even when it is zero (oneof members). */
+  intAlways(field: number, v: number | bigint): void {
+    this.tag(field, WIRE_VARINT);
+    this.intValue(v);
+  }
+
+  bool(field: number, v: boolean | undefined): void {
+    if (!v) return;
+    this.tag(field, WIRE_VARINT);
+    this.ensure(1);
+    this.buf[this.pos++] = 1;
+  }
+
+  /** A bool map value or oneof member: written even when false. */
+  boolAlways(field: number, v: boolean): void {
+    this.tag(field, WIRE_VARINT);
+    this.ensure(1);
+    this.buf[this.pos++] = v ? 1 : 0;
+  }
+
+  /** Writes a string field, skipping "" (proto3 implicit presence). */
+  string(field: number, s: string | undefined): void {
+    if (!s) return;
+    this.stringAlways(field, s);
+  }
+
+  /** Writes a string even when empty (repeated elements, map keys and values). */
+  stringAlways(field: number, s: string): void {
+    this.tag(field, WIRE_LEN);
+    const n = s.length;
+    // Fast path: every UTF-16 unit is at most 3 UTF-8 bytes, so short strings need one length byte.
+    if (n * 3 < 128) {
+      this.ensure(1 + n * 3);
+      const lenPos = this.pos++;
+      this.utf8(s);
+      this.buf[lenPos] = this.pos - lenPos - 1;
+      return;
+    }
+    const len = utf8Length(s);
+    this.varint(len);
+    this.ensure(len);
+    this.utf8(s);
+  }
+
+  bytes(field: number, b: Uint8Array | undefined): void {
+    if (!b || b.length === 0) return;
+    this.bytesAlways(field, b);
+  }
+
+  bytesAlways(field: number, b: Uint8Array): void {
+    this.tag(field, WIRE_LEN);
+    this.varint(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** Packed repeated varints (Go packs repeated scalars in proto3); omitted when empty. */
+  packedInts(field: number, values: readonly (number | bigint)[] | undefined): void {
+    if (!values || values.length === 0) return;
+    this.begin(field);
+    for (const v of values) this.intValue(v);
+    this.end();
+  }
+
+  /** Starts a length-delimited sub-message; close it with {@link end}. */
+  begin(field: number): void {
+    this.tag(field, WIRE_LEN);
+    this.ensure(1);
+    this.stack.push(this.pos);
+    this.pos += 1;
+  }
+
+  end(): void {
+    const lenPos = this.stack.pop();
+    if (lenPos === undefined) throw new LlbError("internal: unbalanced protobuf message");
+    const len = this.pos - lenPos - 1;
+    if (len < 128) {
+      this.buf[lenPos] = len;
+      return;
+    }
+    let extra = 0;
+    for (let v = len >>> 7; v > 0; v >>>= 7) extra++;
+    this.ensure(extra);
+    this.buf.copyWithin(lenPos + 1 + extra, lenPos + 1, this.pos);
+    let p = lenPos;
+    let v = len;
+    while (v > 0x7f) {
+      this.buf[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buf[p] = v;
+    this.pos += extra;
+  }
+
+  /** Raw bytes, already encoded (an embedded message body written elsewhere). */
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** An embedded message whose body was encoded separately. Written even if empty. */
+  message(field: number, body: Uint8Array): void {
+    this.bytesAlways(field, body);
+  }
+
+  private utf8(s: string): void {
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c < 0x80) {
+        b[p++] = c;
+      } else if (c < 0x800) {
+        b[p++] = (c >> 6) | 0xc0;
+        b[p++] = (c & 0x3f) | 0x80;
+      } else if (c >= 0xd800 && c <= 0xdfff) {
+        const c2 = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+        if (c >= 0xdc00 || c2 < 0xdc00 || c2 > 0xdfff) {
+          throw new LlbError(`string is not valid UTF-16 (lone surrogate at index ${i}): ${JSON.stringify(s.slice(0, 40))}`);
+        }
+        c = 0x10000 + ((c & 0x3ff) << 10) + (c2 & 0x3ff);
+        i++;
+        b[p++] = (c >> 18) | 0xf0;
+        b[p++] = ((c >> 12) & 0x3f) | 0x80;
+        b[p++] = ((c >> 6) & 0x3f) | 0x80;
+        b[p++] = (c & 0x3f) | 0x80;
+      } else {
+        b[p++] = (c >> 12) | 0xe0;
+        b[p++] = ((c >> 6) & 0x3f) | 0x80;
+        b[p++] = (c & 0x3f) | 0x80;
+      }
+    }
+    this.pos = p;
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Copies out the bytes written so far. */
+  finish(): Uint8Array {
+    if (this.stack.length !== 0) throw new LlbError("internal: unterminated protobuf message");
+    return this.buf.slice(0, this.pos);
+  }
+
+  reset(): void {
+    this.pos = 0;
+    this.stack.length = 0;
+  }
+}
+
+/** The UTF-8 length of a JS string. */
+export function utf8Length(s: string): number {
+  let len = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) len += 1;
+    else if (c < 0x800) len += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      len += 4;
+      i++;
+    } else len += 3;
+  }
+  return len;
+}
+
+const utf8Encoder = new TextEncoder();
+
+/** Compares two strings by their UTF-8 bytes, as Go's `<` on strings does. */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  // Fast path: when both are below U+D800, UTF-16 order equals UTF-8 byte order.
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca < 0xd800 && cb < 0xd800) return ca - cb;
+    return compareBytes(utf8Encoder.encode(a.slice(i)), utf8Encoder.encode(b.slice(i)));
+  }
+  return a.length - b.length;
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i]! - b[i]!;
+  }
+  return a.length - b.length;
+}
+
+/** Map keys in Go's deterministic order (byte-wise). */
+export function sortedKeys(m: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): string[] {
+  const keys = m instanceof Map ? [...m.keys()] : Object.keys(m);
+  return keys.sort(compareUtf8);
+}
