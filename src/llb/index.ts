@@ -29,3 +29,4 @@ export { sha256Digest, isDigest } from "./digest.js";
 export { NetMode, SecurityMode, MountType, CacheSharingOpt, MountContentCache } from "./pb.js";
 export type * from "./pb.js";
 export { LlbError, PlatformError, DefinitionError } from "../errors.js";
+export * from "./dump.js";

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/** The `tsfrontend` command: wires commands to the library, maps errors to one line and an exit status. */
+
+import { Command, CommanderError } from "commander";
+import { TsfError } from "../errors.js";
+import { registerLlb } from "./commands/llb.js";
+
+const program = new Command();
+program
+  .name("tsfrontend")
+  .description("TypeScript toolkit for BuildKit: LLB graphs, builds, and a # syntax= frontend")
+  .version("0.1.0")
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error: ") ? `tsfrontend: ${s.slice(7)}` : s) })
+  .showSuggestionAfterError(true);
+
+registerLlb(program);
+
+function fail(err: unknown): never {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its one-line message (help and version exit 0).
+    process.exit(err.exitCode);
+  }
+  if (err instanceof TsfError) {
+    process.stderr.write(`tsfrontend: ${err.toOneLine()}\n`);
+    if (process.env["TSFRONTEND_DEBUG"]) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`tsfrontend: ${e.message.split("\n")[0]}\n`);
+  if (process.env["TSFRONTEND_DEBUG"]) process.stderr.write(`${e.stack}\n`);
+  process.exit(1);
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,50 @@
+/** Parsing of flag values shared by commands, with errors that name the flag and the accepted forms. */
+
+import { UsageError } from "../errors.js";
+import { parsePlatform, type Platform } from "../llb/index.js";
+import { TsfError } from "../errors.js";
+
+/** `--platform a,b --platform c` -> normalised platforms, de-duplicated, in order. */
+export function parsePlatformFlags(values: readonly string[], flag = "--platform"): Platform[] {
+  const out: Platform[] = [];
+  const seen = new Set<string>();
+  for (const v of values) {
+    for (const part of v.split(",")) {
+      const s = part.trim();
+      if (s === "") continue;
+      let p: Platform;
+      try {
+        p = parsePlatform(s);
+      } catch (err) {
+        throw new UsageError(err instanceof TsfError ? err.message : String(err), { flag, cause: err });
+      }
+      const key = [p.os, p.architecture, p.variant ?? ""].join("/");
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push(p);
+      }
+    }
+  }
+  return out;
+}
+
+/** `--opt k=v` repeated -> record; a value without `=` is an error naming the flag. */
+export function parseKeyValues(values: readonly string[], flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf("=");
+    if (i <= 0) throw new UsageError(`${JSON.stringify(v)} is not key=value`, { flag });
+    out[v.slice(0, i)] = v.slice(i + 1);
+  }
+  return out;
+}
+
+/** Commander collector for repeatable flags. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${JSON.stringify(value)} is not one of ${allowed.join(", ")}`, { flag });
+}

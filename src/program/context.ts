@@ -1,0 +1,75 @@
+/** Building a {@link BuildContext} from plain options, and checking a program's result. */
+
+import { ProgramError } from "../errors.js";
+import { formatPlatform, normalizePlatform, platformArgs, type Platform, State } from "../llb/index.js";
+import type { BuildContext, BuildResult, PlatformResult } from "./types.js";
+
+export interface BuildContextOptions {
+  targetPlatforms: readonly Platform[];
+  buildPlatform: Platform;
+  buildArgs?: Record<string, string>;
+  target?: string;
+  namedContexts?: Record<string, State>;
+  opts?: Record<string, string>;
+}
+
+/** A result paired with its normalised platform. */
+export type ResolvedResult = PlatformResult & { platform: Platform };
+
+export function createBuildContext(o: BuildContextOptions): BuildContext {
+  if (o.targetPlatforms.length === 0) throw new ProgramError("no target platform given");
+  const targets = o.targetPlatforms.map(normalizePlatform);
+  const build = normalizePlatform(o.buildPlatform);
+  const buildArgs = Object.freeze({ ...(o.buildArgs ?? {}) });
+  const ctx: BuildContext = {
+    targetPlatforms: Object.freeze(targets),
+    buildPlatform: build,
+    buildArgs,
+    target: o.target,
+    namedContexts: Object.freeze({ ...(o.namedContexts ?? {}) }),
+    opts: Object.freeze({ ...(o.opts ?? {}) }),
+    args: (target) => ({ ...buildArgs, ...platformArgs(target, build) }),
+    perPlatform: async (fn) => {
+      const out: PlatformResult[] = [];
+      for (const p of targets) {
+        const r = await fn(p, ctx.args(p));
+        out.push({ ...r, platform: r.platform ?? p });
+      }
+      return out;
+    },
+  };
+  return ctx;
+}
+
+/**
+ * Checks what a program returned and pairs each state with its platform, in
+ * the order of the target platforms. `where` names the program in errors.
+ */
+export function normalizeBuildResult(result: BuildResult | undefined | null, ctx: BuildContext, where: string): ResolvedResult[] {
+  if (result === undefined || result === null) {
+    throw new ProgramError(`${where}: the default export returned nothing; return { state, config } or one per target platform`);
+  }
+  const list: PlatformResult[] = Array.isArray(result) ? [...(result as PlatformResult[])] : [result as PlatformResult];
+  if (list.length === 0) throw new ProgramError(`${where}: the program returned an empty list of results`);
+  const out: ResolvedResult[] = [];
+  for (const [i, r] of list.entries()) {
+    if (!r || typeof r !== "object" || !(r.state instanceof State)) {
+      throw new ProgramError(`${where}: result ${i} has no state: return { state: State, config?: ImageConfig }`);
+    }
+    let platform = r.platform;
+    if (!platform) {
+      if (list.length !== 1 || ctx.targetPlatforms.length !== 1) {
+        throw new ProgramError(`${where}: result ${i} names no platform and there are ${ctx.targetPlatforms.length} target platforms`);
+      }
+      platform = ctx.targetPlatforms[0]!;
+    }
+    out.push({ ...r, platform: normalizePlatform(platform) });
+  }
+  const wanted = new Set(ctx.targetPlatforms.map(formatPlatform));
+  for (const r of out) {
+    if (!wanted.has(formatPlatform(r.platform))) {
+      throw new ProgramError(`${where}: the program returned platform ${formatPlatform(r.platform)}, which was not asked for (${[...wanted].join(", ")})`);
+    }
+  }
+  return out;
+}
