@@ -1,0 +1,50 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compareUtf8, ProtoWriter, sortedKeys } from "./wire.js";
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+test("varints, negative int64 and zero skipping follow proto3 as Go writes it", () => {
+  const w = new ProtoWriter(4);
+  w.int(1, 0);
+  w.int(1, 1);
+  w.int(2, -1);
+  w.int(3, 300);
+  w.int(4, 1700000000000000000n);
+  w.string(5, "");
+  w.bool(6, false);
+  w.intAlways(7, 0);
+  assert.equal(hex(w.finish()), "0801" + "10ffffffffffffffffff01" + "18ac02" + "20808090c8fab1a2cc17" + "3800");
+});
+
+test("nested messages longer than 127 bytes get a two-byte length", () => {
+  const w = new ProtoWriter(1);
+  w.begin(1);
+  w.stringAlways(1, "x".repeat(200));
+  w.end();
+  const out = w.finish();
+  // outer: tag 0a, len 203 = cb 01; inner: tag 0a, len 200 = c8 01
+  assert.equal(hex(out.subarray(0, 6)), "0acb010ac801");
+  assert.equal(out.length, 3 + 3 + 200);
+});
+
+test("empty sub-messages are written", () => {
+  const w = new ProtoWriter();
+  w.begin(11);
+  w.end();
+  assert.equal(hex(w.finish()), "5a00");
+});
+
+test("strings are UTF-8, surrogate pairs included; lone surrogates are refused", () => {
+  const w = new ProtoWriter();
+  w.stringAlways(1, "é中😀");
+  assert.equal(hex(w.finish()), "0a09" + "c3a9" + "e4b8ad" + "f09f9880");
+  assert.throws(() => new ProtoWriter().stringAlways(1, "\ud800x"));
+});
+
+test("map keys sort by UTF-8 bytes, not UTF-16 units or integer-likeness", () => {
+  assert.deepEqual(sortedKeys({ "10": 1, "2": 1, b: 1, a: 1, "007": 1 }), ["007", "10", "2", "a", "b"]);
+  // U+FF5E (3 UTF-8 bytes, ef..) sorts after U+1F600 (f0.. in UTF-8) is false: f0 > ef.
+  assert.ok(compareUtf8("\uff5e", "😀") < 0);
+  assert.ok("\uff5e" > "😀"); // UTF-16 order disagrees
+});

@@ -1,0 +1,141 @@
+/**
+ * Golden vectors: every graph the Go program builds with client/llb is built
+ * again with our API; op bytes, digests, metadata and source maps must be
+ * identical. Ends with the line `N passed, M failed`.
+ */
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import {
+  decodeDefinition,
+  dumpDefinitionJson,
+  parsePlatform,
+  sha256Digest,
+  type Definition,
+  type MarshalOptions,
+} from "../../src/llb/index.js";
+import { runGolden } from "../lib/gobin.js";
+import { allCases } from "./cases/index.js";
+
+const defaults: MarshalOptions = { platform: parsePlatform("linux/amd64"), localUniqueID: "golden-unique" };
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString("hex");
+}
+
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return n;
+}
+
+/** Explains the first difference between two definitions, or returns undefined when equal. */
+export function compareDefinitions(want: Definition, got: Definition, wantBytes: Uint8Array, gotBytes: Uint8Array): string | undefined {
+  if (want.def.length !== got.def.length) {
+    return `op count: want ${want.def.length}, got ${got.def.length}\n  want ops:\n    ${dumpDefinitionJson(want).join("\n    ")}\n  got ops:\n    ${dumpDefinitionJson(got).join("\n    ")}`;
+  }
+  for (let i = 0; i < want.def.length; i++) {
+    const w = want.def[i]!;
+    const g = got.def[i]!;
+    if (Buffer.compare(w, g) !== 0) {
+      const at = firstDifference(w, g);
+      return (
+        `op ${i} differs at byte ${at}: want ${sha256Digest(w)}, got ${sha256Digest(g)}\n` +
+        `  want: ${dumpDefinitionJson(new (want.constructor as typeof Definition)([w], new Map(), undefined))[0]}\n` +
+        `  got:  ${dumpDefinitionJson(new (got.constructor as typeof Definition)([g], new Map(), undefined))[0]}\n` +
+        `  want hex: ${hex(w.subarray(Math.max(0, at - 8), at + 24))}\n  got hex:  ${hex(g.subarray(Math.max(0, at - 8), at + 24))}`
+      );
+    }
+  }
+  const wk = [...want.metadata.keys()].sort();
+  const gk = [...got.metadata.keys()].sort();
+  if (!isDeepStrictEqual(wk, gk)) return `metadata keys differ:\n  want ${wk.join(" ")}\n  got  ${gk.join(" ")}`;
+  for (const k of wk) {
+    const wm = normalizeMeta(want.metadata.get(k));
+    const gm = normalizeMeta(got.metadata.get(k));
+    if (!isDeepStrictEqual(wm, gm)) return `metadata of ${k} differs:\n  want ${JSON.stringify(wm)}\n  got  ${JSON.stringify(gm)}`;
+  }
+  const ws = normalizeJson(want.source);
+  const gs = normalizeJson(got.source);
+  if (!isDeepStrictEqual(ws, gs)) return `source maps differ:\n  want ${JSON.stringify(ws)}\n  got  ${JSON.stringify(gs)}`;
+  if (Buffer.compare(wantBytes, gotBytes) !== 0) {
+    return `whole Definition bytes differ at ${firstDifference(wantBytes, gotBytes)} (ops, metadata and sources are equal)`;
+  }
+  return undefined;
+}
+
+function normalizeJson(v: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(v ?? null, (_k, val: unknown) => {
+      if (val instanceof Uint8Array) return Buffer.from(val).toString("base64");
+      if (typeof val === "bigint") return val.toString();
+      if (val && typeof val === "object" && (val as { type?: string }).type === "Buffer") return val;
+      return val;
+    }),
+  );
+}
+
+/** Metadata compared as decoded values: empty maps and false/zero fields equal absent ones, as on the wire. */
+function normalizeMeta(m: unknown): unknown {
+  const j = normalizeJson(m) as Record<string, unknown> | null;
+  if (!j) return {};
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(j)) {
+    if (v === false || v === 0 || v === "" || v === null) continue;
+    if (typeof v === "object" && !Array.isArray(v) && Object.keys(v as object).length === 0 && k !== "export_cache") continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  const dir = mkdtempSync(join(tmpdir(), "tsfrontend-golden-"));
+  let passed = 0;
+  let failed = 0;
+  try {
+    runGolden(["vectors", "-out", dir]);
+    const names = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as string[];
+    const byName = new Map(allCases.map((c) => [c.name, c]));
+    for (const c of allCases) {
+      if (!names.includes(c.name)) {
+        console.log(`FAIL ${c.name}: no Go case of that name`);
+        failed++;
+      }
+    }
+    for (const name of names) {
+      if (only && !name.includes(only)) continue;
+      const c = byName.get(name);
+      if (!c) {
+        console.log(`FAIL ${name}: no TypeScript case`);
+        failed++;
+        continue;
+      }
+      const wantBytes = readFileSync(join(dir, `${name}.pb`));
+      try {
+        const want = decodeDefinition(wantBytes);
+        const st = await c.state();
+        const got = await st.marshal({ ...defaults, ...(c.opts ?? {}) });
+        const gotBytes = got.toBytes();
+        const problem = compareDefinitions(want, got, wantBytes, gotBytes);
+        if (problem) {
+          console.log(`FAIL ${name}: ${problem}`);
+          failed++;
+        } else {
+          passed++;
+        }
+      } catch (err) {
+        console.log(`FAIL ${name}: ${(err as Error).stack ?? String(err)}`);
+        failed++;
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+}
+
+await main();
