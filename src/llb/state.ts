@@ -24,6 +24,7 @@ import { normalizePlatform, type Platform } from "./platform.js";
 import { SourceMapCollector } from "./sourcemap.js";
 import { sha256Digest } from "./digest.js";
 import { randomID } from "./identity.js";
+import { shlexSplitGo } from "./shlex.js";
 
 // ---------------------------------------------------------------------------
 // The graph interfaces every op implements.
@@ -612,69 +613,9 @@ export function posixClean(p: string): string {
   return body === "" ? "." : body;
 }
 
-/**
- * Splits a command line like github.com/google/shlex (which Go's `llb.Shlex`
- * uses): whitespace separates words, quotes group, backslash escapes, and `#`
- * at the start of a word starts a comment.
- */
+/** Splits a command line as github.com/google/shlex (Go's `llb.Shlex`); words before an error are kept, as in Go. */
 export function shlexSplit(s: string): string[] {
-  const words: string[] = [];
-  let i = 0;
-  const n = s.length;
-  const isSpace = (ch: string) => ch === " " || ch === "\t" || ch === "\r" || ch === "\n";
-  while (i < n) {
-    while (i < n && isSpace(s[i]!)) i++;
-    if (i >= n) break;
-    if (s[i] === "#") {
-      while (i < n && s[i] !== "\n") i++;
-      continue;
-    }
-    let word = "";
-    let inWord = false;
-    while (i < n) {
-      const ch = s[i]!;
-      if (isSpace(ch)) break;
-      if (ch === "\\") {
-        i++;
-        if (i >= n) throw new LlbError(`shlex: EOF found after escape character in ${JSON.stringify(s)}`);
-        word += s[i++];
-        inWord = true;
-      } else if (ch === "'") {
-        i++;
-        const end = s.indexOf("'", i);
-        if (end < 0) throw new LlbError(`shlex: EOF found when expecting closing quote in ${JSON.stringify(s)}`);
-        word += s.slice(i, end);
-        i = end + 1;
-        inWord = true;
-      } else if (ch === '"') {
-        i++;
-        let closed = false;
-        while (i < n) {
-          const c2 = s[i]!;
-          if (c2 === '"') {
-            i++;
-            closed = true;
-            break;
-          }
-          if (c2 === "\\" && i + 1 < n && (s[i + 1] === '"' || s[i + 1] === "\\" || s[i + 1] === "$" || s[i + 1] === "`" || s[i + 1] === "\n")) {
-            word += s[i + 1];
-            i += 2;
-            continue;
-          }
-          word += c2;
-          i++;
-        }
-        if (!closed) throw new LlbError(`shlex: EOF found when expecting closing quote in ${JSON.stringify(s)}`);
-        inWord = true;
-      } else {
-        word += ch;
-        i++;
-        inWord = true;
-      }
-    }
-    if (inWord) words.push(word);
-  }
-  return words;
+  return shlexSplitGo(s).words;
 }
 
 /** Scratch: the empty filesystem. */

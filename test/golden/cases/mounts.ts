@@ -1,0 +1,5 @@
+/** Golden cases mirroring test/golden/go/cases_mounts.go. */
+
+import type { GoldenCase } from "../case.js";
+
+export const cases: GoldenCase[] = [];
