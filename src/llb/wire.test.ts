@@ -14,7 +14,7 @@ test("varints, negative int64 and zero skipping follow proto3 as Go writes it", 
   w.string(5, "");
   w.bool(6, false);
   w.intAlways(7, 0);
-  assert.equal(hex(w.finish()), "0801" + "10ffffffffffffffffff01" + "18ac02" + "20808090c8fab1a2cc17" + "3800");
+  assert.equal(hex(w.finish()), "0801" + "10ffffffffffffffffff01" + "18ac02" + "208080a8b1e39fe7cb17" + "3800");
 });
 
 test("nested messages longer than 127 bytes get a two-byte length", () => {

@@ -18,6 +18,7 @@ import {
 } from "../../src/llb/index.js";
 import { runGolden } from "../lib/gobin.js";
 import { allCases } from "./cases/index.js";
+import { benchGraph } from "../../bench/graph.js";
 
 const defaults: MarshalOptions = { platform: parsePlatform("linux/amd64"), localUniqueID: "golden-unique" };
 
@@ -91,7 +92,10 @@ function normalizeMeta(m: unknown): unknown {
 }
 
 async function main(): Promise<void> {
-  const only = process.argv[2];
+  // Optional arguments: name prefixes to run (e.g. `exec- mount-`); the default runs everything.
+  const prefixes = process.argv.slice(2);
+  const only = prefixes.length > 0;
+  const selected = (name: string) => !only || prefixes.some((p) => name.startsWith(p));
   const dir = mkdtempSync(join(tmpdir(), "tsfrontend-golden-"));
   let passed = 0;
   let failed = 0;
@@ -106,7 +110,7 @@ async function main(): Promise<void> {
       }
     }
     for (const name of names) {
-      if (only && !name.includes(only)) continue;
+      if (!selected(name)) continue;
       const c = byName.get(name);
       if (!c) {
         console.log(`FAIL ${name}: no TypeScript case`);
@@ -126,6 +130,24 @@ async function main(): Promise<void> {
         } else {
           passed++;
         }
+      } catch (err) {
+        console.log(`FAIL ${name}: ${(err as Error).stack ?? String(err)}`);
+        failed++;
+      }
+    }
+    // The benchmark graph must be the same graph in both languages, or the ratio means nothing.
+    for (const n of only ? [] : [1000, 2500]) {
+      const name = `bench-graph-${n}`;
+      const file = join(dir, `${name}.pb`);
+      try {
+        runGolden(["benchdef", "-ops", String(n), "-out", file]);
+        const wantBytes = readFileSync(file);
+        const got = benchGraph(n).marshalSync(defaults);
+        const problem = compareDefinitions(decodeDefinition(wantBytes), got, wantBytes, got.toBytes());
+        if (problem) {
+          console.log(`FAIL ${name}: ${problem}`);
+          failed++;
+        } else passed++;
       } catch (err) {
         console.log(`FAIL ${name}: ${(err as Error).stack ?? String(err)}`);
         failed++;
