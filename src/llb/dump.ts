@@ -16,6 +16,8 @@ const oneofs: Record<string, { wrapper: string; members: Record<string, string> 
   user: { wrapper: "User", members: { byName: "ByName", byID: "ByID" } },
 };
 
+const mapFields = new Set(["attrs", "description", "caps", "inputs", "metadata", "locations"]);
+
 function isEmpty(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === 0n || v === "") return true;
   if (Array.isArray(v)) return v.length === 0;
@@ -36,7 +38,9 @@ function toJsonValue(v: unknown, oneofKind?: string): unknown {
         out[spec!.wrapper] = { [member]: toJsonValue(val, childOneof(k)) };
         continue;
       }
-      if (isEmpty(val) && !(val && typeof val === "object")) continue;
+      if (isEmpty(val)) continue;
+      // Maps are Go maps (omitted when empty); empty messages stay, as Go keeps set pointers.
+      if (mapFields.has(k) && val && typeof val === "object" && Object.keys(val).length === 0) continue;
       out[k] = toJsonValue(val, childOneof(k));
     }
     return out;

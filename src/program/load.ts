@@ -8,7 +8,8 @@
  * there too.
  */
 
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build as esbuild, type Message } from "esbuild";
@@ -17,6 +18,7 @@ import { setLocationProvider, SourceMap, type SourceLocation } from "../llb/inde
 import { normalizeBuildResult, type ResolvedResult } from "./context.js";
 import type { BuildContext, BuildProgram } from "./types.js";
 import { detectSyntax } from "./syntax.js";
+import { SourceMapLookup } from "./source-map.js";
 
 /** Our package's built modules, which `tsfrontend/*` imports in programs resolve to. */
 const distSrc = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -36,6 +38,8 @@ export interface LoadedProgram {
   source: string;
   /** The program's source map, shared by every op it creates. */
   sourceMap: SourceMap;
+  /** Maps stack positions in the loaded bundle back to the program file. */
+  positions: ProgramPositions;
   run: BuildProgram;
 }
 
@@ -68,6 +72,7 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
     });
   }
   let code: string;
+  let mapText: string;
   try {
     const out = await esbuild({
       entryPoints: [file],
@@ -76,8 +81,9 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
       format: "esm",
       platform: "node",
       target: "node20",
-      sourcemap: "inline",
+      sourcemap: "external",
       sourcesContent: false,
+      outfile: "program.mjs",
       logLevel: "silent",
       absWorkingDir: process.cwd(),
       plugins: [
@@ -93,19 +99,27 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
         },
       ],
     });
-    code = out.outputFiles[0]!.text;
+    code = out.outputFiles.find((f) => f.path.endsWith(".mjs"))!.text;
+    mapText = out.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (errors) throw esbuildError(errors, displayName);
     throw new ProgramError(`failed to compile: ${(err as Error).message}`, { location: { file: displayName }, cause: err });
   }
 
-  process.setSourceMapsEnabled(true);
+  // Import from a private temp file (removed right away); positions in it are mapped back with our own source map reader.
+  const lookup = new SourceMapLookup(JSON.parse(mapText) as { sources: string[]; mappings: string });
+  const dir = await mkdtemp(resolve(tmpdir(), "tsfrontend-program-"));
+  const bundle = resolve(dir, "program.mjs");
+  const positions: ProgramPositions = { bundleUrl: pathToFileURL(bundle).href, lookup, file, displayName };
   let mod: { default?: unknown };
   try {
-    mod = (await import("data:text/javascript;base64," + Buffer.from(code).toString("base64"))) as { default?: unknown };
+    await writeFile(bundle, code);
+    mod = (await import(positions.bundleUrl)) as { default?: unknown };
   } catch (err) {
-    throw programFailure(err, file, displayName, "failed while loading");
+    throw programFailure(err, positions, "failed while loading");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
   if (typeof mod.default !== "function") {
     throw new ProgramError("the program has no default export function: write `export default async function build(ctx) { ... }`", {
@@ -118,30 +132,38 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
     syntax: detectSyntax(source),
     source,
     sourceMap: new SourceMap(displayName, { language: "TypeScript", data: source }),
+    positions,
     run: mod.default as BuildProgram,
   };
 }
 
-/** The first stack frame in `file` as [line, column]. */
-function frameIn(stack: string | undefined, file: string): [number, number] | undefined {
+export interface ProgramPositions {
+  bundleUrl: string;
+  lookup: SourceMapLookup;
+  file: string;
+  displayName: string;
+}
+
+/** The first stack frame in the program file (after mapping the bundle back) as [line, column]. */
+function frameIn(stack: string | undefined, pos: ProgramPositions): [number, number] | undefined {
   if (!stack) return undefined;
-  const href = pathToFileURL(file).href;
   for (const line of stack.split("\n")) {
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (!m) continue;
-    const where = m[1]!;
-    if (where === file || where === href) return [Number(m[2]), Number(m[3])];
+    if (!m || m[1] !== pos.bundleUrl) continue;
+    const orig = pos.lookup.lookup(Number(m[2]), Number(m[3]));
+    // Frames in other bundled files (the program's own imports) are skipped: we want the program's line.
+    if (orig && resolve(process.cwd(), orig.source) === pos.file) return [orig.line, orig.column];
   }
   return undefined;
 }
 
-function programFailure(err: unknown, file: string, displayName: string, what: string): ProgramError {
+function programFailure(err: unknown, pos: ProgramPositions, what: string): ProgramError {
   if (err instanceof ProgramError && err.location) return err;
   const e = err instanceof Error ? err : new Error(String(err));
-  const frame = frameIn(e.stack, file);
+  const frame = frameIn(e.stack, pos);
   const message = err instanceof TsfError ? err.message : `${what}: ${e.name === "Error" ? "" : e.name + ": "}${e.message}`;
   return new ProgramError(message, {
-    location: frame ? { file: displayName, line: frame[0], column: frame[1] } : { file: displayName },
+    location: frame ? { file: pos.displayName, line: frame[0], column: frame[1] } : { file: pos.displayName },
     cause: err,
   });
 }
@@ -157,7 +179,7 @@ export async function runProgram(program: LoadedProgram, ctx: BuildContext): Pro
     Error.stackTraceLimit = 40;
     const stack = new Error().stack;
     Error.stackTraceLimit = limit;
-    const frame = frameIn(stack, program.file);
+    const frame = frameIn(stack, program.positions);
     if (!frame) return undefined;
     let loc = locations.get(frame[0]);
     if (!loc) locations.set(frame[0], (loc = program.sourceMap.lines(frame[0])));
@@ -168,7 +190,7 @@ export async function runProgram(program: LoadedProgram, ctx: BuildContext): Pro
     try {
       result = await program.run(ctx);
     } catch (err) {
-      throw programFailure(err, program.file, program.displayName, "the program threw");
+      throw programFailure(err, program.positions, "the program threw");
     }
     try {
       return normalizeBuildResult(result, ctx, program.displayName);

@@ -1,0 +1,105 @@
+/** `tsfrontend llb`: output formats and one-line errors with file:line for bad programs and flags. */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeDefinition, inspectDefinition } from "../../src/llb/index.js";
+import { repoRoot } from "../lib/gobin.js";
+
+const cli = join(repoRoot, "dist", "src", "cli", "main.js");
+const fixture = (name: string) => join("test", "cli", "fixtures", name);
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "buffer" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString("utf8") };
+}
+
+function assertOneLineError(r: ReturnType<typeof run>, pattern: RegExp): void {
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+}
+
+test("writes the Definition bytes for one platform", () => {
+  const r = run(["llb", fixture("run-error.ts"), "--platform", "linux/arm64"]);
+  assert.equal(r.status, 0, r.stderr);
+  const def = decodeDefinition(r.stdout);
+  const ops = inspectDefinition(def);
+  const exec = ops.find((o) => o.kind === "exec")!;
+  assert.deepEqual(exec.op.exec!.meta.args, ["uname", "-m"]);
+  assert.deepEqual(exec.op.platform, { Architecture: "arm64", OS: "linux" });
+  // The op records the program line that created it, so build errors can point there.
+  const locs = def.source!.locations[exec.digest]!.locations;
+  assert.equal(locs.length, 1);
+  assert.equal(locs[0]!.ranges[0]!.start.line, 6);
+  assert.equal(def.source!.infos[0]!.filename, fixture("run-error.ts"));
+});
+
+test("--format json prints one op per line", () => {
+  const r = run(["llb", fixture("run-error.ts"), "--platform", "linux/arm/v7", "--format", "json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as { Op: { Op?: Record<string, unknown>; platform?: unknown }; Digest: string });
+  assert.equal(lines.length, 3);
+  assert.ok(lines[0]!.Op.Op!["Source"]);
+  assert.ok(lines[1]!.Op.Op!["Exec"]);
+  assert.deepEqual(lines[1]!.Op.platform, { Architecture: "arm", OS: "linux", Variant: "v7" });
+  assert.match(lines[2]!.Digest, /^sha256:[0-9a-f]{64}$/);
+});
+
+test("several platforms write one file per platform into --output-dir", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsf-llb-"));
+  try {
+    const r = run(["llb", fixture("run-error.ts"), "--platform", "linux/amd64,linux/arm64", "--platform", "linux/arm/v7", "--output-dir", dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir).sort(), ["linux-amd64.pb", "linux-arm-v7.pb", "linux-arm64.pb"]);
+    const def = decodeDefinition(readFileSync(join(dir, "linux-arm-v7.pb")));
+    assert.ok(inspectDefinition(def).some((o) => o.op.platform?.Variant === "v7"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a syntax error names file:line:column", () => {
+  assertOneLineError(run(["llb", fixture("syntax-error.ts"), "--platform", "linux/amd64"]), /^tsfrontend: test\/cli\/fixtures\/syntax-error\.ts:4:13: Unexpected ";"$/);
+});
+
+test("a throwing program names the line that threw", () => {
+  assertOneLineError(run(["llb", fixture("throws.ts"), "--platform", "linux/amd64"]), /^tsfrontend: test\/cli\/fixtures\/throws\.ts:4:\d+: the program threw: no compiler for this platform$/);
+});
+
+test("a program that returns nothing is refused", () => {
+  assertOneLineError(run(["llb", fixture("returns-nothing.ts"), "--platform", "linux/amd64"]), /^tsfrontend: test\/cli\/fixtures\/returns-nothing\.ts: .*returned nothing/);
+});
+
+test("a program without a default export is refused", () => {
+  assertOneLineError(run(["llb", fixture("no-default.ts"), "--platform", "linux/amd64"]), /no default export function/);
+});
+
+test("an invalid platform inside the program names its line", () => {
+  assertOneLineError(run(["llb", fixture("bad-platform-in-program.ts"), "--platform", "linux/amd64"]), /bad-platform-in-program\.ts:4:\d+: .*unknown architecture "nosucharch"/);
+});
+
+test("an invalid --platform names the flag and the accepted forms", () => {
+  assertOneLineError(run(["llb", fixture("run-error.ts"), "--platform", "linux/sparc99"]), /^tsfrontend: --platform: .*unknown architecture .*expected os\/arch\[\/variant\]/);
+});
+
+test("a missing --platform is a usage error", () => {
+  assertOneLineError(run(["llb", fixture("run-error.ts")]), /^tsfrontend: --platform: required/);
+});
+
+test("an unknown option is refused in one line", () => {
+  assertOneLineError(run(["llb", fixture("run-error.ts"), "--platform", "linux/amd64", "--no-such-flag"]), /^tsfrontend: unknown option '--no-such-flag'/);
+});
+
+test("a missing program file is reported by name", () => {
+  assertOneLineError(run(["llb", "nope.ts", "--platform", "linux/amd64"]), /^tsfrontend: nope\.ts: no such file$/);
+});
+
+test("--opt without = is refused", () => {
+  assertOneLineError(run(["llb", fixture("run-error.ts"), "--platform", "linux/amd64", "--opt", "novalue"]), /^tsfrontend: --opt: "novalue" is not key=value$/);
+});
