@@ -46,6 +46,7 @@ suite() {
 
 suite unit node --test --test-reporter=tap dist/src/
 suite proto node --test --test-reporter=tap dist/test/proto/
+suite lint node --test --test-reporter=tap dist/test/lint/
 suite cli node --test --test-reporter=tap dist/test/cli/
 suite golden node dist/test/golden/run.js
 

@@ -1,0 +1,126 @@
+/**
+ * Layering: imports point one way (cli -> client/frontend/dockerfile/program -> llb -> proto),
+ * `src/llb` does no I/O and loads no gRPC, and there are no import cycles.
+ */
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { repoRoot } from "../lib/gobin.js";
+
+const srcRoot = join(repoRoot, "src");
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (name === "generated" || name.startsWith(".")) continue;
+    if (statSync(p).isDirectory()) out.push(...sourceFiles(p));
+    else if (name.endsWith(".ts") && !name.endsWith(".d.ts") && !name.endsWith(".test.ts")) out.push(p);
+  }
+  return out;
+}
+
+interface Import {
+  spec: string;
+  typeOnly: boolean;
+}
+
+function importsOf(file: string): Import[] {
+  const text = readFileSync(file, "utf8");
+  const out: Import[] = [];
+  const re = /^\s*(import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?["']([^"']+)["']/gm;
+  for (const m of text.matchAll(re)) out.push({ spec: m[3]!, typeOnly: Boolean(m[2]) });
+  for (const m of text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)) out.push({ spec: m[1]!, typeOnly: false });
+  return out;
+}
+
+function layerOf(file: string): string {
+  return relative(srcRoot, file).split("/")[0]!.replace(/\.ts$/, "");
+}
+
+function resolveLocal(from: string, spec: string): string | undefined {
+  if (!spec.startsWith(".")) return undefined;
+  return resolve(dirname(from), spec).replace(/\.js$/, ".ts");
+}
+
+const files = sourceFiles(srcRoot);
+
+// Which layers each layer may import (besides itself).
+const allowed: Record<string, string[]> = {
+  errors: [],
+  proto: [],
+  llb: ["errors", "proto"],
+  program: ["llb", "errors"],
+  gateway: ["llb", "program", "errors", "proto"],
+  client: ["llb", "program", "gateway", "errors", "proto"],
+  frontend: ["llb", "program", "gateway", "dockerfile", "errors", "proto"],
+  dockerfile: ["llb", "program", "errors"],
+  cli: ["llb", "program", "gateway", "client", "frontend", "dockerfile", "errors", "proto"],
+  index: ["llb", "program", "errors"],
+};
+
+test("every layer imports only the layers below it", () => {
+  const problems: string[] = [];
+  for (const f of files) {
+    const layer = layerOf(f);
+    for (const imp of importsOf(f)) {
+      const target = resolveLocal(f, imp.spec);
+      if (!target) continue;
+      const to = layerOf(target);
+      if (to === layer) continue;
+      if (!(allowed[layer] ?? []).includes(to)) problems.push(`${relative(repoRoot, f)} imports ${to} (${imp.spec})`);
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("src/llb is pure: no file system, network, processes, gRPC or transpiler", () => {
+  const forbidden = /^(node:)?(fs|fs\/promises|net|tls|http|http2|https|dgram|child_process|worker_threads|dns)$|^@grpc\/|^esbuild$|^commander$/;
+  const problems: string[] = [];
+  for (const f of files.filter((f) => layerOf(f) === "llb")) {
+    for (const imp of importsOf(f)) {
+      if (forbidden.test(imp.spec)) problems.push(`${relative(repoRoot, f)} imports ${imp.spec}`);
+      const target = resolveLocal(f, imp.spec);
+      if (target && layerOf(target) === "proto" && !/proto\/(ops|generated\/ops)\.ts$/.test(target)) {
+        problems.push(`${relative(repoRoot, f)} imports ${imp.spec}: llb may load only the pb (ops) schema`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("no import cycles (value imports)", () => {
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    graph.set(
+      f,
+      importsOf(f)
+        .filter((i) => !i.typeOnly)
+        .map((i) => resolveLocal(f, i.spec))
+        .filter((t): t is string => t !== undefined && files.includes(t)),
+    );
+  }
+  const state = new Map<string, 1 | 2>();
+  const cycles: string[] = [];
+  const stack: string[] = [];
+  const visit = (f: string) => {
+    state.set(f, 1);
+    stack.push(f);
+    for (const t of graph.get(f) ?? []) {
+      if (state.get(t) === 1) cycles.push([...stack.slice(stack.indexOf(t)), t].map((p) => relative(srcRoot, p)).join(" -> "));
+      else if (!state.has(t)) visit(t);
+    }
+    stack.pop();
+    state.set(f, 2);
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  assert.deepEqual(cycles, []);
+});
+
+test("the checker sees imports (self-check)", () => {
+  const state = files.find((f) => f.endsWith("llb/state.ts"))!;
+  assert.ok(importsOf(state).some((i) => i.spec === "./definition.js"));
+  assert.equal(layerOf(join(srcRoot, "cli", "main.ts")), "cli");
+});
