@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { LlbError } from "../errors.js";
-import { goIPString, pdqsortFunc, shlexSplitGo } from "./exec.js";
+import { cpuQuota, cpusetCpus, goIPString, memoryLimit, memorySwapLimit, pdqsortFunc, shlexSplitGo } from "./exec.js";
 import { NetMode, SecurityMode } from "./pb.js";
 import { parsePlatform } from "./platform.js";
 import { scratch, StateKey, type MarshalOptions, type State } from "./state.js";
@@ -548,4 +548,24 @@ test("pdqsort keeps Go's order for equal keys", () => {
     a.map((x) => x.i),
     [-1, 8, 0, 24, 20, 16, 4, 12, 23, 7, 19, 11, 15, 3, 10, 6, 22, 14, 2, 18, 5, 17, 21, 13, 9, 1],
   );
+});
+
+test("resource options refine linuxResources given before them, or create the record (Go's MemoryLimit, CPUQuota...)", async () => {
+  const refined = src("b")
+    .run({
+      shlex: "x",
+      linuxResources: { memory: 1 << 30, cpuShares: 512, cpusetCpus: "0-1" },
+      constraints: [memoryLimit(512 << 20), cpuQuota(25000), cpusetCpus("2-3")],
+    })
+    .root();
+  let { def, headDigest } = await marshalHead(refined);
+  assert.deepEqual(def.metadata.get(headDigest)?.linux_resources, {
+    memory: 512 << 20,
+    cpuShares: 512,
+    cpusetCpus: "2-3",
+    cpuQuota: 25000,
+  });
+  assert.ok(capsOf(def, headDigest).includes("exec.meta.linux.resources"));
+  ({ def, headDigest } = await marshalHead(src("b").run({ shlex: "x", constraints: [memorySwapLimit(-1)] }).root()));
+  assert.deepEqual(def.metadata.get(headDigest)?.linux_resources, { memorySwap: -1 });
 });

@@ -60,6 +60,7 @@ import {
   newConstraints,
   requirePlatform,
   type Constraints,
+  type ConstraintsOpt,
   type ConstraintsOptions,
 } from "./constraints.js";
 import {
@@ -72,6 +73,7 @@ import {
   type PbCDIDevice,
   type PbExecOp,
   type PbInput,
+  type PbLinuxResources,
   type PbMeta,
   type PbMount,
   type PbSecretEnv,
@@ -292,6 +294,51 @@ export function withCgroupParent(parent: string): StateOption {
 export function validExitCodes(...codes: number[]): StateOption {
   const v = codes.length > 0 ? codes.map((x) => x | 0) : undefined;
   return (s) => s.withValue(StateKey.validExitCodes, v);
+}
+
+// Linux resource limits, one field each (Go's `MemoryLimit`, `CPUQuota`...):
+// they create the resources record if needed and set one field, so they can
+// refine `withLinuxResources` / the `linuxResources` option given before them.
+
+function setLinuxResource<K extends keyof PbLinuxResources>(key: K, value: PbLinuxResources[K]): ConstraintsOpt {
+  return (c) => {
+    (c.metadata.linux_resources ??= {})[key] = value;
+  };
+}
+
+/** Go's `llb.MemoryLimit`. */
+export function memoryLimit(limit: number): ConstraintsOpt {
+  return setLinuxResource("memory", limit);
+}
+
+/** Go's `llb.MemorySwapLimit`. */
+export function memorySwapLimit(limit: number): ConstraintsOpt {
+  return setLinuxResource("memorySwap", limit);
+}
+
+/** Go's `llb.CPUShares`. */
+export function cpuShares(shares: number): ConstraintsOpt {
+  return setLinuxResource("cpuShares", shares);
+}
+
+/** Go's `llb.CPUPeriod`. */
+export function cpuPeriod(period: number): ConstraintsOpt {
+  return setLinuxResource("cpuPeriod", period);
+}
+
+/** Go's `llb.CPUQuota`. */
+export function cpuQuota(quota: number): ConstraintsOpt {
+  return setLinuxResource("cpuQuota", quota);
+}
+
+/** Go's `llb.CpusetCpus`. */
+export function cpusetCpus(cpus: string): ConstraintsOpt {
+  return setLinuxResource("cpusetCpus", cpus);
+}
+
+/** Go's `llb.CpusetMems`. */
+export function cpusetMems(mems: string): ConstraintsOpt {
+  return setLinuxResource("cpusetMems", mems);
 }
 
 function applyStateOptions(s: State, o: RunOptions): State {

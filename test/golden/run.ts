@@ -83,8 +83,10 @@ function normalizeMeta(m: unknown): unknown {
   const j = normalizeJson(m) as Record<string, unknown> | null;
   if (!j) return {};
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(j)) {
+  for (let [k, v] of Object.entries(j)) {
     if (v === false || v === 0 || v === "" || v === null) continue;
+    // Nested messages too (export_cache {Value: false} decodes as {}); maps (description, caps) are kept as they are.
+    if (typeof v === "object" && !Array.isArray(v) && k !== "description" && k !== "caps") v = normalizeMeta(v);
     if (typeof v === "object" && !Array.isArray(v) && Object.keys(v as object).length === 0 && k !== "export_cache") continue;
     out[k] = v;
   }
