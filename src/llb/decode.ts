@@ -75,9 +75,17 @@ export function decodeDefinition(bytes: Uint8Array): Definition {
 /** A {@link Definition} from the plain `pb.Definition` shape. */
 export function fromPbDefinition(d: PbDefinition): Definition {
   const metadata = new Map<string, PbOpMetadata>();
-  for (const [k, v] of Object.entries(d.metadata ?? {})) metadata.set(k, v);
+  for (const [k, v] of Object.entries(d.metadata ?? {})) metadata.set(k, withoutEmptyMaps(v));
   const source = d.Source ? normalizeSource(d.Source) : undefined;
   return new Definition(d.def ?? [], metadata, source);
+}
+
+/** Empty maps decode as `{}`; Go has nil maps there and never writes them. */
+function withoutEmptyMaps(m: PbOpMetadata): PbOpMetadata {
+  const out = { ...m };
+  if (out.description && Object.keys(out.description).length === 0) delete out.description;
+  if (out.caps && Object.keys(out.caps).length === 0) delete out.caps;
+  return out;
 }
 
 function normalizeSource(s: PbSource): PbSource {
@@ -86,14 +94,21 @@ function normalizeSource(s: PbSource): PbSource {
     locations[k] = {
       locations: (v.locations ?? []).map((l) => ({
         sourceIndex: l.sourceIndex ?? 0,
+        // An absent position stays absent: it is not written, unlike a zero one.
         ranges: (l.ranges ?? []).map((r) => ({
-          start: { line: r.start?.line ?? 0, character: r.start?.character ?? 0 },
-          end: { line: r.end?.line ?? 0, character: r.end?.character ?? 0 },
+          ...(r.start ? { start: { line: r.start.line ?? 0, character: r.start.character ?? 0 } } : {}),
+          ...(r.end ? { end: { line: r.end.line ?? 0, character: r.end.character ?? 0 } } : {}),
         })),
       })),
     };
   }
-  return { locations, infos: s.infos ?? [] };
+  // The shape marshal gives: empty strings and bytes are present, nested definitions normalised too.
+  const infos = (s.infos ?? []).map((i) => {
+    const info: PbSource["infos"][number] = { filename: i.filename ?? "", data: i.data ?? new Uint8Array(), language: i.language ?? "" };
+    if (i.definition) info.definition = fromPbDefinition(i.definition).toPb();
+    return info;
+  });
+  return { locations, infos };
 }
 
 /** One op of a decoded graph. */

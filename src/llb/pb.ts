@@ -258,9 +258,10 @@ export interface PbPosition {
   character: number;
 }
 
+/** Positions may be absent, as in Go's zero `pb.Range{}` (nil Start/End, not written). */
 export interface PbRange {
-  start: PbPosition;
-  end: PbPosition;
+  start?: PbPosition;
+  end?: PbPosition;
 }
 
 export interface PbLocation {

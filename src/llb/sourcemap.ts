@@ -60,6 +60,8 @@ export class SourceMap {
 }
 
 function asPbRange(r: RangeInput | PbRange): PbRange {
+  // Without a start it is a PbRange like Go's zero pb.Range{}: absent positions stay absent.
+  if (!r.start) return r.end ? { end: { line: r.end.line, character: r.end.character ?? 0 } } : {};
   return toPbRange(r as RangeInput);
 }
 

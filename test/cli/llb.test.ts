@@ -36,7 +36,7 @@ test("writes the Definition bytes for one platform", () => {
   // The op records the program line that created it, so build errors can point there.
   const locs = def.source!.locations[exec.digest]!.locations;
   assert.equal(locs.length, 1);
-  assert.equal(locs[0]!.ranges[0]!.start.line, 6);
+  assert.equal(locs[0]!.ranges[0]!.start?.line, 6);
   assert.equal(def.source!.infos[0]!.filename, fixture("run-error.ts"));
 });
 
