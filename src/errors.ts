@@ -19,6 +19,12 @@ export const ErrorCode = {
   Usage: "USAGE",
   /** An I/O operation on the user's files failed. */
   Io: "IO",
+  /** The daemon refused or failed a request (connection, build, export). */
+  Daemon: "DAEMON",
+  /** A build step failed. */
+  Build: "BUILD",
+  /** The build was cancelled (Ctrl-C, SIGTERM). */
+  Canceled: "CANCELED",
   /** Something that should not happen happened. */
   Internal: "INTERNAL",
 } as const;

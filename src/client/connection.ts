@@ -1,0 +1,160 @@
+/**
+ * The connection to buildkitd: one grpc-js channel per daemon address
+ * (`unix://`, `tcp://`), message limits raised to buildkit's 16 MiB, and the
+ * `moby.buildkit.v1.Control` calls. gRPC errors are mapped to
+ * {@link BuildkitError} here, once.
+ */
+
+import * as grpc from "@grpc/grpc-js";
+import { moby, google } from "../proto/index.js";
+import { BuildkitError, mapGrpcError } from "./errors.js";
+
+const control = moby.buildkit.v1;
+
+/** buildkit's own limits (client/client.go, cmd/buildkitd defaults). */
+export const MAX_MESSAGE_BYTES = 16 << 20;
+
+export interface TlsOptions {
+  caCert?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  serverName?: string;
+}
+
+export interface ConnectOptions {
+  tls?: TlsOptions;
+}
+
+/** A message class of the generated code. */
+export interface Encoder<T> {
+  encode(m: T): { finish(): Uint8Array };
+}
+
+export interface Decoder<T> {
+  decode(b: Uint8Array): T;
+}
+
+function serializer<T>(t: Encoder<T>): (m: T) => Buffer {
+  return (m) => Buffer.from(t.encode(m).finish());
+}
+
+function deserializer<T>(t: Decoder<T>): (b: Buffer) => T {
+  return (b) => t.decode(b);
+}
+
+/** Turns `unix:///path`, `tcp://host:port` or `host:port` into a grpc-js target. */
+export function grpcTarget(address: string): string {
+  if (address.startsWith("unix://")) return "unix://" + address.slice("unix://".length);
+  if (address.startsWith("tcp://")) return address.slice("tcp://".length).replace(/\/$/, "");
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) {
+    throw new BuildkitError("INVALID_ADDRESS", `unsupported buildkitd address ${JSON.stringify(address)}: use unix:///path/to/buildkitd.sock or tcp://host:port`);
+  }
+  return address;
+}
+
+/** Raw access to the daemon's gRPC channel, shared by the control and gateway clients. */
+export class BuildkitConnection {
+  readonly address: string;
+  readonly client: grpc.Client;
+
+  constructor(address: string, options: ConnectOptions = {}) {
+    this.address = address;
+    const creds = options.tls
+      ? grpc.credentials.createSsl(options.tls.caCert ?? null, options.tls.key ?? null, options.tls.cert ?? null)
+      : grpc.credentials.createInsecure();
+    const channelOptions: grpc.ChannelOptions = {
+      "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
+      "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
+      // buildkitd enforces grpc-go's default keepalive policy (no pings below 5 minutes).
+      "grpc.keepalive_time_ms": 300_000,
+    };
+    if (options.tls?.serverName) channelOptions["grpc.ssl_target_name_override"] = options.tls.serverName;
+    if (address.startsWith("unix://")) channelOptions["grpc.default_authority"] = "localhost";
+    this.client = new grpc.Client(grpcTarget(address), creds, channelOptions);
+  }
+
+  unary<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, req: Req, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(path, serializer(reqType), deserializer(resType), req, metadata, options, (err, res) => {
+        if (err) reject(mapGrpcError(err, path, this.address));
+        else resolve(res!);
+      });
+    });
+  }
+
+  serverStream<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, req: Req, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}): grpc.ClientReadableStream<Res> {
+    return this.client.makeServerStreamRequest(path, serializer(reqType), deserializer(resType), req, metadata, options);
+  }
+
+  bidiStream<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}): grpc.ClientDuplexStream<Req, Res> {
+    return this.client.makeBidiStreamRequest(path, serializer(reqType), deserializer(resType), metadata, options);
+  }
+
+  /** Waits until the channel is connected, or fails with a clear error after `timeoutMs`. */
+  waitReady(timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.waitForReady(Date.now() + timeoutMs, (err) => {
+        if (err) reject(new BuildkitError("UNAVAILABLE", `cannot connect to buildkitd at ${this.address}: ${err.message}`, { cause: err }));
+        else resolve();
+      });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+export type WorkerRecord = moby.buildkit.v1.types.WorkerRecord.$Properties;
+export type UsageRecord = moby.buildkit.v1.UsageRecord.$Properties;
+
+export interface PruneOptions {
+  all?: boolean;
+  keepDuration?: number;
+  filter?: string[];
+  /** Bytes of cache to keep. */
+  keepStorage?: number;
+}
+
+/** The Control service calls other than Solve/Status/Session (those live in solve.ts). */
+export class ControlClient {
+  constructor(readonly conn: BuildkitConnection) {}
+
+  info() {
+    return this.conn.unary("/moby.buildkit.v1.Control/Info", control.InfoRequest, control.InfoResponse, control.InfoRequest.create());
+  }
+
+  async listWorkers(filter: string[] = []): Promise<WorkerRecord[]> {
+    const res = await this.conn.unary(
+      "/moby.buildkit.v1.Control/ListWorkers",
+      control.ListWorkersRequest,
+      control.ListWorkersResponse,
+      control.ListWorkersRequest.create({ filter }),
+    );
+    return res.record ?? [];
+  }
+
+  async diskUsage(filter: string[] = []): Promise<UsageRecord[]> {
+    const res = await this.conn.unary("/moby.buildkit.v1.Control/DiskUsage", control.DiskUsageRequest, control.DiskUsageResponse, control.DiskUsageRequest.create({ filter }));
+    return res.record ?? [];
+  }
+
+  /** Prunes build cache; resolves with the records removed. */
+  prune(options: PruneOptions = {}): Promise<UsageRecord[]> {
+    const req = control.PruneRequest.create({
+      all: options.all ?? false,
+      filter: options.filter ?? [],
+      keepDuration: options.keepDuration ?? 0,
+      reservedSpace: options.keepStorage ?? 0,
+    });
+    const stream = this.conn.serverStream("/moby.buildkit.v1.Control/Prune", control.PruneRequest, control.UsageRecord, req);
+    return new Promise((resolve, reject) => {
+      const out: UsageRecord[] = [];
+      stream.on("data", (r: UsageRecord) => out.push(r));
+      stream.on("error", (err: grpc.ServiceError) => reject(mapGrpcError(err, "/moby.buildkit.v1.Control/Prune", this.conn.address)));
+      stream.on("end", () => resolve(out));
+    });
+  }
+}
+
+export { google };

@@ -1,0 +1,279 @@
+/**
+ * The build session: a `Control.Session` stream whose bytes carry HTTP/2
+ * (prior knowledge) in which the daemon is the client and we serve gRPC
+ * (FileSync, FileSend, Auth, Secrets, SSH, Health). We run Node's HTTP/2
+ * server on that stream and do gRPC framing ourselves, so request metadata
+ * arrives exactly as sent (grpc-js would join repeated header fields with ", ").
+ */
+
+import * as http2 from "node:http2";
+import { Duplex } from "node:stream";
+import * as grpc from "@grpc/grpc-js";
+import { randomID } from "../../llb/identity.js";
+import { moby } from "../../proto/index.js";
+import type { BuildkitConnection } from "../connection.js";
+import { GrpcCode, GrpcStatusError, type CallContext, type CallMetadata, type MessageStream, type SessionService } from "./service.js";
+import { healthService } from "./health.js";
+
+const BytesMessage = moby.buildkit.v1.BytesMessage;
+
+export interface SessionOptions {
+  /** Services to host (Health is always added). */
+  services?: readonly SessionService[];
+  /** Session name shown by the daemon (informational). */
+  name?: string;
+  /** Shared key the daemon uses to find a previous copy of local dirs to diff against. */
+  sharedKey?: string;
+}
+
+/** One session with the daemon; `id` goes into `SolveRequest.Session`. */
+export class Session {
+  readonly id = randomID();
+  private readonly services: SessionService[];
+  private readonly sharedKey: string;
+  private readonly name: string;
+  private call: grpc.ClientDuplexStream<moby.buildkit.v1.BytesMessage.$Properties, moby.buildkit.v1.BytesMessage> | undefined;
+  private server: http2.Http2Server | undefined;
+  private tunnel: Duplex | undefined;
+  private readonly abort = new AbortController();
+  private closed: Promise<void> | undefined;
+  /** Set when the tunnel fails, e.g. the daemon went away. */
+  error: Error | undefined;
+
+  constructor(options: SessionOptions = {}) {
+    this.services = [healthService(), ...(options.services ?? [])];
+    this.sharedKey = options.sharedKey ?? "";
+    this.name = options.name ?? "tsfrontend";
+  }
+
+  /** Every method path served, as the daemon expects them announced. */
+  methods(): string[] {
+    const out: string[] = [];
+    for (const s of this.services) for (const m of Object.keys(s.methods)) out.push(`/${s.name}/${m}`);
+    return out;
+  }
+
+  /** Opens the tunnel on `conn` and starts serving. Returns once the stream is open. */
+  async start(conn: BuildkitConnection): Promise<void> {
+    const md = new grpc.Metadata();
+    md.set("x-docker-expose-session-uuid", this.id);
+    md.set("x-docker-expose-session-name", this.name);
+    md.set("x-docker-expose-session-sharedkey", this.sharedKey);
+    for (const m of this.methods()) md.add("x-docker-expose-session-grpc-method", m);
+    const call = conn.bidiStream("/moby.buildkit.v1.Control/Session", BytesMessage, BytesMessage, md);
+    this.call = call;
+
+    const tunnel = new Duplex({
+      read() {
+        call.resume();
+      },
+      write(chunk: Buffer, _enc, cb) {
+        if (call.write({ data: chunk })) cb();
+        else call.once("drain", () => cb());
+      },
+      final(cb) {
+        call.end();
+        cb();
+      },
+      destroy(err, cb) {
+        call.cancel();
+        cb(err);
+      },
+    });
+    call.on("data", (m: moby.buildkit.v1.BytesMessage) => {
+      if (m.data && m.data.length > 0 && !tunnel.push(Buffer.from(m.data))) call.pause();
+    });
+    call.on("end", () => tunnel.push(null));
+    call.on("error", (err: grpc.ServiceError) => {
+      if (err.code !== grpc.status.CANCELLED) this.error = err;
+      tunnel.destroy();
+      this.abort.abort();
+    });
+    this.tunnel = tunnel;
+
+    const server = http2.createServer({ maxSessionMemory: 1 << 30, settings: { maxConcurrentStreams: 1 << 16 } });
+    server.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+      void this.dispatch(stream, headers, rawHeaders);
+    });
+    server.on("sessionError", () => {});
+    this.server = server;
+    server.emit("connection", tunnel);
+  }
+
+  private async dispatch(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]): Promise<void> {
+    const path = String(headers[":path"] ?? "");
+    const [, serviceName = "", methodName = ""] = path.split("/");
+    const service = this.services.find((s) => s.name === serviceName);
+    const method = service?.methods[methodName];
+    stream.on("error", () => {});
+    if (!method) {
+      sendStatus(stream, GrpcCode.UNIMPLEMENTED, `unknown method ${path}`);
+      return;
+    }
+    const callAbort = new AbortController();
+    const onSessionAbort = () => callAbort.abort();
+    this.abort.signal.addEventListener("abort", onSessionAbort, { once: true });
+    stream.on("close", () => callAbort.abort());
+    const ctx: CallContext = { method: path, metadata: parseRawHeaders(rawHeaders), signal: callAbort.signal };
+    const messages = new GrpcStream(stream);
+    try {
+      if (method.kind === "unary") {
+        let request: Uint8Array | undefined;
+        for await (const m of messages) {
+          request = m;
+          break;
+        }
+        const response = await method.handler(request ?? new Uint8Array(), ctx);
+        await messages.write(response);
+      } else {
+        await method.handler(messages, ctx);
+      }
+      messages.finish(GrpcCode.OK, "");
+    } catch (err) {
+      const code = err instanceof GrpcStatusError ? err.code : callAbort.signal.aborted ? GrpcCode.CANCELLED : GrpcCode.UNKNOWN;
+      messages.finish(code, err instanceof Error ? err.message : String(err));
+    } finally {
+      this.abort.signal.removeEventListener("abort", onSessionAbort);
+    }
+  }
+
+  /** Ends the session: half-closes the stream and tears the HTTP/2 connection down. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.abort.abort();
+      this.tunnel?.end();
+      this.server?.close();
+      await new Promise((r) => setTimeout(r, 0));
+      this.call?.cancel();
+      this.tunnel?.destroy();
+    })();
+    return this.closed;
+  }
+
+  /** Fires when the session ends or breaks. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+}
+
+/** Metadata from the raw header list: every field kept, lower-case names, pseudo headers dropped. */
+function parseRawHeaders(raw: string[]): CallMetadata {
+  const md = new Map<string, string[]>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    if (k.startsWith(":")) continue;
+    const list = md.get(k);
+    if (list) list.push(raw[i + 1]!);
+    else md.set(k, [raw[i + 1]!]);
+  }
+  return md;
+}
+
+function sendStatus(stream: http2.ServerHttp2Stream, code: number, message: string): void {
+  if (stream.destroyed || stream.closed) return;
+  if (!stream.headersSent) {
+    stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(code), "grpc-message": encodeURIComponent(message) }, { endStream: true });
+  }
+}
+
+/** gRPC message framing over one HTTP/2 stream (5-byte prefix, trailers with the status). */
+class GrpcStream implements MessageStream {
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly queue: Uint8Array[] = [];
+  private ended = false;
+  private failed: Error | undefined;
+  private wake: (() => void) | undefined;
+  private status: { code: number; message: string } | undefined;
+
+  constructor(private readonly stream: http2.ServerHttp2Stream) {
+    stream.on("data", (chunk: Buffer) => this.onData(chunk));
+    stream.on("end", () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.on("close", () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.on("error", (err) => {
+      this.failed = err;
+      this.notify();
+    });
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    while (this.buffer.length >= 5) {
+      if (this.buffer[0] !== 0) {
+        this.failed = new GrpcStatusError(GrpcCode.UNIMPLEMENTED, "compressed messages are not supported");
+        break;
+      }
+      const len = this.buffer.readUInt32BE(1);
+      if (this.buffer.length < 5 + len) break;
+      this.queue.push(this.buffer.subarray(5, 5 + len));
+      this.buffer = this.buffer.subarray(5 + len);
+    }
+    // Backpressure: stop reading while the handler has plenty queued.
+    if (this.queue.length > 64) this.stream.pause();
+    this.notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const m = this.queue.shift();
+      if (m) {
+        if (this.queue.length < 16 && this.stream.isPaused()) this.stream.resume();
+        yield m;
+        continue;
+      }
+      if (this.failed) throw this.failed;
+      if (this.ended) return;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  async write(message: Uint8Array): Promise<void> {
+    const s = this.stream;
+    if (s.destroyed || s.closed) throw new GrpcStatusError(GrpcCode.CANCELLED, "stream closed");
+    if (!s.headersSent) s.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+    const header = Buffer.allocUnsafe(5);
+    header[0] = 0;
+    header.writeUInt32BE(message.length, 1);
+    s.write(header);
+    if (!s.write(message)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          s.off("drain", done);
+          s.off("close", done);
+          resolve();
+        };
+        s.on("drain", done);
+        s.on("close", done);
+      });
+    }
+  }
+
+  /** Ends the call with a status (trailers, or trailers-only when nothing was sent). */
+  finish(code: number, message: string): void {
+    if (this.status) return;
+    this.status = { code, message };
+    const s = this.stream;
+    if (s.destroyed || s.closed) return;
+    if (!s.headersSent) {
+      sendStatus(s, code, message);
+      return;
+    }
+    s.once("wantTrailers", () => {
+      const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(code) };
+      if (message) trailers["grpc-message"] = encodeURIComponent(message);
+      s.sendTrailers(trailers);
+    });
+    s.end();
+  }
+}

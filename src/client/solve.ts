@@ -1,0 +1,171 @@
+/**
+ * One build: open the session, call `Control.Solve` and stream
+ * `Control.Status` at the same time, optionally run a client-side gateway
+ * program against the same build (as Go's `client.Build`), then close the
+ * session. Mirrors Go's `client.solve`.
+ */
+
+import * as grpc from "@grpc/grpc-js";
+import { randomID } from "../llb/identity.js";
+import type { Definition } from "../llb/index.js";
+import { moby, pb } from "../proto/index.js";
+import type { BuildkitConnection } from "./connection.js";
+import { BuildkitError, mapGrpcError } from "./errors.js";
+import { Session } from "./session/session.js";
+import type { SessionService } from "./session/service.js";
+
+const control = moby.buildkit.v1;
+
+export interface ExportEntry {
+  type: string;
+  attrs: Record<string, string>;
+}
+
+export interface CacheEntry {
+  type: string;
+  attrs: Record<string, string>;
+}
+
+export interface SolveOptions {
+  /** A marshalled graph to build. Exclusive with `frontend` and `gateway`. */
+  definition?: Definition;
+  /** A frontend such as `dockerfile.v0` or `gateway.v0`. */
+  frontend?: string;
+  frontendAttrs?: Record<string, string>;
+  frontendInputs?: Record<string, Definition>;
+  exports?: ExportEntry[];
+  cacheExports?: CacheEntry[];
+  cacheImports?: CacheEntry[];
+  entitlements?: string[];
+  /** Services the session hosts (file sync, file send, auth, secrets, ssh). */
+  sessionServices?: SessionService[];
+  sharedKey?: string;
+  /** Called with every Status message. */
+  onStatus?: (status: moby.buildkit.v1.StatusResponse) => void;
+  /**
+   * Runs a build program client-side: called with the build ref once the
+   * solve is registered; it talks to the daemon's LLBBridge for that ref and
+   * must call Return before resolving.
+   */
+  gateway?: (ref: string, session: Session, frontendAttrs: Record<string, string>) => Promise<void>;
+  /** Cancels the build on the daemon. */
+  signal?: AbortSignal;
+  ref?: string;
+}
+
+export interface SolveResult {
+  exporterResponse: Record<string, string>;
+  ref: string;
+}
+
+function pbDefinition(def: Definition): pb.Definition.$Properties {
+  const d = def.toPb();
+  // Re-encode through our deterministic encoder, then let protobufjs carry the bytes.
+  return pb.Definition.decode(def.toBytes()) as pb.Definition.$Properties & typeof d;
+}
+
+/** Runs one solve on the daemon and resolves with the exporter response. */
+export async function solve(conn: BuildkitConnection, options: SolveOptions): Promise<SolveResult> {
+  if (options.definition && (options.frontend || options.gateway)) {
+    throw new BuildkitError("INVALID_ARGUMENT", "a solve takes a definition, a frontend, or a gateway program, not several");
+  }
+  const ref = options.ref ?? randomID();
+  const session = new Session({ services: options.sessionServices ?? [], ...(options.sharedKey !== undefined ? { sharedKey: options.sharedKey } : {}) });
+  await session.start(conn);
+
+  const solveCall = new AbortController();
+  const onAbort = () => solveCall.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const exporters = (options.exports ?? []).map((e) => ({ Type: e.type, Attrs: e.attrs }));
+  const frontendAttrs: Record<string, string> = { ...(options.frontendAttrs ?? {}) };
+  if ((options.cacheImports ?? []).length > 0 && (options.frontend || options.gateway)) {
+    // Frontends import caches through their own solves, so they get the list too (as Go's client does).
+    frontendAttrs["cache-imports"] = JSON.stringify((options.cacheImports ?? []).map((c) => ({ Type: c.type, Attrs: c.attrs })));
+  }
+  const frontendInputs: Record<string, pb.Definition.$Properties> = {};
+  for (const [k, v] of Object.entries(options.frontendInputs ?? {})) frontendInputs[k] = pbDefinition(v);
+
+  const req: moby.buildkit.v1.SolveRequest.$Properties = {
+    Ref: ref,
+    Exporters: exporters,
+    ExporterDeprecated: exporters[0]?.Type ?? "",
+    ExporterAttrsDeprecated: exporters[0]?.Attrs ?? {},
+    Session: session.id,
+    Frontend: options.frontend ?? "",
+    FrontendAttrs: frontendAttrs,
+    FrontendInputs: frontendInputs,
+    Cache: {
+      Exports: (options.cacheExports ?? []).map((c) => ({ Type: c.type, Attrs: c.attrs })),
+      Imports: (options.cacheImports ?? []).map((c) => ({ Type: c.type, Attrs: c.attrs })),
+    },
+    Entitlements: options.entitlements ?? [],
+  };
+  if (options.definition) req.Definition = pbDefinition(options.definition);
+
+  // Status: follow until the daemon ends the stream, or 5 s of silence after the solve is done.
+  let statusDone!: () => void;
+  const statusFinished = new Promise<void>((r) => (statusDone = r));
+  const statusStream = conn.serverStream("/moby.buildkit.v1.Control/Status", control.StatusRequest, control.StatusResponse, { Ref: ref });
+  let lastStatus = Date.now();
+  statusStream.on("data", (m: moby.buildkit.v1.StatusResponse) => {
+    lastStatus = Date.now();
+    try {
+      options.onStatus?.(m);
+    } catch {
+      // A display error must not break the build.
+    }
+  });
+  statusStream.on("error", () => statusDone());
+  statusStream.on("end", () => statusDone());
+
+  const solvePromise = new Promise<SolveResult>((resolve, reject) => {
+    const call = conn.client.makeUnaryRequest(
+      "/moby.buildkit.v1.Control/Solve",
+      (m: moby.buildkit.v1.SolveRequest.$Properties) => Buffer.from(control.SolveRequest.encode(m).finish()),
+      (b: Buffer) => control.SolveResponse.decode(b),
+      req,
+      new grpc.Metadata(),
+      {},
+      (err, res) => {
+        if (err) reject(mapGrpcError(err, "/moby.buildkit.v1.Control/Solve", conn.address));
+        else resolve({ exporterResponse: { ...(res?.ExporterResponse ?? {}) }, ref });
+      },
+    );
+    solveCall.signal.addEventListener("abort", () => call.cancel(), { once: true });
+  });
+
+  let gatewayError: unknown;
+  const gatewayPromise = options.gateway
+    ? options.gateway(ref, session, frontendAttrs).catch((err: unknown) => {
+        gatewayError = err;
+        // Give the daemon a moment to fail the solve itself (it knows the program failed), then cancel.
+        setTimeout(() => solveCall.abort(), 5000).unref();
+      })
+    : Promise.resolve();
+
+  try {
+    const [result] = await Promise.all([
+      solvePromise.catch((err: unknown) => {
+        throw gatewayError ?? (options.signal?.aborted ? new BuildkitError("CANCELED", "build canceled", { cause: err }) : err);
+      }),
+      gatewayPromise,
+    ]);
+    if (gatewayError) throw gatewayError;
+    return result;
+  } catch (err) {
+    if (gatewayError && err !== gatewayError) throw gatewayError;
+    throw err;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    await session.close();
+    const quiet = setInterval(() => {
+      if (Date.now() - lastStatus > 5000) {
+        statusStream.cancel();
+        statusDone();
+      }
+    }, 200);
+    await statusFinished;
+    clearInterval(quiet);
+  }
+}
