@@ -3,6 +3,7 @@
 import { ProgramError } from "../errors.js";
 import { formatPlatform, normalizePlatform, platformArgs, type Platform, State } from "../llb/index.js";
 import type { BuildContext, BuildResult, PlatformResult } from "./types.js";
+import type { GatewayClient } from "../gateway/types.js";
 
 export interface BuildContextOptions {
   targetPlatforms: readonly Platform[];
@@ -11,6 +12,7 @@ export interface BuildContextOptions {
   target?: string;
   namedContexts?: Record<string, State>;
   opts?: Record<string, string>;
+  gateway?: GatewayClient;
 }
 
 /** A result paired with its normalised platform. */
@@ -28,6 +30,7 @@ export function createBuildContext(o: BuildContextOptions): BuildContext {
     target: o.target,
     namedContexts: Object.freeze({ ...(o.namedContexts ?? {}) }),
     opts: Object.freeze({ ...(o.opts ?? {}) }),
+    gateway: o.gateway,
     args: (target) => ({ ...buildArgs, ...platformArgs(target, build) }),
     perPlatform: async (fn) => {
       const out: PlatformResult[] = [];

@@ -19,6 +19,7 @@
  */
 
 import type { Platform, PlatformArgs, State } from "../llb/index.js";
+import type { GatewayClient } from "../gateway/types.js";
 
 /** The OCI image config fields a program sets (`config` of the image JSON). */
 export interface ImageConfig {
@@ -53,6 +54,12 @@ export interface PlatformResult {
   platform?: Platform;
   state: State;
   config?: ImageConfig;
+  /**
+   * An image whose config this image starts from, as `FROM` does in a
+   * Dockerfile: its Env, User, WorkingDir, Entrypoint, Cmd, Labels... are
+   * inherited and `config` is applied on top.
+   */
+  base?: string;
 }
 
 /** A program returns one result (single platform) or one per target platform. */
@@ -72,6 +79,12 @@ export interface BuildContext {
   readonly namedContexts: Readonly<Record<string, State>>;
   /** Every `--opt k=v` the build was started with, raw. */
   readonly opts: Readonly<Record<string, string>>;
+  /**
+   * The daemon, when the program runs in a build (`tsfrontend build` or the
+   * frontend image): solve, read files of results, resolve image configs
+   * (pass it as `metaResolver` to `image()`). Undefined for `tsfrontend llb`.
+   */
+  readonly gateway: GatewayClient | undefined;
   /** TARGET and BUILD platform args for a target platform, merged over build args. */
   args(target: Platform): PlatformArgs & Readonly<Record<string, string>>;
   /** Runs `fn` once per target platform and collects the results with their platforms. */

@@ -1,0 +1,2 @@
+/** tsfrontend/gateway: the gateway client interface build programs use. */
+export type * from "./types.js";

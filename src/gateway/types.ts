@@ -1,0 +1,63 @@
+/**
+ * The gateway client a build program talks to: solve sub-graphs, read files
+ * of results, resolve image configs, and (for the runner) return the result.
+ * One interface, two transports: client-side over the control connection
+ * (`tsfrontend build`) and over stdio inside the frontend image, so the same
+ * program runs unchanged in both places.
+ */
+
+import type { Definition, ImageMetaResolver, Platform, ResolveMode } from "../llb/index.js";
+
+/** A result on the daemon: an id plus the definition that produced it. */
+export interface ResultRef {
+  readonly id: string;
+  readonly definition?: Definition;
+}
+
+export interface GatewaySolveRequest {
+  definition?: Definition;
+  frontend?: string;
+  frontendOpt?: Record<string, string>;
+  frontendInputs?: Record<string, Definition>;
+  /** Build now so errors surface here instead of at export. */
+  evaluate?: boolean;
+}
+
+export interface GatewaySolveResult {
+  ref?: ResultRef;
+  refs?: Record<string, ResultRef>;
+  metadata: Record<string, Uint8Array>;
+}
+
+/** A file system entry in a result (fsutil Stat). */
+export interface FileStat {
+  path: string;
+  /** Go os.FileMode bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  modTime: bigint;
+  linkname: string;
+}
+
+/** What a program returns to the daemon, per platform. */
+export interface GatewayResult {
+  ref?: ResultRef | null;
+  refs?: Record<string, ResultRef | null>;
+  metadata: Record<string, Uint8Array>;
+}
+
+export interface GatewayClient extends ImageMetaResolver {
+  /** The worker platforms (first = default build platform). */
+  readonly workerPlatforms: readonly Platform[];
+  solve(req: GatewaySolveRequest): Promise<GatewaySolveResult>;
+  readFile(ref: ResultRef, path: string, range?: { offset: number; length: number }): Promise<Uint8Array>;
+  readDir(ref: ResultRef, path: string, includePattern?: string): Promise<FileStat[]>;
+  statFile(ref: ResultRef, path: string): Promise<FileStat>;
+  resolveImageConfig(ref: string, options: { platform: Platform | undefined; resolveMode: ResolveMode }): Promise<{ ref: string; digest: string; config: Uint8Array }>;
+  /** Named inputs given to the frontend (`FrontendInputs`). */
+  inputs(): Promise<Record<string, Definition>>;
+  /** Finishes the build with a result or an error. Called once, by the runner. */
+  return(result: GatewayResult | { error: Error }): Promise<void>;
+}
