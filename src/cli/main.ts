@@ -4,6 +4,11 @@
 import { Command, CommanderError } from "commander";
 import { TsfError } from "../errors.js";
 import { registerLlb } from "./commands/llb.js";
+import { registerDaemon } from "./commands/daemon.js";
+import { registerDu } from "./commands/du.js";
+import { registerPrune } from "./commands/prune.js";
+import { registerWorkers } from "./commands/workers.js";
+import { registerConnectionOptions } from "./connect.js";
 
 const program = new Command();
 program
@@ -14,7 +19,12 @@ program
   .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error: ") ? `tsfrontend: ${s.slice(7)}` : s) })
   .showSuggestionAfterError(true);
 
+registerConnectionOptions(program);
 registerLlb(program);
+registerDu(program);
+registerPrune(program);
+registerWorkers(program);
+registerDaemon(program);
 
 function fail(err: unknown): never {
   if (err instanceof CommanderError) {

@@ -1,0 +1,113 @@
+/**
+ * The daemon flags every command that talks to buildkitd shares, as buildctl's global
+ * flags: `--addr` (default `$BUILDKIT_HOST`, then the default socket, then a buildkitd
+ * tsfrontend starts) and `--tlscacert/--tlscert/--tlskey/--tlsservername/--tlsdir`.
+ * They are options of the program, so they work before or after the command name;
+ * a command reads them with {@link connectionFlags} and connects with {@link connect}.
+ */
+
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { addressProblem, connectDaemon, type ConnectDaemonOptions } from "../client/daemon.js";
+import type { BuildkitConnection, TlsOptions } from "../client/connection.js";
+import { UsageError } from "../errors.js";
+
+export interface ConnectionFlags {
+  addr?: string;
+  tlsservername?: string;
+  tlscacert?: string;
+  tlscert?: string;
+  tlskey?: string;
+  tlsdir?: string;
+}
+
+/** Adds the global daemon flags to the program (call once, in main.ts). */
+export function registerConnectionOptions(program: Command): void {
+  program
+    .option("--addr <address>", "buildkitd address, unix:///path or tcp://host:port (default: $BUILDKIT_HOST, else unix:///run/buildkit/buildkitd.sock if it answers, else a buildkitd tsfrontend starts as root)")
+    .option("--tlsservername <name>", "buildkitd server name for certificate validation")
+    .option("--tlscacert <file>", "CA certificate for validation")
+    .option("--tlscert <file>", "client certificate")
+    .option("--tlskey <file>", "client key")
+    .option("--tlsdir <dir>", "directory containing CA certificate, client certificate, and client key (ca.pem, cert.pem, key.pem or ca.crt, tls.crt, tls.key)");
+}
+
+/** The global daemon flags as seen by `cmd` (a command's action gets its Command as last argument). */
+export function connectionFlags(cmd: Command): ConnectionFlags {
+  const all = cmd.optsWithGlobals<ConnectionFlags>();
+  const out: ConnectionFlags = {};
+  for (const k of ["addr", "tlsservername", "tlscacert", "tlscert", "tlskey", "tlsdir"] as const) {
+    const v = all[k];
+    if (typeof v === "string") out[k] = v;
+  }
+  return out;
+}
+
+function readFlagFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    throw new UsageError(`cannot read ${path}: ${why}`, { flag, cause: err });
+  }
+}
+
+/** buildctl's resolveTLSFilesFromDir: one of each pair must exist. */
+function tlsFilesFromDir(dir: string): { ca: string; cert: string; key: string } {
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${dir} is not a directory`, { flag: "--tlsdir" });
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${dir} does not exist`, { flag: "--tlsdir", cause: err });
+  }
+  const oneOf = (either: string, or: string): string => {
+    for (const name of [either, or]) {
+      try {
+        statSync(join(dir, name));
+        return join(dir, name);
+      } catch {
+        /* try the next */
+      }
+    }
+    throw new UsageError(`directory ${dir} did not contain one of the needed files: ${either} or ${or}`, { flag: "--tlsdir" });
+  };
+  return { ca: oneOf("ca.pem", "ca.crt"), cert: oneOf("cert.pem", "tls.crt"), key: oneOf("key.pem", "tls.key") };
+}
+
+/** Checks the flags and reads the TLS files (TLS itself is completed in the connection layer). */
+export function connectOptions(flags: ConnectionFlags): ConnectDaemonOptions {
+  const opts: ConnectDaemonOptions = {};
+  if (flags.addr !== undefined) {
+    const problem = addressProblem(flags.addr);
+    if (problem) throw new UsageError(problem, { flag: "--addr" });
+    opts.addr = flags.addr;
+  }
+  let ca = flags.tlscacert;
+  let cert = flags.tlscert;
+  let key = flags.tlskey;
+  if (flags.tlsdir !== undefined) {
+    if (ca !== undefined || cert !== undefined || key !== undefined) {
+      throw new UsageError("cannot specify --tlsdir and --tlscacert/--tlscert/--tlskey at the same time", { flag: "--tlsdir" });
+    }
+    ({ ca, cert, key } = tlsFilesFromDir(flags.tlsdir));
+  }
+  const tls: TlsOptions = {};
+  if (ca !== undefined) tls.caCert = readFlagFile(ca, flags.tlsdir !== undefined ? "--tlsdir" : "--tlscacert");
+  if (cert !== undefined) tls.cert = readFlagFile(cert, flags.tlsdir !== undefined ? "--tlsdir" : "--tlscert");
+  if (key !== undefined) tls.key = readFlagFile(key, flags.tlsdir !== undefined ? "--tlsdir" : "--tlskey");
+  if (flags.tlsservername !== undefined) tls.serverName = flags.tlsservername;
+  if (Object.keys(tls).length > 0) opts.tls = tls;
+  return opts;
+}
+
+/** Resolves the daemon from the global flags (starting tsfrontend's own if needed) and connects. */
+export function connect(cmd: Command, extra: Pick<ConnectDaemonOptions, "allowStart"> = {}): Promise<BuildkitConnection> {
+  const opts = connectOptions(connectionFlags(cmd));
+  if (extra.allowStart !== undefined) opts.allowStart = extra.allowStart;
+  opts.onStart = (rec) => {
+    process.stderr.write(`tsfrontend: started buildkitd (pid ${rec.pid}) on ${rec.address}; state ${rec.dataDir}, log ${rec.log}; stop it with \`tsfrontend daemon stop\`\n`);
+  };
+  return connectDaemon(opts);
+}
