@@ -1,0 +1,949 @@
+/**
+ * `moby.filesync.v1.FileSend`: the daemon's exporters stream their output
+ * to us (session/filesync/filesync.go `SyncTarget`, v0.32.2).
+ *
+ * The metadata `buildkit-attachable-exporter-id` (decimal index into
+ * `SolveRequest.Exporters`; missing or unparsable = 0, as Go's chooser) picks
+ * the target:
+ *
+ * - **file** (`tar`, `oci`, `docker`): the stream carries `BytesMessage{data}`
+ *   chunks. They go to a temp file beside the destination
+ *   (`.<name>.tsfrontend-<random>.tmp`), which is renamed over the
+ *   destination only once the daemon half-closed the stream. A symlinked
+ *   destination is written through (as `os.Create` would).
+ * - **stdout**: the same chunks, streamed through as they come.
+ * - **dir** (`local`): the stream carries fsutil `Packet`s and we are the
+ *   fsutil *receiver* (fsutil receive.go / rootdiskwriter.go): every STAT is
+ *   validated (fsutil's order validator and hardlink validator, plus: no
+ *   `.`, no NUL), entries are created in a private staging directory, every
+ *   regular file is requested (`REQ` by id) and written from `DATA`, and
+ *   once the listing has ended and every file is complete the tree is
+ *   placed at the destination, *then* `FIN` is sent — so, as with Go, when
+ *   the daemon's export returns the files are in place.
+ *
+ * Placement ("an interrupted export never leaves half a result"):
+ *
+ * - The staging directory is created next to the destination (same file
+ *   system; if the destination is a mount point, inside it as a hidden
+ *   `.tsfrontend-export-*` directory) and removed on any error or abort.
+ * - Destination missing: the staging directory is renamed to it (new
+ *   destinations get mode 0700, like buildctl's `MkdirAll(dest, 0700)`).
+ * - Destination is a directory, `mode=copy` (the default): like buildctl
+ *   (fsutil `Merge: true`) the export is merged into it — entries not in the
+ *   export are kept, exported paths replace what was there (files and
+ *   symlinks by an atomic rename over the old entry, directories are merged
+ *   and get the exported metadata, a type change moves the old entry aside
+ *   first). Only renames happen in this phase; it is not interrupted by the
+ *   abort signal.
+ * - `mode=delete` (needs the daemon's `buildkit-exporter-multi-platform`
+ *   header, as Go checks): the result replaces the directory: the old one is
+ *   renamed aside, the staged one renamed in, the old one deleted; the
+ *   destination directory keeps its own mode and owner.
+ * - Directory modes and mtimes are applied after placement, deepest first,
+ *   so read-only directories never block the move.
+ * - With `placement: "deferred"` nothing is placed when the stream ends; the
+ *   caller calls {@link FileSendService.commit} once the solve succeeded (or
+ *   {@link FileSendService.discard}). Default `"immediate"`.
+ *
+ * Metadata: Go FileMode bits (permissions plus setuid/setgid/sticky), mtimes
+ * (ns on the wire; Node sets them to about 1 µs), uid/gid only when
+ * `preserveOwnership` (default: when running as root; buildctl instead always
+ * makes the files the client user's). Symlinks get lchown/lutimes, no chmod.
+ * FIFOs and device nodes are made with `mkfifo`/`mknod`. Xattrs are not
+ * written (Node has no API; Go writes them best effort).
+ */
+
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { fsutil, moby, type Long } from "../../proto/index.js";
+import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream, type MethodHandler, type SessionService } from "./service.js";
+
+const Packet = fsutil.types.Packet;
+const PacketType = fsutil.types.Packet.PacketType;
+type Stat = fsutil.types.Stat.$Properties;
+
+/** Metadata keys of session/filesync/filesync.go. */
+export const KEY_EXPORTER_ID = "buildkit-attachable-exporter-id";
+export const KEY_EXPORTER_META_PREFIX = "exporter-md-";
+export const KEY_EXPORTER_MULTI_PLATFORM = "buildkit-exporter-multi-platform";
+
+/** Where one exporter's output goes. */
+export type FileSendTarget =
+  | { kind: "file"; path: string; exporter?: string }
+  | { kind: "stdout"; stream?: NodeJS.WritableStream; exporter?: string }
+  | { kind: "dir"; path: string; mode?: "copy" | "delete"; exporter?: string };
+
+/** One finished (placed) export. */
+export interface ExportedOutput {
+  /** Exporter index. */
+  id: number;
+  target: FileSendTarget;
+  /** `exporter-md-*` metadata of the stream (repeated keys joined with `,`, as Go does). */
+  metadata: Record<string, string>;
+  /** Bytes received: file content for file/stdout targets, regular-file data for dirs. */
+  bytes: number;
+  /** Entries received (dir targets). */
+  entries?: number;
+}
+
+export interface FileSendOptions {
+  /** Targets by exporter index: an array (index = id), a Map or a record. */
+  targets: readonly (FileSendTarget | undefined)[] | ReadonlyMap<number, FileSendTarget> | Readonly<Record<number, FileSendTarget>>;
+  /** `"immediate"` (default): place each result when its stream completes. `"deferred"`: keep it staged until `commit()`. */
+  placement?: "immediate" | "deferred";
+  /** lchown entries to the exported uid/gid. Default: only when running as root. */
+  preserveOwnership?: boolean;
+  /** Called after each result is placed. */
+  onExported?: (output: ExportedOutput) => void;
+}
+
+/** The FileSend session service; also holds deferred results. */
+export class FileSendService implements SessionService {
+  readonly name = "moby.filesync.v1.FileSend";
+  readonly methods: Readonly<Record<string, MethodHandler>>;
+  /** Every result placed so far. */
+  readonly exported: ExportedOutput[] = [];
+  private readonly targets = new Map<number, FileSendTarget>();
+  private readonly placement: "immediate" | "deferred";
+  private readonly preserveOwnership: boolean;
+  private readonly onExported: ((output: ExportedOutput) => void) | undefined;
+  private readonly staged: Staged[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly locks = new Map<string, Promise<void>>();
+
+  constructor(options: FileSendOptions) {
+    const t = options.targets;
+    if (Array.isArray(t)) t.forEach((v, i) => v && this.targets.set(i, v));
+    else if (t instanceof Map) for (const [k, v] of t) this.targets.set(k, v);
+    else for (const [k, v] of Object.entries(t as Record<string, FileSendTarget>)) this.targets.set(Number(k), v);
+    this.placement = options.placement ?? "immediate";
+    this.preserveOwnership = options.preserveOwnership ?? process.getuid?.() === 0;
+    this.onExported = options.onExported;
+    this.methods = { DiffCopy: { kind: "stream", handler: (stream, ctx) => this.track(this.diffCopy(stream, ctx)) } };
+  }
+
+  /** Places every deferred result (waits for streams still running first). */
+  async commit(): Promise<void> {
+    await this.settled();
+    const items = this.staged.splice(0);
+    let firstError: unknown;
+    for (const s of items) {
+      if (firstError !== undefined) {
+        await s.discard();
+        continue;
+      }
+      try {
+        await this.withLock(s.key, () => s.place());
+        this.done(s.output);
+      } catch (err) {
+        firstError = err;
+        await s.discard();
+      }
+    }
+    if (firstError !== undefined) throw firstError;
+  }
+
+  /** Drops every deferred result (waits for streams still running first). */
+  async discard(): Promise<void> {
+    await this.settled();
+    for (const s of this.staged.splice(0)) await s.discard();
+  }
+
+  /** Resolves when no stream is being received. */
+  async settled(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    const t = p.then(
+      () => {},
+      () => {},
+    );
+    this.inflight.add(t);
+    void t.then(() => this.inflight.delete(t));
+    return p;
+  }
+
+  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const chained = prev.then(() => next);
+    this.locks.set(key, chained);
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+      if (this.locks.get(key) === chained) this.locks.delete(key);
+    }
+  }
+
+  private done(output: ExportedOutput): void {
+    this.exported.push(output);
+    try {
+      this.onExported?.(output);
+    } catch {
+      // A reporting callback must not fail the export.
+    }
+  }
+
+  private async diffCopy(stream: MessageStream, ctx: CallContext): Promise<void> {
+    const id = exporterID(ctx);
+    const target = this.targets.get(id);
+    if (!target) throw new GrpcStatusError(GrpcCode.NOT_FOUND, `exporter ${id} not found`);
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of ctx.metadata) if (k.startsWith(KEY_EXPORTER_META_PREFIX)) metadata[k.slice(KEY_EXPORTER_META_PREFIX.length)] = v.join(",");
+    const output: ExportedOutput = { id, target, metadata, bytes: 0 };
+
+    if (target.kind === "stdout") {
+      output.bytes = await copyToWritable(stream, target.stream ?? process.stdout, ctx.signal);
+      this.done(output);
+      return;
+    }
+    if (target.kind === "file") {
+      const staged = await receiveFileStaged(stream, target.path, ctx.signal);
+      output.bytes = staged.bytes;
+      await this.finish(staged.staged(output), output);
+      return;
+    }
+    const deleteMode = target.mode === "delete";
+    if (deleteMode && !(ctx.metadata.get(KEY_EXPORTER_MULTI_PLATFORM) ?? []).includes("1")) {
+      throw new Error("local exporter mode=delete requires a BuildKit daemon with multi-platform local export support");
+    }
+    const layout = await prepareDirStaging(target.path);
+    let placed = false;
+    try {
+      const tree = await receiveTree(stream, layout.staging, {
+        signal: ctx.signal,
+        preserveOwnership: this.preserveOwnership,
+        beforeFin: async (tree) => {
+          output.bytes = tree.bytes;
+          output.entries = tree.entries;
+          if (this.placement === "immediate") {
+            await this.withLock(layout.dest, () => placeDirectory(layout, tree.dirs, deleteMode, this.preserveOwnership));
+            placed = true;
+          }
+        },
+      });
+      if (placed) this.done(output);
+      else
+        this.staged.push({
+          key: layout.dest,
+          output,
+          place: () => placeDirectory(layout, tree.dirs, deleteMode, this.preserveOwnership),
+          discard: () => dropStaging(layout),
+        });
+    } catch (err) {
+      if (!placed) await dropStaging(layout);
+      throw err;
+    }
+  }
+
+  private async finish(s: Staged, output: ExportedOutput): Promise<void> {
+    if (this.placement === "deferred") {
+      this.staged.push(s);
+      return;
+    }
+    try {
+      await this.withLock(s.key, () => s.place());
+    } catch (err) {
+      await s.discard();
+      throw err;
+    }
+    this.done(output);
+  }
+}
+
+interface Staged {
+  key: string;
+  output: ExportedOutput;
+  place(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/** Creates the FileSend service for `targets` (index = exporter id). */
+export function fileSendService(options: FileSendOptions): FileSendService {
+  return new FileSendService(options);
+}
+
+/** Go's chooser: first value, base-10 integer, anything else = 0. */
+function exporterID(ctx: CallContext): number {
+  const v = ctx.metadata.get(KEY_EXPORTER_ID)?.[0];
+  if (v === undefined || !/^[+-]?\d+$/.test(v)) return 0;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+// ---------------------------------------------------------------------------
+// Stream helpers
+
+function canceled(signal?: AbortSignal): GrpcStatusError {
+  const reason = signal?.reason instanceof Error && signal.reason.name !== "AbortError" ? `: ${signal.reason.message}` : "";
+  return new GrpcStatusError(GrpcCode.CANCELLED, `export canceled${reason}`);
+}
+
+/** Incoming messages; throws a CANCELLED error as soon as `signal` fires. */
+async function* messages(stream: MessageStream, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const it = stream[Symbol.asyncIterator]();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(canceled(signal));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    for (;;) {
+      if (signal?.aborted) throw canceled(signal);
+      const r = await Promise.race([it.next(), aborted]);
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+    void it.return?.()?.catch(() => {});
+  }
+}
+
+function bytesMessageData(raw: Uint8Array): Uint8Array {
+  try {
+    return moby.filesync.v1.BytesMessage.decode(raw).data ?? new Uint8Array();
+  } catch (err) {
+    throw new Error(`malformed BytesMessage from the daemon: ${(err as Error).message}`);
+  }
+}
+
+async function copyToWritable(stream: MessageStream, out: NodeJS.WritableStream, signal: AbortSignal): Promise<number> {
+  let bytes = 0;
+  for await (const raw of messages(stream, signal)) {
+    const data = bytesMessageData(raw);
+    if (data.length === 0) continue;
+    bytes += data.length;
+    if (!out.write(data)) {
+      await new Promise<void>((resolve, reject) => {
+        const cleanup = () => {
+          out.off("drain", onDrain);
+          out.off("error", onError);
+          signal.removeEventListener("abort", onAbort);
+        };
+        const onDrain = () => (cleanup(), resolve());
+        const onError = (err: Error) => (cleanup(), reject(err));
+        const onAbort = () => (cleanup(), reject(canceled(signal)));
+        out.on("drain", onDrain);
+        out.on("error", onError);
+        signal.addEventListener("abort", onAbort, { once: true });
+      });
+    }
+  }
+  if (signal.aborted) throw canceled(signal);
+  return bytes;
+}
+
+// ---------------------------------------------------------------------------
+// Leftover cleanup if the process exits mid-export.
+
+const live = new Set<string>();
+let exitHook = false;
+function trackLive(p: string): void {
+  live.add(p);
+  if (!exitHook) {
+    exitHook = true;
+    process.once("exit", () => {
+      for (const q of live) {
+        try {
+          rmSync(q, { recursive: true, force: true });
+        } catch {
+          // best effort
+        }
+      }
+    });
+  }
+}
+
+function randomSuffix(): string {
+  return randomBytes(6).toString("hex");
+}
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+async function lstatOrUndefined(p: string) {
+  try {
+    return await fs.lstat(p);
+  } catch (err) {
+    if (errCode(err) === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** Removes a tree even when it contains read-only directories (non-root). */
+export async function removeTree(p: string): Promise<void> {
+  try {
+    await fs.rm(p, { recursive: true, force: true });
+    return;
+  } catch (err) {
+    if (errCode(err) !== "EACCES" && errCode(err) !== "EPERM") throw err;
+  }
+  await makeTreeWritable(p);
+  await fs.rm(p, { recursive: true, force: true });
+}
+
+async function makeTreeWritable(p: string): Promise<void> {
+  const st = await lstatOrUndefined(p);
+  if (!st?.isDirectory()) return;
+  await fs.chmod(p, (st.mode | 0o700) & 0o7777).catch(() => {});
+  for (const name of await fs.readdir(p).catch(() => [] as string[])) await makeTreeWritable(path.join(p, name));
+}
+
+// ---------------------------------------------------------------------------
+// File target
+
+/** The real file a file destination names: follows a symlink, refuses directories. */
+async function resolveFileDest(dest: string): Promise<string> {
+  let real = path.resolve(dest);
+  const lst = await lstatOrUndefined(real);
+  if (lst?.isSymbolicLink()) {
+    try {
+      real = await fs.realpath(real);
+    } catch {
+      // dangling: replace the link itself
+    }
+  }
+  const st = await lstatOrUndefined(real);
+  if (st?.isDirectory()) throw new Error(`destination file is a directory: ${dest}`);
+  return real;
+}
+
+async function receiveFileStaged(stream: MessageStream, dest: string, signal: AbortSignal) {
+  const real = await resolveFileDest(dest);
+  const tmp = path.join(path.dirname(real), `.${path.basename(real)}.tsfrontend-${randomSuffix()}.tmp`);
+  trackLive(tmp);
+  const drop = async () => {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+    live.delete(tmp);
+  };
+  let bytes = 0;
+  try {
+    const fh = await fs.open(tmp, "wx", 0o666);
+    try {
+      for await (const raw of messages(stream, signal)) {
+        const data = bytesMessageData(raw);
+        if (data.length === 0) continue;
+        await fh.write(data);
+        bytes += data.length;
+      }
+      if (signal.aborted) throw canceled(signal);
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    await drop();
+    throw err;
+  }
+  return {
+    bytes,
+    staged: (output: ExportedOutput): Staged => ({
+      key: real,
+      output,
+      place: async () => {
+        const st = await lstatOrUndefined(real);
+        if (st?.isDirectory()) throw new Error(`destination file is a directory: ${dest}`);
+        await fs.rename(tmp, real);
+        live.delete(tmp);
+      },
+      discard: drop,
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Go FileMode
+
+const MODE_DIR = 0x80000000;
+const MODE_SYMLINK = 0x08000000;
+const MODE_DEVICE = 0x04000000;
+const MODE_NAMED_PIPE = 0x02000000;
+const MODE_SOCKET = 0x01000000;
+const MODE_SETUID = 0x00800000;
+const MODE_SETGID = 0x00400000;
+const MODE_CHAR_DEVICE = 0x00200000;
+const MODE_STICKY = 0x00100000;
+const MODE_IRREGULAR = 0x00080000;
+const MODE_TYPE = MODE_DIR | MODE_SYMLINK | MODE_NAMED_PIPE | MODE_SOCKET | MODE_DEVICE | MODE_CHAR_DEVICE | MODE_IRREGULAR;
+
+/** Go `os.FileMode` → the mode `chmod(2)` takes (perm + setuid/setgid/sticky). */
+export function goModeToPosix(mode: number): number {
+  const m = mode >>> 0;
+  let out = m & 0o777;
+  if (m & MODE_SETUID) out |= 0o4000;
+  if (m & MODE_SETGID) out |= 0o2000;
+  if (m & MODE_STICKY) out |= 0o1000;
+  return out;
+}
+
+function toBigInt(v: number | Long | null | undefined): bigint {
+  if (v === null || v === undefined) return 0n;
+  if (typeof v === "number") return BigInt(Math.trunc(v));
+  return BigInt(v.toString());
+}
+
+/** ns since the epoch → seconds for `utimes` (Node keeps about 1 µs). */
+function nsToSeconds(ns: bigint): number {
+  const s = ns / 1_000_000_000n;
+  const r = ns % 1_000_000_000n;
+  return Number(s) + Number(r) / 1e9;
+}
+
+// ---------------------------------------------------------------------------
+// Path validation (fsutil validator.go / hardlinks.go, plus a few of our own)
+
+/** Go's `path.Clean`. */
+export function goClean(p: string): string {
+  if (p === "") return ".";
+  const rooted = p.startsWith("/");
+  const parts: string[] = [];
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (parts.length > 0 && parts[parts.length - 1] !== "..") parts.pop();
+      else if (!rooted) parts.push("..");
+      continue;
+    }
+    parts.push(seg);
+  }
+  const out = (rooted ? "/" : "") + parts.join("/");
+  return out === "" ? "." : out;
+}
+
+/** fsutil `ComparePath`: byte-wise, except that `/` sorts before every other byte. */
+export function comparePath(a: string, b: string): number {
+  const p1 = Buffer.from(a, "utf8");
+  const p2 = Buffer.from(b, "utf8");
+  const n = Math.min(p1.length, p2.length);
+  for (let i = 0; i < n; i++) {
+    const c1 = p1[i]!;
+    const c2 = p2[i]!;
+    if (c1 === c2) continue;
+    if ((c2 !== 0x2f && c1 < c2) || c1 === 0x2f) return -1;
+    return 1;
+  }
+  return p1.length - p2.length;
+}
+
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** fsutil's order validator: clean relative paths, depth-first, siblings strictly increasing, parents seen as directories. */
+export class PathValidator {
+  private parents: { dir: string; last: string }[] = [{ dir: "", last: "" }];
+
+  check(p: string, isDir: boolean): void {
+    if (p.includes("\0")) throw new Error(`invalid path ${JSON.stringify(p)}: contains NUL`);
+    if (p !== goClean(p)) throw new Error(`unclean path ${JSON.stringify(p)}`);
+    if (p.startsWith("/")) throw new Error(`absolute path ${JSON.stringify(p)}`);
+    if (p === ".") throw new Error(`invalid path "." (the root is never sent)`);
+    const slash = p.lastIndexOf("/");
+    const dir = slash < 0 ? "" : p.slice(0, slash);
+    const base = slash < 0 ? p : p.slice(slash + 1);
+    if (p === ".." || dir === ".." || p.startsWith("../")) throw new Error(`path escapes the destination: ${JSON.stringify(p)}`);
+    let i = this.parents.length - 1;
+    while (i > 0 && comparePath(this.parents[i]!.dir, dir) > 0) i--;
+    this.parents.length = i + 1;
+    const top = this.parents[i]!;
+    if (dir !== top.dir || (top.last !== "" && compareBytes(top.last, base) >= 0)) {
+      throw new Error(`changes out of order: ${JSON.stringify(p)} ${JSON.stringify(top.dir === "" ? top.last : top.last === "" ? top.dir : `${top.dir}/${top.last}`)}`);
+    }
+    top.last = base;
+    if (isDir) this.parents.push({ dir: p, last: "" });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The fsutil receiver
+
+export interface ReceivedDir {
+  /** Path relative to the tree root, `/`-separated. */
+  rel: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtimeNs: bigint;
+}
+
+export interface ReceivedTree {
+  /** Directories in pre-order; their metadata is applied after placement. */
+  dirs: ReceivedDir[];
+  entries: number;
+  files: number;
+  bytes: number;
+}
+
+export interface ReceiveTreeOptions {
+  signal?: AbortSignal;
+  /** lchown entries to the exported uid/gid. Default false. */
+  preserveOwnership?: boolean;
+  /**
+   * Runs once every entry and file is written, before FIN is sent (to place
+   * the result). Without it, directory metadata is applied in `root` itself.
+   */
+  beforeFin?: (tree: ReceivedTree) => Promise<void>;
+  /** Most files kept open at once while their DATA interleaves. Default 16. */
+  maxOpenFiles?: number;
+}
+
+interface PendingFile {
+  rel: string;
+  abs: string;
+  stat: Stat;
+  handle?: fs.FileHandle;
+}
+
+function execFileAsync(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(" ")}: ${String(stderr).trim() || err.message}`));
+      else resolve();
+    });
+  });
+}
+
+async function applyMetadata(abs: string, stat: Stat, preserveOwnership: boolean, symlink: boolean): Promise<void> {
+  if (preserveOwnership) await fs.lchown(abs, stat.uid ?? 0, stat.gid ?? 0);
+  const t = nsToSeconds(toBigInt(stat.modTime));
+  if (symlink) {
+    await fs.lutimes(abs, t, t);
+    return;
+  }
+  // chmod after chown: chown clears setuid/setgid.
+  await fs.chmod(abs, goModeToPosix(stat.mode ?? 0));
+  await fs.utimes(abs, t, t);
+}
+
+/** Applies directory modes, owners and mtimes under `root`, deepest first; skips anything that is not a directory. */
+export async function applyDirMetadata(root: string, dirs: readonly ReceivedDir[], preserveOwnership: boolean): Promise<void> {
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    const d = dirs[i]!;
+    const abs = path.join(root, d.rel);
+    const st = await lstatOrUndefined(abs);
+    if (!st?.isDirectory()) continue;
+    if (preserveOwnership) await fs.lchown(abs, d.uid, d.gid);
+    await fs.chmod(abs, goModeToPosix(d.mode));
+    const t = nsToSeconds(d.mtimeNs);
+    await fs.utimes(abs, t, t);
+  }
+}
+
+/**
+ * Receives one fsutil transfer into `root` (an existing, empty directory we
+ * own). Resolves when the sender's FIN arrives (or the stream ends after our
+ * FIN). On error, sends ERR (best effort) and rejects; the caller removes `root`.
+ */
+export async function receiveTree(stream: MessageStream, root: string, options: ReceiveTreeOptions = {}): Promise<ReceivedTree> {
+  const preserve = options.preserveOwnership ?? false;
+  const maxOpen = Math.max(1, options.maxOpenFiles ?? 16);
+  const validator = new PathValidator();
+  const seenFiles = new Set<string>();
+  const pending = new Map<number, PendingFile>();
+  const pendingPaths = new Set<string>();
+  const open = new Map<number, PendingFile>();
+  const tree: ReceivedTree = { dirs: [], entries: 0, files: 0, bytes: 0 };
+  let nextID = 0;
+  let listingDone = false;
+  let sentFin = false;
+
+  const send = (p: fsutil.types.Packet.$Properties) => stream.write(Packet.encode(p).finish());
+
+  const closeFile = async (id: number, f: PendingFile) => {
+    open.delete(id);
+    const h = f.handle;
+    f.handle = undefined;
+    await h?.close();
+  };
+
+  const handleStat = async (stat: Stat) => {
+    const p = stat.path ?? "";
+    const mode = (stat.mode ?? 0) >>> 0;
+    const isDir = (mode & MODE_DIR) !== 0;
+    const isSymlink = (mode & MODE_SYMLINK) !== 0;
+    const id = nextID++;
+    validator.check(p, isDir);
+    const linkname = stat.linkname ?? "";
+    // Hardlink validator: a link must name a non-link entry already received.
+    if (!isDir && !isSymlink) {
+      if (linkname !== "") {
+        if (!seenFiles.has(linkname)) throw new Error(`invalid link ${JSON.stringify(p)} to unknown path: ${JSON.stringify(linkname)}`);
+      } else {
+        seenFiles.add(p);
+      }
+    }
+    tree.entries++;
+    const abs = path.join(root, p);
+    if (isDir) {
+      await fs.mkdir(abs, { mode: 0o700 });
+      tree.dirs.push({ rel: p, mode, uid: stat.uid ?? 0, gid: stat.gid ?? 0, mtimeNs: toBigInt(stat.modTime) });
+      return;
+    }
+    if (isSymlink) {
+      await fs.symlink(linkname, abs);
+      await applyMetadata(abs, stat, preserve, true);
+      return;
+    }
+    if (linkname !== "") {
+      await fs.link(path.join(root, linkname), abs);
+      // All names share the inode: a target still being written gets its metadata when it completes.
+      if (!pendingPaths.has(linkname)) await applyMetadata(abs, stat, preserve, false);
+      return;
+    }
+    if (mode & MODE_NAMED_PIPE) {
+      await execFileAsync("mkfifo", ["-m", "600", abs]);
+      await applyMetadata(abs, stat, preserve, false);
+      return;
+    }
+    if (mode & MODE_DEVICE) {
+      const kind = mode & MODE_CHAR_DEVICE ? "c" : "b";
+      await execFileAsync("mknod", ["-m", "600", abs, kind, toBigInt(stat.devmajor).toString(), toBigInt(stat.devminor).toString()]);
+      await applyMetadata(abs, stat, preserve, false);
+      return;
+    }
+    // Regular file (sockets and irregular files arrive as regular ones, as with Go's receiver).
+    const fh = await fs.open(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+    await fh.close();
+    if ((mode & MODE_TYPE) === 0) {
+      pending.set(id, { rel: p, abs, stat });
+      pendingPaths.add(p);
+      tree.files++;
+      await send({ type: PacketType.PACKET_REQ, ID: id });
+    } else {
+      await applyMetadata(abs, stat, preserve, false);
+    }
+  };
+
+  const handleData = async (id: number, data: Uint8Array) => {
+    const f = pending.get(id);
+    if (!f) throw new Error(`invalid file request ${id}`);
+    if (data.length === 0) {
+      await closeFile(id, f);
+      pending.delete(id);
+      pendingPaths.delete(f.rel);
+      await applyMetadata(f.abs, f.stat, preserve, false);
+      return;
+    }
+    if (!f.handle) {
+      if (open.size >= maxOpen) {
+        const [oldID, oldest] = open.entries().next().value as [number, PendingFile];
+        await closeFile(oldID, oldest);
+      }
+      f.handle = await fs.open(f.abs, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
+    }
+    open.delete(id);
+    open.set(id, f);
+    await f.handle.write(data);
+    tree.bytes += data.length;
+  };
+
+  const maybeFinish = async () => {
+    if (!listingDone || pending.size > 0 || sentFin) return;
+    if (options.beforeFin) await options.beforeFin(tree);
+    else await applyDirMetadata(root, tree.dirs, preserve);
+    sentFin = true;
+    await send({ type: PacketType.PACKET_FIN });
+  };
+
+  try {
+    let finished = false;
+    for await (const raw of messages(stream, options.signal)) {
+      let pkt: fsutil.types.Packet;
+      try {
+        pkt = Packet.decode(raw);
+      } catch (err) {
+        throw new Error(`malformed fsutil packet from the daemon: ${(err as Error).message}`);
+      }
+      switch (pkt.type) {
+        case PacketType.PACKET_STAT:
+          if (listingDone) throw new Error("STAT after the end of the listing");
+          if (!pkt.stat) listingDone = true;
+          else await handleStat(pkt.stat);
+          break;
+        case PacketType.PACKET_DATA:
+          await handleData(pkt.ID ?? 0, pkt.data ?? new Uint8Array());
+          break;
+        case PacketType.PACKET_FIN:
+          if (!sentFin) throw new Error("sender finished before the transfer was complete");
+          finished = true;
+          break;
+        case PacketType.PACKET_ERR:
+          throw new Error(`error from sender: ${Buffer.from(pkt.data ?? []).toString("utf8")}`);
+        case PacketType.PACKET_REQ:
+          throw new Error("unexpected REQ packet from the sender");
+        default:
+          throw new Error(`unknown fsutil packet type ${String(pkt.type)}`);
+      }
+      if (finished) break;
+      await maybeFinish();
+    }
+    if (!finished && !sentFin) {
+      if (options.signal?.aborted) throw canceled(options.signal);
+      throw new Error("the daemon ended the transfer before it was complete");
+    }
+    return tree;
+  } catch (err) {
+    // After our FIN everything is written; a cancel from the daemon then is how it hangs up.
+    if (sentFin && err instanceof GrpcStatusError && err.code === GrpcCode.CANCELLED) return tree;
+    for (const [id, f] of open) await closeFile(id, f).catch(() => {});
+    if (!(err instanceof GrpcStatusError && err.code === GrpcCode.CANCELLED)) {
+      const msg = err instanceof Error ? err.message : String(err);
+      await Promise.race([send({ type: PacketType.PACKET_ERR, data: Buffer.from(msg, "utf8") }).catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Directory target: staging and placement
+
+export interface DirLayout {
+  /** The real destination (symlinks resolved). */
+  dest: string;
+  /** Staging directory (receives the tree). */
+  staging: string;
+  /** True when staging is inside `dest` (dest is on another file system than its parent). */
+  inside: boolean;
+}
+
+/** Creates the staging directory for a directory destination. */
+export async function prepareDirStaging(destPath: string): Promise<DirLayout> {
+  let dest = path.resolve(destPath);
+  const lst = await lstatOrUndefined(dest);
+  if (lst?.isSymbolicLink()) {
+    try {
+      dest = await fs.realpath(dest);
+    } catch {
+      throw new Error(`destination ${destPath} is a dangling symlink`);
+    }
+  }
+  const st = await lstatOrUndefined(dest);
+  if (st && !st.isDirectory()) throw new Error(`destination ${destPath} exists and is not a directory`);
+  const parent = path.dirname(dest);
+  await fs.mkdir(parent, { recursive: true });
+  let inside = false;
+  if (st) inside = parent === dest || (await fs.stat(parent)).dev !== st.dev;
+  const base = path.basename(dest) || "root";
+  const staging = await fs.mkdtemp(inside ? path.join(dest, ".tsfrontend-export-") : path.join(parent, `.${base}.tsfrontend-export-`));
+  trackLive(staging);
+  return { dest, staging, inside };
+}
+
+async function dropStaging(layout: DirLayout): Promise<void> {
+  await removeTree(layout.staging).catch(() => {});
+  live.delete(layout.staging);
+}
+
+/** A fresh, empty directory next to `staging` (same file system) for entries being replaced. */
+async function makeTrash(layout: DirLayout): Promise<string> {
+  const t = await fs.mkdtemp(layout.inside ? path.join(layout.dest, ".tsfrontend-trash-") : path.join(path.dirname(layout.staging), ".tsfrontend-trash-"));
+  trackLive(t);
+  return t;
+}
+
+class WritableDirs {
+  private readonly restore = new Map<string, number>();
+  constructor(private readonly root: boolean) {}
+  /** Makes `dir` writable for us if it is not (non-root); remembers the mode. */
+  async ensure(dir: string): Promise<void> {
+    if (this.root || this.restore.has(dir)) return;
+    try {
+      await fs.access(dir, fs.constants.W_OK | fs.constants.X_OK);
+    } catch {
+      const st = await fs.lstat(dir);
+      this.restore.set(dir, st.mode & 0o7777);
+      await fs.chmod(dir, (st.mode | 0o300) & 0o7777);
+    }
+  }
+  async undo(except: Set<string>): Promise<void> {
+    for (const [dir, mode] of this.restore) if (!except.has(dir)) await fs.chmod(dir, mode).catch(() => {});
+  }
+}
+
+/** Moves the staged tree into dest as described in the module comment. */
+async function placeDirectory(layout: DirLayout, dirs: readonly ReceivedDir[], deleteMode: boolean, preserveOwnership: boolean): Promise<void> {
+  const { dest, staging, inside } = layout;
+  const isRoot = process.getuid?.() === 0;
+  const writable = new WritableDirs(isRoot);
+  let trash: string | undefined;
+  const getTrash = async () => (trash ??= await makeTrash(layout));
+  try {
+    const st = await lstatOrUndefined(dest);
+    if (st && !st.isDirectory()) throw new Error(`destination ${dest} exists and is not a directory`);
+    if (!st && !inside) {
+      await fs.mkdir(path.dirname(dest), { recursive: true });
+      try {
+        await fs.rename(staging, dest);
+        live.delete(staging);
+      } catch (err) {
+        if (errCode(err) !== "EEXIST" && errCode(err) !== "ENOTEMPTY") throw err;
+        await mergeInto(staging, dest, getTrash, writable);
+      }
+    } else if (deleteMode && !inside) {
+      const old = path.join(await getTrash(), "old");
+      await fs.rename(dest, old);
+      try {
+        await fs.rename(staging, dest);
+        live.delete(staging);
+      } catch (err) {
+        await fs.rename(old, dest).catch(() => {});
+        throw err;
+      }
+      if (isRoot) await fs.lchown(dest, st!.uid, st!.gid).catch(() => {});
+      await fs.chmod(dest, st!.mode & 0o7777);
+    } else if (deleteMode) {
+      // dest is a mount point: empty it (into trash inside it), then move the staged entries in.
+      await writable.ensure(dest);
+      const t = await getTrash();
+      const keep = new Set([path.basename(staging), path.basename(t)]);
+      for (const name of await fs.readdir(dest)) if (!keep.has(name)) await fs.rename(path.join(dest, name), path.join(t, name));
+      for (const name of await fs.readdir(staging)) await fs.rename(path.join(staging, name), path.join(dest, name));
+    } else {
+      await mergeInto(staging, dest, getTrash, writable);
+    }
+    await applyDirMetadata(dest, dirs, preserveOwnership);
+    await writable.undo(new Set(dirs.map((d) => path.join(dest, d.rel))));
+  } finally {
+    await dropStaging(layout);
+    if (trash) {
+      await removeTree(trash).catch(() => {});
+      live.delete(trash);
+    }
+  }
+}
+
+/** Merges `src` into `dst` (fsutil Merge: keep what is not exported, replace what is). Never follows symlinks in `dst`. */
+async function mergeInto(src: string, dst: string, trash: () => Promise<string>, writable: WritableDirs): Promise<void> {
+  const names = await fs.readdir(src);
+  if (names.length > 0) await writable.ensure(dst);
+  for (const name of names) {
+    const s = path.join(src, name);
+    const d = path.join(dst, name);
+    const sst = await fs.lstat(s);
+    const dst2 = await lstatOrUndefined(d);
+    if (!dst2) {
+      await fs.rename(s, d);
+    } else if (sst.isDirectory() && dst2.isDirectory()) {
+      await mergeInto(s, d, trash, writable);
+    } else if (!sst.isDirectory() && !dst2.isDirectory()) {
+      await fs.rename(s, d);
+    } else {
+      // Type change: move the old entry aside (or delete it if it cannot be moved), then rename the new one in.
+      try {
+        await fs.rename(d, path.join(await trash(), `${randomSuffix()}-${name}`));
+      } catch {
+        await removeTree(d);
+      }
+      await fs.rename(s, d);
+    }
+  }
+}
