@@ -115,3 +115,13 @@ export class UsageError extends TsfError {
     super(ErrorCode.Usage, message, options);
   }
 }
+
+/** An error the command has already reported to the user; the CLI only exits with its status. */
+export class ReportedError extends TsfError {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode = 1, options: TsfErrorOptions = {}) {
+    super(exitCode === 130 ? ErrorCode.Canceled : ErrorCode.Build, message, options);
+    this.exitCode = exitCode;
+  }
+}

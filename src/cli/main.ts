@@ -2,7 +2,8 @@
 /** The `tsfrontend` command: wires commands to the library, maps errors to one line and an exit status. */
 
 import { Command, CommanderError } from "commander";
-import { TsfError } from "../errors.js";
+import { ReportedError, TsfError } from "../errors.js";
+import { registerBuild } from "./commands/build.js";
 import { registerLlb } from "./commands/llb.js";
 import { registerDaemon } from "./commands/daemon.js";
 import { registerDu } from "./commands/du.js";
@@ -21,6 +22,7 @@ program
 
 registerConnectionOptions(program);
 registerLlb(program);
+registerBuild(program);
 registerDu(program);
 registerPrune(program);
 registerWorkers(program);
@@ -29,6 +31,11 @@ registerDaemon(program);
 function fail(err: unknown): never {
   if (err instanceof CommanderError) {
     // Commander has already printed its one-line message (help and version exit 0).
+    process.exit(err.exitCode);
+  }
+  if (err instanceof ReportedError) {
+    // The command has already shown what went wrong (e.g. a build error block).
+    if (process.env["TSFRONTEND_DEBUG"]) process.stderr.write(`${err.stack}\n`);
     process.exit(err.exitCode);
   }
   if (err instanceof TsfError) {

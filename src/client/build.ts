@@ -28,6 +28,8 @@ export interface ProgramBuildOptions extends Omit<SolveOptions, "definition" | "
   opts?: Record<string, string>;
   /** Solve every platform's graph with evaluate, so build errors surface during the program. */
   evaluate?: boolean;
+  /** Ignore cached results for every op (`--no-cache`). */
+  noCache?: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -53,6 +55,8 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
 
   return solve(conn, {
     ...options,
+    // The exporter compares these with the result's platforms (and warns when they differ).
+    frontendAttrs: { ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
     gateway: async (ref, session) => {
       const gw = new BridgeGatewayClient(conn, ref, workers, session.id);
       try {
@@ -69,7 +73,7 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
         const metadata: Record<string, Uint8Array> = {};
         const platformsJson: { ID: string; Platform: Record<string, unknown> }[] = [];
         for (const r of results) {
-          const def = await r.state.marshal({ platform: r.platform });
+          const def = await r.state.marshal({ platform: r.platform, ...(options.noCache ? { ignoreCache: true } : {}) });
           let resultRef: ResultRef | null = null;
           if (!def.isEmpty()) {
             const solved = await gw.solve({ definition: def, evaluate: options.evaluate ?? false });

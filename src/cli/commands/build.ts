@@ -1,0 +1,242 @@
+/**
+ * `tsfrontend build`: build a TypeScript program (`-f build.ts`), a frontend
+ * (`--frontend dockerfile.v0 --opt ...`) or a Definition on stdin, with
+ * buildctl's flags: --local, --output, --opt, --progress, --no-cache,
+ * --metadata-file, --ref-file, --export-cache, --import-cache.
+ */
+
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { buildProgram } from "../../client/build.js";
+import type { BuildkitConnection } from "../../client/connection.js";
+import { BuildkitError } from "../../client/errors.js";
+import { parseExportCache, parseImportCache, parseOutputs } from "../../client/exporters.js";
+import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../client/progress/index.js";
+import { authService } from "../../client/session/auth.js";
+import { fileSyncService, type LocalDirOptions } from "../../client/session/filesync.js";
+import type { SessionService } from "../../client/session/service.js";
+import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";
+import { ReportedError, UsageError } from "../../errors.js";
+import { decodeDefinition, Definition, formatPlatform, type PbOpMetadata } from "../../llb/index.js";
+import { loadProgram } from "../../program/load.js";
+import { connect } from "../connect.js";
+import { collect, oneOf, parseKeyValues, parsePlatformFlags } from "../options.js";
+import { statSync } from "node:fs";
+
+interface BuildFlags {
+  file?: string;
+  frontend?: string;
+  opt: string[];
+  local: string[];
+  output: string[];
+  progress: string;
+  platform: string[];
+  buildPlatform?: string;
+  buildArg: string[];
+  target?: string;
+  cache: boolean;
+  metadataFile?: string;
+  refFile?: string;
+  exportCache: string[];
+  importCache: string[];
+}
+
+export function registerBuild(program: Command): void {
+  program
+    .command("build")
+    .description("build a TypeScript build program (-f), a frontend (--frontend) or an LLB Definition read from stdin")
+    .option("-f, --file <program>", "build program (.ts) to run against the daemon")
+    .option("--frontend <frontend>", "frontend to use instead of a program, e.g. dockerfile.v0 or gateway.v0")
+    .option("--opt <key=value>", "frontend option, e.g. build-arg:K=V, target=stage, platform=linux/arm64", collect, [])
+    .option("--local <name=dir>", "local directory the build can read, e.g. --local context=.", collect, [])
+    .option("-o, --output <spec>", "export: type=local,dest=DIR | type=tar,dest=FILE | type=oci,dest=FILE | type=docker,dest=FILE | type=image,name=REF[,push=true]", collect, [])
+    .option("--progress <mode>", "progress output: auto, tty, plain, rawjson or quiet", "auto")
+    .option("--platform <platforms>", "target platform(s) os/arch[/variant], comma separated or repeated (default: the daemon's)", collect, [])
+    .option("--build-platform <platform>", "platform build steps run on (default: the daemon's first worker platform)")
+    .option("--build-arg <key=value>", "build argument (same as --opt build-arg:K=V)", collect, [])
+    .option("--target <name>", "target to build (same as --opt target=NAME)")
+    .option("--no-cache", "do not use cached results")
+    .option("--metadata-file <file>", "write the exporter response (image digest, ...) to this JSON file")
+    .option("--ref-file <file>", "write the build ref to this file")
+    .option("--export-cache <spec>", "export build cache, e.g. type=registry,ref=REF[,mode=max] | type=inline | type=local,dest=DIR", collect, [])
+    .option("--import-cache <spec>", "import build cache, e.g. type=registry,ref=REF | type=local,src=DIR", collect, [])
+    .action(async (flags: BuildFlags, cmd: Command) => {
+      await runBuild(flags, cmd);
+    });
+}
+
+function parseLocals(values: string[]): Map<string, LocalDirOptions> {
+  const dirs = new Map<string, LocalDirOptions>();
+  for (const [name, dir] of Object.entries(parseKeyValues(values, "--local"))) {
+    const abs = resolve(dir);
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      // reported below
+    }
+    if (!isDir) throw new UsageError(`${name}=${dir}: ${dir} is not a directory`, { flag: "--local" });
+    dirs.set(name, { dir: abs });
+  }
+  return dirs;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Go's buildctl writeMetadataFile: base64 values holding JSON objects are inlined. */
+function metadataJson(resp: Record<string, string>): string {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(resp).sort()) {
+    const v = resp[k]!;
+    let value: unknown = v;
+    if (/^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length % 4 === 0) {
+      try {
+        const parsed = JSON.parse(Buffer.from(v, "base64").toString("utf8")) as unknown;
+        if (parsed && typeof parsed === "object" && !Array.isArray(parsed) && Object.keys(parsed).length > 0) value = parsed;
+      } catch {
+        // Not JSON: keep the string.
+      }
+    }
+    out[k] = value;
+  }
+  return JSON.stringify(out, null, 2);
+}
+
+function writeAtomic(file: string, data: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/** The lines of the error's source file, for the excerpt. */
+function errorSources(err: BuildkitError): SourceLocation[] {
+  const out: SourceLocation[] = [];
+  for (const s of err.details.sources ?? []) {
+    let text: string | undefined = s.data ? Buffer.from(s.data).toString("utf8") : undefined;
+    if (text === undefined) {
+      try {
+        text = readFileSync(s.filename, "utf8");
+      } catch {
+        text = "";
+      }
+    }
+    const r = s.ranges[0];
+    if (!r) continue;
+    out.push({ filename: s.filename, line: r.start, endLine: r.end, lines: text.split("\n") });
+  }
+  return out;
+}
+
+async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
+  const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
+  if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
+  const opts = parseKeyValues(flags.opt, "--opt");
+  const platforms = parsePlatformFlags(flags.platform);
+  const buildPlatform = flags.buildPlatform ? parsePlatformFlags([flags.buildPlatform], "--build-platform")[0] : undefined;
+  const buildArgs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts)) if (k.startsWith("build-arg:")) buildArgs[k.slice(10)] = v;
+  for (const [k, v] of Object.entries(parseKeyValues(flags.buildArg, "--build-arg"))) {
+    buildArgs[k] = v;
+    opts[`build-arg:${k}`] = v;
+  }
+  if (flags.target !== undefined) opts["target"] = flags.target;
+  const locals = parseLocals(flags.local);
+  const outputs = parseOutputs(flags.output, {});
+  const cacheExports = flags.exportCache.flatMap((v) => parseExportCache([v]));
+  const cacheImports = flags.importCache.flatMap((v) => parseImportCache([v]));
+
+  // Load the program (or read stdin) before connecting, so input errors come first.
+  const program = flags.file ? await loadProgram(flags.file) : undefined;
+  let definition: Definition | undefined;
+  if (!program && !flags.frontend) {
+    if (process.stdin.isTTY) throw new UsageError("give a build program with -f PROGRAM.ts, a --frontend, or pipe an LLB Definition to stdin", { flag: "-f" });
+    definition = decodeDefinition(await readStdin());
+    if (definition.def.length === 0) throw new UsageError("empty definition on stdin; give -f PROGRAM.ts or --frontend instead", { flag: "-f" });
+    if (!flags.cache) {
+      const md = new Map<string, PbOpMetadata>();
+      for (const [k, v] of definition.metadata) md.set(k, { ...v, ignore_cache: true });
+      definition = new Definition(definition.def, md, definition.source);
+    }
+  }
+  if (flags.frontend) {
+    if (!flags.cache) opts["no-cache"] = "";
+    if (platforms.length > 0) opts["platform"] = platforms.map(formatPlatform).join(",");
+  }
+
+  const conn: BuildkitConnection = await connect(cmd);
+  const pw = createProgressWriter(mode, process.stderr);
+  const services: SessionService[] = [authService(), ...outputs.sessionServices];
+  if (locals.size > 0) services.push(fileSyncService(locals));
+
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    abort.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const common: SolveOptions = {
+    exports: outputs.exports,
+    sessionServices: services,
+    cacheExports,
+    cacheImports,
+    signal: abort.signal,
+    onStatus: (s) => pw.write(fromStatusResponse(s)),
+  };
+  let result: SolveResult | undefined;
+  try {
+    if (program) {
+      result = await buildProgram(conn, {
+        ...common,
+        program,
+        platforms,
+        ...(buildPlatform ? { buildPlatform } : {}),
+        buildArgs,
+        ...(opts["target"] !== undefined ? { target: opts["target"] } : {}),
+        opts,
+        ...(!flags.cache ? { noCache: true } : {}),
+      });
+    } else if (flags.frontend) {
+      result = await solve(conn, { ...common, frontend: flags.frontend, frontendAttrs: opts });
+    } else {
+      result = await solve(conn, { ...common, definition: definition! });
+    }
+    await pw.done();
+  } catch (err) {
+    await pw.done(err instanceof Error ? err : undefined);
+    outputs.fileSend?.discard?.();
+    if (interrupted) {
+      process.stderr.write("tsfrontend: build canceled\n");
+      throw new ReportedError("build canceled", 130);
+    }
+    if (err instanceof BuildkitError) {
+      const vertex = err.details.vertex ? pw.vertex(err.details.vertex) : undefined;
+      process.stderr.write(
+        formatBuildError(
+          {
+            message: err.message,
+            ...(vertex?.name ? { vertexName: vertex.name } : {}),
+            logTail: err.details.vertex ? pw.logTail(err.details.vertex) : [],
+            source: errorSources(err),
+          },
+          { omitStepLogs: mode !== "quiet" && mode !== "rawjson" },
+        ),
+      );
+      throw new ReportedError(err.message, 1, { cause: err });
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    conn.close();
+  }
+  if (flags.refFile) writeAtomic(flags.refFile, result.ref);
+  if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(result.exporterResponse));
+}
