@@ -44,11 +44,24 @@ suite() {
   echo "-- $name: $p passed, $f failed (exit $rc)"
 }
 
+# The daemon suites share one buildkitd and one registry for the whole run.
+log "environment (buildkitd, registry)"
+if ! bash scripts/env/install.sh; then echo "install failed"; echo "0 passed, 1 failed"; exit 1; fi
+env_file=$(bash scripts/env/start.sh | tail -1)
+if [ ! -f "$env_file" ]; then echo "could not start buildkitd and the registry"; echo "0 passed, 1 failed"; exit 1; fi
+trap 'bash scripts/env/stop.sh "$env_file" >/dev/null 2>&1; rm -rf "$out_dir"' EXIT
+# shellcheck source=/dev/null
+source "$env_file"
+# shellcheck source=/dev/null
+source scripts/env/paths.sh
+export PATH="$TSF_BIN:$PATH"
+
 suite unit node --test --test-reporter=tap dist/src/
 suite proto node --test --test-reporter=tap dist/test/proto/
 suite lint node --test --test-reporter=tap dist/test/lint/
 suite cli node --test --test-reporter=tap dist/test/cli/
 suite golden node dist/test/golden/run.js
+suite e2e node --test --test-reporter=tap --test-timeout=900000 dist/test/e2e/
 
 echo
 echo "$total_pass passed, $total_fail failed"

@@ -48,3 +48,13 @@ test("map keys sort by UTF-8 bytes, not UTF-16 units or integer-likeness", () =>
   assert.ok(compareUtf8("\uff5e", "😀") < 0);
   assert.ok("\uff5e" > "😀"); // UTF-16 order disagrees
 });
+
+test("negative int32 values take the fast path and match the BigInt encoding", () => {
+  for (const v of [-1, -2, -127, -128, -300, -65536, -2147483648]) {
+    const a = new ProtoWriter();
+    a.int(1, v);
+    const b = new ProtoWriter();
+    b.int(1, BigInt(v));
+    assert.equal(hex(a.finish()), hex(b.finish()), String(v));
+  }
+});

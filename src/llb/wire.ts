@@ -64,9 +64,28 @@ export class ProtoWriter {
       this.varint64(v);
     } else if (v >= 0) {
       this.varint(v);
+    } else if (v >= -0x80000000) {
+      this.negative32(v);
     } else {
       this.varint64(BigInt(v));
     }
+  }
+
+  /** A small negative number as a 64-bit two's complement varint, without BigInt (e.g. -1 indices). */
+  private negative32(v: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    let p = this.pos;
+    let lo = v >>> 0;
+    let hi = 0xffffffff;
+    // 64-bit value = hi:lo; emit 7 bits at a time (10 bytes for any negative value).
+    for (let i = 0; i < 9; i++) {
+      b[p++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi = hi >>> 7;
+    }
+    b[p++] = lo & 0x7f;
+    this.pos = p;
   }
 
   /** Writes an int32/int64/uint32/uint64/enum field, skipping zero (proto3 implicit presence). */
