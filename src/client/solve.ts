@@ -13,6 +13,7 @@ import type { BuildkitConnection } from "./connection.js";
 import { BuildkitError, mapGrpcError } from "./errors.js";
 import { Session } from "./session/session.js";
 import type { SessionService } from "./session/service.js";
+import { secretsService, type SecretSource } from "./session/secrets.js";
 
 const control = moby.buildkit.v1;
 
@@ -39,6 +40,8 @@ export interface SolveOptions {
   entitlements?: string[];
   /** Services the session hosts (file sync, file send, auth, secrets, ssh). */
   sessionServices?: SessionService[];
+  /** Build secrets served to the daemon (`{id, data|file|env}`); checked before the session starts. */
+  secrets?: readonly SecretSource[];
   sharedKey?: string;
   /** Called with every Status message. */
   onStatus?: (status: moby.buildkit.v1.StatusResponse) => void;
@@ -70,7 +73,8 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     throw new BuildkitError("INVALID_ARGUMENT", "a solve takes a definition, a frontend, or a gateway program, not several");
   }
   const ref = options.ref ?? randomID();
-  const session = new Session({ services: options.sessionServices ?? [], ...(options.sharedKey !== undefined ? { sharedKey: options.sharedKey } : {}) });
+  const services = [...(options.sessionServices ?? []), ...(options.secrets ? [secretsService(options.secrets)] : [])];
+  const session = new Session({ services, ...(options.sharedKey !== undefined ? { sharedKey: options.sharedKey } : {}) });
   await session.start(conn);
 
   const solveCall = new AbortController();

@@ -12,6 +12,7 @@ import { buildProgram } from "../../client/build.js";
 import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
 import { parseExportCache, parseImportCache, parseOutputs } from "../../client/exporters.js";
+import { parseSecretFlags } from "../../client/secrets-flags.js";
 import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../client/progress/index.js";
 import { authService } from "../../client/session/auth.js";
 import { fileSyncService, type LocalDirOptions } from "../../client/session/filesync.js";
@@ -40,6 +41,7 @@ interface BuildFlags {
   refFile?: string;
   exportCache: string[];
   importCache: string[];
+  secret: string[];
 }
 
 export function registerBuild(program: Command): void {
@@ -61,6 +63,7 @@ export function registerBuild(program: Command): void {
     .option("--ref-file <file>", "write the build ref to this file")
     .option("--export-cache <spec>", "export build cache, e.g. type=registry,ref=REF[,mode=max] | type=inline | type=local,dest=DIR", collect, [])
     .option("--import-cache <spec>", "import build cache, e.g. type=registry,ref=REF | type=local,src=DIR", collect, [])
+    .option("--secret <spec>", "secret for RUN secret mounts/env: id=ID[,src=FILE|,env=VAR][,type=file|env]", collect, [])
     .action(async (flags: BuildFlags, cmd: Command) => {
       await runBuild(flags, cmd);
     });
@@ -149,6 +152,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const outputs = parseOutputs(flags.output, {});
   const cacheExports = flags.exportCache.flatMap((v) => parseExportCache([v]));
   const cacheImports = flags.importCache.flatMap((v) => parseImportCache([v]));
+  const secrets = parseSecretFlags(flags.secret);
 
   // Load the program (or read stdin) before connecting, so input errors come first.
   const program = flags.file ? await loadProgram(flags.file) : undefined;
@@ -187,6 +191,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     sessionServices: services,
     cacheExports,
     cacheImports,
+    ...(secrets.length > 0 ? { secrets } : {}),
     signal: abort.signal,
     onStatus: (s) => pw.write(fromStatusResponse(s)),
   };
