@@ -9,6 +9,8 @@
 #
 # TSF_RUNDIR_BASE (default /var/tmp) is where the run dir is created; it must be a real disk
 # filesystem (ext4, ...), not overlay or tmpfs, for the overlayfs snapshotter.
+# TSF_BUILDKITD_FLAGS: extra buildkitd flags, split on spaces, e.g.
+#   "--allow-insecure-entitlement network.host --allow-insecure-entitlement security.insecure".
 # Needs scripts/env/install.sh to have run. Must run as root.
 set -euo pipefail
 
@@ -145,7 +147,8 @@ root = "$STATE"
   insecure = true
 EOF
 # TMPDIR: buildkitd's temporary mounts (buildkit-mount*, runc*) land in the run dir too.
-spawn buildkitd "$RUNDIR/buildkitd.log" env TMPDIR="$RUNDIR/tmp" "$BUILDKITD" --config "$RUNDIR/buildkitd.toml"
+read -r -a EXTRA_FLAGS <<<"${TSF_BUILDKITD_FLAGS:-}"
+spawn buildkitd "$RUNDIR/buildkitd.log" env TMPDIR="$RUNDIR/tmp" "$BUILDKITD" --config "$RUNDIR/buildkitd.toml" ${EXTRA_FLAGS[@]+"${EXTRA_FLAGS[@]}"}
 BUILDKITD_PID="$SPAWNED_PID"
 BUILDKIT_HOST="unix://$SOCK"
 up=0

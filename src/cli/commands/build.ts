@@ -14,6 +14,7 @@ import { BuildkitError } from "../../client/errors.js";
 import { parseExportCache, parseImportCache, parseOutputs } from "../../client/exporters.js";
 import { parseSecretFlags } from "../../client/secrets-flags.js";
 import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../client/progress/index.js";
+import { parseAllow, withEntitlementHint } from "../../client/entitlements.js";
 import { authService } from "../../client/session/auth.js";
 import { fileSyncService, type LocalDirOptions } from "../../client/session/filesync.js";
 import type { SessionService } from "../../client/session/service.js";
@@ -41,6 +42,7 @@ interface BuildFlags {
   refFile?: string;
   exportCache: string[];
   importCache: string[];
+  allow: string[];
   secret: string[];
 }
 
@@ -63,6 +65,7 @@ export function registerBuild(program: Command): void {
     .option("--ref-file <file>", "write the build ref to this file")
     .option("--export-cache <spec>", "export build cache, e.g. type=registry,ref=REF[,mode=max] | type=inline | type=local,dest=DIR", collect, [])
     .option("--import-cache <spec>", "import build cache, e.g. type=registry,ref=REF | type=local,src=DIR", collect, [])
+    .option("--allow <entitlement>", "allow a privileged entitlement: network.host or security.insecure (buildkitd must allow it too); repeatable", collect, [])
     .option("--secret <spec>", "secret for RUN secret mounts/env: id=ID[,src=FILE|,env=VAR][,type=file|env]", collect, [])
     .action(async (flags: BuildFlags, cmd: Command) => {
       await runBuild(flags, cmd);
@@ -152,6 +155,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const outputs = parseOutputs(flags.output, {});
   const cacheExports = flags.exportCache.flatMap((v) => parseExportCache([v]));
   const cacheImports = flags.importCache.flatMap((v) => parseImportCache([v]));
+  const entitlements = parseAllow(flags.allow);
   const secrets = parseSecretFlags(flags.secret);
 
   // Load the program (or read stdin) before connecting, so input errors come first.
@@ -174,7 +178,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
 
   const conn: BuildkitConnection = await connect(cmd);
   const pw = createProgressWriter(mode, process.stderr);
-  const services: SessionService[] = [authService(), ...outputs.sessionServices];
+  const services: SessionService[] = [authService(undefined, { onWarning: (m) => process.stderr.write(`tsfrontend: warning: ${m}\n`) }), ...outputs.sessionServices];
   if (locals.size > 0) services.push(fileSyncService(locals));
 
   const abort = new AbortController();
@@ -191,6 +195,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     sessionServices: services,
     cacheExports,
     cacheImports,
+    ...(entitlements.length > 0 ? { entitlements } : {}),
     ...(secrets.length > 0 ? { secrets } : {}),
     signal: abort.signal,
     onStatus: (s) => pw.write(fromStatusResponse(s)),
@@ -215,6 +220,8 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     }
     await pw.done();
   } catch (err) {
+    // A refused entitlement: say which flag grants it.
+    err = withEntitlementHint(err);
     await pw.done(err instanceof Error ? err : undefined);
     outputs.fileSend?.discard?.();
     if (interrupted) {
