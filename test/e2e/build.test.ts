@@ -1,0 +1,188 @@
+/**
+ * `tsfrontend build -f PROGRAM` end to end against the daemon named by
+ * BUILDKIT_HOST and the registry TSF_REGISTRY (scripts/env/start.sh): a
+ * program (fixtures/multiarch.ts) on the busybox shell base image from our
+ * registry runs a RUN step per platform (linux/amd64 natively, linux/arm64
+ * and linux/arm/v7 emulated) and returns each platform with its image
+ * config. One CLI build exports it three ways at once (local dir, OCI
+ * tarball, registry push) and writes --metadata-file and --ref-file; each
+ * test checks one of them.
+ */
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { join } from "node:path";
+import { layerEntries, platformOf, readOciDir, readOciTar, sha256, type OciLayout } from "./lib/oci.js";
+import { ok, requireEnv, run, runCli, skipWithoutEnv, skopeo, skopeoCreds, tempDir, type E2eEnv } from "./lib/env.js";
+import { ensureShellImage, SHELL_PLATFORMS, type ShellImage } from "./lib/shell-image.js";
+
+const PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const expected: Record<string, { uname: string; dir: string; arch: string; variant?: string }> = {
+  "linux/amd64": { uname: "x86_64", dir: "linux_amd64", arch: "amd64" },
+  "linux/arm64": { uname: "aarch64", dir: "linux_arm64", arch: "arm64" },
+  "linux/arm/v7": { uname: "armv7l", dir: "linux_arm_v7", arch: "arm", variant: "v7" },
+};
+
+let env: E2eEnv;
+let shell: ShellImage;
+let work: ReturnType<typeof tempDir>;
+let pushRef: string;
+let metadata: Record<string, unknown>;
+let oci: OciLayout;
+
+const out = (...p: string[]) => join(work.dir, ...p);
+
+before(async () => {
+  work = tempDir("build");
+  if (skipWithoutEnv()) return;
+  env = requireEnv();
+  shell = await ensureShellImage();
+  pushRef = `${env.registry}/tsfrontend-test/multiarch:e2e-${process.pid}`;
+  const r = await runCli([
+    "build",
+    "-f",
+    "test/e2e/fixtures/multiarch.ts",
+    "--build-arg",
+    `SHELL_IMAGE=${shell.ref}`,
+    "--platform",
+    "linux/amd64,linux/arm64",
+    "--platform",
+    "linux/arm/v7",
+    "--progress",
+    "plain",
+    "-o",
+    `type=local,dest=${out("local")}`,
+    "-o",
+    `type=oci,dest=${out("image.oci.tar")},name=example.com/tsf/multiarch:1`,
+    "-o",
+    `type=image,name=${pushRef},push=true`,
+    "--metadata-file",
+    out("metadata.json"),
+    "--ref-file",
+    out("ref.txt"),
+  ]);
+  ok(r, "tsfrontend build");
+  // Each platform's RUN step appears in the progress, named by the program.
+  for (const p of SHELL_PLATFORMS) assert.match(r.stderr, new RegExp(`uname -m \\(${p.replace(/\//g, "\\/")}\\)`));
+  metadata = JSON.parse(readFileSync(out("metadata.json"), "utf8")) as Record<string, unknown>;
+  oci = readOciTar(out("image.oci.tar"));
+});
+
+after(() => work?.remove());
+
+test("the environment is there (BUILDKIT_HOST, TSF_REGISTRY, credentials)", () => {
+  requireEnv();
+});
+
+test("local export: one directory per platform with the RUN step's output", { skip: skipWithoutEnv() }, () => {
+  assert.deepEqual(readdirSync(out("local")).sort(), ["linux_amd64", "linux_arm64", "linux_arm_v7"]);
+  for (const [platform, e] of Object.entries(expected)) {
+    const root = out("local", e.dir);
+    assert.equal(readFileSync(join(root, "srv/out/arch"), "utf8"), `${e.uname}\n`, platform);
+    assert.equal(readFileSync(join(root, "srv/out/platform"), "utf8"), `${platform}\n`, platform);
+    // The base image's files are there: busybox and its applet links, /etc/passwd.
+    assert.ok(lstatSync(join(root, "bin/busybox")).isFile(), platform);
+    assert.ok(lstatSync(join(root, "bin/sh")).isSymbolicLink(), platform);
+    assert.match(readlinkSync(join(root, "bin/sh")), /busybox$/);
+    assert.match(readFileSync(join(root, "etc/passwd"), "utf8"), /^app:x:1000:1000:/m);
+    // The busybox binary is the one for this architecture (ELF e_machine).
+    const elf = readFileSync(join(root, "bin/busybox")).subarray(0, 20);
+    assert.equal(elf.subarray(0, 4).toString("latin1"), "\x7fELF");
+    assert.equal(elf.readUInt16LE(18), { amd64: 62, arm64: 183, arm: 40 }[e.arch], `${platform} e_machine`);
+  }
+});
+
+test("OCI tarball: an index of 3 manifests with the right platforms", { skip: skipWithoutEnv() }, () => {
+  assert.equal(oci.indexDescriptor.mediaType, "application/vnd.oci.image.index.v1+json");
+  assert.equal(oci.indexDescriptor.annotations?.["io.containerd.image.name"], "example.com/tsf/multiarch:1");
+  assert.equal(oci.index.manifests.length, 3, JSON.stringify(oci.index.manifests));
+  assert.deepEqual(oci.images.map((i) => platformOf(i.descriptor.platform)).sort(), [...SHELL_PLATFORMS].sort());
+});
+
+test("OCI tarball: each config has its platform, the program's config and the base image's Env and Labels", { skip: skipWithoutEnv() }, () => {
+  for (const img of oci.images) {
+    const platform = platformOf(img.descriptor.platform);
+    const e = expected[platform]!;
+    const c = img.config;
+    assert.equal(c.os, "linux", platform);
+    assert.equal(c.architecture, e.arch, platform);
+    assert.equal(c.variant, e.variant, platform);
+    // Env: PATH inherited from the shell image, then the program's entries.
+    assert.deepEqual(c.config.Env, [PATH_ENV, "APP_MODE=e2e", `APP_PLATFORM=${platform}`], platform);
+    assert.equal(c.config.User, "app");
+    assert.equal(c.config.WorkingDir, "/srv");
+    assert.deepEqual(c.config.Entrypoint, ["/bin/sh", "-c"]);
+    assert.deepEqual(c.config.Cmd, ["cat /srv/out/arch"]);
+    assert.deepEqual(c.config.ExposedPorts, { "8080/tcp": {} });
+    assert.deepEqual(c.config.Labels, {
+      "org.opencontainers.image.title": "busybox-shell",
+      "org.opencontainers.image.base.name": "scratch",
+      "org.example.test": "multiarch",
+      "org.example.arch": e.arch,
+    });
+    // The base image's layers plus one for the RUN step, which holds its output.
+    assert.equal(c.rootfs.diff_ids.length, img.manifest.layers.length);
+    assert.ok(img.manifest.layers.length >= 2, `${platform}: ${img.manifest.layers.length} layers`);
+    const last = layerEntries(oci, img.manifest.layers.at(-1)!);
+    assert.equal(last.find((x) => x.name === "srv/out/arch")?.data.toString(), `${e.uname}\n`, platform);
+  }
+});
+
+test("the images are built on the shell image from the registry (its layers come first)", { skip: skipWithoutEnv() }, async () => {
+  const index = JSON.parse(await skopeo(env, ["inspect", "--raw", "--tls-verify=false", ...skopeoCreds(env), `docker://${shell.ref}`])) as {
+    manifests: { digest: string; platform: { os: string; architecture: string; variant?: string } }[];
+  };
+  for (const img of oci.images) {
+    const platform = platformOf(img.descriptor.platform);
+    const d = index.manifests.find((m) => platformOf(m.platform) === platform);
+    assert.ok(d, `the shell image has ${platform}`);
+    const repo = shell.ref.replace(/:[^:/]+$/, "");
+    const baseManifest = JSON.parse(await skopeo(env, ["inspect", "--raw", "--tls-verify=false", ...skopeoCreds(env), `docker://${repo}@${d.digest}`])) as {
+      layers: { digest: string }[];
+    };
+    assert.deepEqual(
+      img.manifest.layers.slice(0, baseManifest.layers.length).map((l) => l.digest),
+      baseManifest.layers.map((l) => l.digest),
+      platform,
+    );
+    assert.equal(img.manifest.layers.length, baseManifest.layers.length + 1, platform);
+  }
+});
+
+test("--metadata-file: containerimage.digest is the index digest; --ref-file holds the build ref", { skip: skipWithoutEnv() }, () => {
+  assert.equal(metadata["containerimage.digest"], oci.indexDescriptor.digest);
+  assert.deepEqual(metadata["containerimage.descriptor"], {
+    mediaType: "application/vnd.oci.image.index.v1+json",
+    digest: oci.indexDescriptor.digest,
+    size: oci.indexDescriptor.size,
+  });
+  assert.equal(metadata["image.name"], pushRef);
+  const ref = readFileSync(out("ref.txt"), "utf8");
+  assert.match(ref, /^[a-z0-9]{25}$/, JSON.stringify(ref));
+  assert.equal(existsSync(out("metadata.json.tmp-" + process.pid)), false);
+});
+
+test("registry push: the pushed index is the exported one and reads back with skopeo", { skip: skipWithoutEnv() }, async () => {
+  const raw = await skopeo(env, ["inspect", "--raw", "--tls-verify=false", ...skopeoCreds(env), `docker://${pushRef}`]);
+  assert.equal(sha256(Buffer.from(raw, "utf8")), metadata["containerimage.digest"]);
+  const index = JSON.parse(raw) as { mediaType: string; manifests: { digest: string; platform: { os: string; architecture: string; variant?: string } }[] };
+  assert.equal(index.mediaType, "application/vnd.oci.image.index.v1+json");
+  assert.deepEqual(index.manifests.map((m) => platformOf(m.platform)).sort(), [...SHELL_PLATFORMS].sort());
+
+  // Anonymous reads are refused: the push used our credentials.
+  const anon = await run(env.skopeo, ["inspect", "--raw", "--tls-verify=false", "--no-creds", `docker://${pushRef}`]);
+  assert.notEqual(anon.status, 0);
+
+  const dir = out("pulled");
+  await skopeo(env, ["copy", "--quiet", "--all", "--src-tls-verify=false", "--src-creds", `${env.registryUser}:${env.registryPassword}`, `docker://${pushRef}`, `oci:${dir}:pulled`]);
+  const pulled = readOciDir(dir);
+  assert.equal(pulled.indexDescriptor.digest, metadata["containerimage.digest"]);
+  assert.deepEqual(pulled.images.map((i) => platformOf(i.descriptor.platform)).sort(), [...SHELL_PLATFORMS].sort());
+  for (const img of pulled.images) {
+    const same = oci.images.find((i) => i.descriptor.digest === img.descriptor.digest);
+    assert.ok(same, `manifest ${img.descriptor.digest} is the exported one`);
+    assert.equal(img.config.architecture, expected[platformOf(img.descriptor.platform)]!.arch);
+    assert.deepEqual(img.config.config.Entrypoint, ["/bin/sh", "-c"]);
+  }
+});
