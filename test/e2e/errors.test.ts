@@ -1,0 +1,103 @@
+/**
+ * How `tsfrontend build` fails, against the daemon named by BUILDKIT_HOST:
+ * a failing RUN step names the program's file:line with a source excerpt
+ * (`>>>` on the line that created the step) after the step's log, and exits
+ * 1; a program that throws or does not compile, and a bad `--output` value,
+ * each print one line (file:line, or the flag's name) and exit 1.
+ */
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { requireEnv, runCli, skipWithoutEnv, tempDir, type RunResult } from "./lib/env.js";
+import { ensureShellImage, type ShellImage } from "./lib/shell-image.js";
+
+let work: ReturnType<typeof tempDir>;
+let shell: ShellImage;
+
+before(async () => {
+  work = tempDir("errors");
+  if (skipWithoutEnv()) return;
+  shell = await ensureShellImage();
+});
+
+after(() => work?.remove());
+
+function assertOneLineError(r: RunResult, pattern: RegExp): void {
+  assert.equal(r.status, 1, `expected exit 1, got ${r.status}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `expected one line, got:\n${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  assert.equal(r.stdout, "");
+}
+
+test("the environment is there (BUILDKIT_HOST, TSF_REGISTRY)", () => {
+  requireEnv();
+});
+
+test("a failing RUN prints its log, the program's file:line with a >>> excerpt, and exits 1", { skip: skipWithoutEnv() }, async () => {
+  const dest = join(work.dir, "never");
+  const r = await runCli([
+    "build",
+    "-f",
+    "test/e2e/fixtures/run-fails.ts",
+    "--build-arg",
+    `SHELL_IMAGE=${shell.ref}`,
+    "--platform",
+    "linux/arm64",
+    "--progress",
+    "plain",
+    "-o",
+    `type=local,dest=${dest}`,
+  ]);
+  assert.equal(r.status, 1, `exit ${r.status}\n${r.stderr}`);
+  const err = r.stderr;
+  // The step's own output, from the emulated arm64 container.
+  assert.match(err, /^#\d+ [\d.]+ about to fail on aarch64$/m);
+  assert.match(err, /^------\n > the failing step:\n[\d.]+ about to fail on aarch64\n------$/m);
+  // The program location of the failing op and the excerpt around it.
+  assert.match(err, /^test\/e2e\/fixtures\/run-fails\.ts:10$/m);
+  const marked = err.split("\n").filter((l) => l.includes(">>>"));
+  assert.equal(marked.length, 1, err);
+  assert.match(marked[0]!, /^ +10 \| >>> +const broken = ready\.run\(\{ args: \["\/bin\/sh", "-c", "echo about to fail on \$\(uname -m\); exit 3"\]/);
+  assert.match(err, /^ +9 \| +const ready = image\(base/m);
+  assert.match(err, /^ +11 \| +return \{ state: broken \};$/m);
+  // The last line is the daemon's error.
+  assert.equal(
+    err.trimEnd().split("\n").at(-1),
+    'error: process "/bin/sh -c echo about to fail on $(uname -m); exit 3" did not complete successfully: exit code: 3',
+  );
+  assert.doesNotMatch(err, /\n\s+at .*\.js:\d+/, "no stack trace");
+  assert.equal(existsSync(dest), false, "nothing was exported");
+});
+
+test("a program that throws: one line with file:line:column, exit 1", { skip: skipWithoutEnv() }, async () => {
+  const r = await runCli(["build", "-f", "test/e2e/fixtures/run-fails.ts", "--progress", "plain"]);
+  assertOneLineError(r, /^tsfrontend: test\/e2e\/fixtures\/run-fails\.ts:7:\d+: the program threw: give --build-arg SHELL_IMAGE=REF$/);
+});
+
+test("a program with a syntax error: one line with file:line:column, exit 1", async () => {
+  const r = await runCli(["build", "-f", "test/e2e/fixtures/syntax-error.ts", "--progress", "plain"]);
+  assertOneLineError(r, /^tsfrontend: test\/e2e\/fixtures\/syntax-error\.ts:4:13: Unexpected ";"$/);
+});
+
+test("a bad --output value: one line naming the flag and the problem, exit 1, nothing built", async () => {
+  const dest = join(work.dir, "out");
+  const cases: [string, RegExp][] = [
+    [`type=bogus,dest=${dest}`, /bogus exporter/],
+    ["type=local", /output directory is required for local exporter/],
+    ["type=local,dest=", /output directory is required for local exporter/],
+    ["", /empty value/],
+    [`type=tar,dest=${dest},nope`, /invalid value "nope": want key=value/],
+    ['type=local,dest="unterminated', /bare " in non-quoted-field/],
+  ];
+  for (const [value, problem] of cases) {
+    // The program does not even compile: the flags are checked first.
+    const r = await runCli(["build", "-f", "test/e2e/fixtures/syntax-error.ts", "-o", value]);
+    assertOneLineError(r, /^tsfrontend: --output: /);
+    assert.match(r.stderr, problem, value);
+  }
+  assert.equal(existsSync(dest), false);
+});
