@@ -17,6 +17,7 @@ import { createProgressWriter, formatBuildError, fromStatusResponse, type Progre
 import { parseAllow, withEntitlementHint } from "../../client/entitlements.js";
 import { authService } from "../../client/session/auth.js";
 import { fileSyncService, type LocalDirOptions } from "../../client/session/filesync.js";
+import { parseSshSpecs, resolveSshAgents, sshForwardService } from "../../client/session/ssh.js";
 import type { SessionService } from "../../client/session/service.js";
 import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";
 import { ReportedError, UsageError } from "../../errors.js";
@@ -44,6 +45,7 @@ interface BuildFlags {
   importCache: string[];
   allow: string[];
   secret: string[];
+  ssh: string[];
 }
 
 export function registerBuild(program: Command): void {
@@ -67,6 +69,7 @@ export function registerBuild(program: Command): void {
     .option("--import-cache <spec>", "import build cache, e.g. type=registry,ref=REF | type=local,src=DIR", collect, [])
     .option("--allow <entitlement>", "allow a privileged entitlement: network.host or security.insecure (buildkitd must allow it too); repeatable", collect, [])
     .option("--secret <spec>", "secret for RUN secret mounts/env: id=ID[,src=FILE|,env=VAR][,type=file|env]", collect, [])
+    .option("--ssh <spec>", "ssh agent for RUN ssh mounts: default | ID[=SOCKET|=KEYFILE[,KEYFILE...]][,raw=true] (no path: $SSH_AUTH_SOCK); repeatable", collect, [])
     .action(async (flags: BuildFlags, cmd: Command) => {
       await runBuild(flags, cmd);
     });
@@ -157,6 +160,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const cacheImports = flags.importCache.flatMap((v) => parseImportCache([v]));
   const entitlements = parseAllow(flags.allow);
   const secrets = parseSecretFlags(flags.secret);
+  const sshAgents = resolveSshAgents(parseSshSpecs(flags.ssh));
 
   // Load the program (or read stdin) before connecting, so input errors come first.
   const program = flags.file ? await loadProgram(flags.file) : undefined;
@@ -180,6 +184,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const pw = createProgressWriter(mode, process.stderr);
   const services: SessionService[] = [authService(undefined, { onWarning: (m) => process.stderr.write(`tsfrontend: warning: ${m}\n`) }), ...outputs.sessionServices];
   if (locals.size > 0) services.push(fileSyncService(locals));
+  if (sshAgents.size > 0) services.push(sshForwardService(sshAgents));
 
   const abort = new AbortController();
   let interrupted = false;
