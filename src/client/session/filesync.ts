@@ -1,0 +1,427 @@
+/**
+ * `moby.filesync.v1.FileSync`: uploads local directories (`--local name=dir`)
+ * to the daemon. The daemon calls DiffCopy with the directory name and its
+ * filters in the request metadata; we are the fsutil *sender*: we list the
+ * filtered tree as STAT packets, then stream the files it requests.
+ *
+ * Behaviour follows BuildKit v0.32.2's session/filesync (filesync.go) and
+ * fsutil's send.go; see fswalk.ts for the walk and fsstat.ts for the wire types.
+ */
+
+import { constants as fsConstants } from "node:fs";
+import * as fsp from "node:fs/promises";
+
+import {
+  canRequestData,
+  DATA_HEADER_RESERVE,
+  decodePacket,
+  encodeDataPacketInPlace,
+  encodePacket,
+  encodeStatPacket,
+  PacketType,
+  type FileStat,
+} from "./fsstat.js";
+import { buildFilter, FilterPatternError, resolveRoot, walk, type Filter, type MapFunc, type MapResult } from "./fswalk.js";
+import { parseIgnoreFile } from "./patterns.js";
+import { GrpcCode, GrpcStatusError, type CallContext, type CallMetadata, type MessageStream, type SessionService } from "./service.js";
+
+export type { FileStat } from "./fsstat.js";
+export type { MapFunc, MapResult } from "./fswalk.js";
+
+export const FILESYNC_SERVICE = "moby.filesync.v1.FileSync";
+
+/** One directory the daemon may ask for by name. */
+export interface LocalDirOptions {
+  /** Absolute path of the directory (symlinks in it are resolved, like fsutil.NewFS). */
+  dir: string;
+  /**
+   * Also apply an ignore file on our side, on top of the request's filters
+   * (an entry must pass both). `true` reads `<dir>/.dockerignore`; a string
+   * names the file (relative to `dir`, or absolute). Default: off, as in
+   * buildctl: the Dockerfile frontend reads `.dockerignore` itself and sends
+   * it as exclude patterns. Use it for other frontends / plain LLB; do not
+   * set it on the `dockerfile` local (it would hide an ignored Dockerfile).
+   */
+  dockerignore?: boolean | string;
+  /**
+   * Keep the real uid/gid. Default false: both are sent as 0, like buildctl
+   * (uid/gid are part of the daemon's content cache keys).
+   */
+  keepOwner?: boolean;
+  /** Called for each listed entry after the uid/gid reset; may change the stat or drop entries. */
+  mapStat?: MapFunc;
+  /**
+   * How entries are lstat'ed: "batch" (default; synchronous calls in small
+   * batches between turns of the event loop, fastest on local disks) or
+   * "async" (thread pool; for slow network file systems).
+   */
+  statMode?: "batch" | "async";
+}
+
+/** Size of the file chunks sent in DATA packets (Go's io.CopyBuffer buffer). */
+export const DATA_CHUNK_SIZE = 32 * 1024;
+/** Files served at the same time (fsutil's sender runs 4 workers). */
+export const FILE_WORKERS = 4;
+
+const KEY_DIR_NAME = "dir-name";
+const KEY_INCLUDE_PATTERNS = "include-patterns";
+const KEY_EXCLUDE_PATTERNS = "exclude-patterns";
+const KEY_FOLLOW_PATHS = "followpaths";
+
+/** The FileSync service serving `dirs` (keyed by the `--local` name). */
+export function fileSyncService(dirs: ReadonlyMap<string, LocalDirOptions>): SessionService {
+  return {
+    name: FILESYNC_SERVICE,
+    methods: {
+      DiffCopy: { kind: "stream", handler: (stream, ctx) => diffCopy(dirs, stream, ctx) },
+      TarStream: {
+        kind: "stream",
+        handler: async () => {
+          throw new GrpcStatusError(GrpcCode.UNIMPLEMENTED, "TarStream is not supported, use DiffCopy");
+        },
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Metadata
+
+/** Go strconv.ParseBool's true values. */
+function parseBoolTrue(s: string): boolean {
+  return ["1", "t", "T", "TRUE", "true", "True"].includes(s);
+}
+
+/** Go url.QueryUnescape; "" on malformed input (filesync ignores the error). */
+export function goQueryUnescape(s: string): string {
+  const bytes: number[] = [];
+  const raw = Buffer.from(s, "utf8");
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === 0x25) {
+      const h = raw.subarray(i + 1, i + 3).toString("latin1");
+      if (h.length < 2 || !/^[0-9A-Fa-f]{2}$/.test(h)) return "";
+      bytes.push(parseInt(h, 16));
+      i += 2;
+    } else if (c === 0x2b) {
+      bytes.push(0x20);
+    } else {
+      bytes.push(c);
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+/** filesync decodeOpts: values of `<key>` are QueryUnescape'd when `<key>-encoded` is a true bool. */
+export function decodedMetadataValues(md: CallMetadata, key: string): string[] | undefined {
+  const values = md.get(key);
+  if (values === undefined) return undefined;
+  const enc = md.get(key + "-encoded");
+  if (enc && enc.length > 0 && parseBoolTrue(enc[0]!)) return values.map(goQueryUnescape);
+  return [...values];
+}
+
+// ---------------------------------------------------------------------------
+// DiffCopy
+
+interface Prepared {
+  root: string;
+  filter: Filter;
+  map: MapFunc | undefined;
+  statMode: "batch" | "async" | undefined;
+}
+
+async function prepare(dirs: ReadonlyMap<string, LocalDirOptions>, md: CallMetadata): Promise<Prepared> {
+  const dirName = decodedMetadataValues(md, KEY_DIR_NAME)?.[0] ?? "";
+  const opts = dirs.get(dirName);
+  if (!opts) throw new GrpcStatusError(GrpcCode.NOT_FOUND, `no access allowed to dir ${JSON.stringify(dirName)}`);
+
+  let root: string;
+  try {
+    root = await resolveRoot(opts.dir);
+  } catch (e) {
+    throw new GrpcStatusError(GrpcCode.NOT_FOUND, `local dir ${JSON.stringify(dirName)}: ${errText(e)}`);
+  }
+
+  const extra: string[][] = [];
+  if (opts.dockerignore) {
+    const file = typeof opts.dockerignore === "string" ? opts.dockerignore : ".dockerignore";
+    const path = file.startsWith("/") ? file : root + "/" + file;
+    let content: Buffer | undefined;
+    try {
+      content = await fsp.readFile(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") {
+        throw new GrpcStatusError(GrpcCode.FAILED_PRECONDITION, `failed to read ${path}: ${errText(e)}`);
+      }
+    }
+    if (content) extra.push(parseIgnoreFile(content));
+  }
+
+  let filter: Filter;
+  try {
+    filter = await buildFilter(root, {
+      includePatterns: decodedMetadataValues(md, KEY_INCLUDE_PATTERNS),
+      excludePatterns: decodedMetadataValues(md, KEY_EXCLUDE_PATTERNS),
+      followPaths: decodedMetadataValues(md, KEY_FOLLOW_PATHS),
+      extraExcludePatterns: extra,
+    });
+  } catch (e) {
+    if (e instanceof FilterPatternError) throw new GrpcStatusError(GrpcCode.INVALID_ARGUMENT, e.message);
+    throw e;
+  }
+
+  const keepOwner = opts.keepOwner ?? false;
+  const user = opts.mapStat;
+  const map: MapFunc | undefined =
+    keepOwner && !user
+      ? undefined
+      : (p: string, st: FileStat): MapResult | void => {
+          if (!keepOwner) {
+            st.uid = 0;
+            st.gid = 0;
+          }
+          return user ? user(p, st) : undefined;
+        };
+  return { root, filter, map, statMode: opts.statMode };
+}
+
+async function diffCopy(dirs: ReadonlyMap<string, LocalDirOptions>, stream: MessageStream, ctx: CallContext): Promise<void> {
+  ctx.signal.throwIfAborted();
+  const prep = await prepare(dirs, ctx.metadata);
+  await new Sender(stream, prep, ctx.signal).run();
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+interface FileToSend {
+  readonly id: number;
+  readonly abs: string | Buffer;
+  readonly path: string;
+  readonly dev: bigint;
+  readonly ino: bigint;
+}
+
+/** A FIFO of requested files, consumed by the workers. */
+class FileQueue {
+  private readonly items: FileToSend[] = [];
+  private head = 0;
+  private waiters: Array<(f: FileToSend | undefined) => void> = [];
+  private closed = false;
+
+  push(f: FileToSend): void {
+    const w = this.waiters.shift();
+    if (w) w(f);
+    else this.items.push(f);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiters) w(undefined);
+    this.waiters = [];
+  }
+
+  next(): Promise<FileToSend | undefined> {
+    if (this.head < this.items.length) {
+      const f = this.items[this.head++]!;
+      if (this.head > 1024 && this.head * 2 > this.items.length) {
+        this.items.splice(0, this.head);
+        this.head = 0;
+      }
+      return Promise.resolve(f);
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/** The fsutil sender for one DiffCopy call. */
+class Sender {
+  private readonly ac = new AbortController();
+  private failure: { error: unknown } | undefined;
+  private writeTail: Promise<void> = Promise.resolve();
+  /** id -> file, for listed entries whose data may be requested and has not been yet. */
+  private readonly files = new Map<number, FileToSend>();
+  private readonly queue = new FileQueue();
+  private walkDone = false;
+
+  constructor(
+    private readonly stream: MessageStream,
+    private readonly prep: Prepared,
+    signal: AbortSignal,
+  ) {
+    if (signal.aborted) this.fail(signal.reason ?? new Error("cancelled"));
+    else signal.addEventListener("abort", () => this.fail(signal.reason ?? new Error("cancelled")), { once: true });
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure) return;
+    this.failure = { error };
+    this.ac.abort(error);
+    this.queue.close();
+  }
+
+  /** Serialises writes: each waits for the previous one's backpressure promise. */
+  private send(msg: Uint8Array): Promise<void> {
+    const p = this.writeTail.then(() => {
+      if (this.failure) throw this.failure.error;
+      return this.stream.write(msg);
+    });
+    this.writeTail = p.catch(() => undefined);
+    return p;
+  }
+
+  async run(): Promise<void> {
+    const signal = this.ac.signal;
+    const aborted = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+
+    const walkTask = this.walk().catch(async (e: unknown) => {
+      if (!this.failure) {
+        // tell the receiver why (best effort), like fsutil's sender
+        await this.send(encodePacket(PacketType.ERR, 0, Buffer.from(errText(e)))).catch(() => undefined);
+        this.fail(e);
+      }
+    });
+    const workers: Promise<void>[] = [];
+    for (let i = 0; i < FILE_WORKERS; i++) {
+      workers.push(this.worker().catch((e: unknown) => this.fail(e)));
+    }
+    // The reader finishes on FIN (after answering it); it is not awaited on
+    // failure, since the peer may never end its side.
+    const readTask = this.read().then(
+      (fin) => fin,
+      (e: unknown) => {
+        this.fail(e);
+        return false;
+      },
+    );
+
+    const fin = await Promise.race([readTask, aborted.then(() => false)]);
+    if (fin) {
+      // the receiver is done: no more requests
+      this.queue.close();
+    }
+    await walkTask;
+    await Promise.all(workers);
+    if (this.failure) throw this.failure.error;
+  }
+
+  private async walk(): Promise<void> {
+    let id = 0;
+    await walk(this.prep.root, this.prep.filter, { map: this.prep.map, signal: this.ac.signal, stat: this.prep.statMode }, async (e) => {
+      const stat = e.stat;
+      if (canRequestData(stat.mode)) {
+        this.files.set(id, { id, abs: e.abs, path: stat.path, dev: e.dev, ino: e.ino });
+      }
+      id++;
+      await this.send(encodeStatPacket(stat));
+    });
+    // end of listing: a STAT packet without a stat (an empty message)
+    await this.send(encodePacket(PacketType.STAT));
+    this.walkDone = true;
+  }
+
+  /** Reads the receiver's packets until FIN (true) or the end of the stream (error). */
+  private async read(): Promise<boolean> {
+    const it = this.stream[Symbol.asyncIterator]();
+    for (;;) {
+      if (this.failure) return false;
+      const r = await it.next();
+      if (r.done) {
+        if (this.failure) return false;
+        throw new Error("receiver closed the stream before FIN");
+      }
+      let p;
+      try {
+        p = decodePacket(r.value);
+      } catch (e) {
+        throw new Error(`invalid packet from receiver: ${errText(e)}`);
+      }
+      switch (p.type) {
+        case PacketType.ERR:
+          throw new Error(`error from receiver: ${Buffer.from(p.data).toString("utf8")}`);
+        case PacketType.REQ: {
+          const f = this.files.get(p.id);
+          if (!f) throw new Error(`invalid file id ${p.id}`);
+          this.files.delete(p.id);
+          this.queue.push(f);
+          break;
+        }
+        case PacketType.FIN:
+          await this.send(encodePacket(PacketType.FIN));
+          if (!this.walkDone) {
+            // fsutil's receiver only sends FIN after the whole listing; the
+            // walk is about to end or the peer misbehaves: stop either way
+            this.files.clear();
+          }
+          return true;
+        default:
+          // STAT/DATA are not sent by a receiver; fsutil ignores them
+          break;
+      }
+    }
+  }
+
+  private async worker(): Promise<void> {
+    for (;;) {
+      const f = await this.queue.next();
+      if (!f || this.failure) return;
+      await this.sendFile(f);
+    }
+  }
+
+  private async sendFile(f: FileToSend): Promise<void> {
+    let fh: fsp.FileHandle | undefined;
+    try {
+      fh = await fsp.open(f.abs, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    } catch {
+      // like fsutil: a file that cannot be opened is sent empty
+      fh = undefined;
+    }
+    try {
+      if (fh && !(await this.sameFile(fh, f))) {
+        await fh.close();
+        fh = undefined;
+      }
+      if (fh) {
+        for (;;) {
+          if (this.failure) return;
+          const buf = new Uint8Array(DATA_HEADER_RESERVE + DATA_CHUNK_SIZE);
+          const { bytesRead } = await fh.read(buf, DATA_HEADER_RESERVE, DATA_CHUNK_SIZE, null);
+          if (bytesRead === 0) break;
+          await this.send(encodeDataPacketInPlace(buf, f.id, bytesRead));
+          // a short read of a regular file is its end: saves a read per file
+          if (bytesRead < DATA_CHUNK_SIZE) break;
+        }
+      }
+      await this.send(encodePacket(PacketType.DATA, f.id));
+    } catch (e) {
+      throw new Error(`failed to send ${f.path}: ${errText(e)}`);
+    } finally {
+      await fh?.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * The opened file must still be a regular file inside the root: O_NOFOLLOW
+   * refuses a final symlink; if the inode changed since the listing (e.g. an
+   * editor replaced the file), its real path must still be under the root.
+   */
+  private async sameFile(fh: fsp.FileHandle, f: FileToSend): Promise<boolean> {
+    const st = await fh.stat({ bigint: true });
+    if (!st.isFile()) return false;
+    if (st.dev === f.dev && st.ino === f.ino) return true;
+    try {
+      const real = await fsp.realpath(f.abs);
+      return real.startsWith(this.prep.root.endsWith("/") ? this.prep.root : this.prep.root + "/");
+    } catch {
+      return false;
+    }
+  }
+}
