@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { addressProblem, connectDaemon, type ConnectDaemonOptions } from "../client/daemon.js";
 import type { BuildkitConnection, TlsOptions } from "../client/connection.js";
+import { tlsMaterialProblem } from "../client/tls.js";
 import { UsageError } from "../errors.js";
 
 export interface ConnectionFlags {
@@ -25,8 +26,8 @@ export interface ConnectionFlags {
 /** Adds the global daemon flags to the program (call once, in main.ts). */
 export function registerConnectionOptions(program: Command): void {
   program
-    .option("--addr <address>", "buildkitd address, unix:///path or tcp://host:port (default: $BUILDKIT_HOST, else unix:///run/buildkit/buildkitd.sock if it answers, else a buildkitd tsfrontend starts as root)")
-    .option("--tlsservername <name>", "buildkitd server name for certificate validation")
+    .option("--addr <address>", "buildkitd address, unix:///path, tcp://host:port or ssh://[user@]host[:port][/socket] (default: $BUILDKIT_HOST, else unix:///run/buildkit/buildkitd.sock if it answers, else a buildkitd tsfrontend starts as root)")
+    .option("--tlsservername <name>", "buildkitd server name for certificate validation (default: the host of --addr)")
     .option("--tlscacert <file>", "CA certificate for validation")
     .option("--tlscert <file>", "client certificate")
     .option("--tlskey <file>", "client key")
@@ -93,12 +94,30 @@ export function connectOptions(flags: ConnectionFlags): ConnectDaemonOptions {
     }
     ({ ca, cert, key } = tlsFilesFromDir(flags.tlsdir));
   }
+  // grpc-js (like Go's tls.LoadX509KeyPair) needs both halves of the client identity.
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(cert === undefined ? "--tlskey needs --tlscert (the client certificate)" : "--tlscert needs --tlskey (the client key)", { flag: cert === undefined ? "--tlscert" : "--tlskey" });
+  }
+  const flagOf = { caCert: "--tlscacert", cert: "--tlscert", key: "--tlskey" } as const;
+  const files: Partial<Record<keyof typeof flagOf, string>> = {};
+  if (ca !== undefined) files.caCert = ca;
+  if (cert !== undefined) files.cert = cert;
+  if (key !== undefined) files.key = key;
+  const flagFor = (part: keyof typeof flagOf): string => (flags.tlsdir !== undefined ? "--tlsdir" : flagOf[part]);
   const tls: TlsOptions = {};
-  if (ca !== undefined) tls.caCert = readFlagFile(ca, flags.tlsdir !== undefined ? "--tlsdir" : "--tlscacert");
-  if (cert !== undefined) tls.cert = readFlagFile(cert, flags.tlsdir !== undefined ? "--tlsdir" : "--tlscert");
-  if (key !== undefined) tls.key = readFlagFile(key, flags.tlsdir !== undefined ? "--tlsdir" : "--tlskey");
+  if (files.caCert !== undefined) tls.caCert = readFlagFile(files.caCert, flagFor("caCert"));
+  if (files.cert !== undefined) tls.cert = readFlagFile(files.cert, flagFor("cert"));
+  if (files.key !== undefined) tls.key = readFlagFile(files.key, flagFor("key"));
   if (flags.tlsservername !== undefined) tls.serverName = flags.tlsservername;
-  if (Object.keys(tls).length > 0) opts.tls = tls;
+  if (Object.keys(tls).length > 0) {
+    const bad = tlsMaterialProblem(tls);
+    if (bad) throw new UsageError(`${files[bad.part]} ${bad.problem}`, { flag: flagFor(bad.part) });
+    tls.labels = { serverName: "--tlsservername" };
+    for (const part of ["caCert", "cert", "key"] as const) {
+      if (files[part] !== undefined) tls.labels[part] = `${files[part]} (${flagFor(part)})`;
+    }
+    opts.tls = tls;
+  }
   return opts;
 }
 

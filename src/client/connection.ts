@@ -5,8 +5,10 @@
  * {@link BuildkitError} here, once.
  */
 
+import { isIP } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { moby, google } from "../proto/index.js";
+import type { ConnectionHelper } from "./connhelper.js";
 import { BuildkitError, mapGrpcError } from "./errors.js";
 
 const control = moby.buildkit.v1;
@@ -19,10 +21,30 @@ export interface TlsOptions {
   cert?: Buffer;
   key?: Buffer;
   serverName?: string;
+  /** Where each value came from, for error messages, e.g. `{ caCert: "ca.pem (--tlscacert)" }`. */
+  labels?: { caCert?: string; cert?: string; key?: string; serverName?: string };
 }
 
 export interface ConnectOptions {
   tls?: TlsOptions;
+  /** Dial `helper.target` instead of the address (ssh://, see connhelper.ts); closed with the connection. */
+  helper?: ConnectionHelper;
+}
+
+/**
+ * grpc-js sends the target host as SNI even when it is an IP address, which RFC 6066 forbids
+ * and Node warns about (DEP0123); Go sends none. Drop it: node:tls then checks the
+ * certificate against the connection's host, the IP, as Go does.
+ */
+function withoutIpSni(creds: grpc.ChannelCredentials): grpc.ChannelCredentials {
+  const make = creds._createSecureConnector.bind(creds);
+  creds._createSecureConnector = (...args) => {
+    const connector = make(...args) as ReturnType<typeof make> & { connectionOptions?: { servername?: string } };
+    const sni = connector.connectionOptions?.servername;
+    if (sni !== undefined && isIP(sni)) delete connector.connectionOptions!.servername;
+    return connector;
+  };
+  return creds;
 }
 
 /** A message class of the generated code. */
@@ -56,11 +78,12 @@ export function grpcTarget(address: string): string {
 export class BuildkitConnection {
   readonly address: string;
   readonly client: grpc.Client;
+  private readonly helper: ConnectionHelper | undefined;
 
   constructor(address: string, options: ConnectOptions = {}) {
     this.address = address;
     const creds = options.tls
-      ? grpc.credentials.createSsl(options.tls.caCert ?? null, options.tls.key ?? null, options.tls.cert ?? null)
+      ? withoutIpSni(grpc.credentials.createSsl(options.tls.caCert ?? null, options.tls.key ?? null, options.tls.cert ?? null))
       : grpc.credentials.createInsecure();
     const channelOptions: grpc.ChannelOptions = {
       "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
@@ -69,8 +92,9 @@ export class BuildkitConnection {
       "grpc.keepalive_time_ms": 300_000,
     };
     if (options.tls?.serverName) channelOptions["grpc.ssl_target_name_override"] = options.tls.serverName;
-    if (address.startsWith("unix://")) channelOptions["grpc.default_authority"] = "localhost";
-    this.client = new grpc.Client(grpcTarget(address), creds, channelOptions);
+    if (address.startsWith("unix://") || options.helper) channelOptions["grpc.default_authority"] = "localhost";
+    this.helper = options.helper;
+    this.client = new grpc.Client(options.helper ? options.helper.target : grpcTarget(address), creds, channelOptions);
   }
 
   unary<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, req: Req, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}): Promise<Res> {
@@ -100,8 +124,14 @@ export class BuildkitConnection {
     });
   }
 
+  /** Why the connection helper's last process failed (ssh:// addresses), if it did. */
+  helperError(): string | undefined {
+    return this.helper?.lastError();
+  }
+
   close(): void {
     this.client.close();
+    this.helper?.close();
   }
 }
 

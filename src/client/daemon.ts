@@ -24,7 +24,9 @@ import * as grpc from "@grpc/grpc-js";
 import { InvalidArgumentError } from "../errors.js";
 import { moby } from "../proto/index.js";
 import { BuildkitConnection, type ConnectOptions } from "./connection.js";
+import { helperSchemeProblem, parseSshAddress, startSshHelper } from "./connhelper.js";
 import { BuildkitError } from "./errors.js";
+import { diagnoseTls } from "./tls.js";
 
 const control = moby.buildkit.v1;
 
@@ -99,9 +101,9 @@ export interface EmbeddedRecord {
 
 // --- addresses -----------------------------------------------------------------------------
 
-/** Why `address` cannot be used, or undefined when it can. Accepts `unix:///abs/path` and `tcp://host:port`. */
+/** Why `address` cannot be used, or undefined when it can. Accepts `unix:///abs/path`, `tcp://host:port` and `ssh://[user@]host[:port][/socket]`. */
 export function addressProblem(address: string): string | undefined {
-  const accepted = "use unix:///path/to/buildkitd.sock or tcp://host:port";
+  const accepted = "use unix:///path/to/buildkitd.sock, tcp://host:port or ssh://[user@]host[:port][/socket]";
   if (address.trim() === "") return `empty address: ${accepted}`;
   if (address.startsWith("unix://")) {
     const p = address.slice("unix://".length);
@@ -114,7 +116,16 @@ export function addressProblem(address: string): string | undefined {
     if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return `${JSON.stringify(address)} is not tcp://host:port: ${accepted}`;
     return undefined;
   }
+  if (address.startsWith("ssh://")) {
+    try {
+      parseSshAddress(address);
+      return undefined;
+    } catch (err) {
+      return `${(err as Error).message}: ${accepted}`;
+    }
+  }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(address)?.[1];
+  if (scheme && helperSchemeProblem(scheme)) return `unsupported address scheme ${JSON.stringify(scheme + "://")} in ${JSON.stringify(address)}: ${helperSchemeProblem(scheme)}; ${accepted}`;
   if (scheme) return `unsupported address scheme ${JSON.stringify(scheme + "://")} in ${JSON.stringify(address)}: ${accepted}`;
   return `${JSON.stringify(address)} has no scheme: ${accepted}`;
 }
@@ -136,12 +147,19 @@ async function isSocket(path: string): Promise<boolean> {
  * Resolves with the BuildKit version, or rejects with a {@link BuildkitError}.
  */
 export async function probeDaemon(address: string, timeoutMs = 1500, options: ConnectOptions = {}): Promise<{ package: string; version: string; revision: string }> {
-  const conn = new BuildkitConnection(address, options);
+  const conn = await openConnection(address, options);
   try {
     return await infoOf(conn, timeoutMs);
   } finally {
     conn.close();
   }
+}
+
+/** A connection to `address`, through the ssh connection helper for `ssh://`. */
+async function openConnection(address: string, options: ConnectOptions): Promise<BuildkitConnection> {
+  if (!address.startsWith("ssh://")) return new BuildkitConnection(address, options);
+  if (options.tls) throw new InvalidArgumentError(`TLS flags do not apply to ssh:// addresses (ssh encrypts the connection): drop --tlscacert/--tlscert/--tlskey/--tlsdir/--tlsservername`, { flag: "--addr" });
+  return new BuildkitConnection(address, { ...options, helper: await startSshHelper(address) });
 }
 
 async function infoOf(conn: BuildkitConnection, timeoutMs: number): Promise<{ package: string; version: string; revision: string }> {
@@ -206,15 +224,23 @@ export async function connectDaemon(opts: ConnectDaemonOptions = {}): Promise<Bu
   }
   const connectOptions: ConnectOptions = {};
   if (opts.tls) connectOptions.tls = opts.tls;
-  const conn = new BuildkitConnection(resolved.address, connectOptions);
+  const conn = await openConnection(resolved.address, connectOptions);
   try {
     await infoOf(conn, opts.timeoutMs ?? 5000);
   } catch (err) {
+    const helperError = conn.helperError();
     conn.close();
-    const detail = connectionErrorDetail(err);
+    // grpc-js says "Failed to connect" or OpenSSL's text; say what is wrong instead.
+    const tlsDetail = helperError === undefined && err instanceof BuildkitError && err.details.grpcCode === 14 ? await diagnoseTls(resolved.address, opts.tls, tlsLabels(opts)) : undefined;
+    const detail = helperError ?? tlsDetail ?? connectionErrorDetail(err);
     throw new BuildkitError(err instanceof BuildkitError ? err.reason : "UNAVAILABLE", `cannot connect to buildkitd at ${resolved.address}${from}: ${detail}`, { cause: err });
   }
   return conn;
+}
+
+function tlsLabels(opts: ConnectOptions): { labels?: NonNullable<ConnectOptions["tls"]>["labels"] } {
+  const labels = opts.tls?.labels;
+  return labels ? { labels } : {};
 }
 
 /** The useful part of a failed connection's message: grpc-js's text without our prefix and its empty notes. */
