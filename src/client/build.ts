@@ -57,8 +57,8 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
     ...options,
     // The exporter compares these with the result's platforms (and warns when they differ).
     frontendAttrs: { ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
-    gateway: async (ref, session) => {
-      const gw = new BridgeGatewayClient(conn, ref, workers, session.id);
+    gateway: async (ref, session, _attrs, cacheImports) => {
+      const gw = new BridgeGatewayClient(conn, ref, workers, session.id, { cacheImports });
       try {
         const ctx = createBuildContext({
           targetPlatforms: targets,

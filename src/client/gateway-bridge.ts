@@ -60,6 +60,8 @@ export class BridgeGatewayClient implements GatewayClient {
     private readonly buildRef: string,
     readonly workerPlatforms: readonly Platform[],
     private readonly sessionID: string,
+    /** Cache imports of the build: sent with every solve, as buildctl's client-side build does. */
+    private readonly options: { cacheImports?: readonly { type: string; attrs: Record<string, string> }[] } = {},
   ) {}
 
   private md(): grpc.Metadata {
@@ -75,10 +77,15 @@ export class BridgeGatewayClient implements GatewayClient {
   async solve(req: GatewaySolveRequest): Promise<GatewaySolveResult> {
     const frontendInputs: Record<string, pb.Definition> = {};
     for (const [k, v] of Object.entries(req.frontendInputs ?? {})) frontendInputs[k] = toPbDefinition(v);
+    const cacheImports = (this.options.cacheImports ?? []).map((c) => ({ Type: c.type, Attrs: c.attrs }));
+    const frontendOpt = { ...(req.frontendOpt ?? {}) };
+    // A frontend solves its own graphs, so it gets the list as an option too (Go's grpcclient).
+    if (req.frontend && cacheImports.length > 0 && frontendOpt["cache-imports"] === undefined) frontendOpt["cache-imports"] = JSON.stringify(cacheImports);
     const res = await this.call("Solve", gw.SolveRequest, gw.SolveResponse, {
       Definition: req.definition ? toPbDefinition(req.definition) : null,
       Frontend: req.frontend ?? "",
-      FrontendOpt: req.frontendOpt ?? {},
+      FrontendOpt: frontendOpt,
+      CacheImports: cacheImports,
       FrontendInputs: frontendInputs,
       allowResultReturn: true,
       allowResultArrayRef: true,

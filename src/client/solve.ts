@@ -14,6 +14,7 @@ import { BuildkitError, mapGrpcError } from "./errors.js";
 import { Session } from "./session/session.js";
 import type { SessionService } from "./session/service.js";
 import { secretsService, type SecretSource } from "./session/secrets.js";
+import { prepareCache } from "./cache.js";
 
 const control = moby.buildkit.v1;
 
@@ -50,7 +51,9 @@ export interface SolveOptions {
    * solve is registered; it talks to the daemon's LLBBridge for that ref and
    * must call Return before resolving.
    */
-  gateway?: (ref: string, session: Session, frontendAttrs: Record<string, string>) => Promise<void>;
+  gateway?: (ref: string, session: Session, frontendAttrs: Record<string, string>, cacheImports: CacheEntry[]) => Promise<void>;
+  /** Non-fatal problems, e.g. a local cache import skipped because its directory has no index. */
+  onWarning?: (message: string) => void;
   /** Cancels the build on the daemon. */
   signal?: AbortSignal;
   ref?: string;
@@ -73,7 +76,9 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     throw new BuildkitError("INVALID_ARGUMENT", "a solve takes a definition, a frontend, or a gateway program, not several");
   }
   const ref = options.ref ?? randomID();
-  const services = [...(options.sessionServices ?? []), ...(options.secrets ? [secretsService(options.secrets)] : [])];
+  // Local cache directories are served as content stores; local imports get their digest from index.json.
+  const cache = await prepareCache(options.cacheExports, options.cacheImports, options.onWarning ? { onWarning: options.onWarning } : {});
+  const services = [...(options.sessionServices ?? []), ...(options.secrets ? [secretsService(options.secrets)] : []), ...cache.sessionServices];
   const session = new Session({ services, ...(options.sharedKey !== undefined ? { sharedKey: options.sharedKey } : {}) });
   await session.start(conn);
 
@@ -83,9 +88,9 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
 
   const exporters = (options.exports ?? []).map((e) => ({ Type: e.type, Attrs: e.attrs }));
   const frontendAttrs: Record<string, string> = { ...(options.frontendAttrs ?? {}) };
-  if ((options.cacheImports ?? []).length > 0 && (options.frontend || options.gateway)) {
+  if (cache.imports.length > 0 && (options.frontend || options.gateway)) {
     // Frontends import caches through their own solves, so they get the list too (as Go's client does).
-    frontendAttrs["cache-imports"] = JSON.stringify((options.cacheImports ?? []).map((c) => ({ Type: c.type, Attrs: c.attrs })));
+    frontendAttrs["cache-imports"] = JSON.stringify(cache.imports.map((c) => ({ Type: c.type, Attrs: c.attrs })));
   }
   const frontendInputs: Record<string, pb.Definition.$Properties> = {};
   for (const [k, v] of Object.entries(options.frontendInputs ?? {})) frontendInputs[k] = pbDefinition(v);
@@ -100,8 +105,8 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     FrontendAttrs: frontendAttrs,
     FrontendInputs: frontendInputs,
     Cache: {
-      Exports: (options.cacheExports ?? []).map((c) => ({ Type: c.type, Attrs: c.attrs })),
-      Imports: (options.cacheImports ?? []).map((c) => ({ Type: c.type, Attrs: c.attrs })),
+      Exports: cache.exports.map((c) => ({ Type: c.type, Attrs: c.attrs })),
+      Imports: cache.imports.map((c) => ({ Type: c.type, Attrs: c.attrs })),
     },
     Entitlements: options.entitlements ?? [],
   };
@@ -141,7 +146,7 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
 
   let gatewayError: unknown;
   const gatewayPromise = options.gateway
-    ? options.gateway(ref, session, frontendAttrs).catch((err: unknown) => {
+    ? options.gateway(ref, session, frontendAttrs, cache.imports).catch((err: unknown) => {
         gatewayError = err;
         // Give the daemon a moment to fail the solve itself (it knows the program failed), then cancel.
         setTimeout(() => solveCall.abort(), 5000).unref();
@@ -156,6 +161,7 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
       gatewayPromise,
     ]);
     if (gatewayError) throw gatewayError;
+    await cache.finish(result.exporterResponse);
     return result;
   } catch (err) {
     if (gatewayError && err !== gatewayError) throw gatewayError;

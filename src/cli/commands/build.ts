@@ -204,6 +204,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     ...(secrets.length > 0 ? { secrets } : {}),
     signal: abort.signal,
     onStatus: (s) => pw.write(fromStatusResponse(s)),
+    onWarning: (m) => process.stderr.write(`tsfrontend: warning: ${m}\n`),
   };
   let result: SolveResult | undefined;
   try {

@@ -178,7 +178,9 @@ function sendStatus(stream: http2.ServerHttp2Stream, code: number, message: stri
 
 /** gRPC message framing over one HTTP/2 stream (5-byte prefix, trailers with the status). */
 class GrpcStream implements MessageStream {
-  private buffer: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet framed; joined only once a whole message is there (big messages arrive in many chunks). */
+  private chunks: Buffer[] = [];
+  private buffered = 0;
   private readonly queue: Uint8Array[] = [];
   private ended = false;
   private failed: Error | undefined;
@@ -208,16 +210,22 @@ class GrpcStream implements MessageStream {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    while (this.buffer.length >= 5) {
-      if (this.buffer[0] !== 0) {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= 5) {
+      if (this.chunks[0]!.length < 5) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+      const head = this.chunks[0]!;
+      if (head[0] !== 0) {
         this.failed = new GrpcStatusError(GrpcCode.UNIMPLEMENTED, "compressed messages are not supported");
         break;
       }
-      const len = this.buffer.readUInt32BE(1);
-      if (this.buffer.length < 5 + len) break;
-      this.queue.push(this.buffer.subarray(5, 5 + len));
-      this.buffer = this.buffer.subarray(5 + len);
+      const len = head.readUInt32BE(1);
+      if (this.buffered < 5 + len) break;
+      const all = this.chunks.length === 1 ? head : Buffer.concat(this.chunks, this.buffered);
+      this.queue.push(all.subarray(5, 5 + len));
+      const rest = all.subarray(5 + len);
+      this.chunks = rest.length > 0 ? [rest] : [];
+      this.buffered = rest.length;
     }
     // Backpressure: stop reading while the handler has plenty queued.
     if (this.queue.length > 64) this.stream.pause();
