@@ -54,7 +54,14 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   apt_update
   log "apt-get install ${missing[*]}"
+  # Packages with services (openssh-server) must not start them: tests run their own on loopback.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+  fi
   "${APT[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ "$made_policy" = 1 ]; then rm -f "$policy"; fi
 else
   log "apt packages present: ${PKGS[*]}"
 fi
