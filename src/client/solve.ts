@@ -13,6 +13,7 @@ import type { BuildkitConnection } from "./connection.js";
 import { BuildkitError, mapGrpcError } from "./errors.js";
 import { Session } from "./session/session.js";
 import type { SessionService } from "./session/service.js";
+import { ConnectionWatchdog, connectionLost, type WatchdogOptions } from "./watchdog.js";
 import { secretsService, type SecretSource } from "./session/secrets.js";
 import { prepareCache } from "./cache.js";
 
@@ -56,6 +57,8 @@ export interface SolveOptions {
   onWarning?: (message: string) => void;
   /** Cancels the build on the daemon. */
   signal?: AbortSignal;
+  /** Probing of the connection while the build runs (see watchdog.ts); `false` turns it off. */
+  watchdog?: WatchdogOptions | false;
   ref?: string;
 }
 
@@ -80,11 +83,19 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
   const cache = await prepareCache(options.cacheExports, options.cacheImports, options.onWarning ? { onWarning: options.onWarning } : {});
   const services = [...(options.sessionServices ?? []), ...(options.secrets ? [secretsService(options.secrets)] : []), ...cache.sessionServices];
   const session = new Session({ services, ...(options.sharedKey !== undefined ? { sharedKey: options.sharedKey } : {}) });
+  // Canceled before it started (e.g. Ctrl-C while the program loaded): start nothing.
+  if (options.signal?.aborted) throw new BuildkitError("CANCELED", "build canceled");
   await session.start(conn);
 
   const solveCall = new AbortController();
   const onAbort = () => solveCall.abort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) solveCall.abort(); // aborted while the session started
+  // The daemon going silent ends nothing by itself: give up on the build then (watchdog.ts).
+  const watchdog = new ConnectionWatchdog(conn, () => Math.max(lastStatus, session.lastReceived), () => {
+    solveCall.abort();
+    statusStream.cancel();
+  }, options.watchdog || {});
 
   const exporters = (options.exports ?? []).map((e) => ({ Type: e.type, Attrs: e.attrs }));
   const frontendAttrs: Record<string, string> = { ...(options.frontendAttrs ?? {}) };
@@ -141,8 +152,10 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
         else resolve({ exporterResponse: { ...(res?.ExporterResponse ?? {}) }, ref });
       },
     );
-    solveCall.signal.addEventListener("abort", () => call.cancel(), { once: true });
+    if (solveCall.signal.aborted) call.cancel();
+    else solveCall.signal.addEventListener("abort", () => call.cancel(), { once: true });
   });
+  if (options.watchdog !== false) watchdog.start();
 
   let gatewayError: unknown;
   const gatewayPromise = options.gateway
@@ -153,10 +166,12 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
       })
     : Promise.resolve();
 
+  let solveError: unknown;
   try {
     const [result] = await Promise.all([
       solvePromise.catch((err: unknown) => {
-        throw gatewayError ?? (options.signal?.aborted ? new BuildkitError("CANCELED", "build canceled", { cause: err }) : err);
+        solveError = err;
+        throw gatewayError ?? err;
       }),
       gatewayPromise,
     ]);
@@ -164,9 +179,14 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     await cache.finish(result.exporterResponse);
     return result;
   } catch (err) {
+    // Say what happened, whichever call noticed first: canceled, or the daemon went away.
+    if (options.signal?.aborted) throw new BuildkitError("CANCELED", "build canceled", { cause: err });
+    const lost = watchdog.lost ?? connectionLost(conn.address, [solveError, session.error]);
+    if (lost) throw lost;
     if (gatewayError && err !== gatewayError) throw gatewayError;
     throw err;
   } finally {
+    watchdog.stop();
     options.signal?.removeEventListener("abort", onAbort);
     await session.close();
     const quiet = setInterval(() => {

@@ -189,11 +189,17 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const abort = new AbortController();
   let interrupted = false;
   const onSignal = () => {
+    if (interrupted) {
+      // Asked twice: stop waiting for the daemon. Staged exports are removed on exit (filesend.ts).
+      void pw.done();
+      process.stderr.write("tsfrontend: build canceled\n");
+      process.exit(130);
+    }
     interrupted = true;
     abort.abort();
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   const common: SolveOptions = {
     exports: outputs.exports,
@@ -229,11 +235,14 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     // A refused entitlement: say which flag grants it.
     err = withEntitlementHint(err);
     await pw.done(err instanceof Error ? err : undefined);
-    outputs.fileSend?.discard?.();
+    // Wait for export streams to end, so nothing half-written is left at a target.
+    await outputs.fileSend?.discard();
     if (interrupted) {
       process.stderr.write("tsfrontend: build canceled\n");
       throw new ReportedError("build canceled", 130);
     }
+    // The daemon went away: one line (main.ts prints it), not a build error block.
+    if (err instanceof BuildkitError && err.reason === "CONNECTION_LOST") throw err;
     if (err instanceof BuildkitError) {
       const vertex = err.details.vertex ? pw.vertex(err.details.vertex) : undefined;
       process.stderr.write(

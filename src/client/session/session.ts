@@ -39,6 +39,8 @@ export class Session {
   private closed: Promise<void> | undefined;
   /** Set when the tunnel fails, e.g. the daemon went away. */
   error: Error | undefined;
+  /** When bytes last arrived from the daemon (ms), a sign of life for the watchdog. */
+  lastReceived = 0;
 
   constructor(options: SessionOptions = {}) {
     this.services = [healthService(), ...(options.services ?? [])];
@@ -81,6 +83,7 @@ export class Session {
       },
     });
     call.on("data", (m: moby.buildkit.v1.BytesMessage) => {
+      this.lastReceived = Date.now();
       if (m.data && m.data.length > 0 && !tunnel.push(Buffer.from(m.data))) call.pause();
     });
     call.on("end", () => tunnel.push(null));
