@@ -58,7 +58,7 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
     // The exporter compares these with the result's platforms (and warns when they differ).
     frontendAttrs: { ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
     gateway: async (ref, session, _attrs, cacheImports) => {
-      const gw = new BridgeGatewayClient(conn, ref, workers, session.id, { cacheImports });
+      const gw = new BridgeGatewayClient(conn, ref, workers, session.id, { cacheImports, signal: session.signal });
       try {
         const ctx = createBuildContext({
           targetPlatforms: targets,

@@ -8,6 +8,7 @@ import type { FileStat, GatewayClient, GatewayResult, GatewaySolveRequest, Gatew
 import { decodeDefinition, formatPlatform, normalizePlatform, type Definition, type Platform, type ResolveMode } from "../llb/index.js";
 import { moby, pb, fsutil } from "../proto/index.js";
 import type { BuildkitConnection } from "./connection.js";
+import { BuildkitError, mapGrpcError } from "./errors.js";
 
 const gw = moby.buildkit.v1.frontend;
 const BRIDGE = "/moby.buildkit.v1.frontend.LLBBridge/";
@@ -60,8 +61,11 @@ export class BridgeGatewayClient implements GatewayClient {
     private readonly buildRef: string,
     readonly workerPlatforms: readonly Platform[],
     private readonly sessionID: string,
-    /** Cache imports of the build: sent with every solve, as buildctl's client-side build does. */
-    private readonly options: { cacheImports?: readonly { type: string; attrs: Record<string, string> }[] } = {},
+    /**
+     * Cache imports of the build: sent with every solve, as buildctl's client-side build does.
+     * `signal` cancels calls still running when the build ends (a silent connection never ends them).
+     */
+    private readonly options: { cacheImports?: readonly { type: string; attrs: Record<string, string> }[]; signal?: AbortSignal } = {},
   ) {}
 
   private md(): grpc.Metadata {
@@ -71,7 +75,26 @@ export class BridgeGatewayClient implements GatewayClient {
   }
 
   private call<Req, Res>(method: string, reqType: { encode(m: Req): { finish(): Uint8Array } }, resType: { decode(b: Uint8Array): Res }, req: Req): Promise<Res> {
-    return this.conn.unary(BRIDGE + method, reqType, resType, req, this.md());
+    const signal = this.options.signal;
+    if (!signal) return this.conn.unary(BRIDGE + method, reqType, resType, req, this.md());
+    if (signal.aborted) return Promise.reject(new BuildkitError("CANCELED", `${method}: the build has ended`));
+    return new Promise<Res>((resolve, reject) => {
+      const onAbort = () => call.cancel();
+      const call = this.conn.client.makeUnaryRequest(
+        BRIDGE + method,
+        (m: Req) => Buffer.from(reqType.encode(m).finish()),
+        (b: Buffer) => resType.decode(b),
+        req,
+        this.md(),
+        {},
+        (err, res) => {
+          signal.removeEventListener("abort", onAbort);
+          if (err) reject(mapGrpcError(err, BRIDGE + method, this.conn.address));
+          else resolve(res!);
+        },
+      );
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   async solve(req: GatewaySolveRequest): Promise<GatewaySolveResult> {

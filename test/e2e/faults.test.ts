@@ -209,7 +209,7 @@ test("a cut connection (proxy reset) during a build: exit 1 within seconds; the 
   await assertStepGone(tok, "the daemon saw its client go");
 });
 
-test("a silently dropped connection: the watchdog gives up on the build (library, short timings)", { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
+test("a silently dropped connection: the watchdog gives up on the build and its gateway calls (library, short timings)", { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
   const p = await proxy(env.buildkitHost);
   const conn = new BuildkitConnection(p.address);
   const tok = token();
@@ -218,7 +218,8 @@ test("a silently dropped connection: the watchdog gives up on the build (library
     const started = buildProgram(conn, {
       program,
       platforms: [parsePlatform("linux/amd64")],
-      buildArgs: { SHELL_IMAGE: shell.ref, TOKEN: tok, SLEEP: "60" },
+      // EVALUATE: the program's own gateway solve is pending while the step sleeps.
+      buildArgs: { SHELL_IMAGE: shell.ref, TOKEN: tok, SLEEP: "60", EVALUATE: "1" },
       sessionServices: [authService()],
       watchdog: { intervalMs: 250, timeoutMs: 2000 },
     });
@@ -241,6 +242,11 @@ test("a silently dropped connection: the watchdog gives up on the build (library
     assert.equal(err.reason, "CONNECTION_LOST");
     assert.match(err.message, new RegExp(`^buildkitd at ${p.address} went away during the build \\(nothing received for \\d+ s\\)$`));
     assert.ok(took >= 1500 && took < 6000, `gave up ${took} ms after the freeze`);
+    // The program's pending gateway call ended too (it would otherwise wait on the frozen connection).
+    const g = globalThis as { tsfFaultsGateway?: string };
+    const t1 = Date.now();
+    while (g.tsfFaultsGateway === "pending" && Date.now() - t1 < 2000) await sleep(20);
+    assert.equal(g.tsfFaultsGateway, "rejected", "the program's gateway solve ended with the build");
   } finally {
     conn.close();
     await p.close();
