@@ -1,7 +1,8 @@
 /**
- * A buildkitd of a test's own, for tests that kill it: the shared daemon's
- * configuration (worker, runc, the test registry) with its own state, socket
- * and TMPDIR in a run dir under $TSF_RUNDIR_BASE (default /var/tmp) that
+ * A buildkitd of a test's own, for tests that kill it: configured as
+ * scripts/env/start.sh configures the shared one (OCI worker on overlayfs,
+ * the same runc, host network, the test registry over plain http), with its
+ * own state, socket and TMPDIR in a run dir under $TSF_RUNDIR_BASE (default /var/tmp) that
  * scripts/env/stop.sh understands (marker, `pids` with the start time), so
  * `stop()` removes what a killed daemon leaves: build containers, mounts and
  * the run dir.
@@ -37,17 +38,35 @@ function startTime(pid: number): string {
 
 /** Starts a private buildkitd and waits until it lists its workers. */
 export async function startPrivateDaemon(): Promise<PrivateDaemon> {
+  const registry = process.env["TSF_REGISTRY"];
+  assert.ok(registry, "TSF_REGISTRY is not set: source the env.sh of scripts/env/start.sh");
+  // The shared daemon's runc (its config names it), else paths.sh's choice.
   const sharedConfig = process.env["TSF_BUILDKITD_CONFIG"];
-  assert.ok(sharedConfig, "TSF_BUILDKITD_CONFIG is not set: source the env.sh of scripts/env/start.sh");
+  const runc = (sharedConfig && /^\s*binary\s*=\s*"([^"]+)"/m.exec(readFileSync(sharedConfig, "utf8"))?.[1]) || process.env["RUNC"] || "/usr/sbin/runc";
   const binary = process.env["BUILDKITD"] || join(process.env["TSF_CACHE"] || join(process.env["HOME"] ?? "/root", ".cache", "tsfrontend"), "bin", "buildkitd");
   const dir = mkdtempSync(join(process.env["TSF_RUNDIR_BASE"] || "/var/tmp", "tsfrontend-bk."));
   writeFileSync(join(dir, ".tsfrontend-rundir"), "");
   mkdirSync(join(dir, "state"));
   mkdirSync(join(dir, "tmp"));
   const socket = join(dir, "buildkitd.sock");
-  const config = readFileSync(sharedConfig, "utf8")
-    .replace(/^root = .*$/m, `root = ${JSON.stringify(join(dir, "state"))}`)
-    .replace(/^(\s*)address = .*$/m, `$1address = [${JSON.stringify(`unix://${socket}`)}]`);
+  const config = [
+    `root = ${JSON.stringify(join(dir, "state"))}`,
+    "[grpc]",
+    `  address = [${JSON.stringify(`unix://${socket}`)}]`,
+    "[worker.oci]",
+    "  enabled = true",
+    '  snapshotter = "overlayfs"',
+    `  binary = ${JSON.stringify(runc)}`,
+    '  networkMode = "host"',
+    "[worker.containerd]",
+    "  enabled = false",
+    "[cdi]",
+    "  disabled = true",
+    `[registry.${JSON.stringify(registry)}]`,
+    "  http = true",
+    "  insecure = true",
+    "",
+  ].join("\n");
   writeFileSync(join(dir, "buildkitd.toml"), config);
   writeFileSync(join(dir, "pids"), "");
   const logFile = join(dir, "buildkitd.log");
