@@ -148,6 +148,10 @@ async function assertStepGone(tok: string, what: string): Promise<void> {
   await waitFor(`the build's sleep process to end (${what})`, () => stepProcesses(tok).length === 0, 15_000);
 }
 
+test("the environment is there (BUILDKIT_HOST, TSF_REGISTRY, credentials)", () => {
+  requireEnv();
+});
+
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   test(`${sig} during RUN sleep 60: exit 130 at once with "build canceled", the step is canceled on the daemon`, { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
     const { build, tok } = await startSleeping();
