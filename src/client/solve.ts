@@ -128,8 +128,10 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
   const statusFinished = new Promise<void>((r) => (statusDone = r));
   const statusStream = conn.serverStream("/moby.buildkit.v1.Control/Status", control.StatusRequest, control.StatusResponse, { Ref: ref });
   let lastStatus = Date.now();
+  let statusSeen = false;
   statusStream.on("data", (m: moby.buildkit.v1.StatusResponse) => {
     lastStatus = Date.now();
+    statusSeen = true;
     try {
       options.onStatus?.(m);
     } catch {
@@ -189,8 +191,10 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     watchdog.stop();
     options.signal?.removeEventListener("abort", onAbort);
     await session.close();
+    // A solve refused before its job started (bad graph, entitlement) has no progress to wait for.
+    const quietMs = statusSeen ? 5000 : 300;
     const quiet = setInterval(() => {
-      if (Date.now() - lastStatus > 5000) {
+      if (Date.now() - lastStatus > quietMs) {
         statusStream.cancel();
         statusDone();
       }
