@@ -193,6 +193,7 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     await session.close();
     // A solve refused before its job started (bad graph, entitlement) has no progress to wait for.
     const quietMs = statusSeen ? 5000 : 300;
+    if (!statusSeen) lastStatus = Date.now();
     const quiet = setInterval(() => {
       if (Date.now() - lastStatus > quietMs) {
         statusStream.cancel();
