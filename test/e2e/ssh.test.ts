@@ -76,6 +76,9 @@ let checker: string;
 function build(name: string, buildArgs: Record<string, string>, ssh: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
   const args = ["build", "-f", FIXTURE, "--platform", "linux/amd64", "--no-cache", "--progress", "plain", "--local", `sshcheck=${checker}`];
   args.push("--build-arg", `SHELL_IMAGE=${shell.ref}`);
+  // Concurrent builds of identical graphs share one execution in the daemon's solver,
+  // whose agent may come from another build's session: a per-build tag keeps them apart.
+  args.push("--build-arg", `RUN_TAG=${name}`);
   for (const [k, v] of Object.entries(buildArgs)) args.push("--build-arg", `${k}=${v}`);
   for (const s of ssh) args.push("--ssh", s);
   args.push("-o", `type=local,dest=${w("out", name)}`);
