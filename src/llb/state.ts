@@ -6,7 +6,7 @@
  * memoisation so very long chains stay linear.
  */
 
-import { LlbError } from "../errors.js";
+import { LlbError, TsfError } from "../errors.js";
 import {
   applyConstraints,
   constraintsOpts,
@@ -552,7 +552,12 @@ export class State {
       stackI.pop();
       stackIn.pop();
       if (seenVertices.has(v)) continue;
-      const r = v.marshal(c);
+      let r: MarshalResult;
+      try {
+        r = v.marshal(c);
+      } catch (err) {
+        throw withOpLocation(err, v);
+      }
       seenVertices.add(v);
       if (r.metadata) metadata.set(r.digest, mergeMetadata(metadata.get(r.digest) ?? {}, r.metadata));
       smc.add(r.digest, r.sourceLocations);
@@ -575,6 +580,19 @@ export class State {
     const source = smc.toPb((st) => st.marshalWith(nestedConstraints(st, options), options).toPb());
     return new Definition(def, metadata, source);
   }
+}
+
+/**
+ * Gives an error from an op's validation the user's file:line, when the op
+ * recorded one (ops keep their own constraints, as in Go).
+ */
+function withOpLocation(err: unknown, v: Vertex): unknown {
+  if (!(err instanceof TsfError) || err.location) return err;
+  const locs = (v as unknown as { constraints?: Constraints }).constraints?.sourceLocations;
+  const loc = locs?.[0];
+  const line = loc?.ranges[0]?.start?.line;
+  if (!loc) return err;
+  return new LlbError(err.message, { cause: err, location: line ? { file: loc.sourceMap.filename, line } : { file: loc.sourceMap.filename } });
 }
 
 function nestedConstraints(st: State, options: MarshalOptions | undefined): Constraints {

@@ -103,3 +103,7 @@ test("a missing program file is reported by name", () => {
 test("--opt without = is refused", () => {
   assertOneLineError(run(["llb", fixture("run-error.ts"), "--platform", "linux/amd64", "--opt", "novalue"]), /^tsfrontend: --opt: "novalue" is not key=value$/);
 });
+
+test("an op that fails validation at marshal time names the program line that created it", () => {
+  assertOneLineError(run(["llb", fixture("bad-reference.ts"), "--platform", "linux/amd64"]), /^tsfrontend: test\/cli\/fixtures\/bad-reference\.ts:5: invalid reference format$/);
+});
