@@ -70,6 +70,16 @@ export class Session {
         call.resume();
       },
       write(chunk: Buffer, _enc, cb) {
+        // Never send an empty BytesMessage: buildkitd's grpchijack conn.Read (v0.32.2
+        // session/grpchijack/dial.go) unmarshals into its reused buffer, and a message
+        // without data leaves that buffer as it was, so the daemon reads the previous
+        // bytes again: a corrupt HTTP/2 stream ("frame too large") or a repeated fsutil
+        // packet (a "close of closed channel" panic that kills buildkitd). Node's HTTP/2
+        // writes such empty chunks, e.g. for a zero-length gRPC message.
+        if (chunk.length === 0) {
+          cb();
+          return;
+        }
         if (call.write({ data: chunk })) cb();
         else call.once("drain", () => cb());
       },
