@@ -4,13 +4,15 @@ import { EventEmitter } from "node:events";
 import * as http2 from "node:http2";
 import { Duplex } from "node:stream";
 
-import type { BuildkitConnection } from "../connection.js";
+import { moby } from "../../proto/index.js";
+import type { BuildkitConnection, Encoder } from "../connection.js";
 import type { SessionService } from "./service.js";
 import { Session } from "./session.js";
 
 /**
- * A fake `Control.Session` call: what the session writes is recorded (one
- * entry per BytesMessage) and handed to an HTTP/2 client playing the daemon.
+ * A fake `Control.Session` call: what the session writes is serialized with
+ * the call's encoder and decoded as buildkitd would, recorded (one entry per
+ * BytesMessage) and handed to an HTTP/2 client playing the daemon.
  */
 function fakeDaemon(): { conn: BuildkitConnection; sent: Buffer[]; client: () => http2.ClientHttp2Session } {
   const sent: Buffer[] = [];
@@ -22,10 +24,12 @@ function fakeDaemon(): { conn: BuildkitConnection; sent: Buffer[]; client: () =>
       cb();
     },
   });
+  let encoder: Encoder<unknown> | undefined;
   Object.assign(call, {
-    write(m: { data: Buffer }) {
-      sent.push(Buffer.from(m.data));
-      daemonSide.push(Buffer.from(m.data));
+    write(m: unknown) {
+      const data = Buffer.from(moby.buildkit.v1.BytesMessage.decode(encoder!.encode(m).finish()).data);
+      sent.push(data);
+      daemonSide.push(data);
       return true;
     },
     end() {},
@@ -33,7 +37,12 @@ function fakeDaemon(): { conn: BuildkitConnection; sent: Buffer[]; client: () =>
     pause() {},
     resume() {},
   });
-  const conn = { bidiStream: () => call } as unknown as BuildkitConnection;
+  const conn = {
+    bidiStream: (_path: string, reqType: Encoder<unknown>) => {
+      encoder = reqType;
+      return call;
+    },
+  } as unknown as BuildkitConnection;
   return { conn, sent, client: () => http2.connect("http://localhost", { createConnection: () => daemonSide }) };
 }
 
@@ -71,6 +80,48 @@ test("the tunnel never carries an empty BytesMessage (buildkitd would re-read it
       0,
       `empty BytesMessages among ${d.sent.length}: ${d.sent.map((b) => b.length).join(",")}`,
     );
+  } finally {
+    client.destroy();
+    await session.close();
+  }
+});
+
+test("a burst of small messages (a listing) arrives whole and in order, the last ones before the status", async () => {
+  const count = 5000;
+  const svc: SessionService = {
+    name: "test.Svc",
+    methods: {
+      Send: {
+        kind: "stream",
+        handler: async (stream) => {
+          // sizes 0..99 and a 40 KiB one every 1000: joined writes, flushes by size and at the tick
+          for (let i = 0; i < count; i++) await stream.write(i % 1000 === 500 ? new Uint8Array(40_000).fill(i & 0xff) : new Uint8Array(i % 100).fill(i & 0xff));
+        },
+      },
+    },
+  };
+  const d = fakeDaemon();
+  const session = new Session({ services: [svc] });
+  await session.start(d.conn);
+  const client = d.client();
+  try {
+    const req = client.request({ ":method": "POST", ":path": "/test.Svc/Send", "content-type": "application/grpc" });
+    req.end();
+    const body: Buffer[] = [];
+    req.on("data", (c: Buffer) => body.push(c));
+    const trailers = new Promise<http2.IncomingHttpHeaders>((resolve) => req.on("trailers", resolve));
+    await new Promise((r) => req.on("end", r));
+    assert.equal((await trailers)["grpc-status"], "0");
+    const all = Buffer.concat(body);
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      const len = i % 1000 === 500 ? 40_000 : i % 100;
+      assert.equal(all[pos], 0, `message ${i}: not compressed`);
+      assert.equal(all.readUInt32BE(pos + 1), len, `message ${i}: length`);
+      assert.ok(all.subarray(pos + 5, pos + 5 + len).every((b) => b === (i & 0xff)), `message ${i}: content`);
+      pos += 5 + len;
+    }
+    assert.equal(pos, all.length, "nothing after the last message");
   } finally {
     client.destroy();
     await session.close();
