@@ -50,6 +50,7 @@
  */
 
 import { shlexSplitGo } from "./shlex.js";
+import { parseIPv4Fields } from "./goip.js";
 export { shlexSplitGo };
 import { LlbError } from "../errors.js";
 import {
@@ -809,32 +810,6 @@ State.prototype.run = function (this: State, options: RunOptions = {}): ExecStat
 
 // ---------------------------------------------------------------------------
 // Go's net.IP.String(net.ParseIP(s)).
-
-function parseIPv4Fields(s: string, out: number[]): boolean {
-  let val = 0;
-  let digLen = 0;
-  let pos = 0;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s.charCodeAt(i);
-    if (ch >= 48 && ch <= 57) {
-      if (digLen === 1 && val === 0) return false;
-      val = val * 10 + ch - 48;
-      digLen++;
-      if (val > 255) return false;
-    } else if (ch === 46) {
-      if (i === 0 || i === s.length - 1 || s.charCodeAt(i - 1) === 46) return false;
-      if (pos === 3) return false;
-      out[pos++] = val;
-      val = 0;
-      digLen = 0;
-    } else {
-      return false;
-    }
-  }
-  if (pos < 3) return false;
-  out[3] = val;
-  return true;
-}
 
 function parseIPv6(s: string): number[] | undefined {
   if (s.includes("%")) return undefined; // zones make net.ParseIP fail

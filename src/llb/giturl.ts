@@ -1,3 +1,4 @@
+import { parseIPv4Fields } from "./goip.js";
 /**
  * Git remote URL parsing as buildkit v0.32.2's `util/gitutil.ParseURL` does
  * it, including the parts of Go's `net/url` (Go 1.26, module go >= 1.26 so
@@ -176,30 +177,6 @@ function validUserinfo(s: string): boolean {
 }
 
 // -- netip.ParseAddr (validity and Is4 only) --------------------------------------
-
-function parseIPv4Fields(s: string): boolean {
-  let val = 0;
-  let pos = 0;
-  let digLen = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x30 && c <= 0x39) {
-      if (digLen === 1 && val === 0) return false;
-      val = val * 10 + (c - 0x30);
-      digLen++;
-      if (val > 255) return false;
-    } else if (c === 0x2e) {
-      if (i === 0 || i === s.length - 1 || s[i - 1] === ".") return false;
-      if (pos === 3) return false;
-      pos++;
-      val = 0;
-      digLen = 0;
-    } else {
-      return false;
-    }
-  }
-  return pos >= 3;
-}
 
 function parseIPv6Valid(input: string): boolean {
   let s = input;
