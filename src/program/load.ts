@@ -19,6 +19,7 @@ import { normalizeBuildResult, type ResolvedResult } from "./context.js";
 import type { BuildContext, BuildProgram } from "./types.js";
 import { detectSyntax } from "./syntax.js";
 import { SourceMapLookup } from "./source-map.js";
+import { trackCalls, watchRun, type RunFault } from "./watch.js";
 
 /** Our package's built modules, which `tsfrontend/*` imports in programs resolve to. */
 const distSrc = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -168,6 +169,25 @@ function programFailure(err: unknown, pos: ProgramPositions, what: string): Prog
   });
 }
 
+/** The error for a program that ended without a result (see watch.ts). */
+function runFault(fault: RunFault, pos: ProgramPositions): Error {
+  switch (fault.kind) {
+    case "stuck":
+      return new ProgramError(
+        "the program never finished: its promise is still pending but nothing it started is (no timer, I/O or gateway call), so a promise it awaits is never resolved",
+        { location: { file: pos.displayName } },
+      );
+    case "exit": {
+      const frame = frameIn(fault.stack, pos);
+      return new ProgramError(`the program called process.exit(${fault.code ?? ""}): return a result or throw an error instead`, {
+        location: frame ? { file: pos.displayName, line: frame[0], column: frame[1] } : { file: pos.displayName },
+      });
+    }
+    case "uncaught":
+      return programFailure(fault.error, pos, "the program threw");
+  }
+}
+
 /**
  * Runs a loaded program with a context and returns one result per platform.
  * Ops created during the run carry the program line that created them.
@@ -188,7 +208,10 @@ export async function runProgram(program: LoadedProgram, ctx: BuildContext): Pro
   try {
     let result;
     try {
-      result = await program.run(ctx);
+      result = await watchRun(
+        (scope) => Promise.resolve(program.run(ctx.gateway ? { ...ctx, gateway: trackCalls(ctx.gateway, scope) } : ctx)),
+        (fault) => runFault(fault, program.positions),
+      );
     } catch (err) {
       throw programFailure(err, program.positions, "the program threw");
     }

@@ -107,3 +107,26 @@ test("--opt without = is refused", () => {
 test("an op that fails validation at marshal time names the program line that created it", () => {
   assertOneLineError(run(["llb", fixture("bad-reference.ts"), "--platform", "linux/amd64"]), /^tsfrontend: test\/cli\/fixtures\/bad-reference\.ts:5: invalid reference format$/);
 });
+
+test("a program whose promise never settles: one line naming the program, exit 1", () => {
+  const r = run(["llb", fixture("never-settles.ts"), "--platform", "linux/amd64", "--format", "json"]);
+  assertOneLineError(r, /^tsfrontend: test\/cli\/fixtures\/never-settles\.ts: the program never finished: its promise is still pending but nothing it started is/);
+  assert.equal(r.stdout.length, 0);
+});
+
+test("a program that waits on a timer is not taken for a stuck one", () => {
+  const r = run(["llb", fixture("slow-timer.ts"), "--platform", "linux/amd64", "--format", "json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.toString("utf8"), /"\/done"/);
+});
+
+test("a program calling process.exit: one line with its file:line, exit 1, nothing written", () => {
+  const r = run(["llb", fixture("calls-exit.ts"), "--platform", "linux/amd64", "--format", "json"]);
+  assertOneLineError(r, /^tsfrontend: test\/cli\/fixtures\/calls-exit\.ts:6:\d+: the program called process\.exit\(0\): return a result or throw an error instead$/);
+  assert.equal(r.stdout.length, 0);
+});
+
+test("a program throwing from its own callback: one line with its file:line, exit 1", () => {
+  const r = run(["llb", fixture("throws-in-timer.ts"), "--platform", "linux/amd64", "--format", "json"]);
+  assertOneLineError(r, /^tsfrontend: test\/cli\/fixtures\/throws-in-timer\.ts:7:\d+: the program threw: thrown from a timer callback$/);
+});
