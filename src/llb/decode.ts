@@ -245,12 +245,24 @@ function platformOf(op: PbOp): Platform | undefined {
   return out;
 }
 
+/** Options of {@link definitionState}. */
+export interface DefinitionStateOptions {
+  /**
+   * Take the platform of the op the Definition points at, as Go's
+   * `llb.NewState(defop.Output())` does. Default `false`: the state has no
+   * platform of its own, as Go's `llb.NewState(defop)` and buildkit's gateway
+   * `Ref.ToState()` (solve results, frontend inputs), so ops built on it get
+   * the platform given to `marshal()`.
+   */
+  keepPlatform?: boolean;
+}
+
 /**
  * A state whose output is the result of a marshalled definition, so graphs
  * from elsewhere (a gateway Solve result, a file) can feed new ops. Op bytes
  * are reused, so digests are preserved.
  */
-export function definitionState(def: Definition): State {
+export function definitionState(def: Definition, options: DefinitionStateOptions = {}): State {
   if (def.metadata.size === 0 && def.def.length > 0) {
     throw new DefinitionError("invalid nil input definition to definition op (no metadata)");
   }
@@ -294,5 +306,7 @@ export function definitionState(def: Definition): State {
   const head = terminal.inputs[0];
   if (!head) return State.fromOutput(undefined);
   const op = new DefinitionOp(g, head.digest, head.index);
-  return State.fromOutput(op.output());
+  if (options.keepPlatform) return State.fromOutput(op.output());
+  // Go's NewState(defop): the op itself is the output, and it has no Platform() method.
+  return State.fromOutput(new DefinitionOutput(op, undefined));
 }

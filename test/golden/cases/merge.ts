@@ -76,4 +76,22 @@ export const cases: GoldenCase[] = [
       return definitionState(def).run({ shlex: "ls /inner" }).root();
     },
   },
+  {
+    name: "definition-op-other-platform",
+    state: async () => {
+      const inner = busybox().run({ shlex: "mkdir /inner" }).root();
+      const def = await inner.marshal({ platform: platforms.linuxAmd64 });
+      return definitionState(def).run({ shlex: "uname -m" }).root();
+    },
+    opts: { platform: platforms.linuxArm64 },
+  },
+  {
+    name: "definition-op-output-platform",
+    state: async () => {
+      const inner = busybox().run({ shlex: "mkdir /inner" }).root();
+      const def = await inner.marshal({ platform: platforms.linuxAmd64 });
+      return definitionState(def, { keepPlatform: true }).run({ shlex: "uname -m" }).root();
+    },
+    opts: { platform: platforms.linuxArm64 },
+  },
 ];

@@ -82,4 +82,26 @@ var mergeDiffCases = []Case{
 			return llb.NewState(op).Run(llb.Shlex("ls /inner")).Root()
 		},
 	},
+	{
+		Name: "definition-op-other-platform",
+		Doc:  "a linux/amd64 Definition re-imported as the gateway's Ref.ToState does (llb.NewState(defop)) and marshalled for linux/arm64: the state has no platform of its own",
+		State: func() llb.State {
+			inner := busybox().Run(llb.Shlex("mkdir /inner")).Root()
+			def := must(inner.Marshal(context.Background(), llb.LinuxAmd64))
+			op := must(llb.NewDefinitionOp(def.ToPB()))
+			return llb.NewState(op).Run(llb.Shlex("uname -m")).Root()
+		},
+		Opts: []llb.ConstraintsOpt{llb.LinuxArm64},
+	},
+	{
+		Name: "definition-op-output-platform",
+		Doc:  "the same Definition re-imported with llb.NewState(defop.Output()): the state takes the platform of the op it points at",
+		State: func() llb.State {
+			inner := busybox().Run(llb.Shlex("mkdir /inner")).Root()
+			def := must(inner.Marshal(context.Background(), llb.LinuxAmd64))
+			op := must(llb.NewDefinitionOp(def.ToPB()))
+			return llb.NewState(op.Output()).Run(llb.Shlex("uname -m")).Root()
+		},
+		Opts: []llb.ConstraintsOpt{llb.LinuxArm64},
+	},
 }
