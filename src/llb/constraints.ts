@@ -6,6 +6,7 @@
  */
 
 import { LlbError } from "../errors.js";
+import { integerProblem } from "./integers.js";
 import { normalizePlatform, type Platform } from "./platform.js";
 import type { PbLinuxResources, PbOpMetadata, PbPlatform, PbRange } from "./pb.js";
 import type { SourceMap } from "./sourcemap.js";
@@ -38,12 +39,13 @@ export interface ProgressGroupOptions {
   weak?: boolean;
 }
 
+/** Linux resources of an op; int64/uint64 fields take numbers up to 2^53 or bigints. */
 export interface LinuxResources {
-  memory?: number;
-  memorySwap?: number;
-  cpuShares?: number;
-  cpuPeriod?: number;
-  cpuQuota?: number;
+  memory?: number | bigint;
+  memorySwap?: number | bigint;
+  cpuShares?: number | bigint;
+  cpuPeriod?: number | bigint;
+  cpuQuota?: number | bigint;
   cpusetCpus?: string;
   cpusetMems?: string;
 }
@@ -199,6 +201,12 @@ export function withCaps(caps: Iterable<string>): ConstraintsOpt {
 }
 
 export function withLinuxResources(r: LinuxResources): ConstraintsOpt {
+  const fields = { memory: "int64", memorySwap: "int64", cpuShares: "uint64", cpuPeriod: "uint64", cpuQuota: "int64" } as const;
+  for (const [k, field] of Object.entries(fields)) {
+    const v = r[k as keyof typeof fields];
+    const problem = v === undefined ? undefined : integerProblem(`linuxResources.${k}`, v, field);
+    if (problem) throw new LlbError(problem);
+  }
   return (c) => {
     const lr: PbLinuxResources = (c.metadata.linux_resources = {});
     if (r.memory !== undefined) lr.memory = r.memory;

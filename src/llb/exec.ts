@@ -49,6 +49,7 @@
  *   the results cached for earlier marshal constraints (Go stores under nil).
  */
 
+import { integerProblem, type IntegerField } from "./integers.js";
 import { shlexSplitGo } from "./shlex.js";
 import { parseIPv4Fields } from "./goip.js";
 export { shlexSplitGo };
@@ -186,8 +187,8 @@ export interface ExtraHost {
 
 export interface Ulimit {
   name: UlimitName;
-  soft: number;
-  hard: number;
+  soft: number | bigint;
+  hard: number | bigint;
 }
 
 /**
@@ -282,7 +283,7 @@ export function addExtraHost(host: string, ip: string): StateOption {
 }
 
 /** Go's `llb.AddUlimit`. */
-export function addUlimit(name: UlimitName, soft: number, hard: number): StateOption {
+export function addUlimit(name: UlimitName, soft: number | bigint, hard: number | bigint): StateOption {
   return (s) => s.addUlimit(name, soft, hard);
 }
 
@@ -293,7 +294,7 @@ export function withCgroupParent(parent: string): StateOption {
 
 /** Go's `llb.ValidExitCodes`; an empty list is Go's nil list (clears earlier codes). */
 export function validExitCodes(...codes: number[]): StateOption {
-  const v = codes.length > 0 ? codes.map((x) => x | 0) : undefined;
+  const v = codes.length > 0 ? [...codes] : undefined; // Go's int32(code) truncation happens at marshal, after the check
   return (s) => s.withValue(StateKey.validExitCodes, v);
 }
 
@@ -307,29 +308,36 @@ function setLinuxResource<K extends keyof PbLinuxResources>(key: K, value: PbLin
   };
 }
 
-/** Go's `llb.MemoryLimit`. */
-export function memoryLimit(limit: number): ConstraintsOpt {
-  return setLinuxResource("memory", limit);
+/** Go's `llb.MemoryLimit` (bytes; int64: numbers up to 2^53, bigints beyond). */
+export function memoryLimit(limit: number | bigint): ConstraintsOpt {
+  return setLinuxResource("memory", checkedInteger("memoryLimit", limit, "int64"));
 }
 
-/** Go's `llb.MemorySwapLimit`. */
-export function memorySwapLimit(limit: number): ConstraintsOpt {
-  return setLinuxResource("memorySwap", limit);
+/** Go's `llb.MemorySwapLimit` (int64). */
+export function memorySwapLimit(limit: number | bigint): ConstraintsOpt {
+  return setLinuxResource("memorySwap", checkedInteger("memorySwapLimit", limit, "int64"));
 }
 
-/** Go's `llb.CPUShares`. */
-export function cpuShares(shares: number): ConstraintsOpt {
-  return setLinuxResource("cpuShares", shares);
+/** Go's `llb.CPUShares` (uint64). */
+export function cpuShares(shares: number | bigint): ConstraintsOpt {
+  return setLinuxResource("cpuShares", checkedInteger("cpuShares", shares, "uint64"));
 }
 
-/** Go's `llb.CPUPeriod`. */
-export function cpuPeriod(period: number): ConstraintsOpt {
-  return setLinuxResource("cpuPeriod", period);
+/** Go's `llb.CPUPeriod` (uint64). */
+export function cpuPeriod(period: number | bigint): ConstraintsOpt {
+  return setLinuxResource("cpuPeriod", checkedInteger("cpuPeriod", period, "uint64"));
 }
 
-/** Go's `llb.CPUQuota`. */
-export function cpuQuota(quota: number): ConstraintsOpt {
-  return setLinuxResource("cpuQuota", quota);
+/** Go's `llb.CPUQuota` (int64). */
+export function cpuQuota(quota: number | bigint): ConstraintsOpt {
+  return setLinuxResource("cpuQuota", checkedInteger("cpuQuota", quota, "int64"));
+}
+
+/** `value`, or an LlbError naming `what` when it does not fit `field` (a Go type error, so it fails at once). */
+function checkedInteger(what: string, value: number | bigint, field: IntegerField): number | bigint {
+  const problem = integerProblem(what, value, field);
+  if (problem) throw new LlbError(problem);
+  return value;
 }
 
 /** Go's `llb.CpusetCpus`. */
@@ -566,10 +574,33 @@ export class ExecOp implements Vertex {
     if (this.validated) return;
     if (this.base.getArgs().length === 0) throw new LlbError("arguments are required");
     if (this.base.getDir() === "") throw new LlbError("working directory is required");
+    this.validateIntegers();
     for (const m of this.mounts) {
       if (m.source) m.source.vertex(c)?.validate(c);
     }
     this.validated = true;
+  }
+
+  /**
+   * Integer options against the types of Go's API (see integers.ts): `int`
+   * parameters (exit codes, secret and ssh ids and modes) are then truncated
+   * to their uint32/int32 fields as Go's conversions do.
+   */
+  private validateIntegers(): void {
+    const problems: (string | undefined)[] = [];
+    for (const x of this.base.getValidExitCodes() ?? []) problems.push(integerProblem("validExitCodes", x, "int64"));
+    for (const u of this.base.getUlimits()) {
+      problems.push(integerProblem(`ulimit ${u.Name} soft`, u.Soft, "int64"), integerProblem(`ulimit ${u.Name} hard`, u.Hard, "int64"));
+    }
+    for (const m of this.mounts) if (m.tmpfs) problems.push(integerProblem(`tmpfs size of ${m.target}`, m.tmpfsSize, "int64"));
+    for (const [kind, list] of [["secret", this.secrets], ["ssh", this.ssh]] as const) {
+      for (const x of list) {
+        const name = `${kind} ${JSON.stringify(x.id)}`;
+        problems.push(integerProblem(`${name} uid`, x.uid, "int64"), integerProblem(`${name} gid`, x.gid, "int64"), integerProblem(`${name} mode`, x.mode, "int64"));
+      }
+    }
+    const problem = problems.find((p) => p !== undefined);
+    if (problem) throw new LlbError(problem);
   }
 
   marshal(c: Constraints): MarshalResult {

@@ -315,6 +315,17 @@ function bind(fa: FileAction, s: State): BoundAction {
   return prev!;
 }
 
+/** Mkfile data as bytes; anything but a string or bytes is an error (it used to become an empty file). */
+function fileData(path: string, data: unknown, errs: ErrSink): Uint8Array {
+  if (typeof data === "string") return new TextEncoder().encode(data);
+  if (data instanceof Uint8Array) return Uint8Array.from(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  const got = data === null ? "null" : Array.isArray(data) ? "an array" : typeof data;
+  errs.fail(`mkfile ${path}: data must be a string or a Uint8Array, got ${got}`);
+  return new Uint8Array();
+}
+
 function toChown(spec: Chown | undefined, errs: ErrSink): ChownOpt | undefined {
   if (spec === undefined) return undefined;
   const o = typeof spec === "string" ? chownUser(spec) : spec;
@@ -385,7 +396,7 @@ export function mkfile(path: string, mode: number, data: Uint8Array | string, op
     kind: "mkfile",
     path,
     mode: checkMode(mode, errs),
-    data: typeof data === "string" ? new TextEncoder().encode(data) : Uint8Array.from(data),
+    data: fileData(path, data, errs),
     chown: toChown(options.chown, errs),
     time: toTime(options.createdTime, errs),
   };

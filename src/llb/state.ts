@@ -367,7 +367,7 @@ export class State {
     return this.withValueFn(StateKey.extraHost, (prev) => [...((prev as HostIP[] | undefined) ?? []), { host, ip }], false);
   }
 
-  addUlimit(name: UlimitName, soft: number, hard: number): State {
+  addUlimit(name: UlimitName, soft: number | bigint, hard: number | bigint): State {
     return this.withValueFn(
       StateKey.ulimit,
       (prev) => [...((prev as PbUlimit[] | undefined) ?? []), { Name: name, Soft: soft, Hard: hard }],

@@ -1,8 +1,11 @@
 /** Golden cases mirroring test/golden/go/cases_exec.go. */
 
 import {
+  cpuPeriod,
+  cpuShares,
   cpusetCpus,
   cpuQuota,
+  memorySwapLimit,
   dir,
   hostname,
   image,
@@ -146,6 +149,18 @@ export const cases: GoldenCase[] = [
     name: "exec-caps-unknown-windows",
     state: () => image("mcr.microsoft.com/windows/nanoserver:ltsc2022").run({ shlex: "cmd /c dir" }).root(),
     opts: { platform: platforms.windowsAmd64, caps: [] },
+  },
+  {
+    name: "exec-int64-options",
+    state: () =>
+      busybox()
+        .run({
+          shlex: "true",
+          constraints: [memoryLimit(2 * 1024 ** 3), memorySwapLimit(5 * 1024 ** 3), cpuShares(2 ** 40), cpuPeriod(2n ** 63n + 5n), cpuQuota(-1)],
+          ulimits: [{ name: "fsize", soft: 2 ** 40, hard: 2n ** 53n + 2n }],
+          mounts: [{ target: "/big", source: scratch(), tmpfs: { size: 8 * 1024 ** 3 } }],
+        })
+        .root(),
   },
   {
     name: "exec-linux-resources-cdi",

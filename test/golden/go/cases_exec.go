@@ -159,6 +159,22 @@ var execCases = []Case{
 		Opts: []llb.ConstraintsOpt{llb.Windows, llb.WithCaps(pb.Caps.CapSet(nil))},
 	},
 	{
+		Name: "exec-int64-options",
+		Doc:  "int64/uint64 options past 2^31 and 2^53: MemoryLimit(2 GiB), MemorySwapLimit(5 GiB), CPUShares(2^40), CPUPeriod(2^63+5), CPUQuota(-1), AddUlimit fsize 2^40 / 2^53+2, TmpfsSize(8 GiB)",
+		State: func() llb.State {
+			return busybox().Run(
+				llb.Shlex("true"),
+				llb.MemoryLimit(2<<30),
+				llb.MemorySwapLimit(5<<30),
+				llb.CPUShares(1<<40),
+				llb.CPUPeriod(1<<63+5),
+				llb.CPUQuota(-1),
+				llb.AddUlimit(llb.UlimitFsize, 1<<40, 1<<53+2),
+				llb.AddMount("/big", llb.Scratch(), llb.Tmpfs(llb.TmpfsSize(8<<30))),
+			).Root()
+		},
+	},
+	{
 		Name: "exec-linux-resources-cdi",
 		Doc:  "WithLinuxResources + MemoryLimit/CPUQuota/CpusetCpus overrides (OpMetadata only) and AddCDIDevice (one optional)",
 		State: func() llb.State {
