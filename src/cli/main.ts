@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { ReportedError, TsfError } from "../errors.js";
 import { registerBuild } from "./commands/build.js";
 import { registerLlb } from "./commands/llb.js";
+import { registerCheck } from "./commands/check.js";
 import { registerDaemon } from "./commands/daemon.js";
 import { registerDu } from "./commands/du.js";
 import { registerPrune } from "./commands/prune.js";
@@ -22,6 +23,7 @@ program
 
 registerConnectionOptions(program);
 registerLlb(program);
+registerCheck(program);
 registerBuild(program);
 registerDu(program);
 registerPrune(program);

@@ -130,3 +130,18 @@ test("a program throwing from its own callback: one line with its file:line, exi
   const r = run(["llb", fixture("throws-in-timer.ts"), "--platform", "linux/amd64", "--format", "json"]);
   assertOneLineError(r, /^tsfrontend: test\/cli\/fixtures\/throws-in-timer\.ts:7:\d+: the program threw: thrown from a timer callback$/);
 });
+
+test("check: type errors of a program, one line each with file:line:column and the TS code, exit 1", () => {
+  const r = run(["check", fixture("type-error.ts")]);
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 2, r.stderr);
+  assert.match(lines[0]!, /^tsfrontend: test\/cli\/fixtures\/type-error\.ts:6:\d+: error TS2561: .*'shlexx' does not exist in type 'RunOptions'/);
+  assert.match(lines[1]!, /^tsfrontend: test\/cli\/fixtures\/type-error\.ts:7:\d+: error TS2322: Type 'string' is not assignable to type 'string\[\]'/);
+});
+
+test("check: well-typed programs pass silently", () => {
+  const r = run(["check", fixture("run-error.ts"), join("test", "e2e", "fixtures", "gateway-read.ts")]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, "");
+});

@@ -1,0 +1,100 @@
+/**
+ * Type-checking build programs. `tsfrontend llb`/`build` and the frontend
+ * only transpile programs (esbuild strips types, it does not check them), so a
+ * wrong option name or a missing field shows up at build time at best. This
+ * runs the TypeScript compiler over a program against this package's own
+ * declarations (`tsfrontend`, `tsfrontend/llb`, `tsfrontend/program`,
+ * `tsfrontend/gateway`), the way esbuild resolves the program's imports.
+ *
+ * TypeScript is not a runtime dependency: it is loaded from the program's
+ * project (or this package's development install) and a clear error says how
+ * to get it when neither has it.
+ */
+
+import { createRequire } from "node:module";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ProgramError } from "../errors.js";
+
+/** One compiler message, located in the user's file when it has a position. */
+export interface CheckDiagnostic {
+  file?: string;
+  line?: number;
+  column?: number;
+  /** TypeScript's error code, e.g. 2322. */
+  code: number;
+  message: string;
+}
+
+/** Our built modules (dist/src), whose .d.ts files programs are checked against. */
+const distSrc = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+type TypeScript = typeof import("typescript");
+
+function loadTypeScript(from: string): TypeScript {
+  for (const base of [resolve(from, "package.json"), fileURLToPath(import.meta.url)]) {
+    try {
+      return createRequire(base)("typescript") as TypeScript;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new ProgramError("type-checking needs the typescript package: install it next to your build programs (npm install --save-dev typescript)");
+}
+
+/** The `@types` directory holding `node`, from the program's project or ours. */
+function nodeTypesRoot(from: string): string | undefined {
+  for (const base of [resolve(from, "package.json"), fileURLToPath(import.meta.url)]) {
+    try {
+      return dirname(dirname(createRequire(base).resolve("@types/node/package.json")));
+    } catch {
+      // try the next place
+    }
+  }
+  return undefined;
+}
+
+function display(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
+}
+
+/** Type-checks program files; returns the compiler's errors (empty when the programs are well typed). */
+export function checkPrograms(files: readonly string[]): CheckDiagnostic[] {
+  if (files.length === 0) return [];
+  const abs = files.map((f) => resolve(f));
+  const ts = loadTypeScript(dirname(abs[0]!));
+  const typesRoot = nodeTypesRoot(dirname(abs[0]!));
+  const options: import("typescript").CompilerOptions = {
+    noEmit: true,
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    // Programs are bundled by esbuild: extensionless relative imports resolve as they do there.
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    allowImportingTsExtensions: true,
+    skipLibCheck: true,
+    esModuleInterop: true,
+    // Node's types when they can be found (Buffer, process...), else none.
+    types: typesRoot ? ["node"] : [],
+    ...(typesRoot ? { typeRoots: [typesRoot] } : {}),
+    baseUrl: "/",
+    paths: {
+      tsfrontend: [resolve(distSrc, "index.d.ts")],
+      "tsfrontend/*": [resolve(distSrc, "*", "index.d.ts")],
+    },
+  };
+  const program = ts.createProgram(abs, options);
+  const out: CheckDiagnostic[] = [];
+  for (const d of ts.getPreEmitDiagnostics(program)) {
+    if (d.category !== ts.DiagnosticCategory.Error) continue;
+    const message = ts.flattenDiagnosticMessageText(d.messageText, " ");
+    if (d.file && d.start !== undefined) {
+      const pos = d.file.getLineAndCharacterOfPosition(d.start);
+      out.push({ file: display(d.file.fileName), line: pos.line + 1, column: pos.character + 1, code: d.code, message });
+    } else {
+      out.push({ code: d.code, message });
+    }
+  }
+  return out;
+}
