@@ -13,7 +13,7 @@ import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
 import { parseExportCache, parseImportCache, parseOutputs } from "../../client/exporters.js";
 import { parseSecretFlags } from "../../client/secrets-flags.js";
-import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../client/progress/index.js";
+import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../progress/index.js";
 import { parseAllow, withEntitlementHint } from "../../client/entitlements.js";
 import { authService } from "../../client/session/auth.js";
 import { fileSyncService, type LocalDirOptions } from "../../client/session/filesync.js";
