@@ -3,7 +3,6 @@
 import { UsageError } from "../errors.js";
 import { parsePlatform, type Platform } from "../llb/index.js";
 import { TsfError } from "../errors.js";
-import { BuildkitError } from "../client/errors.js";
 
 /** `--platform a,b --platform c` -> normalised platforms, de-duplicated, in order. */
 export function parsePlatformFlags(values: readonly string[], flag = "--platform"): Platform[] {
@@ -48,18 +47,4 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${JSON.stringify(value)} is not one of ${allowed.join(", ")}`, { flag });
-}
-
-/** The filter flag as buildctl's StringSliceFlag takes it: repeated, and split at commas. */
-export function parseFilters(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(",")).filter((v) => v !== "");
-}
-
-/** A daemon error about the filters, reported against the flag. */
-export function filterError(err: unknown, filters: string[]): never {
-  if (err instanceof BuildkitError && filters.length > 0 && (err.reason === "INVALID_ARGUMENT" || /filter|parse/i.test(err.message))) {
-    const named = filters.every((f) => err.message.includes(f));
-    throw new UsageError(named ? err.message : `${err.message} (filters: ${filters.join(" ")})`, { flag: "--filter", cause: err });
-  }
-  throw err;
 }

@@ -5,7 +5,8 @@ import { ControlClient, type UsageRecord } from "../../client/connection.js";
 import { formatBytes } from "../../internal/go/units.js";
 import { connect } from "../connect.js";
 import { int64, printUsageRow, printUsageVerbose, sortUsage, TabWriter, USAGE_HEADER } from "../format.js";
-import { collect, filterError, parseFilters } from "../options.js";
+import { filterError, parseFilters } from "../flags/filter.js";
+import { collect } from "../options.js";
 
 // --- the command ----------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ import type { Command } from "commander";
 import { ControlClient, type WorkerRecord } from "../../client/connection.js";
 import { formatPlatform, normalizePlatform } from "../../llb/index.js";
 import { connect } from "../connect.js";
-import { collect, filterError, parseFilters } from "../options.js";
+import { filterError, parseFilters } from "../flags/filter.js";
+import { collect } from "../options.js";
 import { formatBytesG } from "../../internal/go/units.js";
 import { formatGoDuration, int64, TabWriter } from "../format.js";
 
