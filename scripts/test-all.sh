@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite from a fresh clone: installs npm dependencies, builds,
-# then runs the unit tests, the proto drift test and the golden vectors.
+# then runs the unit tests, the proto drift test, the golden vectors and the
+# progress goldens (regenerated with Go and compared).
 # Ends with one line: `N passed, M failed` (the sum over all suites).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -61,6 +62,7 @@ suite proto node --test --test-reporter=tap dist/test/proto/
 suite lint node --test --test-reporter=tap dist/test/lint/
 suite cli node --test --test-reporter=tap dist/test/cli/
 suite golden node dist/test/golden/run.js
+suite progress node dist/test/progress/run.js
 suite e2e node --test --test-reporter=tap --test-timeout=900000 dist/test/e2e/
 
 echo

@@ -18,11 +18,17 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import { BuildkitConnection } from "../../src/client/connection.js";
-import { parseOutputs, type ParsedOutputs, type ExportedOutput } from "../../src/client/exporters.js";
+import { exportOutputs, type ExportOutputs, type ExportOutputsOptions, type ExportedOutput } from "../../src/client/exporters.js";
+import { parseOutputs as parseOutputFlags, type ParseOutputOptions } from "../../src/cli/flags/outputs.js";
 import type { CallContext, MessageStream, SessionService, StreamHandler } from "../../src/client/session/service.js";
 import { solve } from "../../src/client/solve.js";
 import { mkdir, scratch, type Definition } from "../../src/llb/index.js";
 import { readTar } from "./lib/tar.js";
+
+/** `--output` values as `tsfrontend build` takes them: parsed, then set up for export. */
+function parseOutputs(values: readonly string[], options: ParseOutputOptions & ExportOutputsOptions = {}): ExportOutputs {
+  return exportOutputs(parseOutputFlags(values, options), options);
+}
 
 const host = process.env["BUILDKIT_HOST"];
 const big = randomBytes(3 * 1024 * 1024 + 123);
@@ -66,7 +72,7 @@ function outDir(name: string): string {
   return d;
 }
 
-async function build(outputs: ParsedOutputs, extra: { signal?: AbortSignal; sessionServices?: SessionService[] } = {}) {
+async function build(outputs: ExportOutputs, extra: { signal?: AbortSignal; sessionServices?: SessionService[] } = {}) {
   needHost();
   return solve(conn, {
     definition: def,

@@ -22,7 +22,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { parseOutputs } from "../../src/client/exporters.js";
+import { exportOutputs } from "../../src/client/exporters.js";
+import { parseOutputs } from "../../src/cli/flags/outputs.js";
 import { connectDaemon } from "../../src/client/daemon.js";
 import { authService } from "../../src/client/session/auth.js";
 import { solve } from "../../src/client/solve.js";
@@ -246,7 +247,7 @@ test("solve() with the secrets option ({id, data}) serves it to secret mounts an
   const definition = await state.marshal({ platform });
   assert.ok(!Buffer.from(definition.toBytes()).toString("latin1").includes(apiSecret));
   const dest = join(work.dir, "api");
-  const outputs = parseOutputs([`type=local,dest=${dest}`]);
+  const outputs = exportOutputs(parseOutputs([`type=local,dest=${dest}`]));
   const conn = await connectDaemon({ addr: env.buildkitHost });
   const statusText: string[] = [];
   try {

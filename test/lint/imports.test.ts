@@ -50,14 +50,16 @@ const files = sourceFiles(srcRoot);
 // Which layers each layer may import (besides itself).
 const allowed: Record<string, string[]> = {
   errors: [],
+  internal: [],
   proto: [],
   llb: ["errors", "proto"],
   program: ["llb", "gateway", "errors"],
   gateway: ["llb", "errors"],
   client: ["llb", "program", "gateway", "errors", "proto"],
+  progress: ["proto", "llb", "errors", "internal"],
   frontend: ["llb", "program", "gateway", "dockerfile", "errors", "proto"],
   dockerfile: ["llb", "program", "errors"],
-  cli: ["llb", "program", "gateway", "client", "frontend", "dockerfile", "errors", "proto"],
+  cli: ["llb", "program", "gateway", "client", "progress", "frontend", "dockerfile", "errors", "proto", "internal"],
   index: ["llb", "program", "errors"],
 };
 

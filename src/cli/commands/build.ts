@@ -11,19 +11,23 @@ import type { Command } from "commander";
 import { buildProgram } from "../../client/build.js";
 import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
-import { parseExportCache, parseImportCache, parseOutputs } from "../../client/exporters.js";
-import { parseSecretFlags } from "../../client/secrets-flags.js";
-import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../client/progress/index.js";
-import { parseAllow, withEntitlementHint } from "../../client/entitlements.js";
+import { exportOutputs } from "../../client/exporters.js";
+import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../progress/index.js";
+import { withEntitlementHint } from "../../client/entitlements.js";
 import { authService } from "../../client/session/auth.js";
 import { fileSyncService, type LocalDirOptions } from "../../client/session/filesync.js";
-import { parseSshSpecs, resolveSshAgents, sshForwardService } from "../../client/session/ssh.js";
+import { resolveSshAgents, sshForwardService } from "../../client/session/ssh.js";
 import type { SessionService } from "../../client/session/service.js";
 import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";
 import { ReportedError, UsageError } from "../../errors.js";
 import { decodeDefinition, Definition, formatPlatform, type PbOpMetadata } from "../../llb/index.js";
 import { loadProgram } from "../../program/load.js";
 import { connect } from "../connect.js";
+import { parseAllow } from "../flags/allow.js";
+import { parseExportCache, parseImportCache } from "../flags/cache.js";
+import { parseOutputs } from "../flags/outputs.js";
+import { parseSecretFlags } from "../flags/secrets.js";
+import { parseSshSpecs } from "../flags/ssh.js";
 import { collect, oneOf, parseKeyValues, parsePlatformFlags } from "../options.js";
 import { statSync } from "node:fs";
 
@@ -155,7 +159,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   }
   if (flags.target !== undefined) opts["target"] = flags.target;
   const locals = parseLocals(flags.local);
-  const outputs = parseOutputs(flags.output, {});
+  const outputs = exportOutputs(parseOutputs(flags.output, {}));
   const cacheExports = flags.exportCache.flatMap((v) => parseExportCache([v]));
   const cacheImports = flags.importCache.flatMap((v) => parseImportCache([v]));
   const entitlements = parseAllow(flags.allow);

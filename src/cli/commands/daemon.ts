@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { answers, connectionErrorDetail, DEFAULT_ADDRESS, embeddedStatus, probeDaemon, resolveDaemon, stopEmbedded } from "../../client/daemon.js";
 import { connectOptions, connectionFlags } from "../connect.js";
-import { TabWriter } from "./du.js";
+import { TabWriter } from "../format.js";
 
 export function registerDaemon(program: Command): void {
   const daemon = program.command("daemon").description("the buildkitd tsfrontend uses: status, and stopping the one it started");

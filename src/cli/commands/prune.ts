@@ -4,8 +4,10 @@ import type { Command } from "commander";
 import { ControlClient, type PruneOptions } from "../../client/connection.js";
 import { UsageError } from "../../errors.js";
 import { connect } from "../connect.js";
+import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
-import { filterError, formatBytes, int64, parseFilters, parseGoDuration, printUsageRow, printUsageVerbose, TabWriter, USAGE_HEADER } from "./du.js";
+import { formatBytes } from "../../internal/go/units.js";
+import { int64, parseGoDuration, printUsageRow, printUsageVerbose, TabWriter, USAGE_HEADER } from "../format.js";
 
 interface PruneFlags {
   all?: boolean;

@@ -4,8 +4,10 @@ import type { Command } from "commander";
 import { ControlClient, type WorkerRecord } from "../../client/connection.js";
 import { formatPlatform, normalizePlatform } from "../../llb/index.js";
 import { connect } from "../connect.js";
+import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
-import { filterError, formatBytesG, formatGoDuration, int64, parseFilters, TabWriter } from "./du.js";
+import { formatBytesG } from "../../internal/go/units.js";
+import { formatGoDuration, int64, TabWriter } from "../format.js";
 
 interface WorkersFlags {
   filter: string[];

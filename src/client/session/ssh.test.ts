@@ -10,7 +10,8 @@ import { UsageError } from "../../errors.js";
 import { moby } from "../../proto/index.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream } from "./service.js";
 import { agentDuplex, Keyring, keyringHandler, parsePrivateKey, serveAgent, type ServedAgent } from "./ssh-agent.js";
-import { parseSshSpecs, resolveSshAgents, sshForwardService, SSH_ID_METADATA } from "./ssh.js";
+import { parseSshSpecs } from "../../cli/flags/ssh.js";
+import { resolveSshAgents, sshForwardService, SSH_ID_METADATA } from "./ssh.js";
 
 const SSH = moby.sshforward.v1;
 
@@ -38,20 +39,6 @@ before(async () => {
 after(async () => {
   await upstream?.close();
   rmSync(dir, { recursive: true, force: true });
-});
-
-test("parseSshSpecs follows buildctl's ParseSSH", () => {
-  assert.deepEqual(parseSshSpecs(["default", "a=x,y", "b=/s.sock,raw=true", "=k", "c=raw=false,z"]), [
-    { id: "default", paths: [], raw: false },
-    { id: "a", paths: ["x", "y"], raw: false },
-    { id: "b", paths: ["/s.sock"], raw: true },
-    { id: "", paths: ["k"], raw: false },
-    { id: "c", paths: ["z"], raw: false },
-  ]);
-  assert.throws(() => parseSshSpecs(["a=s,raw=yes"]), (e: unknown) => e instanceof UsageError && e.flag === "--ssh" && /invalid value for 'raw': yes/.test(e.message));
-  assert.throws(() => parseSshSpecs(["a=s1,s2,raw=1"]), /raw mode must supply exactly one socket path for "a"/);
-  // Go cuts at the first "=": this is agent "a,raw" with the path "true".
-  assert.deepEqual(parseSshSpecs(["a,raw=true"]), [{ id: "a,raw", paths: ["true"], raw: false }]);
 });
 
 test("resolveSshAgents: sockets, key files, SSH_AUTH_SOCK and the errors buildctl reports", () => {

@@ -1,6 +1,6 @@
 /**
  * `moby.sshforward.v1.SSH`: the agents `RUN --mount=type=ssh` (and git over
- * ssh) reach, configured like buildctl's `--ssh` (cmd/buildctl/build/ssh.go,
+ * ssh) reach, configured like buildctl's `--ssh` (cmd/buildctl/build/ssh.go, parsed in cli/flags/ssh.ts;
  * session/sshforward/sshprovider v0.32.2):
  *
  * - `--ssh default` / `--ssh ID`: the agent at `$SSH_AUTH_SOCK`;
@@ -46,37 +46,6 @@ export interface SshAgentSpec {
 export type SshAgentSource = { readonly kind: "keys"; readonly keyring: Keyring } | { readonly kind: "socket"; readonly path: string; readonly raw: boolean };
 
 const FLAG = "--ssh";
-
-/** buildctl's ParseSSH: `ID[=PATH[,PATH...]][,raw=BOOL]`, repeated. */
-export function parseSshSpecs(values: readonly string[]): SshAgentSpec[] {
-  return values.map((v) => {
-    const eq = v.indexOf("=");
-    const id = eq < 0 ? v : v.slice(0, eq);
-    const paths: string[] = [];
-    let raw = false;
-    if (eq >= 0) {
-      for (const p of v.slice(eq + 1).split(",")) {
-        const pe = p.indexOf("=");
-        if (pe >= 0 && p.slice(0, pe) === "raw") {
-          const b = goParseBool(p.slice(pe + 1));
-          if (b === undefined) throw new UsageError(`invalid value for 'raw': ${p.slice(pe + 1)}`, { flag: FLAG });
-          raw = b;
-        } else {
-          paths.push(p);
-        }
-      }
-    }
-    if (raw && paths.length !== 1) throw new UsageError(`raw mode must supply exactly one socket path for ${JSON.stringify(id)}`, { flag: FLAG });
-    return { id, paths, raw };
-  });
-}
-
-/** Go's strconv.ParseBool. */
-function goParseBool(s: string): boolean | undefined {
-  if (["1", "t", "T", "true", "TRUE", "True"].includes(s)) return true;
-  if (["0", "f", "F", "false", "FALSE", "False"].includes(s)) return false;
-  return undefined;
-}
 
 /**
  * Resolves specs to agent sources now, so a missing file, an unreadable or

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "../errors.js";
-import { parseSecretFlag, parseSecretFlags } from "./secrets-flags.js";
+import { UsageError } from "../../errors.js";
+import { parseSecretFlag, parseSecretFlags } from "./secrets.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsf-secret-flags-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,9 +12,9 @@
  * - Files are checked now (exist, at most 500 KiB) and read when the daemon asks.
  */
 
-import { UsageError } from "../errors.js";
-import { parseCsvFields } from "./exporters.js";
-import { checkSecretSources, type SecretSource } from "./session/secrets.js";
+import { checkSecretSources, type SecretSource } from "../../client/session/secrets.js";
+import { UsageError } from "../../errors.js";
+import { parseCsvFields } from "./csv.js";
 
 const FLAG = "--secret";
 const FORMS = "id=<id>[,src=<file>|,env=<VAR>][,type=file|env]";

@@ -1,10 +1,10 @@
 // Recorded-style progress sequences shared by the tests (and used to produce the
-// Go golden output in plain.golden.ts). Not a test file itself.
+// Go golden output in golden.ts). Not a test file itself.
 
 import { Writable } from "node:stream";
-import type { SolveStatus, Vertex, VertexLog, VertexStatus, VertexWarning } from "./types.js";
-import { dateFromEpochNanos } from "./types.js";
-import { createProgressWriter, type ProgressMode, type ProgressWriter, type ProgressWriterOptions } from "./writer.js";
+import type { SolveStatus, Vertex, VertexLog, VertexStatus, VertexWarning } from "../../src/progress/types.js";
+import { dateFromEpochNanos } from "../../src/progress/types.js";
+import { createProgressWriter, type ProgressMode, type ProgressWriter, type ProgressWriterOptions } from "../../src/progress/writer.js";
 
 /** 2024-05-01T10:00:00Z */
 export const T0_NS = 1714557600_000_000_000n;

@@ -2,7 +2,8 @@
 // (progressui.NewDisplay + Display.UpdateFrom) as a push-style writer.
 
 import { formatWarningsSummary, type WarningsSummaryOptions } from "./format.js";
-import { durationSeconds, goFixed } from "./gofmt.js";
+import { goFixed } from "../internal/go/units.js";
+import { durationSeconds } from "./gofmt.js";
 import { TextMux } from "./plain.js";
 import { marshalSolveStatus } from "./rawjson.js";
 import { Trace } from "./trace.js";

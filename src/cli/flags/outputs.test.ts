@@ -4,52 +4,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
-import { UsageError } from "../errors.js";
-import { parseCsvFields, parseExportCache, parseImportCache, parseOutput, parseOutputs } from "./exporters.js";
+import { exportOutputs, type ExportOutputs, type ExportOutputsOptions } from "../../client/exporters.js";
+import { UsageError } from "../../errors.js";
+import { parseOutput, parseOutputs as parseOutputFlags, type ParseOutputOptions } from "./outputs.js";
 
-/** Inputs and what go-csvvalue v0.0.0-20240814133006 (buildctl's CSV parser) returns for them. */
-const csvCases: [string, string[] | string][] = [
-  ["type=local,dest=out", ["type=local", "dest=out"]],
-  ["a,b", ["a", "b"]],
-  ["", "EOF"],
-  ["\n", "EOF"],
-  ["a\n", ["a"]],
-  ["a\r\n", ["a"]],
-  [",", ["", ""]],
-  ["a,", ["a", ""]],
-  [",a", ["", "a"]],
-  ['"a,b",c', ["a,b", "c"]],
-  ['"a""b"', ['a"b']],
-  ['"a"b', 'parse error on line 1, column 3: extraneous or missing " in quoted-field'],
-  ['a"b', 'parse error on line 1, column 2: bare " in non-quoted-field'],
-  ['"abc', 'parse error on line 1, column 2: extraneous or missing " in quoted-field'],
-  ['"a","b"', ["a", "b"]],
-  ['""', [""]],
-  ['"",x', ["", "x"]],
-  ['type=image,"name=a,b",push=true', ["type=image", "name=a,b", "push=true"]],
-  ['x="y"', 'parse error on line 1, column 3: bare " in non-quoted-field'],
-  ['é"', 'parse error on line 1, column 3: bare " in non-quoted-field'],
-  ['éé,"é', 'parse error on line 1, column 7: extraneous or missing " in quoted-field'],
-  ['"a""', 'parse error on line 1, column 5: extraneous or missing " in quoted-field'],
-  ['"a\nb",c', ["a\nb", "c"]],
-  ['type=tar,dest="o,ut.tar"', 'parse error on line 1, column 15: bare " in non-quoted-field'],
-  ['"ab"""', ['ab"']],
-  ["a,,b", ["a", "", "b"]],
-  ['"a""""b"', ['a""b']],
-  ['"x"y"', 'parse error on line 1, column 3: extraneous or missing " in quoted-field'],
-  ['"x","', 'parse error on line 1, column 6: extraneous or missing " in quoted-field'],
-  ["ab\r", ["ab\r"]],
-  ["ab\n\n", ["ab\n"]],
-];
+/** As `tsfrontend build` does: the flags parsed, then set up for export. */
+function parseOutputs(values: readonly string[], options: ParseOutputOptions & ExportOutputsOptions = {}): ExportOutputs {
+  return exportOutputs(parseOutputFlags(values, options), options);
+}
 
-describe("CSV (go-csvvalue)", () => {
-  for (const [input, want] of csvCases) {
-    test(JSON.stringify(input), () => {
-      if (typeof want === "string") assert.throws(() => parseCsvFields(input), { message: want });
-      else assert.deepEqual(parseCsvFields(input), want);
-    });
-  }
-});
 
 function tmp(t: { after(fn: () => void): void }): string {
   const d = mkdtempSync(path.join(os.tmpdir(), "tsf-exporters-"));
@@ -161,57 +124,5 @@ describe("--output", () => {
       r.outputs.map((o) => o.target?.kind),
       [undefined, "dir", "file"],
     );
-  });
-});
-
-describe("--export-cache / --import-cache", () => {
-  test("registry, inline, local", () => {
-    assert.deepEqual(parseExportCache(["type=registry,ref=reg/x:cache,mode=max", "type=inline", "type=local,dest=cachedir"]), [
-      { type: "registry", attrs: { ref: "reg/x:cache", mode: "max" } },
-      { type: "inline", attrs: { mode: "min" } },
-      { type: "local", attrs: { dest: "cachedir", mode: "min" } },
-    ]);
-    assert.deepEqual(parseImportCache(["type=registry,ref=reg/x:cache", "type=local,src=cachedir,digest=sha256:abc"]), [
-      { type: "registry", attrs: { ref: "reg/x:cache" } },
-      { type: "local", attrs: { src: "cachedir", digest: "sha256:abc" } },
-    ]);
-  });
-
-  test("deprecated bare references", () => {
-    const warnings: string[] = [];
-    assert.deepEqual(parseExportCache(["reg/x:cache"], { onWarning: (w) => warnings.push(w) }), [{ type: "registry", attrs: { mode: "min", ref: "reg/x:cache" } }]);
-    assert.deepEqual(parseImportCache(["reg/x:cache"]), [{ type: "registry", attrs: { ref: "reg/x:cache" } }]);
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /deprecated/);
-  });
-
-  test("gha takes url and token from the environment", () => {
-    const env = { ACTIONS_CACHE_URL: "https://cache/", ACTIONS_RUNTIME_TOKEN: "tok" };
-    assert.deepEqual(parseImportCache(["type=gha,scope=s"], { env }), [{ type: "gha", attrs: { scope: "s", url: "https://cache/", token: "tok" } }]);
-    assert.deepEqual(parseExportCache(["type=gha"], { env: { ACTIONS_CACHE_SERVICE_V2: "true", ACTIONS_RESULTS_URL: "https://r/", ACTIONS_RUNTIME_TOKEN: "t" } }), [
-      { type: "gha", attrs: { mode: "min", url_v2: "https://r/", url: "https://r/", token: "t" } },
-    ]);
-    assert.throws(() => parseImportCache(["type=gha"], { env: {} }), usageError(/requires url/, "--import-cache"));
-    assert.throws(() => parseImportCache(["type=gha,url=u"], { env: {} }), usageError(/requires token/, "--import-cache"));
-  });
-
-  test("bad values", () => {
-    const ex: [string, RegExp][] = [
-      ["type=registry", /registry cache exporter requires ref/],
-      ["type=local", /local cache exporter requires dest/],
-      ["type=registry,ref=x,mode=maximum", /invalid cache export mode "maximum"/],
-      ["type=local,dest=d,reset=maybe", /reset/],
-      ["type=inline,ignore-error=perhaps", /ignore-error/],
-      ["type=,ref=x", /--export-cache requires type=<type>/],
-      ["type=registry,ref", /invalid value "ref"/],
-      ["", /empty value/],
-    ];
-    for (const [v, re] of ex) assert.throws(() => parseExportCache([v]), usageError(re, "--export-cache"), v);
-    const im: [string, RegExp][] = [
-      ["type=registry", /registry cache importer requires ref/],
-      ["type=local", /local cache importer requires src/],
-      ['type=registry,ref="x', /quoted-field/],
-    ];
-    for (const [v, re] of im) assert.throws(() => parseImportCache([v]), usageError(re, "--import-cache"), v);
   });
 });

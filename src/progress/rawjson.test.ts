@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { moby } from "../../proto/index.js";
-import { pbGolden, rawjsonGolden } from "./golden.js";
+import { moby } from "../proto/index.js";
+import { pbGolden, rawjsonGolden } from "../../test/progress/golden.js";
 import { marshalSolveStatus, goJSONString } from "./rawjson.js";
-import { MemOut, at, runScenario, scenarios, vtx } from "./testdata.js";
+import { MemOut, at, runScenario, scenarios, vtx } from "../../test/progress/testdata.js";
 import { epochNanos, formatRFC3339Nano, fromStatusResponse } from "./types.js";
 import { createProgressWriter } from "./writer.js";
 

@@ -3,7 +3,7 @@
 // from the struct tags in client/graph.go and solver/pb, HTML-safe escaping,
 // []byte as base64, time.Time as RFC3339Nano).
 
-import type { Long, pb } from "../../proto/index.js";
+import type { Long, pb } from "../proto/index.js";
 import type { Range, SolveStatus, SourceInfo, Vertex, VertexLog, VertexStatus, VertexWarning } from "./types.js";
 import { formatRFC3339Nano } from "./types.js";
 

@@ -2,7 +2,7 @@
 // (client/graph.go, client/solve.go) and the converter from the decoded
 // moby.buildkit.v1.StatusResponse (client/status.go NewSolveStatus).
 
-import type { moby, pb, Long } from "../../proto/index.js";
+import type { moby, pb, Long } from "../proto/index.js";
 
 export interface ProgressGroup {
   id: string;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ttyFinalGolden } from "./golden.js";
-import { MemOut, at, log, runScenario, scenario, stripAnsi, vtx } from "./testdata.js";
+import { ttyFinalGolden } from "../../test/progress/golden.js";
+import { MemOut, at, log, runScenario, scenario, stripAnsi, vtx } from "../../test/progress/testdata.js";
 import { createProgressWriter, resolveProgressMode } from "./writer.js";
 
 const HIDE = "\x1b[?25l";

@@ -2,7 +2,8 @@
 // github.com/moby/buildkit/util/progress/progressui/display.go (v0.32.2).
 // Times are bigint nanoseconds since the epoch.
 
-import { durationSeconds, formatBytes, goFixed } from "./gofmt.js";
+import { formatBytes, goFixed } from "../internal/go/units.js";
+import { durationSeconds } from "./gofmt.js";
 import type { SolveStatus, Vertex, VertexStatus, VertexWarning } from "./types.js";
 import { epochNanos } from "./types.js";
 import { VTerm } from "./vterm.js";

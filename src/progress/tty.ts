@@ -2,7 +2,8 @@
 // github.com/moby/buildkit/util/progress/progressui/display.go (v0.32.2):
 // redraws in place with cursor-up, one line per job, log panes for running steps.
 
-import { durationSeconds, goFixed, padRight } from "./gofmt.js";
+import { goFixed } from "../internal/go/units.js";
+import { durationSeconds, padRight } from "./gofmt.js";
 import type { DisplayInfo, Job, Trace } from "./trace.js";
 import { TERM_HEIGHT_MIN, TERM_PAD, intervalDuration } from "./trace.js";
 

@@ -1,7 +1,8 @@
 // The plain-text printer, a port of textMux in
 // github.com/moby/buildkit/util/progress/progressui/printer.go (v0.32.2).
 
-import { durationSeconds, formatBytes, goFixed } from "./gofmt.js";
+import { formatBytes, goFixed } from "../internal/go/units.js";
+import { durationSeconds } from "./gofmt.js";
 import type { Trace } from "./trace.js";
 import { LogRing, TVertex, isCanceledError, mergeIntervals, intervalDuration } from "./trace.js";
 import { epochNanos } from "./types.js";

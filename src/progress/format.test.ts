@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatBuildError, formatSource, formatWarningsSummary } from "./format.js";
-import { fmtGolden, sourcePrintGolden } from "./golden.js";
-import { formatBytes, goFixed } from "./gofmt.js";
-import { MemOut, dockerfileText, runScenario, scenario } from "./testdata.js";
+import { fmtGolden, sourcePrintGolden } from "../../test/progress/golden.js";
+import { formatBytes, goFixed } from "../internal/go/units.js";
+import { MemOut, dockerfileText, runScenario, scenario } from "../../test/progress/testdata.js";
 
 describe("formatting", () => {
   it("goFixed and formatBytes round like Go (ties to even)", () => {

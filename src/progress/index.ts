@@ -43,4 +43,4 @@ export {
   type WarningsSummaryOptions,
 } from "./format.js";
 export { marshalSolveStatus } from "./rawjson.js";
-export { goFixed, formatBytes } from "./gofmt.js";
+export { goFixed, formatBytes } from "../internal/go/units.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { plainGolden, warningsGolden } from "./golden.js";
-import { MemOut, at, log, runScenario, scenario, scenarios, vtx } from "./testdata.js";
+import { plainGolden, warningsGolden } from "../../test/progress/golden.js";
+import { MemOut, at, log, runScenario, scenario, scenarios, vtx } from "../../test/progress/testdata.js";
 import { createProgressWriter } from "./writer.js";
 
 function golden(name: string): Buffer {

@@ -1,0 +1,18 @@
+/** `--filter` of `du`, `prune` and `workers` as buildctl takes it, and the daemon's refusals of a filter. */
+
+import { BuildkitError } from "../../client/errors.js";
+import { UsageError } from "../../errors.js";
+
+/** The filter flag as buildctl's StringSliceFlag takes it: repeated, and split at commas. */
+export function parseFilters(values: readonly string[]): string[] {
+  return values.flatMap((v) => v.split(",")).filter((v) => v !== "");
+}
+
+/** A daemon error about the filters, reported against the flag. */
+export function filterError(err: unknown, filters: string[]): never {
+  if (err instanceof BuildkitError && filters.length > 0 && (err.reason === "INVALID_ARGUMENT" || /filter|parse/i.test(err.message))) {
+    const named = filters.every((f) => err.message.includes(f));
+    throw new UsageError(named ? err.message : `${err.message} (filters: ${filters.join(" ")})`, { flag: "--filter", cause: err });
+  }
+  throw err;
+}

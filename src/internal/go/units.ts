@@ -1,0 +1,111 @@
+// Ports of the byte-size and duration formatting buildctl and progressui print:
+//   github.com/tonistiigi/units v0.0.0-20180711220420-6950e57a87ea bytes.go
+//     (Bytes.Format with "%.2f" and "%g", decimal units),
+//   github.com/docker/go-units v0.5.0 duration.go (HumanDuration),
+//   and Go's fmt "%.<prec>f" of a float64 (strconv.FormatFloat(x, 'f', prec, 64), Go 1.22+),
+//   which both the sizes and progressui's timers use.
+// Pure: no I/O.
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Go's fmt "%.<prec>f" for a float64.
+ *
+ * Go rounds on the exact binary value of the float64 and breaks exact ties to even, while
+ * Number.prototype.toFixed breaks ties upwards: Go prints 1.25 with "%.1f" as "1.2", toFixed gives "1.3".
+ */
+export function goFixed(x: number, prec: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (x === Infinity) return "+Inf";
+  if (x === -Infinity) return "-Inf";
+  f64[0] = x;
+  const hi = u32[LE ? 1 : 0]!;
+  const lo = u32[LE ? 0 : 1]!;
+  const neg = (hi >>> 31) === 1;
+  const bexp = (hi >>> 20) & 0x7ff;
+  let mant = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exp: number;
+  if (bexp === 0) {
+    exp = -1074; // subnormal
+  } else {
+    mant |= 1n << 52n;
+    exp = bexp - 1075;
+  }
+  const scale = 10n ** BigInt(prec);
+  let q: bigint;
+  if (exp >= 0) {
+    q = (mant << BigInt(exp)) * scale;
+  } else {
+    const k = BigInt(-exp);
+    const num = mant * scale;
+    q = num >> k;
+    const r = num - (q << k);
+    const half = 1n << (k - 1n);
+    if (r > half || (r === half && (q & 1n) === 1n)) q += 1n;
+  }
+  let digits = q.toString();
+  if (prec > 0) {
+    digits = digits.padStart(prec + 1, "0");
+    digits = digits.slice(0, digits.length - prec) + "." + digits.slice(digits.length - prec);
+  }
+  return (neg ? "-" : "") + digits;
+}
+
+const decimalUnits = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+
+/** Bytes.floatValue(false): the value in its largest decimal unit, or undefined below 1kB. */
+function floatValue(b: bigint): [number, string] | undefined {
+  let i = 0;
+  let base = b < 0n ? -1n : 1n;
+  for (;;) {
+    const next = base * 1000n;
+    if ((base > 0n && b >= next) || (base < 0n && b <= next)) {
+      i++;
+      base = next;
+      continue;
+    }
+    break;
+  }
+  if (i === 0) return undefined;
+  return [Number(b) / Math.abs(Number(base)), decimalUnits[i]!];
+}
+
+function int64(n: bigint | number): bigint {
+  return typeof n === "bigint" ? n : BigInt(Math.trunc(n));
+}
+
+/** `fmt.Sprintf("%.2f", units.Bytes(n))`: "123B", "1.23kB", "10.50MB". */
+export function formatBytes(n: bigint | number): string {
+  const b = int64(n);
+  const fv = floatValue(b);
+  if (!fv) return `${b}B`;
+  return goFixed(fv[0], 2) + fv[1];
+}
+
+/** `fmt.Sprintf("%g", units.Bytes(n))`: shortest form, "10GB", "51.2GB". */
+export function formatBytesG(n: bigint | number): string {
+  const b = int64(n);
+  const fv = floatValue(b);
+  if (!fv) return `${b}B`;
+  return String(fv[0]) + fv[1];
+}
+
+/** go-units `HumanDuration` of a duration in milliseconds: "Less than a second", "5 minutes", "About an hour". */
+export function humanDuration(ms: number): string {
+  const seconds = Math.trunc(ms / 1000);
+  if (seconds < 1) return "Less than a second";
+  if (seconds === 1) return "1 second";
+  if (seconds < 60) return `${seconds} seconds`;
+  const minutes = Math.trunc(seconds / 60);
+  if (minutes === 1) return "About a minute";
+  if (minutes < 60) return `${minutes} minutes`;
+  const hours = Math.round(ms / 3_600_000);
+  if (hours === 1) return "About an hour";
+  if (hours < 48) return `${hours} hours`;
+  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
+  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
+  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
+  return `${Math.trunc(ms / 3_600_000 / 24 / 365)} years`;
+}
