@@ -23,7 +23,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parseOutputs } from "../../src/client/exporters.js";
-import { connectDaemon } from "../../src/client/daemon.js";
+import { connectDaemon } from "../../src/client/address.js";
 import { authService } from "../../src/client/session/auth.js";
 import { solve } from "../../src/client/solve.js";
 import { image, parsePlatform } from "../../src/llb/index.js";
