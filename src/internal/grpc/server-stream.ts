@@ -54,6 +54,9 @@ export class GrpcServerStream {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private flushQueued = false;
+  private readonly enqueue = (m: Buffer): void => {
+    this.queue.push(m);
+  };
 
   constructor(private readonly stream: http2.ServerHttp2Stream) {
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -79,7 +82,7 @@ export class GrpcServerStream {
 
   private onData(chunk: Buffer): void {
     try {
-      this.decoder.push(chunk, (m) => this.queue.push(m));
+      this.decoder.push(chunk, this.enqueue);
     } catch (err) {
       if (!(err instanceof CompressedFrameError)) throw err;
       this.failed = new GrpcStatusError(GrpcCode.UNIMPLEMENTED, err.message);
