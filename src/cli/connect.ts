@@ -9,7 +9,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { addressProblem, connectDaemon, type ConnectDaemonOptions } from "../client/daemon.js";
+import { addressProblem, connectDaemon, type ConnectDaemonOptions } from "../client/address.js";
 import type { BuildkitConnection, TlsOptions } from "../client/connection.js";
 import { tlsMaterialProblem } from "../client/tls.js";
 import { UsageError } from "../errors.js";

@@ -14,8 +14,8 @@ import { BuildkitError, mapGrpcError } from "./errors.js";
 import { Session } from "./session/session.js";
 import type { SessionService } from "./session/service.js";
 import { ConnectionWatchdog, connectionLost, type WatchdogOptions } from "./watchdog.js";
-import { secretsService, type SecretSource } from "./session/secrets.js";
-import { prepareCache } from "./cache.js";
+import type { SecretSource } from "./session/secrets.js";
+import { sessionServices, type RequestServices } from "./session-services.js";
 
 const control = moby.buildkit.v1;
 
@@ -42,6 +42,12 @@ export interface SolveOptions {
   entitlements?: string[];
   /** Services the session hosts (file sync, file send, auth, secrets, ssh). */
   sessionServices?: SessionService[];
+  /**
+   * The request's services assembled by `sessionServices()` (session-services.ts),
+   * hosted after `sessionServices`; its cache entries are what the solve sends.
+   * When given, `secrets`, `cacheExports` and `cacheImports` are not used.
+   */
+  requestServices?: RequestServices;
   /** Build secrets served to the daemon (`{id, data|file|env}`); checked before the session starts. */
   secrets?: readonly SecretSource[];
   sharedKey?: string;
@@ -80,8 +86,17 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
   }
   const ref = options.ref ?? randomID();
   // Local cache directories are served as content stores; local imports get their digest from index.json.
-  const cache = await prepareCache(options.cacheExports, options.cacheImports, options.onWarning ? { onWarning: options.onWarning } : {});
-  const services = [...(options.sessionServices ?? []), ...(options.secrets ? [secretsService(options.secrets)] : []), ...cache.sessionServices];
+  const request =
+    options.requestServices ??
+    (await sessionServices({
+      auth: false,
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+      ...(options.cacheExports ? { cacheExports: options.cacheExports } : {}),
+      ...(options.cacheImports ? { cacheImports: options.cacheImports } : {}),
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    }));
+  const cache = request.cache;
+  const services = [...(options.sessionServices ?? []), ...request.services];
   const session = new Session({ services, ...(options.sharedKey !== undefined ? { sharedKey: options.sharedKey } : {}) });
   // Canceled before it started (e.g. Ctrl-C while the program loaded): start nothing.
   if (options.signal?.aborted) throw new BuildkitError("CANCELED", "build canceled");

@@ -15,7 +15,8 @@ import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, copyFileSync, chmodSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { DEFAULT_ADDRESS, probeDaemon } from "../../src/client/daemon.js";
+import { DEFAULT_ADDRESS } from "../../src/client/address.js";
+import { probeDaemon } from "../../src/client/probe.js";
 import { repoRoot } from "../lib/gobin.js";
 
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");

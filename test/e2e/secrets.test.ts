@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { exportOutputs } from "../../src/client/exporters.js";
 import { parseOutputs } from "../../src/cli/flags/outputs.js";
-import { connectDaemon } from "../../src/client/daemon.js";
+import { connectDaemon } from "../../src/client/address.js";
 import { authService } from "../../src/client/session/auth.js";
 import { solve } from "../../src/client/solve.js";
 import { image, parsePlatform } from "../../src/llb/index.js";

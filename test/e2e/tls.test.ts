@@ -22,7 +22,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectOptions, type ConnectionFlags } from "../../src/cli/connect.js";
-import { connectDaemon } from "../../src/client/daemon.js";
+import { connectDaemon } from "../../src/client/address.js";
 import { TsfError } from "../../src/errors.js";
 import { mkfile, scratch } from "../../src/llb/index.js";
 import { ok, runCli, tempDir, type RunResult } from "./lib/env.js";

@@ -50,12 +50,12 @@ const files = sourceFiles(srcRoot);
 // Which layers each layer may import (besides itself).
 const allowed: Record<string, string[]> = {
   errors: [],
-  internal: [],
+  internal: ["errors"],
   proto: [],
-  llb: ["errors", "proto"],
-  program: ["llb", "gateway", "errors"],
-  gateway: ["llb", "errors"],
-  client: ["llb", "program", "gateway", "errors", "proto"],
+  llb: ["errors", "proto", "internal"],
+  program: ["llb", "gateway", "internal", "errors"],
+  gateway: ["llb", "errors", "proto", "internal"],
+  client: ["llb", "program", "gateway", "internal", "errors", "proto"],
   progress: ["proto", "llb", "errors", "internal"],
   frontend: ["llb", "program", "gateway", "dockerfile", "errors", "proto"],
   dockerfile: ["llb", "program", "errors"],

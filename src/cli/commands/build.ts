@@ -11,17 +11,16 @@ import type { Command } from "commander";
 import { buildProgram } from "../../client/build.js";
 import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
-import { exportOutputs } from "../../client/exporters.js";
 import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../progress/index.js";
 import { withEntitlementHint } from "../../client/entitlements.js";
-import { authService } from "../../client/session/auth.js";
-import { fileSyncService, type LocalDirOptions } from "../../client/session/filesync.js";
-import { resolveSshAgents, sshForwardService } from "../../client/session/ssh.js";
-import type { SessionService } from "../../client/session/service.js";
+import type { LocalDirOptions } from "../../client/session/filesync.js";
+import { resolveSshAgents } from "../../client/session/ssh.js";
+import { sessionServices } from "../../client/session-services.js";
 import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";
 import { ReportedError, UsageError } from "../../errors.js";
-import { decodeDefinition, Definition, formatPlatform, type PbOpMetadata } from "../../llb/index.js";
+import { decodeDefinition, Definition, type PbOpMetadata } from "../../llb/index.js";
 import { loadProgram } from "../../program/load.js";
+import { programOpts } from "../../program/opts.js";
 import { connect } from "../connect.js";
 import { parseAllow } from "../flags/allow.js";
 import { parseExportCache, parseImportCache } from "../flags/cache.js";
@@ -148,18 +147,20 @@ function errorSources(err: BuildkitError): SourceLocation[] {
 async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
-  const opts = parseKeyValues(flags.opt, "--opt");
   const platforms = parsePlatformFlags(flags.platform);
   const buildPlatform = flags.buildPlatform ? parsePlatformFlags([flags.buildPlatform], "--build-platform")[0] : undefined;
-  const buildArgs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts)) if (k.startsWith("build-arg:")) buildArgs[k.slice(10)] = v;
-  for (const [k, v] of Object.entries(parseKeyValues(flags.buildArg, "--build-arg"))) {
-    buildArgs[k] = v;
-    opts[`build-arg:${k}`] = v;
-  }
-  if (flags.target !== undefined) opts["target"] = flags.target;
+  // Flags become frontend opts, which a program build and a frontend read alike (program/opts.ts).
+  const opts = programOpts(
+    {
+      platforms,
+      buildArgs: parseKeyValues(flags.buildArg, "--build-arg"),
+      ...(flags.target !== undefined ? { target: flags.target } : {}),
+      noCache: !flags.cache,
+    },
+    parseKeyValues(flags.opt, "--opt"),
+  );
   const locals = parseLocals(flags.local);
-  const outputs = exportOutputs(parseOutputs(flags.output, {}));
+  const outputs = parseOutputs(flags.output, {});
   const cacheExports = flags.exportCache.flatMap((v) => parseExportCache([v]));
   const cacheImports = flags.importCache.flatMap((v) => parseImportCache([v]));
   const entitlements = parseAllow(flags.allow);
@@ -179,16 +180,23 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
       definition = new Definition(definition.def, md, definition.source);
     }
   }
-  if (flags.frontend) {
-    if (!flags.cache) opts["no-cache"] = "";
-    if (platforms.length > 0) opts["platform"] = platforms.map(formatPlatform).join(",");
-  }
 
   const conn: BuildkitConnection = await connect(cmd);
+  const warn = (m: string) => process.stderr.write(`tsfrontend: warning: ${m}\n`);
+  const request = await sessionServices({
+    locals,
+    fileSend: { targets: outputs.map((o) => o.target) },
+    sshAgents,
+    ...(secrets.length > 0 ? { secrets } : {}),
+    cacheExports,
+    cacheImports,
+    onWarning: warn,
+  }).catch((err: unknown) => {
+    conn.close();
+    throw err;
+  });
+  const fileSend = request.fileSend;
   const pw = createProgressWriter(mode, process.stderr);
-  const services: SessionService[] = [authService(undefined, { onWarning: (m) => process.stderr.write(`tsfrontend: warning: ${m}\n`) }), ...outputs.sessionServices];
-  if (locals.size > 0) services.push(fileSyncService(locals));
-  if (sshAgents.size > 0) services.push(sshForwardService(sshAgents));
 
   const abort = new AbortController();
   let interrupted = false;
@@ -206,29 +214,17 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   process.on("SIGTERM", onSignal);
 
   const common: SolveOptions = {
-    exports: outputs.exports,
-    sessionServices: services,
-    cacheExports,
-    cacheImports,
+    exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
+    requestServices: request,
     ...(entitlements.length > 0 ? { entitlements } : {}),
-    ...(secrets.length > 0 ? { secrets } : {}),
     signal: abort.signal,
     onStatus: (s) => pw.write(fromStatusResponse(s)),
-    onWarning: (m) => process.stderr.write(`tsfrontend: warning: ${m}\n`),
+    onWarning: warn,
   };
   let result: SolveResult | undefined;
   try {
     if (program) {
-      result = await buildProgram(conn, {
-        ...common,
-        program,
-        platforms,
-        ...(buildPlatform ? { buildPlatform } : {}),
-        buildArgs,
-        ...(opts["target"] !== undefined ? { target: opts["target"] } : {}),
-        opts,
-        ...(!flags.cache ? { noCache: true } : {}),
-      });
+      result = await buildProgram(conn, { ...common, program, ...(buildPlatform ? { buildPlatform } : {}), opts });
     } else if (flags.frontend) {
       result = await solve(conn, { ...common, frontend: flags.frontend, frontendAttrs: opts });
     } else {
@@ -240,7 +236,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     err = withEntitlementHint(err);
     await pw.done(err instanceof Error ? err : undefined);
     // Wait for export streams to end, so nothing half-written is left at a target.
-    await outputs.fileSend?.discard();
+    await fileSend?.discard();
     if (interrupted) {
       process.stderr.write("tsfrontend: build canceled\n");
       throw new ReportedError("build canceled", 130);

@@ -1,7 +1,9 @@
 /** `tsfrontend daemon status|stop`: where the daemon is, and stopping the buildkitd tsfrontend started. */
 
 import type { Command } from "commander";
-import { answers, connectionErrorDetail, DEFAULT_ADDRESS, embeddedStatus, probeDaemon, resolveDaemon, stopEmbedded } from "../../client/daemon.js";
+import { connectionErrorDetail, DEFAULT_ADDRESS, resolveDaemon } from "../../client/address.js";
+import { embeddedStatus, stopEmbedded } from "../../client/embedded-daemon.js";
+import { answers, probeDaemon } from "../../client/probe.js";
 import { connectOptions, connectionFlags } from "../connect.js";
 import { TabWriter } from "../format.js";
 

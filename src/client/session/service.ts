@@ -37,30 +37,8 @@ export interface SessionService {
   readonly methods: Readonly<Record<string, MethodHandler>>;
 }
 
-/** gRPC status codes the session services answer with. */
-export const GrpcCode = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  NOT_FOUND: 5,
-  PERMISSION_DENIED: 7,
-  FAILED_PRECONDITION: 9,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-} as const;
-
-/** Thrown by a handler to answer with a specific gRPC status. */
-export class GrpcStatusError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = "GrpcStatusError";
-  }
-}
+/** gRPC status codes the session services answer with, and the error a handler throws to answer with one. */
+export { GrpcCode, GrpcStatusError } from "../../internal/grpc/status.js";
 
 /** Reads one metadata value (the first), or undefined. */
 export function metadataValue(md: CallMetadata, key: string): string | undefined {

@@ -2,8 +2,9 @@
  * The build session: a `Control.Session` stream whose bytes carry HTTP/2
  * (prior knowledge) in which the daemon is the client and we serve gRPC
  * (FileSync, FileSend, Auth, Secrets, SSH, Health). We run Node's HTTP/2
- * server on that stream and do gRPC framing ourselves, so request metadata
- * arrives exactly as sent (grpc-js would join repeated header fields with ", ").
+ * server on that stream and do gRPC framing ourselves (internal/grpc/server-stream.ts),
+ * so request metadata arrives exactly as sent (grpc-js would join repeated header
+ * fields with ", ").
  */
 
 import * as http2 from "node:http2";
@@ -12,7 +13,8 @@ import * as grpc from "@grpc/grpc-js";
 import { randomID } from "../../llb/identity.js";
 import { moby } from "../../proto/index.js";
 import type { BuildkitConnection } from "../connection.js";
-import { GrpcCode, GrpcStatusError, type CallContext, type CallMetadata, type MessageStream, type SessionService } from "./service.js";
+import { GrpcServerStream, parseRawHeaders, sendStatus } from "../../internal/grpc/server-stream.js";
+import { GrpcCode, GrpcStatusError, type CallContext, type SessionService } from "./service.js";
 import { healthService } from "./health.js";
 
 const BytesMessage = moby.buildkit.v1.BytesMessage;
@@ -186,7 +188,7 @@ export class Session {
     this.abort.signal.addEventListener("abort", onSessionAbort, { once: true });
     stream.on("close", () => callAbort.abort());
     const ctx: CallContext = { method: path, metadata: parseRawHeaders(rawHeaders), signal: callAbort.signal };
-    const messages = new GrpcStream(stream);
+    const messages = new GrpcServerStream(stream);
     try {
       if (method.kind === "unary") {
         let request: Uint8Array | undefined;
@@ -224,185 +226,5 @@ export class Session {
   /** Fires when the session ends or breaks. */
   get signal(): AbortSignal {
     return this.abort.signal;
-  }
-}
-
-/** Metadata from the raw header list: every field kept, lower-case names, pseudo headers dropped. */
-function parseRawHeaders(raw: string[]): CallMetadata {
-  const md = new Map<string, string[]>();
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const k = raw[i]!.toLowerCase();
-    if (k.startsWith(":")) continue;
-    const list = md.get(k);
-    if (list) list.push(raw[i + 1]!);
-    else md.set(k, [raw[i + 1]!]);
-  }
-  return md;
-}
-
-function sendStatus(stream: http2.ServerHttp2Stream, code: number, message: string): void {
-  if (stream.destroyed || stream.closed) return;
-  if (!stream.headersSent) {
-    stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": String(code), "grpc-message": encodeURIComponent(message) }, { endStream: true });
-  }
-}
-
-/** Messages up to this size are framed into one buffer (one stream write). */
-const COPY_MAX = 256 * 1024;
-/** Pending messages are handed to the stream once they reach this size (else at the next tick). */
-const FLUSH_BYTES = 32 * 1024;
-/** Bytes a call may have queued on its HTTP/2 stream before write() waits for them to drain. */
-const BUFFERED_MAX = 64 * 1024;
-
-/** gRPC message framing over one HTTP/2 stream (5-byte prefix, trailers with the status). */
-class GrpcStream implements MessageStream {
-  /** Received bytes not yet framed; joined only once a whole message is there (big messages arrive in many chunks). */
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private readonly queue: Uint8Array[] = [];
-  private ended = false;
-  private failed: Error | undefined;
-  private wake: (() => void) | undefined;
-  private status: { code: number; message: string } | undefined;
-  /** Framed messages not yet handed to the stream (see write). */
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private flushQueued = false;
-
-  constructor(private readonly stream: http2.ServerHttp2Stream) {
-    stream.on("data", (chunk: Buffer) => this.onData(chunk));
-    stream.on("end", () => {
-      this.ended = true;
-      this.notify();
-    });
-    stream.on("close", () => {
-      this.ended = true;
-      this.notify();
-    });
-    stream.on("error", (err) => {
-      this.failed = err;
-      this.notify();
-    });
-  }
-
-  private notify(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    while (this.buffered >= 5) {
-      if (this.chunks[0]!.length < 5) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-      const head = this.chunks[0]!;
-      if (head[0] !== 0) {
-        this.failed = new GrpcStatusError(GrpcCode.UNIMPLEMENTED, "compressed messages are not supported");
-        break;
-      }
-      const len = head.readUInt32BE(1);
-      if (this.buffered < 5 + len) break;
-      const all = this.chunks.length === 1 ? head : Buffer.concat(this.chunks, this.buffered);
-      this.queue.push(all.subarray(5, 5 + len));
-      const rest = all.subarray(5 + len);
-      this.chunks = rest.length > 0 ? [rest] : [];
-      this.buffered = rest.length;
-    }
-    // Backpressure: stop reading while the handler has plenty queued.
-    if (this.queue.length > 64) this.stream.pause();
-    this.notify();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const m = this.queue.shift();
-      if (m) {
-        if (this.queue.length < 16 && this.stream.isPaused()) this.stream.resume();
-        yield m;
-        continue;
-      }
-      if (this.failed) throw this.failed;
-      if (this.ended) return;
-      await new Promise<void>((r) => (this.wake = r));
-    }
-  }
-
-  async write(message: Uint8Array): Promise<void> {
-    const s = this.stream;
-    if (s.destroyed || s.closed) throw new GrpcStatusError(GrpcCode.CANCELLED, "stream closed");
-    if (!s.headersSent) s.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-    // Messages written in a burst (a listing is thousands of ~50-byte STATs)
-    // reach the stream as one write: each write is a trip into nghttp2. Small
-    // messages are framed into one buffer; big ones are not copied.
-    if (message.length <= COPY_MAX) {
-      const framed = Buffer.allocUnsafe(5 + message.length);
-      framed[0] = 0;
-      framed.writeUInt32BE(message.length, 1);
-      framed.set(message, 5);
-      this.pending.push(framed);
-    } else {
-      const header = Buffer.allocUnsafe(5);
-      header[0] = 0;
-      header.writeUInt32BE(message.length, 1);
-      this.pending.push(header, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
-    }
-    this.pendingBytes += 5 + message.length;
-    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      process.nextTick(() => this.flush());
-    }
-    // Wait only past our own mark, not the stream's 16 KiB one: waiting for each
-    // 32 KiB file chunk to drain allowed one chunk per trip through the tunnel.
-    if (s.writableLength + this.pendingBytes > BUFFERED_MAX) {
-      this.flush();
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          s.off("drain", done);
-          s.off("close", done);
-          resolve();
-        };
-        s.on("drain", done);
-        s.on("close", done);
-      });
-    }
-  }
-
-  /** Hands the pending messages to the stream, joined (one stream write). */
-  private flush(): void {
-    this.flushQueued = false;
-    if (this.pending.length === 0) return;
-    const chunks = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    const s = this.stream;
-    if (s.destroyed || s.closed) return;
-    if (chunks.length === 1) {
-      s.write(chunks[0]);
-      return;
-    }
-    s.cork();
-    for (const c of chunks) s.write(c);
-    s.uncork();
-  }
-
-  /** Ends the call with a status (trailers, or trailers-only when nothing was sent). */
-  finish(code: number, message: string): void {
-    if (this.status) return;
-    this.status = { code, message };
-    this.flush();
-    const s = this.stream;
-    if (s.destroyed || s.closed) return;
-    if (!s.headersSent) {
-      sendStatus(s, code, message);
-      return;
-    }
-    s.once("wantTrailers", () => {
-      const trailers: http2.OutgoingHttpHeaders = { "grpc-status": String(code) };
-      if (message) trailers["grpc-message"] = encodeURIComponent(message);
-      s.sendTrailers(trailers);
-    });
-    s.end();
   }
 }

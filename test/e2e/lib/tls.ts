@@ -22,7 +22,7 @@ import { createServer, connect as netConnect } from "node:net";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { probeDaemon } from "../../../src/client/daemon.js";
+import { probeDaemon } from "../../../src/client/probe.js";
 import { ok, repoRoot, run } from "./env.js";
 
 export interface Certs {

@@ -1,23 +1,26 @@
 /**
- * The gateway client over the control connection: LLBBridge calls carrying
- * `buildkit-controlapi-buildid`, as Go's `client.Build` and buildctl make them.
+ * The LLBBridge gateway client (Go's frontend/gateway/grpcclient, buildkit
+ * v0.32.2) over a {@link GatewayTransport}: the same calls whether the
+ * transport is the control connection (`tsfrontend build`) or stdio (the
+ * frontend image).
  */
 
-import * as grpc from "@grpc/grpc-js";
-import type { FileStat, GatewayClient, GatewayResult, GatewaySolveRequest, GatewaySolveResult, ResultRef } from "../gateway/types.js";
+import type { FileStat, GatewayClient, GatewayResult, GatewaySolveRequest, GatewaySolveResult, ResultRef } from "./types.js";
 import { decodeDefinition, formatPlatform, normalizePlatform, type Definition, type Platform, type ResolveMode } from "../llb/index.js";
 import { moby, pb, fsutil } from "../proto/index.js";
-import type { BuildkitConnection } from "./connection.js";
-import { BuildkitError, mapGrpcError } from "./errors.js";
+import { encodeErrorStatus } from "./errdefs.js";
+import type { GatewayTransport } from "./transport.js";
 
 const gw = moby.buildkit.v1.frontend;
-const BRIDGE = "/moby.buildkit.v1.frontend.LLBBridge/";
 
-export function toPbDefinition(def: Definition): pb.Definition {
+/** The LLBBridge service path prefix of every method. */
+export const LLB_BRIDGE = "/moby.buildkit.v1.frontend.LLBBridge/";
+
+function toPbDefinition(def: Definition): pb.Definition {
   return pb.Definition.decode(def.toBytes());
 }
 
-export function fromPbDefinition(def: pb.Definition.$Properties | null | undefined): Definition | undefined {
+function fromPbDefinition(def: pb.Definition.$Properties | null | undefined): Definition | undefined {
   if (!def) return undefined;
   return decodeDefinition(pb.Definition.encode(def).finish());
 }
@@ -52,49 +55,37 @@ function refToPb(r: ResultRef | null | undefined): moby.buildkit.v1.frontend.Ref
   return r.definition ? { id: r.id, def: toPbDefinition(r.definition) } : { id: r.id };
 }
 
-/** Gateway calls for one build (`ref`) on a control connection. */
+export interface BridgeGatewayClientOptions {
+  /** Worker platforms (first = default build platform), from ListWorkers or `BUILDKIT_WORKERS`. */
+  workerPlatforms: readonly Platform[];
+  /** The session id (`ResolveImageConfig` uses it for registry auth). */
+  sessionID: string;
+  /** Cache imports of the build: sent with every solve, as buildctl's client-side build does. */
+  cacheImports?: readonly { type: string; attrs: Record<string, string> }[];
+  /** Headers sent with every call (e.g. `buildkit-controlapi-buildid`). */
+  metadata?: Record<string, string>;
+  /** Cancels calls still running when the build ends (a silent connection never ends them). */
+  signal?: AbortSignal;
+}
+
+/** Gateway calls for one build over a transport. */
 export class BridgeGatewayClient implements GatewayClient {
+  readonly workerPlatforms: readonly Platform[];
   private returned = false;
 
   constructor(
-    private readonly conn: BuildkitConnection,
-    private readonly buildRef: string,
-    readonly workerPlatforms: readonly Platform[],
-    private readonly sessionID: string,
-    /**
-     * Cache imports of the build: sent with every solve, as buildctl's client-side build does.
-     * `signal` cancels calls still running when the build ends (a silent connection never ends them).
-     */
-    private readonly options: { cacheImports?: readonly { type: string; attrs: Record<string, string> }[]; signal?: AbortSignal } = {},
-  ) {}
-
-  private md(): grpc.Metadata {
-    const m = new grpc.Metadata();
-    m.set("buildkit-controlapi-buildid", this.buildRef);
-    return m;
+    private readonly transport: GatewayTransport,
+    private readonly options: BridgeGatewayClientOptions,
+  ) {
+    this.workerPlatforms = options.workerPlatforms;
   }
 
-  private call<Req, Res>(method: string, reqType: { encode(m: Req): { finish(): Uint8Array } }, resType: { decode(b: Uint8Array): Res }, req: Req): Promise<Res> {
-    const signal = this.options.signal;
-    if (!signal) return this.conn.unary(BRIDGE + method, reqType, resType, req, this.md());
-    if (signal.aborted) return Promise.reject(new BuildkitError("CANCELED", `${method}: the build has ended`));
-    return new Promise<Res>((resolve, reject) => {
-      const onAbort = () => call.cancel();
-      const call = this.conn.client.makeUnaryRequest(
-        BRIDGE + method,
-        (m: Req) => Buffer.from(reqType.encode(m).finish()),
-        (b: Buffer) => resType.decode(b),
-        req,
-        this.md(),
-        {},
-        (err, res) => {
-          signal.removeEventListener("abort", onAbort);
-          if (err) reject(mapGrpcError(err, BRIDGE + method, this.conn.address));
-          else resolve(res!);
-        },
-      );
-      signal.addEventListener("abort", onAbort, { once: true });
+  private async call<Req, Res>(method: string, reqType: { encode(m: Req): { finish(): Uint8Array } }, resType: { decode(b: Uint8Array): Res }, req: Req): Promise<Res> {
+    const bytes = await this.transport.unary(LLB_BRIDGE + method, reqType.encode(req).finish(), {
+      ...(this.options.metadata ? { metadata: this.options.metadata } : {}),
+      ...(this.options.signal ? { signal: this.options.signal } : {}),
     });
+    return resType.decode(bytes);
   }
 
   async solve(req: GatewaySolveRequest): Promise<GatewaySolveResult> {
@@ -152,7 +143,7 @@ export class BridgeGatewayClient implements GatewayClient {
       Platform: p ? { OS: p.os, Architecture: p.architecture, Variant: p.variant ?? "" } : null,
       ResolveMode: options.resolveMode ?? "default",
       LogName: `[internal] load metadata for ${ref}${p ? ` (${formatPlatform(p)})` : ""}`,
-      SessionID: this.sessionID,
+      SessionID: this.options.sessionID,
     });
     return { ref: res.Ref || ref, digest: res.Digest ?? "", config: res.Config ?? new Uint8Array() };
   }
@@ -168,7 +159,8 @@ export class BridgeGatewayClient implements GatewayClient {
     if (this.returned) throw new Error("gateway result already returned");
     this.returned = true;
     if ("error" in result) {
-      await this.call("Return", gw.ReturnRequest, gw.ReturnResponse, { error: { code: 2, message: result.error.message } });
+      // Code, message and buildkit's details (source locations, vertex), as Go's grpcclient sends them.
+      await this.call("Return", gw.ReturnRequest, gw.ReturnResponse, { error: encodeErrorStatus(result.error) });
       return;
     }
     const r: moby.buildkit.v1.frontend.Result.$Properties = { metadata: result.metadata };

@@ -1,12 +1,8 @@
 /**
- * Which buildkitd to talk to, as buildctl decides it plus an embedded default:
- *
- *   1. the `addr` option (the CLI's `--addr`),
- *   2. `BUILDKIT_HOST`,
- *   3. `unix:///run/buildkit/buildkitd.sock` if a daemon answers there,
- *   4. a buildkitd of our own ("embedded"): started on demand when running as
- *      root with a buildkitd binary at hand, detached so it outlives the CLI,
- *      and reused by later calls (pid file + socket check).
+ * tsfrontend's own buildkitd ("embedded"), the last choice of address
+ * resolution (address.ts): started on demand when running as root with a
+ * buildkitd binary at hand, detached so it outlives the CLI, and reused by
+ * later calls (pid file + socket check).
  *
  * The embedded daemon keeps its state under the user's data dir
  * (`$XDG_DATA_HOME/tsfrontend/buildkitd`, default `~/.local/share/...`) and its
@@ -20,49 +16,12 @@ import { closeSync, constants as fsConstants, openSync, readFileSync, writeSync 
 import { access, mkdir, open, readFile, rm, stat, statfs, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join, relative, resolve as resolvePath, sep } from "node:path";
-import * as grpc from "@grpc/grpc-js";
-import { InvalidArgumentError } from "../errors.js";
-import { moby } from "../proto/index.js";
-import { BuildkitConnection, type ConnectOptions } from "./connection.js";
-import { helperSchemeProblem, parseSshAddress, startSshHelper } from "./connhelper.js";
+import type { ResolveDaemonOptions, ResolvedDaemon } from "./address.js";
 import { BuildkitError } from "./errors.js";
-import { diagnoseTls } from "./tls.js";
-
-const control = moby.buildkit.v1;
-
-/** buildctl's default address (appdefaults.Address for root). */
-export const DEFAULT_ADDRESS = "unix:///run/buildkit/buildkitd.sock";
+import { answers, exists, isSocket, probeDaemon } from "./probe.js";
 
 /** What to tell a user who has no daemon; every "no buildkitd" error ends with it. */
 export const NO_DAEMON_ADVICE = "run as root with buildkitd on PATH (bash scripts/env/install.sh), start one and set BUILDKIT_HOST, or pass --addr";
-
-export type DaemonSource = "addr" | "BUILDKIT_HOST" | "default" | "embedded";
-
-export interface ResolveDaemonOptions {
-  /** An explicit address (`unix:///path` or `tcp://host:port`); wins over everything. */
-  addr?: string;
-  /** Start the embedded buildkitd when no other daemon is configured or answering (default true). */
-  allowStart?: boolean;
-  /** Environment to read `BUILDKIT_HOST`, XDG dirs, `HOME`, `PATH`, `TSFRONTEND_BUILDKITD` from (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
-  /** How long a started daemon may take to answer (default 20 s). */
-  startTimeoutMs?: number;
-  /** How long to wait for the default socket to answer (default 1.5 s). */
-  probeTimeoutMs?: number;
-  /** Called once when the embedded daemon was started (for a note on stderr). */
-  onStart?: (info: EmbeddedRecord) => void;
-}
-
-export interface ResolvedDaemon {
-  address: string;
-  /** True when this call started the embedded daemon. */
-  started: boolean;
-  /** True when the address is the embedded daemon's. */
-  embedded: boolean;
-  source: DaemonSource;
-  /** The embedded daemon's pid. */
-  pid?: number;
-}
 
 /** Where the embedded daemon keeps its files. */
 export interface EmbeddedPaths {
@@ -99,161 +58,6 @@ export interface EmbeddedRecord {
   startedAt: string;
 }
 
-// --- addresses -----------------------------------------------------------------------------
-
-/** Why `address` cannot be used, or undefined when it can. Accepts `unix:///abs/path`, `tcp://host:port` and `ssh://[user@]host[:port][/socket]`. */
-export function addressProblem(address: string): string | undefined {
-  const accepted = "use unix:///path/to/buildkitd.sock, tcp://host:port or ssh://[user@]host[:port][/socket]";
-  if (address.trim() === "") return `empty address: ${accepted}`;
-  if (address.startsWith("unix://")) {
-    const p = address.slice("unix://".length);
-    if (!p.startsWith("/")) return `${JSON.stringify(address)} has no absolute socket path: ${accepted}`;
-    return undefined;
-  }
-  if (address.startsWith("tcp://")) {
-    const hp = address.slice("tcp://".length).replace(/\/$/, "");
-    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})$/.exec(hp);
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) return `${JSON.stringify(address)} is not tcp://host:port: ${accepted}`;
-    return undefined;
-  }
-  if (address.startsWith("ssh://")) {
-    try {
-      parseSshAddress(address);
-      return undefined;
-    } catch (err) {
-      return `${(err as Error).message}: ${accepted}`;
-    }
-  }
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(address)?.[1];
-  if (scheme && helperSchemeProblem(scheme)) return `unsupported address scheme ${JSON.stringify(scheme + "://")} in ${JSON.stringify(address)}: ${helperSchemeProblem(scheme)}; ${accepted}`;
-  if (scheme) return `unsupported address scheme ${JSON.stringify(scheme + "://")} in ${JSON.stringify(address)}: ${accepted}`;
-  return `${JSON.stringify(address)} has no scheme: ${accepted}`;
-}
-
-function unixPath(address: string): string | undefined {
-  return address.startsWith("unix://") ? address.slice("unix://".length) : undefined;
-}
-
-async function isSocket(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isSocket();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Asks the daemon at `address` for its Info, failing after `timeoutMs`.
- * Resolves with the BuildKit version, or rejects with a {@link BuildkitError}.
- */
-export async function probeDaemon(address: string, timeoutMs = 1500, options: ConnectOptions = {}): Promise<{ package: string; version: string; revision: string }> {
-  const conn = await openConnection(address, options);
-  try {
-    return await infoOf(conn, timeoutMs);
-  } finally {
-    conn.close();
-  }
-}
-
-/** A connection to `address`, through the ssh connection helper for `ssh://`. */
-async function openConnection(address: string, options: ConnectOptions): Promise<BuildkitConnection> {
-  if (!address.startsWith("ssh://")) return new BuildkitConnection(address, options);
-  if (options.tls) throw new InvalidArgumentError(`TLS flags do not apply to ssh:// addresses (ssh encrypts the connection): drop --tlscacert/--tlscert/--tlskey/--tlsdir/--tlsservername`, { flag: "--addr" });
-  return new BuildkitConnection(address, { ...options, helper: await startSshHelper(address) });
-}
-
-async function infoOf(conn: BuildkitConnection, timeoutMs: number): Promise<{ package: string; version: string; revision: string }> {
-  const res = await conn.unary(
-    "/moby.buildkit.v1.Control/Info",
-    control.InfoRequest,
-    control.InfoResponse,
-    control.InfoRequest.create(),
-    new grpc.Metadata(),
-    { deadline: Date.now() + timeoutMs },
-  );
-  const v = res.buildkitVersion;
-  return { package: v?.package ?? "", version: v?.version ?? "", revision: v?.revision ?? "" };
-}
-
-/** True when a daemon answers Info at `address` within `timeoutMs` (false at once for a missing unix socket). */
-export async function answers(address: string, timeoutMs: number): Promise<boolean> {
-  const p = unixPath(address);
-  if (p !== undefined && !(await isSocket(p))) return false;
-  try {
-    await probeDaemon(address, timeoutMs);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// --- resolution ----------------------------------------------------------------------------
-
-/** Picks the daemon to use (see the module comment), starting the embedded one if allowed and needed. */
-export async function resolveDaemon(opts: ResolveDaemonOptions = {}): Promise<ResolvedDaemon> {
-  const env = opts.env ?? process.env;
-  if (opts.addr !== undefined) {
-    const problem = addressProblem(opts.addr);
-    if (problem) throw new InvalidArgumentError(problem, { flag: "--addr" });
-    return { address: opts.addr, started: false, embedded: false, source: "addr" };
-  }
-  const host = env["BUILDKIT_HOST"];
-  if (host) {
-    const problem = addressProblem(host);
-    if (problem) throw new InvalidArgumentError(problem, { flag: "BUILDKIT_HOST" });
-    return { address: host, started: false, embedded: false, source: "BUILDKIT_HOST" };
-  }
-  if (await answers(DEFAULT_ADDRESS, opts.probeTimeoutMs ?? 1500)) {
-    return { address: DEFAULT_ADDRESS, started: false, embedded: false, source: "default" };
-  }
-  return resolveEmbedded(opts, env);
-}
-
-export interface ConnectDaemonOptions extends ResolveDaemonOptions, ConnectOptions {
-  /** How long to wait for an explicitly given daemon to answer (default 5 s, as buildctl's --timeout). */
-  timeoutMs?: number;
-}
-
-/** {@link resolveDaemon}, then a connection checked with an Info call. */
-export async function connectDaemon(opts: ConnectDaemonOptions = {}): Promise<BuildkitConnection> {
-  const resolved = await resolveDaemon(opts);
-  const from = resolved.source === "addr" ? " (--addr)" : resolved.source === "BUILDKIT_HOST" ? " (BUILDKIT_HOST)" : "";
-  const sock = unixPath(resolved.address);
-  if (sock !== undefined && !(await isSocket(sock))) {
-    throw new BuildkitError("UNAVAILABLE", `cannot connect to buildkitd at ${resolved.address}${from}: ${sock} ${(await exists(sock)) ? "is not a socket" : "does not exist"}`);
-  }
-  const connectOptions: ConnectOptions = {};
-  if (opts.tls) connectOptions.tls = opts.tls;
-  const conn = await openConnection(resolved.address, connectOptions);
-  try {
-    await infoOf(conn, opts.timeoutMs ?? 5000);
-  } catch (err) {
-    const helperError = conn.helperError();
-    conn.close();
-    // grpc-js says "Failed to connect" or OpenSSL's text; say what is wrong instead.
-    const tlsDetail = helperError === undefined && err instanceof BuildkitError && err.details.grpcCode === 14 ? await diagnoseTls(resolved.address, opts.tls, tlsLabels(opts)) : undefined;
-    const detail = helperError ?? tlsDetail ?? connectionErrorDetail(err);
-    throw new BuildkitError(err instanceof BuildkitError ? err.reason : "UNAVAILABLE", `cannot connect to buildkitd at ${resolved.address}${from}: ${detail}`, { cause: err });
-  }
-  return conn;
-}
-
-function tlsLabels(opts: ConnectOptions): { labels?: NonNullable<ConnectOptions["tls"]>["labels"] } {
-  const labels = opts.tls?.labels;
-  return labels ? { labels } : {};
-}
-
-/** The useful part of a failed connection's message: grpc-js's text without our prefix and its empty notes. */
-export function connectionErrorDetail(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg
-    .split("\n")[0]!
-    .replace(/^cannot reach buildkitd at \S+: /, "")
-    .replace(/Last error: Error: /, "last error: ")
-    .replace(/\.?\s*Resolution note:\s*$/, "");
-}
-
-// --- the embedded daemon --------------------------------------------------------------------
 
 function xdgDir(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const v = env[name];
@@ -288,14 +92,6 @@ export function embeddedPaths(env: NodeJS.ProcessEnv = process.env): EmbeddedPat
   };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function isExecutable(path: string): Promise<boolean> {
   try {
@@ -417,7 +213,7 @@ function tomlString(s: string): string {
 /** The generated buildkitd.toml (as scripts/env/start.sh writes it, minus the test registry). */
 export function embeddedConfig(paths: EmbeddedPaths, opts: { runc?: string; snapshotter: string }): string {
   return [
-    "# Written by tsfrontend (src/client/daemon.ts) each time it starts its own buildkitd.",
+    "# Written by tsfrontend (src/client/embedded-daemon.ts) each time it starts its own buildkitd.",
     `root = ${tomlString(paths.root)}`,
     "",
     "[grpc]",
@@ -487,7 +283,8 @@ async function takeStartLock(paths: EmbeddedPaths, deadline: number): Promise<()
   }
 }
 
-async function resolveEmbedded(opts: ResolveDaemonOptions, env: NodeJS.ProcessEnv): Promise<ResolvedDaemon> {
+/** The embedded daemon for a resolution: reused if it runs, else started (when allowed). */
+export async function resolveEmbedded(opts: ResolveDaemonOptions, env: NodeJS.ProcessEnv): Promise<ResolvedDaemon> {
   const paths = embeddedPaths(env);
   const startTimeout = opts.startTimeoutMs ?? 20_000;
   const running = await reuseEmbedded(paths, startTimeout);
@@ -793,3 +590,4 @@ export async function stopEmbedded(opts: StopOptions = {}): Promise<StopResult> 
   }
   return result;
 }
+

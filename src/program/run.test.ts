@@ -1,0 +1,165 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { ProgramError } from "../errors.js";
+import { decodeErrorDetails, encodeErrorStatus } from "../gateway/errdefs.js";
+import type { GatewayClient, GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
+import { image, parsePlatform, SourceMap, type Platform } from "../llb/index.js";
+import { google } from "../proto/index.js";
+import type { LoadedProgram } from "./load.js";
+import { parseProgramOpts, programOpts } from "./opts.js";
+import { runProgramBuild } from "./run.js";
+import { SourceMapLookup } from "./source-map.js";
+import type { BuildContext, BuildResult } from "./types.js";
+
+const SOURCE = "export default (ctx) => {\n  // line 2\n  throw new Error('x');\n};\n";
+
+function program(run: (ctx: BuildContext) => BuildResult | Promise<BuildResult>): LoadedProgram {
+  const file = "/work/build.ts";
+  return {
+    file,
+    displayName: "build.ts",
+    syntax: undefined,
+    source: SOURCE,
+    sourceMap: new SourceMap("build.ts", { language: "TypeScript", data: SOURCE }),
+    positions: { bundleUrl: "file:///nonexistent/program.mjs", lookup: new SourceMapLookup({ sources: [], mappings: "" }), file, displayName: "build.ts" },
+    run,
+  };
+}
+
+/** A gateway that records what the runner asks and returns. */
+class FakeGateway implements GatewayClient {
+  readonly solves: GatewaySolveRequest[] = [];
+  readonly resolved: { ref: string; platform: Platform | undefined }[] = [];
+  returned: GatewayResult | { error: Error } | undefined;
+  constructor(
+    readonly workerPlatforms: readonly Platform[],
+    private readonly configs: Record<string, unknown> = {},
+  ) {}
+  async solve(req: GatewaySolveRequest) {
+    this.solves.push(req);
+    return { ref: { id: `ref-${this.solves.length}` }, metadata: {} };
+  }
+  async readFile(): Promise<Uint8Array> {
+    throw new Error("not used");
+  }
+  async readDir(): Promise<never> {
+    throw new Error("not used");
+  }
+  async statFile(): Promise<never> {
+    throw new Error("not used");
+  }
+  async resolveImageConfig(ref: string, options: { platform: Platform | undefined }) {
+    this.resolved.push({ ref, platform: options.platform });
+    return { ref, digest: "sha256:" + "0".repeat(64), config: new TextEncoder().encode(JSON.stringify(this.configs[ref] ?? {})) };
+  }
+  async inputs() {
+    return {};
+  }
+  async return(result: GatewayResult | { error: Error }) {
+    if (this.returned) throw new Error("returned twice");
+    this.returned = result;
+  }
+}
+
+const amd64 = parsePlatform("linux/amd64");
+const arm64 = parsePlatform("linux/arm64");
+const json = (b: Uint8Array | undefined) => JSON.parse(Buffer.from(b!).toString("utf8")) as Record<string, unknown>;
+
+test("single platform: one ref and containerimage.config, no refs.platforms", async () => {
+  const gw = new FakeGateway([amd64]);
+  const result = await runProgramBuild(gw, {
+    program: program((ctx) => ({ state: image("alpine:3.20"), config: { Cmd: ["sh"], Env: [`ARCH=${ctx.args(ctx.targetPlatforms[0]!).TARGETARCH}`] } })),
+  });
+  assert.equal(gw.solves.length, 1);
+  assert.deepEqual(gw.returned, result);
+  assert.deepEqual(result.ref, { id: "ref-1" });
+  assert.equal(result.refs, undefined);
+  assert.deepEqual(Object.keys(result.metadata), ["containerimage.config"]);
+  const config = json(result.metadata["containerimage.config"]);
+  assert.equal(config["architecture"], "amd64");
+  assert.deepEqual((config["config"] as { Cmd: string[] }).Cmd, ["sh"]);
+  assert.ok((config["config"] as { Env: string[] }).Env.includes("ARCH=amd64"));
+});
+
+test("multi platform: refs by platform, a config each, refs.platforms in target order", async () => {
+  const gw = new FakeGateway([amd64]);
+  const result = await runProgramBuild(gw, {
+    program: program((ctx) => ctx.perPlatform((p) => ({ state: image("alpine:3.20", { platform: p }) }))),
+    opts: programOpts({ platforms: [arm64, amd64] }),
+  });
+  assert.equal(gw.solves.length, 2);
+  assert.deepEqual(result.refs, { "linux/arm64": { id: "ref-1" }, "linux/amd64": { id: "ref-2" } });
+  assert.equal(json(result.metadata["containerimage.config/linux/arm64"])["architecture"], "arm64");
+  assert.equal(json(result.metadata["containerimage.config/linux/amd64"])["architecture"], "amd64");
+  assert.deepEqual(json(result.metadata["refs.platforms"]), {
+    Platforms: [
+      { ID: "linux/arm64", Platform: { architecture: "arm64", os: "linux" } },
+      { ID: "linux/amd64", Platform: { architecture: "amd64", os: "linux" } },
+    ],
+  });
+});
+
+test("the base image's config is resolved for the platform and inherited under the program's", async () => {
+  const gw = new FakeGateway([amd64], {
+    "golang:1.22": { config: { Env: ["PATH=/go/bin:/usr/bin", "GOLANG_VERSION=1.22"], WorkingDir: "/go", Cmd: ["bash"], User: "root" } },
+  });
+  const result = await runProgramBuild(gw, {
+    program: program(() => ({ state: image("golang:1.22"), base: "golang:1.22", config: { Env: ["GOLANG_VERSION=1.23"], User: "app" } })),
+  });
+  assert.deepEqual(gw.resolved, [{ ref: "golang:1.22", platform: amd64 }]);
+  const config = json(result.metadata["containerimage.config"])["config"] as Record<string, unknown>;
+  assert.deepEqual(config["Env"], ["PATH=/go/bin:/usr/bin", "GOLANG_VERSION=1.23"]);
+  assert.equal(config["WorkingDir"], "/go");
+  assert.deepEqual(config["Cmd"], ["bash"]);
+  assert.equal(config["User"], "app");
+});
+
+test("opts: build args, target and no-cache reach the program and the marshalled ops", async () => {
+  const gw = new FakeGateway([amd64]);
+  let seen: BuildContext | undefined;
+  await runProgramBuild(gw, {
+    program: program((ctx) => {
+      seen = ctx;
+      return { state: image("alpine:3.20") };
+    }),
+    opts: programOpts({ buildArgs: { A: "1" }, target: "t", noCache: true }, { "build-arg:B": "2", "context:src": "local:x" }),
+    evaluate: true,
+  });
+  assert.deepEqual(seen!.buildArgs, { B: "2", A: "1" });
+  assert.equal(seen!.target, "t");
+  assert.equal(seen!.opts["no-cache"], "");
+  assert.equal(gw.solves[0]!.evaluate, true);
+  const md = [...gw.solves[0]!.definition!.metadata.values()];
+  assert.ok(md.some((m) => m.ignore_cache === true), "the image op ignores the cache");
+  assert.deepEqual(parseProgramOpts(seen!.opts).contexts, { src: "local:x" });
+});
+
+test("a failing program is returned as Return{error} with its file:line, then thrown", async () => {
+  const gw = new FakeGateway([amd64]);
+  const failure = new ProgramError("boom", { location: { file: "build.ts", line: 3, column: 9 } });
+  await assert.rejects(
+    runProgramBuild(gw, {
+      program: program(() => {
+        throw failure;
+      }),
+    }),
+    (err: unknown) => err === failure,
+  );
+  assert.ok(gw.returned && "error" in gw.returned);
+  const status = encodeErrorStatus(gw.returned.error);
+  assert.equal(status.code, 2);
+  assert.equal(status.message, "boom");
+  const details = decodeErrorDetails(google.rpc.Status.encode(status).finish());
+  assert.deepEqual(details.sources, [{ filename: "build.ts", language: "TypeScript", data: Buffer.from(SOURCE), ranges: [{ start: 3, end: 3 }] }]);
+  assert.equal(gw.solves.length, 0);
+});
+
+test("an error without a location is returned with its message only", async () => {
+  const gw = new FakeGateway([]);
+  await assert.rejects(runProgramBuild(gw, { program: program(() => ({ state: image("alpine") })) }), /no worker platforms/);
+  assert.ok(gw.returned && "error" in gw.returned);
+  const status = encodeErrorStatus(gw.returned.error);
+  assert.deepEqual(status.details, []);
+  assert.match(status.message!, /no worker platforms/);
+});

@@ -1,0 +1,100 @@
+/**
+ * Running a build program against a gateway: the program runs here, each
+ * platform's graph is marshalled and solved through the {@link GatewayClient},
+ * base image configs are resolved and composed with the program's config, and
+ * the result (one ref, or one per platform with `refs.platforms`, as the
+ * Dockerfile frontend returns them: buildkit v0.32.2
+ * frontend/dockerfile/builder/build.go) goes back with `Return`; a failure
+ * goes back as `Return{error}` with the program's file:line. The same runner
+ * serves `tsfrontend build` (gateway over the control connection) and the
+ * frontend image (gateway over stdio).
+ */
+
+import { ProgramError, TsfError } from "../errors.js";
+import { withErrorDetails, type ErrorSource } from "../gateway/errdefs.js";
+import type { GatewayClient, GatewayResult, ResultRef } from "../gateway/types.js";
+import { formatPlatformAll, type Platform } from "../llb/index.js";
+import { createBuildContext } from "./context.js";
+import { composeImageConfig, type ImageDocument } from "./image-config.js";
+import { runProgram, type LoadedProgram } from "./load.js";
+import { parseProgramOpts, targetPlatforms } from "./opts.js";
+
+export interface RunProgramBuildOptions {
+  program: LoadedProgram;
+  /** Frontend options (opts.ts): `platform`, `build-arg:*`, `target`, `no-cache`, `context:*`; all reach the program as `ctx.opts`. */
+  opts?: Readonly<Record<string, string>>;
+  /** Default: the gateway's first worker platform. */
+  buildPlatform?: Platform;
+  /** Solve every platform's graph with evaluate, so build errors surface during the program. */
+  evaluate?: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/** The program's file and line of an error it caused, as an `errdefs.Source` for `Return`. */
+function programErrorSources(err: unknown, program: LoadedProgram): ErrorSource[] | undefined {
+  const loc = err instanceof TsfError ? err.location : undefined;
+  if (!loc || loc.line === undefined || loc.file !== program.displayName) return undefined;
+  return [{ filename: program.displayName, language: "TypeScript", data: encoder.encode(program.source), ranges: [{ start: loc.line, end: loc.line }] }];
+}
+
+/**
+ * Runs `options.program` against `gateway`, returns its result to the daemon
+ * (`Return`) and resolves with what was returned. On failure the error is
+ * returned to the daemon (with the program's file:line when known) and thrown.
+ */
+export async function runProgramBuild(gateway: GatewayClient, options: RunProgramBuildOptions): Promise<GatewayResult> {
+  try {
+    const parsed = parseProgramOpts(options.opts ?? {});
+    const buildPlatform = options.buildPlatform ?? gateway.workerPlatforms[0];
+    if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
+    const ctx = createBuildContext({
+      targetPlatforms: targetPlatforms(parsed, buildPlatform),
+      buildPlatform,
+      buildArgs: parsed.buildArgs,
+      ...(parsed.target !== undefined ? { target: parsed.target } : {}),
+      opts: parsed.opts,
+      gateway,
+    });
+    const results = await runProgram(options.program, ctx);
+    const refs: Record<string, ResultRef | null> = {};
+    const metadata: Record<string, Uint8Array> = {};
+    const platformsJson: { ID: string; Platform: Record<string, unknown> }[] = [];
+    for (const r of results) {
+      const def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
+      let resultRef: ResultRef | null = null;
+      if (!def.isEmpty()) {
+        const solved = await gateway.solve({ definition: def, evaluate: options.evaluate ?? false });
+        resultRef = solved.ref ?? null;
+      }
+      let base: Partial<ImageDocument> | undefined;
+      if (r.base) {
+        const resolved = await gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: "default" });
+        base = JSON.parse(Buffer.from(resolved.config).toString("utf8")) as Partial<ImageDocument>;
+      }
+      const config = composeImageConfig(r.platform, r.config, base);
+      const id = formatPlatformAll(r.platform);
+      refs[id] = resultRef;
+      metadata[`containerimage.config/${id}`] = encoder.encode(JSON.stringify(config));
+      const pj: Record<string, unknown> = { architecture: r.platform.architecture, os: r.platform.os };
+      if (r.platform.variant) pj["variant"] = r.platform.variant;
+      platformsJson.push({ ID: id, Platform: pj });
+    }
+    let result: GatewayResult;
+    if (results.length === 1) {
+      // One platform: a single manifest, as the Dockerfile frontend exports it.
+      const id = formatPlatformAll(results[0]!.platform);
+      result = { ref: refs[id] ?? null, metadata: { "containerimage.config": metadata[`containerimage.config/${id}`]! } };
+    } else {
+      metadata["refs.platforms"] = encoder.encode(JSON.stringify({ Platforms: platformsJson }));
+      result = { refs, metadata };
+    }
+    await gateway.return(result);
+    return result;
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const sources = programErrorSources(err, options.program);
+    await gateway.return({ error: sources ? withErrorDetails(error, { sources }) : error }).catch(() => {});
+    throw err;
+  }
+}
