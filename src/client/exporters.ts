@@ -21,11 +21,12 @@
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../errors.js";
-import { fileSendService, type FileSendOptions, type FileSendService, type FileSendTarget } from "./session/filesend.js";
+import { fileSendService, type FileSendOptions, type FileSendService, type FileSendTarget } from "./session/file-send.js";
 import type { SessionService } from "./session/service.js";
 import type { CacheEntry, ExportEntry } from "./solve.js";
+import { parseBool } from "../internal/go/strconv.js";
 
-export type { FileSendTarget, ExportedOutput } from "./session/filesend.js";
+export type { FileSendTarget, ExportedOutput } from "./session/file-send.js";
 
 const OUTPUT_FORMS =
   "type=local,dest=<dir> | type=tar,dest=<file>|- | type=oci|docker,dest=<file>|- | type=image,name=<ref>[,push=true] | <dir> | -";
@@ -154,27 +155,6 @@ export interface ParsedOutputs {
   fileSend?: FileSendService;
 }
 
-function parseBoolGo(v: string): boolean | undefined {
-  switch (v) {
-    case "1":
-    case "t":
-    case "T":
-    case "TRUE":
-    case "true":
-    case "True":
-      return true;
-    case "0":
-    case "f":
-    case "F":
-    case "FALSE":
-    case "false":
-    case "False":
-      return false;
-    default:
-      return undefined;
-  }
-}
-
 /** Parses one `--output` value (buildctl's parseOutputCSV + resolveExporterDest). */
 export function parseOutput(value: string, options: ParseOutputOptions = {}): ParsedOutput {
   const flag = options.flag ?? "--output";
@@ -202,7 +182,7 @@ export function parseOutput(value: string, options: ParseOutputOptions = {}): Pa
       break;
     case "oci":
     case "docker": {
-      const tar = parseBoolGo(attrs.tar ?? "") ?? true;
+      const tar = parseBool(attrs.tar ?? "") ?? true;
       supportFile = tar;
       supportDir = !tar;
       break;
@@ -291,7 +271,7 @@ function loadGithubEnv(entry: CacheEntry, env: Readonly<Record<string, string | 
   let version = attrs.version;
   if (version === undefined) {
     const v = env.ACTIONS_CACHE_SERVICE_V2;
-    if (v !== undefined && parseBoolGo(v) === true) version = "2";
+    if (v !== undefined && parseBool(v) === true) version = "2";
   }
   if (attrs.url_v2 === undefined && version === "2" && env.ACTIONS_RESULTS_URL !== undefined) attrs.url_v2 = env.ACTIONS_RESULTS_URL;
   if (attrs.url === undefined) {
@@ -327,12 +307,12 @@ function parseCacheList(values: readonly string[], kind: "export" | "import", op
     // client/solve.go parseCacheOptions checks.
     if (kind === "export") {
       if (attrs.mode !== "min" && attrs.mode !== "max") throw fail(`invalid cache export mode ${JSON.stringify(attrs.mode)} (want min or max)`);
-      if (attrs["ignore-error"] !== undefined && parseBoolGo(attrs["ignore-error"]) === undefined) {
+      if (attrs["ignore-error"] !== undefined && parseBool(attrs["ignore-error"]) === undefined) {
         throw fail(`invalid ignore-error value ${JSON.stringify(attrs["ignore-error"])} (want true or false)`);
       }
       if (type === "local") {
         if (!attrs.dest) throw fail("local cache exporter requires dest");
-        if (attrs.reset !== undefined && parseBoolGo(attrs.reset) === undefined) throw fail(`failed to parse reset attribute ${JSON.stringify(attrs.reset)}`);
+        if (attrs.reset !== undefined && parseBool(attrs.reset) === undefined) throw fail(`failed to parse reset attribute ${JSON.stringify(attrs.reset)}`);
       }
       if (type === "registry" && !attrs.ref) throw fail("registry cache exporter requires ref");
     } else {

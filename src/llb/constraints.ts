@@ -8,7 +8,7 @@
 import { LlbError } from "../errors.js";
 import { normalizePlatform, type Platform } from "./platform.js";
 import type { PbLinuxResources, PbOpMetadata, PbPlatform, PbRange } from "./pb.js";
-import type { SourceMap } from "./sourcemap.js";
+import type { SourceMap } from "./source-map.js";
 
 /** A set of LLB caps the target daemon supports (Go's `apicaps.CapSet`). */
 export type CapSet = ReadonlySet<string>;

@@ -47,8 +47,11 @@ import {
   type Constraints,
   type ConstraintsOptions,
 } from "./constraints.js";
-import { fromBytes, goPathJoinRoot, parseGitURL, type GitURL } from "./giturl.js";
-import { goJSONStringArray, readImageConfig } from "./imageconfig.js";
+import { parseGitURL, type GitURL } from "./git-url.js";
+import { joinPath } from "../internal/go/path.js";
+import { fromByteString } from "../internal/go/url.js";
+import { readImageConfig } from "./image-config.js";
+import { goJSONStringArray } from "../internal/go/json.js";
 import type { PbOp } from "./pb.js";
 import type { Platform } from "./platform.js";
 import { parseNormalizedNamed, tagNameOnly, withDigest, type ImageReference } from "./reference.js";
@@ -563,7 +566,7 @@ export function git(url: string, fragment = "", options: GitOptions = {}): State
   {
     const colon = fragment.indexOf(":");
     const fref = colon < 0 ? fragment : fragment.slice(0, colon);
-    const fsub = goPathJoinRoot(colon < 0 ? "" : fragment.slice(colon + 1)).replace(/^\//, "");
+    const fsub = joinPath("/", colon < 0 ? "" : fragment.slice(colon + 1)).replace(/^\//, "");
     if (fref !== "") ref = fref;
     if (colon >= 0 && fsub !== "") subdir = fsub;
   }
@@ -594,7 +597,7 @@ export function git(url: string, fragment = "", options: GitOptions = {}): State
     // Go keeps the URL as the id; fetching fails later on the daemon.
     id = url;
   } else {
-    id = remote.host + goPathJoinRoot(remote.path);
+    id = remote.host + joinPath("/", remote.path);
     if (ref !== "" || subdir !== "") {
       id += "#" + ref;
       if (subdir !== "") id += ":" + subdir;
@@ -692,7 +695,7 @@ function bytesToString(v: string | Uint8Array | undefined): { s: string; err?: E
   if (typeof v === "string") return { s: v };
   let bs = "";
   for (const b of v) bs += String.fromCharCode(b);
-  const d = fromBytes(bs);
+  const d = fromByteString(bs);
   return d.validUTF8 ? { s: d.text } : { s: d.text, err: new LlbError("string field contains invalid UTF-8") };
 }
 

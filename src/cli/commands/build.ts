@@ -16,7 +16,7 @@ import { parseSecretFlags } from "../../client/secrets-flags.js";
 import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../client/progress/index.js";
 import { parseAllow, withEntitlementHint } from "../../client/entitlements.js";
 import { authService } from "../../client/session/auth.js";
-import { fileSyncService, type LocalDirOptions } from "../../client/session/filesync.js";
+import { fileSyncService, type LocalDirOptions } from "../../client/session/file-sync.js";
 import { parseSshSpecs, resolveSshAgents, sshForwardService } from "../../client/session/ssh.js";
 import type { SessionService } from "../../client/session/service.js";
 import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";

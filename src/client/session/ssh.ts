@@ -22,6 +22,7 @@ import { TsfError, UsageError } from "../../errors.js";
 import { moby } from "../../proto/index.js";
 import { agentDuplex, connectReadOnlyAgent, Keyring, keyringHandler, loadPrivateKeyFile, type AgentKey } from "./ssh-agent.js";
 import { GrpcCode, GrpcStatusError, metadataValue, type CallContext, type MessageStream, type SessionService } from "./service.js";
+import { parseBool } from "../../internal/go/strconv.js";
 
 const SSH = moby.sshforward.v1;
 
@@ -58,7 +59,7 @@ export function parseSshSpecs(values: readonly string[]): SshAgentSpec[] {
       for (const p of v.slice(eq + 1).split(",")) {
         const pe = p.indexOf("=");
         if (pe >= 0 && p.slice(0, pe) === "raw") {
-          const b = goParseBool(p.slice(pe + 1));
+          const b = parseBool(p.slice(pe + 1));
           if (b === undefined) throw new UsageError(`invalid value for 'raw': ${p.slice(pe + 1)}`, { flag: FLAG });
           raw = b;
         } else {
@@ -69,13 +70,6 @@ export function parseSshSpecs(values: readonly string[]): SshAgentSpec[] {
     if (raw && paths.length !== 1) throw new UsageError(`raw mode must supply exactly one socket path for ${JSON.stringify(id)}`, { flag: FLAG });
     return { id, paths, raw };
   });
-}
-
-/** Go's strconv.ParseBool. */
-function goParseBool(s: string): boolean | undefined {
-  if (["1", "t", "T", "true", "TRUE", "True"].includes(s)) return true;
-  if (["0", "f", "F", "false", "FALSE", "False"].includes(s)) return false;
-  return undefined;
 }
 
 /**
