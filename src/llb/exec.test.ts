@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { LlbError } from "../errors.js";
-import { cpuQuota, cpusetCpus, memoryLimit, memorySwapLimit, shlexSplitGo } from "./exec.js";
+import { cpuQuota, cpusetCpus, memoryLimit, memorySwapLimit } from "./exec.js";
 import { NetMode, SecurityMode } from "./pb.js";
 import { parsePlatform } from "./platform.js";
 import { scratch, StateKey, type MarshalOptions, type State } from "./state.js";
@@ -519,12 +519,6 @@ test("state options in `with` apply in order after the fields", async () => {
   assert.equal(head.cwd, "/a/b");
   assert.deepEqual(head.env, ["A=2"]);
   assert.deepEqual(head.args, ["y"]);
-});
-
-test("google/shlex splitting", () => {
-  assert.deepEqual(shlexSplitGo(`a "b\\c" 'd\\e' f\\ g # c\nh#i ''`), { words: ["a", "bc", "d\\e", "f g", "h#i", ""], error: undefined });
-  assert.deepEqual(shlexSplitGo(`a b\\`), { words: ["a"], error: "EOF found after escape character" });
-  assert.deepEqual(shlexSplitGo(""), { words: [], error: undefined });
 });
 
 test("resource options refine linuxResources given before them, or create the record (Go's MemoryLimit, CPUQuota...)", async () => {

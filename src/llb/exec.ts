@@ -49,11 +49,10 @@
  *   the results cached for earlier marshal constraints (Go stores under nil).
  */
 
-import { shlexSplitGo } from "./shlex.js";
+import { shlexSplitGo } from "../internal/go/shlex.js";
 import { ipString, parseIP } from "../internal/go/net.js";
 import { sortFunc } from "../internal/go/sort.js";
 import { compareUtf8 } from "../internal/go/utf8.js";
-export { shlexSplitGo };
 import { LlbError } from "../errors.js";
 import {
   addCap,
@@ -94,6 +93,7 @@ import {
   type UlimitName,
   type Vertex,
 } from "./state.js";
+import { Caps } from "./caps.js";
 
 /** `pb.RootMount`. */
 const ROOT_MOUNT = "/";
@@ -595,7 +595,7 @@ export class ExecOp implements Vertex {
         const os = c.platform?.os ?? own.platform?.os ?? "linux";
         if (os !== "windows") env = env.setDefault("PATH", DEFAULT_PATH_UNIX);
       } else {
-        addCap(own, "exec.meta.setsdefaultpath");
+        addCap(own, Caps.ExecMetaSetsDefaultPath);
       }
     }
 
@@ -611,22 +611,22 @@ export class ExecOp implements Vertex {
     const codes = base.getValidExitCodes();
     if (codes !== undefined) {
       meta.validExitCodes = codes.map((x) => x | 0);
-      addCap(own, "exec.validexitcode");
+      addCap(own, Caps.ExecValidExitCode);
     }
     const hosts = base.getExtraHosts();
     if (hosts.length > 0) meta.extraHosts = hosts.map((h) => ({ Host: h.host, IP: ipString(parseIP(h.ip)) }));
     const ulimits = base.getUlimits();
     if (ulimits.length > 0) {
-      addCap(own, "exec.meta.ulimit");
+      addCap(own, Caps.ExecMetaUlimit);
       meta.ulimit = ulimits.map((u) => ({ Name: u.Name, Soft: u.Soft, Hard: u.Hard }));
     }
-    if (own.metadata.linux_resources) addCap(own, "exec.meta.linux.resources");
+    if (own.metadata.linux_resources) addCap(own, Caps.ExecMetaLinuxResources);
 
     const net = base.getNetwork();
     const sec = base.getSecurity();
     const peo: PbExecOp = { meta, mounts: [], network: net, security: sec };
-    if (net !== NetMode.UNSET) addCap(own, "exec.meta.network");
-    if (sec === SecurityMode.INSECURE) addCap(own, "exec.meta.security");
+    if (net !== NetMode.UNSET) addCap(own, Caps.ExecMetaNetwork);
+    if (sec === SecurityMode.INSECURE) addCap(own, Caps.ExecMetaSecurity);
     else if (sec !== SecurityMode.SANDBOX) throw new LlbError(`invalid security mode ${sec as number}`);
 
     const p = this.proxyEnv;
@@ -638,30 +638,30 @@ export class ExecOp implements Vertex {
         no_proxy: p.noProxy ?? "",
         all_proxy: p.allProxy ?? "",
       };
-      addCap(own, "exec.meta.proxyenv");
+      addCap(own, Caps.ExecMetaProxy);
     }
-    addCap(own, "exec.meta.base");
+    addCap(own, Caps.ExecMetaBase);
 
     for (const m of this.mounts) {
-      if (m.selector !== "") addCap(own, "exec.mount.selector");
+      if (m.selector !== "") addCap(own, Caps.ExecMountSelector);
       if (m.cacheID !== "") {
-        addCap(own, "exec.mount.cache");
-        addCap(own, "exec.mount.cache.sharing");
+        addCap(own, Caps.ExecMountCache);
+        addCap(own, Caps.ExecMountCacheSharing);
       } else if (m.tmpfs) {
-        addCap(own, "exec.mount.tmpfs");
-        if (m.tmpfsSize > 0) addCap(own, "exec.mount.tmpfs.size");
+        addCap(own, Caps.ExecMountTmpfs);
+        if (m.tmpfsSize > 0) addCap(own, Caps.ExecMountTmpfsSize);
       } else if (m.source) {
-        addCap(own, "exec.mount.bind");
+        addCap(own, Caps.ExecMountBind);
       }
-      if (m.contentCache !== MountContentCache.DEFAULT) addCap(own, "exec.mount.cache.content");
+      if (m.contentCache !== MountContentCache.DEFAULT) addCap(own, Caps.ExecMountContentCache);
     }
     if (this.secrets.length > 0) {
-      addCap(own, "exec.mount.secret");
-      if (this.secrets.some((s) => s.env !== undefined)) addCap(own, "exec.secretenv");
+      addCap(own, Caps.ExecMountSecret);
+      if (this.secrets.some((s) => s.env !== undefined)) addCap(own, Caps.ExecSecretEnv);
     }
-    if (this.ssh.length > 0) addCap(own, "exec.mount.ssh");
+    if (this.ssh.length > 0) addCap(own, Caps.ExecMountSSH);
     if (this.cdiDevices.length > 0) {
-      addCap(own, "exec.meta.cdi");
+      addCap(own, Caps.ExecMetaCDI);
       peo.cdiDevices = this.cdiDevices.map((d) => ({ ...d }));
     }
 

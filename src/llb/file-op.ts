@@ -57,6 +57,7 @@ import {
   type Output,
   type Vertex,
 } from "./state.js";
+import { Caps } from "./caps.js";
 
 // ---------------------------------------------------------------------------
 // Options.
@@ -630,7 +631,7 @@ export class FileOp implements Vertex {
     const cached = this.cache.get(c);
     if (cached) return cached;
     const root = this.requireAction();
-    addCap(this.constraints, "file.base");
+    addCap(this.constraints, Caps.FileBase);
     // Go resolves the state's platform into the op's constraints here, then
     // drops the platform from the op: it has no effect on the output.
     const mc = marshalConstraints(c, this.constraints);

@@ -25,7 +25,8 @@ import { normalizePlatform, type Platform } from "./platform.js";
 import { SourceMapCollector } from "./source-map.js";
 import { sha256Digest } from "./digest.js";
 import { randomID } from "./identity.js";
-import { shlexSplitGo } from "./shlex.js";
+import { shlexSplitGo } from "../internal/go/shlex.js";
+import { Caps } from "./caps.js";
 
 // ---------------------------------------------------------------------------
 // The graph interfaces every op implements.
@@ -571,11 +572,11 @@ export class State {
     def.push(terminal);
     const tdgst = sha256Digest(terminal);
     const tmd: PbOpMetadata = { ...(metadata.get(tdgst) ?? {}) };
-    tmd.caps = { constraints: true, platform: true };
+    tmd.caps = { [Caps.Constraints]: true, [Caps.Platform]: true };
     for (const m of metadata.values()) {
-      if (m.ignore_cache) tmd.caps["meta.ignorecache"] = true;
-      if (m.description) tmd.caps["meta.description"] = true;
-      if (m.export_cache) tmd.caps["meta.exportcache"] = true;
+      if (m.ignore_cache) tmd.caps[Caps.MetaIgnoreCache] = true;
+      if (m.description) tmd.caps[Caps.MetaDescription] = true;
+      if (m.export_cache) tmd.caps[Caps.MetaExportCache] = true;
     }
     metadata.set(tdgst, tmd);
     const source = smc.toPb((st) => st.marshalWith(nestedConstraints(st, options), options).toPb());
