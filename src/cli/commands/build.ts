@@ -190,7 +190,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) {
-      // Asked twice: stop waiting for the daemon. Staged exports are removed on exit (filesend.ts).
+      // Asked twice: stop waiting for the daemon. Staged exports are removed on exit (file-send.ts).
       void pw.done();
       process.stderr.write("tsfrontend: build canceled\n");
       process.exit(130);

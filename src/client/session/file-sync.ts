@@ -5,7 +5,7 @@
  * filtered tree as STAT packets, then stream the files it requests.
  *
  * Behaviour follows BuildKit v0.32.2's session/filesync (filesync.go) and
- * fsutil's send.go; see fswalk.ts for the walk and fsstat.ts for the wire types.
+ * fsutil's send.go; see fs-walk.ts for the walk and fs-stat.ts for the wire types.
  */
 
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, realpathSync } from "node:fs";
