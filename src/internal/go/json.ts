@@ -3,44 +3,56 @@
  * `[]string`, with the default HTML-safe escaping). Pure: no I/O.
  */
 
-/** Go's `json.Marshal` of one string (HTML-safe escaping, as Go's default). */
+/** Go's `json.Marshal` of one string (HTML-safe escaping, as Go's default; a lone surrogate becomes U+FFFD as invalid UTF-8 does in Go). */
 export function goJSONString(s: string): string {
   let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    switch (ch) {
-      case '"':
-        out += '\\"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let rep: string | null = null;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
+      switch (c) {
+        case 0x22:
+          rep = '\\"';
+          break;
+        case 0x5c:
+          rep = "\\\\";
+          break;
+        case 0x08:
+          rep = "\\b";
+          break;
+        case 0x0c:
+          rep = "\\f";
+          break;
+        case 0x0a:
+          rep = "\\n";
+          break;
+        case 0x0d:
+          rep = "\\r";
+          break;
+        case 0x09:
+          rep = "\\t";
+          break;
+        default:
+          rep = "\\u00" + c.toString(16).padStart(2, "0");
+      }
+    } else if (c === 0x2028 || c === 0x2029) {
+      rep = "\\u" + c.toString(16);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      // a valid surrogate pair passes through; a lone surrogate is invalid UTF-8 in Go
+      const isPair = c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      if (isPair) {
+        i++;
         continue;
-      case "\\":
-        out += "\\\\";
-        continue;
-      case "\b":
-        out += "\\b";
-        continue;
-      case "\f":
-        out += "\\f";
-        continue;
-      case "\n":
-        out += "\\n";
-        continue;
-      case "\r":
-        out += "\\r";
-        continue;
-      case "\t":
-        out += "\\t";
-        continue;
+      }
+      rep = "\\ufffd";
     }
-    if (cp < 0x20 || ch === "<" || ch === ">" || ch === "&" || cp === 0x2028 || cp === 0x2029) {
-      out += "\\u" + cp.toString(16).padStart(4, "0");
-    } else if (cp >= 0xd800 && cp <= 0xdfff) {
-      // A lone surrogate has no UTF-8 form; Go sees invalid bytes and writes U+FFFD.
-      out += "\\ufffd";
-    } else {
-      out += ch;
+    if (rep !== null) {
+      out += s.slice(start, i) + rep;
+      start = i + 1;
     }
   }
-  return out + '"';
+  return out + s.slice(start) + '"';
 }
 
 /** Go's `json.Marshal([]string)`. */
