@@ -8,8 +8,8 @@
  *   on the exec's own state: `st.run({ dir: "/x" }).root().getDir()` is st's dir.
  * - With `readonlyRootfs` the root "output" is the base state's output itself,
  *   so `root()` does not reach the exec; only writable mounts do.
- * - Mounts are sorted by target (Go's `slices.SortFunc`, an unstable pdqsort we
- *   port so equal targets end up in Go's order) every time Go sorts: in
+ * - Mounts are sorted by target (Go's `slices.SortFunc`, an unstable pdqsort ported in
+ *   internal/go/sort.ts, so equal targets end up in Go's order) every time Go sorts: in
  *   `inputs()`, in `marshal()` and whenever a mount output's index is read.
  *   Secret and ssh mounts are appended after the sorted mounts, unsorted.
  * - Outputs are numbered over sorted mounts that are not readonly, tmpfs,
