@@ -12,9 +12,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-import { fileSyncService } from "../src/client/session/filesync.js";
-import { canRequestData, decodePacket, decodeStat, encodePacket, PacketType } from "../src/client/session/fsstat.js";
-import { buildFilter, resolveRoot, walk } from "../src/client/session/fswalk.js";
+import { fileSyncService } from "../src/client/session/file-sync.js";
+import { canRequestData, decodePacket, decodeStat, encodePacket, PacketType } from "../src/client/session/fs-stat.js";
+import { buildFilter, resolveRoot, walk } from "../src/client/session/fs-walk.js";
 import type { MessageStream } from "../src/client/session/service.js";
 
 const files = Number(process.argv[2] ?? 20000);

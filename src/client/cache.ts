@@ -26,6 +26,7 @@ import * as path from "node:path";
 import { TsfError, ErrorCode } from "../errors.js";
 import { ContentStoreService, OciContentStore } from "./session/content.js";
 import type { SessionService } from "./session/service.js";
+import { parseBool } from "../internal/go/strconv.js";
 
 /** One cache exporter or importer (`CacheOptionsEntry`). */
 export interface CacheOptionsEntry {
@@ -78,12 +79,6 @@ export interface PreparedCache {
   sessionServices: SessionService[];
   /** Updates the index.json of local export directories from the exporter response (and applies `reset=true`). */
   finish(exporterResponse: Readonly<Record<string, string>>): Promise<void>;
-}
-
-function parseBool(v: string): boolean | undefined {
-  if (["1", "t", "T", "TRUE", "true", "True"].includes(v)) return true;
-  if (["0", "f", "F", "FALSE", "false", "False"].includes(v)) return false;
-  return undefined;
 }
 
 /**

@@ -5,11 +5,11 @@
  * `--output` values into the OutputEntry values taken here.
  */
 
-import { fileSendService, type FileSendOptions, type FileSendService, type FileSendTarget } from "./session/filesend.js";
+import { fileSendService, type FileSendOptions, type FileSendService, type FileSendTarget } from "./session/file-send.js";
 import type { SessionService } from "./session/service.js";
 import type { ExportEntry } from "./solve.js";
 
-export type { FileSendTarget, ExportedOutput } from "./session/filesend.js";
+export type { FileSendTarget, ExportedOutput } from "./session/file-send.js";
 
 /** One output: an exporter, its attrs, and where the client writes the result. */
 export interface OutputEntry extends ExportEntry {

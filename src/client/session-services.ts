@@ -9,8 +9,8 @@
 
 import { prepareCache, type CacheOptionsEntry, type PreparedCache } from "./cache.js";
 import { authService, type AuthServiceOptions, type DockerConfig } from "./session/auth.js";
-import { fileSendService, type FileSendOptions, type FileSendService } from "./session/filesend.js";
-import { fileSyncService, type LocalDirOptions } from "./session/filesync.js";
+import { fileSendService, type FileSendOptions, type FileSendService } from "./session/file-send.js";
+import { fileSyncService, type LocalDirOptions } from "./session/file-sync.js";
 import { secretsService, type SecretSource } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
 import { sshForwardService, type SshAgentSource } from "./session/ssh.js";

@@ -10,7 +10,7 @@
  * `ReturnRequest.error`, so the client prints the user's file:line.
  */
 
-import { goJSONString } from "../llb/imageconfig.js";
+import { goJSONString } from "../internal/go/json.js";
 import { google } from "../proto/index.js";
 
 /** Type URLs of the details we read and write (`typeurl.Register` in solver/errdefs, frontend/gateway/pb). */

@@ -6,6 +6,7 @@
 import { addCap, applyConstraints, constraintsOpts, marshalConstraints, newConstraints, requirePlatform, type Constraints, type ConstraintsOptions } from "./constraints.js";
 import type { PbInput } from "./pb.js";
 import { finishOp, MarshalCache, State, type MarshalResult, type Output, type Vertex } from "./state.js";
+import { Caps } from "./caps.js";
 
 export interface BuildOptions extends ConstraintsOptions {
   /** The file in the input that holds the definition (`llbbuild.filename`). */
@@ -31,7 +32,7 @@ export class BuildOp implements Vertex, Output {
     if (cached) return cached;
     const attrs: Record<string, string> = {};
     if (this.filename !== "") attrs["llbbuild.filename"] = this.filename;
-    addCap(this.constraints, "source.buildop.llbfilename");
+    addCap(this.constraints, Caps.BuildOpLLBFileName);
     const mc = marshalConstraints(c, this.constraints);
     const inputs: PbInput[] = [this.source.toInput(c)];
     return finishOp(

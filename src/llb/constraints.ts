@@ -9,7 +9,8 @@ import { LlbError } from "../errors.js";
 import { integerProblem } from "./integers.js";
 import { normalizePlatform, type Platform } from "./platform.js";
 import type { PbLinuxResources, PbOpMetadata, PbPlatform, PbRange } from "./pb.js";
-import type { SourceMap } from "./sourcemap.js";
+import type { SourceMap } from "./source-map.js";
+import type { CapID } from "./caps.js";
 
 /** A set of LLB caps the target daemon supports (Go's `apicaps.CapSet`). */
 export type CapSet = ReadonlySet<string>;
@@ -100,7 +101,7 @@ export function newConstraints(): Constraints {
   return { workerConstraints: [], metadata: {}, localUniqueID: "", sourceLocations: [] };
 }
 
-export function addCap(c: Constraints, cap: string): void {
+export function addCap(c: Constraints, cap: CapID): void {
   (c.metadata.caps ??= {})[cap] = true;
 }
 

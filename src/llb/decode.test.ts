@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { decodeDefinition } from "./decode.js";
-import { SourceMap } from "./sourcemap.js";
+import { SourceMap } from "./source-map.js";
 import { image } from "./source.js";
 import "./exec.js";
 

@@ -10,7 +10,7 @@ import type { Constraints } from "./constraints.js";
 import { Definition } from "./definition.js";
 import { sha256Digest } from "./digest.js";
 import type { PbDefinition, PbInput, PbOp, PbOpMetadata, PbSource } from "./pb.js";
-import { SourceMap } from "./sourcemap.js";
+import { SourceMap } from "./source-map.js";
 import { State, type MarshalResult, type Output, type Vertex } from "./state.js";
 import type { SourceLocation } from "./constraints.js";
 import type { Platform } from "./platform.js";

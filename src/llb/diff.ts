@@ -3,6 +3,7 @@
 import { addCap, applyConstraints, constraintsOpts, marshalConstraints, newConstraints, type Constraints, type ConstraintsOptions } from "./constraints.js";
 import type { PbInput } from "./pb.js";
 import { finishOp, MarshalCache, State, VertexOutput, type MarshalResult, type Output, type Vertex } from "./state.js";
+import { Caps } from "./caps.js";
 
 /** Input index that means "scratch" in ops (`pb.Empty`). */
 export const EMPTY_INPUT = -1;
@@ -16,7 +17,7 @@ export class DiffOp implements Vertex {
     private readonly upper: Output | undefined,
     private readonly constraints: Constraints,
   ) {
-    addCap(this.constraints, "diffop");
+    addCap(this.constraints, Caps.DiffOp);
     this.out = new VertexOutput(this, undefined);
   }
 

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import { LlbError } from "../errors.js";
-import { cpuQuota, cpusetCpus, goIPString, memoryLimit, memorySwapLimit, pdqsortFunc, shlexSplitGo } from "./exec.js";
+import { cpuQuota, cpusetCpus, memoryLimit, memorySwapLimit } from "./exec.js";
 import { NetMode, SecurityMode } from "./pb.js";
 import { parsePlatform } from "./platform.js";
 import { scratch, StateKey, type MarshalOptions, type State } from "./state.js";
@@ -519,35 +519,6 @@ test("state options in `with` apply in order after the fields", async () => {
   assert.equal(head.cwd, "/a/b");
   assert.deepEqual(head.env, ["A=2"]);
   assert.deepEqual(head.args, ["y"]);
-});
-
-test("google/shlex splitting", () => {
-  assert.deepEqual(shlexSplitGo(`a "b\\c" 'd\\e' f\\ g # c\nh#i ''`), { words: ["a", "bc", "d\\e", "f g", "h#i", ""], error: undefined });
-  assert.deepEqual(shlexSplitGo(`a b\\`), { words: ["a"], error: "EOF found after escape character" });
-  assert.deepEqual(shlexSplitGo(""), { words: [], error: undefined });
-});
-
-test("Go net.IP.String of net.ParseIP", () => {
-  assert.equal(goIPString("::"), "::");
-  assert.equal(goIPString("::1"), "::1");
-  assert.equal(goIPString("1::"), "1::");
-  assert.equal(goIPString("1:0:1:0:0:1:0:0"), "1:0:1::1:0:0");
-  assert.equal(goIPString("FE80::ABCD"), "fe80::abcd");
-  assert.equal(goIPString("fe80::1%eth0"), "<nil>");
-  assert.equal(goIPString("1.2.3"), "<nil>");
-  assert.equal(goIPString("256.1.1.1"), "<nil>");
-  assert.equal(goIPString("1:2:3:4:5:6:7:8:9"), "<nil>");
-  assert.equal(goIPString("1:2:3:4:5:6:1.2.3.4"), "1:2:3:4:5:6:102:304");
-});
-
-test("pdqsort keeps Go's order for equal keys", () => {
-  const a = [{ t: "/", i: -1 }];
-  for (let i = 0; i < 25; i++) a.push({ t: `/m${(i * 7) % 4}`, i });
-  pdqsortFunc(a, (x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : 0));
-  assert.deepEqual(
-    a.map((x) => x.i),
-    [-1, 8, 0, 24, 20, 16, 4, 12, 23, 7, 19, 11, 15, 3, 10, 6, 22, 14, 2, 18, 5, 17, 21, 13, 9, 1],
-  );
 });
 
 test("resource options refine linuxResources given before them, or create the record (Go's MemoryLimit, CPUQuota...)", async () => {

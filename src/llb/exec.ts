@@ -8,8 +8,8 @@
  *   on the exec's own state: `st.run({ dir: "/x" }).root().getDir()` is st's dir.
  * - With `readonlyRootfs` the root "output" is the base state's output itself,
  *   so `root()` does not reach the exec; only writable mounts do.
- * - Mounts are sorted by target (Go's `slices.SortFunc`, an unstable pdqsort we
- *   port so equal targets end up in Go's order) every time Go sorts: in
+ * - Mounts are sorted by target (Go's `slices.SortFunc`, an unstable pdqsort ported in
+ *   internal/go/sort.ts, so equal targets end up in Go's order) every time Go sorts: in
  *   `inputs()`, in `marshal()` and whenever a mount output's index is read.
  *   Secret and ssh mounts are appended after the sorted mounts, unsorted.
  * - Outputs are numbered over sorted mounts that are not readonly, tmpfs,
@@ -50,9 +50,10 @@
  */
 
 import { integerProblem, type IntegerField } from "./integers.js";
-import { shlexSplitGo } from "./shlex.js";
-import { parseIPv4Fields } from "./goip.js";
-export { shlexSplitGo };
+import { shlexSplitGo } from "../internal/go/shlex.js";
+import { ipString, parseIP } from "../internal/go/net.js";
+import { sortFunc } from "../internal/go/sort.js";
+import { compareUtf8 } from "../internal/go/utf8.js";
 import { LlbError } from "../errors.js";
 import {
   addCap,
@@ -93,6 +94,7 @@ import {
   type UlimitName,
   type Vertex,
 } from "./state.js";
+import { Caps } from "./caps.js";
 
 /** `pb.RootMount`. */
 const ROOT_MOUNT = "/";
@@ -554,7 +556,7 @@ export class ExecOp implements Vertex {
   }
 
   private sortMounts(): void {
-    pdqsortFunc(this.mounts, compareMounts);
+    sortFunc(this.mounts, compareMounts);
   }
 
   private indexFn(m: Mount): () => number {
@@ -624,7 +626,7 @@ export class ExecOp implements Vertex {
         const os = c.platform?.os ?? own.platform?.os ?? "linux";
         if (os !== "windows") env = env.setDefault("PATH", DEFAULT_PATH_UNIX);
       } else {
-        addCap(own, "exec.meta.setsdefaultpath");
+        addCap(own, Caps.ExecMetaSetsDefaultPath);
       }
     }
 
@@ -640,22 +642,22 @@ export class ExecOp implements Vertex {
     const codes = base.getValidExitCodes();
     if (codes !== undefined) {
       meta.validExitCodes = codes.map((x) => x | 0);
-      addCap(own, "exec.validexitcode");
+      addCap(own, Caps.ExecValidExitCode);
     }
     const hosts = base.getExtraHosts();
-    if (hosts.length > 0) meta.extraHosts = hosts.map((h) => ({ Host: h.host, IP: goIPString(h.ip) }));
+    if (hosts.length > 0) meta.extraHosts = hosts.map((h) => ({ Host: h.host, IP: ipString(parseIP(h.ip)) }));
     const ulimits = base.getUlimits();
     if (ulimits.length > 0) {
-      addCap(own, "exec.meta.ulimit");
+      addCap(own, Caps.ExecMetaUlimit);
       meta.ulimit = ulimits.map((u) => ({ Name: u.Name, Soft: u.Soft, Hard: u.Hard }));
     }
-    if (own.metadata.linux_resources) addCap(own, "exec.meta.linux.resources");
+    if (own.metadata.linux_resources) addCap(own, Caps.ExecMetaLinuxResources);
 
     const net = base.getNetwork();
     const sec = base.getSecurity();
     const peo: PbExecOp = { meta, mounts: [], network: net, security: sec };
-    if (net !== NetMode.UNSET) addCap(own, "exec.meta.network");
-    if (sec === SecurityMode.INSECURE) addCap(own, "exec.meta.security");
+    if (net !== NetMode.UNSET) addCap(own, Caps.ExecMetaNetwork);
+    if (sec === SecurityMode.INSECURE) addCap(own, Caps.ExecMetaSecurity);
     else if (sec !== SecurityMode.SANDBOX) throw new LlbError(`invalid security mode ${sec as number}`);
 
     const p = this.proxyEnv;
@@ -667,30 +669,30 @@ export class ExecOp implements Vertex {
         no_proxy: p.noProxy ?? "",
         all_proxy: p.allProxy ?? "",
       };
-      addCap(own, "exec.meta.proxyenv");
+      addCap(own, Caps.ExecMetaProxy);
     }
-    addCap(own, "exec.meta.base");
+    addCap(own, Caps.ExecMetaBase);
 
     for (const m of this.mounts) {
-      if (m.selector !== "") addCap(own, "exec.mount.selector");
+      if (m.selector !== "") addCap(own, Caps.ExecMountSelector);
       if (m.cacheID !== "") {
-        addCap(own, "exec.mount.cache");
-        addCap(own, "exec.mount.cache.sharing");
+        addCap(own, Caps.ExecMountCache);
+        addCap(own, Caps.ExecMountCacheSharing);
       } else if (m.tmpfs) {
-        addCap(own, "exec.mount.tmpfs");
-        if (m.tmpfsSize > 0) addCap(own, "exec.mount.tmpfs.size");
+        addCap(own, Caps.ExecMountTmpfs);
+        if (m.tmpfsSize > 0) addCap(own, Caps.ExecMountTmpfsSize);
       } else if (m.source) {
-        addCap(own, "exec.mount.bind");
+        addCap(own, Caps.ExecMountBind);
       }
-      if (m.contentCache !== MountContentCache.DEFAULT) addCap(own, "exec.mount.cache.content");
+      if (m.contentCache !== MountContentCache.DEFAULT) addCap(own, Caps.ExecMountContentCache);
     }
     if (this.secrets.length > 0) {
-      addCap(own, "exec.mount.secret");
-      if (this.secrets.some((s) => s.env !== undefined)) addCap(own, "exec.secretenv");
+      addCap(own, Caps.ExecMountSecret);
+      if (this.secrets.some((s) => s.env !== undefined)) addCap(own, Caps.ExecSecretEnv);
     }
-    if (this.ssh.length > 0) addCap(own, "exec.mount.ssh");
+    if (this.ssh.length > 0) addCap(own, Caps.ExecMountSSH);
     if (this.cdiDevices.length > 0) {
-      addCap(own, "exec.meta.cdi");
+      addCap(own, Caps.ExecMetaCDI);
       peo.cdiDevices = this.cdiDevices.map((d) => ({ ...d }));
     }
 
@@ -837,360 +839,3 @@ State.prototype.run = function (this: State, options: RunOptions = {}): ExecStat
   for (const m of options.mounts ?? []) exec.addMount(m.target, m.source?.output(), m);
   return new ExecState(this.withOutput(exec.output()), exec);
 };
-
-
-// ---------------------------------------------------------------------------
-// Go's net.IP.String(net.ParseIP(s)).
-
-function parseIPv6(s: string): number[] | undefined {
-  if (s.includes("%")) return undefined; // zones make net.ParseIP fail
-  const ip = new Array<number>(16).fill(0);
-  let ellipsis = -1;
-  if (s.startsWith("::")) {
-    ellipsis = 0;
-    s = s.slice(2);
-    if (s === "") return ip;
-  }
-  let i = 0;
-  while (i < 16) {
-    let off = 0;
-    let acc = 0;
-    for (; off < s.length; off++) {
-      const c = s.charCodeAt(off);
-      if (c >= 48 && c <= 57) acc = acc * 16 + c - 48;
-      else if (c >= 97 && c <= 102) acc = acc * 16 + c - 87;
-      else if (c >= 65 && c <= 70) acc = acc * 16 + c - 55;
-      else break;
-      if (off > 3 || acc > 0xffff) return undefined;
-    }
-    if (off === 0) return undefined;
-    if (off < s.length && s[off] === ".") {
-      if (ellipsis < 0 && i !== 12) return undefined;
-      if (i + 4 > 16) return undefined;
-      const f: number[] = [];
-      if (!parseIPv4Fields(s, f)) return undefined;
-      for (let k = 0; k < 4; k++) ip[i + k] = f[k]!;
-      s = "";
-      i += 4;
-      break;
-    }
-    ip[i] = acc >> 8;
-    ip[i + 1] = acc & 0xff;
-    i += 2;
-    s = s.slice(off);
-    if (s === "") break;
-    if (s[0] !== ":" || s.length === 1) return undefined;
-    s = s.slice(1);
-    if (s[0] === ":") {
-      if (ellipsis >= 0) return undefined;
-      ellipsis = i;
-      s = s.slice(1);
-      if (s === "") break;
-    }
-  }
-  if (s !== "") return undefined;
-  if (i < 16) {
-    if (ellipsis < 0) return undefined;
-    const n = 16 - i;
-    for (let j = i - 1; j >= ellipsis; j--) ip[j + n] = ip[j]!;
-    for (let j = ellipsis; j < ellipsis + n; j++) ip[j] = 0;
-  } else if (ellipsis >= 0) {
-    return undefined;
-  }
-  return ip;
-}
-
-/** @internal `net.ParseIP(s).String()` of Go. */
-export function goIPString(s: string): string {
-  let ip: number[] | undefined;
-  for (let k = 0; k < s.length; k++) {
-    const ch = s[k];
-    if (ch === ".") {
-      const f: number[] = [];
-      if (parseIPv4Fields(s, f)) ip = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...f];
-      break;
-    }
-    if (ch === ":") {
-      ip = parseIPv6(s);
-      break;
-    }
-    if (ch === "%") break;
-  }
-  if (!ip) return "<nil>";
-  let v4mapped = ip[10] === 0xff && ip[11] === 0xff;
-  for (let k = 0; k < 10 && v4mapped; k++) if (ip[k] !== 0) v4mapped = false;
-  if (v4mapped) return ip.slice(12).join(".");
-  const g: number[] = [];
-  for (let k = 0; k < 8; k++) g.push(ip[2 * k]! * 256 + ip[2 * k + 1]!);
-  let zs = 255;
-  let ze = 255;
-  for (let k = 0; k < 8; k++) {
-    let j = k;
-    while (j < 8 && g[j] === 0) j++;
-    const l = j - k;
-    if (l >= 2 && l > ze - zs) {
-      zs = k;
-      ze = j;
-    }
-  }
-  let out = "";
-  for (let k = 0; k < 8; k++) {
-    if (k === zs) {
-      out += "::";
-      k = ze;
-      if (k >= 8) break;
-    } else if (k > 0) {
-      out += ":";
-    }
-    out += g[k]!.toString(16);
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// Byte-wise string order (Go's strings.Compare on UTF-8 = code point order).
-
-function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates (code points above U+FFFF) sort after U+E000..U+FFFF in UTF-8.
-    const xs = x >= 0xd800 && x <= 0xdfff;
-    const ys = y >= 0xd800 && y <= 0xdfff;
-    if (xs !== ys) return xs ? 1 : -1;
-    return x < y ? -1 : 1;
-  }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
-}
-
-// ---------------------------------------------------------------------------
-// Go's slices.SortFunc (pdqsort, not stable), ported so equal targets keep Go's order.
-
-type Cmp<E> = (a: E, b: E) => number;
-
-function swap<E>(d: E[], i: number, j: number): void {
-  const t = d[i]!;
-  d[i] = d[j]!;
-  d[j] = t;
-}
-
-function insertionSort<E>(d: E[], a: number, b: number, cmp: Cmp<E>): void {
-  for (let i = a + 1; i < b; i++) {
-    for (let j = i; j > a && cmp(d[j]!, d[j - 1]!) < 0; j--) swap(d, j, j - 1);
-  }
-}
-
-function siftDown<E>(d: E[], lo: number, hi: number, first: number, cmp: Cmp<E>): void {
-  let root = lo;
-  for (;;) {
-    let child = 2 * root + 1;
-    if (child >= hi) break;
-    if (child + 1 < hi && cmp(d[first + child]!, d[first + child + 1]!) < 0) child++;
-    if (!(cmp(d[first + root]!, d[first + child]!) < 0)) return;
-    swap(d, first + root, first + child);
-    root = child;
-  }
-}
-
-function heapSort<E>(d: E[], a: number, b: number, cmp: Cmp<E>): void {
-  const first = a;
-  const hi = b - a;
-  for (let i = Math.floor((hi - 1) / 2); i >= 0; i--) siftDown(d, i, hi, first, cmp);
-  for (let i = hi - 1; i >= 0; i--) {
-    swap(d, first, first + i);
-    siftDown(d, 0, i, first, cmp);
-  }
-}
-
-function bitsLen(n: number): number {
-  return n === 0 ? 0 : 32 - Math.clz32(n);
-}
-
-/** @internal Sorts `d` in place exactly as Go's `slices.SortFunc`. */
-export function pdqsortFunc<E>(d: E[], cmp: Cmp<E>): void {
-  pdqsort(d, 0, d.length, bitsLen(d.length), cmp);
-}
-
-const enum Hint {
-  Unknown,
-  Increasing,
-  Decreasing,
-}
-
-function pdqsort<E>(d: E[], a: number, b: number, limit: number, cmp: Cmp<E>): void {
-  let wasBalanced = true;
-  let wasPartitioned = true;
-  for (;;) {
-    const length = b - a;
-    if (length <= 12) {
-      insertionSort(d, a, b, cmp);
-      return;
-    }
-    if (limit === 0) {
-      heapSort(d, a, b, cmp);
-      return;
-    }
-    if (!wasBalanced) {
-      breakPatterns(d, a, b);
-      limit--;
-    }
-    let [pivot, hint] = choosePivot(d, a, b, cmp);
-    if (hint === Hint.Decreasing) {
-      reverseRange(d, a, b);
-      pivot = b - 1 - (pivot - a);
-      hint = Hint.Increasing;
-    }
-    if (wasBalanced && wasPartitioned && hint === Hint.Increasing) {
-      if (partialInsertionSort(d, a, b, cmp)) return;
-    }
-    if (a > 0 && !(cmp(d[a - 1]!, d[pivot]!) < 0)) {
-      a = partitionEqual(d, a, b, pivot, cmp);
-      continue;
-    }
-    const [mid, alreadyPartitioned] = partition(d, a, b, pivot, cmp);
-    wasPartitioned = alreadyPartitioned;
-    const leftLen = mid - a;
-    const rightLen = b - mid;
-    const balanceThreshold = Math.floor(length / 8);
-    if (leftLen < rightLen) {
-      wasBalanced = leftLen >= balanceThreshold;
-      pdqsort(d, a, mid, limit, cmp);
-      a = mid + 1;
-    } else {
-      wasBalanced = rightLen >= balanceThreshold;
-      pdqsort(d, mid + 1, b, limit, cmp);
-      b = mid;
-    }
-  }
-}
-
-function partition<E>(d: E[], a: number, b: number, pivot: number, cmp: Cmp<E>): [number, boolean] {
-  swap(d, a, pivot);
-  let i = a + 1;
-  let j = b - 1;
-  while (i <= j && cmp(d[i]!, d[a]!) < 0) i++;
-  while (i <= j && !(cmp(d[j]!, d[a]!) < 0)) j--;
-  if (i > j) {
-    swap(d, j, a);
-    return [j, true];
-  }
-  swap(d, i, j);
-  i++;
-  j--;
-  for (;;) {
-    while (i <= j && cmp(d[i]!, d[a]!) < 0) i++;
-    while (i <= j && !(cmp(d[j]!, d[a]!) < 0)) j--;
-    if (i > j) break;
-    swap(d, i, j);
-    i++;
-    j--;
-  }
-  swap(d, j, a);
-  return [j, false];
-}
-
-function partitionEqual<E>(d: E[], a: number, b: number, pivot: number, cmp: Cmp<E>): number {
-  swap(d, a, pivot);
-  let i = a + 1;
-  let j = b - 1;
-  for (;;) {
-    while (i <= j && !(cmp(d[a]!, d[i]!) < 0)) i++;
-    while (i <= j && cmp(d[a]!, d[j]!) < 0) j--;
-    if (i > j) break;
-    swap(d, i, j);
-    i++;
-    j--;
-  }
-  return i;
-}
-
-function partialInsertionSort<E>(d: E[], a: number, b: number, cmp: Cmp<E>): boolean {
-  const maxSteps = 5;
-  const shortestShifting = 50;
-  let i = a + 1;
-  for (let step = 0; step < maxSteps; step++) {
-    while (i < b && !(cmp(d[i]!, d[i - 1]!) < 0)) i++;
-    if (i === b) return true;
-    if (b - a < shortestShifting) return false;
-    swap(d, i, i - 1);
-    if (i - a >= 2) {
-      for (let j = i - 1; j >= 1; j--) {
-        if (!(cmp(d[j]!, d[j - 1]!) < 0)) break;
-        swap(d, j, j - 1);
-      }
-    }
-    if (b - i >= 2) {
-      for (let j = i + 1; j < b; j++) {
-        if (!(cmp(d[j]!, d[j - 1]!) < 0)) break;
-        swap(d, j, j - 1);
-      }
-    }
-  }
-  return false;
-}
-
-const U64 = (1n << 64n) - 1n;
-
-function breakPatterns<E>(d: E[], a: number, b: number): void {
-  const length = b - a;
-  if (length < 8) return;
-  let r = BigInt(length);
-  const modulus = 1 << bitsLen(length);
-  for (let idx = a + Math.floor(length / 4) * 2 - 1; idx <= a + Math.floor(length / 4) * 2 + 1; idx++) {
-    r ^= (r << 13n) & U64;
-    r ^= r >> 7n;
-    r ^= (r << 17n) & U64;
-    let other = Number(r & BigInt(modulus - 1));
-    if (other >= length) other -= length;
-    swap(d, idx, a + other);
-  }
-}
-
-function choosePivot<E>(d: E[], a: number, b: number, cmp: Cmp<E>): [number, Hint] {
-  const shortestNinther = 50;
-  const maxSwaps = 4 * 3;
-  const l = b - a;
-  const swaps = { n: 0 };
-  let i = a + Math.floor(l / 4) * 1;
-  let j = a + Math.floor(l / 4) * 2;
-  let k = a + Math.floor(l / 4) * 3;
-  if (l >= 8) {
-    if (l >= shortestNinther) {
-      i = median(d, i - 1, i, i + 1, swaps, cmp);
-      j = median(d, j - 1, j, j + 1, swaps, cmp);
-      k = median(d, k - 1, k, k + 1, swaps, cmp);
-    }
-    j = median(d, i, j, k, swaps, cmp);
-  }
-  if (swaps.n === 0) return [j, Hint.Increasing];
-  if (swaps.n === maxSwaps) return [j, Hint.Decreasing];
-  return [j, Hint.Unknown];
-}
-
-function order2<E>(d: E[], a: number, b: number, swaps: { n: number }, cmp: Cmp<E>): [number, number] {
-  if (cmp(d[b]!, d[a]!) < 0) {
-    swaps.n++;
-    return [b, a];
-  }
-  return [a, b];
-}
-
-function median<E>(d: E[], a: number, b: number, c: number, swaps: { n: number }, cmp: Cmp<E>): number {
-  [a, b] = order2(d, a, b, swaps, cmp);
-  [b, c] = order2(d, b, c, swaps, cmp);
-  [a, b] = order2(d, a, b, swaps, cmp);
-  return b;
-}
-
-function reverseRange<E>(d: E[], a: number, b: number): void {
-  let i = a;
-  let j = b - 1;
-  while (i < j) {
-    swap(d, i, j);
-    i++;
-    j--;
-  }
-}

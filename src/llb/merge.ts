@@ -4,6 +4,7 @@ import { LlbError } from "../errors.js";
 import { addCap, applyConstraints, constraintsOpts, marshalConstraints, newConstraints, type Constraints, type ConstraintsOptions } from "./constraints.js";
 import type { PbInput } from "./pb.js";
 import { finishOp, MarshalCache, State, VertexOutput, type MarshalResult, type Output, type Vertex } from "./state.js";
+import { Caps } from "./caps.js";
 
 export class MergeOp implements Vertex {
   private readonly cache = new MarshalCache();
@@ -59,6 +60,6 @@ export function merge(inputs: readonly State[], options?: ConstraintsOptions): S
   if (filtered.length === 0) return State.fromOutput(undefined);
   if (filtered.length === 1) return filtered[0]!;
   const c = applyConstraints(newConstraints(), constraintsOpts(options));
-  addCap(c, "mergeop");
+  addCap(c, Caps.MergeOp);
   return filtered[0]!.withOutput(new MergeOp(filtered.map((s) => s.output()!), c).output());
 }

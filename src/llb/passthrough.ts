@@ -7,6 +7,7 @@ import { LlbError } from "../errors.js";
 import { addCap, applyConstraints, constraintsOpts, marshalConstraints, newConstraints, type Constraints, type ConstraintsOptions } from "./constraints.js";
 import type { PbInput } from "./pb.js";
 import { finishOp, MarshalCache, State, type MarshalResult, type Output, type Vertex } from "./state.js";
+import { Caps } from "./caps.js";
 
 export interface PassthroughInput {
   state: State;
@@ -48,7 +49,7 @@ export class PassthroughOp implements Vertex {
     options?: ConstraintsOptions,
   ) {
     this.constraints = applyConstraints(newConstraints(), constraintsOpts(options));
-    addCap(this.constraints, "passthroughop");
+    addCap(this.constraints, Caps.PassthroughOp);
     for (const inp of inputs) {
       const out = inp.state.output();
       if (!out) continue;

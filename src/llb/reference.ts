@@ -19,6 +19,7 @@
  */
 
 import { InvalidArgumentError } from "../errors.js";
+import { utf8Length } from "../internal/go/utf8.js";
 
 // -- grammar (regexp.go) ------------------------------------------------------
 // Go's RE2 picks the submatches a backtracking engine would, so the same
@@ -96,10 +97,6 @@ export function parseDigest(s: string): string {
   if (utf8Length(encoded) !== size) fail(ReferenceErrors.checksumInvalidLength);
   if (!/^[a-f0-9]+$/.test(encoded)) fail(ReferenceErrors.checksumInvalidFormat);
   return s;
-}
-
-function utf8Length(s: string): number {
-  return new TextEncoder().encode(s).length;
 }
 
 /**

@@ -21,8 +21,7 @@ import {
   SourceOp,
   type ImageMetaResolver,
 } from "./source.js";
-import { goJSONStringArray } from "./imageconfig.js";
-import { parseGitURL } from "./giturl.js";
+import { parseGitURL } from "./git-url.js";
 import { scratch, type State } from "./state.js";
 
 const amd64: Platform = { os: "linux", architecture: "amd64" };
@@ -423,8 +422,4 @@ test("withImageConfig mirrors Go's WithImageConfig", () => {
   assert.throws(() => base.withImageConfig(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d])), /image config/);
   // Kelvin sign and long s fold onto ASCII letters in Go's key matching.
   assert.equal(base.withImageConfig(`{"config":{"Wor\u212aingDir":"/k"}}`).getDir(), "/k");
-});
-
-test("local patterns are encoded as Go's json.Marshal does", () => {
-  assert.equal(goJSONStringArray(["a<b>&c", "\u2028", "\b\f\u0001\u007f", "\ud800x"]), '["a\\u003cb\\u003e\\u0026c","\\u2028","\\b\\f\\u0001\u007f","\\ufffdx"]');
 });

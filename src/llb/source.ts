@@ -47,12 +47,16 @@ import {
   type Constraints,
   type ConstraintsOptions,
 } from "./constraints.js";
-import { fromBytes, goPathJoinRoot, parseGitURL, type GitURL } from "./giturl.js";
-import { goJSONStringArray, readImageConfig } from "./imageconfig.js";
+import { parseGitURL, type GitURL } from "./git-url.js";
+import { joinPath } from "../internal/go/path.js";
+import { fromByteString } from "../internal/go/url.js";
+import { readImageConfig } from "./image-config.js";
+import { goJSONStringArray } from "../internal/go/json.js";
 import type { PbOp } from "./pb.js";
 import type { Platform } from "./platform.js";
 import { parseNormalizedNamed, tagNameOnly, withDigest, type ImageReference } from "./reference.js";
 import { finishOp, MarshalCache, scratch, State, VertexOutput, type MarshalResult, type Output, type Vertex } from "./state.js";
+import { Caps } from "./caps.js";
 
 /** Attribute keys of source ops (solver/pb/attr.go). */
 export const SourceAttr = {
@@ -95,44 +99,6 @@ export const SourceAttr = {
   ociLayoutLayerLimit: "oci.layerlimit",
 } as const;
 
-/** Cap ids of source ops (solver/pb/caps.go), typo included. */
-export const SourceCap = {
-  image: "source.image",
-  imageResolveMode: "source.image.resolvemode",
-  imageLayerLimit: "source.image.layerlimit",
-  imageChecksum: "source.image.checksum",
-  local: "source.local",
-  localUnique: "source.local.unique",
-  localSessionID: "source.local.sessionid",
-  localIncludePatterns: "source.local.includepatterns",
-  localFollowPaths: "source.local.followpaths",
-  localExcludePatterns: "source.local.excludepatterns",
-  localSharedKeyHint: "source.local.sharedkeyhint",
-  localDiffer: "source.local.differ",
-  metadataTransfer: "source.local.metadatatransfer",
-  git: "source.git",
-  gitKeepDir: "source.git.keepgitdir",
-  gitFullURL: "source.git.fullurl",
-  gitHTTPAuth: "source.git.httpauth",
-  gitKnownSSHHosts: "source.git.knownsshhosts",
-  gitMountSSHSock: "source.git.mountsshsock",
-  gitChecksum: "source.git.checksum",
-  gitSkipSubmodules: "source.git.skipsubmodules",
-  gitMTime: "source.git.mtime",
-  gitFetchByCommit: "source.git.fetchbycommit",
-  gitBundle: "source.git.bundle",
-  gitCheckoutBundle: "source.git.checkoutbundle",
-  http: "source.http",
-  httpAuth: "source.http.auth",
-  httpChecksum: "source.http.checksum",
-  httpPerm: "source.http.perm",
-  httpUIDGID: "soruce.http.uidgid",
-  httpHeader: "source.http.header",
-  httpSignatureVerify: "source.http.signatureverify",
-  imageBlob: "source.imageblob",
-  ociLayout: "source.ocilayout",
-} as const;
-
 /** Default secret names `git()` asks for (Go's `GitAuthTokenKey`/`GitAuthHeaderKey`). */
 export const GIT_AUTH_TOKEN_KEY = "GIT_AUTH_TOKEN";
 export const GIT_AUTH_HEADER_KEY = "GIT_AUTH_HEADER";
@@ -173,7 +139,7 @@ export class SourceOp implements Vertex {
     this.validate();
     if (this.id.startsWith("local://") && !Object.hasOwn(this.attrs, SourceAttr.localSessionID)) {
       this.attrs[SourceAttr.localUniqueID] = this.constraints.localUniqueID || c.localUniqueID;
-      addCap(this.constraints, SourceCap.localUnique);
+      addCap(this.constraints, Caps.SourceLocalUnique);
     }
     const mc = marshalConstraints(c, this.constraints);
     const op: PbOp = {
@@ -275,24 +241,24 @@ export function image(ref: string, options: ImageOptions = {}): State {
     err = toLlbError(e);
   }
   const c = applyConstraints(newConstraints(), constraintsOpts(options));
-  addCap(c, SourceCap.image);
+  addCap(c, Caps.SourceImage);
 
   const attrs: Record<string, string> = {};
   const mode = options.resolveMode ?? "default";
   if (!resolveModes.includes(mode)) err ??= new LlbError(`invalid resolve mode ${JSON.stringify(mode)}`);
   if (mode !== "default") {
     attrs[SourceAttr.imageResolveMode] = mode;
-    if (mode === "pull") addCap(c, SourceCap.imageResolveMode); // Go requires the cap only for the enforced mode
+    if (mode === "pull") addCap(c, Caps.SourceImageResolveMode); // Go requires the cap only for the enforced mode
   }
   if (options.recordType) attrs[SourceAttr.imageRecordType] = options.recordType;
   if (options.layerLimit !== undefined) {
     err ??= intError("layerLimit", options.layerLimit);
     attrs[SourceAttr.imageLayerLimit] = String(options.layerLimit);
-    addCap(c, SourceCap.imageLayerLimit);
+    addCap(c, Caps.SourceImageLayerLimit);
   }
   if (options.checksum) {
     attrs[SourceAttr.imageChecksum] = options.checksum;
-    addCap(c, SourceCap.imageChecksum);
+    addCap(c, Caps.SourceImageChecksum);
   }
 
   const src = new SourceOp("docker-image://" + ref, attrs, c, err);
@@ -373,18 +339,18 @@ function fileInfoAttrs(o: FileInfoOptions, attrs: Record<string, string>, c: Con
     const perm = o.chmod & 0o777;
     if (perm !== 0) {
       attrs[SourceAttr.httpPerm] = "0" + perm.toString(8);
-      if (c) addCap(c, SourceCap.httpPerm);
+      if (c) addCap(c, Caps.SourceHTTPPerm);
     }
   }
   if (o.chown) {
     err ??= intError("chown uid", o.chown.uid) ?? intError("chown gid", o.chown.gid);
     if (o.chown.uid !== 0) {
       attrs[SourceAttr.httpUID] = String(o.chown.uid);
-      if (c) addCap(c, SourceCap.httpUIDGID);
+      if (c) addCap(c, Caps.SourceHTTPUIDGID);
     }
     if (o.chown.gid !== 0) {
       attrs[SourceAttr.httpGID] = String(o.chown.gid);
-      if (c) addCap(c, SourceCap.httpUIDGID);
+      if (c) addCap(c, Caps.SourceHTTPUIDGID);
     }
   }
   return err;
@@ -398,7 +364,7 @@ function blob(scheme: string, ref: string, options: ImageBlobOptions, withStore:
     if (options.ociStore.storeID) attrs[SourceAttr.ociLayoutStoreID] = options.ociStore.storeID;
   }
   const c = applyConstraints(newConstraints(), constraintsOpts(options));
-  addCap(c, SourceCap.imageBlob);
+  addCap(c, Caps.SourceImageBlob);
   let err: Error | undefined;
   let repoName = "invalid";
   try {
@@ -455,35 +421,35 @@ export function local(name: string, options: LocalOptions = {}): State {
   const attrs: Record<string, string> = {};
   if (options.sessionID) {
     attrs[SourceAttr.localSessionID] = options.sessionID;
-    addCap(c, SourceCap.localSessionID);
+    addCap(c, Caps.SourceLocalSessionID);
   }
   if (options.includePatterns && options.includePatterns.length > 0) {
     attrs[SourceAttr.includePatterns] = goJSONStringArray(options.includePatterns);
-    addCap(c, SourceCap.localIncludePatterns);
+    addCap(c, Caps.SourceLocalIncludePatterns);
   }
   if (options.followPaths && options.followPaths.length > 0) {
     attrs[SourceAttr.followPaths] = goJSONStringArray(options.followPaths);
-    addCap(c, SourceCap.localFollowPaths);
+    addCap(c, Caps.SourceLocalFollowPaths);
   }
   if (options.excludePatterns && options.excludePatterns.length > 0) {
     attrs[SourceAttr.excludePatterns] = goJSONStringArray(options.excludePatterns);
-    addCap(c, SourceCap.localExcludePatterns);
+    addCap(c, Caps.SourceLocalExcludePatterns);
   }
   if (options.sharedKeyHint) {
     attrs[SourceAttr.sharedKeyHint] = options.sharedKeyHint;
-    addCap(c, SourceCap.localSharedKeyHint);
+    addCap(c, Caps.SourceLocalSharedKeyHint);
   }
   if (options.differ && options.differ.type) {
     attrs[SourceAttr.localDiffer] = options.differ.type;
-    if (options.differ.required) addCap(c, SourceCap.localDiffer);
+    if (options.differ.required) addCap(c, Caps.SourceLocalDiffer);
   }
   const mot = options.metadataOnlyTransfer;
   if (mot === true || Array.isArray(mot)) {
     attrs[SourceAttr.metadataTransfer] = "true";
     if (Array.isArray(mot) && mot.length > 0) attrs[SourceAttr.metadataTransferExclude] = goJSONStringArray(mot);
-    addCap(c, SourceCap.metadataTransfer);
+    addCap(c, Caps.SourceMetadataTransfer);
   }
-  addCap(c, SourceCap.local);
+  addCap(c, Caps.SourceLocal);
   return State.fromOutput(new SourceOp("local://" + name, attrs, c).output());
 }
 
@@ -563,7 +529,7 @@ export function git(url: string, fragment = "", options: GitOptions = {}): State
   {
     const colon = fragment.indexOf(":");
     const fref = colon < 0 ? fragment : fragment.slice(0, colon);
-    const fsub = goPathJoinRoot(colon < 0 ? "" : fragment.slice(colon + 1)).replace(/^\//, "");
+    const fsub = joinPath("/", colon < 0 ? "" : fragment.slice(colon + 1)).replace(/^\//, "");
     if (fref !== "") ref = fref;
     if (colon >= 0 && fsub !== "") subdir = fsub;
   }
@@ -594,7 +560,7 @@ export function git(url: string, fragment = "", options: GitOptions = {}): State
     // Go keeps the URL as the id; fetching fails later on the daemon.
     id = url;
   } else {
-    id = remote.host + goPathJoinRoot(remote.path);
+    id = remote.host + joinPath("/", remote.path);
     if (ref !== "" || subdir !== "") {
       id += "#" + ref;
       if (subdir !== "") id += ":" + subdir;
@@ -606,57 +572,57 @@ export function git(url: string, fragment = "", options: GitOptions = {}): State
   const attrs: Record<string, string> = {};
   if (options.keepGitDir) {
     attrs[SourceAttr.keepGitDir] = "true";
-    addCap(c, SourceCap.gitKeepDir);
+    addCap(c, Caps.SourceGitKeepDir);
   }
   if (url !== "") {
     attrs[SourceAttr.fullRemoteURL] = url;
-    addCap(c, SourceCap.gitFullURL);
+    addCap(c, Caps.SourceGitFullURL);
   }
   if (authTokenSecret !== "") {
     attrs[SourceAttr.authTokenSecret] = authTokenSecret;
-    if (addAuthCap) addCap(c, SourceCap.gitHTTPAuth);
+    if (addAuthCap) addCap(c, Caps.SourceGitHTTPAuth);
   }
   if (authHeaderSecret !== "") {
     attrs[SourceAttr.authHeaderSecret] = authHeaderSecret;
-    if (addAuthCap) addCap(c, SourceCap.gitHTTPAuth);
+    if (addAuthCap) addCap(c, Caps.SourceGitHTTPAuth);
   }
   if (remote && remote.scheme === "ssh") {
     // Go falls back to ssh-keyscan here; we leave the attr out (see the header).
     if (knownHosts !== "") attrs[SourceAttr.knownSSHHosts] = knownHosts;
-    addCap(c, SourceCap.gitKnownSSHHosts);
+    addCap(c, Caps.SourceGitKnownSSHHosts);
     attrs[SourceAttr.mountSSHSock] = options.mountSSHSock || "default";
-    addCap(c, SourceCap.gitMountSSHSock);
+    addCap(c, Caps.SourceGitMountSSHSock);
   }
   if (options.checksum) {
     attrs[SourceAttr.gitChecksum] = options.checksum;
-    addCap(c, SourceCap.gitChecksum);
+    addCap(c, Caps.SourceGitChecksum);
   }
   if (options.skipSubmodules) {
     attrs[SourceAttr.gitSkipSubmodules] = "true";
-    addCap(c, SourceCap.gitSkipSubmodules);
+    addCap(c, Caps.SourceGitSkipSubmodules);
   }
   if (options.mtime) {
     attrs[SourceAttr.gitMTime] = options.mtime;
-    addCap(c, SourceCap.gitMTime);
+    addCap(c, Caps.SourceGitMTime);
   }
   if (options.fetchByCommit) {
     attrs[SourceAttr.gitFetchByCommit] = "true";
-    addCap(c, SourceCap.gitFetchByCommit);
+    addCap(c, Caps.SourceGitFetchByCommit);
   }
   const bundle = typeof options.bundle === "string" ? { locator: options.bundle } : options.bundle;
   if (bundle) {
     if (bundle.locator) {
       attrs[SourceAttr.gitBundle] = bundle.locator;
-      addCap(c, SourceCap.gitBundle);
+      addCap(c, Caps.SourceGitBundle);
     }
     if (bundle.ociStore?.sessionID) attrs[SourceAttr.ociLayoutSessionID] = bundle.ociStore.sessionID;
     if (bundle.ociStore?.storeID) attrs[SourceAttr.ociLayoutStoreID] = bundle.ociStore.storeID;
   }
   if (options.checkoutBundle) {
     attrs[SourceAttr.gitCheckoutBundle] = "true";
-    addCap(c, SourceCap.gitCheckoutBundle);
+    addCap(c, Caps.SourceGitCheckoutBundle);
   }
-  addCap(c, SourceCap.git);
+  addCap(c, Caps.SourceGit);
   return State.fromOutput(new SourceOp("git://" + id, attrs, c, err).output());
 }
 
@@ -692,7 +658,7 @@ function bytesToString(v: string | Uint8Array | undefined): { s: string; err?: E
   if (typeof v === "string") return { s: v };
   let bs = "";
   for (const b of v) bs += String.fromCharCode(b);
-  const d = fromBytes(bs);
+  const d = fromByteString(bs);
   return d.validUTF8 ? { s: d.text } : { s: d.text, err: new LlbError("string field contains invalid UTF-8") };
 }
 
@@ -702,17 +668,17 @@ export function http(url: string, options: HttpOptions = {}): State {
   const attrs: Record<string, string> = {};
   if (options.checksum) {
     attrs[SourceAttr.httpChecksum] = options.checksum;
-    addCap(c, SourceCap.httpChecksum);
+    addCap(c, Caps.SourceHTTPChecksum);
   }
   let err = fileInfoAttrs(options, attrs, c);
   if (options.authHeaderSecret) {
     attrs[SourceAttr.httpAuthHeaderSecret] = options.authHeaderSecret;
-    addCap(c, SourceCap.httpAuth);
+    addCap(c, Caps.SourceHTTPAuth);
   }
   if (options.header) {
     if (options.header.accept) attrs[SourceAttr.httpHeaderPrefix + "accept"] = options.header.accept;
     if (options.header.userAgent) attrs[SourceAttr.httpHeaderPrefix + "user-agent"] = options.header.userAgent;
-    addCap(c, SourceCap.httpHeader);
+    addCap(c, Caps.SourceHTTPHeader);
   }
   if (options.verifyPGPSignature) {
     const pub = bytesToString(options.verifyPGPSignature.pubKey);
@@ -720,9 +686,9 @@ export function http(url: string, options: HttpOptions = {}): State {
     if (pub.s.length > 0) attrs[SourceAttr.httpSignatureVerifyPubKey] = pub.s;
     if (sig.s.length > 0) attrs[SourceAttr.httpSignatureVerify] = sig.s;
     err ??= pub.err ?? sig.err;
-    addCap(c, SourceCap.httpSignatureVerify);
+    addCap(c, Caps.SourceHTTPSignatureVerify);
   }
-  addCap(c, SourceCap.http);
+  addCap(c, Caps.SourceHTTP);
   return State.fromOutput(new SourceOp(url, attrs, c, err).output());
 }
 
@@ -750,6 +716,6 @@ export function ociLayout(ref: string, options: OciLayoutOptions = {}): State {
     err = intError("layerLimit", options.layerLimit);
     attrs[SourceAttr.ociLayoutLayerLimit] = String(options.layerLimit);
   }
-  addCap(c, SourceCap.ociLayout);
+  addCap(c, Caps.SourceOCILayout);
   return State.fromOutput(new SourceOp("oci-layout://" + ref, attrs, c, err).output());
 }

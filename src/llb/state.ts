@@ -7,6 +7,7 @@
  */
 
 import { LlbError, TsfError } from "../errors.js";
+import { joinPath } from "../internal/go/path.js";
 import {
   applyConstraints,
   constraintsOpts,
@@ -21,10 +22,11 @@ import { Definition } from "./definition.js";
 import { EnvList } from "./env.js";
 import { encodeOp, type PbInput, type PbOpMetadata, type PbUlimit, type NetMode, type SecurityMode } from "./pb.js";
 import { normalizePlatform, type Platform } from "./platform.js";
-import { SourceMapCollector } from "./sourcemap.js";
+import { SourceMapCollector } from "./source-map.js";
 import { sha256Digest } from "./digest.js";
 import { randomID } from "./identity.js";
-import { shlexSplitGo } from "./shlex.js";
+import { shlexSplitGo } from "../internal/go/shlex.js";
+import { Caps } from "./caps.js";
 
 // ---------------------------------------------------------------------------
 // The graph interfaces every op implements.
@@ -339,7 +341,7 @@ export class State {
   /** Sets the working directory; a relative path is joined to the current one. */
   dir(path: string): State {
     if (path.startsWith("/")) return this.withValueFn(StateKey.dir, () => path, true);
-    return this.withValueFn(StateKey.dir, (prev) => posixJoin((prev as string | undefined) || "/", path), false);
+    return this.withValueFn(StateKey.dir, (prev) => joinPath((prev as string | undefined) || "/", path), false);
   }
 
   user(user: string): State {
@@ -570,11 +572,11 @@ export class State {
     def.push(terminal);
     const tdgst = sha256Digest(terminal);
     const tmd: PbOpMetadata = { ...(metadata.get(tdgst) ?? {}) };
-    tmd.caps = { constraints: true, platform: true };
+    tmd.caps = { [Caps.Constraints]: true, [Caps.Platform]: true };
     for (const m of metadata.values()) {
-      if (m.ignore_cache) tmd.caps["meta.ignorecache"] = true;
-      if (m.description) tmd.caps["meta.description"] = true;
-      if (m.export_cache) tmd.caps["meta.exportcache"] = true;
+      if (m.ignore_cache) tmd.caps[Caps.MetaIgnoreCache] = true;
+      if (m.description) tmd.caps[Caps.MetaDescription] = true;
+      if (m.export_cache) tmd.caps[Caps.MetaExportCache] = true;
     }
     metadata.set(tdgst, tmd);
     const source = smc.toPb((st) => st.marshalWith(nestedConstraints(st, options), options).toPb());
@@ -605,31 +607,6 @@ function nestedConstraints(st: State, options: MarshalOptions | undefined): Cons
 export type UlimitName =
   | "core" | "cpu" | "data" | "fsize" | "locks" | "memlock" | "msgqueue" | "nice"
   | "nofile" | "nproc" | "rss" | "rtprio" | "rttime" | "sigpending" | "stack";
-
-/** `path.Join` of Go for slash paths: joins and cleans. */
-export function posixJoin(...parts: string[]): string {
-  const joined = parts.filter((p) => p !== "").join("/");
-  return joined === "" ? "" : posixClean(joined);
-}
-
-/** Go's `path.Clean`. */
-export function posixClean(p: string): string {
-  if (p === "") return ".";
-  const rooted = p.startsWith("/");
-  const out: string[] = [];
-  for (const seg of p.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
-    }
-    out.push(seg);
-  }
-  const body = out.join("/");
-  if (rooted) return "/" + body;
-  return body === "" ? "." : body;
-}
 
 /** Splits a command line as github.com/google/shlex (Go's `llb.Shlex`); words before an error are kept, as in Go. */
 export function shlexSplit(s: string): string[] {

@@ -7,6 +7,7 @@
  */
 
 import { LlbError } from "../errors.js";
+import { compareUtf8, utf8Length } from "../internal/go/utf8.js";
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
@@ -246,46 +247,6 @@ export class ProtoWriter {
     this.pos = 0;
     this.stack.length = 0;
   }
-}
-
-/** The UTF-8 length of a JS string. */
-export function utf8Length(s: string): number {
-  let len = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) len += 1;
-    else if (c < 0x800) len += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      len += 4;
-      i++;
-    } else len += 3;
-  }
-  return len;
-}
-
-const utf8Encoder = new TextEncoder();
-
-/** Compares two strings by their UTF-8 bytes, as Go's `<` on strings does. */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  // Fast path: when both are below U+D800, UTF-16 order equals UTF-8 byte order.
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.charCodeAt(i);
-    const cb = b.charCodeAt(i);
-    if (ca === cb) continue;
-    if (ca < 0xd800 && cb < 0xd800) return ca - cb;
-    return compareBytes(utf8Encoder.encode(a.slice(i)), utf8Encoder.encode(b.slice(i)));
-  }
-  return a.length - b.length;
-}
-
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    if (a[i] !== b[i]) return a[i]! - b[i]!;
-  }
-  return a.length - b.length;
 }
 
 /** Map keys in Go's deterministic order (byte-wise). */

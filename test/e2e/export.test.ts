@@ -3,7 +3,7 @@
  * `bash scripts/env/start.sh` and source the env.sh it prints): a small
  * scratch graph (dirs, files, a symlink, a 3 MiB file) solved with
  * `--output`-style exports parsed by src/client/exporters.ts and received by
- * the FileSend service (src/client/session/filesend.ts): local (new dir,
+ * the FileSend service (src/client/session/file-send.ts): local (new dir,
  * merge into an existing dir, mode=delete), tar, oci and docker tarballs,
  * tar to a stream, several exporters in one solve, and interrupted exports
  * that must leave no partial result.

@@ -1,6 +1,6 @@
 /**
- * Layering: imports point one way (cli -> client/frontend/dockerfile/program -> llb -> proto),
- * `src/llb` does no I/O and loads no gRPC, and there are no import cycles.
+ * Layering: imports point one way (cli -> client/frontend/dockerfile/program -> llb -> proto ->
+ * internal), `src/llb` and `src/internal/go` do no I/O and load no gRPC, and there are no import cycles.
  */
 
 import { test } from "node:test";
@@ -40,6 +40,12 @@ function layerOf(file: string): string {
   return relative(srcRoot, file).split("/")[0]!.replace(/\.ts$/, "");
 }
 
+/** `internal/go` for src/internal/go/x.ts (the sub-area inside src/internal). */
+function internalAreaOf(file: string): string | undefined {
+  const parts = relative(srcRoot, file).split("/");
+  return parts[0] === "internal" && parts.length > 2 ? `internal/${parts[1]}` : undefined;
+}
+
 function resolveLocal(from: string, spec: string): string | undefined {
   if (!spec.startsWith(".")) return undefined;
   return resolve(dirname(from), spec).replace(/\.js$/, ".ts");
@@ -48,6 +54,8 @@ function resolveLocal(from: string, spec: string): string | undefined {
 const files = sourceFiles(srcRoot);
 
 // Which layers each layer may import (besides itself).
+// `internal` (ports of Go's standard library and small upstream libraries, the gRPC framing) is the
+// lowest layer: it imports nothing else from src.
 const allowed: Record<string, string[]> = {
   errors: [],
   internal: ["errors"],
@@ -57,8 +65,8 @@ const allowed: Record<string, string[]> = {
   gateway: ["llb", "errors", "proto", "internal"],
   client: ["llb", "program", "gateway", "internal", "errors", "proto"],
   progress: ["proto", "llb", "errors", "internal"],
-  frontend: ["llb", "program", "gateway", "dockerfile", "errors", "proto"],
-  dockerfile: ["llb", "program", "errors"],
+  frontend: ["llb", "program", "gateway", "dockerfile", "errors", "proto", "internal"],
+  dockerfile: ["llb", "program", "errors", "internal"],
   cli: ["llb", "program", "gateway", "client", "progress", "frontend", "dockerfile", "errors", "proto", "internal"],
   index: ["llb", "program", "errors"],
 };
@@ -78,8 +86,9 @@ test("every layer imports only the layers below it", () => {
   assert.deepEqual(problems, []);
 });
 
+const forbidden = /^(node:)?(fs|fs\/promises|net|tls|http|http2|https|dgram|child_process|worker_threads|dns)$|^@grpc\/|^esbuild$|^commander$/;
+
 test("src/llb is pure: no file system, network, processes, gRPC or transpiler", () => {
-  const forbidden = /^(node:)?(fs|fs\/promises|net|tls|http|http2|https|dgram|child_process|worker_threads|dns)$|^@grpc\/|^esbuild$|^commander$/;
   const problems: string[] = [];
   for (const f of files.filter((f) => layerOf(f) === "llb")) {
     for (const imp of importsOf(f)) {
@@ -88,6 +97,24 @@ test("src/llb is pure: no file system, network, processes, gRPC or transpiler", 
       if (target && layerOf(target) === "proto" && !/proto\/(ops|generated\/ops)\.ts$/.test(target)) {
         problems.push(`${relative(repoRoot, f)} imports ${imp.spec}: llb may load only the pb (ops) schema`);
       }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("src/internal/go is pure: no I/O, no Node globals, no package imports, nothing from src outside it", () => {
+  const problems: string[] = [];
+  const goFiles = files.filter((f) => internalAreaOf(f) === "internal/go");
+  assert.ok(goFiles.some((f) => f.endsWith("internal/go/path.ts")), "the check sees src/internal/go");
+  for (const f of goFiles) {
+    for (const imp of importsOf(f)) {
+      const target = resolveLocal(f, imp.spec);
+      if (!target) problems.push(`${relative(repoRoot, f)} imports ${imp.spec}: internal/go imports no packages, not even node:`);
+      else if (internalAreaOf(target) !== "internal/go") problems.push(`${relative(repoRoot, f)} imports ${imp.spec}: outside internal/go`);
+    }
+    const text = readFileSync(f, "utf8");
+    for (const m of text.matchAll(/\b(Buffer|process|require|setTimeout|setImmediate|fetch)\b\s*[.(]/g)) {
+      problems.push(`${relative(repoRoot, f)} uses ${m[1]}: internal/go is pure`);
     }
   }
   assert.deepEqual(problems, []);

@@ -13,7 +13,7 @@ import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
 import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../progress/index.js";
 import { withEntitlementHint } from "../../client/entitlements.js";
-import type { LocalDirOptions } from "../../client/session/filesync.js";
+import type { LocalDirOptions } from "../../client/session/file-sync.js";
 import { resolveSshAgents } from "../../client/session/ssh.js";
 import { sessionServices } from "../../client/session-services.js";
 import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";
@@ -202,7 +202,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) {
-      // Asked twice: stop waiting for the daemon. Staged exports are removed on exit (filesend.ts).
+      // Asked twice: stop waiting for the daemon. Staged exports are removed on exit (file-send.ts).
       void pw.done();
       process.stderr.write("tsfrontend: build canceled\n");
       process.exit(130);

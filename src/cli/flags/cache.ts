@@ -8,7 +8,8 @@
 
 import type { CacheEntry } from "../../client/solve.js";
 import type { UsageError } from "../../errors.js";
-import { parseBoolGo, parseTypedCsv, usage } from "./csv.js";
+import { parseTypedCsv, usage } from "./csv.js";
+import { parseBool } from "../../internal/go/strconv.js";
 
 const EXPORT_CACHE_FORMS = "type=registry,ref=<ref>[,mode=min|max] | type=inline | type=local,dest=<dir> | type=gha|s3|azblob,... | <ref>";
 const IMPORT_CACHE_FORMS = "type=registry,ref=<ref> | type=local,src=<dir> | type=gha|s3|azblob,... | <ref>";
@@ -28,7 +29,7 @@ function loadGithubEnv(entry: CacheEntry, env: Readonly<Record<string, string | 
   let version = attrs.version;
   if (version === undefined) {
     const v = env.ACTIONS_CACHE_SERVICE_V2;
-    if (v !== undefined && parseBoolGo(v) === true) version = "2";
+    if (v !== undefined && parseBool(v) === true) version = "2";
   }
   if (attrs.url_v2 === undefined && version === "2" && env.ACTIONS_RESULTS_URL !== undefined) attrs.url_v2 = env.ACTIONS_RESULTS_URL;
   if (attrs.url === undefined) {
@@ -64,12 +65,12 @@ function parseCacheList(values: readonly string[], kind: "export" | "import", op
     // client/solve.go parseCacheOptions checks.
     if (kind === "export") {
       if (attrs.mode !== "min" && attrs.mode !== "max") throw fail(`invalid cache export mode ${JSON.stringify(attrs.mode)} (want min or max)`);
-      if (attrs["ignore-error"] !== undefined && parseBoolGo(attrs["ignore-error"]) === undefined) {
+      if (attrs["ignore-error"] !== undefined && parseBool(attrs["ignore-error"]) === undefined) {
         throw fail(`invalid ignore-error value ${JSON.stringify(attrs["ignore-error"])} (want true or false)`);
       }
       if (type === "local") {
         if (!attrs.dest) throw fail("local cache exporter requires dest");
-        if (attrs.reset !== undefined && parseBoolGo(attrs.reset) === undefined) throw fail(`failed to parse reset attribute ${JSON.stringify(attrs.reset)}`);
+        if (attrs.reset !== undefined && parseBool(attrs.reset) === undefined) throw fail(`failed to parse reset attribute ${JSON.stringify(attrs.reset)}`);
       }
       if (type === "registry" && !attrs.ref) throw fail("registry cache exporter requires ref");
     } else {

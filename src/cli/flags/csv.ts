@@ -101,24 +101,3 @@ export function usage(flag: string, message: string, forms: string): UsageError 
   return new UsageError(`${message} (accepted: ${forms})`, { flag });
 }
 
-/** Go's strconv.ParseBool. */
-export function parseBoolGo(v: string): boolean | undefined {
-  switch (v) {
-    case "1":
-    case "t":
-    case "T":
-    case "TRUE":
-    case "true":
-    case "True":
-      return true;
-    case "0":
-    case "f":
-    case "F":
-    case "FALSE":
-    case "false":
-    case "False":
-      return false;
-    default:
-      return undefined;
-  }
-}

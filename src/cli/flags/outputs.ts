@@ -18,7 +18,8 @@
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type { FileSendTarget, OutputEntry } from "../../client/exporters.js";
-import { parseBoolGo, parseTypedCsv, usage, type TypedCsv } from "./csv.js";
+import { parseTypedCsv, usage, type TypedCsv } from "./csv.js";
+import { parseBool } from "../../internal/go/strconv.js";
 
 const OUTPUT_FORMS =
   "type=local,dest=<dir> | type=tar,dest=<file>|- | type=oci|docker,dest=<file>|- | type=image,name=<ref>[,push=true] | <dir> | -";
@@ -61,7 +62,7 @@ export function parseOutput(value: string, options: ParseOutputOptions = {}): Ou
       break;
     case "oci":
     case "docker": {
-      const tar = parseBoolGo(attrs.tar ?? "") ?? true;
+      const tar = parseBool(attrs.tar ?? "") ?? true;
       supportFile = tar;
       supportDir = !tar;
       break;

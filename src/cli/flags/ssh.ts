@@ -2,7 +2,7 @@
 
 import type { SshAgentSpec } from "../../client/session/ssh.js";
 import { UsageError } from "../../errors.js";
-import { parseBoolGo } from "./csv.js";
+import { parseBool } from "../../internal/go/strconv.js";
 
 const FLAG = "--ssh";
 
@@ -17,7 +17,7 @@ export function parseSshSpecs(values: readonly string[]): SshAgentSpec[] {
       for (const p of v.slice(eq + 1).split(",")) {
         const pe = p.indexOf("=");
         if (pe >= 0 && p.slice(0, pe) === "raw") {
-          const b = parseBoolGo(p.slice(pe + 1));
+          const b = parseBool(p.slice(pe + 1));
           if (b === undefined) throw new UsageError(`invalid value for 'raw': ${p.slice(pe + 1)}`, { flag: FLAG });
           raw = b;
         } else {

@@ -22,6 +22,7 @@ import { TsfError, UsageError } from "../../errors.js";
 import { moby } from "../../proto/index.js";
 import { agentDuplex, connectReadOnlyAgent, Keyring, keyringHandler, loadPrivateKeyFile, type AgentKey } from "./ssh-agent.js";
 import { GrpcCode, GrpcStatusError, metadataValue, type CallContext, type MessageStream, type SessionService } from "./service.js";
+import { parseBool } from "../../internal/go/strconv.js";
 
 const SSH = moby.sshforward.v1;
 

@@ -22,20 +22,10 @@ import * as fs from "node:fs";
 import type { BigIntStats, Dirent } from "node:fs";
 import * as fsp from "node:fs/promises";
 
-import { isDirMode, isSymlinkMode, statFromLstat, type FileStat } from "./fsstat.js";
-import {
-  containsWildcards,
-  dedupePaths,
-  emptyMatchInfo,
-  goBase,
-  goClean,
-  goDir,
-  goJoin,
-  goMatch,
-  PatternMatcher,
-  patternWithoutTrailingGlob,
-  type MatchInfo,
-} from "./patterns.js";
+import { isDirMode, isSymlinkMode, statFromLstat, type FileStat } from "./fs-stat.js";
+import { basePath, cleanPath, dirPath, joinPath, matchPath } from "../../internal/go/path.js";
+import { emptyMatchInfo, PatternMatcher, type Pattern, type MatchInfo } from "../../internal/go/patternmatcher.js";
+import { compareUtf8 } from "../../internal/go/utf8.js";
 
 /** What a map function decides for an entry (fsutil.MapResult). */
 export type MapResult = "keep" | "exclude" | "skipdir";
@@ -190,10 +180,6 @@ function isPermission(e: unknown): boolean {
   return code === "EACCES" || code === "EPERM";
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 /**
  * fsutil.FollowLinks: resolves each path component by component; symlinks
  * met on the way are added themselves and their targets (relative to the
@@ -204,9 +190,9 @@ export async function followLinks(root: string, paths: readonly string[]): Promi
   const resolved = new Set<string>();
 
   const readSymlink = async (p: string, allowWildcard: boolean): Promise<string[] | undefined> => {
-    const base = goBase(p);
+    const base = basePath(p);
     if (allowWildcard && containsWildcards(base)) {
-      const dir = goDir(p);
+      const dir = dirPath(p);
       if (escapesRoot(dir)) return undefined;
       const names = await readDirNames(absOf(root, dir));
       if (names === undefined) return undefined;
@@ -214,12 +200,12 @@ export async function followLinks(root: string, paths: readonly string[]): Promi
       for (const name of names) {
         let ok = false;
         try {
-          ok = goMatch(base, name);
+          ok = matchPath(base, name);
         } catch {
           ok = false;
         }
         if (!ok) continue;
-        const res = await readSymlink(goJoin(dir, name), false);
+        const res = await readSymlink(joinPath(dir, name), false);
         if (res && res.length > 0) out = [...(out ?? []), ...res];
       }
       return out;
@@ -233,19 +219,19 @@ export async function followLinks(root: string, paths: readonly string[]): Promi
       throw e;
     }
     if (!st.isSymbolicLink()) return undefined;
-    const link = goClean(await fsp.readlink(absOf(root, p)));
+    const link = cleanPath(await fsp.readlink(absOf(root, p)));
     if (link.startsWith("/")) return [link];
-    return [goJoin("/", goJoin(goDir(p), link))];
+    return [joinPath("/", joinPath(dirPath(p), link))];
   };
 
   const append = async (p: string): Promise<void> => {
-    p = goJoin(".", p);
+    p = joinPath(".", p);
     let current = ".";
     for (;;) {
       const i = p.indexOf("/");
       const first = i < 0 ? p : p.slice(0, i);
       const rest = i < 0 ? undefined : p.slice(i + 1);
-      current = goJoin(current, first);
+      current = joinPath(current, first);
       const targets = await readSymlink(current, true);
       p = rest ?? "";
       if (p === "" || targets !== undefined) {
@@ -253,7 +239,7 @@ export async function followLinks(root: string, paths: readonly string[]): Promi
       }
       if (targets !== undefined) {
         resolved.add(current);
-        for (const t of targets) await append(goJoin(t, p));
+        for (const t of targets) await append(joinPath(t, p));
         return;
       }
       if (p === "") {
@@ -264,7 +250,7 @@ export async function followLinks(root: string, paths: readonly string[]): Promi
   };
 
   for (const p of paths) await append(p);
-  const res = [...resolved].sort(compareBytes);
+  const res = [...resolved].sort(compareUtf8);
   return dedupePaths(res);
 }
 
@@ -602,4 +588,39 @@ export async function walk(
   onEntry: (e: WalkEntry) => Promise<void> | void,
 ): Promise<void> {
   await new Walker(root, filter, opts, onEntry).run();
+}
+
+// ---------------------------------------------------------------------------
+// fsutil pattern helpers
+
+/** fsutil `containsWildcards` (Unix): an unescaped `*`, `?` or `[`. */
+export function containsWildcards(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const ch = name[i];
+    if (ch === "\\") i++;
+    else if (ch === "*" || ch === "?" || ch === "[") return true;
+  }
+  return false;
+}
+
+
+/** fsutil `patternWithoutTrailingGlob`: the pattern without a trailing `/**` or `/*`. */
+export function patternWithoutTrailingGlob(p: Pattern): string {
+  let s = p.cleaned;
+  if (s.endsWith("/**")) s = s.slice(0, -3);
+  if (s.endsWith("/*")) s = s.slice(0, -2);
+  return s;
+}
+
+/** fsutil `dedupePaths`: drops paths under the previous kept path; `undefined` (no filter) if any is `.`. */
+export function dedupePaths(paths: readonly string[]): string[] | undefined {
+  const out: string[] = [];
+  let last = "";
+  for (const s of paths) {
+    if (s === ".") return undefined;
+    if (s.startsWith(last + "/")) continue;
+    out.push(s);
+    last = s;
+  }
+  return out;
 }

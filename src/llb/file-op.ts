@@ -37,6 +37,7 @@
  */
 
 import { LlbError } from "../errors.js";
+import { cleanPath, joinPath } from "../internal/go/path.js";
 import {
   addCap,
   applyConstraints,
@@ -50,14 +51,13 @@ import type { PbChownOpt, PbFileAction, PbFileActionCopy, PbInput, PbUserOpt } f
 import {
   finishOp,
   MarshalCache,
-  posixClean,
-  posixJoin,
   State,
   VertexOutput,
   type MarshalResult,
   type Output,
   type Vertex,
 } from "./state.js";
+import { Caps } from "./caps.js";
 
 // ---------------------------------------------------------------------------
 // Options.
@@ -476,8 +476,8 @@ function describe(v: unknown): string {
 /** Go's `normalizePath`: cleans, joins a relative path to `parent`, optionally keeps a trailing "/" or "/.". */
 export function normalizePath(parent: string, p: string, keepSlash: boolean): string {
   const orig = p;
-  p = posixClean(p);
-  if (!p.startsWith("/")) p = posixJoin("/", parent, p);
+  p = cleanPath(p);
+  if (!p.startsWith("/")) p = joinPath("/", parent, p);
   if (keepSlash) {
     if (orig.endsWith("/") && !p.endsWith("/")) {
       p += "/";
@@ -512,13 +512,13 @@ function marshalTime(t: bigint | undefined): bigint {
 
 /** Go's `fileActionCopy.sourcePath`. */
 function copySourcePath(a: CopySub): string {
-  const p = posixClean(a.src);
+  const p = cleanPath(a.src);
   let dir = "/";
   if (!p.startsWith("/")) {
     if (a.state) dir = a.state.getDir();
     else if (a.fas) dir = a.fas.bound.state.getDir();
   }
-  return posixJoin(dir, p);
+  return joinPath(dir, p);
 }
 
 type ActionBody = Omit<PbFileAction, "input" | "secondaryInput" | "output">;
@@ -642,7 +642,7 @@ export class FileOp implements Vertex {
     const cached = this.cache.get(c);
     if (cached) return cached;
     const root = this.requireAction();
-    addCap(this.constraints, "file.base");
+    addCap(this.constraints, Caps.FileBase);
     // Go resolves the state's platform into the op's constraints here, then
     // drops the platform from the op: it has no effect on the output.
     const mc = marshalConstraints(c, this.constraints);

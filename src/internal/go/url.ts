@@ -1,24 +1,23 @@
-import { parseIPv4Fields } from "./goip.js";
 /**
- * Git remote URL parsing as buildkit v0.32.2's `util/gitutil.ParseURL` does
- * it, including the parts of Go's `net/url` (Go 1.26, module go >= 1.26 so
- * `urlstrictcolons=1`) and `sshutil.ParseSCPStyleURL` it relies on. `llb.Git`
- * uses the parsed host and path for the source identifier and the re-encoded
- * URL (`Remote`) for the `git.fullurl` attribute, so both must match Go byte
- * for byte.
- *
- * Go works on bytes; we convert the input to a "byte string" (one char per
- * UTF-8 byte) and back, so escaping and length rules are Go's.
+ * The parts of Go 1.26 `net/url` that buildkit's `gitutil.ParseURL` and
+ * fsutil's metadata decoding use: escaping and unescaping per encoding mode,
+ * `url.Parse` for `scheme://` URLs (module go >= 1.26, so `urlstrictcolons=1`),
+ * `URL.String`, `url.ParseQuery` validity and `url.QueryUnescape`. Pure: no I/O.
  */
 
+import { parseAddrKind } from "./net.js";
+
 // -- byte strings --------------------------------------------------------------
+// Go works on bytes; a "byte string" holds one char per UTF-8 byte, so that
+// escaping and length rules are Go's.
 
 const utf8Encoder = new TextEncoder();
-const utf8Fatal = new TextDecoder("utf-8", { fatal: true });
-const utf8Lossy = new TextDecoder("utf-8");
+// ignoreBOM: a leading U+FEFF is text to Go, not a byte order mark to drop.
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Lossy = new TextDecoder("utf-8", { ignoreBOM: true });
 
-/** One char per UTF-8 byte. */
-function toBytes(s: string): string {
+/** The UTF-8 bytes of `s` as a byte string (one char per byte). */
+export function toByteString(s: string): string {
   const b = utf8Encoder.encode(s);
   let out = "";
   for (let i = 0; i < b.length; i += 4096) out += String.fromCharCode(...b.subarray(i, i + 4096));
@@ -32,7 +31,7 @@ function bytesOf(bs: string): Uint8Array {
 }
 
 /** A byte string decoded as UTF-8, and whether it was valid (Go strings need not be). */
-export function fromBytes(bs: string): { text: string; validUTF8: boolean } {
+export function fromByteString(bs: string): { text: string; validUTF8: boolean } {
   const b = bytesOf(bs);
   try {
     return { text: utf8Fatal.decode(b), validUTF8: true };
@@ -93,7 +92,8 @@ function unhex(c: number): number {
   return 9 * (c >> 6) + (c & 15);
 }
 
-class UrlError extends Error {}
+/** A `net/url` parse or unescape error (Go's message). */
+export class UrlError extends Error {}
 
 /** net/url's `unescape` over a byte string. */
 function unescape(s: string, mode: Enc): string {
@@ -176,80 +176,10 @@ function validUserinfo(s: string): boolean {
   return /^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(s);
 }
 
-// -- netip.ParseAddr (validity and Is4 only) --------------------------------------
-
-function parseIPv6Valid(input: string): boolean {
-  let s = input;
-  const z = s.indexOf("%");
-  if (z !== -1) {
-    if (z === s.length - 1) return false;
-    s = s.slice(0, z);
-  }
-  let ellipsis = -1;
-  if (s.length >= 2 && s[0] === ":" && s[1] === ":") {
-    ellipsis = 0;
-    s = s.slice(2);
-    if (s.length === 0) return true;
-  }
-  let i = 0;
-  while (i < 16) {
-    let off = 0;
-    let acc = 0;
-    for (; off < s.length; off++) {
-      const c = s.charCodeAt(off);
-      if (c >= 0x30 && c <= 0x39) acc = acc * 16 + (c - 0x30);
-      else if (c >= 0x61 && c <= 0x66) acc = acc * 16 + (c - 0x61 + 10);
-      else if (c >= 0x41 && c <= 0x46) acc = acc * 16 + (c - 0x41 + 10);
-      else break;
-      if (off > 3) return false;
-      if (acc > 0xffff) return false;
-    }
-    if (off === 0) return false;
-    if (off < s.length && s[off] === ".") {
-      if (ellipsis < 0 && i !== 12) return false;
-      if (i + 4 > 16) return false;
-      if (!parseIPv4Fields(s)) return false;
-      s = "";
-      i += 4;
-      break;
-    }
-    i += 2;
-    s = s.slice(off);
-    if (s.length === 0) break;
-    if (s[0] !== ":") return false;
-    if (s.length === 1) return false;
-    s = s.slice(1);
-    if (s[0] === ":") {
-      if (ellipsis >= 0) return false;
-      ellipsis = i;
-      s = s.slice(1);
-      if (s.length === 0) break;
-    }
-  }
-  if (s.length !== 0) return false;
-  if (i < 16) return ellipsis >= 0;
-  return ellipsis < 0;
-}
-
-/** 4: IPv4, 6: IPv6, 0: invalid (Go's `netip.ParseAddr`). */
-function parseAddrKind(s: string): 0 | 4 | 6 {
-  for (let i = 0; i < s.length; i++) {
-    switch (s[i]) {
-      case ".":
-        return parseIPv4Fields(s) ? 4 : 0;
-      case ":":
-        return parseIPv6Valid(s) ? 6 : 0;
-      case "%":
-        return 0;
-    }
-  }
-  return 0;
-}
-
 // -- net/url.Parse ------------------------------------------------------------------
 
 /** The fields of Go's `url.URL` that git remotes use (byte strings). */
-interface GoURL {
+export interface GoURL {
   scheme: string;
   user?: { username: string; password?: string };
   host: string;
@@ -312,7 +242,7 @@ function parseAuthority(scheme: string, authority: string): Pick<GoURL, "user" |
  * Go's `url.Parse` restricted to what `gitutil.ParseURL` can hand it: the
  * input starts with `scheme://` (an alphanumeric scheme). Byte strings in and out.
  */
-function goParseURL(raw: string): GoURL {
+export function parseURL(raw: string): GoURL {
   const hash = raw.indexOf("#");
   const u = hash < 0 ? raw : raw.slice(0, hash);
   const frag = hash < 0 ? "" : raw.slice(hash + 1);
@@ -363,7 +293,7 @@ function escapedPath(u: GoURL): string {
 }
 
 /** Go's `URL.String()` for a URL with a scheme, no opaque part and no fragment. */
-function goURLString(u: GoURL): string {
+export function urlString(u: GoURL): string {
   let buf = u.scheme + ":";
   if (u.host !== "" || u.path !== "" || u.user) buf += "//";
   if (u.user) {
@@ -380,7 +310,7 @@ function goURLString(u: GoURL): string {
 }
 
 /** `url.ParseQuery` reduced to "does it fail". */
-function queryValid(query: string): boolean {
+export function queryValid(query: string): boolean {
   if ((query.match(/&/g)?.length ?? 0) + 1 > 10000) return false;
   for (const part of query.split("&")) {
     if (part.includes(";")) return false;
@@ -396,105 +326,7 @@ function queryValid(query: string): boolean {
   return true;
 }
 
-// -- gitutil ------------------------------------------------------------------------
-
-export const GitProtocol = { http: "http", https: "https", ssh: "ssh", git: "git" } as const;
-
-/** A parsed git remote (Go's `gitutil.GitURL`, the fields `llb.Git` uses). */
-export interface GitURL {
-  /** `http`, `https`, `ssh` or `git`. */
-  readonly scheme: string;
-  /** Host[:port] as Go stores it (unescaped). */
-  readonly host: string;
-  /** Path as Go stores it (unescaped; relative for scp-like URLs). */
-  readonly path: string;
-  /** The URL without query and fragment, as Go re-encodes it (`git.fullurl`). */
-  readonly remote: string;
-  /** Ref and subdir from the URL fragment (`#ref:subdir`), if any. `llb.git` ignores them. */
-  readonly opts?: { readonly ref: string; readonly subdir: string };
-  /** False when host or path hold bytes that are not UTF-8 (Go strings may; protobuf refuses them). */
-  readonly validUTF8: boolean;
-}
-
-/** Why {@link parseGitURL} failed: Go's `ErrUnknownProtocol` (no scheme, not scp-like) or another error. */
-export class GitURLError extends Error {
-  constructor(
-    message: string,
-    readonly unknownProtocol: boolean,
-  ) {
-    super(message);
-    this.name = "GitURLError";
-  }
-}
-
-const protoRe = /^[a-zA-Z0-9]+:\/\//;
-const supportedProtos = new Set(["http", "https", "ssh", "git"]);
-// sshutil's gitSSHRegex. RE2's `.` is any char but \n; JS's also stops at \r, U+2028/9.
-const gitSSHRe = /^([a-zA-Z0-9\-_]+)@([a-zA-Z0-9\-.]+):([^\n]*?)(?:\?([^\n]*?))?(?:#([^\n]*))?$/;
-
-function parseOpts(fragment: string): { ref: string; subdir: string } | undefined {
-  if (fragment === "") return undefined;
-  const c = fragment.indexOf(":");
-  const ref = c < 0 ? fragment : fragment.slice(0, c);
-  const subdir = c < 0 ? "" : fragment.slice(c + 1);
-  return { ref, subdir: goPathJoinRoot(subdir).replace(/^\//, "") };
-}
-
-/** `path.Join("/", p)` in Go, on strings (also used by `llb.git`). */
-export function goPathJoinRoot(p: string): string {
-  const out: string[] = [];
-  for (const seg of ("/" + p).split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") {
-      out.pop();
-      continue;
-    }
-    out.push(seg);
-  }
-  return "/" + out.join("/");
-}
-
-/**
- * Go's `gitutil.ParseURL`: `http(s)://`, `git://`, `ssh://` URLs and
- * scp-like `user@host:path`. Throws {@link GitURLError}.
- */
-export function parseGitURL(remote: string): GitURL {
-  const b = toBytes(remote);
-  const pm = protoRe.exec(b);
-  if (pm) {
-    const proto = pm[0].slice(0, -3).toLowerCase();
-    if (!supportedProtos.has(proto)) throw new GitURLError(`${proto}: invalid protocol`, false);
-    let u: GoURL;
-    try {
-      u = goParseURL(b);
-    } catch (e) {
-      throw new GitURLError(`parse ${JSON.stringify(remote)}: ${(e as Error).message}`, false);
-    }
-    const host = fromBytes(u.host);
-    const path = fromBytes(u.path);
-    const frag = fromBytes(u.fragment);
-    const opts = parseOpts(frag.text);
-    return {
-      scheme: u.scheme,
-      host: host.text,
-      path: path.text,
-      // gitutil clears the query and fragment for Remote; ForceQuery (a bare trailing "?") survives.
-      remote: fromBytes(goURLString({ ...u, rawQuery: "" })).text,
-      ...(opts ? { opts } : {}),
-      validUTF8: host.validUTF8 && path.validUTF8,
-    };
-  }
-  const m = gitSSHRe.exec(remote);
-  if (m && queryValid(toBytes(m[4] ?? ""))) {
-    const opts = parseOpts(m[5] ?? "");
-    return {
-      scheme: GitProtocol.ssh,
-      host: m[2]!,
-      path: m[3]!,
-      remote: `${m[1]}@${m[2]}:${m[3]}`,
-      ...(opts ? { opts } : {}),
-      validUTF8: true,
-    };
-  }
-  throw new GitURLError("unknown protocol", true);
+/** Go's `url.QueryUnescape` on a JS string (UTF-8 in and out); throws UrlError on a malformed escape. */
+export function queryUnescape(s: string): string {
+  return fromByteString(unescape(toByteString(s), Enc.QueryComponent)).text;
 }

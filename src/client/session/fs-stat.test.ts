@@ -25,7 +25,7 @@ import {
   PacketType,
   statFromLstat,
   type FileStat,
-} from "./fsstat.js";
+} from "./fs-stat.js";
 
 const toBig = (v: number | Long): bigint => (typeof v === "number" ? BigInt(v) : BigInt(v.toString()));
 

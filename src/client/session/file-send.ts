@@ -60,6 +60,8 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { fsutil, moby, type Long } from "../../proto/index.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream, type MethodHandler, type SessionService } from "./service.js";
+import { cleanPath } from "../../internal/go/path.js";
+import { compareUtf8 } from "../../internal/go/utf8.js";
 
 const Packet = fsutil.types.Packet;
 const PacketType = fsutil.types.Packet.PacketType;
@@ -501,24 +503,6 @@ function nsToSeconds(ns: bigint): number {
 // ---------------------------------------------------------------------------
 // Path validation (fsutil validator.go / hardlinks.go, plus a few of our own)
 
-/** Go's `path.Clean`. */
-export function goClean(p: string): string {
-  if (p === "") return ".";
-  const rooted = p.startsWith("/");
-  const parts: string[] = [];
-  for (const seg of p.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") {
-      if (parts.length > 0 && parts[parts.length - 1] !== "..") parts.pop();
-      else if (!rooted) parts.push("..");
-      continue;
-    }
-    parts.push(seg);
-  }
-  const out = (rooted ? "/" : "") + parts.join("/");
-  return out === "" ? "." : out;
-}
-
 /** fsutil `ComparePath`: byte-wise, except that `/` sorts before every other byte. */
 export function comparePath(a: string, b: string): number {
   const p1 = Buffer.from(a, "utf8");
@@ -534,17 +518,13 @@ export function comparePath(a: string, b: string): number {
   return p1.length - p2.length;
 }
 
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-}
-
 /** fsutil's order validator: clean relative paths, depth-first, siblings strictly increasing, parents seen as directories. */
 export class PathValidator {
   private parents: { dir: string; last: string }[] = [{ dir: "", last: "" }];
 
   check(p: string, isDir: boolean): void {
     if (p.includes("\0")) throw new Error(`invalid path ${JSON.stringify(p)}: contains NUL`);
-    if (p !== goClean(p)) throw new Error(`unclean path ${JSON.stringify(p)}`);
+    if (p !== cleanPath(p)) throw new Error(`unclean path ${JSON.stringify(p)}`);
     if (p.startsWith("/")) throw new Error(`absolute path ${JSON.stringify(p)}`);
     if (p === ".") throw new Error(`invalid path "." (the root is never sent)`);
     const slash = p.lastIndexOf("/");
@@ -555,7 +535,7 @@ export class PathValidator {
     while (i > 0 && comparePath(this.parents[i]!.dir, dir) > 0) i--;
     this.parents.length = i + 1;
     const top = this.parents[i]!;
-    if (dir !== top.dir || (top.last !== "" && compareBytes(top.last, base) >= 0)) {
+    if (dir !== top.dir || (top.last !== "" && compareUtf8(top.last, base) >= 0)) {
       throw new Error(`changes out of order: ${JSON.stringify(p)} ${JSON.stringify(top.dir === "" ? top.last : top.last === "" ? top.dir : `${top.dir}/${top.last}`)}`);
     }
     top.last = base;

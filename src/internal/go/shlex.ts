@@ -1,6 +1,9 @@
-/** Command-line splitting exactly as github.com/google/shlex, which Go's `llb.Shlex` uses. */
-
-// github.com/google/shlex, exactly: errors stop the split and keep the words before.
+/**
+ * Command-line splitting exactly as github.com/google/shlex
+ * (v0.0.0-20191202100458-e7afc7fbc510, vendored by buildkit v0.32.2), which
+ * Go's `llb.Shlex` uses: errors stop the split and keep the words before.
+ * Pure: no I/O.
+ */
 
 const enum RC {
   Unknown,

@@ -15,7 +15,7 @@ import {
   rm,
   symlink,
   type CopyInput,
-} from "./fileop.js";
+} from "./file-op.js";
 import { merge } from "./merge.js";
 import { scratch, type State } from "./state.js";
 

@@ -8,9 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 
 import { fsutil, type Long } from "../../proto/index.js";
-import { canRequestData, decodePacket, decodeStat, isDirMode, ModeSymlink, type FileStat } from "./fsstat.js";
-import { decodedMetadataValues, fileSyncService, goQueryUnescape, type LocalDirOptions } from "./filesync.js";
-import { goBase, goClean, goDir } from "./patterns.js";
+import { canRequestData, decodePacket, decodeStat, isDirMode, ModeSymlink, type FileStat } from "./fs-stat.js";
+import { decodedMetadataValues, fileSyncService, type LocalDirOptions } from "./file-sync.js";
+import { basePath, cleanPath, dirPath } from "../../internal/go/path.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream, type StreamHandler } from "./service.js";
 
 const PT = fsutil.types.Packet.PacketType;
@@ -36,10 +36,10 @@ function comparePath(a: string, b: string): number {
 class OrderValidator {
   private parents: Array<{ dir: string; last: string }> = [{ dir: "", last: "" }];
   handle(p: string, isDir: boolean): void {
-    if (p !== goClean(p)) throw new Error(`unclean path ${JSON.stringify(p)}`);
+    if (p !== cleanPath(p)) throw new Error(`unclean path ${JSON.stringify(p)}`);
     if (p.startsWith("/")) throw new Error(`absolute path ${p}`);
-    let dir = goDir(p);
-    const base = goBase(p);
+    let dir = dirPath(p);
+    const base = basePath(p);
     if (dir === ".") dir = "";
     if (p === ".." || dir === ".." || p.startsWith("../")) throw new Error(`escape ${p}`);
     const n = this.parents.length;
@@ -468,15 +468,12 @@ test(".dockerignore on request, combined with the request's excludes (both apply
 });
 
 test("encoded metadata values are QueryUnescape'd", async () => {
-  assert.equal(goQueryUnescape("sub%2F%C3%A4.txt"), "sub/ä.txt");
-  assert.equal(goQueryUnescape("a+b%20c"), "a b c");
-  assert.equal(goQueryUnescape("bad%zz"), "");
   const md = new Map<string, string[]>([
-    ["exclude-patterns", ["sub%2F%C3%A4.txt", "%E6%97%A5%E6%9C%AC", "a+b"]],
+    ["exclude-patterns", ["sub%2F%C3%A4.txt", "%E6%97%A5%E6%9C%AC", "a+b", "a+b%20c", "bad%zz", "\ufeffx"]],
     ["exclude-patterns-encoded", ["true"]],
     ["followpaths", ["%E6%97%A5"]],
   ]);
-  assert.deepEqual(decodedMetadataValues(md, "exclude-patterns"), ["sub/ä.txt", "日本", "a b"]);
+  assert.deepEqual(decodedMetadataValues(md, "exclude-patterns"), ["sub/ä.txt", "日本", "a b", "a b c", "", "\ufeffx"]);
   assert.deepEqual(decodedMetadataValues(md, "followpaths"), ["%E6%97%A5"], "not marked encoded");
   assert.equal(decodedMetadataValues(md, "include-patterns"), undefined);
 

@@ -5,7 +5,7 @@
  * filtered tree as STAT packets, then stream the files it requests.
  *
  * Behaviour follows BuildKit v0.32.2's session/filesync (filesync.go) and
- * fsutil's send.go; see fswalk.ts for the walk and fsstat.ts for the wire types.
+ * fsutil's send.go; see fs-walk.ts for the walk and fs-stat.ts for the wire types.
  */
 
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, realpathSync } from "node:fs";
@@ -20,13 +20,15 @@ import {
   encodeStatPacket,
   PacketType,
   type FileStat,
-} from "./fsstat.js";
-import { buildFilter, FilterPatternError, resolveRoot, walk, type Filter, type MapFunc, type MapResult } from "./fswalk.js";
-import { parseIgnoreFile } from "./patterns.js";
+} from "./fs-stat.js";
+import { buildFilter, FilterPatternError, resolveRoot, walk, type Filter, type MapFunc, type MapResult } from "./fs-walk.js";
+import { parseIgnoreFile } from "../../internal/go/patternmatcher.js";
+import { parseBool } from "../../internal/go/strconv.js";
+import { queryUnescape } from "../../internal/go/url.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type CallMetadata, type MessageStream, type SessionService } from "./service.js";
 
-export type { FileStat } from "./fsstat.js";
-export type { MapFunc, MapResult } from "./fswalk.js";
+export type { FileStat } from "./fs-stat.js";
+export type { MapFunc, MapResult } from "./fs-walk.js";
 
 export const FILESYNC_SERVICE = "moby.filesync.v1.FileSync";
 
@@ -95,29 +97,13 @@ export function fileSyncService(dirs: ReadonlyMap<string, LocalDirOptions>): Ses
 // ---------------------------------------------------------------------------
 // Metadata
 
-/** Go strconv.ParseBool's true values. */
-function parseBoolTrue(s: string): boolean {
-  return ["1", "t", "T", "TRUE", "true", "True"].includes(s);
-}
-
-/** Go url.QueryUnescape; "" on malformed input (filesync ignores the error). */
-export function goQueryUnescape(s: string): string {
-  const bytes: number[] = [];
-  const raw = Buffer.from(s, "utf8");
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (c === 0x25) {
-      const h = raw.subarray(i + 1, i + 3).toString("latin1");
-      if (h.length < 2 || !/^[0-9A-Fa-f]{2}$/.test(h)) return "";
-      bytes.push(parseInt(h, 16));
-      i += 2;
-    } else if (c === 0x2b) {
-      bytes.push(0x20);
-    } else {
-      bytes.push(c);
-    }
+/** Go's url.QueryUnescape; "" on malformed input (filesync ignores the error). */
+function queryUnescapeOrEmpty(s: string): string {
+  try {
+    return queryUnescape(s);
+  } catch {
+    return "";
   }
-  return Buffer.from(bytes).toString("utf8");
 }
 
 /** filesync decodeOpts: values of `<key>` are QueryUnescape'd when `<key>-encoded` is a true bool. */
@@ -125,7 +111,7 @@ export function decodedMetadataValues(md: CallMetadata, key: string): string[] |
   const values = md.get(key);
   if (values === undefined) return undefined;
   const enc = md.get(key + "-encoded");
-  if (enc && enc.length > 0 && parseBoolTrue(enc[0]!)) return values.map(goQueryUnescape);
+  if (enc && enc.length > 0 && parseBool(enc[0]!) === true) return values.map(queryUnescapeOrEmpty);
   return [...values];
 }
 

@@ -1,20 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import {
-  dedupePaths,
-  emptyMatchInfo,
-  goBase,
-  goClean,
-  goDir,
-  goJoin,
-  goMatch,
-  goTrimSpace,
-  parseIgnoreFile,
-  PatternMatcher,
-  patternWithoutTrailingGlob,
-  type MatchInfo,
-} from "./patterns.js";
+import { dirPath } from "./path.js";
+import { emptyMatchInfo, goTrimSpace, parseIgnoreFile, PatternMatcher, type MatchInfo } from "./patternmatcher.js";
 
 /** MatchesOrParentMatches for one pattern list; "err" when Go returns an error. */
 function matches(patterns: string[], path: string): boolean | "err" {
@@ -29,7 +17,7 @@ function matches(patterns: string[], path: string): boolean | "err" {
 function matchesWalking(patterns: string[], path: string): boolean | "err" {
   try {
     const pm = new PatternMatcher(patterns);
-    const parent = goDir(path);
+    const parent = dirPath(path);
     let info: MatchInfo = emptyMatchInfo;
     if (parent !== ".") {
       const dirs = parent.split("/");
@@ -41,106 +29,9 @@ function matchesWalking(patterns: string[], path: string): boolean | "err" {
   }
 }
 
-test("Go filepath helpers", () => {
-  const clean: Array<[string, string]> = [
-    ["", "."],
-    [".", "."],
-    ["a/b/", "a/b"],
-    ["a//b", "a/b"],
-    ["./a/./b/.", "a/b"],
-    ["a/../b", "b"],
-    ["a/../..", ".."],
-    ["../../a", "../../a"],
-    ["/../a", "/a"],
-    ["/", "/"],
-    ["//a//", "/a"],
-    ["abc/def/../../..", ".."],
-  ];
-  for (const [i, o] of clean) assert.equal(goClean(i), o, i);
-  assert.equal(goJoin(".", "/a/b"), "a/b");
-  assert.equal(goJoin(".", "../x"), "../x");
-  assert.equal(goJoin(".", ""), ".");
-  assert.equal(goJoin("", ""), "");
-  assert.equal(goJoin("/", "a/../../b"), "/b");
-  assert.equal(goDir("a/b"), "a");
-  assert.equal(goDir("a"), ".");
-  assert.equal(goDir("/a"), "/");
-  assert.equal(goBase("a/b/"), "b");
-  assert.equal(goBase("/"), "/");
-  assert.equal(goBase(""), ".");
+test("Go strings.TrimSpace", () => {
   assert.equal(goTrimSpace("\u0085 a \t"), "a");
   assert.equal(goTrimSpace("\ufeffa"), "\ufeffa"); // not a space in Go
-});
-
-test("filepath.Match (Go's match tests)", () => {
-  const cases: Array<[string, string, boolean | "err"]> = [
-    ["abc", "abc", true],
-    ["*", "abc", true],
-    ["*c", "abc", true],
-    ["a*", "a", true],
-    ["a*", "abc", true],
-    ["a*", "ab/c", false],
-    ["a*/b", "abc/b", true],
-    ["a*/b", "a/c/b", false],
-    ["a*b*c*d*e*/f", "axbxcxdxe/f", true],
-    ["a*b*c*d*e*/f", "axbxcxdxexxx/f", true],
-    ["a*b*c*d*e*/f", "axbxcxdxe/xxx/f", false],
-    ["a*b*c*d*e*/f", "axbxcxdxexxx/fff", false],
-    ["a*b?c*x", "abxbbxdbxebxczzx", true],
-    ["a*b?c*x", "abxbbxdbxebxczzy", false],
-    ["ab[c]", "abc", true],
-    ["ab[b-d]", "abc", true],
-    ["ab[e-g]", "abc", false],
-    ["ab[^c]", "abc", false],
-    ["ab[^b-d]", "abc", false],
-    ["ab[^e-g]", "abc", true],
-    ["a\\*b", "a*b", true],
-    ["a\\*b", "ab", false],
-    ["a?b", "a☺b", true],
-    ["a[^a]b", "a☺b", true],
-    ["a???b", "a☺b", false],
-    ["a[^a][^a][^a]b", "a☺b", false],
-    ["[a-ζ]*", "α", true],
-    ["*[a-ζ]", "A", false],
-    ["a?b", "a/b", false],
-    ["a*b", "a/b", false],
-    ["[\\]a]", "]", true],
-    ["[\\-]", "-", true],
-    ["[x\\-]", "x", true],
-    ["[x\\-]", "-", true],
-    ["[x\\-]", "z", false],
-    ["[\\-x]", "x", true],
-    ["[\\-x]", "-", true],
-    ["[\\-x]", "a", false],
-    ["[]a]", "]", "err"],
-    ["[-]", "-", "err"],
-    ["[x-]", "x", "err"],
-    ["[x-]", "-", "err"],
-    ["[x-]", "z", "err"],
-    ["[-x]", "x", "err"],
-    ["[-x]", "-", "err"],
-    ["[-x]", "a", "err"],
-    ["\\", "a", "err"],
-    ["[a-b-c]", "a", "err"],
-    ["[", "a", "err"],
-    ["[^", "a", "err"],
-    ["[^bc", "a", "err"],
-    ["a[", "a", "err"],
-    ["a[", "ab", "err"],
-    ["a[", "x", "err"],
-    ["a/b[", "x", "err"],
-    ["a*b[", "x", false], // Go does not check the chunks after a failed one
-    ["*x", "xxx", true],
-  ];
-  for (const [p, s, want] of cases) {
-    let got: boolean | "err";
-    try {
-      got = goMatch(p, s);
-    } catch {
-      got = "err";
-    }
-    assert.equal(got, want, `Match(${JSON.stringify(p)}, ${JSON.stringify(s)})`);
-  }
 });
 
 // patternmatcher_test.go TestMatches: every case through MatchesOrParentMatches
@@ -281,17 +172,6 @@ test("patternmatcher quirks kept from Go", () => {
   // a leading ** is a suffix match; a trailing ** a prefix match
   assert.equal(matches(["**.log"], "dir/x.log"), true);
   assert.equal(matches(["foo**"], "foobar/x"), true);
-});
-
-test("patternWithoutTrailingGlob and dedupePaths", () => {
-  const pm = new PatternMatcher(["a/b/**", "a/*", "a/**/*", "x"]);
-  assert.deepEqual(
-    pm.patterns.map((p) => patternWithoutTrailingGlob(p)),
-    ["a/b", "a", "a/**", "x"],
-  );
-  assert.deepEqual(dedupePaths(["a", "a/b", "a/c", "ab", "b"]), ["a", "ab", "b"]);
-  assert.equal(dedupePaths(["a", "."]), undefined);
-  assert.deepEqual(dedupePaths([]), []);
 });
 
 test("ignorefile.ReadAll", () => {

@@ -1,71 +1,17 @@
 /**
- * Path pattern matching exactly as the Go side of a BuildKit client does it:
- * Go's `path/filepath` helpers (Clean, Join, Match) on `/`-separated paths,
  * `github.com/moby/patternmatcher` v0.6.1 (the include/exclude patterns of
  * fsutil.NewFilterFS and `.dockerignore`) and `patternmatcher/ignorefile`
- * (reading a `.dockerignore`). Unix semantics only: `\` escapes, `/` separates.
+ * (reading a `.dockerignore`), as vendored by BuildKit v0.32.2. Unix
+ * semantics only: `\` escapes, `/` separates. Pure: no I/O.
  */
 
-/** Go's `filepath.ErrBadPattern` text. */
-export class BadPatternError extends Error {
-  constructor(pattern: string) {
-    super(`syntax error in pattern: ${JSON.stringify(pattern)}`);
-    this.name = "BadPatternError";
-  }
-}
+import { BadPatternError, cleanPath, dirPath, matchPath } from "./path.js";
+import { codePoints } from "./utf8.js";
 
-// ---------------------------------------------------------------------------
-// path/filepath (Unix)
+export { BadPatternError };
 
-/** Go `filepath.Clean`: shortest equivalent path, `"."` for empty. */
-export function goClean(p: string): string {
-  if (p === "") return ".";
-  const rooted = p.charCodeAt(0) === 0x2f;
-  // fast path: already clean
-  if (isCleanRel(p)) return p;
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
-    }
-    out.push(part);
-  }
-  const s = (rooted ? "/" : "") + out.join("/");
-  return s === "" ? "." : s;
-}
-
-function isCleanRel(p: string): boolean {
-  if (p === "." ) return true;
-  if (p.charCodeAt(0) === 0x2f || p.charCodeAt(p.length - 1) === 0x2f) return false;
-  for (const part of p.split("/")) {
-    if (part === "" || part === "." || part === "..") return false;
-  }
-  return true;
-}
-
-/** Go `filepath.Join`: joins the non-empty elements and cleans; `""` if all are empty. */
-export function goJoin(...elems: string[]): string {
-  const parts = elems.filter((e) => e !== "");
-  return parts.length === 0 ? "" : goClean(parts.join("/"));
-}
-
-/** Go `filepath.Dir`. */
-export function goDir(p: string): string {
-  const i = p.lastIndexOf("/");
-  return goClean(p.slice(0, i + 1));
-}
-
-/** Go `filepath.Base`. */
-export function goBase(p: string): string {
-  if (p === "") return ".";
-  while (p.length > 0 && p.endsWith("/")) p = p.slice(0, -1);
-  const i = p.lastIndexOf("/");
-  if (i >= 0) p = p.slice(i + 1);
-  return p === "" ? "/" : p;
-}
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
 
 /** Go `strings.TrimSpace` (Unicode White_Space, which differs from JS `trim()` on U+0085 and U+FEFF). */
 export function goTrimSpace(s: string): string {
@@ -74,149 +20,6 @@ export function goTrimSpace(s: string): string {
 const GO_SPACE = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const GO_SPACE_START = new RegExp(`^[${GO_SPACE}]+`);
 const GO_SPACE_END = new RegExp(`[${GO_SPACE}]+$`);
-
-const SLASH = 0x2f;
-const BACKSLASH = 0x5c;
-
-function codePoints(s: string): number[] {
-  const out: number[] = [];
-  for (const ch of s) out.push(ch.codePointAt(0)!);
-  return out;
-}
-
-/**
- * Go `filepath.Match` (Unix): `*`, `?`, `[...]` with ranges and `^`
- * negation, `\` escapes. Throws BadPatternError on malformed patterns (only
- * as far as Go detects them: a chunk after a failed `*` chunk is not checked).
- */
-export function goMatch(pattern: string, name: string): boolean {
-  return matchCp(codePoints(pattern), codePoints(name), pattern);
-}
-
-function matchCp(pat: number[], name: number[], orig: string): boolean {
-  let pi = 0;
-  let ni = 0;
-  patternLoop: while (pi < pat.length) {
-    // scanChunk
-    let star = false;
-    while (pi < pat.length && pat[pi] === 0x2a) {
-      pi++;
-      star = true;
-    }
-    let inrange = false;
-    let end = pi;
-    for (; end < pat.length; end++) {
-      const c = pat[end]!;
-      if (c === BACKSLASH) {
-        if (end + 1 < pat.length) end++;
-      } else if (c === 0x5b) inrange = true;
-      else if (c === 0x5d) inrange = false;
-      else if (c === 0x2a && !inrange) break;
-    }
-    const chunk = pat.slice(pi, end);
-    pi = end;
-    const last = pi >= pat.length;
-    if (star && chunk.length === 0) {
-      for (let k = ni; k < name.length; k++) if (name[k] === SLASH) return false;
-      return true;
-    }
-    const t = matchChunk(chunk, name, ni, orig);
-    if (t >= 0 && (t === name.length || !last)) {
-      ni = t;
-      continue;
-    }
-    if (star) {
-      for (let i = ni; i < name.length && name[i] !== SLASH; i++) {
-        const t2 = matchChunk(chunk, name, i + 1, orig);
-        if (t2 >= 0) {
-          if (last && t2 < name.length) continue;
-          ni = t2;
-          continue patternLoop;
-        }
-      }
-    }
-    return false;
-  }
-  return ni === name.length;
-}
-
-/** Returns the index in `s` after the match, or -1; throws on bad syntax. */
-function matchChunk(chunk: number[], s: number[], si: number, orig: string): number {
-  let failed = false;
-  let ci = 0;
-  while (ci < chunk.length) {
-    failed = failed || si >= s.length;
-    const c = chunk[ci]!;
-    if (c === 0x5b) {
-      let r = -1;
-      if (!failed) r = s[si++]!;
-      ci++;
-      let negated = false;
-      if (ci < chunk.length && chunk[ci] === 0x5e) {
-        negated = true;
-        ci++;
-      }
-      let match = false;
-      let nrange = 0;
-      for (;;) {
-        if (ci < chunk.length && chunk[ci] === 0x5d && nrange > 0) {
-          ci++;
-          break;
-        }
-        const lo = getEsc(chunk, ci, orig);
-        ci = lo.next;
-        let hi = lo.r;
-        if (chunk[ci] === 0x2d) {
-          const h = getEsc(chunk, ci + 1, orig);
-          ci = h.next;
-          hi = h.r;
-        }
-        match = match || (lo.r <= r && r <= hi);
-        nrange++;
-      }
-      failed = failed || match === negated;
-    } else if (c === 0x3f) {
-      if (!failed) {
-        failed = s[si] === SLASH;
-        si++;
-      }
-      ci++;
-    } else {
-      if (c === BACKSLASH) {
-        ci++;
-        if (ci >= chunk.length) throw new BadPatternError(orig);
-      }
-      if (!failed) {
-        failed = chunk[ci] !== s[si];
-        si++;
-      }
-      ci++;
-    }
-  }
-  return failed ? -1 : si;
-}
-
-function getEsc(chunk: number[], ci: number, orig: string): { r: number; next: number } {
-  if (ci >= chunk.length || chunk[ci] === 0x2d || chunk[ci] === 0x5d) throw new BadPatternError(orig);
-  if (chunk[ci] === BACKSLASH) {
-    ci++;
-    if (ci >= chunk.length) throw new BadPatternError(orig);
-  }
-  const r = chunk[ci]!;
-  ci++;
-  if (ci >= chunk.length) throw new BadPatternError(orig);
-  return { r, next: ci };
-}
-
-/** fsutil `containsWildcards` (Unix): an unescaped `*`, `?` or `[`. */
-export function containsWildcards(name: string): boolean {
-  for (let i = 0; i < name.length; i++) {
-    const ch = name[i];
-    if (ch === "\\") i++;
-    else if (ch === "*" || ch === "?" || ch === "[") return true;
-  }
-  return false;
-}
 
 // ---------------------------------------------------------------------------
 // moby/patternmatcher
@@ -358,7 +161,7 @@ export class PatternMatcher {
     for (let p of patterns) {
       p = goTrimSpace(p);
       if (p === "") continue;
-      p = goClean(p);
+      p = cleanPath(p);
       let exclusion = false;
       if (p[0] === "!") {
         if (p.length === 1) throw new Error('illegal exclusion pattern: "!"');
@@ -366,7 +169,7 @@ export class PatternMatcher {
         p = p.slice(1);
         exclusions = true;
       }
-      goMatch(p, ".");
+      matchPath(p, ".");
       out.push(new Pattern(p, exclusion));
     }
     this.patterns = out;
@@ -376,7 +179,7 @@ export class PatternMatcher {
   /** True if the path or any of its parents matches, honouring later `!` exceptions. */
   matchesOrParentMatches(file: string): boolean {
     let matched = false;
-    const parentPath = goDir(file);
+    const parentPath = dirPath(file);
     const parentDirs = parentPath.split("/");
     for (const pattern of this.patterns) {
       if (pattern.exclusion !== matched) continue;
@@ -412,7 +215,7 @@ export class PatternMatcher {
         if (pattern.exclusion !== matched) continue;
         match = pattern.match(file);
         if (!match && parentMatched.length === 0) {
-          const parentPath = goDir(file);
+          const parentPath = dirPath(file);
           if (parentPath !== ".") {
             const dirs = parentPath.split("/");
             for (let j = 0; j < dirs.length; j++) {
@@ -437,29 +240,11 @@ function matchQuiet(p: Pattern, path: string): boolean {
   }
 }
 
-/** fsutil `patternWithoutTrailingGlob`: the pattern without a trailing `/**` or `/*`. */
-export function patternWithoutTrailingGlob(p: Pattern): string {
-  let s = p.cleaned;
-  if (s.endsWith("/**")) s = s.slice(0, -3);
-  if (s.endsWith("/*")) s = s.slice(0, -2);
-  return s;
-}
-
-/** fsutil `dedupePaths`: drops paths under the previous kept path; `undefined` (no filter) if any is `.`. */
-export function dedupePaths(paths: readonly string[]): string[] | undefined {
-  const out: string[] = [];
-  let last = "";
-  for (const s of paths) {
-    if (s === ".") return undefined;
-    if (s.startsWith(last + "/")) continue;
-    out.push(s);
-    last = s;
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------------------
 // ignorefile.ReadAll
+
+// ignoreBOM: keep a BOM for the check below (one is stripped, as Go does).
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /**
  * Parses a `.dockerignore` like `patternmatcher/ignorefile.ReadAll`: strips a
@@ -467,7 +252,7 @@ export function dedupePaths(paths: readonly string[]): string[] | undefined {
  * leading `!`, and drops a leading `/`.
  */
 export function parseIgnoreFile(content: string | Uint8Array): string[] {
-  let text = typeof content === "string" ? content : Buffer.from(content).toString("utf8");
+  let text = typeof content === "string" ? content : utf8Decoder.decode(content);
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const lines = text.split("\n");
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
@@ -480,7 +265,7 @@ export function parseIgnoreFile(content: string | Uint8Array): string[] {
     const invert = pattern[0] === "!";
     if (invert) pattern = goTrimSpace(pattern.slice(1));
     if (pattern.length > 0) {
-      pattern = goClean(pattern);
+      pattern = cleanPath(pattern);
       if (pattern.length > 1 && pattern[0] === "/") pattern = pattern.slice(1);
     }
     out.push(invert ? "!" + pattern : pattern);

@@ -1,0 +1,61 @@
+/**
+ * Go 1.26 `encoding/json` string encoding (`json.Marshal` of a string and of a
+ * `[]string`, with the default HTML-safe escaping). Pure: no I/O.
+ */
+
+/** Go's `json.Marshal` of one string (HTML-safe escaping, as Go's default; a lone surrogate becomes U+FFFD as invalid UTF-8 does in Go). */
+export function goJSONString(s: string): string {
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    let rep: string | null = null;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
+      switch (c) {
+        case 0x22:
+          rep = '\\"';
+          break;
+        case 0x5c:
+          rep = "\\\\";
+          break;
+        case 0x08:
+          rep = "\\b";
+          break;
+        case 0x0c:
+          rep = "\\f";
+          break;
+        case 0x0a:
+          rep = "\\n";
+          break;
+        case 0x0d:
+          rep = "\\r";
+          break;
+        case 0x09:
+          rep = "\\t";
+          break;
+        default:
+          rep = "\\u00" + c.toString(16).padStart(2, "0");
+      }
+    } else if (c === 0x2028 || c === 0x2029) {
+      rep = "\\u" + c.toString(16);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      // a valid surrogate pair passes through; a lone surrogate is invalid UTF-8 in Go
+      const isPair = c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+      if (isPair) {
+        i++;
+        continue;
+      }
+      rep = "\\ufffd";
+    }
+    if (rep !== null) {
+      out += s.slice(start, i) + rep;
+      start = i + 1;
+    }
+  }
+  return out + s.slice(start) + '"';
+}
+
+/** Go's `json.Marshal([]string)`. */
+export function goJSONStringArray(list: readonly string[]): string {
+  return "[" + list.map(goJSONString).join(",") + "]";
+}
