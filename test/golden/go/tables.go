@@ -8,25 +8,54 @@ package main
 // output back over the file.
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/distribution/reference"
+	"github.com/moby/buildkit/client/llb"
+	"github.com/moby/buildkit/solver/pb"
 )
 
 // tables maps a table name to the function computing one row from its input.
-var tables = map[string]func(input string) []string{
+var tables = map[string]func(input string) []any{
 	// src/llb/reference.test.ts: [input, normalised, error] with distribution/reference
 	// (the version pinned in go.mod): ParseNormalizedNamed, then TagNameOnly; the error text on failure.
-	"reference": func(input string) []string {
+	"reference": func(input string) []any {
 		named, err := reference.ParseNormalizedNamed(input)
 		if err != nil {
-			return []string{input, "", err.Error()}
+			return []any{input, "", err.Error()}
 		}
-		return []string{input, reference.TagNameOnly(named).String(), ""}
+		return []any{input, reference.TagNameOnly(named).String(), ""}
+	},
+	"fileop": fileopRow,
+	// src/llb/source.test.ts: [url, identifier, git.fullurl, sorted attr keys] of the source op of
+	// llb.Git(url, "") marshalled for linux/amd64, or [url, null, null, the marshal error].
+	"giturl": func(input string) []any {
+		def, err := llb.Git(input, "").Marshal(context.Background(), llb.LinuxAmd64)
+		if err != nil {
+			return []any{input, nil, nil, err.Error()}
+		}
+		var op pb.Op
+		if err := op.UnmarshalVT(def.Def[0]); err != nil {
+			panic(err)
+		}
+		src := op.GetSource()
+		keys := make([]string, 0, len(src.Attrs))
+		for k := range src.Attrs {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var fullURL any
+		if v, ok := src.Attrs["git.fullurl"]; ok {
+			fullURL = v
+		}
+		return []any{input, src.Identifier, fullURL, keys}
 	},
 }
 
@@ -45,7 +74,7 @@ func cmdTable(args []string) error {
 	if err != nil {
 		return err
 	}
-	var rows [][]string
+	var rows [][]any
 	if err := json.Unmarshal(dt, &rows); err != nil {
 		return fmt.Errorf("%s: %w", *in, err)
 	}
@@ -55,7 +84,11 @@ func cmdTable(args []string) error {
 		if len(r) == 0 {
 			return fmt.Errorf("%s: row %d is empty", *in, i)
 		}
-		line, err := json.Marshal(row(r[0]))
+		input, ok := r[0].(string)
+		if !ok {
+			return fmt.Errorf("%s: row %d: the input is not a string", *in, i)
+		}
+		line, err := marshalRow(row(input))
 		if err != nil {
 			return err
 		}
@@ -77,4 +110,15 @@ func tableNames() string {
 		names = append(names, n)
 	}
 	return strings.Join(names, ", ")
+}
+
+// marshalRow is json.Marshal without HTML escaping (<, >, & stay as they are, as in JSON.stringify).
+func marshalRow(row []any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(row); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
