@@ -33,6 +33,7 @@ var tables = map[string]func(input string) []any{
 		}
 		return []any{input, reference.TagNameOnly(named).String(), ""}
 	},
+	"exec":   execRow,
 	"fileop": fileopRow,
 	// src/llb/source.test.ts: [url, identifier, git.fullurl, sorted attr keys] of the source op of
 	// llb.Git(url, "") marshalled for linux/amd64, or [url, null, null, the marshal error].
