@@ -35,6 +35,7 @@ var tables = map[string]func(input string) []any{
 	},
 	"exec":   execRow,
 	"fileop": fileopRow,
+	"source": sourceRow,
 	// src/llb/source.test.ts: [url, identifier, git.fullurl, sorted attr keys] of the source op of
 	// llb.Git(url, "") marshalled for linux/amd64, or [url, null, null, the marshal error].
 	"giturl": func(input string) []any {
