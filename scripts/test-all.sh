@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite from a fresh clone: installs npm dependencies, builds,
-# then runs the unit tests, the proto drift test, the golden vectors and the
-# progress goldens (regenerated with Go and compared).
-# Ends with one line: `N passed, M failed` (the sum over all suites).
+# then runs the unit tests, the proto drift test, the golden vectors, the
+# progress goldens (regenerated with Go and compared) and the e2e tests.
+# Ends with one line: `N passed, M failed` (the sum over all suites; a skipped test is not
+# passed, and one not on test/skip-allowlist.txt is a failure).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,30 +20,31 @@ out_dir=$(mktemp -d)
 trap 'rm -rf "$out_dir"' EXIT
 total_pass=0
 total_fail=0
+total_skip=0
 status=0
 
-# Runs a suite, keeps its output, and adds its counts.
+# Runs a suite, keeps its output, and adds its counts (scripts/suite-summary.mjs): passed and
+# failed from the suite's summary; every skipped or todo test named, and one that is not on
+# test/skip-allowlist.txt counted as a failure. Skips are never counted as passed.
 suite() {
   local name=$1; shift
   log "$name"
   local out="$out_dir/$name.log"
   "$@" 2>&1 | tee "$out"
   local rc=${PIPESTATUS[0]}
-  local p f
-  # node --test prints "# pass N" / "# fail N"; our runners print "N passed, M failed".
-  p=$(grep -E '^(# pass|ℹ pass) [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+$')
-  f=$(grep -E '^(# fail|ℹ fail) [0-9]+' "$out" | tail -1 | grep -oE '[0-9]+$')
-  if [ -z "$p" ]; then
-    local line
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
-    p=$(echo "$line" | grep -oE '^[0-9]+')
-    f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+  local summary counts p f s u
+  summary=$(node scripts/suite-summary.mjs test/skip-allowlist.txt "$out" "$rc")
+  counts=$(printf '%s\n' "$summary" | tail -1)
+  if [[ ! "$counts" =~ ^counts\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+    printf '%s\n' "$summary"
+    counts="counts 0 1 0 0"
+    echo "-- $name: could not count the results (scripts/suite-summary.mjs)"
   fi
-  p=${p:-0}; f=${f:-0}
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
-  [ "$rc" -eq 0 ] || status=1
-  echo "-- $name: $p passed, $f failed (exit $rc)"
+  printf '%s\n' "$summary" | sed '$d'
+  read -r _ p f s u <<<"$counts"
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
+  [ "$rc" -eq 0 ] && [ "$u" -eq 0 ] || status=1
+  echo "-- $name: $p passed, $f failed, $s skipped ($u not allowed) (exit $rc)"
 }
 
 # The daemon suites share one buildkitd and one registry for the whole run.
@@ -63,7 +65,18 @@ suite lint node --test --test-reporter=tap dist/test/lint/
 suite cli node --test --test-reporter=tap dist/test/cli/
 suite golden node dist/test/golden/run.js
 suite progress node dist/test/progress/run.js
-suite e2e node --test --test-reporter=tap --test-timeout=900000 dist/test/e2e/
+# node --test runs files in parallel. A file that prunes the shared daemon or compares its `du`
+# with buildctl's (marked `// e2e: runs alone` in its first lines) would remove or change what the
+# others build, and see their records come and go: those run after the others, one at a time.
+e2e_alone=() e2e_rest=()
+for f in test/e2e/*.test.ts; do
+  js="dist/${f%.ts}.js"
+  if head -n 20 "$f" | grep -q '^// e2e: runs alone'; then e2e_alone+=("$js"); else e2e_rest+=("$js"); fi
+done
+suite e2e node --test --test-reporter=tap --test-timeout=900000 "${e2e_rest[@]}"
+if [ ${#e2e_alone[@]} -gt 0 ]; then
+  suite e2e-alone node --test --test-reporter=tap --test-timeout=900000 --test-concurrency=1 "${e2e_alone[@]}"
+fi
 
 echo
 echo "$total_pass passed, $total_fail failed"

@@ -1,12 +1,14 @@
 /**
- * Reference normalisation. The table was produced by Go's
- * github.com/distribution/reference v0.6.0 (`ParseNormalizedNamed` then
- * `TagNameOnly`, error text on failure) over inputs taken from that module's
+ * Reference normalisation. The table (test/golden/tables/reference.json) is
+ * produced by Go's github.com/distribution/reference v0.6.0 (`ParseNormalizedNamed`
+ * then `TagNameOnly`, error text on failure) over inputs taken from that module's
  * own tests plus edge cases; each row is [input, normalised, error].
  */
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import {
   ImageReference,
   normalizeImageRef,
@@ -23,95 +25,11 @@ import {
 } from "./reference.js";
 import { InvalidArgumentError } from "../errors.js";
 
-const goTable: [string, string, string][] = [
-  ["busybox", "docker.io/library/busybox:latest", ""],
-  ["busybox:latest", "docker.io/library/busybox:latest", ""],
-  ["busybox:1.36", "docker.io/library/busybox:1.36", ""],
-  ["docker.io/library/busybox", "docker.io/library/busybox:latest", ""],
-  ["docker.io/busybox", "docker.io/library/busybox:latest", ""],
-  ["index.docker.io/busybox", "docker.io/library/busybox:latest", ""],
-  ["index.docker.io/library/busybox:1", "docker.io/library/busybox:1", ""],
-  ["library/busybox", "docker.io/library/busybox:latest", ""],
-  ["ghcr.io/a/b", "ghcr.io/a/b:latest", ""],
-  ["ghcr.io/a/b:v1", "ghcr.io/a/b:v1", ""],
-  ["localhost:5000/x", "localhost:5000/x:latest", ""],
-  ["localhost/x", "localhost/x:latest", ""],
-  ["localhost", "docker.io/library/localhost:latest", ""],
-  ["localhost:5000", "docker.io/library/localhost:5000", ""],
-  ["busybox@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "docker.io/library/busybox@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""],
-  ["busybox:1.36@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "docker.io/library/busybox:1.36@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""],
-  ["Busybox", "", "invalid reference format: repository name (library/Busybox) must be lowercase"],
-  ["docker/Docker", "", "invalid reference format: repository name (docker/Docker) must be lowercase"],
-  ["Docker/docker", "Docker/docker:latest", ""],
-  ["DOCKER/docker", "DOCKER/docker:latest", ""],
-  ["LOCALDOMAIN/debian", "LOCALDOMAIN/debian:latest", ""],
-  ["-docker", "", "invalid reference format"],
-  ["docker///docker", "", "invalid reference format"],
-  ["[fc00::1]:5000/docker", "[fc00::1]:5000/docker:latest", ""],
-  ["[fc00::1]", "", "invalid reference format"],
-  ["[fc00::1]:5000", "", "invalid reference format"],
-  ["fc00::1:5000/debian", "", "invalid reference format"],
-  ["[fe80::1%eth0]:5000/debian", "", "invalid reference format"],
-  ["192.168.0.1", "docker.io/library/192.168.0.1:latest", ""],
-  ["192.168.0.1:80", "docker.io/library/192.168.0.1:80", ""],
-  ["127.0.0.1:5000/docker/docker", "127.0.0.1:5000/docker/docker:latest", ""],
-  ["1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a", "", "invalid repository name (1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a), cannot specify 64-byte hexadecimal strings"],
-  ["docker.io/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a", "docker.io/library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a:latest", ""],
-  ["https://github.com/docker/docker", "", "invalid reference format"],
-  ["", "", "invalid reference format"],
-  ["a:b:c", "", "invalid reference format"],
-  ["foo:", "", "invalid reference format"],
-  ["foo@", "", "invalid reference format"],
-  ["foo@sha256:abc", "", "invalid reference format"],
-  ["foo@sha256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "", "invalid checksum digest format"],
-  ["foo@md5:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", "unsupported digest algorithm"],
-  ["foo@sha512:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", "invalid checksum digest length"],
-  ["foo@sha384:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", "invalid checksum digest length"],
-  ["foo@SHA256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", "invalid reference format: repository name (library/foo@SHA256) must be lowercase"],
-  ["foo@sha256+b64:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", "unsupported digest algorithm"],
-  ["a__b", "docker.io/library/a__b:latest", ""],
-  ["a___b", "", "invalid reference format"],
-  ["a--b", "docker.io/library/a--b:latest", ""],
-  ["a.-b", "", "invalid reference format"],
-  ["a._b", "", "invalid reference format"],
-  ["a_.b", "", "invalid reference format"],
-  ["foo/bar:Tag_1.0-x", "docker.io/foo/bar:Tag_1.0-x", ""],
-  ["foo:-tag", "", "invalid reference format"],
-  ["foo:.tag", "", "invalid reference format"],
-  ["foo:TAG", "docker.io/library/foo:TAG", ""],
-  ["foo:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "docker.io/library/foo:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""],
-  ["foo:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "docker.io/library/foo:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""],
-  ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "", "repository name must not be more than 255 characters"],
-  ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "docker.io/library/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:latest", ""],
-  ["sub-dom1.foo.com/bar/baz/quux", "sub-dom1.foo.com/bar/baz/quux:latest", ""],
-  ["sub-dom1.foo.com/bar/baz/quux:some-long-tag", "sub-dom1.foo.com/bar/baz/quux:some-long-tag", ""],
-  ["b.gcr.io/test.example.com/my-app:test.example.com", "b.gcr.io/test.example.com/my-app:test.example.com", ""],
-  ["xn--n3h.com/myimage:xn--n3h.com", "xn--n3h.com/myimage:xn--n3h.com", ""],
-  ["xn--7o8h.com/myimage:xn--7o8h.com@sha512:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "xn--7o8h.com/myimage:xn--7o8h.com@sha512:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ""],
-  ["foo_bar.com:8080", "docker.io/library/foo_bar.com:8080", ""],
-  ["foo/foo_bar.com:8080", "docker.io/foo/foo_bar.com:8080", ""],
-  ["foo.com:8080/bar", "foo.com:8080/bar:latest", ""],
-  ["foo.com:http/bar", "", "invalid reference format"],
-  ["-foo.com/bar", "", "invalid reference format"],
-  ["foo-.com/bar", "", "invalid reference format"],
-  ["Uppercase:tag", "", "invalid reference format: repository name (library/Uppercase) must be lowercase"],
-  ["upper/Case", "", "invalid reference format: repository name (upper/Case) must be lowercase"],
-  ["\u00fcnicode", "", "invalid reference format"],
-  ["a/\u00fc", "", "invalid reference format"],
-  ["example.com/FOO", "", "invalid reference format: repository name (FOO) must be lowercase"],
-  ["localhost:5000/Foo", "", "invalid reference format: repository name (Foo) must be lowercase"],
-  ["ab@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:x", "", "invalid reference format"],
-  [" busybox", "", "invalid reference format"],
-  ["busybox ", "", "invalid reference format"],
-  ["foo/", "", "invalid reference format"],
-  ["/foo", "", "invalid reference format"],
-  ["foo//bar", "", "invalid reference format"],
-  ["foo/./bar", "", "invalid reference format"],
-  ["[2001:db8::1]/foo", "[2001:db8::1]/foo:latest", ""],
-  ["[2001:db8::1]:5000/foo:tag", "[2001:db8::1]:5000/foo:tag", ""],
-  ["[2001:db8::1%eth0]/foo", "", "invalid reference format"],
-  ["2001:db8::1/foo", "", "invalid reference format"],
-];
+// Rows [input, normalised, error] from Go: `golden table reference` (test/golden/go/tables.go)
+// recomputes them in every golden run (node dist/test/golden/run.js), which fails on a difference.
+const goTable = JSON.parse(
+  readFileSync(fileURLToPath(new URL("../../../test/golden/tables/reference.json", import.meta.url)), "utf8"),
+) as [string, string, string][];
 
 test("ParseNormalizedNamed + TagNameOnly match Go over the table", () => {
   for (const [input, want, wantErr] of goTable) {

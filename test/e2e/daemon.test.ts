@@ -1,3 +1,5 @@
+// e2e: runs alone (prunes the shared daemon and compares its du with buildctl's; scripts/test-all.sh
+// runs it after the other e2e files).
 /**
  * `tsfrontend workers|du|prune|daemon` against real buildkitd daemons:
  *
@@ -41,11 +43,23 @@ function onPath(name: string, path = process.env["PATH"] ?? ""): string | undefi
     .find(executable);
 }
 
-const buildctl = [process.env["BUILDCTL"], join(cacheBin, "buildctl"), onPath("buildctl")].find(executable);
-const buildkitd = [process.env["TSFRONTEND_BUILDKITD"], process.env["BUILDKITD"], join(cacheBin, "buildkitd"), onPath("buildkitd")].find(executable);
 const goArch = process.arch === "x64" ? "amd64" : process.arch === "arm64" ? "arm64" : process.arch;
-const busybox = [process.env[`BUSYBOX_${goArch.toUpperCase()}`], join(cacheBin, "..", "busybox", goArch, "bin", "busybox")].find(executable);
 const isRoot = process.getuid?.() === 0;
+
+/**
+ * A tool scripts/env/install.sh puts in place; the checks that need it fail (never drop out)
+ * when it is missing.
+ */
+function requireTool(what: string, candidates: (string | undefined)[]): string {
+  const found = candidates.find(executable);
+  if (!found) assert.fail(`${what} not found (tried ${candidates.filter((c) => c).join(", ")}): run bash scripts/env/install.sh`);
+  return found;
+}
+const buildctlBin = () => requireTool("buildctl", [process.env["BUILDCTL"], join(cacheBin, "buildctl"), onPath("buildctl")]);
+const buildkitdBin = () =>
+  requireTool("buildkitd", [process.env["TSFRONTEND_BUILDKITD"], process.env["BUILDKITD"], join(cacheBin, "buildkitd"), onPath("buildkitd")]);
+const busyboxBin = () => requireTool(`a static busybox for ${goArch}`, [process.env[`BUSYBOX_${goArch.toUpperCase()}`], join(cacheBin, "..", "busybox", goArch, "bin", "busybox")]);
+const runcBin = () => requireTool("runc", [onPath("runc", `${process.env["PATH"] ?? ""}:/usr/sbin:/usr/bin`)]);
 
 interface Run {
   status: number | null;
@@ -79,7 +93,7 @@ function requireHost(): string {
 }
 
 function buildctlRun(args: string[], addr: string): string {
-  const r = spawnSync(buildctl!, ["--addr", addr, ...args], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(buildctlBin(), ["--addr", addr, ...args], { encoding: "utf8", timeout: 120_000 });
   assert.equal(r.status, 0, `buildctl ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
 }
@@ -106,7 +120,8 @@ test("BUILDKIT_HOST names a running daemon", async () => {
   assert.match(v.version, /^v\d+\.\d+/);
 });
 
-test("workers: ID / PLATFORMS table, and the same bytes as buildctl debug workers", { skip: !host && "BUILDKIT_HOST unset (see the first test)" }, () => {
+test("workers: ID / PLATFORMS table, and the same bytes as buildctl debug workers", () => {
+  requireHost();
   const out = ok(run(["workers"]));
   const lines = out.trimEnd().split("\n");
   assert.match(lines[0]!, /^ID\t+PLATFORMS$/);
@@ -118,14 +133,13 @@ test("workers: ID / PLATFORMS table, and the same bytes as buildctl debug worker
   assert.match(verbose, /\nGC Policy rule#0:\n\tAll:\t+(true|false)\n/);
   // The global flag works before the command name too.
   assert.equal(ok(run(["--addr", host!, "workers"])), out);
-  if (buildctl) {
-    assert.equal(out, buildctlRun(["debug", "workers"], host!));
-    assert.equal(verbose, buildctlRun(["debug", "workers", "--verbose"], host!));
-  }
+  assert.equal(out, buildctlRun(["debug", "workers"], host!));
+  assert.equal(verbose, buildctlRun(["debug", "workers", "--verbose"], host!));
 });
 
-test("du: table and Total like buildctl du (plus LAST ACCESSED), --verbose identical", { skip: !host && "BUILDKIT_HOST unset (see the first test)" }, () => {
-  if (buildctl) buildSomething(host!);
+test("du: table and Total like buildctl du (plus LAST ACCESSED), --verbose identical", () => {
+  requireHost();
+  buildSomething(host!);
   const out = ok(run(["du"]));
   const lines = out.trimEnd().split("\n");
   assert.match(lines[0]!, /^ID\t+RECLAIMABLE\tSIZE\tLAST ACCESSED$/);
@@ -134,35 +148,33 @@ test("du: table and Total like buildctl du (plus LAST ACCESSED), --verbose ident
   for (const row of lines.slice(1, -2).filter((l) => !/^(Shared|Private):/.test(l))) {
     assert.match(row, /^[a-z0-9]{25}\*? {45,46}\t(true |false)\s*\t[\d.]+[kMGT]?B\*?\t(.* ago)?$/, row);
   }
-  if (buildctl) {
-    assert.ok(lines.length > 3, `a build left records:\n${out}`);
-    assert.equal(withoutLastAccessed(out), buildctlRun(["du"], host!));
-    assert.equal(ok(run(["du", "--verbose"])), buildctlRun(["du", "--verbose"], host!));
-    const filtered = ok(run(["du", "--filter", "type==regular"]));
-    assert.equal(withoutLastAccessed(filtered), buildctlRun(["du", "--filter", "type==regular"], host!));
-    assert.doesNotMatch(filtered, /^Total:/m, "no summary with filters, as buildctl");
-  }
+  assert.ok(lines.length > 3, `a build left records:\n${out}`);
+  assert.equal(withoutLastAccessed(out), buildctlRun(["du"], host!));
+  assert.equal(ok(run(["du", "--verbose"])), buildctlRun(["du", "--verbose"], host!));
+  const filtered = ok(run(["du", "--filter", "type==regular"]));
+  assert.equal(withoutLastAccessed(filtered), buildctlRun(["du", "--filter", "type==regular"], host!));
+  assert.doesNotMatch(filtered, /^Total:/m, "no summary with filters, as buildctl");
 });
 
-test("prune: removed records and Total: like buildctl prune", { skip: !host && "BUILDKIT_HOST unset (see the first test)" }, () => {
-  if (buildctl) buildSomething(host!);
+test("prune: removed records and Total: like buildctl prune", () => {
+  requireHost();
+  buildSomething(host!);
   // Everything was used just now: nothing is older than a day.
   assert.equal(ok(run(["prune", "--keep-duration", "24h"])), "Total:\t0B\n");
   const out = ok(run(["prune"]));
   const lines = out.trimEnd().split("\n");
   assert.match(lines.at(-1)!, /^Total:\t[\d.]+[kMGT]?B$/);
-  if (buildctl) {
-    assert.match(lines[0]!, /^ID\t+RECLAIMABLE\tSIZE\tLAST ACCESSED$/);
-    assert.ok(lines.length >= 3, out);
-    assert.notEqual(lines.at(-1), "Total:\t0B");
-    for (const row of lines.slice(1, -1)) assert.match(row, /^[a-z0-9]{25}\*? {45,46}\ttrue \s*\t[\d.]+[kMGT]?B\*?\t(.* ago)?$/, row);
-    // Nothing regular is left to prune.
-    assert.equal(buildctlRun(["du", "--filter", "type==regular"], host!).trimEnd().split("\n").length, 1);
-    assert.match(ok(run(["prune", "--all", "--verbose"])), /(^|\n)Total:\t[\d.]+[kMGT]?B\n$/);
-  }
+  assert.match(lines[0]!, /^ID\t+RECLAIMABLE\tSIZE\tLAST ACCESSED$/);
+  assert.ok(lines.length >= 3, out);
+  assert.notEqual(lines.at(-1), "Total:\t0B");
+  for (const row of lines.slice(1, -1)) assert.match(row, /^[a-z0-9]{25}\*? {45,46}\ttrue \s*\t[\d.]+[kMGT]?B\*?\t(.* ago)?$/, row);
+  // Nothing regular is left to prune.
+  assert.equal(buildctlRun(["du", "--filter", "type==regular"], host!).trimEnd().split("\n").length, 1);
+  assert.match(ok(run(["prune", "--all", "--verbose"])), /(^|\n)Total:\t[\d.]+[kMGT]?B\n$/);
 });
 
-test("bad flag values: one line naming the flag", { skip: !host && "BUILDKIT_HOST unset (see the first test)" }, () => {
+test("bad flag values: one line naming the flag", () => {
+  requireHost();
   assertOneLineError(run(["prune", "--keep-duration", "3 days"]), /^tsfrontend: --keep-duration: "3 days" is not a duration/);
   assertOneLineError(run(["prune", "--keep-duration", "-1h"]), /^tsfrontend: --keep-duration: .*negative/);
   assertOneLineError(run(["prune", "--keep-storage", "lots"]), /^tsfrontend: --keep-storage: "lots" is not a number of megabytes/);
@@ -225,9 +237,8 @@ function mountsUnder(dir: string): string[] {
 }
 
 function runcContainersUnder(dir: string): string[] {
-  const runc = onPath("runc", `${process.env["PATH"] ?? ""}:/usr/sbin:/usr/bin`);
-  if (!runc) return [];
-  const r = spawnSync(runc, ["list", "-f", "json"], { encoding: "utf8" });
+  const r = spawnSync(runcBin(), ["list", "-f", "json"], { encoding: "utf8" });
+  assert.equal(r.status, 0, `runc list: ${r.stderr}`);
   const list = (JSON.parse(r.stdout || "null") ?? []) as { id: string; bundle: string }[];
   return list.filter((c) => c.bundle.startsWith(dir + "/")).map((c) => c.id);
 }
@@ -240,9 +251,10 @@ async function until(what: string, cond: () => boolean, ms: number): Promise<voi
   }
 }
 
-const embeddedSkip = !isRoot ? "needs root (tsfrontend starts buildkitd only as root)" : !buildkitd ? "no buildkitd binary (bash scripts/env/install.sh)" : false;
-
-test("embedded default: started on demand, reused, stopped with its build containers and mounts", { skip: embeddedSkip, timeout: 180_000 }, async (t) => {
+test("embedded default: started on demand, reused, stopped with its build containers and mounts", { timeout: 180_000 }, async (t) => {
+  // tsfrontend starts buildkitd only as root; the test suites run as root (scripts/env/install.sh needs it).
+  assert.ok(isRoot, "needs root: tsfrontend starts its own buildkitd only as root");
+  const buildkitd = buildkitdBin();
   if (await defaultSocketAnswers()) {
     t.skip(`a daemon answers on ${DEFAULT_ADDRESS}, so tsfrontend would use it`);
     return;
@@ -277,18 +289,15 @@ test("embedded default: started on demand, reused, stopped with its build contai
     assert.match(status, new RegExp(`^Address:\\tunix://${sb.runDir}/buildkitd\\.sock\\nSource:\\t+embedded`));
     assert.match(status, new RegExp(`\\nStatus:\\t+running \\(pid ${pid},`));
 
-    // 3. a build container running when it is stopped (needs buildctl and a static busybox).
-    let build: ReturnType<typeof spawn> | undefined;
-    if (buildctl && busybox) {
-      const ctx = join(sb.base, "ctx");
-      mkdirSync(ctx);
-      copyFileSync(busybox, join(ctx, "busybox"));
-      chmodSync(join(ctx, "busybox"), 0o755);
-      writeFileSync(join(ctx, "Dockerfile"), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sleep", "120"]\n');
-      build = spawn(buildctl, ["--addr", `unix://${sb.runDir}/buildkitd.sock`, "build", "--frontend", "dockerfile.v0", "--local", `context=${ctx}`, "--local", `dockerfile=${ctx}`], { stdio: "ignore" });
-      await until("the build container", () => runcContainersUnder(sb.dataDir).length > 0, 60_000);
-      assert.ok(mountsUnder(sb.dataDir).length > 0, "the running build has mounts");
-    }
+    // 3. a build container running when it is stopped.
+    const ctx = join(sb.base, "ctx");
+    mkdirSync(ctx);
+    copyFileSync(busyboxBin(), join(ctx, "busybox"));
+    chmodSync(join(ctx, "busybox"), 0o755);
+    writeFileSync(join(ctx, "Dockerfile"), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "sleep", "120"]\n');
+    const build = spawn(buildctlBin(), ["--addr", `unix://${sb.runDir}/buildkitd.sock`, "build", "--frontend", "dockerfile.v0", "--local", `context=${ctx}`, "--local", `dockerfile=${ctx}`], { stdio: "ignore" });
+    await until("the build container", () => runcContainersUnder(sb.dataDir).length > 0, 60_000);
+    assert.ok(mountsUnder(sb.dataDir).length > 0, "the running build has mounts");
 
     // 4. `daemon stop` leaves no process, container, mount, pid file or socket.
     const stop = run(["daemon", "stop"], sb.env);
@@ -299,10 +308,8 @@ test("embedded default: started on demand, reused, stopped with its build contai
     assert.equal(existsSync(join(sb.runDir, "buildkitd.pid")), false);
     assert.equal(existsSync(join(sb.runDir, "buildkitd.sock")), false);
     assert.ok(existsSync(join(sb.dataDir, "root")), "the cache stays");
-    if (build) {
-      const code = await new Promise<number | null>((r) => (build.exitCode !== null ? r(build.exitCode) : build.on("exit", (c) => r(c))));
-      assert.notEqual(code, 0, "the interrupted build failed");
-    }
+    const code = await new Promise<number | null>((r) => (build.exitCode !== null ? r(build.exitCode) : build.on("exit", (c) => r(c))));
+    assert.notEqual(code, 0, "the interrupted build failed");
     assert.match(ok(run(["daemon", "stop"], sb.env)), /^tsfrontend's buildkitd is not running$/m);
     assert.match(ok(run(["daemon", "status"], sb.env)), /\nStatus:\t+not running/);
   } finally {

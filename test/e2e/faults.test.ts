@@ -25,7 +25,7 @@ import { BuildkitError } from "../../src/client/errors.js";
 import { authService } from "../../src/client/session/auth.js";
 import { parsePlatform } from "../../src/llb/index.js";
 import { loadProgram } from "../../src/program/load.js";
-import { cliPath, ok, repoRoot, requireEnv, runCli, skipWithoutEnv, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
+import { cliPath, ok, repoRoot, requireEnv, runCli, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
 import { startPrivateDaemon, type PrivateDaemon } from "./lib/private-daemon.js";
 import { startProxy, type TcpProxy } from "./lib/proxy.js";
 import { ensureShellImage, type ShellImage } from "./lib/shell-image.js";
@@ -42,7 +42,6 @@ const cleanups: (() => Promise<void>)[] = [];
 
 before(async () => {
   work = tempDir("faults");
-  if (skipWithoutEnv()) return;
   env = requireEnv();
   shell = await ensureShellImage();
 });
@@ -148,12 +147,8 @@ async function assertStepGone(tok: string, what: string): Promise<void> {
   await waitFor(`the build's sleep process to end (${what})`, () => stepProcesses(tok).length === 0, 15_000);
 }
 
-test("the environment is there (BUILDKIT_HOST, TSF_REGISTRY, credentials)", () => {
-  requireEnv();
-});
-
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  test(`${sig} during RUN sleep 60: exit 130 at once with "build canceled", the step is canceled on the daemon`, { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
+  test(`${sig} during RUN sleep 60: exit 130 at once with "build canceled", the step is canceled on the daemon`, { timeout: TEST_TIMEOUT }, async () => {
     const { build, tok } = await startSleeping();
     const sent = Date.now();
     build.signal(sig);
@@ -170,7 +165,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-test("a second SIGINT exits at once, without waiting for the daemon", { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
+test("a second SIGINT exits at once, without waiting for the daemon", { timeout: TEST_TIMEOUT }, async () => {
   // Through a proxy that then freezes, so the first cancel waits for a daemon that cannot answer.
   const p = await proxy(env.buildkitHost);
   const { build, tok } = await startSleeping(p.address);
@@ -189,7 +184,7 @@ test("a second SIGINT exits at once, without waiting for the daemon", { skip: sk
   await assertStepGone(tok, "after the proxy closed");
 });
 
-test("kill -9 of the daemon during a build: exit 1 within seconds with one line", { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
+test("kill -9 of the daemon during a build: exit 1 within seconds with one line", { timeout: TEST_TIMEOUT }, async () => {
   const d = await privateDaemon();
   const { build } = await startSleeping(d.address);
   const sent = Date.now();
@@ -201,7 +196,7 @@ test("kill -9 of the daemon during a build: exit 1 within seconds with one line"
   assert.doesNotMatch(r.stderr, /^error:/m, "no build error block");
 });
 
-test("a cut connection (proxy reset) during a build: exit 1 within seconds; the daemon cancels the build", { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
+test("a cut connection (proxy reset) during a build: exit 1 within seconds; the daemon cancels the build", { timeout: TEST_TIMEOUT }, async () => {
   const p = await proxy(env.buildkitHost);
   const { build, tok } = await startSleeping(p.address);
   const sent = Date.now();
@@ -213,7 +208,7 @@ test("a cut connection (proxy reset) during a build: exit 1 within seconds; the 
   await assertStepGone(tok, "the daemon saw its client go");
 });
 
-test("a silently dropped connection: the watchdog gives up on the build and its gateway calls (library, short timings)", { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
+test("a silently dropped connection: the watchdog gives up on the build and its gateway calls (library, short timings)", { timeout: TEST_TIMEOUT }, async () => {
   const p = await proxy(env.buildkitHost);
   const conn = new BuildkitConnection(p.address);
   const tok = token();
@@ -343,7 +338,7 @@ const THROTTLE = 4 << 20;
 
 for (const existing of [false, true]) {
   const what = existing ? "targets with old content keep it" : "missing targets stay missing";
-  test(`SIGINT during local+tar+oci exports: ${what}, no staging left`, { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
+  test(`SIGINT during local+tar+oci exports: ${what}, no staging left`, { timeout: TEST_TIMEOUT }, async () => {
     const p = await proxy(env.buildkitHost, THROTTLE);
     const t = targets(`cancel-${existing}`, existing);
     const build = startCli(exportArgs(p.address, t));
@@ -355,7 +350,7 @@ for (const existing of [false, true]) {
     assertUntouched(t, existing);
   });
 
-  test(`kill -9 of the daemon during local+tar+oci exports: ${what}, no staging left`, { skip: skipWithoutEnv(), timeout: TEST_TIMEOUT }, async () => {
+  test(`kill -9 of the daemon during local+tar+oci exports: ${what}, no staging left`, { timeout: TEST_TIMEOUT }, async () => {
     const d = await privateDaemon();
     const p = await proxy(d.address, THROTTLE);
     const t = targets(`kill-${existing}`, existing);

@@ -11,7 +11,7 @@
  *
  * `ssh://` runs `ssh -l USER -p PORT -- HOST buildctl --addr unix://SOCKET dial-stdio` as
  * buildctl v0.32.2 does: once through a fake `ssh` that runs that buildctl command locally
- * (checks the exact arguments), and, when openssh-server is installed, through a real sshd
+ * (checks the exact arguments), and through a real sshd (openssh-server, which scripts/env/install.sh installs)
  * on a loopback port with a generated host key and an authorized key.
  *
  * Runs in the environment of scripts/env/start.sh (BUILDKIT_HOST), as root.
@@ -25,11 +25,9 @@ import { connectOptions, type ConnectionFlags } from "../../src/cli/connect.js";
 import { connectDaemon } from "../../src/client/address.js";
 import { TsfError } from "../../src/errors.js";
 import { mkfile, scratch } from "../../src/llb/index.js";
-import { ok, runCli, tempDir, type RunResult } from "./lib/env.js";
+import { ok, requireEnv, runCli, tempDir, type RunResult } from "./lib/env.js";
 import { cacheBin, findSshd, makeCerts, removeDir, SERVER_DNS_NAME, startSshd, startTlsDaemon, type Certs, type Sshd, type TlsDaemon } from "./lib/tls.js";
 
-const host = process.env["BUILDKIT_HOST"];
-const skip = !host && "BUILDKIT_HOST unset (see the first test)";
 
 let work: ReturnType<typeof tempDir>;
 let certs: Certs;
@@ -40,7 +38,7 @@ const CONTENT = "built over a remote connection\n";
 
 before(async () => {
   work = tempDir("tls");
-  if (!host) return;
+  requireEnv();
   certs = await makeCerts(join(work.dir, "pki"));
   daemon = await startTlsDaemon(certs);
   const def = await scratch().file(mkfile("/remote.txt", 0o644, CONTENT)).marshal();
@@ -77,15 +75,9 @@ async function connectError(flags: ConnectionFlags): Promise<string> {
   assert.fail(`connecting with ${JSON.stringify(flags)} succeeded`);
 }
 
-test("BUILDKIT_HOST is set (the environment of scripts/env/start.sh)", () => {
-  if (!host) {
-    assert.fail("BUILDKIT_HOST is not set: start a test daemon with `bash scripts/env/start.sh`, source the env.sh it prints, and run again");
-  }
-});
-
 // --- mutual TLS --------------------------------------------------------------------------------
 
-test("mTLS: `workers` with the client certificate of the daemon's CA", { skip }, async () => {
+test("mTLS: `workers` with the client certificate of the daemon's CA", async () => {
   const r = await runCli(["--addr", daemon!.address, ...tlsFlags(certs.client), "workers"], { timeout: 60_000 });
   const out = ok(r, "workers over mTLS");
   assert.match(out, /^ID\t+PLATFORMS\n[a-z0-9]+\t+linux\//);
@@ -93,7 +85,7 @@ test("mTLS: `workers` with the client certificate of the daemon's CA", { skip },
   assert.doesNotMatch(r.stderr, /Warning/);
 });
 
-test("mTLS: builds scratch + mkfile and exports type=local", { skip }, async () => {
+test("mTLS: builds scratch + mkfile and exports type=local", async () => {
   const dest = join(work.dir, "out-mtls");
   const r = await runCli(["build", "--addr", daemon!.address, ...tlsFlags(certs.client), "--progress", "quiet", "-o", `type=local,dest=${dest}`], {
     input: definition,
@@ -103,7 +95,7 @@ test("mTLS: builds scratch + mkfile and exports type=local", { skip }, async () 
   assert.equal(readFileSync(join(dest, "remote.txt"), "utf8"), CONTENT);
 });
 
-test("mTLS: --tlsdir with ca.pem/cert.pem/key.pem and with ca.crt/tls.crt/tls.key; the DNS name via --tlsservername", { skip }, async () => {
+test("mTLS: --tlsdir with ca.pem/cert.pem/key.pem and with ca.crt/tls.crt/tls.key; the DNS name via --tlsservername", async () => {
   const docker = join(work.dir, "tlsdir-docker");
   const kube = join(work.dir, "tlsdir-kube");
   mkdirSync(docker);
@@ -126,7 +118,7 @@ test("mTLS: --tlsdir with ca.pem/cert.pem/key.pem and with ca.crt/tls.crt/tls.ke
   assert.match(await connectError({ addr: daemon!.address, tlsdir: docker, tlscacert: certs.ca }), /^--tlsdir: cannot specify --tlsdir and --tlscacert/);
 });
 
-test("mTLS: refused without a client certificate, or with one of another CA", { skip }, async () => {
+test("mTLS: refused without a client certificate, or with one of another CA", async () => {
   const r = await runCli(["--addr", daemon!.address, ...tlsFlags(undefined), "workers"], { timeout: 60_000 });
   assertOneLineError(r, /^tsfrontend: cannot connect to buildkitd at tcp:\/\/127\.0\.0\.1:\d+ \(--addr\): the daemon requires a client certificate: pass --tlscert and --tlskey \(or --tlsdir\)$/);
   assert.match(
@@ -135,7 +127,7 @@ test("mTLS: refused without a client certificate, or with one of another CA", { 
   );
 });
 
-test("TLS: the daemon's certificate is checked against --tlscacert and the server name", { skip }, async () => {
+test("TLS: the daemon's certificate is checked against --tlscacert and the server name", async () => {
   assert.match(
     await connectError({ addr: daemon!.address, tlscacert: certs.otherCa, tlscert: certs.client.cert, tlskey: certs.client.key }),
     /the daemon's certificate \(issuer CN=tsfrontend test CA\) is not signed by the CA in \S+other-ca\.pem \(--tlscacert\): unknown authority$/,
@@ -152,13 +144,13 @@ test("TLS: the daemon's certificate is checked against --tlscacert and the serve
   );
 });
 
-test("TLS: plain gRPC to the TLS daemon, and TLS to a plain socket, each say so", { skip }, async () => {
+test("TLS: plain gRPC to the TLS daemon, and TLS to a plain socket, each say so", async () => {
   const r = await runCli(["--addr", daemon!.address, "workers"], { timeout: 60_000 });
   assertOneLineError(r, /\(--addr\): the daemon speaks TLS and this connection did not: pass --tlscacert/);
   assert.match(await connectError({ addr: daemon!.unixAddress, tlscacert: certs.ca, tlscert: certs.client.cert, tlskey: certs.client.key }), /the daemon does not speak TLS/);
 });
 
-test("TLS files: missing, unreadable, not PEM, half a key pair, or a key of another certificate name the flag", { skip }, async () => {
+test("TLS files: missing, unreadable, not PEM, half a key pair, or a key of another certificate name the flag", async () => {
   const addr = daemon!.address;
   const missing = join(work.dir, "nope.pem");
   assert.equal(await connectError({ addr, tlscacert: missing }), `--tlscacert: cannot read ${missing}: no such file`);
@@ -178,7 +170,7 @@ test("TLS files: missing, unreadable, not PEM, half a key pair, or a key of anot
 
 // --- ssh:// --------------------------------------------------------------------------------
 
-test("unsupported connection helpers (docker-container://, kube-pod://) are one-line --addr errors", { skip }, async () => {
+test("unsupported connection helpers (docker-container://, kube-pod://) are one-line --addr errors", async () => {
   const r = await runCli(["--addr", "docker-container://buildkitd", "workers"], { timeout: 60_000 });
   assertOneLineError(r, /^tsfrontend: --addr: unsupported address scheme "docker-container:\/\/" in "docker-container:\/\/buildkitd": the docker-container:\/\/ connection helper is not supported by tsfrontend \(only ssh:\/\/ is\)/);
   assert.match(await connectError({ addr: "kube-pod://buildkitd-0" }), /^--addr: unsupported address scheme "kube-pod:\/\/"/);
@@ -186,7 +178,7 @@ test("unsupported connection helpers (docker-container://, kube-pod://) are one-
   assert.match(await connectError({ addr: "ssh://127.0.0.1?x=1" }), /^--addr: "ssh:\/\/127\.0\.0\.1\?x=1": extra query after the host/);
 });
 
-test("ssh://: runs `ssh -l USER -p PORT -- HOST buildctl --addr unix://SOCKET dial-stdio` (fake ssh running buildctl locally)", { skip }, async () => {
+test("ssh://: runs `ssh -l USER -p PORT -- HOST buildctl --addr unix://SOCKET dial-stdio` (fake ssh running buildctl locally)", async () => {
   const bin = join(work.dir, "fake-ssh-bin");
   const tmp = join(work.dir, "fake-ssh-tmp");
   mkdirSync(bin);
@@ -216,11 +208,14 @@ test("ssh://: runs `ssh -l USER -p PORT -- HOST buildctl --addr unix://SOCKET di
   assert.deepEqual(readdirSync(tmp), []);
 });
 
-test("ssh://: a real sshd on a loopback port; `workers` and a build with a local export go through it", { skip: skip || (!findSshd() && "openssh-server is not installed (/usr/sbin/sshd); add it to scripts/env/install.sh") }, async () => {
+test("ssh://: a real sshd on a loopback port; `workers` and a build with a local export go through it", async () => {
+  // openssh-server is part of the test environment (scripts/env/install.sh): no sshd is a failure.
+  const sshdPath = findSshd();
+  assert.ok(sshdPath, "openssh-server is not installed (/usr/sbin/sshd): apt-get install openssh-server (scripts/env/install.sh does)");
   let sshd: Sshd | undefined;
   const dir = join(work.dir, "sshd");
   try {
-    sshd = await startSshd(findSshd()!, dir, `${cacheBin()}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`);
+    sshd = await startSshd(sshdPath, dir, `${cacheBin()}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`);
     const socket = daemon!.unixAddress.slice("unix://".length);
     const addr = `ssh://root@127.0.0.1:${sshd.port}${socket}`;
     const env = { ...process.env, PATH: `${sshd.binDir}:${process.env["PATH"]}` };

@@ -1,12 +1,14 @@
 /**
  * Golden vectors: every graph the Go program builds with client/llb is built
  * again with our API; op bytes, digests, metadata and source maps must be
- * identical. Ends with the line `N passed, M failed`.
+ * identical; the benchmark graphs too (whole Definition bytes); and every unit-test
+ * table under test/golden/tables/ equals what Go computes for it (tables.go).
+ * Ends with the line `N passed, M failed`.
  */
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import {
   decodeDefinition,
@@ -16,7 +18,7 @@ import {
   type Definition,
   type MarshalOptions,
 } from "../../src/llb/index.js";
-import { runGolden } from "../lib/gobin.js";
+import { repoRoot, runGolden } from "../lib/gobin.js";
 import { allCases } from "./cases/index.js";
 import { benchGraph } from "../../bench/graph.js";
 
@@ -93,6 +95,20 @@ function normalizeMeta(m: unknown): unknown {
   return out;
 }
 
+const tablesDir = join(repoRoot, "test", "golden", "tables");
+
+/** The first row where a checked-in table differs from what Go computes now, or undefined. */
+function compareTable(file: string, goOutput: string): string | undefined {
+  const have = JSON.parse(readFileSync(file, "utf8")) as unknown[];
+  const want = JSON.parse(goOutput) as unknown[];
+  for (let i = 0; i < Math.max(have.length, want.length); i++) {
+    if (!isDeepStrictEqual(have[i], want[i])) {
+      return `row ${i}: the file has ${JSON.stringify(have[i])}, Go gives ${JSON.stringify(want[i])} (regenerate: golden table NAME -in FILE > FILE)`;
+    }
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   // Optional arguments: name prefixes to run (e.g. `exec- mount-`); the default runs everything.
   const prefixes = process.argv.slice(2);
@@ -137,8 +153,9 @@ async function main(): Promise<void> {
         failed++;
       }
     }
-    // The benchmark graph must be the same graph in both languages, or the ratio means nothing.
-    for (const n of only ? [] : [1000, 2500]) {
+    // The benchmark graph must be the same graph in both languages, or the ratio means nothing:
+    // whole Definition bytes at every size bench:marshal reports a ratio for (1k, 10k, 100k), and 2.5k.
+    for (const n of only ? [] : [1000, 2500, 10_000, 100_000]) {
       const name = `bench-graph-${n}`;
       const file = join(dir, `${name}.pb`);
       try {
@@ -146,6 +163,20 @@ async function main(): Promise<void> {
         const wantBytes = readFileSync(file);
         const got = benchGraph(n).marshalSync(defaults);
         const problem = compareDefinitions(decodeDefinition(wantBytes), got, wantBytes, got.toBytes());
+        if (problem) {
+          console.log(`FAIL ${name}: ${problem}`);
+          failed++;
+        } else passed++;
+      } catch (err) {
+        console.log(`FAIL ${name}: ${(err as Error).stack ?? String(err)}`);
+        failed++;
+      }
+    }
+    // Unit-test tables from Go (test/golden/tables/NAME.json): recomputed by `golden table NAME`.
+    for (const file of only ? [] : readdirSync(tablesDir).filter((f) => f.endsWith(".json")).sort()) {
+      const name = `table-${basename(file, ".json")}`;
+      try {
+        const problem = compareTable(join(tablesDir, file), runGolden(["table", basename(file, ".json"), "-in", join(tablesDir, file)]));
         if (problem) {
           console.log(`FAIL ${name}: ${problem}`);
           failed++;

@@ -5,6 +5,7 @@
  */
 
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -25,7 +26,8 @@ let built: string | undefined;
 /** Path of the built `golden` binary, building it if needed. */
 export function goldenBinary(): string {
   if (built) return built;
-  const out = join(cacheDir("bin"), "golden");
+  // One binary per checkout: work trees of other branches may build a different program.
+  const out = join(cacheDir("bin"), `golden-${createHash("sha256").update(repoRoot).digest("hex").slice(0, 12)}`);
   execFileSync("go", ["build", "-o", out, "."], {
     cwd: join(repoRoot, "test", "golden", "go"),
     stdio: ["ignore", "inherit", "inherit"],

@@ -29,7 +29,10 @@ export interface E2eEnv {
   runDir: string | undefined;
 }
 
-/** The test environment, or a clear assertion failure saying how to get one. */
+/**
+ * The test environment, or a clear assertion failure saying how to get one. Call it in a
+ * file's `before` hook: a failing hook fails every test of the file (none is skipped).
+ */
 export function requireEnv(): E2eEnv {
   const e = process.env;
   const missing = ["BUILDKIT_HOST", "TSF_REGISTRY", "TSF_REGISTRY_USER", "TSF_REGISTRY_PASSWORD"].filter((k) => !e[k]);
@@ -49,10 +52,6 @@ export function requireEnv(): E2eEnv {
     runDir: e["TSF_RUNDIR"] || undefined,
   };
 }
-
-/** True when the environment is there (for `skip:` of tests after the first). */
-export const haveEnv = (): boolean => !!(process.env["BUILDKIT_HOST"] && process.env["TSF_REGISTRY"]);
-export const skipWithoutEnv = (): string | false => !haveEnv() && "BUILDKIT_HOST/TSF_REGISTRY unset (see the first test)";
 
 export interface RunResult {
   status: number | null;

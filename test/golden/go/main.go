@@ -6,6 +6,7 @@
 //	golden bench -ops N -iters K -warmup W
 //	golden benchdef -ops N -out FILE   write the benchmark graph's Definition
 //	golden dump FILE.pb                print a Definition as protojson
+//	golden table NAME -in FILE         recompute a unit-test table (tables.go)
 //
 // Every .pb file holds a serialized pb.Definition (def.ToPB()) encoded with
 // deterministic protobuf marshaling (map entries sorted by key). See
@@ -293,7 +294,8 @@ func usage() {
   golden list [-desc]
   golden bench -ops N -iters K -warmup W
   golden benchdef -ops N -out FILE
-  golden dump FILE.pb`)
+  golden dump FILE.pb
+  golden table NAME -in FILE`)
 	os.Exit(2)
 }
 
@@ -313,6 +315,8 @@ func main() {
 		err = cmdBenchDef(os.Args[2:])
 	case "dump":
 		err = cmdDump(os.Args[2:])
+	case "table":
+		err = cmdTable(os.Args[2:])
 	default:
 		usage()
 	}
