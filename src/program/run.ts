@@ -18,6 +18,7 @@ import { createBuildContext } from "./context.js";
 import { composeImageConfig, type ImageDocument } from "./image-config.js";
 import { runProgram, type LoadedProgram } from "./load.js";
 import { parseProgramOpts, targetPlatforms } from "./opts.js";
+import { prefixStepNames } from "./step-names.js";
 
 export interface RunProgramBuildOptions {
   program: LoadedProgram;
@@ -61,7 +62,9 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
     const metadata: Record<string, Uint8Array> = {};
     const platformsJson: { ID: string; Platform: Record<string, unknown> }[] = [];
     for (const r of results) {
-      const def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
+      let def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
+      // Several platforms: tell their identical steps apart in progress, as dockerfile2llb does.
+      if (results.length > 1) def = prefixStepNames(def, r.platform);
       let resultRef: ResultRef | null = null;
       if (!def.isEmpty()) {
         const solved = await gateway.solve({ definition: def, evaluate: options.evaluate ?? false });

@@ -62,8 +62,13 @@ before(async () => {
     out("ref.txt"),
   ]);
   ok(r, "tsfrontend build");
-  // Each platform's RUN step appears in the progress, named by the program.
-  for (const p of SHELL_PLATFORMS) assert.match(r.stderr, new RegExp(`uname -m \\(${p.replace(/\//g, "\\/")}\\)`));
+  // Each platform's RUN step appears in the progress, named by the program and prefixed with its
+  // platform (as dockerfile2llb names multi-platform steps), and so is the base image of each platform.
+  for (const p of SHELL_PLATFORMS) {
+    const q = p.replace(/\//g, "\\/");
+    assert.match(r.stderr, new RegExp(`^#\\d+ \\[${q}\\] uname -m \\(${q}\\)$`, "m"));
+    assert.match(r.stderr, new RegExp(`^#\\d+ \\[${q}\\] docker-image://${shell.ref.replace(/[./]/g, "\\$&")}`, "m"));
+  }
   metadata = JSON.parse(readFileSync(out("metadata.json"), "utf8")) as Record<string, unknown>;
   oci = readOciTar(out("image.oci.tar"));
 });
