@@ -16,6 +16,7 @@ import type { SessionService } from "./session/service.js";
 import { ConnectionWatchdog, connectionLost, type WatchdogOptions } from "./watchdog.js";
 import type { SecretSource } from "./session/secrets.js";
 import { sessionServices, type RequestServices } from "./session-services.js";
+import { toPbDefinition } from "../gateway/definition.js";
 
 const control = moby.buildkit.v1;
 
@@ -73,12 +74,6 @@ export interface SolveResult {
   ref: string;
 }
 
-function pbDefinition(def: Definition): pb.Definition.$Properties {
-  const d = def.toPb();
-  // Re-encode through our deterministic encoder, then let protobufjs carry the bytes.
-  return pb.Definition.decode(def.toBytes()) as pb.Definition.$Properties & typeof d;
-}
-
 /** Runs one solve on the daemon and resolves with the exporter response. */
 export async function solve(conn: BuildkitConnection, options: SolveOptions): Promise<SolveResult> {
   if (options.definition && (options.frontend || options.gateway)) {
@@ -119,7 +114,7 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     frontendAttrs["cache-imports"] = JSON.stringify(cache.imports.map((c) => ({ Type: c.type, Attrs: c.attrs })));
   }
   const frontendInputs: Record<string, pb.Definition.$Properties> = {};
-  for (const [k, v] of Object.entries(options.frontendInputs ?? {})) frontendInputs[k] = pbDefinition(v);
+  for (const [k, v] of Object.entries(options.frontendInputs ?? {})) frontendInputs[k] = toPbDefinition(v);
 
   const req: moby.buildkit.v1.SolveRequest.$Properties = {
     Ref: ref,
@@ -136,7 +131,7 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     },
     Entitlements: options.entitlements ?? [],
   };
-  if (options.definition) req.Definition = pbDefinition(options.definition);
+  if (options.definition) req.Definition = toPbDefinition(options.definition);
 
   // Status: follow until the daemon ends the stream, or 5 s of silence after the solve is done.
   let statusDone!: () => void;

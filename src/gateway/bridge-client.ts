@@ -6,24 +6,16 @@
  */
 
 import type { FileStat, GatewayClient, GatewayResult, GatewaySolveRequest, GatewaySolveResult, ResultRef } from "./types.js";
-import { decodeDefinition, formatPlatform, normalizePlatform, type Definition, type Platform, type ResolveMode } from "../llb/index.js";
+import { formatPlatform, normalizePlatform, type Definition, type Platform, type ResolveMode } from "../llb/index.js";
 import { moby, pb, fsutil } from "../proto/index.js";
 import { encodeErrorStatus } from "./errdefs.js";
+import { fromPbDefinition, toPbDefinition } from "./definition.js";
 import type { GatewayTransport } from "./transport.js";
 
 const gw = moby.buildkit.v1.frontend;
 
 /** The LLBBridge service path prefix of every method. */
 export const LLB_BRIDGE = "/moby.buildkit.v1.frontend.LLBBridge/";
-
-function toPbDefinition(def: Definition): pb.Definition {
-  return pb.Definition.decode(def.toBytes());
-}
-
-function fromPbDefinition(def: pb.Definition.$Properties | null | undefined): Definition | undefined {
-  if (!def) return undefined;
-  return decodeDefinition(pb.Definition.encode(def).finish());
-}
 
 function toNumber(v: unknown): number {
   if (typeof v === "number") return v;

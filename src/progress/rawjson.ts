@@ -6,58 +6,9 @@
 import type { Long, pb } from "../proto/index.js";
 import type { Range, SolveStatus, SourceInfo, Vertex, VertexLog, VertexStatus, VertexWarning } from "./types.js";
 import { formatRFC3339Nano } from "./types.js";
+import { goJSONString } from "../internal/go/json.js";
+import { compareUtf8 } from "../internal/go/utf8.js";
 
-/** Go encoding/json string escaping (Encoder default: EscapeHTML=true). */
-export function goJSONString(s: string): string {
-  let out = '"';
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let rep: string | null = null;
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
-      switch (c) {
-        case 0x22:
-          rep = '\\"';
-          break;
-        case 0x5c:
-          rep = "\\\\";
-          break;
-        case 0x08:
-          rep = "\\b";
-          break;
-        case 0x0c:
-          rep = "\\f";
-          break;
-        case 0x0a:
-          rep = "\\n";
-          break;
-        case 0x0d:
-          rep = "\\r";
-          break;
-        case 0x09:
-          rep = "\\t";
-          break;
-        default:
-          rep = "\\u00" + c.toString(16).padStart(2, "0");
-      }
-    } else if (c === 0x2028 || c === 0x2029) {
-      rep = "\\u" + c.toString(16);
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      // a valid surrogate pair passes through; a lone surrogate is invalid UTF-8 in Go
-      const isPair = c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
-      if (isPair) {
-        i++;
-        continue;
-      }
-      rep = "\\ufffd";
-    }
-    if (rep !== null) {
-      out += s.slice(start, i) + rep;
-      start = i + 1;
-    }
-  }
-  return out + s.slice(start) + '"';
-}
 
 function b64(b: Uint8Array): string {
   return '"' + Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64") + '"';
@@ -92,12 +43,8 @@ class Obj {
   }
 }
 
-function byteCompare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
-
 function jsonMap<T>(m: Record<string, T>, enc: (v: T) => string): string {
-  const keys = Object.keys(m).sort(byteCompare);
+  const keys = Object.keys(m).sort(compareUtf8);
   return "{" + keys.map((k) => goJSONString(k) + ":" + enc(m[k]!)).join(",") + "}";
 }
 

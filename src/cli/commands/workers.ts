@@ -8,6 +8,7 @@ import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
 import { formatBytesG } from "../../internal/go/units.js";
 import { formatGoDuration, int64, TabWriter } from "../format.js";
+import { compareUtf8 } from "../../internal/go/utf8.js";
 
 interface WorkersFlags {
   filter: string[];
@@ -37,7 +38,7 @@ export function joinPlatforms(ps: WorkerRecord["platforms"]): string {
 }
 
 function sortedKeys(m: Record<string, unknown> | null | undefined): string[] {
-  return Object.keys(m ?? {}).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.keys(m ?? {}).sort(compareUtf8); // Go sorts map keys byte-wise
 }
 
 /** buildctl's printWorkersVerbose. */
