@@ -66,6 +66,7 @@ func registry() []Case {
 		sourceMapCases,
 		platformCases,
 		scaleCases,
+		dumpCases,
 	} {
 		all = append(all, group...)
 	}
