@@ -21,7 +21,8 @@ import {
 import { runGolden } from "../lib/gobin.js";
 import { allCases } from "./cases/index.js";
 import { benchGraph } from "../../bench/graph.js";
-import { buildctlPath, buildctlProblem, compareDumpLlb } from "./dump-llb.js";
+import { buildctlPath, buildctlProblem } from "../lib/buildctl.js";
+import { compareDumpLlb } from "./dump-llb.js";
 
 const defaults: MarshalOptions = { platform: parsePlatform("linux/amd64"), localUniqueID: "golden-unique" };
 
