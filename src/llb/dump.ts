@@ -11,8 +11,10 @@
  * `output` always written; oneof under `"Action"`, which has no `symlink`) and
  * `UserOpt` (`{"User":{"byName":..}}` or `{"User":{"byId":N}}`).
  *
- * Known difference: a map entry without a value (never written by Go's or our
- * marshal) decodes here as an empty message, `{}`, where Go prints `null`.
+ * Known differences, on bytes neither Go's client/llb marshal nor ours writes
+ * in practice: a map entry without a value decodes here as an empty message,
+ * `{}`, where Go prints `null`; a string field that is not valid UTF-8 fails
+ * to decode here, where Go prints U+FFFD for each bad byte.
  */
 
 import type { Definition } from "./definition.js";
