@@ -7,6 +7,7 @@ import { registerBuild } from "./commands/build.js";
 import { registerLlb } from "./commands/llb.js";
 import { registerCheck } from "./commands/check.js";
 import { registerDaemon } from "./commands/daemon.js";
+import { registerDebug } from "./commands/debug.js";
 import { registerDu } from "./commands/du.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerWorkers } from "./commands/workers.js";
@@ -29,6 +30,7 @@ registerDu(program);
 registerPrune(program);
 registerWorkers(program);
 registerDaemon(program);
+registerDebug(program);
 
 function fail(err: unknown): never {
   if (err instanceof CommanderError) {

@@ -11,6 +11,7 @@ import { Definition } from "./definition.js";
 import { sha256Digest } from "./digest.js";
 import type { PbDefinition, PbInput, PbOp, PbOpMetadata, PbSource } from "./pb.js";
 import { SourceMap } from "./source-map.js";
+import { vertexLabel } from "./vertex-label.js";
 import { State, type MarshalResult, type Output, type Vertex } from "./state.js";
 import type { SourceLocation } from "./constraints.js";
 import type { Platform } from "./platform.js";
@@ -130,26 +131,7 @@ export function opKind(op: PbOp): string {
 }
 
 function opName(op: PbOp, md: PbOpMetadata | undefined, digest: string): string {
-  const custom = md?.description?.["llb.customname"];
-  if (custom) return custom;
-  if (op.source) return op.source.identifier;
-  if (op.exec) return (op.exec.meta?.args ?? []).join(" ");
-  if (op.build) return "build";
-  if (op.merge) return "merge";
-  if (op.diff) return "diff";
-  if (op.file) {
-    return (op.file.actions ?? [])
-      .map((a) => {
-        if (a.copy) return `copy{src=${a.copy.src}, dest=${a.copy.dest}}`;
-        if (a.mkfile) return `mkfile{path=${a.mkfile.path}}`;
-        if (a.mkdir) return `mkdir{path=${a.mkdir.path}}`;
-        if (a.rm) return `rm{path=${a.rm.path}}`;
-        if (a.symlink) return `symlink{oldpath=${a.symlink.oldpath}, newpath=${a.symlink.newpath}}`;
-        return "";
-      })
-      .join(",");
-  }
-  return digest;
+  return md?.description?.["llb.customname"] || vertexLabel(op, digest).name;
 }
 
 /** Every op of a definition, in order, decoded. */

@@ -141,4 +141,4 @@ export { sha256Digest, isDigest } from "./digest.js";
 export { NetMode, SecurityMode, MountType, CacheSharingOpt, MountContentCache } from "./pb.js";
 export type * from "./pb.js";
 export { LlbError, PlatformError, DefinitionError } from "../errors.js";
-export { dumpDefinitionJson } from "./dump.js";
+export { dumpDefinitionDot, dumpDefinitionJson } from "./dump.js";

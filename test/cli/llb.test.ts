@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeDefinition, inspectDefinition } from "../../src/llb/index.js";
 import { repoRoot } from "../lib/gobin.js";
+import { buildctlPath, buildctlProblem } from "../lib/buildctl.js";
 
 const cli = join(repoRoot, "dist", "src", "cli", "main.js");
 const fixture = (name: string) => join("test", "cli", "fixtures", name);
@@ -15,6 +16,16 @@ const fixture = (name: string) => join("test", "cli", "fixtures", name);
 function run(args: string[]) {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "buffer" });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString("utf8") };
+}
+
+/** What the real `buildctl debug dump-llb` prints for Definition bytes (fails when buildctl is missing). */
+function buildctlDump(definition: Uint8Array): string {
+  const buildctl = buildctlPath();
+  const problem = buildctlProblem(buildctl);
+  if (problem) assert.fail(problem);
+  const r = spawnSync(buildctl, ["debug", "dump-llb"], { input: definition, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
 }
 
 function assertOneLineError(r: ReturnType<typeof run>, pattern: RegExp): void {
@@ -40,15 +51,49 @@ test("writes the Definition bytes for one platform", () => {
   assert.equal(def.source!.infos[0]!.filename, fixture("run-error.ts"));
 });
 
-test("--format json prints one op per line", () => {
+test("--format json prints buildctl debug dump-llb's lines for the Definition", () => {
   const r = run(["llb", fixture("run-error.ts"), "--platform", "linux/arm/v7", "--format", "json"]);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as { Op: { Op?: Record<string, unknown>; platform?: unknown }; Digest: string });
+  const lines = r.stdout.toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as { Op: { Op: Record<string, unknown>; platform?: unknown }; Digest: string; OpMetadata: unknown });
   assert.equal(lines.length, 3);
-  assert.ok(lines[0]!.Op.Op!["Source"]);
-  assert.ok(lines[1]!.Op.Op!["Exec"]);
+  assert.ok(lines[0]!.Op.Op["source"]);
+  assert.ok(lines[1]!.Op.Op["exec"]);
   assert.deepEqual(lines[1]!.Op.platform, { Architecture: "arm", OS: "linux", Variant: "v7" });
+  assert.deepEqual(lines[2]!.Op.Op, {}, "the terminal op has an empty Op");
   assert.match(lines[2]!.Digest, /^sha256:[0-9a-f]{64}$/);
+  // Byte for byte what buildctl prints for the Definition bytes of the same run.
+  const pb = run(["llb", fixture("run-error.ts"), "--platform", "linux/arm/v7"]);
+  assert.equal(pb.status, 0, pb.stderr);
+  assert.equal(r.stdout.toString("utf8"), buildctlDump(pb.stdout));
+});
+
+test("--format json with several platforms: each platform's lines in order, nothing in between", () => {
+  const platforms = ["linux/amd64", "linux/arm64", "linux/arm/v7"];
+  const r = run(["llb", fixture("run-error.ts"), "--platform", platforms.join(","), "--format", "json"]);
+  assert.equal(r.status, 0, r.stderr);
+  const dir = mkdtempSync(join(tmpdir(), "tsf-llb-"));
+  try {
+    const d = run(["llb", fixture("run-error.ts"), "--platform", platforms.join(","), "--output-dir", dir]);
+    assert.equal(d.status, 0, d.stderr);
+    const want = platforms.map((p) => buildctlDump(readFileSync(join(dir, `${p.replaceAll("/", "-")}.pb`)))).join("");
+    assert.equal(r.stdout.toString("utf8"), want);
+    for (const line of r.stdout.toString("utf8").trimEnd().split("\n")) assert.doesNotThrow(() => JSON.parse(line), line);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("--format json --output-dir writes one .json file per platform", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsf-llb-"));
+  try {
+    const r = run(["llb", fixture("run-error.ts"), "--platform", "linux/amd64,linux/arm64", "--format", "json", "--output-dir", dir]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(readdirSync(dir).sort(), ["linux-amd64.json", "linux-arm64.json"]);
+    const pb = run(["llb", fixture("run-error.ts"), "--platform", "linux/arm64"]);
+    assert.equal(readFileSync(join(dir, "linux-arm64.json"), "utf8"), buildctlDump(pb.stdout));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("several platforms write one file per platform into --output-dir", () => {

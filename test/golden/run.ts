@@ -1,9 +1,11 @@
 /**
  * Golden vectors: every graph the Go program builds with client/llb is built
  * again with our API; op bytes, digests, metadata and source maps must be
- * identical; the benchmark graphs too (whole Definition bytes); and every unit-test
- * table under test/golden/tables/ equals what Go computes for it (tables.go).
- * Ends with the line `N passed, M failed`.
+ * identical; the benchmark graphs too (whole Definition bytes); every unit-test
+ * table under test/golden/tables/ equals what Go computes for it (tables.go);
+ * and `buildctl debug dump-llb` (JSON and --dot) of each Go vector must print
+ * what our dumps print (the `dump-llb NAME` checks). Ends with the line
+ * `N passed, M failed`.
  */
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -21,6 +23,8 @@ import {
 import { repoRoot, runGolden } from "../lib/gobin.js";
 import { allCases } from "./cases/index.js";
 import { benchGraph } from "../../bench/graph.js";
+import { buildctlPath, buildctlProblem } from "../lib/buildctl.js";
+import { compareDumpLlb } from "./dump-llb.js";
 
 const defaults: MarshalOptions = { platform: parsePlatform("linux/amd64"), localUniqueID: "golden-unique" };
 
@@ -117,6 +121,26 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "tsfrontend-golden-"));
   let passed = 0;
   let failed = 0;
+  const buildctl = buildctlPath();
+  const noBuildctl = buildctlProblem(buildctl);
+  if (noBuildctl) {
+    console.log(`FAIL dump-llb: ${noBuildctl}`);
+    failed++;
+  }
+  /** Counts one `dump-llb NAME` check (none when buildctl is missing: that failure is counted once above). */
+  const checkDump = (name: string, file: string, want: Definition, got: Definition) => {
+    if (noBuildctl) return;
+    let problem: string | undefined;
+    try {
+      problem = compareDumpLlb(buildctl, file, want, got);
+    } catch (err) {
+      problem = (err as Error).stack ?? String(err);
+    }
+    if (problem) {
+      console.log(`FAIL dump-llb ${name}: ${problem}`);
+      failed++;
+    } else passed++;
+  };
   try {
     runGolden(["vectors", "-out", dir]);
     const names = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as string[];
@@ -135,7 +159,8 @@ async function main(): Promise<void> {
         failed++;
         continue;
       }
-      const wantBytes = readFileSync(join(dir, `${name}.pb`));
+      const file = join(dir, `${name}.pb`);
+      const wantBytes = readFileSync(file);
       try {
         const want = decodeDefinition(wantBytes);
         const st = await c.state();
@@ -148,6 +173,7 @@ async function main(): Promise<void> {
         } else {
           passed++;
         }
+        checkDump(name, file, want, got);
       } catch (err) {
         console.log(`FAIL ${name}: ${(err as Error).stack ?? String(err)}`);
         failed++;
@@ -162,11 +188,13 @@ async function main(): Promise<void> {
         runGolden(["benchdef", "-ops", String(n), "-out", file]);
         const wantBytes = readFileSync(file);
         const got = benchGraph(n).marshalSync(defaults);
-        const problem = compareDefinitions(decodeDefinition(wantBytes), got, wantBytes, got.toBytes());
+        const want = decodeDefinition(wantBytes);
+        const problem = compareDefinitions(want, got, wantBytes, got.toBytes());
         if (problem) {
           console.log(`FAIL ${name}: ${problem}`);
           failed++;
         } else passed++;
+        checkDump(name, file, want, got);
       } catch (err) {
         console.log(`FAIL ${name}: ${(err as Error).stack ?? String(err)}`);
         failed++;

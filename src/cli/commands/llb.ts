@@ -29,8 +29,8 @@ export function registerLlb(program: Command): void {
     .option("--opt <key=value>", "frontend option, as buildctl --opt (build-arg:K=V, target=...)", collect, [])
     .option("--build-arg <key=value>", "build argument (same as --opt build-arg:K=V)", collect, [])
     .option("--target <name>", "target stage the program should build")
-    .option("--output-dir <dir>", "with several platforms: write <os>-<arch>[-<variant>].pb files here")
-    .option("--format <format>", "pb (Definition bytes) or json (one op per line, like buildctl debug dump-llb)", "pb")
+    .option("--output-dir <dir>", "write one <os>-<arch>[-<variant>].pb (or .json) file per platform here")
+    .option("--format <format>", "pb (Definition bytes) or json (buildctl debug dump-llb's lines: one op per line; several platforms one after another)", "pb")
     .action(async (file: string, flags: LlbFlags) => {
       await runLlb(file, flags);
     });
@@ -79,10 +79,9 @@ async function runLlb(file: string, flags: LlbFlags): Promise<void> {
     return;
   }
   if (format === "json") {
-    for (const { platform, def } of defs) {
-      if (defs.length > 1) process.stdout.write(`# ${formatPlatform(platform)}\n`);
-      for (const line of dumpDefinitionJson(def)) process.stdout.write(line + "\n");
-    }
+    // buildctl debug dump-llb's lines, platform after platform, nothing in between (--output-dir separates them).
+    const text = defs.map(({ def }) => dumpDefinitionJson(def).map((l) => l + "\n").join("")).join("");
+    await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
     return;
   }
   await new Promise<void>((resolve, reject) => process.stdout.write(defs[0]!.def.toBytes(), (err) => (err ? reject(err) : resolve())));

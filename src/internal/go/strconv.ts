@@ -21,3 +21,34 @@ export function parseBool(s: string): boolean | undefined {
       return undefined;
   }
 }
+
+/**
+ * Go's `fmt` `%q` of a string (strconv.Quote): printable runes as they are,
+ * the usual backslash escapes, other control characters as \xNN, other
+ * non-printable runes as \uNNNN or \UNNNNNNNN.
+ */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") {
+      out += "\\" + ch;
+      continue;
+    }
+    if (printable.test(ch)) {
+      out += ch;
+      continue;
+    }
+    const esc = quoteEscapes[ch];
+    if (esc) out += esc;
+    else if (cp < 0x20 || cp === 0x7f) out += "\\x" + cp.toString(16).padStart(2, "0");
+    else if (cp >= 0xd800 && cp <= 0xdfff) out += "\\ufffd"; // a lone surrogate has no UTF-8 form
+    else if (cp < 0x10000) out += "\\u" + cp.toString(16).padStart(4, "0");
+    else out += "\\U" + cp.toString(16).padStart(8, "0");
+  }
+  return out + '"';
+}
+
+/** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+const quoteEscapes: Record<string, string> = { "\x07": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v" };

@@ -11,5 +11,6 @@ import { cases as state } from "./state.js";
 import { cases as meta } from "./meta.js";
 import { cases as platform } from "./platform.js";
 import { cases as scale } from "./scale.js";
+import { cases as dump } from "./dump.js";
 
-export const allCases: GoldenCase[] = [...image, ...sources, ...exec, ...mounts, ...file, ...merge, ...state, ...meta, ...platform, ...scale];
+export const allCases: GoldenCase[] = [...image, ...sources, ...exec, ...mounts, ...file, ...merge, ...state, ...meta, ...platform, ...scale, ...dump];

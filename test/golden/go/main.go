@@ -67,6 +67,7 @@ func registry() []Case {
 		sourceMapCases,
 		platformCases,
 		scaleCases,
+		dumpCases,
 	} {
 		all = append(all, group...)
 	}
