@@ -168,8 +168,10 @@ test("prune: removed records and Total: like buildctl prune", () => {
   assert.ok(lines.length >= 3, out);
   assert.notEqual(lines.at(-1), "Total:\t0B");
   for (const row of lines.slice(1, -1)) assert.match(row, /^[a-z0-9]{25}\*? {45,46}\ttrue \s*\t[\d.]+[kMGT]?B\*?\t(.* ago)?$/, row);
-  // Nothing regular is left to prune.
-  assert.equal(buildctlRun(["du", "--filter", "type==regular"], host!).trimEnd().split("\n").length, 1);
+  // Nothing regular is left to prune: what remains is in use. (On the shared daemon that includes the
+  // steps of builds the faults tests canceled: buildkitd v0.32.2 keeps those in use, for buildctl too.)
+  const left = buildctlRun(["du", "--filter", "type==regular"], host!).trimEnd().split("\n").slice(1);
+  for (const row of left) assert.match(row, /^\S+\s+\tfalse\s*\t/, `a reclaimable record survived the prune:\n${left.join("\n")}`);
   assert.match(ok(run(["prune", "--all", "--verbose"])), /(^|\n)Total:\t[\d.]+[kMGT]?B\n$/);
 });
 
