@@ -55,3 +55,18 @@ export function mapGrpcError(err: ServiceError | Error, method: string, address:
   }
   return new BuildkitError(reason, message, { cause: err, details });
 }
+
+/**
+ * The error for a request over the gRPC message limit (buildkitd and this
+ * client both use 16 MiB), naming the size, the limit and what to do; `what`
+ * names the request, e.g. "the build definition".
+ */
+export function messageTooLarge(what: string, size: number, limit: number): BuildkitError {
+  const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
+  return new BuildkitError(
+    "RESOURCE_EXHAUSTED",
+    `${what} is ${mib(size)} (${size} bytes), over the ${mib(limit)} gRPC message limit of buildkitd: ` +
+      `do not inline big files in the graph (mkfile); read them from a local directory (local("NAME") with --local NAME=DIR) or an image instead`,
+    { details: { grpcCode: 8 } },
+  );
+}

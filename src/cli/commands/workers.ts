@@ -10,7 +10,7 @@ import { formatBytesG } from "../../internal/go/units.js";
 import { formatGoDuration, int64, TabWriter } from "../format.js";
 
 interface WorkersFlags {
-  filter: string[];
+  filter?: string[];
   verbose?: boolean;
 }
 
@@ -18,7 +18,7 @@ export function registerWorkers(program: Command): void {
   program
     .command("workers")
     .description("list workers (as `buildctl debug workers`)")
-    .option("-f, --filter <filter>", "containerd-style filter, e.g. labels.\"org.mobyproject.buildkit.worker.executor\"==oci (repeatable; commas separate alternatives, as in buildctl)", collect, [])
+    .option("-f, --filter <filter>", "containerd-style filter, e.g. labels.\"org.mobyproject.buildkit.worker.executor\"==oci (repeatable; commas separate alternatives, as in buildctl)", collect)
     .option("-v, --verbose", "verbose output")
     .action(async (flags: WorkersFlags, cmd: Command) => {
       await runWorkers(flags, cmd);
@@ -87,7 +87,7 @@ export function printWorkersTable(tw: TabWriter, workers: WorkerRecord[]): void 
 }
 
 async function runWorkers(flags: WorkersFlags, cmd: Command): Promise<void> {
-  const filters = parseFilters(flags.filter);
+  const filters = parseFilters(flags.filter ?? []);
   const conn = await connect(cmd);
   let workers: WorkerRecord[];
   try {
