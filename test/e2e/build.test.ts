@@ -11,7 +11,8 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { copy, ociLayout, scratch } from "../../src/llb/index.js";
 import { join } from "node:path";
 import { layerEntries, platformOf, readOciDir, readOciTar, sha256, type OciLayout } from "./lib/oci.js";
 import { ok, requireEnv, run, runCli, skopeo, skopeoCreds, tempDir, type E2eEnv } from "./lib/env.js";
@@ -180,4 +181,51 @@ test("registry push: the pushed index is the exported one and reads back with sk
     assert.equal(img.config.architecture, expected[platformOf(img.descriptor.platform)]!.arch);
     assert.deepEqual(img.config.config.Entrypoint, ["/bin/sh", "-c"]);
   }
+});
+
+test("--oci-layout: an oci-layout:// source is read from the layout directory through the session", async () => {
+  // The OCI tarball exported above, unpacked, is an OCI layout.
+  const layout = out("layout");
+  mkdirSync(layout, { recursive: true });
+  ok(await run("tar", ["-xf", out("image.oci.tar"), "-C", layout]), "tar -xf");
+  const amd64 = oci.images.find((i) => platformOf(i.descriptor.platform) === "linux/amd64")!;
+  const src = ociLayout(`example.com/tsf/multiarch@${amd64.descriptor.digest}`, { ociStore: { sessionID: "", storeID: "mystore" } });
+  const def = await scratch().file(copy(src, "/srv/out/", "/got/", { copyDirContentsOnly: true })).marshal({ platform: { os: "linux", architecture: "amd64" } });
+  const r = await runCli(["build", "--oci-layout", `mystore=${layout}`, "--progress", "plain", "-o", `type=local,dest=${out("from-layout")}`], { input: Buffer.from(def.toBytes()) });
+  ok(r, "tsfrontend build --oci-layout");
+  assert.equal(readFileSync(out("from-layout", "got", "arch"), "utf8"), "x86_64\n");
+  // Without the flag the daemon cannot read the store.
+  const missing = await runCli(["build", "--progress", "plain"], { input: Buffer.from(def.toBytes()) });
+  assert.equal(missing.status, 1, missing.stderr);
+});
+
+test("--trace appends every progress update as buildctl's JSON lines; --source-policy-file and --proxy-network reach the daemon", async () => {
+  const policy = out("policy.json");
+  writeFileSync(policy, JSON.stringify({ rules: [{ action: "DENY", selector: { identifier: `docker-image://${shell.ref}*` } }] }));
+  const trace = out("trace.jsonl");
+  const r = await runCli([
+    "build",
+    "-f",
+    "test/e2e/fixtures/multiarch.ts",
+    "--build-arg",
+    `SHELL_IMAGE=${shell.ref}`,
+    "--platform",
+    "linux/amd64",
+    "--progress",
+    "quiet",
+    "--trace",
+    trace,
+    "--source-policy-file",
+    policy,
+    "--proxy-network",
+  ]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /denied by policy/);
+  const lines = readFileSync(trace, "utf8").trimEnd().split("\n");
+  assert.ok(lines.length >= 1);
+  const docs = lines.map((l) => JSON.parse(l) as { vertexes?: { digest: string; name?: string; error?: string }[] });
+  // The shape of Go's client.SolveStatus (lower-case keys, as `--progress rawjson`).
+  for (const d of docs) for (const k of Object.keys(d)) assert.ok(["vertexes", "statuses", "logs", "warnings"].includes(k), k);
+  assert.ok(docs.some((d) => d.vertexes?.some((v) => /^sha256:/.test(v.digest))));
+  assert.equal(lstatSync(trace).mode & 0o777, 0o600);
 });
