@@ -167,8 +167,8 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
   const optValues = parseKeyValues(flags.opt ?? [], "--opt");
-  // --platform and --opt platform=... are one setting: both given must agree.
-  const platforms = targetPlatformFlags(flags.platform ?? [], optValues);
+  // --platform and --opt platform=... are one setting: both given must agree (an --opt value alone is sent as given).
+  const platforms = (flags.platform ?? []).length > 0 ? targetPlatformFlags(flags.platform ?? [], optValues) : [];
   const buildPlatform = flags.buildPlatform ? parsePlatformFlags([flags.buildPlatform], "--build-platform")[0] : undefined;
   // Flags become frontend opts, which a program build and a frontend read alike (program/opts.ts).
   const opts = programOpts(
