@@ -62,10 +62,12 @@ export function mapGrpcError(err: ServiceError | Error, method: string, address:
  * names the request, e.g. "the build definition".
  */
 export function messageTooLarge(what: string, size: number, limit: number): BuildkitError {
-  const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
+  const mib = (n: number, digits = 1) => `${(n / (1 << 20)).toFixed(digits)} MiB`;
+  // Just over the limit: enough digits that the two numbers differ.
+  const sized = mib(size) === mib(limit) ? mib(size, 3) : mib(size);
   return new BuildkitError(
     "RESOURCE_EXHAUSTED",
-    `${what} is ${mib(size)} (${size} bytes), over the ${mib(limit)} gRPC message limit of buildkitd: ` +
+    `${what} is ${sized} (${size} bytes), over the ${mib(limit)} gRPC message limit of buildkitd: ` +
       `do not inline big files in the graph (mkfile); read them from a local directory (local("NAME") with --local NAME=DIR) or an image instead`,
     { details: { grpcCode: 8 } },
   );
