@@ -8,7 +8,7 @@
  */
 
 import { prepareCache, type CacheOptionsEntry, type PreparedCache } from "./cache.js";
-import { authService, type AuthServiceOptions, type DockerConfig } from "./session/auth.js";
+import { authService, type AuthServiceOptions, type AuthTlsConfig, type DockerConfig } from "./session/auth.js";
 import { checkTargets, fileSendService, type FileSendOptions, type FileSendService, type FileSendTarget } from "./session/file-send.js";
 import { fileSyncService, type LocalDirOptions } from "./session/file-sync.js";
 import { contentStoreService, OciContentStore } from "./session/content.js";
@@ -19,6 +19,8 @@ import { sshForwardService, type SshAgentSource } from "./session/ssh.js";
 export interface SessionServicesOptions {
   /** Registry credentials for the daemon's pulls and pushes; `false` hosts no Auth service. Default: the docker config. */
   auth?: false | { config?: DockerConfig; options?: AuthServiceOptions };
+  /** TLS for registry token servers by host (`--registry-auth-tlscontext`): the Auth service fetches their tokens. */
+  registryAuthTls?: ReadonlyMap<string, AuthTlsConfig>;
   /** Local directories the build reads, by name (`--local NAME=DIR`). */
   locals?: ReadonlyMap<string, LocalDirOptions>;
   /** Client-side export targets by exporter index (`--output` to a dir, file or stdout). */
@@ -64,7 +66,11 @@ export async function sessionServices(options: SessionServicesOptions = {}): Pro
   const services: SessionService[] = [];
   if (options.auth !== false) {
     const auth = options.auth ?? {};
-    const authOptions: AuthServiceOptions = { ...(options.onWarning ? { onWarning: options.onWarning } : {}), ...(auth.options ?? {}) };
+    const authOptions: AuthServiceOptions = {
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.registryAuthTls && options.registryAuthTls.size > 0 ? { tlsConfigs: options.registryAuthTls } : {}),
+      ...(auth.options ?? {}),
+    };
     services.push(authService(auth.config, authOptions));
   }
   let fileSend: FileSendService | undefined;

@@ -91,7 +91,7 @@ export function registerBuild(program: Command): void {
     .option("--ssh <spec>", "ssh agent for RUN ssh mounts: default | ID[=SOCKET|=KEYFILE[,KEYFILE...]][,raw=true] (no path: $SSH_AUTH_SOCK); repeatable", collect)
     .option("--source-policy-file <file>", "source policy (JSON, as buildctl's) applied to every source of the build")
     .option("--proxy-network", "run the build with proxy network enforcement (needs a daemon that supports it)")
-    .option("--registry-auth-tlscontext <spec>", "TLS for registry token servers: host=HOST[,ca=FILE][,cert=FILE,key=FILE][,insecure=true]; parsed as buildctl does, not supported yet", collect)
+    .option("--registry-auth-tlscontext <spec>", "TLS for a registry's token server (its tokens are then fetched by tsfrontend): host=HOST[,ca=FILE][,cert=FILE,key=FILE][,insecure=true]; repeatable", collect)
     .action(async (flags: BuildFlags, cmd: Command) => {
       await runBuild(flags, cmd);
     });
@@ -189,13 +189,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const secrets = parseSecretFlags(flags.secret ?? []);
   const sshAgents = resolveSshAgents(parseSshSpecs(flags.ssh ?? []));
   const sourcePolicy = flags.sourcePolicyFile !== undefined ? loadSourcePolicyFile(flags.sourcePolicyFile) : undefined;
-  if (parseRegistryAuthTlsContexts(flags.registryAuthTlscontext ?? []).size > 0) {
-    // buildctl's authprovider uses these only in FetchToken; our Auth service leaves token fetching to the daemon.
-    throw new UsageError(
-      "not supported yet: tsfrontend lets buildkitd fetch registry tokens itself, so there is no client-side TLS to configure; set the registry's TLS in buildkitd.toml ([registry.\"HOST\"] ca=[...], insecure=true)",
-      { flag: "--registry-auth-tlscontext" },
-    );
-  }
+  const registryAuthTls = parseRegistryAuthTlsContexts(flags.registryAuthTlscontext ?? []);
 
   // Load the program (or read stdin) before connecting, so input errors come first.
   const program = flags.file ? await loadProgram(flags.file) : undefined;
@@ -222,6 +216,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     cacheExports,
     cacheImports,
     ...(ociLayouts.size > 0 ? { ociLayouts } : {}),
+    ...(registryAuthTls.size > 0 ? { registryAuthTls } : {}),
     onWarning: warn,
   }).catch((err: unknown) => {
     if (err instanceof TargetError) throw new UsageError(err.message, { flag: "--output", cause: err });

@@ -1,21 +1,17 @@
 /**
  * `--registry-auth-tlscontext` as buildctl v0.32.2 parses it
  * (cmd/buildctl/build/registryauthtlscontext.go): CSV `host=H[,ca=FILE][,cert=FILE,key=FILE][,insecure=BOOL]`,
- * merged per host (CAs and key pairs accumulate, insecure sticks once set).
+ * merged per host (CAs and key pairs accumulate, insecure sticks once set); the Auth
+ * session service (client/session/auth.ts) fetches those hosts' tokens with it.
  */
 
+import type { AuthTlsConfig } from "../../client/session/auth.js";
 import { UsageError } from "../../errors.js";
 import { parseBool } from "../../internal/go/strconv.js";
 import { CsvError, parseCsvFields } from "./csv.js";
 
 const FLAG = "--registry-auth-tlscontext";
 
-/** authprovider.AuthTLSConfig: the TLS settings for one registry's token server. */
-export interface AuthTlsConfig {
-  rootCAs: string[];
-  keyPairs: { certificate: string; key: string }[];
-  insecure: boolean;
-}
 
 function parseOne(value: string): { host: string; ca: string; cert: string; key: string; insecure: boolean } {
   let fields: string[];
