@@ -1,7 +1,10 @@
 /**
  * The daemon flags every command that talks to buildkitd shares, as buildctl's global
  * flags: `--addr` (default `$BUILDKIT_HOST`, then the default socket, then a buildkitd
- * tsfrontend starts) and `--tlscacert/--tlscert/--tlskey/--tlsservername/--tlsdir`.
+ * tsfrontend starts), `--tlscacert/--tlscert/--tlskey/--tlsservername/--tlsdir`,
+ * `--timeout` (seconds to wait for the daemon to answer; 0: no limit) and `--wait`
+ * (keep trying until it answers, within the timeout), plus `--debug` and
+ * `--log-format` (log.ts).
  * They are options of the program, so they work before or after the command name;
  * a command reads them with {@link connectionFlags} and connects with {@link connect}.
  */
@@ -13,6 +16,7 @@ import { addressProblem, connectDaemon, type ConnectDaemonOptions } from "../cli
 import type { BuildkitConnection, TlsOptions } from "../client/connection.js";
 import { tlsMaterialProblem } from "../client/tls.js";
 import { UsageError } from "../errors.js";
+import { log } from "./log.js";
 
 export interface ConnectionFlags {
   addr?: string;
@@ -21,6 +25,9 @@ export interface ConnectionFlags {
   tlscert?: string;
   tlskey?: string;
   tlsdir?: string;
+  /** `--timeout` seconds, as given. */
+  timeout?: string;
+  wait?: boolean;
 }
 
 /** Adds the global daemon flags to the program (call once, in main.ts). */
@@ -31,17 +38,22 @@ export function registerConnectionOptions(program: Command): void {
     .option("--tlscacert <file>", "CA certificate for validation")
     .option("--tlscert <file>", "client certificate")
     .option("--tlskey <file>", "client key")
-    .option("--tlsdir <dir>", "directory containing CA certificate, client certificate, and client key (ca.pem, cert.pem, key.pem or ca.crt, tls.crt, tls.key)");
+    .option("--tlsdir <dir>", "directory containing CA certificate, client certificate, and client key (ca.pem, cert.pem, key.pem or ca.crt, tls.crt, tls.key)")
+    .option("--timeout <seconds>", "give up when buildkitd has not answered after this many seconds; 0: no limit (default: 5)")
+    .option("--wait", "wait (within --timeout) until buildkitd is available instead of failing at once")
+    .option("--debug", "debug output: debug log lines, and stack traces with errors")
+    .option("--log-format <format>", "format of tsfrontend's log lines: text or json (default: text)");
 }
 
 /** The global daemon flags as seen by `cmd` (a command's action gets its Command as last argument). */
 export function connectionFlags(cmd: Command): ConnectionFlags {
   const all = cmd.optsWithGlobals<ConnectionFlags>();
   const out: ConnectionFlags = {};
-  for (const k of ["addr", "tlsservername", "tlscacert", "tlscert", "tlskey", "tlsdir"] as const) {
+  for (const k of ["addr", "tlsservername", "tlscacert", "tlscert", "tlskey", "tlsdir", "timeout"] as const) {
     const v = all[k];
     if (typeof v === "string") out[k] = v;
   }
+  if (all.wait === true) out.wait = true;
   return out;
 }
 
@@ -80,6 +92,12 @@ function tlsFilesFromDir(dir: string): { ca: string; cert: string; key: string }
 /** Checks the flags and reads the TLS files (TLS itself is completed in the connection layer). */
 export function connectOptions(flags: ConnectionFlags): ConnectDaemonOptions {
   const opts: ConnectDaemonOptions = {};
+  if (flags.timeout !== undefined) {
+    // buildctl's --timeout is an int flag (seconds).
+    if (!/^\d+$/.test(flags.timeout.trim())) throw new UsageError(`${JSON.stringify(flags.timeout)} is not a whole number of seconds`, { flag: "--timeout" });
+    opts.timeoutMs = Number(flags.timeout.trim()) * 1000;
+  }
+  if (flags.wait) opts.wait = true;
   if (flags.addr !== undefined) {
     const problem = addressProblem(flags.addr);
     if (problem) throw new UsageError(problem, { flag: "--addr" });
@@ -126,7 +144,10 @@ export function connect(cmd: Command, extra: Pick<ConnectDaemonOptions, "allowSt
   const opts = connectOptions(connectionFlags(cmd));
   if (extra.allowStart !== undefined) opts.allowStart = extra.allowStart;
   opts.onStart = (rec) => {
-    process.stderr.write(`tsfrontend: started buildkitd (pid ${rec.pid}) on ${rec.address}; state ${rec.dataDir}, log ${rec.log}; stop it with \`tsfrontend daemon stop\`\n`);
+    log.info(`started buildkitd (pid ${rec.pid}) on ${rec.address}; state ${rec.dataDir}, log ${rec.log}; stop it with \`tsfrontend daemon stop\``);
   };
-  return connectDaemon(opts);
+  return connectDaemon(opts).then((conn) => {
+    log.debug(`connected to buildkitd at ${conn.address}`);
+    return conn;
+  });
 }

@@ -12,6 +12,7 @@ import { registerDu } from "./commands/du.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerWorkers } from "./commands/workers.js";
 import { registerConnectionOptions } from "./connect.js";
+import { configureLog, isDebug } from "./log.js";
 
 const program = new Command();
 program
@@ -23,6 +24,11 @@ program
   .showSuggestionAfterError(true);
 
 registerConnectionOptions(program);
+// --debug and --log-format apply before any command runs (buildctl's app.Before).
+program.hook("preAction", (_thisCommand, actionCommand) => {
+  const g = actionCommand.optsWithGlobals<{ debug?: boolean; logFormat?: string }>();
+  configureLog({ debug: g.debug === true, ...(g.logFormat !== undefined ? { format: g.logFormat } : {}) });
+});
 registerLlb(program);
 registerCheck(program);
 registerBuild(program);
@@ -39,17 +45,17 @@ function fail(err: unknown): never {
   }
   if (err instanceof ReportedError) {
     // The command has already shown what went wrong (e.g. a build error block).
-    if (process.env["TSFRONTEND_DEBUG"]) process.stderr.write(`${err.stack}\n`);
+    if (isDebug()) process.stderr.write(`${err.stack}\n`);
     process.exit(err.exitCode);
   }
   if (err instanceof TsfError) {
     process.stderr.write(`tsfrontend: ${err.toOneLine()}\n`);
-    if (process.env["TSFRONTEND_DEBUG"]) process.stderr.write(`${err.stack}\n`);
+    if (isDebug()) process.stderr.write(`${err.stack}\n`);
     process.exit(1);
   }
   const e = err instanceof Error ? err : new Error(String(err));
   process.stderr.write(`tsfrontend: ${e.message.split("\n")[0]}\n`);
-  if (process.env["TSFRONTEND_DEBUG"]) process.stderr.write(`${e.stack}\n`);
+  if (isDebug()) process.stderr.write(`${e.stack}\n`);
   process.exit(1);
 }
 

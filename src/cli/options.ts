@@ -48,3 +48,22 @@ export function oneOf<T extends string>(value: string, allowed: readonly T[], fl
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${JSON.stringify(value)} is not one of ${allowed.join(", ")}`, { flag });
 }
+
+/**
+ * The target platforms of `--platform` and `--opt platform=...` together:
+ * either may be given; both are accepted only when they name the same
+ * platforms in the same order (buildctl has only `--opt platform`, so a
+ * difference would silently drop one of them): otherwise a usage error naming both.
+ */
+export function targetPlatformFlags(platformFlags: readonly string[], opts: Readonly<Record<string, string>>): Platform[] {
+  const fromFlag = parsePlatformFlags(platformFlags);
+  const optValue = opts["platform"];
+  if (optValue === undefined) return fromFlag;
+  const fromOpt = parsePlatformFlags([optValue], "--opt platform");
+  if (fromFlag.length === 0) return fromOpt;
+  const key = (ps: Platform[]) => ps.map((p) => [p.os, p.architecture, p.variant ?? ""].join("/")).join(",");
+  if (key(fromFlag) !== key(fromOpt)) {
+    throw new UsageError(`--platform ${platformFlags.join(",")} and --opt platform=${optValue} name different platforms: give them once, with either flag`, { flag: "--platform" });
+  }
+  return fromFlag;
+}

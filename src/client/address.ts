@@ -98,32 +98,62 @@ export async function resolveDaemon(opts: ResolveDaemonOptions = {}): Promise<Re
 }
 
 export interface ConnectDaemonOptions extends ResolveDaemonOptions, ConnectOptions {
-  /** How long to wait for an explicitly given daemon to answer (default 5 s, as buildctl's --timeout). */
+  /**
+   * How long to wait for the daemon to answer, in ms (default 5 s, as buildctl's
+   * `--timeout 5`); 0 waits without limit.
+   */
   timeoutMs?: number;
+  /**
+   * Keep trying (once a second) while the daemon is not there yet or refuses
+   * connections, until it answers or `timeoutMs` has passed: buildctl's `--wait`
+   * (client.Wait retries while Info is UNAVAILABLE).
+   */
+  wait?: boolean;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** {@link resolveDaemon}, then a connection checked with an Info call. */
 export async function connectDaemon(opts: ConnectDaemonOptions = {}): Promise<BuildkitConnection> {
   const resolved = await resolveDaemon(opts);
   const from = resolved.source === "addr" ? " (--addr)" : resolved.source === "BUILDKIT_HOST" ? " (BUILDKIT_HOST)" : "";
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const deadline = timeoutMs > 0 ? Date.now() + timeoutMs : Infinity;
   const sock = unixPath(resolved.address);
-  if (sock !== undefined && !(await isSocket(sock))) {
-    throw new BuildkitError("UNAVAILABLE", `cannot connect to buildkitd at ${resolved.address}${from}: ${sock} ${(await exists(sock)) ? "is not a socket" : "does not exist"}`);
-  }
   const connectOptions: ConnectOptions = {};
   if (opts.tls) connectOptions.tls = opts.tls;
-  const conn = await openConnection(resolved.address, connectOptions);
-  try {
-    await infoOf(conn, opts.timeoutMs ?? 5000);
-  } catch (err) {
-    const helperError = conn.helperError();
-    conn.close();
-    // grpc-js says "Failed to connect" or OpenSSL's text; say what is wrong instead.
-    const tlsDetail = helperError === undefined && err instanceof BuildkitError && err.details.grpcCode === 14 ? await diagnoseTls(resolved.address, opts.tls, tlsLabels(opts)) : undefined;
-    const detail = helperError ?? tlsDetail ?? connectionErrorDetail(err);
-    throw new BuildkitError(err instanceof BuildkitError ? err.reason : "UNAVAILABLE", `cannot connect to buildkitd at ${resolved.address}${from}: ${detail}`, { cause: err });
+  // With --wait: try, sleep up to a second, try again, until the deadline.
+  const pause = async (): Promise<boolean> => {
+    const left = deadline - Date.now();
+    if (opts.wait !== true || left <= 0) return false;
+    await sleep(Math.min(1000, left));
+    return true;
+  };
+  for (;;) {
+    if (sock !== undefined && !(await isSocket(sock))) {
+      if (await pause()) continue;
+      const what = (await exists(sock)) ? "is not a socket" : "does not exist";
+      throw new BuildkitError("UNAVAILABLE", `cannot connect to buildkitd at ${resolved.address}${from}: ${sock} ${what}${opts.wait ? ` (waited ${timeoutMs / 1000} s)` : ""}`);
+    }
+    const conn = await openConnection(resolved.address, connectOptions);
+    try {
+      // One Info per attempt; with --wait a short one, so a daemon coming up is seen within a second or so.
+      const left = deadline === Infinity ? 2 ** 31 - 1 : Math.max(1, deadline - Date.now());
+      await infoOf(conn, opts.wait ? Math.max(250, Math.min(left, 1000)) : left);
+      return conn;
+    } catch (err) {
+      // As client.Wait: an UNIMPLEMENTED Info (buildkit < v0.11) still answers; retry only while unavailable.
+      if (opts.wait === true && err instanceof BuildkitError && err.details.grpcCode === 12) return conn;
+      const helperError = conn.helperError();
+      conn.close();
+      const unavailable = err instanceof BuildkitError && (err.details.grpcCode === 14 || err.details.grpcCode === 4);
+      if (unavailable && helperError === undefined && (await pause())) continue;
+      // grpc-js says "Failed to connect" or OpenSSL's text; say what is wrong instead.
+      const tlsDetail = helperError === undefined && err instanceof BuildkitError && err.details.grpcCode === 14 ? await diagnoseTls(resolved.address, opts.tls, tlsLabels(opts)) : undefined;
+      const detail = helperError ?? tlsDetail ?? connectionErrorDetail(err);
+      throw new BuildkitError(err instanceof BuildkitError ? err.reason : "UNAVAILABLE", `cannot connect to buildkitd at ${resolved.address}${from}: ${detail}`, { cause: err });
+    }
   }
-  return conn;
 }
 
 function tlsLabels(opts: ConnectOptions): { labels?: NonNullable<ConnectOptions["tls"]>["labels"] } {

@@ -55,3 +55,20 @@ export function mapGrpcError(err: ServiceError | Error, method: string, address:
   }
   return new BuildkitError(reason, message, { cause: err, details });
 }
+
+/**
+ * The error for a request over the gRPC message limit (buildkitd and this
+ * client both use 16 MiB), naming the size, the limit and what to do; `what`
+ * names the request, e.g. "the build definition".
+ */
+export function messageTooLarge(what: string, size: number, limit: number): BuildkitError {
+  const mib = (n: number, digits = 1) => `${(n / (1 << 20)).toFixed(digits)} MiB`;
+  // Just over the limit: enough digits that the two numbers differ.
+  const sized = mib(size) === mib(limit) ? mib(size, 3) : mib(size);
+  return new BuildkitError(
+    "RESOURCE_EXHAUSTED",
+    `${what} is ${sized} (${size} bytes), over the ${mib(limit)} gRPC message limit of buildkitd: ` +
+      `do not inline big files in the graph (mkfile); read them from a local directory (local("NAME") with --local NAME=DIR) or an image instead`,
+    { details: { grpcCode: 8 } },
+  );
+}

@@ -10,6 +10,7 @@ import type { SessionService } from "./session/service.js";
 import type { ExportEntry } from "./solve.js";
 
 export type { FileSendTarget, ExportedOutput } from "./session/file-send.js";
+export { checkTargets, TargetError } from "./session/file-send.js";
 
 /** One output: an exporter, its attrs, and where the client writes the result. */
 export interface OutputEntry extends ExportEntry {

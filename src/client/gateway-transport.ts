@@ -5,8 +5,8 @@
 
 import * as grpc from "@grpc/grpc-js";
 import type { GatewayCallOptions, GatewayTransport } from "../gateway/transport.js";
-import type { BuildkitConnection } from "./connection.js";
-import { BuildkitError, mapGrpcError } from "./errors.js";
+import { MAX_MESSAGE_BYTES, type BuildkitConnection } from "./connection.js";
+import { BuildkitError, mapGrpcError, messageTooLarge } from "./errors.js";
 
 const toBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 const fromBuffer = (b: Buffer): Uint8Array => b;
@@ -26,6 +26,11 @@ export class ControlGatewayTransport implements GatewayTransport {
     if (signal?.aborted) {
       const name = method.slice(method.lastIndexOf("/") + 1);
       return Promise.reject(new BuildkitError("CANCELED", `${name}: the build has ended`, { details: { grpcCode: 1 } }));
+    }
+    if (request.byteLength > MAX_MESSAGE_BYTES) {
+      // A Solve carries the program's Definition: say so, not grpc-js's "larger than 16777216".
+      const what = method.endsWith("/Solve") ? "the build definition sent by the program" : `the ${method.slice(method.lastIndexOf("/") + 1)} request`;
+      return Promise.reject(messageTooLarge(what, request.byteLength, MAX_MESSAGE_BYTES));
     }
     return new Promise<Uint8Array>((resolve, reject) => {
       const onAbort = () => call.cancel();

@@ -9,8 +9,8 @@ import * as grpc from "@grpc/grpc-js";
 import { randomID } from "../llb/identity.js";
 import type { Definition } from "../llb/index.js";
 import { moby, pb } from "../proto/index.js";
-import type { BuildkitConnection } from "./connection.js";
-import { BuildkitError, mapGrpcError } from "./errors.js";
+import { MAX_MESSAGE_BYTES, type BuildkitConnection } from "./connection.js";
+import { BuildkitError, mapGrpcError, messageTooLarge } from "./errors.js";
 import { Session } from "./session/session.js";
 import type { SessionService } from "./session/service.js";
 import { ConnectionWatchdog, connectionLost, type WatchdogOptions } from "./watchdog.js";
@@ -67,6 +67,10 @@ export interface SolveOptions {
   /** Probing of the connection while the build runs (see watchdog.ts); `false` turns it off. */
   watchdog?: WatchdogOptions | false;
   ref?: string;
+  /** A source policy for every source of the build (`--source-policy-file`, source-policy.ts). */
+  sourcePolicy?: moby.buildkit.v1.sourcepolicy.Policy.$Properties;
+  /** Run the build with proxy network enforcement (`--proxy-network`; the daemon decides what that means). */
+  proxyNetwork?: boolean;
 }
 
 export interface SolveResult {
@@ -132,6 +136,15 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     Entitlements: options.entitlements ?? [],
   };
   if (options.definition) req.Definition = toPbDefinition(options.definition);
+  if (options.sourcePolicy) req.SourcePolicy = options.sourcePolicy;
+  if (options.proxyNetwork) req.ProxyNetwork = true;
+  // Encoded once here: grpc-js would only say "larger than 16777216" after the session started.
+  const reqBytes = Buffer.from(control.SolveRequest.encode(req).finish());
+  if (reqBytes.length > MAX_MESSAGE_BYTES) {
+    options.signal?.removeEventListener("abort", onAbort);
+    await session.close();
+    throw messageTooLarge(options.definition ? "the build definition" : "the solve request", reqBytes.length, MAX_MESSAGE_BYTES);
+  }
 
   // Status: follow until the daemon ends the stream, or 5 s of silence after the solve is done.
   let statusDone!: () => void;
@@ -154,9 +167,9 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
   const solvePromise = new Promise<SolveResult>((resolve, reject) => {
     const call = conn.client.makeUnaryRequest(
       "/moby.buildkit.v1.Control/Solve",
-      (m: moby.buildkit.v1.SolveRequest.$Properties) => Buffer.from(control.SolveRequest.encode(m).finish()),
+      (b: Buffer) => b,
       (b: Buffer) => control.SolveResponse.decode(b),
-      req,
+      reqBytes,
       new grpc.Metadata(),
       {},
       (err, res) => {

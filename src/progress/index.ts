@@ -43,4 +43,5 @@ export {
   type WarningsSummaryOptions,
 } from "./format.js";
 export { marshalSolveStatus } from "./rawjson.js";
+export { openTraceFile, type TraceFile } from "./trace-file.js";
 export { goFixed, formatBytes } from "../internal/go/units.js";

@@ -11,7 +11,8 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { copy, ociLayout, scratch } from "../../src/llb/index.js";
 import { join } from "node:path";
 import { layerEntries, platformOf, readOciDir, readOciTar, sha256, type OciLayout } from "./lib/oci.js";
 import { ok, requireEnv, run, runCli, skopeo, skopeoCreds, tempDir, type E2eEnv } from "./lib/env.js";
@@ -185,4 +186,50 @@ test("registry push: the pushed index is the exported one and reads back with sk
     assert.equal(img.config.architecture, expected[platformOf(img.descriptor.platform)]!.arch);
     assert.deepEqual(img.config.config.Entrypoint, ["/bin/sh", "-c"]);
   }
+});
+
+test("--oci-layout serves a layout directory for oci-layout:// sources; --trace appends every progress update as buildctl's JSON lines", async () => {
+  // A one-layer image with content the daemon has never seen, written as an OCI layout.
+  const layout = out("layout");
+  const token = `${process.pid}-${Date.now()}`;
+  mkdirSync(out("layer", "got"), { recursive: true });
+  writeFileSync(out("layer", "got", "token"), `${token}\n`);
+  ok(await run("tar", ["-cf", out("layer.tar"), "-C", out("layer"), "got"]), "tar -cf");
+  mkdirSync(join(layout, "blobs", "sha256"), { recursive: true });
+  const blob = (data: Buffer, mediaType: string) => {
+    const digest = sha256(data);
+    writeFileSync(join(layout, "blobs", "sha256", digest.slice("sha256:".length)), data);
+    return { mediaType, digest, size: data.length };
+  };
+  const layer = readFileSync(out("layer.tar"));
+  const config = blob(Buffer.from(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [sha256(layer)] } })), "application/vnd.oci.image.config.v1+json");
+  const manifest = blob(
+    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config, layers: [blob(layer, "application/vnd.oci.image.layer.v1.tar")] })),
+    "application/vnd.oci.image.manifest.v1+json",
+  );
+  writeFileSync(join(layout, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [manifest] }));
+  writeFileSync(join(layout, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
+  const src = ociLayout(`example.com/tsf/layout-test@${manifest.digest}`, { ociStore: { sessionID: "", storeID: "mystore" } });
+  const def = Buffer.from((await scratch().file(copy(src, "/got/", "/got/", { copyDirContentsOnly: true })).marshal({ platform: { os: "linux", architecture: "amd64" } })).toBytes());
+  const trace = out("trace.jsonl");
+  // Without the flag the daemon cannot read the store.
+  const missing = await runCli(["build", "--progress", "plain"], { input: def });
+  assert.equal(missing.status, 1, missing.stderr);
+  const r = await runCli(["build", "--oci-layout", `mystore=${layout}`, "--progress", "quiet", "--trace", trace, "-o", `type=local,dest=${out("from-layout")}`], { input: def });
+  ok(r, "tsfrontend build --oci-layout");
+  assert.equal(readFileSync(out("from-layout", "got", "token"), "utf8"), `${token}\n`);
+
+  const docs = readFileSync(trace, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { vertexes?: { digest: string; name?: string; completed?: string }[] });
+  // The shape of Go's client.SolveStatus (lower-case keys, as `--progress rawjson`).
+  for (const d of docs) for (const k of Object.keys(d)) assert.ok(["vertexes", "statuses", "logs", "warnings"].includes(k), k);
+  assert.ok(docs.some((d) => d.vertexes?.some((v) => v.name?.startsWith("oci-layout://example.com/tsf/layout-test@") && v.completed)), "the source vertex completes in the trace");
+  assert.equal(lstatSync(trace).mode & 0o777, 0o600);
+});
+
+test("--source-policy-file and --proxy-network reach the daemon", async () => {
+  const policy = out("policy.json");
+  writeFileSync(policy, JSON.stringify({ rules: [{ action: "DENY", selector: { identifier: `docker-image://${shell.ref}*` } }] }));
+  const r = await runCli(["build", "-f", "test/e2e/fixtures/multiarch.ts", "--build-arg", `SHELL_IMAGE=${shell.ref}`, "--platform", "linux/amd64", "--progress", "quiet", "--source-policy-file", policy, "--proxy-network"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /source "docker-image:\/\/.*" denied by policy/);
 });

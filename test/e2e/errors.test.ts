@@ -8,7 +8,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { requireEnv, runCli, tempDir, type RunResult } from "./lib/env.js";
 import { ensureShellImage, type ShellImage } from "./lib/shell-image.js";
@@ -96,4 +96,38 @@ test("a bad --output value: one line naming the flag and the problem, exit 1, no
     assert.match(r.stderr, problem, value);
   }
   assert.equal(existsSync(dest), false);
+});
+
+test("a build reading a local dir not given with --local says which --local NAME=DIR is missing", async () => {
+  // A program's local("context") with no --local at all, and with another name only.
+  let r = await runCli(["build", "-f", "test/cli/fixtures/needs-context.ts", "--progress", "plain"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^error: no local sources enabled: add --local context=DIR \(the build reads the local directory "context"\)$/m);
+  r = await runCli(["build", "-f", "test/cli/fixtures/needs-context.ts", "--local", `other=${work.dir}`, "--progress", "plain"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /no access allowed to dir "context": add --local context=DIR/);
+  // The dockerfile frontend reads "dockerfile" and "context".
+  r = await runCli(["build", "--frontend", "dockerfile.v0", "--local", `context=${work.dir}`, "--progress", "plain"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /no access allowed to dir "dockerfile": add --local dockerfile=DIR/);
+  r = await runCli(["build", "--frontend", "dockerfile.v0", "--progress", "plain"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /no local sources enabled: add --local context=DIR --local dockerfile=DIR/);
+});
+
+test("a Definition over the 16 MiB gRPC limit says its size, the limit and what to do (program and stdin)", async () => {
+  const want = /^error: the build definition.* is 17\.0 MiB \(\d+ bytes\), over the 16\.0 MiB gRPC message limit of buildkitd: .*--local NAME=DIR/m;
+  const r = await runCli(["build", "-f", "test/cli/fixtures/big-definition.ts", "--platform", "linux/amd64", "--progress", "plain"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, want);
+  const def = await runCli(["llb", "test/cli/fixtures/big-definition.ts", "--platform", "linux/amd64", "--output-dir", work.dir]);
+  assert.equal(def.status, 0, def.stderr);
+  const s = await runCli(["build", "--progress", "plain"], { input: readFileSync(join(work.dir, "linux-amd64.pb")) });
+  assert.equal(s.status, 1, s.stderr);
+  assert.match(s.stderr, want);
+});
+
+test("an --output that cannot be written fails before the build runs", async () => {
+  const r = await runCli(["build", "-f", "test/e2e/fixtures/run-fails.ts", "--build-arg", `SHELL_IMAGE=${shell.ref}`, "--progress", "plain", "-o", "type=tar,dest=/proc/tsf-e2e.tar"]);
+  assertOneLineError(r, /^tsfrontend: --output: cannot create file \/proc\/tsf-e2e\.tar/);
 });

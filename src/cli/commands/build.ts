@@ -1,8 +1,11 @@
 /**
  * `tsfrontend build`: build a TypeScript program (`-f build.ts`), a frontend
  * (`--frontend dockerfile.v0 --opt ...`) or a Definition on stdin, with
- * buildctl's flags: --local, --output, --opt, --progress, --no-cache,
- * --metadata-file, --ref-file, --export-cache, --import-cache.
+ * buildctl's flags: --local, --oci-layout, --output, --opt, --progress, --trace,
+ * --no-cache, --metadata-file, --ref-file, --export-cache, --import-cache,
+ * --secret, --ssh, --allow, --source-policy-file, --proxy-network,
+ * --registry-auth-tlscontext; plus --platform, --build-platform, --build-arg
+ * and --target (same as their --opt forms; --platform and --opt platform must agree).
  */
 
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -11,7 +14,7 @@ import type { Command } from "commander";
 import { buildProgram } from "../../client/build.js";
 import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
-import { createProgressWriter, formatBuildError, fromStatusResponse, type ProgressMode, type SourceLocation } from "../../progress/index.js";
+import { createProgressWriter, formatBuildError, fromStatusResponse, openTraceFile, type ProgressMode, type SourceLocation, type TraceFile } from "../../progress/index.js";
 import { withEntitlementHint } from "../../client/entitlements.js";
 import type { LocalDirOptions } from "../../client/session/file-sync.js";
 import { resolveSshAgents } from "../../client/session/ssh.js";
@@ -27,28 +30,39 @@ import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
 import { parseSecretFlags } from "../flags/secrets.js";
 import { parseSshSpecs } from "../flags/ssh.js";
-import { collect, oneOf, parseKeyValues, parsePlatformFlags } from "../options.js";
+import { collect, oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
+import { parseOciLayouts } from "../flags/oci-layout.js";
+import { parseRegistryAuthTlsContexts } from "../flags/registry-auth-tls.js";
+import { log } from "../log.js";
+import { TargetError } from "../../client/exporters.js";
+import { withMissingLocalHint } from "../../client/session/file-sync.js";
+import { loadSourcePolicyFile } from "../../client/source-policy.js";
 import { statSync } from "node:fs";
 
 interface BuildFlags {
   file?: string;
   frontend?: string;
-  opt: string[];
-  local: string[];
-  output: string[];
+  opt?: string[];
+  local?: string[];
+  ociLayout?: string[];
+  output?: string[];
   progress: string;
-  platform: string[];
+  trace?: string;
+  platform?: string[];
   buildPlatform?: string;
-  buildArg: string[];
+  buildArg?: string[];
   target?: string;
   cache: boolean;
   metadataFile?: string;
   refFile?: string;
-  exportCache: string[];
-  importCache: string[];
-  allow: string[];
-  secret: string[];
-  ssh: string[];
+  exportCache?: string[];
+  importCache?: string[];
+  allow?: string[];
+  secret?: string[];
+  ssh?: string[];
+  sourcePolicyFile?: string;
+  proxyNetwork?: boolean;
+  registryAuthTlscontext?: string[];
 }
 
 export function registerBuild(program: Command): void {
@@ -57,22 +71,27 @@ export function registerBuild(program: Command): void {
     .description("build a TypeScript build program (-f), a frontend (--frontend) or an LLB Definition read from stdin")
     .option("-f, --file <program>", "build program (.ts) to run against the daemon")
     .option("--frontend <frontend>", "frontend to use instead of a program, e.g. dockerfile.v0 or gateway.v0")
-    .option("--opt <key=value>", "frontend option, e.g. build-arg:K=V, target=stage, platform=linux/arm64", collect, [])
-    .option("--local <name=dir>", "local directory the build can read, e.g. --local context=.", collect, [])
-    .option("-o, --output <spec>", "export: type=local,dest=DIR | type=tar,dest=FILE | type=oci,dest=FILE | type=docker,dest=FILE | type=image,name=REF[,push=true]", collect, [])
+    .option("--opt <key=value>", "frontend option, e.g. build-arg:K=V, target=stage, platform=linux/arm64", collect)
+    .option("--local <name=dir>", "local directory the build can read, e.g. --local context=.", collect)
+    .option("--oci-layout <name=dir>", "OCI layout directory the build can read as oci-layout://NAME/REF@DIGEST sources", collect)
+    .option("-o, --output <spec>", "export: type=local,dest=DIR | type=tar,dest=FILE | type=oci,dest=FILE | type=docker,dest=FILE | type=image,name=REF[,push=true]", collect)
     .option("--progress <mode>", "progress output: auto, tty, plain, rawjson or quiet", "auto")
-    .option("--platform <platforms>", "target platform(s) os/arch[/variant], comma separated or repeated (default: the daemon's)", collect, [])
+    .option("--trace <file>", "append every progress update to this file as JSON lines (as --progress rawjson)")
+    .option("--platform <platforms>", "target platform(s) os/arch[/variant], comma separated or repeated; same as --opt platform=... (default: the daemon's)", collect)
     .option("--build-platform <platform>", "platform build steps run on (default: the daemon's first worker platform)")
-    .option("--build-arg <key=value>", "build argument (same as --opt build-arg:K=V)", collect, [])
+    .option("--build-arg <key=value>", "build argument (same as --opt build-arg:K=V)", collect)
     .option("--target <name>", "target to build (same as --opt target=NAME)")
     .option("--no-cache", "do not use cached results")
     .option("--metadata-file <file>", "write the exporter response (image digest, ...) to this JSON file")
     .option("--ref-file <file>", "write the build ref to this file")
-    .option("--export-cache <spec>", "export build cache, e.g. type=registry,ref=REF[,mode=max] | type=inline | type=local,dest=DIR", collect, [])
-    .option("--import-cache <spec>", "import build cache, e.g. type=registry,ref=REF | type=local,src=DIR", collect, [])
-    .option("--allow <entitlement>", "allow a privileged entitlement: network.host or security.insecure (buildkitd must allow it too); repeatable", collect, [])
-    .option("--secret <spec>", "secret for RUN secret mounts/env: id=ID[,src=FILE|,env=VAR][,type=file|env]", collect, [])
-    .option("--ssh <spec>", "ssh agent for RUN ssh mounts: default | ID[=SOCKET|=KEYFILE[,KEYFILE...]][,raw=true] (no path: $SSH_AUTH_SOCK); repeatable", collect, [])
+    .option("--export-cache <spec>", "export build cache, e.g. type=registry,ref=REF[,mode=max] | type=inline | type=local,dest=DIR", collect)
+    .option("--import-cache <spec>", "import build cache, e.g. type=registry,ref=REF | type=local,src=DIR", collect)
+    .option("--allow <entitlement>", "allow a privileged entitlement: network.host or security.insecure (buildkitd must allow it too); repeatable", collect)
+    .option("--secret <spec>", "secret for RUN secret mounts/env: id=ID[,src=FILE|,env=VAR][,type=file|env]", collect)
+    .option("--ssh <spec>", "ssh agent for RUN ssh mounts: default | ID[=SOCKET|=KEYFILE[,KEYFILE...]][,raw=true] (no path: $SSH_AUTH_SOCK); repeatable", collect)
+    .option("--source-policy-file <file>", "source policy (JSON, as buildctl's) applied to every source of the build")
+    .option("--proxy-network", "run the build with proxy network enforcement (needs a daemon that supports it)")
+    .option("--registry-auth-tlscontext <spec>", "TLS for a registry's token server (its tokens are then fetched by tsfrontend): host=HOST[,ca=FILE][,cert=FILE,key=FILE][,insecure=true]; repeatable", collect)
     .action(async (flags: BuildFlags, cmd: Command) => {
       await runBuild(flags, cmd);
     });
@@ -147,25 +166,30 @@ function errorSources(err: BuildkitError): SourceLocation[] {
 async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
-  const platforms = parsePlatformFlags(flags.platform);
+  const optValues = parseKeyValues(flags.opt ?? [], "--opt");
+  // --platform and --opt platform=... are one setting: both given must agree (an --opt value alone is sent as given).
+  const platforms = (flags.platform ?? []).length > 0 ? targetPlatformFlags(flags.platform ?? [], optValues) : [];
   const buildPlatform = flags.buildPlatform ? parsePlatformFlags([flags.buildPlatform], "--build-platform")[0] : undefined;
   // Flags become frontend opts, which a program build and a frontend read alike (program/opts.ts).
   const opts = programOpts(
     {
       platforms,
-      buildArgs: parseKeyValues(flags.buildArg, "--build-arg"),
+      buildArgs: parseKeyValues(flags.buildArg ?? [], "--build-arg"),
       ...(flags.target !== undefined ? { target: flags.target } : {}),
       noCache: !flags.cache,
     },
-    parseKeyValues(flags.opt, "--opt"),
+    optValues,
   );
-  const locals = parseLocals(flags.local);
-  const outputs = parseOutputs(flags.output, {});
-  const cacheExports = flags.exportCache.flatMap((v) => parseExportCache([v]));
-  const cacheImports = flags.importCache.flatMap((v) => parseImportCache([v]));
-  const entitlements = parseAllow(flags.allow);
-  const secrets = parseSecretFlags(flags.secret);
-  const sshAgents = resolveSshAgents(parseSshSpecs(flags.ssh));
+  const locals = parseLocals(flags.local ?? []);
+  const ociLayouts = parseOciLayouts(flags.ociLayout ?? []);
+  const outputs = parseOutputs(flags.output ?? [], {});
+  const cacheExports = (flags.exportCache ?? []).flatMap((v) => parseExportCache([v]));
+  const cacheImports = (flags.importCache ?? []).flatMap((v) => parseImportCache([v]));
+  const entitlements = parseAllow(flags.allow ?? []);
+  const secrets = parseSecretFlags(flags.secret ?? []);
+  const sshAgents = resolveSshAgents(parseSshSpecs(flags.ssh ?? []));
+  const sourcePolicy = flags.sourcePolicyFile !== undefined ? loadSourcePolicyFile(flags.sourcePolicyFile) : undefined;
+  const registryAuthTls = parseRegistryAuthTlsContexts(flags.registryAuthTlscontext ?? []);
 
   // Load the program (or read stdin) before connecting, so input errors come first.
   const program = flags.file ? await loadProgram(flags.file) : undefined;
@@ -181,8 +205,9 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     }
   }
 
-  const conn: BuildkitConnection = await connect(cmd);
-  const warn = (m: string) => process.stderr.write(`tsfrontend: warning: ${m}\n`);
+  const warn = (m: string) => log.warn(m);
+  // The session's services, before connecting: an export target that cannot be
+  // written fails here, before anything is built (buildctl opens its output files first).
   const request = await sessionServices({
     locals,
     fileSend: { targets: outputs.map((o) => o.target) },
@@ -190,12 +215,31 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     ...(secrets.length > 0 ? { secrets } : {}),
     cacheExports,
     cacheImports,
+    ...(ociLayouts.size > 0 ? { ociLayouts } : {}),
+    ...(registryAuthTls.size > 0 ? { registryAuthTls } : {}),
     onWarning: warn,
   }).catch((err: unknown) => {
-    conn.close();
+    if (err instanceof TargetError) throw new UsageError(err.message, { flag: "--output", cause: err });
     throw err;
   });
   const fileSend = request.fileSend;
+  let trace: TraceFile | undefined;
+  if (flags.trace !== undefined) {
+    try {
+      trace = openTraceFile(flags.trace);
+    } catch (err) {
+      throw new UsageError(`cannot open ${flags.trace}: ${(err as Error).message}`, { flag: "--trace", cause: err });
+    }
+    log.info(`tracing logs to ${flags.trace}`);
+  }
+
+  let conn: BuildkitConnection;
+  try {
+    conn = await connect(cmd);
+  } catch (err) {
+    trace?.close();
+    throw err;
+  }
   const pw = createProgressWriter(mode, process.stderr);
 
   const abort = new AbortController();
@@ -217,8 +261,14 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
     requestServices: request,
     ...(entitlements.length > 0 ? { entitlements } : {}),
+    ...(sourcePolicy ? { sourcePolicy } : {}),
+    ...(flags.proxyNetwork ? { proxyNetwork: true } : {}),
     signal: abort.signal,
-    onStatus: (s) => pw.write(fromStatusResponse(s)),
+    onStatus: (s) => {
+      const status = fromStatusResponse(s);
+      pw.write(status);
+      trace?.write(status);
+    },
     onWarning: warn,
   };
   let result: SolveResult | undefined;
@@ -234,6 +284,13 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   } catch (err) {
     // A refused entitlement: say which flag grants it.
     err = withEntitlementHint(err);
+    // A local dir the build reads but was not given: say which --local is missing.
+    const failed = err instanceof BuildkitError && err.details.vertex ? pw.vertex(err.details.vertex) : undefined;
+    err = withMissingLocalHint(err, {
+      given: [...locals.keys()],
+      ...(failed?.name ? { vertexName: failed.name } : {}),
+      ...(flags.frontend === "dockerfile.v0" ? { expected: ["context", "dockerfile"] } : {}),
+    });
     await pw.done(err instanceof Error ? err : undefined);
     // Wait for export streams to end, so nothing half-written is left at a target.
     await fileSend?.discard();
@@ -263,7 +320,9 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     conn.close();
+    trace?.close();
   }
+  for (const [k, v] of Object.entries(result.exporterResponse)) log.debug(`exporter response: ${k}=${v}`);
   if (flags.refFile) writeAtomic(flags.refFile, result.ref);
   if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(result.exporterResponse));
 }

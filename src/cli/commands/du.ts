@@ -11,7 +11,7 @@ import { collect } from "../options.js";
 // --- the command ----------------------------------------------------------------------------
 
 interface DuFlags {
-  filter: string[];
+  filter?: string[];
   verbose?: boolean;
 }
 
@@ -19,7 +19,7 @@ export function registerDu(program: Command): void {
   program
     .command("du")
     .description("disk usage of the build cache (as `buildctl du`)")
-    .option("-f, --filter <filter>", "filter records, e.g. type==regular (repeatable; commas separate alternatives, as in buildctl)", collect, [])
+    .option("-f, --filter <filter>", "filter records, e.g. type==regular (repeatable; commas separate alternatives, as in buildctl)", collect)
     .option("-v, --verbose", "verbose output")
     .action(async (flags: DuFlags, cmd: Command) => {
       await runDu(flags, cmd);
@@ -27,7 +27,7 @@ export function registerDu(program: Command): void {
 }
 
 async function runDu(flags: DuFlags, cmd: Command): Promise<void> {
-  const filters = parseFilters(flags.filter);
+  const filters = parseFilters(flags.filter ?? []);
   const conn = await connect(cmd);
   let records: UsageRecord[];
   try {

@@ -7,13 +7,13 @@ import { UsageError } from "../../errors.js";
 import { dumpDefinitionJson, formatPlatform, type Definition, type Platform } from "../../llb/index.js";
 import { createBuildContext } from "../../program/context.js";
 import { loadProgram, runProgram } from "../../program/load.js";
-import { collect, oneOf, parseKeyValues, parsePlatformFlags } from "../options.js";
+import { collect, oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
 
 interface LlbFlags {
-  platform: string[];
+  platform?: string[];
   buildPlatform?: string;
-  opt: string[];
-  buildArg: string[];
+  opt?: string[];
+  buildArg?: string[];
   target?: string;
   outputDir?: string;
   format: string;
@@ -24,10 +24,10 @@ export function registerLlb(program: Command): void {
     .command("llb")
     .description("run a build program and write the LLB Definition for a platform (pipe into `buildctl build`)")
     .argument("<program>", "build program (.ts)")
-    .option("--platform <platforms>", "target platform(s): os/arch[/variant], comma separated or repeated", collect, [])
+    .option("--platform <platforms>", "target platform(s): os/arch[/variant], comma separated or repeated", collect)
     .option("--build-platform <platform>", "platform build steps run on (default: the first --platform)")
-    .option("--opt <key=value>", "frontend option, as buildctl --opt (build-arg:K=V, target=...)", collect, [])
-    .option("--build-arg <key=value>", "build argument (same as --opt build-arg:K=V)", collect, [])
+    .option("--opt <key=value>", "frontend option, as buildctl --opt (build-arg:K=V, target=...)", collect)
+    .option("--build-arg <key=value>", "build argument (same as --opt build-arg:K=V)", collect)
     .option("--target <name>", "target stage the program should build")
     .option("--output-dir <dir>", "write one <os>-<arch>[-<variant>].pb (or .json) file per platform here")
     .option("--format <format>", "pb (Definition bytes) or json (buildctl debug dump-llb's lines: one op per line; several platforms one after another)", "pb")
@@ -38,15 +38,15 @@ export function registerLlb(program: Command): void {
 
 async function runLlb(file: string, flags: LlbFlags): Promise<void> {
   const format = oneOf(flags.format, ["pb", "json"] as const, "--format");
-  const targets = parsePlatformFlags(flags.platform);
+  const opts = parseKeyValues(flags.opt ?? [], "--opt");
+  const targets = targetPlatformFlags(flags.platform ?? [], opts);
   if (targets.length === 0) {
     throw new UsageError("required: the target platform, e.g. --platform linux/amd64 or --platform linux/amd64,linux/arm64", { flag: "--platform" });
   }
   const buildPlatform = flags.buildPlatform ? parsePlatformFlags([flags.buildPlatform], "--build-platform")[0]! : targets[0]!;
-  const opts = parseKeyValues(flags.opt, "--opt");
   const buildArgs: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts)) if (k.startsWith("build-arg:")) buildArgs[k.slice("build-arg:".length)] = v;
-  Object.assign(buildArgs, parseKeyValues(flags.buildArg, "--build-arg"));
+  Object.assign(buildArgs, parseKeyValues(flags.buildArg ?? [], "--build-arg"));
   const target = flags.target ?? opts["target"];
   if (format === "pb" && targets.length > 1 && !flags.outputDir) {
     throw new UsageError("several platforms give several Definitions: add --output-dir DIR (or use --format json)", { flag: "--platform" });

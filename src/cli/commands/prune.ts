@@ -13,7 +13,7 @@ interface PruneFlags {
   all?: boolean;
   keepDuration?: string;
   keepStorage?: string;
-  filter: string[];
+  filter?: string[];
   verbose?: boolean;
 }
 
@@ -23,7 +23,7 @@ export function registerPrune(program: Command): void {
     .description("clean up build cache (as `buildctl prune`)")
     .option("--keep-duration <duration>", "keep data newer than this limit, e.g. 30m, 24h, 1h30m")
     .option("--keep-storage <MB>", "keep data below this limit (in MB)")
-    .option("-f, --filter <filter>", "filter records, e.g. type==regular (repeatable; commas separate alternatives, as in buildctl)", collect, [])
+    .option("-f, --filter <filter>", "filter records, e.g. type==regular (repeatable; commas separate alternatives, as in buildctl)", collect)
     .option("--all", "include internal/frontend references")
     .option("-v, --verbose", "verbose output")
     .action(async (flags: PruneFlags, cmd: Command) => {
@@ -33,7 +33,7 @@ export function registerPrune(program: Command): void {
 
 /** The prune request the flags ask for (exported for tests). */
 export function pruneOptionsFromFlags(flags: PruneFlags): PruneOptions {
-  const opts: PruneOptions = { all: Boolean(flags.all), filter: parseFilters(flags.filter) };
+  const opts: PruneOptions = { all: Boolean(flags.all), filter: parseFilters(flags.filter ?? []) };
   if (flags.keepDuration !== undefined) {
     const ns = parseGoDuration(flags.keepDuration.trim());
     if (ns === undefined) {

@@ -11,7 +11,7 @@ import { formatGoDuration, int64, TabWriter } from "../format.js";
 import { compareUtf8 } from "../../internal/go/utf8.js";
 
 interface WorkersFlags {
-  filter: string[];
+  filter?: string[];
   verbose?: boolean;
 }
 
@@ -19,7 +19,7 @@ export function registerWorkers(program: Command): void {
   program
     .command("workers")
     .description("list workers (as `buildctl debug workers`)")
-    .option("-f, --filter <filter>", "containerd-style filter, e.g. labels.\"org.mobyproject.buildkit.worker.executor\"==oci (repeatable; commas separate alternatives, as in buildctl)", collect, [])
+    .option("-f, --filter <filter>", "containerd-style filter, e.g. labels.\"org.mobyproject.buildkit.worker.executor\"==oci (repeatable; commas separate alternatives, as in buildctl)", collect)
     .option("-v, --verbose", "verbose output")
     .action(async (flags: WorkersFlags, cmd: Command) => {
       await runWorkers(flags, cmd);
@@ -88,7 +88,7 @@ export function printWorkersTable(tw: TabWriter, workers: WorkerRecord[]): void 
 }
 
 async function runWorkers(flags: WorkersFlags, cmd: Command): Promise<void> {
-  const filters = parseFilters(flags.filter);
+  const filters = parseFilters(flags.filter ?? []);
   const conn = await connect(cmd);
   let workers: WorkerRecord[];
   try {

@@ -18,10 +18,12 @@
  * the daemon uses the OAuth refresh-token flow. Results are cached per host for
  * 4 min 50 s, as buildctl does.
  *
- * Only `Credentials` is served; GetTokenAuthority, VerifyTokenAuthority and
- * FetchToken answer UNIMPLEMENTED, so the daemon fetches tokens itself with
- * these credentials (buildctl's client-side token authority is not needed for
- * that).
+ * `Credentials` is served for every host. GetTokenAuthority, VerifyTokenAuthority
+ * and FetchToken answer UNIMPLEMENTED, so the daemon fetches tokens itself
+ * with these credentials, except for hosts given a TLS context
+ * (`tlsConfigs`, `--registry-auth-tlscontext`): for those the client is the
+ * token authority and fetches the tokens with that TLS, as buildctl's
+ * authprovider does (auth-token.ts).
  */
 
 import { spawn } from "node:child_process";
@@ -30,6 +32,10 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { moby } from "../../proto/index.js";
 import { GrpcCode, GrpcStatusError, type SessionService } from "./service.js";
+import { authorityKey, fetchToken, HostSeeds, signedPayload, type AuthTlsConfig } from "./auth-token.js";
+import { parseBool } from "../../internal/go/strconv.js";
+
+export type { AuthTlsConfig } from "./auth-token.js";
 
 const Auth = moby.filesync.v1;
 
@@ -76,6 +82,8 @@ export interface AuthServiceOptions extends CredentialLookupOptions {
   cacheTtlMs?: number;
   /** Called once per loading problem (bad DOCKER_AUTH_CONFIG, unreadable config.json). */
   onWarning?: (message: string) => void;
+  /** TLS for the token servers of these hosts (`--registry-auth-tlscontext`); their tokens are fetched here. */
+  tlsConfigs?: ReadonlyMap<string, AuthTlsConfig>;
 }
 
 /** docker's key for Docker Hub credentials. */
@@ -328,8 +336,18 @@ export function authService(config?: DockerConfig, options: AuthServiceOptions =
     });
     return result;
   };
-  const unimplemented = (what: string) => async (): Promise<Uint8Array> => {
-    throw new GrpcStatusError(GrpcCode.UNIMPLEMENTED, `${what} is not provided by this client: the daemon fetches tokens itself`);
+  const tlsConfigs = options.tlsConfigs ?? new Map<string, AuthTlsConfig>();
+  const seeds = new HostSeeds();
+  // authprovider's getAuthorityKey, for the hosts with a TLS context only.
+  const keyFor = async (host: string, salt: Uint8Array) => {
+    if (parseBool(process.env["BUILDKIT_NO_CLIENT_TOKEN"] ?? "") === true) throw new GrpcStatusError(GrpcCode.UNAVAILABLE, "client side tokens disabled");
+    const c = await lookup(host).catch((e: unknown) => {
+      throw new GrpcStatusError(GrpcCode.UNKNOWN, `registry credentials for ${host}: ${(e as Error).message}`);
+    });
+    return authorityKey(salt, seeds.get(host), c.secret !== "");
+  };
+  const withTls = (host: string, what: string) => {
+    if (!tlsConfigs.has(host)) throw new GrpcStatusError(GrpcCode.UNIMPLEMENTED, `${what} is not provided by this client: the daemon fetches tokens itself`);
   };
   return {
     name: "moby.filesync.v1.Auth",
@@ -348,9 +366,44 @@ export function authService(config?: DockerConfig, options: AuthServiceOptions =
         },
       },
       // UNIMPLEMENTED (not another code) is what makes the daemon fall back to Credentials.
-      GetTokenAuthority: { kind: "unary", handler: unimplemented("a client-side token authority") },
-      VerifyTokenAuthority: { kind: "unary", handler: unimplemented("a client-side token authority") },
-      FetchToken: { kind: "unary", handler: unimplemented("client-side token fetching") },
+      GetTokenAuthority: {
+        kind: "unary",
+        handler: async (request) => {
+          const req = Auth.GetTokenAuthorityRequest.decode(request);
+          withTls(req.Host ?? "", "a client-side token authority");
+          const { publicKey } = await keyFor(req.Host ?? "", req.Salt ?? new Uint8Array());
+          return Auth.GetTokenAuthorityResponse.encode({ PublicKey: publicKey }).finish();
+        },
+      },
+      VerifyTokenAuthority: {
+        kind: "unary",
+        handler: async (request) => {
+          const req = Auth.VerifyTokenAuthorityRequest.decode(request);
+          withTls(req.Host ?? "", "a client-side token authority");
+          const { privateKey } = await keyFor(req.Host ?? "", req.Salt ?? new Uint8Array());
+          return Auth.VerifyTokenAuthorityResponse.encode({ Signed: signedPayload(privateKey, req.Payload ?? new Uint8Array()) }).finish();
+        },
+      },
+      FetchToken: {
+        kind: "unary",
+        handler: async (request, ctx) => {
+          const req = Auth.FetchTokenRequest.decode(request);
+          const host = req.Host ?? "";
+          withTls(host, "client-side token fetching");
+          let c: Credentials;
+          try {
+            c = await lookup(host);
+          } catch (e) {
+            throw new GrpcStatusError(GrpcCode.UNKNOWN, `registry credentials for ${host}: ${(e as Error).message}`);
+          }
+          try {
+            const t = await fetchToken({ clientID: req.ClientID ?? "", host, realm: req.Realm ?? "", service: req.Service ?? "", scopes: [...(req.Scopes ?? [])] }, c, tlsConfigs.get(host), ctx.signal);
+            return Auth.FetchTokenResponse.encode({ Token: t.token, ExpiresIn: t.expiresIn, IssuedAt: t.issuedAt }).finish();
+          } catch (e) {
+            throw new GrpcStatusError(GrpcCode.UNKNOWN, (e as Error).message);
+          }
+        },
+      },
     },
   };
 }

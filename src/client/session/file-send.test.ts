@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { fsutil, moby, Long } from "../../proto/index.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream } from "./service.js";
-import { comparePath, fileSendService, goModeToPosix, PathValidator, receiveTree, removeTree, type FileSendService, type FileSendTarget } from "./file-send.js";
+import { checkTargets, comparePath, fileSendService, goModeToPosix, TargetError, PathValidator, receiveTree, removeTree, type FileSendService, type FileSendTarget } from "./file-send.js";
 
 const Packet = fsutil.types.Packet;
 const T = fsutil.types.Packet.PacketType;
@@ -548,4 +548,21 @@ describe("file and stdout targets", () => {
     await call(svc, bytesStream(["x"]), { ...ctxFor(undefined, new AbortController().signal), metadata: new Map([["buildkit-attachable-exporter-id", ["junk"]]]) });
     await assert.rejects(call(svc, bytesStream(["x"]), ctxFor(3, new AbortController().signal)), (err: unknown) => err instanceof GrpcStatusError && err.code === GrpcCode.NOT_FOUND && /exporter 3 not found/.test(err.message));
   });
+});
+
+test("checkTargets: an unwritable file or dir target fails before any export, and the check leaves nothing", async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "tsf-check-"));
+  try {
+    await fs.writeFile(path.join(dir, "f"), "x");
+    await checkTargets([{ kind: "file", path: path.join(dir, "out.tar") }, { kind: "dir", path: path.join(dir, "new", "deeper") }, { kind: "dir", path: dir }, undefined]);
+    assert.deepEqual(readdirSync(dir), ["f"]);
+    await assert.rejects(checkTargets([{ kind: "file", path: path.join(dir, "f", "out.tar") }]), (e: unknown) => e instanceof TargetError && /cannot create file .*f\/out\.tar: a parent is not a directory/.test(e.message));
+    await assert.rejects(checkTargets([{ kind: "file", path: dir }]), /destination file is a directory/);
+    await assert.rejects(checkTargets([{ kind: "dir", path: path.join(dir, "f", "sub") }]), /cannot create directory .*f\/sub: a parent is not a directory/);
+    await assert.rejects(checkTargets([{ kind: "dir", path: path.join(dir, "f") }]), /exists and is not a directory/);
+    await assert.rejects(checkTargets([{ kind: "file", path: "/proc/tsf-x.tar" }]), /cannot create file \/proc\/tsf-x\.tar/);
+    assert.deepEqual(readdirSync(dir), ["f"]);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });

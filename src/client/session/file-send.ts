@@ -62,6 +62,7 @@ import { fsutil, moby, type Long } from "../../proto/index.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream, type MethodHandler, type SessionService } from "./service.js";
 import { cleanPath } from "../../internal/go/path.js";
 import { compareUtf8 } from "../../internal/go/utf8.js";
+import { ErrorCode, TsfError } from "../../errors.js";
 
 const Packet = fsutil.types.Packet;
 const PacketType = fsutil.types.Packet.PacketType;
@@ -270,6 +271,102 @@ interface Staged {
 /** Creates the FileSend service for `targets` (index = exporter id). */
 export function fileSendService(options: FileSendOptions): FileSendService {
   return new FileSendService(options);
+}
+
+/**
+ * Checks, before anything is built, that every target can be written: buildctl
+ * creates a file destination when it parses `--output` (`os.Create`), so an
+ * unwritable path fails at once, not after the build. Here a file target's
+ * staging file (the directory the atomic rename happens in) and a directory
+ * target's staging directory (in its nearest existing ancestor, where
+ * `MkdirAll` would start) are created and removed again, so nothing is left.
+ * Throws a {@link TargetError} naming the destination.
+ */
+export async function checkTargets(targets: readonly (FileSendTarget | undefined)[]): Promise<void> {
+  for (const t of targets) {
+    if (t?.kind === "file") await probeFileTarget(t.path);
+    else if (t?.kind === "dir") await probeDirTarget(t.path);
+  }
+}
+
+/** A destination that cannot be written. `path` is the destination as given. */
+export class TargetError extends TsfError {
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(ErrorCode.Io, message, options);
+  }
+}
+
+function targetProblem(dest: string, err: unknown, what: string): TargetError {
+  const code = errCode(err);
+  const why =
+    code === "EACCES" || code === "EPERM"
+      ? "permission denied"
+      : code === "EROFS"
+        ? "read-only file system"
+        : code === "ENOTDIR"
+          ? "a parent is not a directory"
+          : code === "ENOENT"
+            ? "its directory does not allow creating files"
+            : (err as Error).message;
+  return new TargetError(dest, `cannot create ${what} ${dest}: ${why}`, { cause: err });
+}
+
+async function probeFileTarget(dest: string): Promise<void> {
+  let real: string;
+  try {
+    real = await resolveFileDest(dest);
+  } catch (err) {
+    throw err instanceof Error && !errCode(err) ? new TargetError(dest, err.message) : targetProblem(dest, err, "file");
+  }
+  const tmp = path.join(path.dirname(real), `.${path.basename(real)}.tsfrontend-${randomSuffix()}.tmp`);
+  try {
+    const fh = await fs.open(tmp, "wx", 0o666);
+    await fh.close();
+  } catch (err) {
+    throw targetProblem(dest, err, "file");
+  }
+  await fs.rm(tmp, { force: true }).catch(() => {});
+}
+
+async function probeDirTarget(dest: string): Promise<void> {
+  let dir = path.resolve(dest);
+  try {
+    // Where the staging directory goes: beside dest, or where MkdirAll would start creating.
+    let st = await lstatOrUndefined(dir);
+    if (st?.isSymbolicLink()) {
+      dir = await fs.realpath(dir).catch(() => dir);
+      st = await lstatOrUndefined(dir);
+    }
+    if (st && !st.isDirectory()) throw new TargetError(dest, `destination ${dest} exists and is not a directory`);
+    let at = path.dirname(dir);
+    for (;;) {
+      const a = await fs.stat(at).catch((err: unknown) => {
+        if (errCode(err) === "ENOENT") return undefined;
+        throw err;
+      });
+      if (a) {
+        if (!a.isDirectory()) throw Object.assign(new Error(`${at} is not a directory`), { code: "ENOTDIR" });
+        break;
+      }
+      at = path.dirname(at);
+    }
+    let probe: string;
+    try {
+      probe = await fs.mkdtemp(path.join(at, ".tsfrontend-probe-"));
+    } catch (err) {
+      // dest may be a writable mount point in a read-only parent: staging then goes inside it.
+      if (!st) throw err;
+      probe = await fs.mkdtemp(path.join(dir, ".tsfrontend-probe-"));
+    }
+    await fs.rmdir(probe).catch(() => {});
+  } catch (err) {
+    if (err instanceof TargetError) throw err;
+    throw targetProblem(dest, err, "directory");
+  }
 }
 
 /** Go's chooser: first value, base-10 integer, anything else = 0. */

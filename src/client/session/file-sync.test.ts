@@ -9,7 +9,8 @@ import * as path from "node:path";
 
 import { fsutil, type Long } from "../../proto/index.js";
 import { canRequestData, decodePacket, decodeStat, isDirMode, ModeSymlink, type FileStat } from "./fs-stat.js";
-import { decodedMetadataValues, fileSyncService, type LocalDirOptions } from "./file-sync.js";
+import { decodedMetadataValues, fileSyncService, missingLocalHint, withMissingLocalHint, type LocalDirOptions } from "./file-sync.js";
+import { BuildkitError } from "../errors.js";
 import { basePath, cleanPath, dirPath } from "../../internal/go/path.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream, type StreamHandler } from "./service.js";
 
@@ -640,4 +641,25 @@ test("many files: 3,000 files in 30 directories", async () => {
   assert.equal(r.entries.length, 3030);
   assert.equal(r.content("d29/f99"), "29/99");
   assert.ok(ms < 30000, `took ${ms} ms`);
+});
+
+test("missing --local: buildkit's errors get a hint naming the flag", () => {
+  const given = ["other"];
+  assert.equal(
+    missingLocalHint('rpc error: code = NotFound desc = no access allowed to dir "context"', { given }),
+    'add --local context=DIR (the build reads the local directory "context")',
+  );
+  // No FileSync hosted at all: the name comes from the vertex (Go llb.Local's default name), else from what the frontend reads.
+  assert.equal(missingLocalHint("no local sources enabled", { given: [], vertexName: "local://ctx" }), 'add --local ctx=DIR (the build reads the local directory "ctx")');
+  assert.equal(
+    missingLocalHint("failed to read dockerfile: no local sources enabled", { given: [], vertexName: "[internal] load build definition from Dockerfile", expected: ["context", "dockerfile"] }),
+    'add --local context=DIR --local dockerfile=DIR (the build reads the local directories "context", "dockerfile")',
+  );
+  assert.match(missingLocalHint("no local sources enabled", { given: [] })!, /add --local NAME=DIR/);
+  assert.equal(missingLocalHint("something else", { given }), undefined);
+  const err = new BuildkitError("NOT_FOUND", 'no access allowed to dir "context"', { details: { vertex: "sha256:x" } });
+  const hinted = withMissingLocalHint(err, { given }) as BuildkitError;
+  assert.match(hinted.message, /: add --local context=DIR/);
+  assert.equal(hinted.details.vertex, "sha256:x");
+  assert.equal(withMissingLocalHint(hinted, { given }), hinted);
 });

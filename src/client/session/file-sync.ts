@@ -25,6 +25,7 @@ import { buildFilter, FilterPatternError, resolveRoot, walk, type Filter, type M
 import { parseIgnoreFile } from "../../internal/go/patternmatcher.js";
 import { parseBool } from "../../internal/go/strconv.js";
 import { queryUnescape } from "../../internal/go/url.js";
+import { BuildkitError } from "../errors.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type CallMetadata, type MessageStream, type SessionService } from "./service.js";
 
 export type { FileStat } from "./fs-stat.js";
@@ -482,4 +483,60 @@ class Sender {
       return false;
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Missing `--local`: what to say when the build reads a dir the session does not serve.
+
+/** buildkit's words: our (and Go's) FileSync for an unknown name, and session/filesync when no FileSync is hosted at all. */
+const NO_ACCESS = /\bno access allowed to dir "((?:[^"\\]|\\.)*)"/;
+const NO_LOCALS = /\bno local sources enabled\b/;
+
+export interface MissingLocalContext {
+  /** The local names the session serves (`--local NAME=DIR`). */
+  given: readonly string[];
+  /** The failing vertex's name, e.g. `local://context` (Go llb.Local's default name). */
+  vertexName?: string;
+  /** Names the build is known to read, e.g. `context` and `dockerfile` for the dockerfile frontend. */
+  expected?: readonly string[];
+  /** The flag that gives local dirs. Default `--local`. */
+  flag?: string;
+}
+
+/**
+ * What to do when a daemon error says the build read a local directory the
+ * session does not serve (`--local NAME=DIR` missing), or undefined when the
+ * message is about something else.
+ */
+export function missingLocalHint(message: string, context: MissingLocalContext): string | undefined {
+  const flag = context.flag ?? "--local";
+  const add = (names: readonly string[]) => `add ${names.map((n) => `${flag} ${n}=DIR`).join(" ")} (the build reads the local director${names.length === 1 ? "y" : "ies"} ${names.map((n) => JSON.stringify(n)).join(", ")})`;
+  const m = NO_ACCESS.exec(message);
+  if (m) {
+    let name = m[1]!;
+    try {
+      name = JSON.parse(`"${name}"`) as string;
+    } catch {
+      // Go's %q escapes that JSON does not know: keep them as they are.
+    }
+    return add([name]);
+  }
+  if (!NO_LOCALS.test(message)) return undefined;
+  const fromVertex = /^local:\/\/(.+)$/.exec(context.vertexName ?? "")?.[1];
+  if (fromVertex) return add([fromVertex]);
+  const missing = (context.expected ?? []).filter((n) => !context.given.includes(n));
+  if (missing.length > 0) return add(missing);
+  return `the build reads a local directory that was not given: add ${flag} NAME=DIR (NAME as in the program's local("NAME"))`;
+}
+
+/**
+ * The same error with the missing-`--local` hint appended when the daemon
+ * could not read a local directory; any other value is returned as it is
+ * (cause and details kept, as withEntitlementHint does).
+ */
+export function withMissingLocalHint<T>(err: T, context: MissingLocalContext): T | BuildkitError {
+  if (!(err instanceof BuildkitError)) return err;
+  const hint = missingLocalHint(err.message, context);
+  if (!hint || err.message.includes(hint)) return err;
+  return new BuildkitError(err.reason, `${err.message}: ${hint}`, { cause: err, details: err.details });
 }

@@ -36,8 +36,13 @@ function startTime(pid: number): string {
   return stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[19] ?? "";
 }
 
+export interface PrivateDaemonOptions {
+  /** More registries (host:port) the daemon talks to over plain http, besides the test registry. */
+  httpRegistries?: string[];
+}
+
 /** Starts a private buildkitd and waits until it lists its workers. */
-export async function startPrivateDaemon(): Promise<PrivateDaemon> {
+export async function startPrivateDaemon(options: PrivateDaemonOptions = {}): Promise<PrivateDaemon> {
   const registry = process.env["TSF_REGISTRY"];
   assert.ok(registry, "TSF_REGISTRY is not set: source the env.sh of scripts/env/start.sh");
   // The shared daemon's runc (its config names it), else paths.sh's choice.
@@ -62,9 +67,7 @@ export async function startPrivateDaemon(): Promise<PrivateDaemon> {
     "  enabled = false",
     "[cdi]",
     "  disabled = true",
-    `[registry.${JSON.stringify(registry)}]`,
-    "  http = true",
-    "  insecure = true",
+    ...[registry, ...(options.httpRegistries ?? [])].flatMap((r) => [`[registry.${JSON.stringify(r)}]`, "  http = true", "  insecure = true"]),
     "",
   ].join("\n");
   writeFileSync(join(dir, "buildkitd.toml"), config);
