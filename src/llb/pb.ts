@@ -573,18 +573,29 @@ function writeSource(w: ProtoWriter, s: PbSource): void {
 }
 
 function writeDefinition(w: ProtoWriter, d: PbDefinition): void {
-  for (const b of d.def) w.bytesAlways(1, b);
-  for (const k of sortedKeys(d.metadata)) {
+  writeDefinitionParts(w, d.def, d.metadata, d.Source);
+}
+
+function writeDefinitionParts(
+  w: ProtoWriter,
+  def: readonly Uint8Array[],
+  metadata: ReadonlyMap<string, PbOpMetadata> | Readonly<Record<string, PbOpMetadata>>,
+  source: PbSource | undefined,
+): void {
+  for (const b of def) w.bytesAlways(1, b);
+  const map = metadata instanceof Map ? (metadata as ReadonlyMap<string, PbOpMetadata>) : undefined;
+  const rec = metadata as Readonly<Record<string, PbOpMetadata>>;
+  for (const k of sortedKeys(metadata)) {
     w.begin(2);
     w.stringAlways(1, k);
     w.begin(2);
-    writeOpMetadata(w, d.metadata[k]!);
+    writeOpMetadata(w, map ? map.get(k)! : rec[k]!);
     w.end();
     w.end();
   }
-  if (d.Source) {
+  if (source) {
     w.begin(3);
-    writeSource(w, d.Source);
+    writeSource(w, source);
     w.end();
   }
 }
@@ -670,17 +681,43 @@ export function writeOp(w: ProtoWriter, op: PbOp): void {
 
 const sharedWriter = new ProtoWriter(4096);
 
+// Op bytes are small and kept as long as the graph: carve them out of shared 64 KiB slabs
+// (views, like Node's Buffer pool) rather than allocating one ArrayBuffer per op.
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabPos = 0;
+
 /** Encodes one op with Go's deterministic byte layout. */
 export function encodeOp(op: PbOp): Uint8Array {
   sharedWriter.reset();
   writeOp(sharedWriter, op);
-  return sharedWriter.finish();
+  const n = sharedWriter.length;
+  if (n > SLAB_SIZE / 8) return sharedWriter.finish();
+  if (slabPos + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabPos = 0;
+  }
+  sharedWriter.copyInto(slab, slabPos);
+  const out = slab.subarray(slabPos, slabPos + n);
+  slabPos += n;
+  return out;
 }
 
 /** Encodes a whole `Definition`; maps are sorted so the bytes are reproducible. */
 export function encodeDefinition(d: PbDefinition): Uint8Array {
-  const w = new ProtoWriter(1024);
-  writeDefinition(w, d);
+  return encodeDefinitionParts(d.def, d.metadata, d.Source);
+}
+
+/** {@link encodeDefinition} from a Definition's parts, without copying its metadata map into a record. */
+export function encodeDefinitionParts(
+  def: readonly Uint8Array[],
+  metadata: ReadonlyMap<string, PbOpMetadata> | Readonly<Record<string, PbOpMetadata>>,
+  source: PbSource | undefined,
+): Uint8Array {
+  let size = 1024;
+  for (const b of def) size += b.length + 4;
+  const w = new ProtoWriter(size + def.length * 256);
+  writeDefinitionParts(w, def, metadata, source);
   return w.finish();
 }
 
