@@ -78,6 +78,7 @@ import {
   type PbMeta,
   type PbMount,
   type PbSecretEnv,
+  type PbUlimit,
 } from "./pb.js";
 import type { Platform } from "./platform.js";
 import {
@@ -86,12 +87,15 @@ import {
   State,
   StateKey,
   VertexOutput,
+  type HostIP,
   type MarshalResult,
   type Output,
   type StateOption,
   type UlimitName,
   type Vertex,
 } from "./state.js";
+
+const NONE: readonly never[] = [];
 
 /** `pb.RootMount`. */
 const ROOT_MOUNT = "/";
@@ -599,7 +603,7 @@ export class ExecOp implements Vertex {
 
     const meta: PbMeta = {
       args: base.getArgs(),
-      env: env.toArray(),
+      env: env.entries(),
       cwd: base.getDir(),
       user: base.getUser(),
       hostname: base.getHostname(),
@@ -611,9 +615,9 @@ export class ExecOp implements Vertex {
       meta.validExitCodes = codes.map((x) => x | 0);
       addCap(own, "exec.validexitcode");
     }
-    const hosts = base.getExtraHosts();
+    const hosts = (base.value(StateKey.extraHost) as readonly HostIP[] | undefined) ?? NONE;
     if (hosts.length > 0) meta.extraHosts = hosts.map((h) => ({ Host: h.host, IP: goIPString(h.ip) }));
-    const ulimits = base.getUlimits();
+    const ulimits = (base.value(StateKey.ulimit) as readonly PbUlimit[] | undefined) ?? NONE;
     if (ulimits.length > 0) {
       addCap(own, "exec.meta.ulimit");
       meta.ulimit = ulimits.map((u) => ({ Name: u.Name, Soft: u.Soft, Hard: u.Hard }));
@@ -739,14 +743,9 @@ export class ExecOp implements Vertex {
 
   inputs(): readonly Output[] {
     this.sortMounts();
-    const seen = new Set<Output>();
     const out: Output[] = [];
-    for (const m of this.mounts) {
-      if (m.source && !seen.has(m.source)) {
-        seen.add(m.source);
-        out.push(m.source);
-      }
-    }
+    // Execs have few mounts: a linear scan beats a Set.
+    for (const m of this.mounts) if (m.source && !out.includes(m.source)) out.push(m.source);
     return out;
   }
 }

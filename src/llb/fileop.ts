@@ -597,6 +597,7 @@ export class FileOp implements Vertex {
   private readonly cache = new MarshalCache();
   private readonly out: Output;
   private readonly action: BoundAction | undefined;
+  private validated = false;
 
   constructor(
     state: State,
@@ -609,6 +610,8 @@ export class FileOp implements Vertex {
 
   /** Checks that there is an action and that no builder call stored an error. */
   validate(): void {
+    // Actions are immutable: one successful check holds for every later marshal.
+    if (this.validated) return;
     const root = this.requireAction();
     const stack: BoundAction[] = [root];
     const seen = new Set<BoundAction>();
@@ -620,6 +623,7 @@ export class FileOp implements Vertex {
         if (sub.kind === "copy" && sub.fas) stack.push(sub.fas.bound);
       }
     }
+    this.validated = true;
   }
 
   private requireAction(): BoundAction {
@@ -744,12 +748,20 @@ export class FileOp implements Vertex {
    */
   inputs(): readonly Output[] {
     const outs: Output[] = [];
-    const seen = new Set<Output>();
+    // File ops usually have a few distinct inputs: scan linearly, index only long lists.
+    let seen: Set<Output> | undefined;
     const add = (o: Output | undefined) => {
-      if (o && !seen.has(o)) {
+      if (!o) return;
+      if (seen) {
+        if (seen.has(o)) return;
         seen.add(o);
-        outs.push(o);
+      } else if (outs.includes(o)) {
+        return;
+      } else if (outs.length >= 16) {
+        seen = new Set(outs);
+        seen.add(o);
       }
+      outs.push(o);
     };
     const stack: (BoundAction | undefined)[] = [this.action];
     while (stack.length > 0) {

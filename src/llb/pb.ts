@@ -54,8 +54,8 @@ export interface PbUlimit {
 }
 
 export interface PbMeta {
-  args: string[];
-  env: string[];
+  args: readonly string[];
+  env: readonly string[];
   cwd?: string;
   user?: string;
   proxy_env?: PbProxyEnv;
@@ -529,8 +529,18 @@ function writeOpMetadata(w: ProtoWriter, m: PbOpMetadata): void {
   }
 }
 
-function writeSource(w: ProtoWriter, s: PbSource): void {
-  for (const k of sortedKeys(s.locations)) {
+/** The sorted keys of `rec` when they are exactly `sorted` (a Definition's op digests usually are). */
+function sameKeys(rec: Readonly<Record<string, unknown>>, sorted: readonly string[] | undefined): readonly string[] {
+  if (sorted) {
+    let n = 0;
+    for (const k in rec) if (Object.prototype.hasOwnProperty.call(rec, k)) n++;
+    if (n === sorted.length && sorted.every((k) => Object.prototype.hasOwnProperty.call(rec, k))) return sorted;
+  }
+  return sortedKeys(rec);
+}
+
+function writeSource(w: ProtoWriter, s: PbSource, digests?: readonly string[]): void {
+  for (const k of sameKeys(s.locations, digests)) {
     w.begin(1);
     w.stringAlways(1, k);
     w.begin(2);
@@ -585,7 +595,8 @@ function writeDefinitionParts(
   for (const b of def) w.bytesAlways(1, b);
   const map = metadata instanceof Map ? (metadata as ReadonlyMap<string, PbOpMetadata>) : undefined;
   const rec = metadata as Readonly<Record<string, PbOpMetadata>>;
-  for (const k of sortedKeys(metadata)) {
+  const keys = sortedKeys(metadata);
+  for (const k of keys) {
     w.begin(2);
     w.stringAlways(1, k);
     w.begin(2);
@@ -595,7 +606,7 @@ function writeDefinitionParts(
   }
   if (source) {
     w.begin(3);
-    writeSource(w, source);
+    writeSource(w, source, keys);
     w.end();
   }
 }

@@ -9,6 +9,7 @@
 import { LlbError, TsfError } from "../errors.js";
 import {
   applyConstraints,
+  cloneMetadata,
   constraintsOpts,
   mergeMetadata,
   newConstraints,
@@ -592,7 +593,14 @@ export class State {
         throw withOpLocation(err, v);
       }
       seenVertices.add(v);
-      if (r.metadata) metadata.set(r.digest, mergeMetadata(metadata.get(r.digest) ?? {}, r.metadata));
+      if (r.metadata) {
+        const prev = metadata.get(r.digest);
+        // The op's metadata is used as is unless its maps are shared with the marshal-wide
+        // constraints (which later ops extend, as in Go): Go copies it (NewOpMetadata), and so
+        // do we then, or when a second vertex with the same digest merges into it.
+        if (prev === undefined && !sharesMaps(r.metadata, c.metadata)) metadata.set(r.digest, r.metadata);
+        else metadata.set(r.digest, mergeMetadata(prev ? cloneMetadata(prev) : {}, r.metadata));
+      }
       smc.add(r.digest, r.sourceLocations);
       if (seenDigests.has(r.digest)) continue;
       def.push(r.bytes);
@@ -613,6 +621,10 @@ export class State {
     const source = smc.toPb((st) => st.marshalWith(nestedConstraints(st, options), options).toPb());
     return new Definition(def, metadata, source);
   }
+}
+
+function sharesMaps(m: PbOpMetadata, base: PbOpMetadata): boolean {
+  return (m.caps !== undefined && m.caps === base.caps) || (m.description !== undefined && m.description === base.description);
 }
 
 /**
