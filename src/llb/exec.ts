@@ -86,7 +86,6 @@ import {
   MarshalCache,
   State,
   StateKey,
-  VertexOutput,
   type HostIP,
   type MarshalResult,
   type Output,
@@ -422,6 +421,28 @@ class ErrorOutput implements Output {
   }
 }
 
+/** The output of an exec mount; its index is read when used, as in Go. */
+class MountOutput implements Output {
+  constructor(
+    private readonly exec: ExecOp,
+    private readonly plat: Platform | undefined,
+    private readonly mount: Mount,
+  ) {}
+
+  vertex(): Vertex {
+    return this.exec;
+  }
+
+  toInput(c: Constraints): PbInput {
+    const index = this.exec.mountIndex(this.mount);
+    return { digest: this.exec.marshal(c).digest, index };
+  }
+
+  platform(): Platform | undefined {
+    return this.plat;
+  }
+}
+
 function sharingValue(s: CacheSharing | undefined): CacheSharingOpt {
   switch (s) {
     case undefined:
@@ -460,9 +481,9 @@ export class ExecOp implements Vertex {
   private readonly mounts: Mount[] = [];
   private readonly root: Output | undefined;
   private validated = false;
-  private readonly secrets: SecretInfo[];
-  private readonly ssh: SSHInfo[];
-  private readonly cdiDevices: PbCDIDevice[];
+  private readonly secrets: readonly SecretInfo[];
+  private readonly ssh: readonly SSHInfo[];
+  private readonly cdiDevices: readonly PbCDIDevice[];
 
   /** @internal Use `State.run()`. */
   constructor(
@@ -472,7 +493,7 @@ export class ExecOp implements Vertex {
     private readonly constraints: Constraints,
     extras: Pick<RunOptions, "secrets" | "ssh" | "cdiDevices"> = {},
   ) {
-    this.secrets = (extras.secrets ?? []).map((s) => ({
+    this.secrets = !extras.secrets?.length ? NONE : extras.secrets.map((s) => ({
       id: s.id ?? s.target ?? s.env ?? "",
       target: s.target,
       env: s.env,
@@ -481,7 +502,7 @@ export class ExecOp implements Vertex {
       gid: s.gid ?? 0,
       optional: s.optional === true,
     }));
-    this.ssh = (extras.ssh ?? []).map((s) => ({
+    this.ssh = !extras.ssh?.length ? NONE : extras.ssh.map((s) => ({
       id: s.id ?? "",
       target: s.target ?? "",
       mode: s.mode ?? 0o600,
@@ -489,12 +510,12 @@ export class ExecOp implements Vertex {
       gid: s.gid ?? 0,
       optional: s.optional === true,
     }));
-    this.cdiDevices = (extras.cdiDevices ?? []).map((d) => ({ name: d.name ?? "", optional: d.optional === true }));
+    this.cdiDevices = !extras.cdiDevices?.length ? NONE : extras.cdiDevices.map((d) => ({ name: d.name ?? "", optional: d.optional === true }));
     const rootSource = base.output();
     const rootMount = this.newMount(ROOT_MOUNT, rootSource);
     rootMount.readonly = readonlyRoot;
     this.mounts.push(rootMount);
-    this.root = readonlyRoot ? rootSource : new VertexOutput(this, constraints.platform, this.indexFn(rootMount));
+    this.root = readonlyRoot ? rootSource : new MountOutput(this, constraints.platform, rootMount);
     rootMount.output = this.root;
   }
 
@@ -537,7 +558,7 @@ export class ExecOp implements Vertex {
     } else if (m.noOutput) {
       m.output = new ErrorOutput(this, `mount marked no-output and ${target} can't be used as a parent`);
     } else {
-      m.output = new VertexOutput(this, this.constraints.platform, this.indexFn(m));
+      m.output = new MountOutput(this, this.constraints.platform, m);
     }
     this.validated = false;
     return m.output;
@@ -553,17 +574,16 @@ export class ExecOp implements Vertex {
     pdqsortFunc(this.mounts, compareMounts);
   }
 
-  private indexFn(m: Mount): () => number {
-    return () => {
-      this.sortMounts();
-      let i = 0;
-      for (const m2 of this.mounts) {
-        if (m2.noOutput || m2.readonly || m2.tmpfs || m2.cacheID !== "") continue;
-        if (m2 === m) return i;
-        i++;
-      }
-      throw new LlbError(`invalid mount: ${m.target}`);
-    };
+  /** @internal The output index of mount `m` (over sorted mounts, as Go computes it on every read). */
+  mountIndex(m: Mount): number {
+    this.sortMounts();
+    let i = 0;
+    for (const m2 of this.mounts) {
+      if (m2.noOutput || m2.readonly || m2.tmpfs || m2.cacheID !== "") continue;
+      if (m2 === m) return i;
+      i++;
+    }
+    throw new LlbError(`invalid mount: ${m.target}`);
   }
 
   validate(c: Constraints): void {

@@ -439,9 +439,9 @@ export function copy(src: CopyInput, srcPath: string, destPath: string, options:
     mode,
     followSymlinks: options.followSymlinks ?? false,
     copyDirContentsOnly: options.copyDirContentsOnly ?? false,
-    includePatterns: [...(options.includePatterns ?? [])],
-    excludePatterns: [...(options.excludePatterns ?? [])],
-    requiredPaths: [...(options.requiredPaths ?? [])],
+    includePatterns: options.includePatterns ? [...options.includePatterns] : NO_STRINGS,
+    excludePatterns: options.excludePatterns ? [...options.excludePatterns] : NO_STRINGS,
+    requiredPaths: options.requiredPaths ? [...options.requiredPaths] : NO_STRINGS,
     attemptUnpack: options.attemptUnpack ?? false,
     createDestPath: options.createDestPath ?? false,
     allowWildcard: options.allowWildcard ?? false,
@@ -461,6 +461,8 @@ function describe(v: unknown): string {
 
 // ---------------------------------------------------------------------------
 // Marshalling.
+
+const NO_STRINGS: readonly string[] = [];
 
 /** Go's `normalizePath`: cleans, joins a relative path to `parent`, optionally keeps a trailing "/" or "/.". */
 export function normalizePath(parent: string, p: string, keepSlash: boolean): string {
@@ -563,10 +565,10 @@ function toProtoAction(a: SubAction, parent: string, base: number): ActionBody {
         allowWildcard: a.allowWildcard,
         allowEmptyWildcard: a.allowEmptyWildcard,
         timestamp: marshalTime(a.time),
-        include_patterns: [...a.includePatterns],
-        exclude_patterns: [...a.excludePatterns],
+        include_patterns: a.includePatterns,
+        exclude_patterns: a.excludePatterns,
         alwaysReplaceExistingDestPaths: a.alwaysReplaceExistingDestPaths,
-        required_paths: [...a.requiredPaths],
+        required_paths: a.requiredPaths,
       };
       if (a.mode === undefined) c.mode = -1;
       else if (typeof a.mode === "string" && a.mode !== "") c.modeStr = a.mode;

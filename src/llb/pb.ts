@@ -142,11 +142,11 @@ export interface PbFileActionCopy {
   allowWildcard?: boolean;
   allowEmptyWildcard?: boolean;
   timestamp?: Int64;
-  include_patterns?: string[];
-  exclude_patterns?: string[];
+  include_patterns?: readonly string[];
+  exclude_patterns?: readonly string[];
   alwaysReplaceExistingDestPaths?: boolean;
   modeStr?: string;
-  required_paths?: string[];
+  required_paths?: readonly string[];
 }
 
 export interface PbFileActionMkFile {
