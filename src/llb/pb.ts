@@ -725,11 +725,12 @@ export function encodeDefinitionParts(
   metadata: ReadonlyMap<string, PbOpMetadata> | Readonly<Record<string, PbOpMetadata>>,
   source: PbSource | undefined,
 ): Uint8Array {
+  // Op bytes plus about what each op's metadata and source-location entries take.
   let size = 1024;
   for (const b of def) size += b.length + 4;
-  const w = new ProtoWriter(size + def.length * 256);
+  const w = new ProtoWriter(size + def.length * 224);
   writeDefinitionParts(w, def, metadata, source);
-  return w.finish();
+  return w.finishOwned();
 }
 
 export function encodeOpMetadata(m: PbOpMetadata): Uint8Array {

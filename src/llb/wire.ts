@@ -260,6 +260,16 @@ export class ProtoWriter {
     dst.set(this.buf.subarray(0, this.pos), offset);
   }
 
+  /**
+   * The bytes written so far, for a writer that is not reused: a view of the
+   * buffer when little of it is unused, else a copy (a large Definition is
+   * not copied once more at the end).
+   */
+  finishOwned(): Uint8Array {
+    if (this.stack.length !== 0) throw new LlbError("internal: unterminated protobuf message");
+    return this.pos >= this.buf.length - (this.buf.length >> 3) ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos);
+  }
+
   /** Copies out the bytes written so far. */
   finish(): Uint8Array {
     if (this.stack.length !== 0) throw new LlbError("internal: unterminated protobuf message");
