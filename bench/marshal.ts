@@ -58,8 +58,8 @@ function rate(r: Result): string {
 
 // [ops, rounds, iterations per round, warm-up iterations (Go: every round, as each is a new process; TS: first round)]
 const sizes: [number, number, number, number][] = [
-  [1_000, 3, 10, 5],
-  [10_000, 3, 5, 3],
+  [1_000, 3, 30, 10],
+  [10_000, 3, 8, 3],
   [100_000, 3, 2, 1],
 ];
 let ratio10k = NaN;
