@@ -4,7 +4,7 @@
  * source maps.
  */
 
-import { encodeDefinition, type PbDefinition, type PbOpMetadata, type PbSource } from "./pb.js";
+import { encodeDefinitionParts, type PbDefinition, type PbOpMetadata, type PbSource } from "./pb.js";
 
 export class Definition {
   constructor(
@@ -30,7 +30,7 @@ export class Definition {
    * (Go writes this outer message's maps in random order; op bytes are what matter).
    */
   toBytes(): Uint8Array {
-    return encodeDefinition(this.toPb());
+    return encodeDefinitionParts(this.def, this.metadata, this.source);
   }
 
   /** True for the empty definition of `scratch()`. */

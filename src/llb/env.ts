@@ -9,6 +9,7 @@ export class EnvList {
 
   private computedKeys: string[] | undefined;
   private computedValues: Map<string, string> | undefined;
+  private computedEntries: readonly string[] | undefined;
 
   private constructor(
     private readonly parent: EnvList | undefined,
@@ -72,8 +73,15 @@ export class EnvList {
 
   /** `KEY=value` entries in order. */
   toArray(): string[] {
+    return [...this.entries()];
+  }
+
+  /** @internal {@link toArray} computed once per list and shared: ops marshalled on the same env reuse it. */
+  entries(): readonly string[] {
+    if (this.computedEntries) return this.computedEntries;
     this.compute();
     const vals = this.computedValues!;
-    return this.computedKeys!.map((k) => `${k}=${vals.get(k)}`);
+    this.computedEntries = this.computedKeys!.map((k) => `${k}=${vals.get(k)}`);
+    return this.computedEntries;
   }
 }

@@ -80,6 +80,7 @@ import {
   type PbMeta,
   type PbMount,
   type PbSecretEnv,
+  type PbUlimit,
 } from "./pb.js";
 import type { Platform } from "./platform.js";
 import {
@@ -87,7 +88,7 @@ import {
   MarshalCache,
   State,
   StateKey,
-  VertexOutput,
+  type HostIP,
   type MarshalResult,
   type Output,
   type StateOption,
@@ -95,6 +96,8 @@ import {
   type Vertex,
 } from "./state.js";
 import { Caps } from "./caps.js";
+
+const NONE: readonly never[] = [];
 
 /** `pb.RootMount`. */
 const ROOT_MOUNT = "/";
@@ -428,6 +431,28 @@ class ErrorOutput implements Output {
   }
 }
 
+/** The output of an exec mount; its index is read when used, as in Go. */
+class MountOutput implements Output {
+  constructor(
+    private readonly exec: ExecOp,
+    private readonly plat: Platform | undefined,
+    private readonly mount: Mount,
+  ) {}
+
+  vertex(): Vertex {
+    return this.exec;
+  }
+
+  toInput(c: Constraints): PbInput {
+    const index = this.exec.mountIndex(this.mount);
+    return { digest: this.exec.marshal(c).digest, index };
+  }
+
+  platform(): Platform | undefined {
+    return this.plat;
+  }
+}
+
 function sharingValue(s: CacheSharing | undefined): CacheSharingOpt {
   switch (s) {
     case undefined:
@@ -466,9 +491,9 @@ export class ExecOp implements Vertex {
   private readonly mounts: Mount[] = [];
   private readonly root: Output | undefined;
   private validated = false;
-  private readonly secrets: SecretInfo[];
-  private readonly ssh: SSHInfo[];
-  private readonly cdiDevices: PbCDIDevice[];
+  private readonly secrets: readonly SecretInfo[];
+  private readonly ssh: readonly SSHInfo[];
+  private readonly cdiDevices: readonly PbCDIDevice[];
 
   /** @internal Use `State.run()`. */
   constructor(
@@ -478,7 +503,7 @@ export class ExecOp implements Vertex {
     private readonly constraints: Constraints,
     extras: Pick<RunOptions, "secrets" | "ssh" | "cdiDevices"> = {},
   ) {
-    this.secrets = (extras.secrets ?? []).map((s) => ({
+    this.secrets = !extras.secrets?.length ? NONE : extras.secrets.map((s) => ({
       id: s.id ?? s.target ?? s.env ?? "",
       target: s.target,
       env: s.env,
@@ -487,7 +512,7 @@ export class ExecOp implements Vertex {
       gid: s.gid ?? 0,
       optional: s.optional === true,
     }));
-    this.ssh = (extras.ssh ?? []).map((s) => ({
+    this.ssh = !extras.ssh?.length ? NONE : extras.ssh.map((s) => ({
       id: s.id ?? "",
       target: s.target ?? "",
       mode: s.mode ?? 0o600,
@@ -495,12 +520,12 @@ export class ExecOp implements Vertex {
       gid: s.gid ?? 0,
       optional: s.optional === true,
     }));
-    this.cdiDevices = (extras.cdiDevices ?? []).map((d) => ({ name: d.name ?? "", optional: d.optional === true }));
+    this.cdiDevices = !extras.cdiDevices?.length ? NONE : extras.cdiDevices.map((d) => ({ name: d.name ?? "", optional: d.optional === true }));
     const rootSource = base.output();
     const rootMount = this.newMount(ROOT_MOUNT, rootSource);
     rootMount.readonly = readonlyRoot;
     this.mounts.push(rootMount);
-    this.root = readonlyRoot ? rootSource : new VertexOutput(this, constraints.platform, this.indexFn(rootMount));
+    this.root = readonlyRoot ? rootSource : new MountOutput(this, constraints.platform, rootMount);
     rootMount.output = this.root;
   }
 
@@ -543,7 +568,7 @@ export class ExecOp implements Vertex {
     } else if (m.noOutput) {
       m.output = new ErrorOutput(this, `mount marked no-output and ${target} can't be used as a parent`);
     } else {
-      m.output = new VertexOutput(this, this.constraints.platform, this.indexFn(m));
+      m.output = new MountOutput(this, this.constraints.platform, m);
     }
     this.validated = false;
     return m.output;
@@ -559,17 +584,16 @@ export class ExecOp implements Vertex {
     sortFunc(this.mounts, compareMounts);
   }
 
-  private indexFn(m: Mount): () => number {
-    return () => {
-      this.sortMounts();
-      let i = 0;
-      for (const m2 of this.mounts) {
-        if (m2.noOutput || m2.readonly || m2.tmpfs || m2.cacheID !== "") continue;
-        if (m2 === m) return i;
-        i++;
-      }
-      throw new LlbError(`invalid mount: ${m.target}`);
-    };
+  /** @internal The output index of mount `m` (over sorted mounts, as Go computes it on every read). */
+  mountIndex(m: Mount): number {
+    this.sortMounts();
+    let i = 0;
+    for (const m2 of this.mounts) {
+      if (m2.noOutput || m2.readonly || m2.tmpfs || m2.cacheID !== "") continue;
+      if (m2 === m) return i;
+      i++;
+    }
+    throw new LlbError(`invalid mount: ${m.target}`);
   }
 
   validate(c: Constraints): void {
@@ -632,7 +656,7 @@ export class ExecOp implements Vertex {
 
     const meta: PbMeta = {
       args: base.getArgs(),
-      env: env.toArray(),
+      env: env.entries(),
       cwd: base.getDir(),
       user: base.getUser(),
       hostname: base.getHostname(),
@@ -644,9 +668,9 @@ export class ExecOp implements Vertex {
       meta.validExitCodes = codes.map((x) => x | 0);
       addCap(own, Caps.ExecValidExitCode);
     }
-    const hosts = base.getExtraHosts();
+    const hosts = (base.value(StateKey.extraHost) as readonly HostIP[] | undefined) ?? NONE;
     if (hosts.length > 0) meta.extraHosts = hosts.map((h) => ({ Host: h.host, IP: ipString(parseIP(h.ip)) }));
-    const ulimits = base.getUlimits();
+    const ulimits = (base.value(StateKey.ulimit) as readonly PbUlimit[] | undefined) ?? NONE;
     if (ulimits.length > 0) {
       addCap(own, Caps.ExecMetaUlimit);
       meta.ulimit = ulimits.map((u) => ({ Name: u.Name, Soft: u.Soft, Hard: u.Hard }));
@@ -772,14 +796,9 @@ export class ExecOp implements Vertex {
 
   inputs(): readonly Output[] {
     this.sortMounts();
-    const seen = new Set<Output>();
     const out: Output[] = [];
-    for (const m of this.mounts) {
-      if (m.source && !seen.has(m.source)) {
-        seen.add(m.source);
-        out.push(m.source);
-      }
-    }
+    // Execs have few mounts: a linear scan beats a Set.
+    for (const m of this.mounts) if (m.source && !out.includes(m.source)) out.push(m.source);
     return out;
   }
 }

@@ -450,9 +450,9 @@ export function copy(src: CopyInput, srcPath: string, destPath: string, options:
     mode,
     followSymlinks: options.followSymlinks ?? false,
     copyDirContentsOnly: options.copyDirContentsOnly ?? false,
-    includePatterns: [...(options.includePatterns ?? [])],
-    excludePatterns: [...(options.excludePatterns ?? [])],
-    requiredPaths: [...(options.requiredPaths ?? [])],
+    includePatterns: options.includePatterns ? [...options.includePatterns] : NO_STRINGS,
+    excludePatterns: options.excludePatterns ? [...options.excludePatterns] : NO_STRINGS,
+    requiredPaths: options.requiredPaths ? [...options.requiredPaths] : NO_STRINGS,
     attemptUnpack: options.attemptUnpack ?? false,
     createDestPath: options.createDestPath ?? false,
     allowWildcard: options.allowWildcard ?? false,
@@ -472,6 +472,8 @@ function describe(v: unknown): string {
 
 // ---------------------------------------------------------------------------
 // Marshalling.
+
+const NO_STRINGS: readonly string[] = [];
 
 /** Go's `normalizePath`: cleans, joins a relative path to `parent`, optionally keeps a trailing "/" or "/.". */
 export function normalizePath(parent: string, p: string, keepSlash: boolean): string {
@@ -574,10 +576,10 @@ function toProtoAction(a: SubAction, parent: string, base: number): ActionBody {
         allowWildcard: a.allowWildcard,
         allowEmptyWildcard: a.allowEmptyWildcard,
         timestamp: marshalTime(a.time),
-        include_patterns: [...a.includePatterns],
-        exclude_patterns: [...a.excludePatterns],
+        include_patterns: a.includePatterns,
+        exclude_patterns: a.excludePatterns,
         alwaysReplaceExistingDestPaths: a.alwaysReplaceExistingDestPaths,
-        required_paths: [...a.requiredPaths],
+        required_paths: a.requiredPaths,
       };
       if (a.mode === undefined) c.mode = -1;
       else if (typeof a.mode === "string" && a.mode !== "") c.modeStr = a.mode;
@@ -608,6 +610,7 @@ export class FileOp implements Vertex {
   private readonly cache = new MarshalCache();
   private readonly out: Output;
   private readonly action: BoundAction | undefined;
+  private validated = false;
 
   constructor(
     state: State,
@@ -620,6 +623,8 @@ export class FileOp implements Vertex {
 
   /** Checks that there is an action and that no builder call stored an error. */
   validate(): void {
+    // Actions are immutable: one successful check holds for every later marshal.
+    if (this.validated) return;
     const root = this.requireAction();
     const stack: BoundAction[] = [root];
     const seen = new Set<BoundAction>();
@@ -631,6 +636,7 @@ export class FileOp implements Vertex {
         if (sub.kind === "copy" && sub.fas) stack.push(sub.fas.bound);
       }
     }
+    this.validated = true;
   }
 
   private requireAction(): BoundAction {
@@ -755,12 +761,20 @@ export class FileOp implements Vertex {
    */
   inputs(): readonly Output[] {
     const outs: Output[] = [];
-    const seen = new Set<Output>();
+    // File ops usually have a few distinct inputs: scan linearly, index only long lists.
+    let seen: Set<Output> | undefined;
     const add = (o: Output | undefined) => {
-      if (o && !seen.has(o)) {
+      if (!o) return;
+      if (seen) {
+        if (seen.has(o)) return;
         seen.add(o);
-        outs.push(o);
+      } else if (outs.includes(o)) {
+        return;
+      } else if (outs.length >= 16) {
+        seen = new Set(outs);
+        seen.add(o);
       }
+      outs.push(o);
     };
     const stack: (BoundAction | undefined)[] = [this.action];
     while (stack.length > 0) {

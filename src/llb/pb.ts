@@ -54,8 +54,8 @@ export interface PbUlimit {
 }
 
 export interface PbMeta {
-  args: string[];
-  env: string[];
+  args: readonly string[];
+  env: readonly string[];
   cwd?: string;
   user?: string;
   proxy_env?: PbProxyEnv;
@@ -142,11 +142,11 @@ export interface PbFileActionCopy {
   allowWildcard?: boolean;
   allowEmptyWildcard?: boolean;
   timestamp?: Int64;
-  include_patterns?: string[];
-  exclude_patterns?: string[];
+  include_patterns?: readonly string[];
+  exclude_patterns?: readonly string[];
   alwaysReplaceExistingDestPaths?: boolean;
   modeStr?: string;
-  required_paths?: string[];
+  required_paths?: readonly string[];
 }
 
 export interface PbFileActionMkFile {
@@ -529,8 +529,71 @@ function writeOpMetadata(w: ProtoWriter, m: PbOpMetadata): void {
   }
 }
 
-function writeSource(w: ProtoWriter, s: PbSource): void {
-  for (const k of sortedKeys(s.locations)) {
+const DIGEST_TIE = 2 ** 20;
+
+function hexValue(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+}
+
+function isHexTail(k: string): boolean {
+  for (let j = 15; j < k.length; j++) if (hexValue(k.charCodeAt(j)) < 0) return false;
+  return true;
+}
+
+/**
+ * Op digest keys (`sha256:` + 64 lowercase hex) in byte order, as `sortedKeys`
+ * gives them, but without 1.7M string comparisons for 100k ops: keys are
+ * ordered by their first 32 bits in a native numeric sort, and the rare runs
+ * with equal first bits by full comparison. Undefined when a key is not such
+ * a digest (or there are too many), so the caller falls back to `sortedKeys`.
+ */
+export function sortedDigestKeys(m: ReadonlyMap<string, unknown> | Readonly<Record<string, unknown>>): string[] | undefined {
+  const keys = m instanceof Map ? [...(m as ReadonlyMap<string, unknown>).keys()] : Object.keys(m);
+  const n = keys.length;
+  if (n < 64 || n >= DIGEST_TIE) return undefined;
+  const order = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    if (k.length !== 71 || !k.startsWith("sha256:")) return undefined;
+    let prefix = 0;
+    for (let j = 7; j < 15; j++) {
+      const d = hexValue(k.charCodeAt(j));
+      if (d < 0) return undefined;
+      prefix = prefix * 16 + d;
+    }
+    order[i] = prefix * DIGEST_TIE + i;
+  }
+  order.sort();
+  const out: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) out[i] = keys[order[i]! % DIGEST_TIE]!;
+  // Equal 32-bit prefixes: insertion sort of the run by the full key, which must be hex
+  // there (ASCII, so UTF-16 order is byte order).
+  for (let i = 1; i < n; i++) {
+    if (Math.floor(order[i]! / DIGEST_TIE) !== Math.floor(order[i - 1]! / DIGEST_TIE)) continue;
+    if (!isHexTail(out[i]!) || !isHexTail(out[i - 1]!)) return undefined;
+    const k = out[i]!;
+    let j = i - 1;
+    while (j >= 0 && Math.floor(order[j]! / DIGEST_TIE) === Math.floor(order[i]! / DIGEST_TIE) && out[j]! > k) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = k;
+  }
+  return out;
+}
+
+/** The sorted keys of `rec` when they are exactly `sorted` (a Definition's op digests usually are). */
+function sameKeys(rec: Readonly<Record<string, unknown>>, sorted: readonly string[] | undefined): readonly string[] {
+  if (sorted) {
+    let n = 0;
+    for (const k in rec) if (Object.prototype.hasOwnProperty.call(rec, k)) n++;
+    if (n === sorted.length && sorted.every((k) => Object.prototype.hasOwnProperty.call(rec, k))) return sorted;
+  }
+  return sortedDigestKeys(rec) ?? sortedKeys(rec);
+}
+
+function writeSource(w: ProtoWriter, s: PbSource, digests?: readonly string[]): void {
+  for (const k of sameKeys(s.locations, digests)) {
     w.begin(1);
     w.stringAlways(1, k);
     w.begin(2);
@@ -573,18 +636,30 @@ function writeSource(w: ProtoWriter, s: PbSource): void {
 }
 
 function writeDefinition(w: ProtoWriter, d: PbDefinition): void {
-  for (const b of d.def) w.bytesAlways(1, b);
-  for (const k of sortedKeys(d.metadata)) {
+  writeDefinitionParts(w, d.def, d.metadata, d.Source);
+}
+
+function writeDefinitionParts(
+  w: ProtoWriter,
+  def: readonly Uint8Array[],
+  metadata: ReadonlyMap<string, PbOpMetadata> | Readonly<Record<string, PbOpMetadata>>,
+  source: PbSource | undefined,
+): void {
+  for (const b of def) w.bytesAlways(1, b);
+  const map = metadata instanceof Map ? (metadata as ReadonlyMap<string, PbOpMetadata>) : undefined;
+  const rec = metadata as Readonly<Record<string, PbOpMetadata>>;
+  const keys = sortedDigestKeys(metadata) ?? sortedKeys(metadata);
+  for (const k of keys) {
     w.begin(2);
     w.stringAlways(1, k);
     w.begin(2);
-    writeOpMetadata(w, d.metadata[k]!);
+    writeOpMetadata(w, map ? map.get(k)! : rec[k]!);
     w.end();
     w.end();
   }
-  if (d.Source) {
+  if (source) {
     w.begin(3);
-    writeSource(w, d.Source);
+    writeSource(w, source, keys);
     w.end();
   }
 }
@@ -670,18 +745,45 @@ export function writeOp(w: ProtoWriter, op: PbOp): void {
 
 const sharedWriter = new ProtoWriter(4096);
 
+// Op bytes are small and kept as long as the graph: carve them out of shared 64 KiB slabs
+// (views, like Node's Buffer pool) rather than allocating one ArrayBuffer per op.
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabPos = 0;
+
 /** Encodes one op with Go's deterministic byte layout. */
 export function encodeOp(op: PbOp): Uint8Array {
   sharedWriter.reset();
   writeOp(sharedWriter, op);
-  return sharedWriter.finish();
+  const n = sharedWriter.length;
+  if (n > SLAB_SIZE / 8) return sharedWriter.finish();
+  if (slabPos + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabPos = 0;
+  }
+  sharedWriter.copyInto(slab, slabPos);
+  const out = slab.subarray(slabPos, slabPos + n);
+  slabPos += n;
+  return out;
 }
 
 /** Encodes a whole `Definition`; maps are sorted so the bytes are reproducible. */
 export function encodeDefinition(d: PbDefinition): Uint8Array {
-  const w = new ProtoWriter(1024);
-  writeDefinition(w, d);
-  return w.finish();
+  return encodeDefinitionParts(d.def, d.metadata, d.Source);
+}
+
+/** {@link encodeDefinition} from a Definition's parts, without copying its metadata map into a record. */
+export function encodeDefinitionParts(
+  def: readonly Uint8Array[],
+  metadata: ReadonlyMap<string, PbOpMetadata> | Readonly<Record<string, PbOpMetadata>>,
+  source: PbSource | undefined,
+): Uint8Array {
+  // Op bytes plus about what each op's metadata and source-location entries take.
+  let size = 1024;
+  for (const b of def) size += b.length + 4;
+  const w = new ProtoWriter(size + def.length * 224);
+  writeDefinitionParts(w, def, metadata, source);
+  return w.finishOwned();
 }
 
 export function encodeOpMetadata(m: PbOpMetadata): Uint8Array {

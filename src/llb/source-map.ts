@@ -83,6 +83,9 @@ function equalSourceMap(a: SourceMap, b: SourceMap): boolean {
   return true;
 }
 
+/** Shared by every digest without locations (most ops): replaced, never appended to. */
+const NO_LOCATIONS: SourceLocation[] = [];
+
 /** Collects source locations during a marshal, like Go's `sourceMapCollector`. */
 export class SourceMapCollector {
   readonly maps: SourceMap[] = [];
@@ -102,8 +105,9 @@ export class SourceMapCollector {
       this.index.set(l.sourceMap, idx);
     }
     const existing = this.locations.get(digest);
-    if (existing) existing.push(...locs);
-    else this.locations.set(digest, [...locs]);
+    if (existing === undefined) this.locations.set(digest, locs.length === 0 ? NO_LOCATIONS : [...locs]);
+    else if (existing === NO_LOCATIONS) this.locations.set(digest, [...locs]);
+    else existing.push(...locs);
   }
 
   /** Builds `pb.Source`; `marshalState` marshals source maps that carry a state. */
@@ -115,11 +119,11 @@ export class SourceMapCollector {
       else if (m.state) info.definition = marshalState(m.state);
       out.infos.push(info);
     }
-    for (const [dgst, locs] of this.locations) {
+    this.locations.forEach((locs, dgst) => {
       out.locations[dgst] = {
         locations: locs.map((l) => ({ sourceIndex: this.index.get(l.sourceMap) ?? 0, ranges: [...l.ranges] })),
       };
-    }
+    });
     return out;
   }
 }

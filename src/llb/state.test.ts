@@ -35,3 +35,17 @@ test("state values follow Go: relative dirs join, env keeps last position, reset
 test("marshal without any platform for an op that needs one is a clear error", async () => {
   await assert.rejects(image("busybox").marshal(), /needs a platform/);
 });
+
+test("values are read through async states, including keys first set after the reading state was built", async () => {
+  const base = scratch().dir("/a").withValue("custom", 1).addEnv("A", "1");
+  const top = base
+    .async(async (prev) => prev.dir("b").withValue("set-only-when-resolved", "x"))
+    .addEnv("B", "2")
+    .dir("c");
+  assert.equal(await top.resolveValue((s) => s.getDir()), "/a/b/c");
+  assert.deepEqual(top.env().toArray(), ["A=1", "B=2"]);
+  assert.equal(top.value("custom"), 1);
+  assert.equal(top.value("set-only-when-resolved"), "x");
+  assert.equal(top.value("never-set"), undefined);
+  assert.equal(base.value("set-only-when-resolved"), undefined);
+});

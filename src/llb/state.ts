@@ -10,6 +10,7 @@ import { LlbError, TsfError } from "../errors.js";
 import { joinPath } from "../internal/go/path.js";
 import {
   applyConstraints,
+  cloneMetadata,
   constraintsOpts,
   mergeMetadata,
   newConstraints,
@@ -139,6 +140,38 @@ type Reducer = (inherited: unknown) => unknown;
 
 const UNSET: unique symbol = Symbol("unset");
 
+/** Small integer ids for value keys, so each State can index its nearest setter of each key. */
+const keyIds = new Map<string, number>();
+for (const k of Object.values(StateKey)) keyIds.set(k, keyIds.size);
+
+function keyId(key: string): number {
+  let id = keyIds.get(key);
+  if (id === undefined) {
+    id = keyIds.size;
+    keyIds.set(key, id);
+  }
+  return id;
+}
+
+const NO_SETTERS: readonly (State | undefined)[] = [];
+
+/**
+ * The nearest node at or above `n` that sets key `id`, crossing async states
+ * (the chain continues in the resolved state). Undefined when no node sets it.
+ */
+function findSetter(n: State | undefined, id: number | undefined): State | undefined {
+  while (n) {
+    if (id !== undefined) {
+      const t = n.setters[id];
+      if (t) return t;
+    }
+    const a = n.asyncRoot;
+    if (!a) return undefined;
+    n = a.asyncOut!.resolved();
+  }
+  return undefined;
+}
+
 export interface HostIP {
   host: string;
   ip: string;
@@ -214,8 +247,15 @@ export class State {
   /** @internal */ readonly absolute: boolean;
   /** @internal */ readonly asyncOut: AsyncOutput | undefined;
   /** @internal */ readonly defaults: readonly ConstraintsOpt[];
+  /**
+   * @internal For each key id, the nearest node at or above this one (up to the
+   * chain's async root, if any) that sets it. Shared with `prev` unless this
+   * node sets a key, so lookups are O(1) and very long chains stay linear.
+   */
+  readonly setters: readonly (State | undefined)[];
+  /** @internal The async state this chain starts at, if any. */
+  readonly asyncRoot: State | undefined;
   private memo: unknown = UNSET;
-  private jumps: Map<string, State | null> | undefined;
 
   /** @internal Use the source functions (`scratch()`, `image()`...) instead. */
   constructor(
@@ -234,6 +274,15 @@ export class State {
     this.absolute = absolute;
     this.asyncOut = asyncOut;
     this.defaults = defaults;
+    this.asyncRoot = asyncOut ? this : prev?.asyncRoot;
+    const inherited = prev ? prev.setters : NO_SETTERS;
+    if (key === undefined) {
+      this.setters = inherited;
+    } else {
+      const setters = inherited.slice();
+      setters[keyId(key)] = this;
+      this.setters = setters;
+    }
   }
 
   /** A fresh state on an output: dir `/` and the output's platform (Go's `NewState`). */
@@ -256,37 +305,22 @@ export class State {
 
   /** Reads a value through the chain without recursion, memoising on the way. */
   value(key: string): unknown {
+    const id = keyIds.get(key);
+    let n = findSetter(this, id);
+    if (!n) return undefined;
+    if (n.memo !== UNSET) return n.memo;
+    // Setters not computed yet, newest first, down to a memoised or absolute one.
     const chain: State[] = [];
-    const skipped: State[] = [];
     let base: unknown = undefined;
-    let n: State | undefined = this;
     while (n) {
-      if (n.key === key) {
-        for (const sk of skipped) (sk.jumps ??= new Map()).set(key, n);
-        skipped.length = 0;
-        if (n.memo !== UNSET) {
-          base = n.memo;
-          break;
-        }
-        chain.push(n);
-        if (n.absolute) break;
-        n = n.prev;
-        continue;
+      if (n.memo !== UNSET) {
+        base = n.memo;
+        break;
       }
-      if (n.asyncOut) {
-        skipped.length = 0;
-        n = n.asyncOut.resolved();
-        continue;
-      }
-      const jump = n.jumps?.get(key);
-      if (jump !== undefined) {
-        n = jump ?? undefined;
-        continue;
-      }
-      skipped.push(n);
-      n = n.prev;
+      chain.push(n);
+      if (n.absolute) break;
+      n = findSetter(n.prev, id);
     }
-    for (const sk of skipped) (sk.jumps ??= new Map()).set(key, null);
     let v = base;
     for (let i = chain.length - 1; i >= 0; i--) {
       const node = chain[i]!;
@@ -561,7 +595,14 @@ export class State {
         throw withOpLocation(err, v);
       }
       seenVertices.add(v);
-      if (r.metadata) metadata.set(r.digest, mergeMetadata(metadata.get(r.digest) ?? {}, r.metadata));
+      if (r.metadata) {
+        const prev = metadata.get(r.digest);
+        // The op's metadata is used as is unless its maps are shared with the marshal-wide
+        // constraints (which later ops extend, as in Go): Go copies it (NewOpMetadata), and so
+        // do we then, or when a second vertex with the same digest merges into it.
+        if (prev === undefined && !sharesMaps(r.metadata, c.metadata)) metadata.set(r.digest, r.metadata);
+        else metadata.set(r.digest, mergeMetadata(prev ? cloneMetadata(prev) : {}, r.metadata));
+      }
       smc.add(r.digest, r.sourceLocations);
       if (seenDigests.has(r.digest)) continue;
       def.push(r.bytes);
@@ -582,6 +623,10 @@ export class State {
     const source = smc.toPb((st) => st.marshalWith(nestedConstraints(st, options), options).toPb());
     return new Definition(def, metadata, source);
   }
+}
+
+function sharesMaps(m: PbOpMetadata, base: PbOpMetadata): boolean {
+  return (m.caps !== undefined && m.caps === base.caps) || (m.description !== undefined && m.description === base.description);
 }
 
 /**

@@ -58,3 +58,31 @@ test("negative int32 values take the fast path and match the BigInt encoding", (
     assert.equal(hex(a.finish()), hex(b.finish()), String(v));
   }
 });
+
+test("a string under 128 UTF-16 units whose UTF-8 form reaches 128 bytes gets a two-byte length", () => {
+  for (const s of ["é".repeat(64), "中".repeat(127), "x".repeat(127), "é".repeat(63) + "x"]) {
+    const w = new ProtoWriter(1);
+    w.stringAlways(1, s);
+    const utf8 = Buffer.from(s, "utf8");
+    const len = utf8.length < 128 ? [utf8.length] : [(utf8.length & 0x7f) | 0x80, utf8.length >> 7];
+    assert.equal(hex(w.finish()), hex(Uint8Array.from([0x0a, ...len, ...utf8])), s.slice(0, 4));
+  }
+});
+
+test("int64 bigints take the number path when they fit and give the same bytes as the BigInt path", () => {
+  const slow = (v: bigint) => {
+    let u = BigInt.asUintN(64, v);
+    const out = [0x08];
+    while (u > 0x7fn) {
+      out.push(Number(u & 0x7fn) | 0x80);
+      u >>= 7n;
+    }
+    out.push(Number(u));
+    return hex(Uint8Array.from(out));
+  };
+  for (const v of [-1n, -2147483648n, -2147483649n, 1n, 2n ** 31n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n - 1n, -(2n ** 63n)]) {
+    const w = new ProtoWriter();
+    w.int(1, v);
+    assert.equal(hex(w.finish()), slow(v), String(v));
+  }
+});

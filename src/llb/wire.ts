@@ -36,9 +36,16 @@ export class ProtoWriter {
     this.ensure(10);
     const b = this.buf;
     let p = this.pos;
-    while (v > 0x7f) {
-      b[p++] = (v % 128) | 0x80;
-      v = Math.floor(v / 128);
+    if (v < 0x80000000) {
+      while (v > 0x7f) {
+        b[p++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+    } else {
+      while (v > 0x7f) {
+        b[p++] = (v % 128) | 0x80;
+        v = Math.floor(v / 128);
+      }
     }
     b[p++] = v;
     this.pos = p;
@@ -62,7 +69,9 @@ export class ProtoWriter {
   /** int32/int64/enum field value (no tag). Negative numbers take 10 bytes, as in Go. */
   private intValue(v: number | bigint): void {
     if (typeof v === "bigint") {
-      this.varint64(v);
+      // Most int64 values fit a double (e.g. the -1 "unset" timestamps): avoid BigInt arithmetic.
+      if (v >= -0x80000000n && v <= 0x1fffffffffffffn) this.intValue(Number(v));
+      else this.varint64(v);
     } else if (v >= 0) {
       this.varint(v);
     } else if (v >= -0x80000000) {
@@ -126,12 +135,22 @@ export class ProtoWriter {
   stringAlways(field: number, s: string): void {
     this.tag(field, WIRE_LEN);
     const n = s.length;
-    // Fast path: every UTF-16 unit is at most 3 UTF-8 bytes, so short strings need one length byte.
-    if (n * 3 < 128) {
-      this.ensure(1 + n * 3);
+    // Fast path for strings under 128 UTF-16 units (digests, paths, cap names): reserve one
+    // length byte, encode in place, and shift by one byte in the rare case the UTF-8 form
+    // reaches 128 bytes (at most 3 * 127, so a two-byte varint always suffices).
+    if (n < 128) {
+      this.ensure(2 + n * 3);
       const lenPos = this.pos++;
       this.utf8(s);
-      this.buf[lenPos] = this.pos - lenPos - 1;
+      const len = this.pos - lenPos - 1;
+      if (len < 128) {
+        this.buf[lenPos] = len;
+        return;
+      }
+      this.buf.copyWithin(lenPos + 2, lenPos + 1, this.pos);
+      this.buf[lenPos] = (len & 0x7f) | 0x80;
+      this.buf[lenPos + 1] = len >>> 7;
+      this.pos++;
       return;
     }
     const len = utf8Length(s);
@@ -237,6 +256,21 @@ export class ProtoWriter {
     return this.pos;
   }
 
+  /** Copies the bytes written so far into `dst` at `offset` (which must have room). */
+  copyInto(dst: Uint8Array, offset: number): void {
+    dst.set(this.buf.subarray(0, this.pos), offset);
+  }
+
+  /**
+   * The bytes written so far, for a writer that is not reused: a view of the
+   * buffer when little of it is unused, else a copy (a large Definition is
+   * not copied once more at the end).
+   */
+  finishOwned(): Uint8Array {
+    if (this.stack.length !== 0) throw new LlbError("internal: unterminated protobuf message");
+    return this.pos >= this.buf.length - (this.buf.length >> 3) ? this.buf.subarray(0, this.pos) : this.buf.slice(0, this.pos);
+  }
+
   /** Copies out the bytes written so far. */
   finish(): Uint8Array {
     if (this.stack.length !== 0) throw new LlbError("internal: unterminated protobuf message");
@@ -256,7 +290,18 @@ export function sortedKeys(m: ReadonlyMap<string, unknown> | Readonly<Record<str
   // UTF-16 code unit order equals UTF-8 byte order unless a key has surrogates, so the
   // default sort is right (and much faster) for nearly all keys.
   for (const k of keys) if (surrogate.test(k)) return keys.sort(compareUtf8);
-  return keys.sort();
+  if (keys.length > 16) return keys.sort();
+  // Insertion sort: Array.prototype.sort allocates work arrays, costly for the few caps of every op.
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 const surrogate = /[\ud800-\udfff]/;
