@@ -49,6 +49,8 @@ REF="$TSF_REGISTRY/tsfrontend:$VERSION"
 START=$SECONDS
 
 mkdir -p "$WORK/downloads" "$DEBS"
+TMPS=() # temporary files and dirs, removed on exit
+trap 'rm -rf "${TMPS[@]}"' EXIT
 exec 9>"$WORK/.lock"
 flock 9 # one preparation at a time per cache
 
@@ -113,6 +115,7 @@ prepare_runtime() {
     [ -s "$tgz" ] || die "npm pack did not write $tgz"
   fi
   tmp="$(mktemp -d "$WORK/tmp.XXXXXX")"
+  TMPS+=("$tmp")
   mkdir -p "$tmp/debs" "$tmp/rootfs/tsfrontend/bin"
   mkdir -m 1777 "$tmp/rootfs/tmp"
   for pkg in "${debs[@]}"; do dpkg-deb -x "$pkg" "$tmp/debs"; done
@@ -160,6 +163,7 @@ prepare_modules() {
   key="layout $LAYOUT lock $(sha256sum "$REPO/package-lock.json" | cut -c1-64)"
   if [ -d "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then return; fi
   tmp="$(mktemp -d "$WORK/tmp.XXXXXX")"
+  TMPS+=("$tmp")
   cp "$REPO/package.json" "$REPO/package-lock.json" "$tmp/"
   log "npm ci --omit=dev for linux/$na"
   (cd "$tmp" && npm ci --omit=dev --ignore-scripts --prefer-offline --no-audit --no-fund --os=linux --cpu="$na" --libc=glibc >&2) ||
@@ -185,7 +189,7 @@ PREPARED=$SECONDS
 log "prepared in $((PREPARED - START)) s; building $REF"
 
 md="$(mktemp "$WORK/metadata.XXXXXX")"
-trap 'rm -f "$md"' EXIT
+TMPS+=("$md")
 platforms="$(printf 'linux/%s,' "${ARCHES[@]}")"
 (cd "$REPO" && node dist/src/cli/main.js build -f Dockerfile.frontend --platform "${platforms%,}" "${LOCALS[@]}" \
   --progress "${TSF_PROGRESS:-plain}" --metadata-file "$md" -o "type=image,name=$REF,push=true" >&2) || die "building $REF failed"
