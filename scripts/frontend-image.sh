@@ -191,7 +191,7 @@ log "prepared in $((PREPARED - START)) s; building $REF"
 md="$(mktemp "$WORK/metadata.XXXXXX")"
 TMPS+=("$md")
 platforms="$(printf 'linux/%s,' "${ARCHES[@]}")"
-(cd "$REPO" && node dist/src/cli/main.js build -f Dockerfile.frontend --platform "${platforms%,}" "${LOCALS[@]}" \
+(cd "$REPO" && node dist/src/cli/main.js build -f Dockerfile.frontend --platform "${platforms%,}" "${LOCALS[@]}" --build-arg "VERSION=$VERSION" \
   --progress "${TSF_PROGRESS:-plain}" --metadata-file "$md" -o "type=image,name=$REF,push=true" >&2) || die "building $REF failed"
 DIGEST="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))["containerimage.digest"]' "$md")"
 log "built and pushed in $((SECONDS - PREPARED)) s"

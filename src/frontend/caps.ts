@@ -7,7 +7,8 @@
  * `--call`, `contexts+forward` for `--build-context`). Keep in step with the
  * label of buildkit's own image (`frontend/dockerfile/cmd/dockerfile-frontend/
  * Dockerfile`: inputs, subrequests, contexts, gitquerystring), but list only
- * what src/frontend really implements.
+ * what src/frontend really implements (gitquerystring: once git contexts
+ * with a query string work).
  */
 export const FRONTEND_CAPS: readonly string[] = [
   "moby.buildkit.frontend.inputs",

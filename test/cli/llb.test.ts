@@ -204,7 +204,7 @@ test("a program file named otherwise (Dockerfile.frontend) is TypeScript: the sa
     rmSync(dir, { recursive: true, force: true });
   }
   // The repository's own frontend image program marshals for both of its platforms.
-  const r = run(["llb", "Dockerfile.frontend", "--platform", "linux/amd64,linux/arm64", "--format", "json"]);
+  const r = run(["llb", "Dockerfile.frontend", "--platform", "linux/amd64,linux/arm64", "--build-arg", "VERSION=0.0.0", "--format", "json"]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout.toString("utf8"), /local:\/\/runtime-arm64/);
 });

@@ -19,6 +19,7 @@ import { ok, repoRoot, requireEnv, run, runCli, skopeo, skopeoCreds, tempDir, ty
 import { ensureFrontendImage, FRONTEND_PLATFORMS, type FrontendImage } from "./lib/frontend-image.js";
 import { platformOf, type ImageConfigDoc } from "./lib/oci.js";
 
+const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 let env: E2eEnv;
 let image: FrontendImage;
 let work: ReturnType<typeof tempDir>;
@@ -49,6 +50,8 @@ test("the index holds linux/amd64 and linux/arm64; each config has the entrypoin
     assert.match(main ?? "", /\/dist\/src\/frontend\/main\.js$/, `${p}: the entrypoint runs the frontend's main`);
     assert.equal(c.config.Labels?.["moby.buildkit.frontend.network.none"], "true");
     assert.equal(c.config.Labels?.["moby.buildkit.frontend.caps"], FRONTEND_CAPS.join(","));
+    assert.equal(c.config.Labels?.["org.opencontainers.image.version"], version);
+    assert.ok(image.ref.endsWith(`/tsfrontend:${version}`), image.ref);
     // Compressed: the official node binary alone is about 40 MB gzipped; no platform may carry another's files.
     const size = image.sizes[p];
     assert.ok(size !== undefined && size > 30e6 && size < 90e6, `${p}: compressed size ${size} bytes`);
