@@ -10,7 +10,7 @@
 
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { dirname, extname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build as esbuild, type Message } from "esbuild";
 import { ProgramError, TsfError } from "../errors.js";
@@ -75,9 +75,13 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
   }
   let code: string;
   let mapText: string;
+  // A program named otherwise (e.g. `Dockerfile.frontend`) is TypeScript too; esbuild picks loaders by extension.
+  const ext = extname(file);
+  const loader = ext !== "" && !/^\.[cm]?[jt]sx?$/.test(ext) ? { [ext]: "ts" as const } : undefined;
   try {
     const out = await esbuild({
       entryPoints: [file],
+      ...(loader ? { loader } : {}),
       bundle: true,
       write: false,
       format: "esm",

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeDefinition, inspectDefinition } from "../../src/llb/index.js";
@@ -189,4 +189,22 @@ test("check: well-typed programs pass silently", () => {
   const r = run(["check", fixture("run-error.ts"), join("test", "e2e", "fixtures", "gateway-read.ts")]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, "");
+});
+
+test("a program file named otherwise (Dockerfile.frontend) is TypeScript: the same ops as its .ts twin", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsf-cli-ext-"));
+  try {
+    const renamed = join(dir, "Build.frontend");
+    writeFileSync(renamed, readFileSync(join(repoRoot, fixture("run-error.ts"))));
+    const a = run(["llb", fixture("run-error.ts"), "--platform", "linux/arm64", "--format", "json"]);
+    const b = run(["llb", renamed, "--platform", "linux/arm64", "--format", "json"]);
+    assert.equal(b.status, 0, b.stderr);
+    assert.equal(b.stdout.toString("utf8"), a.stdout.toString("utf8"));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // The repository's own frontend image program marshals for both of its platforms.
+  const r = run(["llb", "Dockerfile.frontend", "--platform", "linux/amd64,linux/arm64", "--build-arg", "VERSION=0.0.0", "--format", "json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.toString("utf8"), /local:\/\/runtime-arm64/);
 });
