@@ -46,7 +46,7 @@ apt_update() {
 # --- 1. Debian packages -------------------------------------------------------------------
 # iptables is not needed: without a CNI config the OCI worker's "auto" network mode falls back
 # to the host network (start.sh sets networkMode = "host" explicitly).
-PKGS=(runc qemu-user-static binfmt-support busybox-static docker-registry skopeo apache2-utils openssl openssh-client openssh-server)
+PKGS=(runc qemu-user-static binfmt-support busybox-static docker-registry skopeo apache2-utils openssl openssh-client openssh-server binutils-aarch64-linux-gnu)
 missing=()
 for p in "${PKGS[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] || missing+=("$p")
