@@ -74,13 +74,20 @@ function entryName(ins: Inspection, e: IndexEntry): string {
   return `${at < 0 ? ins.name : ins.name.slice(0, at)}@${e.digest}`;
 }
 
-/** Key/value rows with aligned values; `values` of several lines continue under the first. */
-function rows(tw: TabWriter, prefix: string, items: [string, string | string[] | null | undefined][]): void {
-  for (const [k, v] of items) {
-    if (v === null || v === undefined || (Array.isArray(v) && v.length === 0) || v === "") continue;
-    const lines = Array.isArray(v) ? v : [v];
-    lines.forEach((line, i) => tw.write(`${prefix}${i === 0 ? `${k}:` : ""}\t${line}\n`));
-  }
+type Row = [string, string | string[] | null | undefined];
+
+function present(items: Row[]): [string, string[]][] {
+  return items.filter(([, v]) => !(v === null || v === undefined || v === "" || (Array.isArray(v) && v.length === 0))).map(([k, v]) => [k, Array.isArray(v) ? v : [v as string]]);
+}
+
+/** Width of the key column (`Key:` plus one space) for rows, so several blocks can share it. */
+function keyWidth(items: Row[]): number {
+  return Math.max(0, ...present(items).map(([k]) => k.length + 2));
+}
+
+/** Key/value rows, values aligned at `width`; a value of several lines continues under the first. */
+function rows(out: string[], prefix: string, items: Row[], width = keyWidth(items)): void {
+  for (const [k, lines] of present(items)) lines.forEach((line, i) => out.push(`${prefix}${(i === 0 ? `${k}:` : "").padEnd(width)}${line}\n`));
 }
 
 function json(v: string[]): string {
@@ -100,11 +107,10 @@ function nsDuration(ns: number | null): string | null {
 
 function printImage(out: string[], img: PlatformImage): void {
   out.push(`\nImage ${img.platform}:\n`);
-  const tw = new TabWriter(0, 0, 1, " ");
   const hc = img.healthcheck;
-  rows(tw, PFX, [
-    ["Manifest", `${img.manifest.digest} (${img.manifest.mediaType}, ${size(img.manifest.size)})`],
-    ["Config", `${img.config.digest} (${img.config.mediaType}, ${size(img.config.size)})`],
+  rows(out, PFX, [
+    ["Manifest", `${img.manifest.digest} (${img.manifest.mediaType}, ${img.manifest.size}B)`],
+    ["Config", `${img.config.digest} (${img.config.mediaType}, ${img.config.size}B)`],
     ["Created", img.created],
     ["Platform", [img.os, img.architecture, img.variant].filter(Boolean).join("/")],
     ["User", img.user],
@@ -135,13 +141,13 @@ function printImage(out: string[], img: PlatformImage): void {
         ].join(", "),
     ],
   ]);
-  out.push(tw.take());
   out.push(`${PFX}Layers:\n`);
   const lt = new TabWriter(0, 0, 2, " ");
   lt.write(`${PFX}${PFX}DIGEST\tMEDIA TYPE\tSIZE\n`);
   for (const l of img.layers) lt.write(`${PFX}${PFX}${l.digest}\t${l.mediaType}\t${size(l.size)}\n`);
   out.push(lt.take());
-  out.push(`${PFX}Total size: ${size(img.totalSize)}: ${img.layers.length} layer${img.layers.length === 1 ? "" : "s"} ${size(img.layersSize)}, manifest and config ${size(img.manifest.size + img.config.size)}\n`);
+  const n = img.layers.length;
+  out.push(`${PFX}Total size: ${size(img.totalSize)} = ${n} layer${n === 1 ? "" : "s"} ${size(img.layersSize)} + manifest and config ${img.manifest.size + img.config.size}B\n`);
   out.push(`${PFX}History:\n`);
   const ht = new TabWriter(0, 0, 2, " ");
   ht.write(`${PFX}${PFX}CREATED\tEMPTY LAYER\tCREATED BY\n`);
@@ -152,33 +158,31 @@ function printImage(out: string[], img: PlatformImage): void {
 /** The text form of an inspection: the index as buildx prints it, then each platform's image. */
 export function formatInspection(ins: Inspection, onePlatform = false): string {
   const out: string[] = [];
-  const tw = new TabWriter(0, 0, 1, " ");
-  rows(tw, "", [
+  rows(out, "", [
     ["Name", ins.name],
     ["MediaType", ins.mediaType],
     ["Digest", ins.digest],
     ["Size", size(ins.size)],
   ]);
-  out.push(tw.take());
   if (ins.manifests.length > 0 && !onePlatform) {
     out.push("\nManifests:\n");
+    const entries = ins.manifests.map((e): Row[] => [
+      ["Name", entryName(ins, e)],
+      ["MediaType", e.mediaType],
+      ["Platform", e.platform],
+      ["Size", size(e.size)],
+      ["Attestation", e.attestation ? `for ${e.attests ?? "(no vnd.docker.reference.digest)"}` : null],
+      ["Annotations", Object.keys(e.annotations).length > 0 ? " " : null],
+    ]);
+    // One value column for the whole list, as buildx's single tabwriter gives.
+    const width = Math.max(...entries.map((r) => keyWidth(r)));
     ins.manifests.forEach((e, i) => {
-      const mt = new TabWriter(0, 0, 1, " ");
       if (i > 0) out.push("\n");
-      rows(mt, PFX, [
-        ["Name", entryName(ins, e)],
-        ["MediaType", e.mediaType],
-        ["Platform", e.platform],
-        ["Size", size(e.size)],
-        ["Attestation", e.attestation ? `for ${e.attests ?? "(no vnd.docker.reference.digest)"}` : null],
-      ]);
-      out.push(mt.take());
+      rows(out, PFX, entries[i]!.filter(([k]) => k !== "Annotations"), width);
       const keys = Object.keys(e.annotations);
       if (keys.length > 0) {
         out.push(`${PFX}Annotations:\n`);
-        const at = new TabWriter(0, 0, 1, " ");
-        for (const k of keys) at.write(`${PFX}${PFX}${k}:\t${e.annotations[k]}\n`);
-        out.push(at.take());
+        rows(out, PFX + PFX, keys.map((k): Row => [k, e.annotations[k]]));
       }
     });
   }
