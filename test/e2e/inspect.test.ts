@@ -204,3 +204,21 @@ test("clear one-line errors: unknown image, bad credentials, not an archive", as
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^tsfrontend: .*not-an-archive\.tar is not an OCI archive: .*\n$/);
 });
+
+test("an index with an attestation manifest (the CLI fixture layout, copied with skopeo) reads the same from the registry", async () => {
+  const fixtureRef = `${env.registry}/tsfrontend-test/inspect-fixture:e2e-${process.pid}`;
+  await skopeo(env, ["copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "--dest-creds", `${env.registryUser}:${env.registryPassword}`, "oci:test/cli/fixtures/inspect-layout", `docker://${fixtureRef}`]);
+  const fromLayout = await inspectJson(["oci:test/cli/fixtures/inspect-layout"]);
+  const fromRegistry = await inspectJson([fixtureRef]);
+  assert.deepEqual({ ...fromRegistry, name: "" }, { ...fromLayout, name: "" });
+  assert.deepEqual(
+    fromRegistry.manifests.map((m) => [m.platform, m.attestation, m.attests]),
+    [
+      ["linux/amd64", false, null],
+      ["linux/arm/v7", false, null],
+      ["unknown/unknown", true, fromRegistry.manifests[0]!.digest],
+    ],
+  );
+  const text = ok(await runCli(["inspect", fixtureRef]), "tsfrontend inspect (attestation)");
+  assert.match(text, new RegExp(`^  Platform: +unknown/unknown\\n  Size: +\\d+B\\n  Attestation: for ${fromRegistry.manifests[0]!.digest}\\n  Annotations:\\n    vnd\\.docker\\.reference\\.digest: ${fromRegistry.manifests[0]!.digest}\\n    vnd\\.docker\\.reference\\.type: +attestation-manifest$`, "m"));
+});
