@@ -12,11 +12,11 @@ import {
   MANIFEST_ACCEPT,
   MediaType,
   platformImage,
-  sha256Digest,
   verifyDigest,
   type BlobSource,
   type Descriptor,
 } from "./image-inspect.js";
+import { sha256Digest } from "../llb/digest.js";
 
 test("media types: index and manifest kinds, Accept header, content types with parameters, documents without the field", () => {
   assert.ok(isIndexMediaType(MediaType.ociIndex) && isIndexMediaType(MediaType.dockerManifestList));

@@ -8,9 +8,10 @@
  * The result is plain data with fixed keys: `--format json` prints it as is.
  */
 
-import { createHash } from "node:crypto";
 import { TsfError, ErrorCode } from "../errors.js";
+import { sha256Digest } from "../llb/digest.js";
 import { formatPlatform, normalizePlatform, type Platform } from "../llb/platform.js";
+import { isRecord } from "../internal/go/json.js";
 
 /** The manifest and index media types tsfrontend reads. */
 export const MediaType = {
@@ -51,11 +52,6 @@ export function documentMediaType(doc: unknown, contentType?: string): string {
   if (Array.isArray(d["manifests"])) return MediaType.ociIndex;
   if (isRecord(d["config"])) return MediaType.ociManifest;
   return ct;
-}
-
-/** `sha256:<hex>` of some bytes. */
-export function sha256Digest(bytes: Uint8Array): string {
-  return "sha256:" + createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Throws when `bytes` do not hash to `digest` (sha256 only; other algorithms are refused). */
@@ -165,10 +161,6 @@ export interface Inspection {
 export interface InspectOptions {
   /** Show only this platform; an error when the index has none for it. */
   platform?: Platform;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function parseJSON(bytes: Uint8Array, what: string): Record<string, unknown> {

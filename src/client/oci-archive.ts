@@ -9,7 +9,8 @@
 
 import { closeSync, openSync, readSync, statSync, readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { ImageError, MediaType, sha256Digest, verifyDigest, type BlobSource, type Descriptor } from "./image-inspect.js";
+import { ImageError, MediaType, verifyDigest, type BlobSource, type Descriptor } from "./image-inspect.js";
+import { sha256Digest } from "../llb/digest.js";
 
 interface TarMember {
   offset: number;

@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { inspectImage, MediaType, sha256Digest } from "./image-inspect.js";
+import { inspectImage, MediaType } from "./image-inspect.js";
 import { isLoopbackHost, parseRegistryRef, parseWwwAuthenticate, registryEndpoint, registryErrorMessage, registrySource } from "./registry.js";
+import { sha256Digest } from "../llb/digest.js";
 
 test("parseWwwAuthenticate: Bearer with quoted parameters, several challenges, escapes, bare tokens", () => {
   assert.deepEqual(parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull"'), [

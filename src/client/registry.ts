@@ -13,8 +13,9 @@
  */
 
 import { parseNormalizedNamed, tagNameOnly, type ImageReference } from "../llb/reference.js";
-import { baseMediaType, ImageError, MANIFEST_ACCEPT, sha256Digest, verifyDigest, type BlobSource, type Descriptor } from "./image-inspect.js";
+import { baseMediaType, ImageError, MANIFEST_ACCEPT, verifyDigest, type BlobSource, type Descriptor } from "./image-inspect.js";
 import { credentialsFor, loadDockerConfig, type Credentials, type DockerConfig } from "./session/auth.js";
+import { sha256Digest } from "../llb/digest.js";
 
 /** One challenge of a `WWW-Authenticate` header: scheme (lower case) and parameters (keys lower case). */
 export interface AuthChallenge {

@@ -13,7 +13,7 @@ import { archiveSource, parseArchiveRef } from "../../client/oci-archive.js";
 import { registrySource } from "../../client/registry.js";
 import { parsePlatform } from "../../llb/platform.js";
 import { formatBytes } from "../../internal/go/units.js";
-import { TabWriter } from "../format.js";
+import { formatGoDuration, TabWriter } from "../format.js";
 import { oneOf } from "../options.js";
 
 interface InspectFlags {
@@ -94,15 +94,9 @@ function json(v: string[]): string {
   return JSON.stringify(v);
 }
 
-/** Go's time.Duration string of nanoseconds, for healthcheck intervals (`30s`, `1m30s`). */
+/** Go's time.Duration string of nanoseconds (`30s`, `1m30s`), for healthcheck intervals; null when unset. */
 function nsDuration(ns: number | null): string | null {
-  if (ns === null || ns === 0) return null;
-  let s = ns / 1e9;
-  const h = Math.floor(s / 3600);
-  s -= h * 3600;
-  const m = Math.floor(s / 60);
-  s -= m * 60;
-  return `${h ? `${h}h` : ""}${h || m ? `${m}m` : ""}${Number(s.toFixed(9))}s`;
+  return ns === null || ns === 0 ? null : formatGoDuration(BigInt(Math.trunc(ns)));
 }
 
 function printImage(out: string[], img: PlatformImage): void {

@@ -30,6 +30,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { moby } from "../../proto/index.js";
 import { GrpcCode, GrpcStatusError, type SessionService } from "./service.js";
+import { isRecord } from "../../internal/go/json.js";
 
 const Auth = moby.filesync.v1;
 
@@ -102,10 +103,6 @@ export function convertToHostname(maybeURL: string): string {
     }
   }
   return maybeURL.split("/")[0]!;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function stringRecord(v: unknown): Record<string, string> {
