@@ -1,5 +1,5 @@
 /**
- * Table and value formatting shared by `du`, `prune`, `workers` and `daemon`, as buildctl prints them
+ * Table and value formatting shared by `du`, `prune`, `workers`, `daemon` and `inspect`, as buildctl prints them
  * (cmd/buildctl/diskusage.go, prune.go, workers.go at v0.32.2): a port of Go's text/tabwriter as buildctl
  * configures it, Go's time.Duration/time.Time formatting, and the disk-usage rows. Byte sizes are
  * internal/go/units.ts.
@@ -22,6 +22,8 @@ export class TabWriter {
     private readonly minwidth = 1,
     private readonly tabwidth = 8,
     private readonly padding = 1,
+    /** `"\t"` (buildctl's) or `" "` (buildx's `NewWriter(w, 0, 0, 1, ' ', 0)`): spaces pad each cell to its column's width. */
+    private readonly padchar: "\t" | " " = "\t",
   ) {}
 
   write(s: string): this {
@@ -90,6 +92,10 @@ export class TabWriter {
         this.out += c;
         if (j < widths.length) {
           const textw = runeCount(c);
+          if (this.padchar === " ") {
+            this.out += " ".repeat(widths[j]! - textw);
+            return;
+          }
           const cellw = Math.ceil(widths[j]! / this.tabwidth) * this.tabwidth;
           this.out += "\t".repeat(Math.ceil((cellw - textw) / this.tabwidth));
         }

@@ -9,6 +9,7 @@ import { registerCheck } from "./commands/check.js";
 import { registerDaemon } from "./commands/daemon.js";
 import { registerDebug } from "./commands/debug.js";
 import { registerDu } from "./commands/du.js";
+import { registerInspect } from "./commands/inspect.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerWorkers } from "./commands/workers.js";
 import { registerConnectionOptions } from "./connect.js";
@@ -37,6 +38,7 @@ registerPrune(program);
 registerWorkers(program);
 registerDaemon(program);
 registerDebug(program);
+registerInspect(program);
 
 function fail(err: unknown): never {
   if (err instanceof CommanderError) {

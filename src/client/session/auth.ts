@@ -36,6 +36,7 @@ import { authorityKey, fetchToken, HostSeeds, signedPayload, type AuthTlsConfig 
 import { parseBool } from "../../internal/go/strconv.js";
 
 export type { AuthTlsConfig } from "./auth-token.js";
+import { isRecord } from "../../internal/go/json.js";
 
 const Auth = moby.filesync.v1;
 
@@ -110,10 +111,6 @@ export function convertToHostname(maybeURL: string): string {
     }
   }
   return maybeURL.split("/")[0]!;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function stringRecord(v: unknown): Record<string, string> {

@@ -1,6 +1,7 @@
 /**
  * Go 1.26 `encoding/json` string encoding (`json.Marshal` of a string and of a
- * `[]string`, with the default HTML-safe escaping). Pure: no I/O.
+ * `[]string`, with the default HTML-safe escaping), and telling a decoded JSON
+ * object from other values. Pure: no I/O.
  */
 
 /** Go's `json.Marshal` of one string (HTML-safe escaping, as Go's default; a lone surrogate becomes U+FFFD as invalid UTF-8 does in Go). */
@@ -58,4 +59,9 @@ export function goJSONString(s: string): string {
 /** Go's `json.Marshal([]string)`. */
 export function goJSONStringArray(list: readonly string[]): string {
   return "[" + list.map(goJSONString).join(",") + "]";
+}
+
+/** A decoded JSON object (Go's `map[string]any` after json.Unmarshal into `any`): not null, not an array. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
