@@ -8,32 +8,40 @@
  *
  * The tree is made inside the build, from a small local context: a RUN of
  * Debian's static busybox (`$TSF_CACHE/busybox/<arch>/bin/busybox`, from
- * scripts/env/install.sh) executes a generated script that cuts every file
- * out of an 8 MiB seeded blob with `dd` into a scratch mount; the exported
- * state is that mount. The generated script and the blob are deterministic
- * (seeded); the graph is one Definition built here with src/llb and written
- * to a file, which both tools read on stdin with the same --local flags,
- * --progress plain and daemon. The first (warm-up) iteration runs the RUN
- * once; every timed run is then a cache hit plus the export: what is timed is
- * the re-sync of the two tiny locals (one STAT each, the same for both tools),
- * the solve and the transfer of the tree into dest.
+ * scripts/env/install.sh) extracts a seeded `tree.tar.gz` (a few MB: each
+ * file is its own seeded 4 KiB AES-CTR block repeated to its size, so it
+ * gzips well; the exported files are not compressed on the wire either way)
+ * into a scratch mount; the exported state is that mount. The graph is one
+ * Definition built here with src/llb and written to a file, which both tools
+ * read on stdin with the same --local flags, --progress plain and daemon.
+ * The first (warm-up) iteration runs the RUN once; every timed run is then a
+ * cache hit plus the export: what is timed is the re-sync of the two small
+ * locals (unchanged: their listing only, the same for both tools), the solve
+ * and the transfer of the tree into dest.
  *
  * Before each run (untimed) the previous dest is removed and `sync` writes
  * back dirty pages, so a run does not pay for the one before it; after each
  * run the exported tree is checked (file count and bytes). Tool order
- * alternates. The local names and the RUN's name carry a per-run nonce, and
- * at the end `buildctl prune --filter description~=NONCE` removes this run's
- * records and nothing else (also on a shared daemon given by BUILDKIT_HOST).
+ * alternates. The local names and the RUN's name carry a tag derived from the
+ * input (`tsfbench-export-<hash>`), and at the end
+ * `buildctl prune --filter description~=TAG` removes this benchmark's records
+ * and nothing else (also on a shared daemon given by BUILDKIT_HOST); with
+ * `--keep` they stay, so the next run (e.g. while profiling) skips the RUN.
  *
- *   node dist/bench/export.js [iterations=5]   (at least 3)
+ *   node dist/bench/export.js [iterations=5] [--keep]   (at least 3 iterations)
+ *
+ * `TSF_BENCH_NODE_ARGS` adds node flags to the tsfrontend runs, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them.
  */
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createCipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createHash } from "node:crypto";
 import * as fs from "node:fs";
+import { once } from "node:events";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createGzip } from "node:zlib";
 
 import { local, parsePlatform, scratch } from "../src/llb/index.js";
 
@@ -41,13 +49,19 @@ const FILES = 20_000;
 const TOTAL_BYTES = 500_000_000;
 const LARGE_FILES = 100;
 const SEED = "tsfrontend-bench-export-v1";
-const BLOB_BYTES = 8 * 1024 * 1024;
+/** Each file is a seeded block of this size repeated. */
+const BLOCK = 4096;
+/** mtime of every entry in the tar (seconds). */
+const MTIME = 1_700_000_000;
 /** Daemon-side space: the generated tree; client side: one exported tree at a time. */
 const DAEMON_BYTES = TOTAL_BYTES;
 const DEST_BYTES = TOTAL_BYTES;
 const MARGIN_BYTES = 512 * 1024 * 1024;
 
-const iterations = Math.max(3, Number(process.argv[2] ?? 5));
+const args = process.argv.slice(2);
+const keep = args.includes("--keep");
+const nodeArgs = (process.env["TSF_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 5));
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const cacheRoot = process.env["TSF_CACHE"] ?? path.join(process.env["XDG_CACHE_HOME"] ?? path.join(os.homedir(), ".cache"), "tsfrontend");
 const inputDir = path.join(cacheRoot, "bench-export", "input");
@@ -75,8 +89,9 @@ function prng(seed: string): () => number {
 }
 
 interface Layout {
-  /** Path relative to the tree root, size, and offset into the blob. */
-  files: { rel: string; size: number; offset: number }[];
+  /** Path relative to the tree root and size of each file. */
+  files: { rel: string; size: number }[];
+  /** Every directory, parents first. */
   dirs: string[];
   marker: string;
 }
@@ -84,7 +99,7 @@ interface Layout {
 /** bench:context's shape: mostly small files (64 B..64 KiB, log-uniform) in nested dirs, plus LARGE_FILES of a few MB; sizes sum to TOTAL_BYTES. */
 function layout(): Layout {
   const rnd = prng(SEED);
-  const files: { rel: string; size: number; offset: number }[] = [];
+  const files: { rel: string; size: number }[] = [];
   let small = 0;
   for (let i = 0; i < FILES - LARGE_FILES; i++) {
     const size = Math.floor(64 * 2 ** (rnd() * 10));
@@ -93,7 +108,7 @@ function layout(): Layout {
     const mid = `m${Math.floor(i / 8) % 10}`;
     const leaf = `l${Math.floor(i / 80) % 25}`;
     const rel = i % 10 === 0 ? `${top}/${mid}/f${i}.txt` : `${top}/${mid}/${leaf}/f${i}.dat`;
-    files.push({ rel, size, offset: 0 });
+    files.push({ rel, size });
   }
   const weights = Array.from({ length: LARGE_FILES }, () => 1 + rnd());
   const wsum = weights.reduce((a, b) => a + b, 0);
@@ -101,42 +116,71 @@ function layout(): Layout {
   weights.forEach((w, j) => {
     const size = j === LARGE_FILES - 1 ? left : Math.floor(((TOTAL_BYTES - small) * w) / wsum);
     left -= size;
-    files.push({ rel: `large/g${j % 4}/blob${j}.bin`, size, offset: 0 });
+    files.push({ rel: `large/g${j % 4}/blob${j}.bin`, size });
   });
-  for (const f of files) {
-    if (f.size > BLOB_BYTES) throw new Error(`bench:export: file ${f.rel} (${f.size} bytes) larger than the blob`);
-    f.offset = Math.floor(rnd() * (BLOB_BYTES - f.size));
-  }
-  const dirs = [...new Set(files.map((f) => path.posix.dirname(f.rel)))].sort();
-  const marker = JSON.stringify({ seed: SEED, files: FILES, bytes: TOTAL_BYTES, blob: BLOB_BYTES, digest: createHash("sha256").update(JSON.stringify(files)).digest("hex") });
-  return { files, dirs, marker };
+  const dirs = new Set<string>();
+  for (const f of files) for (let d = path.posix.dirname(f.rel); d !== "."; d = path.posix.dirname(d)) dirs.add(d);
+  const marker = JSON.stringify({ seed: SEED, files: FILES, bytes: TOTAL_BYTES, block: BLOCK, digest: createHash("sha256").update(JSON.stringify(files)).digest("hex") });
+  return { files, dirs: [...dirs].sort(), marker };
 }
 
-/** Seeded pseudo-random bytes (AES-CTR keystream), so the tree does not compress. */
-function blob(): Buffer {
-  const k = createHash("sha256").update(SEED).digest();
+/** A file's content: its own seeded pseudo-random block (AES-CTR keystream) repeated to `size`. */
+function content(rel: string, size: number): Buffer {
+  const k = createHash("sha256").update(SEED + "\0" + rel).digest();
   const c = createCipheriv("aes-128-ctr", k.subarray(0, 16), k.subarray(16, 32));
-  return Buffer.concat([c.update(Buffer.alloc(BLOB_BYTES)), c.final()]);
+  const block = c.update(Buffer.alloc(Math.min(size, BLOCK)));
+  const out = Buffer.allocUnsafe(size);
+  for (let off = 0; off < size; off += block.length) block.copy(out, off);
+  return out;
 }
 
-/** The script the RUN executes: mkdir the dirs, then one `dd` per file from the blob mounted at /in. */
-function script(l: Layout): string {
-  const bb = "/bin/busybox";
-  const lines = ["set -e", "cd /out"];
-  for (let i = 0; i < l.dirs.length; i += 200) lines.push(`${bb} mkdir -p ${l.dirs.slice(i, i + 200).join(" ")}`);
-  for (const f of l.files) lines.push(`${bb} dd if=/in/blob.bin of=${f.rel} bs=${f.size} count=1 skip=${f.offset} iflag=skip_bytes status=none`);
-  return lines.join("\n") + "\n";
+/** A ustar header (uid/gid 0, fixed mtime). */
+function tarHeader(name: string, size: number, type: "0" | "5", mode: number): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, "utf8");
+  h.write(`${mode.toString(8).padStart(7, "0")}\0`, 100);
+  h.write("0000000\0", 108);
+  h.write("0000000\0", 116);
+  h.write(`${size.toString(8).padStart(11, "0")}\0`, 124);
+  h.write(`${MTIME.toString(8).padStart(11, "0")}\0`, 136);
+  h.write("        ", 148);
+  h.write(type, 156);
+  h.write("ustar\0", 257);
+  h.write("00", 263);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+  return h;
 }
 
-function ensureInput(l: Layout): string {
+/** Writes `tree.tar.gz`: the dirs, then every file with its content. */
+async function writeTarball(l: Layout, file: string): Promise<void> {
+  const gz = createGzip({ level: 6 });
+  const out = fs.createWriteStream(file);
+  gz.pipe(out);
+  const write = async (b: Buffer) => {
+    if (!gz.write(b)) await once(gz, "drain");
+  };
+  for (const d of l.dirs) await write(tarHeader(`${d}/`, 0, "5", 0o755));
+  for (const f of l.files) {
+    await write(tarHeader(f.rel, f.size, "0", 0o644));
+    await write(content(f.rel, f.size));
+    if (f.size % 512) await write(Buffer.alloc(512 - (f.size % 512)));
+  }
+  await write(Buffer.alloc(1024));
+  gz.end();
+  await once(out, "close");
+}
+
+async function ensureInput(l: Layout): Promise<string> {
   if (fs.existsSync(markerFile) && fs.readFileSync(markerFile, "utf8") === l.marker && fs.existsSync(inputDir)) return "reused";
+  const t0 = performance.now();
   fs.rmSync(markerFile, { force: true });
   fs.rmSync(inputDir, { recursive: true, force: true });
   fs.mkdirSync(inputDir, { recursive: true });
-  fs.writeFileSync(path.join(inputDir, "blob.bin"), blob());
-  fs.writeFileSync(path.join(inputDir, "gen.sh"), script(l));
-  fs.writeFileSync(markerFile, l.marker); // written last
-  return "generated";
+  await writeTarball(l, path.join(inputDir, "tree.tar.gz"));
+  fs.writeFileSync(markerFile, l.marker); // written last: a half-made input is never reused
+  return `generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
 }
 
 // ---------------------------------------------------------------------------
@@ -270,7 +314,7 @@ async function main(): Promise<void> {
   const ownDaemon = !process.env["BUILDKIT_HOST"];
   const destBase = process.env["TSF_E2E_TMP"] ?? "/var/tmp";
   checkDisk(destBase, ownDaemon ? (process.env["TSF_RUNDIR_BASE"] ?? "/var/tmp") : process.env["TSF_BUILDKITD_STATE"]);
-  const made = ensureInput(l);
+  const made = await ensureInput(l);
   console.log(`tree: ${FILES.toLocaleString("en-US")} files, ${TOTAL_BYTES / 1e6} MB, ${l.dirs.length} dirs, generated in the build from ${inputDir} (${made})`);
 
   const d = await daemon();
@@ -282,7 +326,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const name = `tsfbench-export-${randomBytes(4).toString("hex")}`;
+  const name = `tsfbench-export-${createHash("sha256").update(l.marker).digest("hex").slice(0, 12)}`;
   try {
     console.log(`daemon: ${d.addr} (${ownDaemon ? "started by the bench" : "BUILDKIT_HOST"}); names ${name}-*`);
     const defFile = path.join(work, "def.pb");
@@ -290,7 +334,7 @@ async function main(): Promise<void> {
     const rootfs = local(`${name}-busybox`, { includePatterns: ["bin/busybox"] });
     const input = local(`${name}-input`);
     const exec = rootfs.run({
-      args: ["/bin/busybox", "sh", "/in/gen.sh"],
+      args: ["/bin/busybox", "tar", "-xzf", "/in/tree.tar.gz", "-C", "/out"],
       customName: `${name}: generate ${FILES} files`,
       mounts: [
         { target: "/in", source: input, readonly: true },
@@ -305,7 +349,7 @@ async function main(): Promise<void> {
     const dest = path.join(work, "out");
     const build = (tool: Tool) =>
       tool === "ts"
-        ? runOk(process.execPath, [tsCli, "--addr", d.addr, "build", "--progress", "plain", ...locals, "-o", `type=local,dest=${dest}`], { stdinFile: defFile, env })
+        ? runOk(process.execPath, [...nodeArgs, tsCli, "--addr", d.addr, "build", "--progress", "plain", ...locals, "-o", `type=local,dest=${dest}`], { stdinFile: defFile, env })
         : runOk(buildctl, ["--addr", d.addr, "build", "--progress", "plain", ...locals, "--output", `type=local,dest=${dest}`], { stdinFile: defFile, env });
 
     const times: Record<Tool, number[]> = { ts: [], buildctl: [] };
@@ -335,7 +379,8 @@ async function main(): Promise<void> {
     }
     console.log(`local export ts/buildctl ratio: ${(median(times.ts) / median(times.buildctl)).toFixed(2)}`);
   } finally {
-    await run(buildctl, ["--addr", d.addr, "prune", "--filter", `description~=${name}`]).catch(() => undefined);
+    if (keep) console.log(`kept the daemon's records; remove them with: buildctl --addr ${d.addr} prune --filter description~=${name}`);
+    else await run(buildctl, ["--addr", d.addr, "prune", "--filter", `description~=${name}`]).catch(() => undefined);
     fs.rmSync(work, { recursive: true, force: true });
     await d.stop();
   }
