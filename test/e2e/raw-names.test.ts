@@ -65,7 +65,7 @@ test("the environment is there (BUILDKIT_HOST, TSF_REGISTRY, credentials)", () =
 
 test("-o type=local writes names made in the build byte for byte", { skip: skipWithoutEnv() }, () => {
   const names = readdirSync(dest, { encoding: "buffer" }).map((n) => n.toString("latin1")).sort();
-  assert.deepEqual(names, ["context-list", "d\xe9j\xe0", "f\xff", "from-context", "from-context-dir", "link\xfe"]);
+  assert.deepEqual(names, ["context-list", "d\xe9j\xe0", "f\xff", "from-context", "from-context-dir", "link\xfe"].sort());
   assert.equal(readFileSync(at(dest, l1("f\xff")), "utf8"), "made in the build\n");
   const cafe = at(dest, l1("d\xe9j\xe0"), l1("caf\xe9"));
   assert.equal(readFileSync(cafe, "utf8"), "latin-1\n");
@@ -78,5 +78,5 @@ test("a context with such names reaches the build byte for byte", { skip: skipWi
   assert.equal(readFileSync(join(dest, "from-context"), "utf8"), "from the context\n");
   assert.equal(readFileSync(join(dest, "from-context-dir"), "utf8"), "from a Latin-1 dir in the context\n");
   const listed = readFileSync(join(dest, "context-list")).toString("latin1").split("\n").filter(Boolean).sort();
-  assert.deepEqual(listed, [".", "..", "ctx\xff", "plain.txt", "\xe9t\xe9"]);
+  assert.deepEqual(listed, ["ctx\xff", "plain.txt", "\xe9t\xe9"]);
 });
