@@ -45,6 +45,11 @@
  *   caller calls {@link FileSendService.commit} once the solve succeeded (or
  *   {@link FileSendService.discard}). Default `"immediate"`.
  *
+ * Names are bytes end to end: a Stat's path and linkname are Go strings
+ * (any bytes; Linux names need not be UTF-8), decoded with fsstat.ts's
+ * decoder (protobufjs refuses non-UTF-8 strings), validated as byte strings
+ * and written with Buffer paths; placement reads directories as bytes too.
+ *
  * Metadata: Go FileMode bits (permissions plus setuid/setgid/sticky), mtimes
  * (ns on the wire; Node sets them to about 1 µs), uid/gid only when
  * `preserveOwnership` (default: when running as root; buildctl instead always
@@ -626,6 +631,8 @@ interface PendingFile {
 
 /** Files created ahead on the thread pool at once. */
 const CREATES_IN_FLIGHT = 32;
+/** Files created (and kept open) ahead of their data at most. */
+const CREATE_AHEAD = 128;
 
 const O_CREATE = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
 const O_REOPEN = fsc.O_WRONLY | fsc.O_APPEND | fsc.O_NOFOLLOW;
@@ -694,11 +701,12 @@ export function applyDirMetadata(root: string, dirs: readonly ReceivedDir[], pre
  * microseconds each, against tens for a trip through the thread pool, and no
  * waiting between packets), except creating files, the one costly call (a
  * journal transaction; hundreds of microseconds on a busy disk): regular files
- * are created empty on the thread pool as their STATs arrive
- * ({@link CREATES_IN_FLIGHT} at once, ahead of their data, as Go creates them
- * at STAT in the walker goroutine while other goroutines write), then written
- * synchronously as DATA arrives, and get their owner, mode and mtime through
- * the descriptor before it is closed. FIFOs and devices (mkfifo/mknod) and the
+ * are created on the thread pool as their STATs arrive
+ * ({@link CREATES_IN_FLIGHT} at once, at most {@link CREATE_AHEAD} ahead of
+ * their data, kept open; as Go creates them at STAT in the walker goroutine
+ * while other goroutines write), then written synchronously as DATA arrives,
+ * and get their owner, mode and mtime through the descriptor before it is
+ * closed. FIFOs and devices (mkfifo/mknod) and the
  * placement before FIN are asynchronous too.
  */
 export async function receiveTree(stream: MessageStream, root: string, options: ReceiveTreeOptions = {}): Promise<ReceivedTree> {
@@ -720,19 +728,25 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
   const toCreate: PendingFile[] = [];
   let toCreateHead = 0;
   let creating = 0;
+  /** Files created (or being created) whose data has not ended yet. */
+  let ahead = 0;
   let stopped = false;
   const creates = new Set<Promise<void>>();
   const startCreate = (f: PendingFile): Promise<void> => {
     creating++;
+    ahead++;
     const done = new Promise<void>((resolve) => {
-      const finish = (err: Error | null) => {
+      fsSync.open(f.abs, O_CREATE, 0o600, (err, fd) => {
         if (err) f.createError = err;
-        else f.created = true;
+        else if (stopped) fsSync.close(fd, () => {});
+        else {
+          f.created = true;
+          f.fd = fd; // kept for the data, which follows soon
+        }
         creating--;
         resolve();
         pumpCreates();
-      };
-      fsSync.open(f.abs, O_CREATE, 0o600, (err, fd) => (err ? finish(err) : fsSync.close(fd, finish)));
+      });
     });
     f.creating = done;
     creates.add(done);
@@ -740,7 +754,7 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
     return done;
   };
   const pumpCreates = () => {
-    while (!stopped && creating < CREATES_IN_FLIGHT && toCreateHead < toCreate.length) {
+    while (!stopped && creating < CREATES_IN_FLIGHT && ahead < CREATE_AHEAD && toCreateHead < toCreate.length) {
       const f = toCreate[toCreateHead++]!;
       if (!f.creating) void startCreate(f);
     }
@@ -848,6 +862,8 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
       }
       pending.delete(id);
       pendingByPath.delete(f.rel);
+      ahead--;
+      pumpCreates();
       return undefined;
     }
     if (f.fd === undefined) {
@@ -923,7 +939,7 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
     // No create may land in root after we return (the caller removes it).
     stopped = true;
     await Promise.allSettled([...creates]);
-    for (const [id, f] of open) {
+    for (const [id, f] of pending) {
       try {
         closeFile(id, f);
       } catch {
