@@ -631,8 +631,6 @@ interface PendingFile {
 
 /** Files created ahead on the thread pool at once. */
 const CREATES_IN_FLIGHT = 32;
-/** Files created (and kept open) ahead of their data at most. */
-const CREATE_AHEAD = 128;
 
 const O_CREATE = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
 const O_REOPEN = fsc.O_WRONLY | fsc.O_APPEND | fsc.O_NOFOLLOW;
@@ -701,12 +699,11 @@ export function applyDirMetadata(root: string, dirs: readonly ReceivedDir[], pre
  * microseconds each, against tens for a trip through the thread pool, and no
  * waiting between packets), except creating files, the one costly call (a
  * journal transaction; hundreds of microseconds on a busy disk): regular files
- * are created on the thread pool as their STATs arrive
- * ({@link CREATES_IN_FLIGHT} at once, at most {@link CREATE_AHEAD} ahead of
- * their data, kept open; as Go creates them at STAT in the walker goroutine
- * while other goroutines write), then written synchronously as DATA arrives,
- * and get their owner, mode and mtime through the descriptor before it is
- * closed. FIFOs and devices (mkfifo/mknod) and the
+ * are created empty on the thread pool as their STATs arrive
+ * ({@link CREATES_IN_FLIGHT} at once, ahead of their data, as Go creates them
+ * at STAT in the walker goroutine while other goroutines write), then written
+ * synchronously as DATA arrives, and get their owner, mode and mtime through
+ * the descriptor before it is closed. FIFOs and devices (mkfifo/mknod) and the
  * placement before FIN are asynchronous too.
  */
 export async function receiveTree(stream: MessageStream, root: string, options: ReceiveTreeOptions = {}): Promise<ReceivedTree> {
@@ -728,25 +725,19 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
   const toCreate: PendingFile[] = [];
   let toCreateHead = 0;
   let creating = 0;
-  /** Files created (or being created) whose data has not ended yet. */
-  let ahead = 0;
   let stopped = false;
   const creates = new Set<Promise<void>>();
   const startCreate = (f: PendingFile): Promise<void> => {
     creating++;
-    ahead++;
     const done = new Promise<void>((resolve) => {
-      fsSync.open(f.abs, O_CREATE, 0o600, (err, fd) => {
+      const finish = (err: Error | null) => {
         if (err) f.createError = err;
-        else if (stopped) fsSync.close(fd, () => {});
-        else {
-          f.created = true;
-          f.fd = fd; // kept for the data, which follows soon
-        }
+        else f.created = true;
         creating--;
         resolve();
         pumpCreates();
-      });
+      };
+      fsSync.open(f.abs, O_CREATE, 0o600, (err, fd) => (err ? finish(err) : fsSync.close(fd, finish)));
     });
     f.creating = done;
     creates.add(done);
@@ -754,7 +745,7 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
     return done;
   };
   const pumpCreates = () => {
-    while (!stopped && creating < CREATES_IN_FLIGHT && ahead < CREATE_AHEAD && toCreateHead < toCreate.length) {
+    while (!stopped && creating < CREATES_IN_FLIGHT && toCreateHead < toCreate.length) {
       const f = toCreate[toCreateHead++]!;
       if (!f.creating) void startCreate(f);
     }
@@ -862,8 +853,6 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
       }
       pending.delete(id);
       pendingByPath.delete(f.rel);
-      ahead--;
-      pumpCreates();
       return undefined;
     }
     if (f.fd === undefined) {
@@ -939,7 +928,7 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
     // No create may land in root after we return (the caller removes it).
     stopped = true;
     await Promise.allSettled([...creates]);
-    for (const [id, f] of pending) {
+    for (const [id, f] of open) {
       try {
         closeFile(id, f);
       } catch {
