@@ -762,6 +762,28 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
 
   const openFile = (f: PendingFile): number => fsSync.openSync(f.abs, O_REOPEN);
 
+  // REQs are written by their own loop, never awaited by the read loop: the
+  // daemon's sender stops reading REQs while its file workers wait to send us
+  // DATA, so a read loop waiting for a REQ write to drain would deadlock.
+  const reqs: number[] = [];
+  let reqsRunning = false;
+  let reqError: unknown;
+  const sendReq = (id: number) => {
+    reqs.push(id);
+    if (reqsRunning) return;
+    reqsRunning = true;
+    void (async () => {
+      try {
+        for (let i = 0; i < reqs.length; i++) await stream.write(encodePacket(PacketType.REQ, reqs[i]!));
+      } catch (err) {
+        reqError ??= err;
+      } finally {
+        reqs.length = 0;
+        reqsRunning = false;
+      }
+    })();
+  };
+
   const closeFile = (id: number, f: PendingFile) => {
     open.delete(id);
     const fd = f.fd;
@@ -826,7 +848,8 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
       tree.files++;
       toCreate.push(f);
       pumpCreates();
-      return stream.write(encodePacket(PacketType.REQ, id));
+      sendReq(id);
+      return undefined;
     }
     // Sockets and irregular files arrive as empty regular files, as with Go's receiver.
     const fd = fsSync.openSync(abs, O_CREATE, 0o600);
@@ -914,6 +937,7 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
         default:
           throw new Error(`unknown fsutil packet type ${String(pkt.type)}`);
       }
+      if (reqError !== undefined) throw reqError;
       if (finished) break;
       if (listingDone && pending.size === 0) await maybeFinish();
     }
