@@ -90,6 +90,10 @@ export class BuildkitConnection {
       "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
       // buildkitd enforces grpc-go's default keepalive policy (no pings below 5 minutes).
       "grpc.keepalive_time_ms": 300_000,
+      // Receive windows (per stream and connection): the session tunnel carries local
+      // exports from the daemon; Node's 64 KiB default allowed one 64 KiB window per
+      // round trip (grpc-go, buildctl's side, grows its windows with BDP estimation).
+      "grpc-node.flow_control_window": 16 * 1024 * 1024,
     };
     if (options.tls?.serverName) channelOptions["grpc.ssl_target_name_override"] = options.tls.serverName;
     if (address.startsWith("unix://") || options.helper) channelOptions["grpc.default_authority"] = "localhost";

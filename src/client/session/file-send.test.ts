@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
 import { fsutil, moby, Long } from "../../proto/index.js";
+import { encodeStatPacket } from "./fs-stat.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream } from "./service.js";
 import { checkTargets, comparePath, fileSendService, goModeToPosix, TargetError, PathValidator, receiveTree, removeTree, type FileSendService, type FileSendTarget } from "./file-send.js";
 
@@ -26,6 +27,9 @@ interface Entry {
   mode: number;
   data?: string | Buffer;
   linkname?: string;
+  /** Exact path bytes (any, like a Go string) instead of `path`; sent with our own encoder (protobufjs refuses non-UTF-8). */
+  pathRaw?: Buffer;
+  linknameRaw?: Buffer;
   uid?: number;
   gid?: number;
   mtime?: bigint;
@@ -59,7 +63,7 @@ class FakeSender implements MessageStream {
     private readonly opts: SenderOptions = {},
     private readonly signal?: AbortSignal,
   ) {
-    entries.forEach((e) => this.push({ type: T.PACKET_STAT, stat: toStat(e) }));
+    entries.forEach((e) => (e.pathRaw || e.linknameRaw ? this.pushRaw(rawStatPacket(e)) : this.push({ type: T.PACKET_STAT, stat: toStat(e) })));
     this.push({ type: T.PACKET_STAT });
     for (const p of opts.afterListing ?? []) this.push(p);
     signal?.addEventListener("abort", () => this.end());
@@ -70,13 +74,17 @@ class FakeSender implements MessageStream {
   }
 
   private push(p: fsutil.types.Packet.$Properties): void {
+    this.pushRaw(Packet.encode(p).finish(), p);
+  }
+
+  private pushRaw(bytes: Uint8Array, p: fsutil.types.Packet.$Properties = { type: T.PACKET_STAT }): void {
     if (this.ended) return;
     if (this.opts.eofAfter !== undefined && this.sent >= this.opts.eofAfter) {
       this.end();
       return;
     }
     this.sent++;
-    this.queue.push(Packet.encode(p).finish());
+    this.queue.push(bytes);
     this.opts.onPacket?.(this.sent, p);
     this.notify();
   }
@@ -163,6 +171,26 @@ function toStat(e: Entry): Stat {
     modTime: Long.fromString(String(e.mtime ?? 1_700_000_000_123_456_000n)),
     linkname: e.linkname ?? "",
   };
+}
+
+/** A STAT packet with the entry's exact path/linkname bytes. */
+function rawStatPacket(e: Entry): Uint8Array {
+  const data = e.data === undefined ? 0 : Buffer.byteLength(e.data);
+  const pathRaw = e.pathRaw ?? Buffer.from(e.path);
+  const linknameRaw = e.linknameRaw ?? Buffer.from(e.linkname ?? "");
+  return encodeStatPacket({
+    path: pathRaw.toString("utf8"),
+    pathRaw,
+    mode: e.mode >>> 0,
+    uid: e.uid ?? 0,
+    gid: e.gid ?? 0,
+    size: BigInt(e.mode & DIR ? 0 : data),
+    modTime: e.mtime ?? 1_700_000_000_123_456_000n,
+    linkname: linknameRaw.toString("utf8"),
+    linknameRaw,
+    devmajor: 0n,
+    devminor: 0n,
+  });
 }
 
 function ctxFor(id: number | undefined, signal: AbortSignal, extra: Record<string, string[]> = {}): CallContext {
@@ -278,6 +306,40 @@ describe("local (directory) target", () => {
     assert.deepEqual(leftovers(path.join(base, "out")), []);
     assert.equal(exported.length, 1);
     assert.equal((exported[0] as { entries: number }).entries, tree.length);
+  });
+
+  test("file names that are not UTF-8 arrive byte for byte (Latin-1 names, a link and a hardlink to one)", async (t) => {
+    const base = await tmpdir(t);
+    const dest = path.join(base, "out");
+    const l1 = (s: string) => Buffer.from(s, "latin1");
+    const dir = l1("d\xe9j\xe0"); // "déjà" in Latin-1
+    const file = l1("d\xe9j\xe0/caf\xe9");
+    const send = (data: string) => [
+      { path: "", pathRaw: dir, mode: DIR | 0o751, mtime: 1_600_000_000_000_000_000n },
+      { path: "", pathRaw: file, mode: 0o640, data },
+      { path: "", pathRaw: l1("d\xe9j\xe0/hard"), linknameRaw: file, mode: 0o640, data },
+      { path: "", pathRaw: l1("f\xff"), mode: 0o600, data: "ff" },
+      { path: "", pathRaw: l1("link\xfe"), linknameRaw: file, mode: SYMLINK | 0o777 },
+    ];
+    const abs = (rel: Buffer) => Buffer.concat([Buffer.from(dest + "/"), rel]);
+    for (const data of ["first", "second"]) {
+      // the second export merges into the first (mode=copy): names read back from disk are bytes too
+      const svc = fileSendService({ targets: [{ kind: "dir", path: dest }] });
+      const sender = new FakeSender(send(data));
+      await call(svc, sender, ctxFor(0, new AbortController().signal));
+      assert.deepEqual(sender.reqs, [1, 3]);
+      assert.deepEqual(readdirSync(dest, { encoding: "buffer" }).sort(Buffer.compare), [dir, l1("f\xff"), l1("link\xfe")]);
+      assert.deepEqual(readdirSync(abs(dir), { encoding: "buffer" }).sort(Buffer.compare), [l1("caf\xe9"), l1("hard")]);
+      assert.equal(await fs.readFile(abs(file), "utf8"), data);
+      assert.equal(lstatSync(abs(file)).ino, lstatSync(abs(l1("d\xe9j\xe0/hard"))).ino);
+      assert.equal(lstatSync(abs(file)).mode & 0o7777, 0o640);
+      assert.equal(await fs.readFile(abs(l1("f\xff")), "utf8"), "ff");
+      assert.deepEqual(await fs.readlink(abs(l1("link\xfe")), { encoding: "buffer" }), file);
+      const d = lstatSync(abs(dir), { bigint: true });
+      assert.equal(Number(d.mode & 0o7777n), 0o751);
+      assert.ok(Math.abs(Number(d.mtimeNs - 1_600_000_000_000_000_000n)) < 2000, String(d.mtimeNs));
+      assert.deepEqual(leftovers(base), []);
+    }
   });
 
   test("interleaved DATA with few open files", async (t) => {

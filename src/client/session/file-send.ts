@@ -45,6 +45,11 @@
  *   caller calls {@link FileSendService.commit} once the solve succeeded (or
  *   {@link FileSendService.discard}). Default `"immediate"`.
  *
+ * Names are bytes end to end: a Stat's path and linkname are Go strings
+ * (any bytes; Linux names need not be UTF-8), decoded with fs-stat.ts's
+ * decoder (protobufjs refuses non-UTF-8 strings), validated as byte strings
+ * and written with Buffer paths; placement reads directories as bytes too.
+ *
  * Metadata: Go FileMode bits (permissions plus setuid/setgid/sticky), mtimes
  * (ns on the wire; Node sets them to about 1 µs), uid/gid only when
  * `preserveOwnership` (default: when running as root; buildctl instead always
@@ -55,18 +60,15 @@
 
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import * as fsSync from "node:fs";
+import { constants as fsc } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { fsutil, moby, type Long } from "../../proto/index.js";
+import { moby } from "../../proto/index.js";
+import { decodePacket, decodeStat, encodePacket, PacketType, type DecodedPacket, type FileStat } from "./fs-stat.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream, type MethodHandler, type SessionService } from "./service.js";
 import { cleanPath } from "../../internal/go/path.js";
-import { compareUtf8 } from "../../internal/go/utf8.js";
 import { ErrorCode, TsfError } from "../../errors.js";
-
-const Packet = fsutil.types.Packet;
-const PacketType = fsutil.types.Packet.PacketType;
-type Stat = fsutil.types.Stat.$Properties;
 
 /** Metadata keys of session/filesync/filesync.go. */
 export const KEY_EXPORTER_ID = "buildkit-attachable-exporter-id";
@@ -453,7 +455,7 @@ function trackLive(p: string): void {
     process.once("exit", () => {
       for (const q of live) {
         try {
-          rmSync(q, { recursive: true, force: true });
+          fsSync.rmSync(q, { recursive: true, force: true });
         } catch {
           // best effort
         }
@@ -470,7 +472,7 @@ function errCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
-async function lstatOrUndefined(p: string) {
+async function lstatOrUndefined(p: string | Buffer) {
   try {
     return await fs.lstat(p);
   } catch (err) {
@@ -480,7 +482,7 @@ async function lstatOrUndefined(p: string) {
 }
 
 /** Removes a tree even when it contains read-only directories (non-root). */
-export async function removeTree(p: string): Promise<void> {
+export async function removeTree(p: string | Buffer): Promise<void> {
   try {
     await fs.rm(p, { recursive: true, force: true });
     return;
@@ -491,11 +493,11 @@ export async function removeTree(p: string): Promise<void> {
   await fs.rm(p, { recursive: true, force: true });
 }
 
-async function makeTreeWritable(p: string): Promise<void> {
+async function makeTreeWritable(p: string | Buffer): Promise<void> {
   const st = await lstatOrUndefined(p);
   if (!st?.isDirectory()) return;
   await fs.chmod(p, (st.mode | 0o700) & 0o7777).catch(() => {});
-  for (const name of await fs.readdir(p).catch(() => [] as string[])) await makeTreeWritable(path.join(p, name));
+  for (const name of await fs.readdir(p, { encoding: "buffer" }).catch(() => [] as Buffer[])) await makeTreeWritable(joinBytes(p, name));
 }
 
 // ---------------------------------------------------------------------------
@@ -584,12 +586,6 @@ export function goModeToPosix(mode: number): number {
   return out;
 }
 
-function toBigInt(v: number | Long | null | undefined): bigint {
-  if (v === null || v === undefined) return 0n;
-  if (typeof v === "number") return BigInt(Math.trunc(v));
-  return BigInt(v.toString());
-}
-
 /** ns since the epoch → seconds for `utimes` (Node keeps about 1 µs). */
 function nsToSeconds(ns: bigint): number {
   const s = ns / 1_000_000_000n;
@@ -598,42 +594,69 @@ function nsToSeconds(ns: bigint): number {
 }
 
 // ---------------------------------------------------------------------------
+// Byte paths
+//
+// Paths on the wire are Go strings: any bytes, not necessarily UTF-8 (a Linux
+// file name is bytes). The receiver keeps each path as a *byte string* (one
+// char per byte, latin1), so validation, ordering and lookups work on the
+// exact bytes, and hands file system calls Buffers.
+
+const SLASH = Buffer.from("/");
+
+function byteString(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+}
+
+/** A byte string quoted for a message (its bytes read as UTF-8). */
+function showPath(p: string): string {
+  return JSON.stringify(Buffer.from(p, "latin1").toString("utf8"));
+}
+
+/** `dir/name` as a Buffer path; strings are UTF-8, Buffers raw bytes. */
+function joinBytes(dir: string | Buffer, name: string | Buffer): Buffer {
+  return Buffer.concat([typeof dir === "string" ? Buffer.from(dir) : dir, SLASH, typeof name === "string" ? Buffer.from(name) : name]);
+}
+
+// ---------------------------------------------------------------------------
 // Path validation (fsutil validator.go / hardlinks.go, plus a few of our own)
 
-/** fsutil `ComparePath`: byte-wise, except that `/` sorts before every other byte. */
+/** fsutil `ComparePath` on byte strings (one char per byte): byte-wise, except that `/` sorts before every other byte. */
 export function comparePath(a: string, b: string): number {
-  const p1 = Buffer.from(a, "utf8");
-  const p2 = Buffer.from(b, "utf8");
-  const n = Math.min(p1.length, p2.length);
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const c1 = p1[i]!;
-    const c2 = p2[i]!;
+    const c1 = a.charCodeAt(i);
+    const c2 = b.charCodeAt(i);
     if (c1 === c2) continue;
     if ((c2 !== 0x2f && c1 < c2) || c1 === 0x2f) return -1;
     return 1;
   }
-  return p1.length - p2.length;
+  return a.length - b.length;
 }
 
-/** fsutil's order validator: clean relative paths, depth-first, siblings strictly increasing, parents seen as directories. */
+/**
+ * fsutil's order validator: clean relative paths, depth-first, siblings
+ * strictly increasing, parents seen as directories. Paths are byte strings
+ * (one char per byte), so the order is the byte order Go uses.
+ */
 export class PathValidator {
   private parents: { dir: string; last: string }[] = [{ dir: "", last: "" }];
 
   check(p: string, isDir: boolean): void {
-    if (p.includes("\0")) throw new Error(`invalid path ${JSON.stringify(p)}: contains NUL`);
-    if (p !== cleanPath(p)) throw new Error(`unclean path ${JSON.stringify(p)}`);
-    if (p.startsWith("/")) throw new Error(`absolute path ${JSON.stringify(p)}`);
+    if (p.includes("\0")) throw new Error(`invalid path ${showPath(p)}: contains NUL`);
+    if (p !== cleanPath(p)) throw new Error(`unclean path ${showPath(p)}`);
+    if (p.startsWith("/")) throw new Error(`absolute path ${showPath(p)}`);
     if (p === ".") throw new Error(`invalid path "." (the root is never sent)`);
     const slash = p.lastIndexOf("/");
     const dir = slash < 0 ? "" : p.slice(0, slash);
     const base = slash < 0 ? p : p.slice(slash + 1);
-    if (p === ".." || dir === ".." || p.startsWith("../")) throw new Error(`path escapes the destination: ${JSON.stringify(p)}`);
+    if (p === ".." || dir === ".." || p.startsWith("../")) throw new Error(`path escapes the destination: ${showPath(p)}`);
     let i = this.parents.length - 1;
     while (i > 0 && comparePath(this.parents[i]!.dir, dir) > 0) i--;
     this.parents.length = i + 1;
     const top = this.parents[i]!;
-    if (dir !== top.dir || (top.last !== "" && compareUtf8(top.last, base) >= 0)) {
-      throw new Error(`changes out of order: ${JSON.stringify(p)} ${JSON.stringify(top.dir === "" ? top.last : top.last === "" ? top.dir : `${top.dir}/${top.last}`)}`);
+    // byte strings: JS string order is byte order
+    if (dir !== top.dir || (top.last !== "" && top.last >= base)) {
+      throw new Error(`changes out of order: ${showPath(p)} ${showPath(top.dir === "" ? top.last : top.last === "" ? top.dir : `${top.dir}/${top.last}`)}`);
     }
     top.last = base;
     if (isDir) this.parents.push({ dir: p, last: "" });
@@ -644,8 +667,8 @@ export class PathValidator {
 // The fsutil receiver
 
 export interface ReceivedDir {
-  /** Path relative to the tree root, `/`-separated. */
-  rel: string;
+  /** Path relative to the tree root, `/`-separated: the bytes received. */
+  rel: Buffer;
   mode: number;
   uid: number;
   gid: number;
@@ -674,11 +697,23 @@ export interface ReceiveTreeOptions {
 }
 
 interface PendingFile {
+  /** Byte string of the path. */
   rel: string;
-  abs: string;
-  stat: Stat;
-  handle?: fs.FileHandle;
+  abs: Buffer;
+  stat: FileStat;
+  /** On disk (created empty, closed). */
+  created: boolean;
+  /** The create running on the thread pool. */
+  creating?: Promise<void>;
+  createError?: Error;
+  fd?: number;
 }
+
+/** Files created ahead on the thread pool at once. */
+const CREATES_IN_FLIGHT = 32;
+
+const O_CREATE = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+const O_REOPEN = fsc.O_WRONLY | fsc.O_APPEND | fsc.O_NOFOLLOW;
 
 function execFileAsync(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -689,29 +724,48 @@ function execFileAsync(cmd: string, args: string[]): Promise<void> {
   });
 }
 
-async function applyMetadata(abs: string, stat: Stat, preserveOwnership: boolean, symlink: boolean): Promise<void> {
-  if (preserveOwnership) await fs.lchown(abs, stat.uid ?? 0, stat.gid ?? 0);
-  const t = nsToSeconds(toBigInt(stat.modTime));
+/** Owner, mode and mtime of a file we have open (chmod after chown: chown clears setuid/setgid). */
+function applyFdMetadata(fd: number, stat: FileStat, preserveOwnership: boolean): void {
+  if (preserveOwnership) fsSync.fchownSync(fd, stat.uid, stat.gid);
+  fsSync.fchmodSync(fd, goModeToPosix(stat.mode));
+  const t = nsToSeconds(stat.modTime);
+  fsSync.futimesSync(fd, t, t);
+}
+
+/** The same by path (symlinks: lchown/lutimes, no chmod; FIFOs and devices are never opened). */
+function applyPathMetadata(abs: Buffer, stat: FileStat, preserveOwnership: boolean, symlink: boolean): void {
+  if (preserveOwnership) fsSync.lchownSync(abs, stat.uid, stat.gid);
+  const t = nsToSeconds(stat.modTime);
   if (symlink) {
-    await fs.lutimes(abs, t, t);
+    fsSync.lutimesSync(abs, t, t);
     return;
   }
-  // chmod after chown: chown clears setuid/setgid.
-  await fs.chmod(abs, goModeToPosix(stat.mode ?? 0));
-  await fs.utimes(abs, t, t);
+  fsSync.chmodSync(abs, goModeToPosix(stat.mode));
+  fsSync.utimesSync(abs, t, t);
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.length; ) off += fsSync.writeSync(fd, data, off, data.length - off);
 }
 
 /** Applies directory modes, owners and mtimes under `root`, deepest first; skips anything that is not a directory. */
-export async function applyDirMetadata(root: string, dirs: readonly ReceivedDir[], preserveOwnership: boolean): Promise<void> {
+export function applyDirMetadata(root: string, dirs: readonly ReceivedDir[], preserveOwnership: boolean): void {
+  const rootBytes = Buffer.from(root);
   for (let i = dirs.length - 1; i >= 0; i--) {
     const d = dirs[i]!;
-    const abs = path.join(root, d.rel);
-    const st = await lstatOrUndefined(abs);
-    if (!st?.isDirectory()) continue;
-    if (preserveOwnership) await fs.lchown(abs, d.uid, d.gid);
-    await fs.chmod(abs, goModeToPosix(d.mode));
+    const abs = joinBytes(rootBytes, d.rel);
+    let st: fsSync.Stats;
+    try {
+      st = fsSync.lstatSync(abs);
+    } catch (err) {
+      if (errCode(err) === "ENOENT") continue;
+      throw err;
+    }
+    if (!st.isDirectory()) continue;
+    if (preserveOwnership) fsSync.lchownSync(abs, d.uid, d.gid);
+    fsSync.chmodSync(abs, goModeToPosix(d.mode));
     const t = nsToSeconds(d.mtimeNs);
-    await fs.utimes(abs, t, t);
+    fsSync.utimesSync(abs, t, t);
   }
 }
 
@@ -719,149 +773,253 @@ export async function applyDirMetadata(root: string, dirs: readonly ReceivedDir[
  * Receives one fsutil transfer into `root` (an existing, empty directory we
  * own). Resolves when the sender's FIN arrives (or the stream ends after our
  * FIN). On error, sends ERR (best effort) and rejects; the caller removes `root`.
+ *
+ * Speed: a transfer is tens of thousands of small packets, so each is handled
+ * with synchronous file system calls on the event loop (a handful of
+ * microseconds each, against tens for a trip through the thread pool, and no
+ * waiting between packets), except creating files, the one costly call (a
+ * journal transaction; hundreds of microseconds on a busy disk): regular files
+ * are created empty on the thread pool as their STATs arrive
+ * ({@link CREATES_IN_FLIGHT} at once, ahead of their data, as Go creates them
+ * at STAT in the walker goroutine while other goroutines write), then written
+ * synchronously as DATA arrives, and get their owner, mode and mtime through
+ * the descriptor before it is closed. FIFOs and devices (mkfifo/mknod) and the
+ * placement before FIN are asynchronous too.
  */
 export async function receiveTree(stream: MessageStream, root: string, options: ReceiveTreeOptions = {}): Promise<ReceivedTree> {
   const preserve = options.preserveOwnership ?? false;
   const maxOpen = Math.max(1, options.maxOpenFiles ?? 16);
+  const rootBytes = byteString(Buffer.from(root));
+  const absOf = (rel: string) => Buffer.from(`${rootBytes}/${rel}`, "latin1");
   const validator = new PathValidator();
   const seenFiles = new Set<string>();
   const pending = new Map<number, PendingFile>();
-  const pendingPaths = new Set<string>();
+  const pendingByPath = new Map<string, PendingFile>();
   const open = new Map<number, PendingFile>();
   const tree: ReceivedTree = { dirs: [], entries: 0, files: 0, bytes: 0 };
   let nextID = 0;
   let listingDone = false;
   let sentFin = false;
 
-  const send = (p: fsutil.types.Packet.$Properties) => stream.write(Packet.encode(p).finish());
-
-  const closeFile = async (id: number, f: PendingFile) => {
-    open.delete(id);
-    const h = f.handle;
-    f.handle = undefined;
-    await h?.close();
+  // Create-ahead: files waiting to be created, in STAT order.
+  const toCreate: PendingFile[] = [];
+  let toCreateHead = 0;
+  let creating = 0;
+  let stopped = false;
+  const creates = new Set<Promise<void>>();
+  const startCreate = (f: PendingFile): Promise<void> => {
+    creating++;
+    const done = new Promise<void>((resolve) => {
+      const finish = (err: Error | null) => {
+        if (err) f.createError = err;
+        else f.created = true;
+        creating--;
+        resolve();
+        pumpCreates();
+      };
+      fsSync.open(f.abs, O_CREATE, 0o600, (err, fd) => (err ? finish(err) : fsSync.close(fd, finish)));
+    });
+    f.creating = done;
+    creates.add(done);
+    void done.then(() => creates.delete(done));
+    return done;
+  };
+  const pumpCreates = () => {
+    while (!stopped && creating < CREATES_IN_FLIGHT && toCreateHead < toCreate.length) {
+      const f = toCreate[toCreateHead++]!;
+      if (!f.creating) void startCreate(f);
+    }
+    if (toCreateHead === toCreate.length) {
+      toCreate.length = 0;
+      toCreateHead = 0;
+    }
+  };
+  /** Resolves once `f` exists (starting its create now if it is still queued); throws its create error. */
+  const created = async (f: PendingFile): Promise<void> => {
+    if (!f.created) await (f.creating ?? startCreate(f));
+    if (f.createError) throw f.createError;
   };
 
-  const handleStat = async (stat: Stat) => {
-    const p = stat.path ?? "";
-    const mode = (stat.mode ?? 0) >>> 0;
+  const openFile = (f: PendingFile): number => fsSync.openSync(f.abs, O_REOPEN);
+
+  // REQs are written by their own loop, never awaited by the read loop: the
+  // daemon's sender stops reading REQs while its file workers wait to send us
+  // DATA, so a read loop waiting for a REQ write to drain would deadlock.
+  const reqs: number[] = [];
+  let reqsRunning = false;
+  let reqError: unknown;
+  const sendReq = (id: number) => {
+    reqs.push(id);
+    if (reqsRunning) return;
+    reqsRunning = true;
+    void (async () => {
+      try {
+        for (let i = 0; i < reqs.length; i++) await stream.write(encodePacket(PacketType.REQ, reqs[i]!));
+      } catch (err) {
+        reqError ??= err;
+      } finally {
+        reqs.length = 0;
+        reqsRunning = false;
+      }
+    })();
+  };
+
+  const closeFile = (id: number, f: PendingFile) => {
+    open.delete(id);
+    const fd = f.fd;
+    f.fd = undefined;
+    if (fd !== undefined) fsSync.closeSync(fd);
+  };
+
+  /** FIFOs and devices: made under a temporary name in root (mkfifo/mknod take string paths), then renamed into place. */
+  const makeNode = async (abs: Buffer, stat: FileStat, cmd: string, args: string[]) => {
+    const tmp = `${root}/.tsfrontend-node-${randomSuffix()}`;
+    await execFileAsync(cmd, ["-m", "600", tmp, ...args]);
+    fsSync.renameSync(tmp, abs);
+    applyPathMetadata(abs, stat, preserve, false);
+  };
+
+  /** Creates the entry; returns a promise only for what must be awaited (a REQ write, mkfifo/mknod). */
+  const handleStat = (stat: FileStat): Promise<void> | undefined => {
+    const p = byteString(stat.pathRaw!);
+    const mode = stat.mode >>> 0;
     const isDir = (mode & MODE_DIR) !== 0;
     const isSymlink = (mode & MODE_SYMLINK) !== 0;
     const id = nextID++;
     validator.check(p, isDir);
-    const linkname = stat.linkname ?? "";
+    const linkname = byteString(stat.linknameRaw!);
     // Hardlink validator: a link must name a non-link entry already received.
     if (!isDir && !isSymlink) {
       if (linkname !== "") {
-        if (!seenFiles.has(linkname)) throw new Error(`invalid link ${JSON.stringify(p)} to unknown path: ${JSON.stringify(linkname)}`);
+        if (!seenFiles.has(linkname)) throw new Error(`invalid link ${showPath(p)} to unknown path: ${showPath(linkname)}`);
       } else {
         seenFiles.add(p);
       }
     }
     tree.entries++;
-    const abs = path.join(root, p);
+    const abs = absOf(p);
     if (isDir) {
-      await fs.mkdir(abs, { mode: 0o700 });
-      tree.dirs.push({ rel: p, mode, uid: stat.uid ?? 0, gid: stat.gid ?? 0, mtimeNs: toBigInt(stat.modTime) });
-      return;
+      fsSync.mkdirSync(abs, 0o700);
+      tree.dirs.push({ rel: Buffer.from(p, "latin1"), mode, uid: stat.uid, gid: stat.gid, mtimeNs: stat.modTime });
+      return undefined;
     }
     if (isSymlink) {
-      await fs.symlink(linkname, abs);
-      await applyMetadata(abs, stat, preserve, true);
-      return;
+      fsSync.symlinkSync(Buffer.from(linkname, "latin1"), abs);
+      applyPathMetadata(abs, stat, preserve, true);
+      return undefined;
     }
     if (linkname !== "") {
-      await fs.link(path.join(root, linkname), abs);
-      // All names share the inode: a target still being written gets its metadata when it completes.
-      if (!pendingPaths.has(linkname)) await applyMetadata(abs, stat, preserve, false);
-      return;
+      const target = pendingByPath.get(linkname);
+      const link = () => {
+        fsSync.linkSync(absOf(linkname), abs);
+        // All names share the inode: a target still being written gets its metadata when it completes.
+        if (!target) applyPathMetadata(abs, stat, preserve, false);
+      };
+      if (target && !target.created) return created(target).then(link);
+      link();
+      return undefined;
     }
-    if (mode & MODE_NAMED_PIPE) {
-      await execFileAsync("mkfifo", ["-m", "600", abs]);
-      await applyMetadata(abs, stat, preserve, false);
-      return;
-    }
-    if (mode & MODE_DEVICE) {
-      const kind = mode & MODE_CHAR_DEVICE ? "c" : "b";
-      await execFileAsync("mknod", ["-m", "600", abs, kind, toBigInt(stat.devmajor).toString(), toBigInt(stat.devminor).toString()]);
-      await applyMetadata(abs, stat, preserve, false);
-      return;
-    }
-    // Regular file (sockets and irregular files arrive as regular ones, as with Go's receiver).
-    const fh = await fs.open(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
-    await fh.close();
+    if (mode & MODE_NAMED_PIPE) return makeNode(abs, stat, "mkfifo", []);
+    if (mode & MODE_DEVICE) return makeNode(abs, stat, "mknod", [mode & MODE_CHAR_DEVICE ? "c" : "b", stat.devmajor.toString(), stat.devminor.toString()]);
     if ((mode & MODE_TYPE) === 0) {
-      pending.set(id, { rel: p, abs, stat });
-      pendingPaths.add(p);
+      const f: PendingFile = { rel: p, abs, stat, created: false };
+      pending.set(id, f);
+      pendingByPath.set(p, f);
       tree.files++;
-      await send({ type: PacketType.PACKET_REQ, ID: id });
-    } else {
-      await applyMetadata(abs, stat, preserve, false);
+      toCreate.push(f);
+      pumpCreates();
+      sendReq(id);
+      return undefined;
     }
+    // Sockets and irregular files arrive as empty regular files, as with Go's receiver.
+    const fd = fsSync.openSync(abs, O_CREATE, 0o600);
+    try {
+      applyFdMetadata(fd, stat, preserve);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+    return undefined;
   };
 
-  const handleData = async (id: number, data: Uint8Array) => {
+  const handleData = (id: number, data: Uint8Array): Promise<void> | undefined => {
     const f = pending.get(id);
     if (!f) throw new Error(`invalid file request ${id}`);
+    if (!f.created) return created(f).then(() => handleData(id, data));
     if (data.length === 0) {
-      await closeFile(id, f);
+      const fd = f.fd ?? openFile(f);
+      open.delete(id);
+      f.fd = undefined;
+      try {
+        applyFdMetadata(fd, f.stat, preserve);
+      } finally {
+        fsSync.closeSync(fd);
+      }
       pending.delete(id);
-      pendingPaths.delete(f.rel);
-      await applyMetadata(f.abs, f.stat, preserve, false);
-      return;
+      pendingByPath.delete(f.rel);
+      return undefined;
     }
-    if (!f.handle) {
+    if (f.fd === undefined) {
       if (open.size >= maxOpen) {
         const [oldID, oldest] = open.entries().next().value as [number, PendingFile];
-        await closeFile(oldID, oldest);
+        closeFile(oldID, oldest);
       }
-      f.handle = await fs.open(f.abs, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_NOFOLLOW);
+      f.fd = openFile(f);
+    } else {
+      open.delete(id);
     }
-    open.delete(id);
     open.set(id, f);
-    await f.handle.write(data);
+    writeAll(f.fd, data);
     tree.bytes += data.length;
+    return undefined;
   };
 
   const maybeFinish = async () => {
     if (!listingDone || pending.size > 0 || sentFin) return;
     if (options.beforeFin) await options.beforeFin(tree);
-    else await applyDirMetadata(root, tree.dirs, preserve);
+    else applyDirMetadata(root, tree.dirs, preserve);
     sentFin = true;
-    await send({ type: PacketType.PACKET_FIN });
+    await stream.write(encodePacket(PacketType.FIN));
   };
 
   try {
     let finished = false;
     for await (const raw of messages(stream, options.signal)) {
-      let pkt: fsutil.types.Packet;
+      let pkt: DecodedPacket;
+      let stat: FileStat | undefined;
       try {
-        pkt = Packet.decode(raw);
+        pkt = decodePacket(raw);
+        if (pkt.stat) stat = decodeStat(pkt.stat, true);
       } catch (err) {
         throw new Error(`malformed fsutil packet from the daemon: ${(err as Error).message}`);
       }
       switch (pkt.type) {
-        case PacketType.PACKET_STAT:
+        case PacketType.STAT:
           if (listingDone) throw new Error("STAT after the end of the listing");
-          if (!pkt.stat) listingDone = true;
-          else await handleStat(pkt.stat);
+          if (!stat) listingDone = true;
+          else {
+            const wait = handleStat(stat);
+            if (wait) await wait;
+          }
           break;
-        case PacketType.PACKET_DATA:
-          await handleData(pkt.ID ?? 0, pkt.data ?? new Uint8Array());
+        case PacketType.DATA: {
+          const wait = handleData(pkt.id, pkt.data);
+          if (wait) await wait;
           break;
-        case PacketType.PACKET_FIN:
+        }
+        case PacketType.FIN:
           if (!sentFin) throw new Error("sender finished before the transfer was complete");
           finished = true;
           break;
-        case PacketType.PACKET_ERR:
-          throw new Error(`error from sender: ${Buffer.from(pkt.data ?? []).toString("utf8")}`);
-        case PacketType.PACKET_REQ:
+        case PacketType.ERR:
+          throw new Error(`error from sender: ${Buffer.from(pkt.data).toString("utf8")}`);
+        case PacketType.REQ:
           throw new Error("unexpected REQ packet from the sender");
         default:
           throw new Error(`unknown fsutil packet type ${String(pkt.type)}`);
       }
+      if (reqError !== undefined) throw reqError;
       if (finished) break;
-      await maybeFinish();
+      if (listingDone && pending.size === 0) await maybeFinish();
     }
     if (!finished && !sentFin) {
       if (options.signal?.aborted) throw canceled(options.signal);
@@ -871,10 +1029,19 @@ export async function receiveTree(stream: MessageStream, root: string, options: 
   } catch (err) {
     // After our FIN everything is written; a cancel from the daemon then is how it hangs up.
     if (sentFin && err instanceof GrpcStatusError && err.code === GrpcCode.CANCELLED) return tree;
-    for (const [id, f] of open) await closeFile(id, f).catch(() => {});
+    // No create may land in root after we return (the caller removes it).
+    stopped = true;
+    await Promise.allSettled([...creates]);
+    for (const [id, f] of open) {
+      try {
+        closeFile(id, f);
+      } catch {
+        // already failing
+      }
+    }
     if (!(err instanceof GrpcStatusError && err.code === GrpcCode.CANCELLED)) {
       const msg = err instanceof Error ? err.message : String(err);
-      await Promise.race([send({ type: PacketType.PACKET_ERR, data: Buffer.from(msg, "utf8") }).catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+      await Promise.race([stream.write(encodePacket(PacketType.ERR, 0, Buffer.from(msg, "utf8"))).catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
     }
     throw err;
   }
@@ -927,22 +1094,26 @@ async function makeTrash(layout: DirLayout): Promise<string> {
   return t;
 }
 
+/** Directories made writable for the placement (keyed by their path bytes as a byte string). */
 class WritableDirs {
-  private readonly restore = new Map<string, number>();
+  private readonly restore = new Map<string, { dir: Buffer; mode: number }>();
   constructor(private readonly root: boolean) {}
   /** Makes `dir` writable for us if it is not (non-root); remembers the mode. */
-  async ensure(dir: string): Promise<void> {
-    if (this.root || this.restore.has(dir)) return;
+  async ensure(dir: string | Buffer): Promise<void> {
+    const b = typeof dir === "string" ? Buffer.from(dir) : dir;
+    const key = b.toString("latin1");
+    if (this.root || this.restore.has(key)) return;
     try {
-      await fs.access(dir, fs.constants.W_OK | fs.constants.X_OK);
+      await fs.access(b, fs.constants.W_OK | fs.constants.X_OK);
     } catch {
-      const st = await fs.lstat(dir);
-      this.restore.set(dir, st.mode & 0o7777);
-      await fs.chmod(dir, (st.mode | 0o300) & 0o7777);
+      const st = await fs.lstat(b);
+      this.restore.set(key, { dir: b, mode: st.mode & 0o7777 });
+      await fs.chmod(b, (st.mode | 0o300) & 0o7777);
     }
   }
+  /** Restores the modes, except of directories in `except` (path bytes as byte strings), which got their exported mode. */
   async undo(except: Set<string>): Promise<void> {
-    for (const [dir, mode] of this.restore) if (!except.has(dir)) await fs.chmod(dir, mode).catch(() => {});
+    for (const [key, { dir, mode }] of this.restore) if (!except.has(key)) await fs.chmod(dir, mode).catch(() => {});
   }
 }
 
@@ -981,14 +1152,16 @@ async function placeDirectory(layout: DirLayout, dirs: readonly ReceivedDir[], d
       // dest is a mount point: empty it (into trash inside it), then move the staged entries in.
       await writable.ensure(dest);
       const t = await getTrash();
-      const keep = new Set([path.basename(staging), path.basename(t)]);
-      for (const name of await fs.readdir(dest)) if (!keep.has(name)) await fs.rename(path.join(dest, name), path.join(t, name));
-      for (const name of await fs.readdir(staging)) await fs.rename(path.join(staging, name), path.join(dest, name));
+      const keep = new Set([Buffer.from(path.basename(staging)).toString("latin1"), Buffer.from(path.basename(t)).toString("latin1")]);
+      for (const name of await fs.readdir(dest, { encoding: "buffer" })) {
+        if (!keep.has(name.toString("latin1"))) await fs.rename(joinBytes(dest, name), joinBytes(t, name));
+      }
+      for (const name of await fs.readdir(staging, { encoding: "buffer" })) await fs.rename(joinBytes(staging, name), joinBytes(dest, name));
     } else {
       await mergeInto(staging, dest, getTrash, writable);
     }
-    await applyDirMetadata(dest, dirs, preserveOwnership);
-    await writable.undo(new Set(dirs.map((d) => path.join(dest, d.rel))));
+    applyDirMetadata(dest, dirs, preserveOwnership);
+    await writable.undo(new Set(dirs.map((d) => joinBytes(dest, d.rel).toString("latin1"))));
   } finally {
     await dropStaging(layout);
     if (trash) {
@@ -998,13 +1171,13 @@ async function placeDirectory(layout: DirLayout, dirs: readonly ReceivedDir[], d
   }
 }
 
-/** Merges `src` into `dst` (fsutil Merge: keep what is not exported, replace what is). Never follows symlinks in `dst`. */
-async function mergeInto(src: string, dst: string, trash: () => Promise<string>, writable: WritableDirs): Promise<void> {
-  const names = await fs.readdir(src);
+/** Merges `src` into `dst` (fsutil Merge: keep what is not exported, replace what is). Never follows symlinks in `dst`. Names are bytes. */
+async function mergeInto(src: string | Buffer, dst: string | Buffer, trash: () => Promise<string>, writable: WritableDirs): Promise<void> {
+  const names = await fs.readdir(src, { encoding: "buffer" });
   if (names.length > 0) await writable.ensure(dst);
   for (const name of names) {
-    const s = path.join(src, name);
-    const d = path.join(dst, name);
+    const s = joinBytes(src, name);
+    const d = joinBytes(dst, name);
     const sst = await fs.lstat(s);
     const dst2 = await lstatOrUndefined(d);
     if (!dst2) {
@@ -1016,7 +1189,7 @@ async function mergeInto(src: string, dst: string, trash: () => Promise<string>,
     } else {
       // Type change: move the old entry aside (or delete it if it cannot be moved), then rename the new one in.
       try {
-        await fs.rename(d, path.join(await trash(), `${randomSuffix()}-${name}`));
+        await fs.rename(d, joinBytes(await trash(), Buffer.concat([Buffer.from(`${randomSuffix()}-`), name])));
       } catch {
         await removeTree(d);
       }

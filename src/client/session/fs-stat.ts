@@ -446,8 +446,13 @@ export function decodePacket(buf: Uint8Array): DecodedPacket {
 
 const utf8d = new TextDecoder();
 
-/** Decodes a `fsutil.types.Stat`. */
-export function decodeStat(buf: Uint8Array): FileStat {
+/**
+ * Decodes a `fsutil.types.Stat`. Go's protobuf `string` fields carry any
+ * bytes: `path`/`linkname` are decoded as UTF-8 (lossy for other bytes), and
+ * the exact bytes are kept in `pathRaw`/`linknameRaw` when they are not valid
+ * UTF-8, or always with `keepRaw` (then both are set, empty when absent).
+ */
+export function decodeStat(buf: Uint8Array, keepRaw = false): FileStat {
   const r = new Reader(buf);
   const s: FileStat = { path: "", mode: 0, uid: 0, gid: 0, size: 0n, modTime: 0n, linkname: "", devmajor: 0n, devminor: 0n };
   while (!r.done) {
@@ -502,6 +507,11 @@ export function decodeStat(buf: Uint8Array): FileStat {
         if (field === 0) throw new Error("invalid field number 0");
         r.skip(wt);
     }
+  }
+  if (keepRaw) {
+    s.pathRaw ??= new Uint8Array(0);
+    s.linknameRaw ??= new Uint8Array(0);
+    return s;
   }
   if (s.pathRaw && isUtf8(s.pathRaw)) delete s.pathRaw;
   if (s.linknameRaw && isUtf8(s.linknameRaw)) delete s.linknameRaw;
