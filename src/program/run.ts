@@ -13,10 +13,11 @@
 import { ProgramError, TsfError } from "../errors.js";
 import { withErrorDetails, type ErrorSource } from "../gateway/errdefs.js";
 import type { GatewayClient, GatewayResult, ResultRef } from "../gateway/types.js";
-import { formatPlatformAll, type Platform } from "../llb/index.js";
+import { formatPlatformAll, type Platform, type State } from "../llb/index.js";
 import { createBuildContext } from "./context.js";
 import { composeImageConfig, type ImageDocument } from "./image-config.js";
 import { runProgram, type LoadedProgram } from "./load.js";
+import { loadNamedContexts } from "./named-contexts.js";
 import { parseProgramOpts, targetPlatforms } from "./opts.js";
 import { prefixStepNames } from "./step-names.js";
 
@@ -28,6 +29,10 @@ export interface RunProgramBuildOptions {
   buildPlatform?: Platform;
   /** Solve every platform's graph with evaluate, so build errors surface during the program. */
   evaluate?: boolean;
+  /** The client's session (`local:` and `oci-layout://` named contexts). */
+  sessionID?: string;
+  /** The main build context (`ctx.context`); default `local("context")`. */
+  context?: State;
 }
 
 const encoder = new TextEncoder();
@@ -49,17 +54,29 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
     const parsed = parseProgramOpts(options.opts ?? {});
     const buildPlatform = options.buildPlatform ?? gateway.workerPlatforms[0];
     if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
+    const targets = targetPlatforms(parsed, buildPlatform);
+    const namedContexts = await loadNamedContexts({ gateway, sessionID: options.sessionID, opts: parsed });
     const ctx = createBuildContext({
-      targetPlatforms: targetPlatforms(parsed, buildPlatform),
+      targetPlatforms: targets,
       buildPlatform,
       buildArgs: parsed.buildArgs,
       ...(parsed.target !== undefined ? { target: parsed.target } : {}),
+      namedContexts,
+      ...(options.context ? { context: options.context } : {}),
+      labels: parsed.labels,
+      imageResolveMode: parsed.imageResolveMode,
+      extraHosts: parsed.extraHosts,
+      ...(parsed.networkMode ? { networkMode: parsed.networkMode } : {}),
+      multiPlatform: parsed.multiPlatform,
       opts: parsed.opts,
       gateway,
     });
     const results = await runProgram(options.program, ctx);
+    // dockerui's Build: a ref map (an image index) when several platforms or multi-platform are asked for.
+    const multi = parsed.multiPlatform || results.length > 1;
     const refs: Record<string, ResultRef | null> = {};
     const metadata: Record<string, Uint8Array> = {};
+    let single: ResultRef | null = null;
     const platformsJson: { ID: string; Platform: Record<string, unknown> }[] = [];
     for (const r of results) {
       let def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
@@ -72,26 +89,26 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
       }
       let base: Partial<ImageDocument> | undefined;
       if (r.base) {
-        const resolved = await gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: "default" });
+        const resolved = await gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: parsed.imageResolveMode });
         base = JSON.parse(Buffer.from(resolved.config).toString("utf8")) as Partial<ImageDocument>;
       }
-      const config = composeImageConfig(r.platform, r.config, base);
+      const programConfig = Object.keys(parsed.labels).length > 0 ? { ...(r.config ?? {}), Labels: { ...(r.config?.Labels ?? {}), ...parsed.labels } } : r.config;
+      const config = encoder.encode(JSON.stringify(composeImageConfig(r.platform, programConfig, base)));
       const id = formatPlatformAll(r.platform);
-      refs[id] = resultRef;
-      metadata[`containerimage.config/${id}`] = encoder.encode(JSON.stringify(config));
+      if (multi) {
+        refs[id] = resultRef;
+        metadata[`containerimage.config/${id}`] = config;
+      } else {
+        single = resultRef;
+        metadata["containerimage.config"] = config;
+      }
       const pj: Record<string, unknown> = { architecture: r.platform.architecture, os: r.platform.os };
       if (r.platform.variant) pj["variant"] = r.platform.variant;
       platformsJson.push({ ID: id, Platform: pj });
     }
-    let result: GatewayResult;
-    if (results.length === 1) {
-      // One platform: a single manifest, as the Dockerfile frontend exports it.
-      const id = formatPlatformAll(results[0]!.platform);
-      result = { ref: refs[id] ?? null, metadata: { "containerimage.config": metadata[`containerimage.config/${id}`]! } };
-    } else {
-      metadata["refs.platforms"] = encoder.encode(JSON.stringify({ Platforms: platformsJson }));
-      result = { refs, metadata };
-    }
+    // refs.platforms always, as dockerui's ResultBuilder.Finalize.
+    metadata["refs.platforms"] = encoder.encode(JSON.stringify({ Platforms: platformsJson }));
+    const result: GatewayResult = multi ? { refs, metadata } : { ref: single, metadata };
     await gateway.return(result);
     return result;
   } catch (err) {
