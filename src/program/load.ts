@@ -112,7 +112,8 @@ export async function loadProgramSource(o: ProgramSourceOptions): Promise<Loaded
   const displayName = o.displayName ?? files.display(o.path);
   const kind = await classifyBuildFile(o.path, source);
   if (kind.kind === "dockerfile") {
-    throw new ProgramError("Dockerfile syntax is not supported by this frontend yet", { location: { file: displayName, line: kind.line } });
+    // One line naming the file and its first instruction (the Dockerfile converter is not there yet).
+    throw new ProgramError(`Dockerfile syntax is not supported by this frontend yet (${displayName}:${kind.line})`);
   }
   if (kind.kind === "unknown") {
     throw new ProgramError(

@@ -37,11 +37,30 @@ export interface RunProgramBuildOptions {
 
 const encoder = new TextEncoder();
 
-/** The program's file and line of an error it caused, as an `errdefs.Source` for `Return`. */
-function programErrorSources(err: unknown, program: LoadedProgram): ErrorSource[] | undefined {
+/** The build file a Return error may point into: its name in errors and its text. */
+export interface BuildFileSource {
+  displayName: string;
+  source: string;
+}
+
+/** The build file's line of an error it caused, as an `errdefs.Source` for `Return`. */
+function programErrorSources(err: unknown, file: BuildFileSource): ErrorSource[] | undefined {
   const loc = err instanceof TsfError ? err.location : undefined;
-  if (!loc || loc.line === undefined || loc.file !== program.displayName) return undefined;
-  return [{ filename: program.displayName, language: "TypeScript", data: encoder.encode(program.source), ranges: [{ start: loc.line, end: loc.line }] }];
+  if (!loc || loc.line === undefined || loc.file !== file.displayName) return undefined;
+  return [{ filename: file.displayName, language: "TypeScript", data: encoder.encode(file.source), ranges: [{ start: loc.line, end: loc.line }] }];
+}
+
+/**
+ * The error to `Return` for a failure: with the build file's line as an
+ * `errdefs.Source` (clients print the file:line and an excerpt), or, for a
+ * location in another file (a module it imports), with `file:line: ` in the message.
+ */
+export function returnedError(err: unknown, file: BuildFileSource | undefined): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const sources = file ? programErrorSources(err, file) : undefined;
+  if (sources) return withErrorDetails(error, { sources });
+  if (err instanceof TsfError && err.location) return new Error(err.toOneLine(), { cause: err });
+  return error;
 }
 
 /**
@@ -112,9 +131,7 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
     await gateway.return(result);
     return result;
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
-    const sources = programErrorSources(err, options.program);
-    await gateway.return({ error: sources ? withErrorDetails(error, { sources }) : error }).catch(() => {});
+    await gateway.return({ error: returnedError(err, options.program) }).catch(() => {});
     throw err;
   }
 }
