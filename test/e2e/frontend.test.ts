@@ -1,0 +1,148 @@
+/**
+ * The frontend process (dist/src/frontend/main.js) against the real daemon,
+ * without an image: test/e2e/lib/frontend-loopback.ts connects its stdio to
+ * buildkitd's LLBBridge through a client-side build. Checks the result shapes
+ * (ref map, per-platform configs, refs.platforms), named contexts, relative
+ * imports read through the build file's local, errors returned with the
+ * build file's line, Dockerfiles refused in one line, and subrequests.
+ */
+
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeStatusDetails } from "../../src/gateway/errdefs.js";
+import { buildThroughFrontend } from "./lib/frontend-loopback.js";
+import { layerEntries, readOciTar } from "./lib/oci.js";
+import { requireEnv, tempDir } from "./lib/env.js";
+
+before(() => {
+  requireEnv();
+});
+
+const PROGRAM = `# syntax=tsfrontend-loopback
+import { scratch, mkfile, copy } from "tsfrontend/llb";
+import type { BuildContext } from "tsfrontend/program";
+import { greeting } from "./lib/greeting";
+
+export const targets = { app: { description: "the app", default: true }, debug: "with debug files" };
+export const args = { NAME: { description: "who to greet", default: "world" } };
+
+export default async (ctx: BuildContext) => {
+  const gw = ctx.gateway!;
+  const solved = await gw.solve({ definition: await ctx.context.marshal() });
+  const note = new TextDecoder().decode(await gw.readFile(solved.ref!, "note.txt")).trim();
+  const extra = ctx.namedContext("extra")!;
+  return ctx.perPlatform((p, args) => ({
+    state: scratch()
+      .file(mkfile("/hello", 0o644, greeting(args.NAME ?? "world") + " " + args.TARGETARCH + " " + note + "\\n"))
+      .file(copy(extra, "/extra.txt", "/extra.txt")),
+    config: { Env: ["A=1"], Labels: { "from.program": "yes" } },
+  }));
+};
+`;
+
+function project(files: Record<string, string>): { dir: string; remove(): void } {
+  const t = tempDir("fe-");
+  for (const [name, data] of Object.entries(files)) {
+    mkdirSync(join(t.dir, name, ".."), { recursive: true });
+    writeFileSync(join(t.dir, name), data);
+  }
+  return t;
+}
+
+test("a program named Dockerfile: two platforms, imports, context files, named contexts, labels, build args", async () => {
+  const t = project({
+    "src/Dockerfile": PROGRAM,
+    "src/lib/greeting.ts": "export const greeting = (n: string): string => `hello ${n}`;\n",
+    "ctx/note.txt": "from the context\n",
+    "extra/extra.txt": "named context\n",
+  });
+  const tar = join(t.dir, "out.tar");
+  const r = await buildThroughFrontend({
+    opts: { filename: "Dockerfile", platform: "linux/amd64,linux/arm64", "build-arg:NAME": "tests", "label:org.example": "yes", "context:extra": "local:extra" },
+    locals: { dockerfile: join(t.dir, "src"), context: join(t.dir, "ctx"), extra: join(t.dir, "extra") },
+    outputs: [`type=oci,dest=${tar}`],
+  });
+  assert.equal(r.error, undefined, `${r.error?.message}\n${r.stderr}`);
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(r.calls[0], "Ping");
+  assert.equal(r.calls.at(-1), "Return");
+  const md = r.returned!.result!.metadata!;
+  assert.deepEqual(Object.keys(r.returned!.result!.refs!.refs!).sort(), ["linux/amd64", "linux/arm64"]);
+  assert.deepEqual(JSON.parse(Buffer.from(md["refs.platforms"]!).toString()), {
+    Platforms: [
+      { ID: "linux/amd64", Platform: { architecture: "amd64", os: "linux" } },
+      { ID: "linux/arm64", Platform: { architecture: "arm64", os: "linux" } },
+    ],
+  });
+  const layout = readOciTar(tar);
+  assert.deepEqual(layout.images.map((i) => i.config.architecture).sort(), ["amd64", "arm64"]);
+  for (const img of layout.images) {
+    assert.deepEqual(img.config.config.Labels, { "from.program": "yes", "org.example": "yes" });
+    assert.ok(img.config.config.Env?.includes("A=1"));
+    const files = new Map(img.manifest.layers.flatMap((l) => layerEntries(layout, l)).map((e) => [e.name.replace(/^\.?\//, ""), e.data.toString()]));
+    assert.equal(files.get("hello"), `hello tests ${img.config.architecture} from the context\n`);
+    assert.equal(files.get("extra.txt"), "named context\n");
+  }
+  t.remove();
+});
+
+test("multi-platform with one platform returns a ref map; no platform returns one ref; refs.platforms always", async () => {
+  const t = project({ "p/build.ts": `import { scratch, mkfile } from "tsfrontend/llb";\nexport default () => ({ state: scratch().file(mkfile("/a", 0o644, "a")) });\n` });
+  const multi = await buildThroughFrontend({ opts: { filename: "build.ts", platform: "linux/arm64", "multi-platform": "true" }, locals: { dockerfile: join(t.dir, "p") } });
+  assert.equal(multi.error, undefined, `${multi.error?.message}\n${multi.stderr}`);
+  assert.deepEqual(Object.keys(multi.returned!.result!.refs!.refs!), ["linux/arm64"]);
+  assert.ok(multi.returned!.result!.metadata!["containerimage.config/linux/arm64"]);
+  const single = await buildThroughFrontend({ opts: { filename: "build.ts" }, locals: { dockerfile: join(t.dir, "p") } });
+  assert.equal(single.error, undefined, `${single.error?.message}\n${single.stderr}`);
+  assert.ok(single.returned!.result!.ref);
+  const md = single.returned!.result!.metadata!;
+  assert.ok(md["containerimage.config"]);
+  assert.equal(JSON.parse(Buffer.from(md["refs.platforms"]!).toString()).Platforms.length, 1);
+  t.remove();
+});
+
+test("a failing program goes back through Return with the build file's line; the process exits 0", async () => {
+  const t = project({ "p/Dockerfile": `// syntax=tsfrontend-loopback\nimport { scratch } from "tsfrontend/llb";\n\nexport default () => {\n  throw new Error("boom on line 5");\n};\n` });
+  const r = await buildThroughFrontend({ opts: {}, locals: { dockerfile: join(t.dir, "p") } });
+  assert.ok(r.error, "the build fails");
+  assert.match(r.error.message, /boom on line 5/);
+  assert.equal(r.exitCode, 0, r.stderr);
+  const details = decodeStatusDetails(r.returned!.error!.details ?? []);
+  assert.equal(details.sources?.[0]?.filename, "Dockerfile");
+  assert.deepEqual(details.sources?.[0]?.ranges, [{ start: 5, end: 5 }]);
+  t.remove();
+});
+
+test("a Dockerfile is refused in one line; a forbidden import names itself and its line", async () => {
+  const t = project({
+    "d/Dockerfile": "# syntax=tsfrontend-loopback\nFROM alpine\nRUN true\n",
+    "i/build.ts": `import { scratch } from "tsfrontend/llb";\nimport { readFileSync } from "node:fs";\nexport default () => ({ state: scratch(), config: { Cmd: [readFileSync("/etc/hostname", "utf8")] } });\n`,
+  });
+  const df = await buildThroughFrontend({ opts: {}, locals: { dockerfile: join(t.dir, "d") } });
+  assert.ok(df.error);
+  assert.match(df.error.message, /Dockerfile syntax is not supported by this frontend yet \(Dockerfile:2\)/);
+  assert.equal(df.exitCode, 0);
+  const imp = await buildThroughFrontend({ opts: { filename: "build.ts" }, locals: { dockerfile: join(t.dir, "i") } });
+  assert.ok(imp.error);
+  assert.match(imp.error.message, /import "node:fs" is not allowed in a build program/);
+  const details = decodeStatusDetails(imp.returned!.error!.details ?? []);
+  assert.deepEqual(details.sources?.[0]?.ranges, [{ start: 2, end: 2 }]);
+  t.remove();
+});
+
+test("subrequests: describe, targets and outline from the program's declarations", async () => {
+  const t = project({ "src/Dockerfile": PROGRAM, "src/lib/greeting.ts": "export const greeting = (n: string) => n;\n" });
+  const caps = { "frontend.caps": "moby.buildkit.frontend.subrequests+forward" };
+  const text = (r: Awaited<ReturnType<typeof buildThroughFrontend>>, k: string) => Buffer.from(r.returned!.result!.metadata![k]!).toString();
+  const describe = await buildThroughFrontend({ opts: { ...caps, requestid: "frontend.subrequests.describe" }, locals: {} });
+  assert.deepEqual(JSON.parse(text(describe, "result.json")).map((x: { name: string }) => x.name), ["frontend.outline", "frontend.targets", "frontend.subrequests.describe"]);
+  const targets = await buildThroughFrontend({ opts: { ...caps, requestid: "frontend.targets" }, locals: { dockerfile: join(t.dir, "src") } });
+  assert.deepEqual(JSON.parse(text(targets, "result.json")).targets, [{ name: "app", default: true, description: "the app" }, { name: "debug", description: "with debug files" }]);
+  const outline = await buildThroughFrontend({ opts: { requestid: "frontend.outline", target: "app" }, locals: { dockerfile: join(t.dir, "src") } });
+  assert.deepEqual(JSON.parse(text(outline, "result.json")).args, [{ name: "NAME", description: "who to greet", value: "world" }]);
+  const other = await buildThroughFrontend({ opts: { requestid: "frontend.lint" }, locals: {} });
+  assert.match(String(other.error?.message), /unsupported request frontend.lint/);
+  t.remove();
+});
