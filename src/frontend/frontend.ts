@@ -9,6 +9,9 @@
  */
 
 import { ProgramError } from "../errors.js";
+import { DetailedError, ErrorDetailType } from "../gateway/errdefs.js";
+import { goJSONString } from "../internal/go/json.js";
+import { GrpcCode } from "../internal/grpc/status.js";
 import { BridgeGatewayClient, pingBridge, type BridgePong } from "../gateway/bridge-client.js";
 import type { GatewayTransport } from "../gateway/transport.js";
 import { loadProgramSource } from "../program/load.js";
@@ -24,12 +27,21 @@ export const FRONTEND_CAPS: readonly string[] = ["moby.buildkit.frontend.inputs"
 /** Gateway caps the frontend cannot work without. */
 const REQUIRED_CAPS = ["solve.base", "return", "returnmap", "readfile", "proto.refarray", "reference.output"];
 
-/** The daemon's error for a cap it asks for that is not there (builder/caps.go: those with `+forward` pass). */
+/**
+ * Checks the `frontend.caps` a client asks for, as buildkit's Dockerfile
+ * frontend does (builder/caps.go `validateCaps`): an unknown cap fails with
+ * errdefs.UnsupportedFrontendCapError (code Unimplemented) unless it is
+ * marked `+forward`.
+ */
 export function checkFrontendCaps(value: string | undefined): void {
   if (!value) return;
   for (const cap of value.split(",")) {
-    if (cap === "" || cap.endsWith("+forward") || FRONTEND_CAPS.includes(cap)) continue;
-    throw new ProgramError(`unsupported frontend capability ${cap}`);
+    const name = cap.split("+", 1)[0]!;
+    if (FRONTEND_CAPS.includes(name) || cap.includes("+forward")) continue;
+    throw new DetailedError(`unsupported frontend capability ${name}`, {
+      grpcCode: GrpcCode.UNIMPLEMENTED,
+      other: [{ typeUrl: ErrorDetailType.frontendCap, value: new TextEncoder().encode(`{"name":${goJSONString(name)}}`) }],
+    });
   }
 }
 

@@ -7,7 +7,9 @@
  * come from what the program declares (`export const targets`, `export const args`).
  */
 
+import { DetailedError, ErrorDetailType } from "../gateway/errdefs.js";
 import type { GatewayResult } from "../gateway/types.js";
+import { goJSONString } from "../internal/go/json.js";
 import type { ProgramDeclarations } from "../program/types.js";
 
 export const REQUEST_DESCRIBE = "frontend.subrequests.describe";
@@ -150,7 +152,7 @@ export function outlineResult(decl: ProgramDeclarations | undefined, source: str
   return result(goMarshalIndent(outline), txt, OUTLINE.version);
 }
 
-/** The error for a `requestid` this frontend does not answer (errdefs.UnsupportedSubrequestError's message). */
+/** The error for a `requestid` this frontend does not answer: errdefs.UnsupportedSubrequestError, with its typed detail (buildx looks for it). */
 export function unsupportedSubrequest(id: string): Error {
-  return new Error(`unsupported request ${id}`);
+  return new DetailedError(`unsupported request ${id}`, { other: [{ typeUrl: ErrorDetailType.subrequest, value: encoder.encode(`{"name":${goJSONString(id)}}`) }] });
 }

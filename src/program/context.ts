@@ -1,7 +1,7 @@
 /** Building a {@link BuildContext} from plain options, and checking a program's result. */
 
 import { ProgramError } from "../errors.js";
-import { formatPlatform, local, normalizePlatform, platformArgs, type Platform, type ResolveMode, State } from "../llb/index.js";
+import { formatPlatform, local, NetMode, normalizePlatform, platformArgs, type Platform, type ResolveMode, State } from "../llb/index.js";
 import { lookupNamedContext } from "./named-contexts.js";
 import type { BuildContext, BuildResult, PlatformResult } from "./types.js";
 import type { GatewayClient } from "../gateway/types.js";
@@ -44,6 +44,10 @@ export function createBuildContext(o: BuildContextOptions): BuildContext {
     imageResolveMode: o.imageResolveMode ?? "default",
     extraHosts: Object.freeze((o.extraHosts ?? []).map((h) => Object.freeze({ ...h }))),
     networkMode: o.networkMode,
+    runOptions: Object.freeze({
+      ...(o.networkMode ? { network: o.networkMode === "host" ? NetMode.HOST : o.networkMode === "none" ? NetMode.NONE : NetMode.UNSET } : {}),
+      ...(o.extraHosts && o.extraHosts.length > 0 ? { extraHosts: o.extraHosts.map((h) => ({ ...h })) } : {}),
+    }),
     multiPlatform: o.multiPlatform ?? targets.length > 1,
     opts: Object.freeze({ ...(o.opts ?? {}) }),
     gateway: o.gateway,

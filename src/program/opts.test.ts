@@ -83,3 +83,13 @@ test("import policy: tsfrontend modules, a few node: built-ins and relative modu
   assert.deepEqual(moduleCandidates("lib/a.js"), ["lib/a.js", "lib/a.ts"]);
   assert.deepEqual(moduleCandidates("lib/a").slice(0, 2), ["lib/a.ts", "lib/a.mts"]);
 });
+
+test("ctx.runOptions carries force-network-mode and add-hosts for run()", async () => {
+  const { createBuildContext } = await import("./context.js");
+  const { NetMode } = await import("../llb/index.js");
+  const p = parsePlatform("linux/amd64");
+  const ctx = createBuildContext({ targetPlatforms: [p], buildPlatform: p, networkMode: "host", extraHosts: [{ host: "a", ip: "10.0.0.1" }] });
+  assert.deepEqual(ctx.runOptions, { network: NetMode.HOST, extraHosts: [{ host: "a", ip: "10.0.0.1" }] });
+  assert.deepEqual(createBuildContext({ targetPlatforms: [p], buildPlatform: p }).runOptions, {});
+  assert.equal(createBuildContext({ targetPlatforms: [p], buildPlatform: p, networkMode: "sandbox" }).runOptions.network, NetMode.UNSET);
+});

@@ -18,7 +18,7 @@
  *   });
  */
 
-import type { Platform, PlatformArgs, ResolveMode, State } from "../llb/index.js";
+import type { ExtraHost, NetMode, Platform, PlatformArgs, ResolveMode, State } from "../llb/index.js";
 import type { GatewayClient } from "../gateway/types.js";
 
 /** The OCI image config fields a program sets (`config` of the image JSON). */
@@ -96,6 +96,12 @@ export interface BuildContext {
   readonly extraHosts: readonly { readonly host: string; readonly ip: string }[];
   /** `--opt force-network-mode` (none, host, sandbox), if given: the network for the program's `run` steps. */
   readonly networkMode: "sandbox" | "host" | "none" | undefined;
+  /**
+   * `network` and `extraHosts` from `force-network-mode` and `add-hosts`, to
+   * spread into `run()` options (`.run({ shlex: "...", ...ctx.runOptions })`),
+   * as the Dockerfile frontend applies them to every RUN. Empty when neither is set.
+   */
+  readonly runOptions: { readonly network?: NetMode; readonly extraHosts?: readonly ExtraHost[] };
   /** The result is a per-platform map (an image index), even with one platform (`multi-platform`). */
   readonly multiPlatform: boolean;
   /** Every `--opt k=v` the build was started with, raw. */
