@@ -78,7 +78,9 @@ export class Http2GatewayTransport implements GatewayTransport {
   readonly session: ClientHttp2Session;
 
   constructor(connection: Duplex) {
-    this.session = connect("http://localhost", { createConnection: () => connection, maxSessionMemory: 64 });
+    // Windows large enough for 16 MiB messages (ReadFile of big files, big definitions) without stalls.
+    this.session = connect("http://localhost", { createConnection: () => connection, maxSessionMemory: 64, settings: { initialWindowSize: 4 << 20 } });
+    this.session.once("connect", () => this.session.setLocalWindowSize(32 << 20));
     // Errors surface through the calls; an unhandled 'error' event would crash the process.
     this.session.on("error", () => {});
   }
