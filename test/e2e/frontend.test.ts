@@ -9,9 +9,10 @@
 
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeStatusDetails } from "../../src/gateway/errdefs.js";
+import { mkfile, scratch } from "../../src/llb/index.js";
 import { buildThroughFrontend } from "./lib/frontend-loopback.js";
 import { layerEntries, readOciTar } from "./lib/oci.js";
 import { requireEnv, tempDir } from "./lib/env.js";
@@ -144,5 +145,17 @@ test("subrequests: describe, targets and outline from the program's declarations
   assert.deepEqual(JSON.parse(text(outline, "result.json")).args, [{ name: "NAME", description: "who to greet", value: "world" }]);
   const other = await buildThroughFrontend({ opts: { requestid: "frontend.lint" }, locals: {} });
   assert.match(String(other.error?.message), /unsupported request frontend.lint/);
+  t.remove();
+});
+
+test("the build file from the dockerfile input (buildx -f -) and the main context from the context input", async () => {
+  const program = `// syntax=tsfrontend-loopback\nimport { copy, scratch } from "tsfrontend/llb";\nexport default (ctx) => ({ state: scratch().file(copy(ctx.context, "/in.txt", "/out.txt")) });\n`;
+  const dockerfile = await scratch().file(mkfile("/Dockerfile", 0o644, program)).marshal();
+  const context = await scratch().file(mkfile("/in.txt", 0o644, "from the context input\n")).marshal();
+  const t = tempDir("fe-in-");
+  const r = await buildThroughFrontend({ opts: {}, locals: {}, inputs: { dockerfile, context }, outputs: [`type=local,dest=${t.dir}`] });
+  assert.equal(r.error, undefined, `${r.error?.message}\n${r.stderr}`);
+  assert.ok(r.calls.includes("Inputs"));
+  assert.equal(readFileSync(join(t.dir, "out.txt"), "utf8"), "from the context input\n");
   t.remove();
 });

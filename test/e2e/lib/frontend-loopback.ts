@@ -21,6 +21,7 @@ import { solve, type SolveResult } from "../../../src/client/solve.js";
 import { parseOutputs } from "../../../src/cli/flags/outputs.js";
 import { frontendEnv } from "../../../src/frontend/env.js";
 import { encodeFrame, FrameDecoder } from "../../../src/internal/grpc/frame.js";
+import type { Definition } from "../../../src/llb/index.js";
 import { moby } from "../../../src/proto/index.js";
 import { repoRoot, requireEnv, tempDir } from "./env.js";
 
@@ -31,6 +32,8 @@ export interface LoopbackBuild {
   locals: Record<string, string>;
   /** buildctl-style `--output` values. */
   outputs?: string[];
+  /** Frontend inputs (buildx sends `-f -` as the input `dockerfile`). */
+  inputs?: Record<string, Definition>;
   /** Extra environment for the frontend process. */
   env?: Record<string, string>;
 }
@@ -62,6 +65,7 @@ export async function buildThroughFrontend(b: LoopbackBuild): Promise<LoopbackRe
     out.result = await solve(conn, {
       exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
       requestServices: request,
+      ...(b.inputs ? { frontendInputs: b.inputs } : {}),
       gateway: async (ref, session) => {
         const sock = join(tmp.dir, "bridge.sock");
         const server = createServer();
