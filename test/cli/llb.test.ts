@@ -206,3 +206,9 @@ test("imports outside the policy fail with the import and its file:line", () => 
   assertOneLineError(run(["llb", fixture("forbidden-import.ts"), "--platform", "linux/amd64"]), /forbidden-import\.ts:2:\d+: import "node:child_process" is not allowed in a build program/);
   assertOneLineError(run(["llb", fixture("npm-import.ts"), "--platform", "linux/amd64"]), /npm-import\.ts:2:\d+: import "left-pad" is not allowed in a build program: programs may import only tsfrontend/);
 });
+
+test("check type-checks programs not named .ts, directive lines blanked, lines kept", () => {
+  const good = run(["check", fixture("program-dockerfile/Dockerfile")]);
+  assert.equal(good.status, 0, good.stderr);
+  assertOneLineError(run(["check", fixture("program-dockerfile/Typo")]), /program-dockerfile\/Typo:5:\d+: error TS2561: .*'Usr'/);
+});
