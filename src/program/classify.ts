@@ -15,7 +15,7 @@ import { blankDirectiveLines, detectSyntaxDirective, type SyntaxDirective } from
 export type BuildFileKind =
   | { kind: "program"; reason: "extension" | "directive" | "default-export"; syntax: SyntaxDirective | undefined }
   | { kind: "dockerfile"; line: number; syntax: SyntaxDirective | undefined }
-  | { kind: "unknown"; syntax: SyntaxDirective | undefined };
+  | { kind: "unknown"; syntax: SyntaxDirective | undefined; parseError?: { text: string; line: number; column: number } };
 
 /** Dockerfile instructions (frontend/dockerfile/command/command.go, v0.32.2). */
 const INSTRUCTIONS = new Set([
@@ -25,6 +25,11 @@ const INSTRUCTIONS = new Set([
 
 /** Whether `source` (directives blanked) is an ES module with a default export. */
 export async function hasDefaultExport(source: string, name = "build"): Promise<boolean> {
+  return (await parseModule(source, name)).defaultExport;
+}
+
+/** esbuild's parse of `source` as TypeScript: whether it has a default export, or its first error. */
+async function parseModule(source: string, name: string): Promise<{ defaultExport: boolean; error?: { text: string; line: number; column: number } }> {
   try {
     const out = await esbuild({
       stdin: { contents: source, loader: "ts", sourcefile: name },
@@ -34,9 +39,10 @@ export async function hasDefaultExport(source: string, name = "build"): Promise<
       metafile: true,
       logLevel: "silent",
     });
-    return Object.values(out.metafile.outputs).some((o) => o.exports.includes("default"));
-  } catch {
-    return false;
+    return { defaultExport: Object.values(out.metafile.outputs).some((o) => o.exports.includes("default")) };
+  } catch (err) {
+    const m = (err as { errors?: { text: string; location?: { line: number; column: number } | null }[] }).errors?.[0];
+    return { defaultExport: false, ...(m ? { error: { text: m.text, line: m.location?.line ?? 0, column: (m.location?.column ?? 0) + 1 } } : {}) };
   }
 }
 
@@ -57,8 +63,9 @@ export async function classifyBuildFile(name: string, source: string): Promise<B
   const syntax = detectSyntaxDirective(source);
   if (/\.m?ts$/.test(name)) return { kind: "program", reason: "extension", syntax };
   if (syntax?.form === "//") return { kind: "program", reason: "directive", syntax };
-  if (await hasDefaultExport(blankDirectiveLines(source), name)) return { kind: "program", reason: "default-export", syntax };
+  const parsed = await parseModule(blankDirectiveLines(source), name);
+  if (parsed.defaultExport) return { kind: "program", reason: "default-export", syntax };
   const line = firstInstructionLine(source);
   if (line !== undefined) return { kind: "dockerfile", line, syntax };
-  return { kind: "unknown", syntax };
+  return { kind: "unknown", syntax, ...(parsed.error ? { parseError: parsed.error } : {}) };
 }

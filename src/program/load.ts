@@ -116,9 +116,12 @@ export async function loadProgramSource(o: ProgramSourceOptions): Promise<Loaded
     throw new ProgramError(`Dockerfile syntax is not supported by this frontend yet (${displayName}:${kind.line})`);
   }
   if (kind.kind === "unknown") {
+    const why = kind.parseError ? ` (as TypeScript, line ${kind.parseError.line}:${kind.parseError.column}: ${kind.parseError.text})` : "";
     throw new ProgramError(
-      "neither a build program nor a Dockerfile: a program is a .ts/.mts file, or starts with `// syntax=...`, or is an ES module with a default export; a Dockerfile starts with an instruction (FROM, ARG...)",
-      { location: { file: displayName } },
+      "neither a build program nor a Dockerfile: a program is a .ts/.mts file, or starts with `// syntax=...`, or is an ES module with a default export" +
+        why +
+        "; a Dockerfile starts with an instruction (FROM, ARG...)",
+      { location: { file: displayName, ...(kind.parseError?.line ? { line: kind.parseError.line } : {}) } },
     );
   }
   let code: string;

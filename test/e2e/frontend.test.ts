@@ -30,6 +30,9 @@ export const targets = { app: { description: "the app", default: true }, debug: 
 export const args = { NAME: { description: "who to greet", default: "world" } };
 
 export default async (ctx: BuildContext) => {
+  // stdout is the gRPC pipe: these must end up on stderr.
+  console.log("noise from console.log");
+  process.stdout.write("noise from process.stdout.write\\n");
   const gw = ctx.gateway!;
   const solved = await gw.solve({ definition: await ctx.context.marshal() });
   const note = new TextDecoder().decode(await gw.readFile(solved.ref!, "note.txt")).trim();
@@ -68,6 +71,7 @@ test("a program named Dockerfile: two platforms, imports, context files, named c
   assert.equal(r.error, undefined, `${r.error?.message}\n${r.stderr}`);
   assert.equal(r.exitCode, 0, r.stderr);
   assert.equal(r.calls[0], "Ping");
+  assert.match(r.stderr, /noise from console.log\nnoise from process.stdout.write\n/);
   assert.equal(r.calls.at(-1), "Return");
   const md = r.returned!.result!.metadata!;
   assert.deepEqual(Object.keys(r.returned!.result!.refs!.refs!).sort(), ["linux/amd64", "linux/arm64"]);
