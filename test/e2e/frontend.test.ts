@@ -10,6 +10,8 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { decodeStatusDetails } from "../../src/gateway/errdefs.js";
 import { mkfile, scratch } from "../../src/llb/index.js";
@@ -162,4 +164,65 @@ test("the build file from the dockerfile input (buildx -f -) and the main contex
   assert.ok(r.calls.includes("Inputs"));
   assert.equal(readFileSync(join(t.dir, "out.txt"), "utf8"), "from the context input\n");
   t.remove();
+});
+
+test("https-style contexts: a URL that is the build file, and a tar.gz holding it (unpacked as the context)", async () => {
+  const program = (what: string) => `# syntax=tsfrontend-loopback\nimport { copy, mkfile, scratch } from "tsfrontend/llb";\nexport default (ctx) => ({ state: scratch().file(mkfile("/what", 0o644, "${what}")) });\n`;
+  const t = project({ "arch/Dockerfile": program("from the archive"), "arch/data.txt": "x\n" });
+  const tgz = join(t.dir, "ctx.tar.gz");
+  const tar = spawnSync("tar", ["-czf", tgz, "-C", join(t.dir, "arch"), "."]);
+  assert.equal(tar.status, 0, String(tar.stderr));
+  const files: Record<string, Buffer> = { "/build.ts": Buffer.from(program("from the URL")), "/ctx.tar.gz": readFileSync(tgz) };
+  const server = createServer((req, res) => {
+    const body = files[req.url ?? ""];
+    res.writeHead(body ? 200 : 404).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    for (const [url, want] of [[`http://127.0.0.1:${port}/build.ts`, "from the URL"], [`http://127.0.0.1:${port}/ctx.tar.gz`, "from the archive"]] as const) {
+      const out = join(t.dir, "out-" + want.replace(/ /g, "-"));
+      const r = await buildThroughFrontend({ opts: { context: url }, locals: {}, outputs: [`type=local,dest=${out}`] });
+      assert.equal(r.error, undefined, `${url}: ${r.error?.message}\n${r.stderr}`);
+      assert.equal(readFileSync(join(out, "what"), "utf8"), want);
+    }
+  } finally {
+    server.close();
+    t.remove();
+  }
+});
+
+test("a git context (dumb http): the build file and the main context come from the repository", async () => {
+  const t = project({
+    "work/sub/Dockerfile": `// syntax=tsfrontend-loopback\nimport { copy, scratch } from "tsfrontend/llb";\nimport { name } from "./name";\nexport default (ctx) => ({ state: scratch().file(copy(ctx.context, "/data.txt", "/" + name)) });\n`,
+    "work/sub/name.ts": `export const name = "copied.txt";\n`,
+    "work/sub/data.txt": "from git\n",
+  });
+  const git = (...args: string[]) => {
+    const r = spawnSync("git", args, { cwd: t.dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" } });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  git("-C", "work", "init", "-q", "-b", "main");
+  git("-C", "work", "add", ".");
+  git("-C", "work", "commit", "-q", "-m", "c");
+  git("clone", "-q", "--bare", "work", "repo.git");
+  git("-C", "repo.git", "update-server-info");
+  const server = createServer((req, res) => {
+    try {
+      res.writeHead(200).end(readFileSync(join(t.dir, decodeURIComponent((req.url ?? "").split("?")[0]!))));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const out = join(t.dir, "out");
+    const r = await buildThroughFrontend({ opts: { context: `http://127.0.0.1:${port}/repo.git#main:sub` }, locals: {}, outputs: [`type=local,dest=${out}`] });
+    assert.equal(r.error, undefined, `${r.error?.message}\n${r.stderr}`);
+    assert.equal(readFileSync(join(out, "copied.txt"), "utf8"), "from git\n");
+  } finally {
+    server.close();
+    t.remove();
+  }
 });
