@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { alignColumns, describeResult, goMarshalIndent, outlineResult, targetsResult } from "./subrequests.js";
+import { goJSONMarshalIndent } from "../internal/go/json.js";
+import { alignColumns, describeResult, outlineResult, targetsResult } from "./subrequests.js";
 
 const text = (b: Uint8Array | undefined) => Buffer.from(b!).toString("utf8");
 
@@ -39,6 +40,6 @@ test("outline: the target and declared args with defaults", () => {
 });
 
 test("Go's HTML-safe JSON escapes and tabwriter padding", () => {
-  assert.equal(goMarshalIndent({ a: "<&>" }), '{\n  "a": "\\u003c\\u0026\\u003e"\n}');
+  assert.equal(goJSONMarshalIndent({ a: "<&>", b: [], c: {}, d: [1, { e: null }], u: undefined }), '{\n  "a": "\\u003c\\u0026\\u003e",\n  "b": [],\n  "c": {},\n  "d": [\n    1,\n    {\n      "e": null\n    }\n  ]\n}');
   assert.equal(alignColumns([["a", "bb", "c"], ["ccc", "d", ""]], 1), "a   bb c\nccc d  \n");
 });

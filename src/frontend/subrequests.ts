@@ -9,7 +9,8 @@
 
 import { DetailedError, ErrorDetailType } from "../gateway/errdefs.js";
 import type { GatewayResult } from "../gateway/types.js";
-import { goJSONString } from "../internal/go/json.js";
+import { goJSONMarshalIndent, goJSONString } from "../internal/go/json.js";
+import { TabWriter } from "../internal/go/tabwriter.js";
 import type { ProgramDeclarations } from "../program/types.js";
 
 export const REQUEST_DESCRIBE = "frontend.subrequests.describe";
@@ -68,25 +69,11 @@ const DESCRIBE: Request = {
   refs: null,
 };
 
-/** Go's json.MarshalIndent(v, "", "  "): JSON.stringify's layout plus Go's HTML-safe escapes. */
-export function goMarshalIndent(v: unknown): string {
-  return JSON.stringify(v, null, 2)
-    .replace(/</g, "\\u003c")
-    .replace(/>/g, "\\u003e")
-    .replace(/&/g, "\\u0026")
-    .replace(/\u2028/g, "\\u2028")
-    .replace(/\u2029/g, "\\u2029");
-}
-
-/**
- * Rows as Go's text/tabwriter with minwidth 0, tabwidth 0, padchar ' ' and
- * `padding` prints them when every row has the same cells: each cell but the
- * last padded to its column's widest cell plus `padding`.
- */
+/** Rows through Go's text/tabwriter as buildkit's printers set it up: `NewWriter(w, 0, 0, padding, ' ', 0)`. */
 export function alignColumns(rows: readonly (readonly string[])[], padding: number): string {
-  const widths: number[] = [];
-  for (const r of rows) r.slice(0, -1).forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length + padding)));
-  return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c + " ".repeat(widths[i]! - [...c].length) : c)).join("") + "\n").join("");
+  const tw = new TabWriter(0, 0, padding, " ");
+  for (const r of rows) tw.write(r.join("\t") + "\n");
+  return tw.take();
 }
 
 const encoder = new TextEncoder();
@@ -99,7 +86,7 @@ function result(json: string, txt: string, version: string): GatewayResult {
 export function describeResult(): GatewayResult {
   const all = [OUTLINE, TARGETS, DESCRIBE];
   const txt = alignColumns([["NAME", "VERSION", "DESCRIPTION"], ...all.map((r) => [r.name.replace(/^frontend\./, ""), r.version, r.description])], 1);
-  return result(goMarshalIndent(all), txt, DESCRIBE.version);
+  return result(goJSONMarshalIndent(all), txt, DESCRIBE.version);
 }
 
 function entries<T extends object>(rec: Readonly<Record<string, string | T>> | undefined): [string, T & { description?: string }][] {
@@ -123,7 +110,7 @@ export function targetsResult(decl: ProgramDeclarations | undefined, source: str
     const name = !t.name && t.default ? "(default)" : t.default ? `${t.name} (default)` : t.name ?? "";
     rows.push([name, t.description ?? ""]);
   }
-  return result(goMarshalIndent(list), alignColumns(rows, 1), TARGETS.version);
+  return result(goJSONMarshalIndent(list), alignColumns(rows, 1), TARGETS.version);
 }
 
 /** `frontend.outline`: the target asked for and the declared build args. */
@@ -149,7 +136,7 @@ export function outlineResult(decl: ProgramDeclarations | undefined, source: str
   if (args.length > 0) {
     txt += alignColumns([["BUILD ARG", "VALUE", "DESCRIPTION"], ...args.map((a) => [a.name, a.value ?? "", a.description ?? ""])], 3) + "\n";
   }
-  return result(goMarshalIndent(outline), txt, OUTLINE.version);
+  return result(goJSONMarshalIndent(outline), txt, OUTLINE.version);
 }
 
 /** The error for a `requestid` this frontend does not answer: errdefs.UnsupportedSubrequestError, with its typed detail (buildx looks for it). */
