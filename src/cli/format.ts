@@ -1,116 +1,16 @@
 /**
  * Table and value formatting shared by `du`, `prune`, `workers`, `daemon` and `inspect`, as buildctl prints them
  * (cmd/buildctl/diskusage.go, prune.go, workers.go at v0.32.2): a port of Go's text/tabwriter as buildctl
- * configures it, Go's time.Duration/time.Time formatting, and the disk-usage rows. Byte sizes are
+ * configures it (the writer is internal/go/tabwriter.ts), Go's time.Duration/time.Time formatting, and the disk-usage rows. Byte sizes are
  * internal/go/units.ts.
  */
 
 import type { UsageRecord } from "../client/connection.js";
 import { formatBytes, humanDuration } from "../internal/go/units.js";
 
-/**
- * Go's `text/tabwriter` with buildctl's settings `NewWriter(w, 1, 8, 1, '\t', 0)`:
- * cells end at `\t`, columns of consecutive lines align, padding is done with tabs.
- * A line without tabs ends the block (its columns are aligned separately).
- */
-export class TabWriter {
-  private lines: string[][] = [[]];
-  private cell = "";
-  private out = "";
+import { TabWriter } from "../internal/go/tabwriter.js";
 
-  constructor(
-    private readonly minwidth = 1,
-    private readonly tabwidth = 8,
-    private readonly padding = 1,
-    /** `"\t"` (buildctl's) or `" "` (buildx's `NewWriter(w, 0, 0, 1, ' ', 0)`): spaces pad each cell to its column's width. */
-    private readonly padchar: "\t" | " " = "\t",
-  ) {}
-
-  write(s: string): this {
-    for (const ch of s) {
-      if (ch === "\t") {
-        this.lines.at(-1)!.push(this.cell);
-        this.cell = "";
-      } else if (ch === "\n") {
-        const line = this.lines.at(-1)!;
-        line.push(this.cell);
-        this.cell = "";
-        this.lines.push([]);
-        if (line.length === 1) this.flush();
-      } else {
-        this.cell += ch;
-      }
-    }
-    return this;
-  }
-
-  /** Formats what is buffered and returns everything formatted so far. */
-  flush(): this {
-    if (this.cell !== "") {
-      this.lines.at(-1)!.push(this.cell);
-      this.cell = "";
-    }
-    const widths: number[] = [];
-    this.format(widths, 0, this.lines.length);
-    this.lines = [[]];
-    return this;
-  }
-
-  /** Flushes and takes the output. */
-  take(): string {
-    this.flush();
-    const s = this.out;
-    this.out = "";
-    return s;
-  }
-
-  private format(widths: number[], line0: number, line1: number): void {
-    const column = widths.length;
-    for (let i = line0; i < line1; i++) {
-      if (column >= this.lines[i]!.length - 1) continue;
-      this.writeLines(widths, line0, i);
-      line0 = i;
-      let width = this.minwidth;
-      for (; i < line1; i++) {
-        const line = this.lines[i]!;
-        if (column >= line.length - 1) break;
-        const w = runeCount(line[column]!) + this.padding;
-        if (w > width) width = w;
-      }
-      widths.push(width);
-      this.format(widths, line0, i);
-      widths.pop();
-      line0 = i;
-    }
-    this.writeLines(widths, line0, line1);
-  }
-
-  private writeLines(widths: number[], line0: number, line1: number): void {
-    for (let i = line0; i < line1; i++) {
-      const line = this.lines[i]!;
-      line.forEach((c, j) => {
-        this.out += c;
-        if (j < widths.length) {
-          const textw = runeCount(c);
-          if (this.padchar === " ") {
-            this.out += " ".repeat(widths[j]! - textw);
-            return;
-          }
-          const cellw = Math.ceil(widths[j]! / this.tabwidth) * this.tabwidth;
-          this.out += "\t".repeat(Math.ceil((cellw - textw) / this.tabwidth));
-        }
-      });
-      // The last buffered line is the one still being written: no newline yet.
-      if (i + 1 !== this.lines.length) this.out += "\n";
-    }
-  }
-}
-
-function runeCount(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
-}
+export { TabWriter };
 
 /** A protobufjs int64 (number or Long) as a bigint. */
 export function int64(v: number | { toString(): string } | null | undefined): bigint {

@@ -78,6 +78,7 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
         program: options.program,
         opts,
         buildPlatform,
+        sessionID: session.id,
         ...(options.evaluate !== undefined ? { evaluate: options.evaluate } : {}),
       });
     },

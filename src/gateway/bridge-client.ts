@@ -166,3 +166,32 @@ export class BridgeGatewayClient implements GatewayClient {
     await this.call("Return", gw.ReturnRequest, gw.ReturnResponse, { result: r });
   }
 }
+
+/** What `Ping` tells a frontend: the daemon's enabled gateway and LLB caps and its workers' platforms. */
+export interface BridgePong {
+  /** Gateway (LLBBridge) caps present and enabled. */
+  caps: ReadonlySet<string>;
+  /** LLB caps present and enabled. */
+  llbCaps: ReadonlySet<string>;
+  /** Every worker's platforms, in order (the first is the default build platform). */
+  workerPlatforms: Platform[];
+}
+
+/** Calls `Ping` (Go's grpcclient does it first, with a 15 s timeout). */
+export async function pingBridge(transport: GatewayTransport, options: { metadata?: Record<string, string>; timeoutMs?: number } = {}): Promise<BridgePong> {
+  const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000);
+  const bytes = await transport.unary(LLB_BRIDGE + "Ping", gw.PingRequest.encode({}).finish(), {
+    ...(options.metadata ? { metadata: options.metadata } : {}),
+    signal,
+  });
+  const pong = gw.PongResponse.decode(bytes);
+  const enabled = (caps: readonly { ID?: string | null; Enabled?: boolean | null }[] | null | undefined) =>
+    new Set((caps ?? []).filter((c) => c.Enabled && c.ID).map((c) => c.ID!));
+  const workerPlatforms: Platform[] = [];
+  for (const w of pong.Workers ?? []) {
+    for (const p of w.platforms ?? []) {
+      workerPlatforms.push(normalizePlatform({ os: p.OS ?? "", architecture: p.Architecture ?? "", ...(p.Variant ? { variant: p.Variant } : {}) }));
+    }
+  }
+  return { caps: enabled(pong.FrontendAPICaps), llbCaps: enabled(pong.LLBCaps), workerPlatforms };
+}

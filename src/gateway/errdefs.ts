@@ -18,6 +18,8 @@ export const ErrorDetailType = {
   source: "github.com/moby/buildkit/errdefs.Source+json",
   vertex: "github.com/moby/buildkit/errdefs.Vertex+json",
   exit: "github.com/moby/buildkit/gatewayapi.ExitMessage+json",
+  subrequest: "github.com/moby/buildkit/errdefs.Subrequest+json",
+  frontendCap: "github.com/moby/buildkit/errdefs.FrontendCap+json",
 } as const;
 
 /** A range of lines in a user file (`pb.Range`); lines are 1-based. */

@@ -14,7 +14,9 @@
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
 import { ProgramError } from "../errors.js";
+import { blankDirectiveLines } from "./syntax.js";
 
 /** One compiler message, located in the user's file when it has a position. */
 export interface CheckDiagnostic {
@@ -84,14 +86,35 @@ export function checkPrograms(files: readonly string[]): CheckDiagnostic[] {
       "tsfrontend/*": [resolve(distSrc, "*", "index.d.ts")],
     },
   };
-  const program = ts.createProgram(abs, options);
+  // Build files are checked as esbuild loads them: directive lines blanked, and a file not named
+  // .ts/.mts (e.g. `Dockerfile`) under a `.ts` name of its own.
+  const virtual = new Map<string, { file: string; text: string }>();
+  for (const f of abs) {
+    let text: string;
+    try {
+      text = readFileSync(f, "utf8");
+    } catch {
+      continue; // the compiler reports the missing file
+    }
+    virtual.set(/\.m?ts$/.test(f) ? f : `${f}.ts`, { file: f, text: blankDirectiveLines(text) });
+  }
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (name, lang, ...rest) => {
+    const v = virtual.get(name);
+    return v ? ts.createSourceFile(name, v.text, lang) : getSourceFile.call(host, name, lang, ...rest);
+  };
+  host.fileExists = (name) => virtual.has(name) || fileExists.call(host, name);
+  host.readFile = (name) => virtual.get(name)?.text ?? readFile.call(host, name);
+  const roots = abs.map((f) => (virtual.has(f) || /\.m?ts$/.test(f) ? f : `${f}.ts`));
+  const program = ts.createProgram(roots, options, host);
   const out: CheckDiagnostic[] = [];
   for (const d of ts.getPreEmitDiagnostics(program)) {
     if (d.category !== ts.DiagnosticCategory.Error) continue;
     const message = ts.flattenDiagnosticMessageText(d.messageText, " ");
     if (d.file && d.start !== undefined) {
       const pos = d.file.getLineAndCharacterOfPosition(d.start);
-      out.push({ file: display(d.file.fileName), line: pos.line + 1, column: pos.character + 1, code: d.code, message });
+      out.push({ file: display(virtual.get(d.file.fileName)?.file ?? d.file.fileName), line: pos.line + 1, column: pos.character + 1, code: d.code, message });
     } else {
       out.push({ code: d.code, message });
     }

@@ -1,7 +1,8 @@
 /** Building a {@link BuildContext} from plain options, and checking a program's result. */
 
 import { ProgramError } from "../errors.js";
-import { formatPlatform, normalizePlatform, platformArgs, type Platform, State } from "../llb/index.js";
+import { formatPlatform, local, NetMode, normalizePlatform, platformArgs, type Platform, type ResolveMode, State } from "../llb/index.js";
+import { lookupNamedContext } from "./named-contexts.js";
 import type { BuildContext, BuildResult, PlatformResult } from "./types.js";
 import type { GatewayClient } from "../gateway/types.js";
 
@@ -11,6 +12,13 @@ export interface BuildContextOptions {
   buildArgs?: Record<string, string>;
   target?: string;
   namedContexts?: Record<string, State>;
+  /** Default: `local("context")`. */
+  context?: State;
+  labels?: Record<string, string>;
+  imageResolveMode?: ResolveMode;
+  extraHosts?: readonly { host: string; ip: string }[];
+  networkMode?: "sandbox" | "host" | "none";
+  multiPlatform?: boolean;
   opts?: Record<string, string>;
   gateway?: GatewayClient;
 }
@@ -23,12 +31,24 @@ export function createBuildContext(o: BuildContextOptions): BuildContext {
   const targets = o.targetPlatforms.map(normalizePlatform);
   const build = normalizePlatform(o.buildPlatform);
   const buildArgs = Object.freeze({ ...(o.buildArgs ?? {}) });
+  const namedContexts = Object.freeze({ ...(o.namedContexts ?? {}) });
   const ctx: BuildContext = {
     targetPlatforms: Object.freeze(targets),
     buildPlatform: build,
     buildArgs,
     target: o.target,
-    namedContexts: Object.freeze({ ...(o.namedContexts ?? {}) }),
+    namedContexts,
+    namedContext: (name, platform) => lookupNamedContext(namedContexts, name, platform),
+    context: o.context ?? local("context"),
+    labels: Object.freeze({ ...(o.labels ?? {}) }),
+    imageResolveMode: o.imageResolveMode ?? "default",
+    extraHosts: Object.freeze((o.extraHosts ?? []).map((h) => Object.freeze({ ...h }))),
+    networkMode: o.networkMode,
+    runOptions: Object.freeze({
+      ...(o.networkMode ? { network: o.networkMode === "host" ? NetMode.HOST : o.networkMode === "none" ? NetMode.NONE : NetMode.UNSET } : {}),
+      ...(o.extraHosts && o.extraHosts.length > 0 ? { extraHosts: o.extraHosts.map((h) => ({ ...h })) } : {}),
+    }),
+    multiPlatform: o.multiPlatform ?? targets.length > 1,
     opts: Object.freeze({ ...(o.opts ?? {}) }),
     gateway: o.gateway,
     args: (target) => ({ ...buildArgs, ...platformArgs(target, build) }),

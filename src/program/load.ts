@@ -10,28 +10,22 @@
 
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, extname, isAbsolute, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build as esbuild, type Message } from "esbuild";
 import { ProgramError, TsfError } from "../errors.js";
 import { SourceMap, type SourceLocation } from "../llb/index.js";
 import { setLocationProvider } from "../llb/constraints.js";
+import { classifyBuildFile } from "./classify.js";
 import { normalizeBuildResult, type ResolvedResult } from "./context.js";
-import type { BuildContext, BuildProgram } from "./types.js";
-import { detectSyntax } from "./syntax.js";
+import { PROGRAM_NAMESPACE, programImports, type ProgramFiles } from "./imports.js";
+import type { BuildContext, BuildProgram, ProgramDeclarations } from "./types.js";
+import { blankDirectiveLines, detectSyntax } from "./syntax.js";
 import { SourceMapLookup } from "./source-map.js";
 import { trackCalls, watchRun, type RunFault } from "./watch.js";
 
-/** Our package's built modules, which `tsfrontend/*` imports in programs resolve to. */
-const distSrc = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const packageModules: Record<string, string> = {
-  tsfrontend: resolve(distSrc, "index.js"),
-  "tsfrontend/llb": resolve(distSrc, "llb/index.js"),
-  "tsfrontend/program": resolve(distSrc, "program/index.js"),
-};
-
 export interface LoadedProgram {
-  /** Absolute path of the program file. */
+  /** Absolute path of the program file (locally), or its path in the build file's local (frontend). */
   file: string;
   /** How the file names itself in errors (relative to the working directory when shorter). */
   displayName: string;
@@ -43,6 +37,8 @@ export interface LoadedProgram {
   /** Maps stack positions in the loaded bundle back to the program file. */
   positions: ProgramPositions;
   run: BuildProgram;
+  /** What the module exports besides its default (`targets`, `args`), for `--call targets|outline`. */
+  declarations?: ProgramDeclarations;
 }
 
 function displayPath(file: string): string {
@@ -50,13 +46,31 @@ function displayPath(file: string): string {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : file;
 }
 
-function esbuildError(messages: readonly Message[], fallbackFile: string): ProgramError {
+function esbuildError(messages: readonly Message[], files: ProgramFiles, fallbackFile: string): ProgramError {
   const m = messages[0];
   if (!m) return new ProgramError("failed to compile the program", { location: { file: fallbackFile } });
   const loc = m.location;
+  const file = loc?.file ? files.display(loc.file.startsWith(PROGRAM_NAMESPACE + ":") ? loc.file.slice(PROGRAM_NAMESPACE.length + 1) : loc.file) : fallbackFile;
   return new ProgramError(m.text, {
-    location: loc ? { file: loc.file || fallbackFile, line: loc.line, column: loc.column + 1 } : { file: fallbackFile },
+    location: loc ? { file, line: loc.line, column: loc.column + 1 } : { file: fallbackFile },
   });
+}
+
+/** The program's own modules on the local file system, rooted at the build file's directory. */
+export function diskProgramFiles(root: string): ProgramFiles {
+  return {
+    async readFirst(paths) {
+      for (const p of paths) {
+        try {
+          return { path: p, data: await readFile(join(root, p), "utf8") };
+        } catch {
+          // next candidate
+        }
+      }
+      return undefined;
+    },
+    display: (p) => displayPath(join(root, p)),
+  };
 }
 
 /** Transpiles and imports a program file. Syntax and import errors carry the file:line. */
@@ -73,15 +87,48 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
       cause: err,
     });
   }
+  return loadProgramSource({ path: basename(file), source, files: diskProgramFiles(dirname(file)), file, displayName });
+}
+
+export interface ProgramSourceOptions {
+  /** The build file's posix path in `files` (e.g. `build.ts`, `sub/Dockerfile`). */
+  path: string;
+  source: string;
+  /** Where relative imports are read from. */
+  files: ProgramFiles;
+  /** Default: `path`. */
+  file?: string;
+  /** Default: `files.display(path)`. */
+  displayName?: string;
+}
+
+/**
+ * Classifies (classify.ts), transpiles and imports a build file read from
+ * anywhere. A Dockerfile or a file that is neither fails with one line.
+ */
+export async function loadProgramSource(o: ProgramSourceOptions): Promise<LoadedProgram> {
+  const { source, files } = o;
+  const file = o.file ?? o.path;
+  const displayName = o.displayName ?? files.display(o.path);
+  const kind = await classifyBuildFile(o.path, source);
+  if (kind.kind === "dockerfile") {
+    // One line naming the file and its first instruction (the Dockerfile converter is not there yet).
+    throw new ProgramError(`Dockerfile syntax is not supported by this frontend yet (${displayName}:${kind.line})`);
+  }
+  if (kind.kind === "unknown") {
+    const why = kind.parseError ? ` (as TypeScript, line ${kind.parseError.line}:${kind.parseError.column}: ${kind.parseError.text})` : "";
+    throw new ProgramError(
+      "neither a build program nor a Dockerfile: a program is a .ts/.mts file, or starts with `// syntax=...`, or is an ES module with a default export" +
+        why +
+        "; a Dockerfile starts with an instruction (FROM, ARG...)",
+      { location: { file: displayName, ...(kind.parseError?.line ? { line: kind.parseError.line } : {}) } },
+    );
+  }
   let code: string;
   let mapText: string;
-  // A program named otherwise (e.g. `Dockerfile.frontend`) is TypeScript too; esbuild picks loaders by extension.
-  const ext = extname(file);
-  const loader = ext !== "" && !/^\.[cm]?[jt]sx?$/.test(ext) ? { [ext]: "ts" as const } : undefined;
   try {
     const out = await esbuild({
-      entryPoints: [file],
-      ...(loader ? { loader } : {}),
+      entryPoints: [o.path],
       bundle: true,
       write: false,
       format: "esm",
@@ -92,36 +139,27 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
       outfile: "program.mjs",
       logLevel: "silent",
       absWorkingDir: process.cwd(),
-      plugins: [
-        {
-          name: "tsfrontend-self",
-          setup(b) {
-            b.onResolve({ filter: /^tsfrontend(\/.*)?$/ }, (args) => {
-              const target = packageModules[args.path];
-              if (!target) return { errors: [{ text: `unknown module ${JSON.stringify(args.path)}: use tsfrontend, tsfrontend/llb or tsfrontend/program` }] };
-              return { path: pathToFileURL(target).href, external: true };
-            });
-          },
-        },
-      ],
+      plugins: [programImports(files, o.path, blankDirectiveLines(source))],
     });
     code = out.outputFiles.find((f) => f.path.endsWith(".mjs"))!.text;
     mapText = out.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
-    if (errors) throw esbuildError(errors, displayName);
+    if (errors) throw esbuildError(errors, files, displayName);
     throw new ProgramError(`failed to compile: ${(err as Error).message}`, { location: { file: displayName }, cause: err });
   }
 
   // Import from a private temp file (removed right away); positions in it are mapped back with our own source map reader.
-  const lookup = new SourceMapLookup(JSON.parse(mapText) as { sources: string[]; mappings: string });
+  const map = JSON.parse(mapText) as { sources: string[]; mappings: string };
+  const lookup = new SourceMapLookup(map);
+  const entrySource = map.sources.find((s) => s === `${PROGRAM_NAMESPACE}:${o.path}`) ?? `${PROGRAM_NAMESPACE}:${o.path}`;
   const dir = await mkdtemp(resolve(tmpdir(), "tsfrontend-program-"));
   const bundle = resolve(dir, "program.mjs");
-  const positions: ProgramPositions = { bundleUrl: pathToFileURL(bundle).href, lookup, file, displayName };
-  let mod: { default?: unknown };
+  const positions: ProgramPositions = { bundleUrl: pathToFileURL(bundle).href, lookup, file: entrySource, displayName };
+  let mod: { default?: unknown; targets?: unknown; args?: unknown };
   try {
     await writeFile(bundle, code);
-    mod = (await import(positions.bundleUrl)) as { default?: unknown };
+    mod = (await import(positions.bundleUrl)) as typeof mod;
   } catch (err) {
     throw programFailure(err, positions, "failed while loading");
   } finally {
@@ -132,6 +170,9 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
       location: { file: displayName },
     });
   }
+  const declarations: ProgramDeclarations = {};
+  if (mod.targets !== undefined) declarations.targets = mod.targets as ProgramDeclarations["targets"];
+  if (mod.args !== undefined) declarations.args = mod.args as ProgramDeclarations["args"];
   return {
     file,
     displayName,
@@ -140,12 +181,14 @@ export async function loadProgram(path: string): Promise<LoadedProgram> {
     sourceMap: new SourceMap(displayName, { language: "TypeScript", data: source }),
     positions,
     run: mod.default as BuildProgram,
+    declarations,
   };
 }
 
 export interface ProgramPositions {
   bundleUrl: string;
   lookup: SourceMapLookup;
+  /** The program file's name among the source map's sources. */
   file: string;
   displayName: string;
 }
@@ -158,7 +201,7 @@ function frameIn(stack: string | undefined, pos: ProgramPositions): [number, num
     if (!m || m[1] !== pos.bundleUrl) continue;
     const orig = pos.lookup.lookup(Number(m[2]), Number(m[3]));
     // Frames in other bundled files (the program's own imports) are skipped: we want the program's line.
-    if (orig && resolve(process.cwd(), orig.source) === pos.file) return [orig.line, orig.column];
+    if (orig && orig.source === pos.file) return [orig.line, orig.column];
   }
   return undefined;
 }

@@ -66,7 +66,7 @@ const amd64 = parsePlatform("linux/amd64");
 const arm64 = parsePlatform("linux/arm64");
 const json = (b: Uint8Array | undefined) => JSON.parse(Buffer.from(b!).toString("utf8")) as Record<string, unknown>;
 
-test("single platform: one ref and containerimage.config, no refs.platforms", async () => {
+test("single platform: one ref, containerimage.config and refs.platforms (dockerui's Finalize)", async () => {
   const gw = new FakeGateway([amd64]);
   const result = await runProgramBuild(gw, {
     program: program((ctx) => ({ state: image("alpine:3.20"), config: { Cmd: ["sh"], Env: [`ARCH=${ctx.args(ctx.targetPlatforms[0]!).TARGETARCH}`] } })),
@@ -75,7 +75,8 @@ test("single platform: one ref and containerimage.config, no refs.platforms", as
   assert.deepEqual(gw.returned, result);
   assert.deepEqual(result.ref, { id: "ref-1" });
   assert.equal(result.refs, undefined);
-  assert.deepEqual(Object.keys(result.metadata), ["containerimage.config"]);
+  assert.deepEqual(Object.keys(result.metadata), ["containerimage.config", "refs.platforms"]);
+  assert.deepEqual(json(result.metadata["refs.platforms"]), { Platforms: [{ ID: "linux/amd64", Platform: { architecture: "amd64", os: "linux" } }] });
   const config = json(result.metadata["containerimage.config"]);
   assert.equal(config["architecture"], "amd64");
   assert.deepEqual((config["config"] as { Cmd: string[] }).Cmd, ["sh"]);

@@ -13,10 +13,11 @@
 import { ProgramError, TsfError } from "../errors.js";
 import { withErrorDetails, type ErrorSource } from "../gateway/errdefs.js";
 import type { GatewayClient, GatewayResult, ResultRef } from "../gateway/types.js";
-import { formatPlatformAll, type Platform } from "../llb/index.js";
+import { formatPlatformAll, type Platform, type State } from "../llb/index.js";
 import { createBuildContext } from "./context.js";
 import { composeImageConfig, type ImageDocument } from "./image-config.js";
 import { runProgram, type LoadedProgram } from "./load.js";
+import { loadNamedContexts } from "./named-contexts.js";
 import { parseProgramOpts, targetPlatforms } from "./opts.js";
 import { prefixStepNames } from "./step-names.js";
 
@@ -28,15 +29,38 @@ export interface RunProgramBuildOptions {
   buildPlatform?: Platform;
   /** Solve every platform's graph with evaluate, so build errors surface during the program. */
   evaluate?: boolean;
+  /** The client's session (`local:` and `oci-layout://` named contexts). */
+  sessionID?: string;
+  /** The main build context (`ctx.context`); default `local("context")`. */
+  context?: State;
 }
 
 const encoder = new TextEncoder();
 
-/** The program's file and line of an error it caused, as an `errdefs.Source` for `Return`. */
-function programErrorSources(err: unknown, program: LoadedProgram): ErrorSource[] | undefined {
+/** The build file a Return error may point into: its name in errors and its text. */
+export interface BuildFileSource {
+  displayName: string;
+  source: string;
+}
+
+/** The build file's line of an error it caused, as an `errdefs.Source` for `Return`. */
+function programErrorSources(err: unknown, file: BuildFileSource): ErrorSource[] | undefined {
   const loc = err instanceof TsfError ? err.location : undefined;
-  if (!loc || loc.line === undefined || loc.file !== program.displayName) return undefined;
-  return [{ filename: program.displayName, language: "TypeScript", data: encoder.encode(program.source), ranges: [{ start: loc.line, end: loc.line }] }];
+  if (!loc || loc.line === undefined || loc.file !== file.displayName) return undefined;
+  return [{ filename: file.displayName, language: "TypeScript", data: encoder.encode(file.source), ranges: [{ start: loc.line, end: loc.line }] }];
+}
+
+/**
+ * The error to `Return` for a failure: with the build file's line as an
+ * `errdefs.Source` (clients print the file:line and an excerpt), or, for a
+ * location in another file (a module it imports), with `file:line: ` in the message.
+ */
+export function returnedError(err: unknown, file: BuildFileSource | undefined): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  const sources = file ? programErrorSources(err, file) : undefined;
+  if (sources) return withErrorDetails(error, { sources });
+  if (err instanceof TsfError && err.location) return new Error(err.toOneLine(), { cause: err });
+  return error;
 }
 
 /**
@@ -49,17 +73,29 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
     const parsed = parseProgramOpts(options.opts ?? {});
     const buildPlatform = options.buildPlatform ?? gateway.workerPlatforms[0];
     if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
+    const targets = targetPlatforms(parsed, buildPlatform);
+    const namedContexts = await loadNamedContexts({ gateway, sessionID: options.sessionID, opts: parsed });
     const ctx = createBuildContext({
-      targetPlatforms: targetPlatforms(parsed, buildPlatform),
+      targetPlatforms: targets,
       buildPlatform,
       buildArgs: parsed.buildArgs,
       ...(parsed.target !== undefined ? { target: parsed.target } : {}),
+      namedContexts,
+      ...(options.context ? { context: options.context } : {}),
+      labels: parsed.labels,
+      imageResolveMode: parsed.imageResolveMode,
+      extraHosts: parsed.extraHosts,
+      ...(parsed.networkMode ? { networkMode: parsed.networkMode } : {}),
+      multiPlatform: parsed.multiPlatform,
       opts: parsed.opts,
       gateway,
     });
     const results = await runProgram(options.program, ctx);
+    // dockerui's Build: a ref map (an image index) when several platforms or multi-platform are asked for.
+    const multi = parsed.multiPlatform || results.length > 1;
     const refs: Record<string, ResultRef | null> = {};
     const metadata: Record<string, Uint8Array> = {};
+    let single: ResultRef | null = null;
     const platformsJson: { ID: string; Platform: Record<string, unknown> }[] = [];
     for (const r of results) {
       let def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
@@ -72,32 +108,30 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
       }
       let base: Partial<ImageDocument> | undefined;
       if (r.base) {
-        const resolved = await gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: "default" });
+        const resolved = await gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: parsed.imageResolveMode });
         base = JSON.parse(Buffer.from(resolved.config).toString("utf8")) as Partial<ImageDocument>;
       }
-      const config = composeImageConfig(r.platform, r.config, base);
+      const programConfig = Object.keys(parsed.labels).length > 0 ? { ...(r.config ?? {}), Labels: { ...(r.config?.Labels ?? {}), ...parsed.labels } } : r.config;
+      const config = encoder.encode(JSON.stringify(composeImageConfig(r.platform, programConfig, base)));
       const id = formatPlatformAll(r.platform);
-      refs[id] = resultRef;
-      metadata[`containerimage.config/${id}`] = encoder.encode(JSON.stringify(config));
+      if (multi) {
+        refs[id] = resultRef;
+        metadata[`containerimage.config/${id}`] = config;
+      } else {
+        single = resultRef;
+        metadata["containerimage.config"] = config;
+      }
       const pj: Record<string, unknown> = { architecture: r.platform.architecture, os: r.platform.os };
       if (r.platform.variant) pj["variant"] = r.platform.variant;
       platformsJson.push({ ID: id, Platform: pj });
     }
-    let result: GatewayResult;
-    if (results.length === 1) {
-      // One platform: a single manifest, as the Dockerfile frontend exports it.
-      const id = formatPlatformAll(results[0]!.platform);
-      result = { ref: refs[id] ?? null, metadata: { "containerimage.config": metadata[`containerimage.config/${id}`]! } };
-    } else {
-      metadata["refs.platforms"] = encoder.encode(JSON.stringify({ Platforms: platformsJson }));
-      result = { refs, metadata };
-    }
+    // refs.platforms always, as dockerui's ResultBuilder.Finalize.
+    metadata["refs.platforms"] = encoder.encode(JSON.stringify({ Platforms: platformsJson }));
+    const result: GatewayResult = multi ? { refs, metadata } : { ref: single, metadata };
     await gateway.return(result);
     return result;
   } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
-    const sources = programErrorSources(err, options.program);
-    await gateway.return({ error: sources ? withErrorDetails(error, { sources }) : error }).catch(() => {});
+    await gateway.return({ error: returnedError(err, options.program) }).catch(() => {});
     throw err;
   }
 }

@@ -18,7 +18,7 @@
  *   });
  */
 
-import type { Platform, PlatformArgs, State } from "../llb/index.js";
+import type { ExtraHost, NetMode, Platform, PlatformArgs, ResolveMode, State } from "../llb/index.js";
 import type { GatewayClient } from "../gateway/types.js";
 
 /** The OCI image config fields a program sets (`config` of the image JSON). */
@@ -75,8 +75,35 @@ export interface BuildContext {
   readonly buildArgs: Readonly<Record<string, string>>;
   /** `--target`, if given. */
   readonly target: string | undefined;
-  /** Named contexts (`--opt context:name=...`) as states. */
+  /**
+   * Named contexts (`--opt context:NAME=...`, `--build-context` of buildx) as
+   * states, keyed as given (`NAME` or `NAME::os/arch`); see {@link namedContext}.
+   */
   readonly namedContexts: Readonly<Record<string, State>>;
+  /** The named context `name` for a platform: `NAME::<platform>` first, then `NAME` (as dockerui looks them up). */
+  namedContext(name: string, platform?: Platform): State | undefined;
+  /**
+   * The main build context: `local("context")`, or the git repository /
+   * downloaded URL / frontend input the build was started with (the
+   * frontend image's `context` opt or input).
+   */
+  readonly context: State;
+  /** `--opt label:K=V`: the runner adds them to every image config's Labels. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** `--opt image-resolve-mode` (default, pull, local): used for `base` images; pass it to `image()`. */
+  readonly imageResolveMode: ResolveMode;
+  /** `--opt add-hosts=host=ip,...`: extra hosts for the program's `run` steps (pass them as `extraHosts`). */
+  readonly extraHosts: readonly { readonly host: string; readonly ip: string }[];
+  /** `--opt force-network-mode` (none, host, sandbox), if given: the network for the program's `run` steps. */
+  readonly networkMode: "sandbox" | "host" | "none" | undefined;
+  /**
+   * `network` and `extraHosts` from `force-network-mode` and `add-hosts`, to
+   * spread into `run()` options (`.run({ shlex: "...", ...ctx.runOptions })`),
+   * as the Dockerfile frontend applies them to every RUN. Empty when neither is set.
+   */
+  readonly runOptions: { readonly network?: NetMode; readonly extraHosts?: readonly ExtraHost[] };
+  /** The result is a per-platform map (an image index), even with one platform (`multi-platform`). */
+  readonly multiPlatform: boolean;
   /** Every `--opt k=v` the build was started with, raw. */
   readonly opts: Readonly<Record<string, string>>;
   /**
@@ -91,6 +118,30 @@ export interface BuildContext {
   perPlatform(
     fn: (target: Platform, args: PlatformArgs & Readonly<Record<string, string>>) => PlatformResult | Promise<PlatformResult>,
   ): Promise<PlatformResult[]>;
+}
+
+/** A target a program declares (`export const targets`), for `--call targets`. */
+export interface TargetDeclaration {
+  description?: string;
+  /** The target built when none is asked for. */
+  default?: boolean;
+}
+
+/** A build arg a program declares (`export const args`), for `--call outline`. */
+export interface ArgDeclaration {
+  description?: string;
+  /** The value used when the build does not set it. */
+  default?: string;
+}
+
+/**
+ * What a program module declares next to its default export, read without
+ * running the build: `export const targets = { app: "the server", test: { description: "...", default: false } }`
+ * and `export const args = { VERSION: { description: "release", default: "1.0" } }` (a string is the description).
+ */
+export interface ProgramDeclarations {
+  targets?: Readonly<Record<string, string | TargetDeclaration>>;
+  args?: Readonly<Record<string, string | ArgDeclaration>>;
 }
 
 /** The default export of a build program. */

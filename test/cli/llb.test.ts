@@ -208,3 +208,25 @@ test("a program file named otherwise (Dockerfile.frontend) is TypeScript: the sa
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout.toString("utf8"), /local:\/\/runtime-arm64/);
 });
+
+test("a program named Dockerfile with a # syntax line and a relative import", () => {
+  const r = run(["llb", fixture("program-dockerfile/Dockerfile"), "--platform", "linux/amd64", "--format", "json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.toString("utf8"), /"path":"\/hello"/);
+  assert.match(r.stdout.toString("utf8"), new RegExp(`"data":"${Buffer.from("from a module next to the build file\n").toString("base64")}"`));
+});
+
+test("a Dockerfile is refused in one line naming its first instruction", () => {
+  assertOneLineError(run(["llb", fixture("dockerfile/Dockerfile"), "--platform", "linux/amd64"]), /Dockerfile syntax is not supported by this frontend yet \(test\/cli\/fixtures\/dockerfile\/Dockerfile:3\)$/);
+});
+
+test("imports outside the policy fail with the import and its file:line", () => {
+  assertOneLineError(run(["llb", fixture("forbidden-import.ts"), "--platform", "linux/amd64"]), /forbidden-import\.ts:2:\d+: import "node:child_process" is not allowed in a build program/);
+  assertOneLineError(run(["llb", fixture("npm-import.ts"), "--platform", "linux/amd64"]), /npm-import\.ts:2:\d+: import "left-pad" is not allowed in a build program: programs may import only tsfrontend/);
+});
+
+test("check type-checks programs not named .ts, directive lines blanked, lines kept", () => {
+  const good = run(["check", fixture("program-dockerfile/Dockerfile")]);
+  assert.equal(good.status, 0, good.stderr);
+  assertOneLineError(run(["check", fixture("program-dockerfile/Typo")]), /program-dockerfile\/Typo:5:\d+: error TS2561: .*'Usr'/);
+});

@@ -10,7 +10,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FRONTEND_CAPS } from "../../src/frontend/caps.js";
 import { mkdir, parsePlatform, scratch } from "../../src/llb/index.js";
@@ -122,13 +122,77 @@ test("node, esbuild, the built modules and /tmp work in the image: linux/amd64 n
   }
 });
 
-test("buildkitd runs the image as a gateway frontend: it pings and returns its error through LLBBridge Return", async () => {
-  // PLACEHOLDER expectation: src/frontend/main.ts answers every request with this error until the runtime
-  // (issue 9 item 1) replaces it; then this test builds a program through gateway.v0 instead.
+const BUILD_PROGRAM = `import { scratch, mkfile } from "tsfrontend/llb";
+import type { BuildContext } from "tsfrontend/program";
+
+export default (ctx: BuildContext) =>
+  ctx.perPlatform((p, args) => ({
+    state: scratch().file(mkfile("/arch", 0o644, \`\${args.TARGETARCH} \${ctx.buildArgs["GREETING"] ?? ""}\\n\`)),
+    config: { Labels: { "org.example.frontend": "tsfrontend" } },
+  }));
+`;
+
+/** A build dir with the program under `name`; returns the dir. */
+function programDir(name: string, body: string): string {
+  const dir = join(work.dir, `prog-${name.replace(/\W/g, "_")}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, name), body);
+  return dir;
+}
+
+function readArch(out: string, platform: string): string {
+  return readFileSync(join(out, platform.replace("/", "_"), "arch"), "utf8");
+}
+
+test("buildctl --frontend gateway.v0 --opt source=IMAGE builds a program for two platforms", async () => {
   const buildctl = buildctlPath();
   assert.equal(buildctlProblem(buildctl), undefined);
-  const r = await run(buildctl, ["--addr", env.buildkitHost, "build", "--frontend", "gateway.v0", "--opt", `source=${image.ref}`, "--progress", "plain"], { timeout: 5 * 60_000 });
-  assert.notEqual(r.status, 0, `buildctl succeeded:\n${r.stderr}`);
-  assert.match(r.stderr, /error: failed to solve: tsfrontend: frontend not implemented yet/, `the frontend's Return error reaches buildctl:\n${r.stderr}`);
-  assert.doesNotMatch(r.stderr, /no result for incomplete build|exit code|closed unexpectedly/, "the frontend returned an error instead of crashing");
+  const dir = programDir("build.ts", BUILD_PROGRAM);
+  const out = join(work.dir, "gateway-out");
+  const r = await run(
+    buildctl,
+    ["--addr", env.buildkitHost, "build", "--frontend", "gateway.v0", "--opt", `source=${image.ref}`, "--opt", "filename=build.ts",
+      "--opt", "platform=linux/amd64,linux/arm64", "--opt", "build-arg:GREETING=hi", "--local", `context=${dir}`, "--local", `dockerfile=${dir}`,
+      "--progress", "plain", "--output", `type=local,dest=${out}`],
+    { timeout: 5 * 60_000 },
+  );
+  ok(r, "buildctl gateway.v0");
+  assert.equal(readArch(out, "linux/amd64"), "amd64 hi\n");
+  assert.equal(readArch(out, "linux/arm64"), "arm64 hi\n");
+});
+
+test("buildctl --frontend dockerfile.v0 forwards a file named Dockerfile to the image (BUILDKIT_SYNTAX)", async () => {
+  const buildctl = buildctlPath();
+  const dir = programDir("Dockerfile", BUILD_PROGRAM);
+  const out = join(work.dir, "dockerfile-out");
+  const r = await run(
+    buildctl,
+    ["--addr", env.buildkitHost, "build", "--frontend", "dockerfile.v0", "--opt", `build-arg:BUILDKIT_SYNTAX=${image.ref}`,
+      "--opt", "platform=linux/arm64", "--local", `context=${dir}`, "--local", `dockerfile=${dir}`,
+      "--progress", "plain", "--output", `type=local,dest=${out}`],
+    { timeout: 5 * 60_000 },
+  );
+  ok(r, "buildctl dockerfile.v0 with the syntax image");
+  assert.equal(readFileSync(join(out, "arch"), "utf8"), "arm64 \n");
+});
+
+test("a program that throws fails in buildctl's output with its file and line", async () => {
+  const buildctl = buildctlPath();
+  const body = `import type { BuildContext } from "tsfrontend/program";
+
+export default (ctx: BuildContext) => {
+  if (!ctx.buildArgs["GREETING"]) throw new Error("no greeting here");
+  return ctx.perPlatform(() => { throw new Error("unreachable"); });
+};
+`;
+  const dir = programDir("build.ts", `// syntax=${image.ref}\n` + body);
+  const r = await run(
+    buildctl,
+    ["--addr", env.buildkitHost, "build", "--frontend", "dockerfile.v0", "--opt", "filename=build.ts", "--local", `context=${dir}`, "--local", `dockerfile=${dir}`, "--progress", "plain"],
+    { timeout: 5 * 60_000 },
+  );
+  assert.notEqual(r.status, 0, r.stderr);
+  assert.match(r.stderr, /no greeting here/);
+  assert.match(r.stderr, /build\.ts:5/, `the program's file:line reaches buildctl:\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /no result for incomplete build|closed unexpectedly/, "the frontend returned an error instead of crashing");
 });

@@ -65,3 +65,23 @@ export function goJSONStringArray(list: readonly string[]): string {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/**
+ * Go's `json.MarshalIndent(v, "", indent)` of plain data (objects in key
+ * order, as Go writes struct fields in declaration order; arrays; strings with
+ * {@link goJSONString}; finite numbers; booleans; null). Empty arrays and
+ * objects are `[]` and `{}`; `undefined` object members are left out.
+ */
+export function goJSONMarshalIndent(v: unknown, indent = "  ", prefix = ""): string {
+  if (v === null || v === undefined) return "null";
+  if (typeof v === "string") return goJSONString(v);
+  if (typeof v === "number" || typeof v === "boolean") return JSON.stringify(v);
+  const inner = prefix + indent;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return "[]";
+    return "[\n" + v.map((x) => inner + goJSONMarshalIndent(x, indent, inner)).join(",\n") + "\n" + prefix + "]";
+  }
+  const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+  if (entries.length === 0) return "{}";
+  return "{\n" + entries.map(([k, x]) => inner + goJSONString(k) + ": " + goJSONMarshalIndent(x, indent, inner)).join(",\n") + "\n" + prefix + "}";
+}

@@ -1,0 +1,177 @@
+/**
+ * Finding and reading the build file as buildkit's dockerui does (v0.32.2
+ * frontend/dockerui/context.go `initContext`, config.go `ReadEntrypoint`):
+ * - `filename` (default `Dockerfile`) in the build file's source;
+ * - the source: a git context (`context` opt, or the opt named by
+ *   `contextkey`), an `http(s)://` context (a downloaded file: an archive is
+ *   unpacked and holds the build file, anything else *is* the build file),
+ *   the `dockerfile` frontend input (buildx `-f -`), else the local named by
+ *   `dockerfilekey` (default `dockerfile`, which `dockerfilekey` forces), read
+ *   with `followPaths` so only the build file is sent;
+ * - the main build context likewise: the git/http context, the `context` input,
+ *   else `local("context")`.
+ * Modules the program imports are read from the same source: from a local,
+ * each import is one more small transfer with `followPaths`.
+ */
+
+import { ProgramError } from "../errors.js";
+import type { GatewayClient, ResultRef } from "../gateway/types.js";
+import { copy, definitionState, local, scratch, type State } from "../llb/index.js";
+import type { ProgramFiles } from "../program/imports.js";
+import { gitContextState, httpContextState } from "../program/named-contexts.js";
+
+export const DEFAULT_FILENAME = "Dockerfile";
+const DEFAULT_DOCKERFILE_LOCAL = "dockerfile";
+
+export interface BuildFile {
+  /** The build file's path in its source (posix, e.g. `Dockerfile`, `sub/build.ts`). */
+  path: string;
+  source: string;
+  /** Where its relative imports are read. */
+  files: ProgramFiles;
+  /** The main build context, when it is not `local("context")`. */
+  context?: State;
+}
+
+export interface BuildFileOptions {
+  opts: Readonly<Record<string, string>>;
+  gateway: GatewayClient;
+  sessionID: string;
+  /** Gateway caps of the daemon (`frontend.inputs` decides whether inputs are asked for). */
+  caps: ReadonlySet<string>;
+}
+
+const decoder = new TextDecoder();
+
+/** dockerui's `isArchive` on the first bytes: bzip2, gzip, xz, or a tar header. */
+export function isArchive(header: Uint8Array): boolean {
+  const magic = [[0x42, 0x5a, 0x68], [0x1f, 0x8b, 0x08], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]];
+  if (magic.some((m) => header.length >= m.length && m.every((b, i) => header[i] === b))) return true;
+  if (header.length < 512) return false;
+  // A tar header: its checksum (octal at 148) is the byte sum with the checksum field as spaces.
+  const field = decoder.decode(header.subarray(148, 156)).replace(/\0.*$/s, "").trim();
+  if (!/^[0-7]+$/.test(field)) return false;
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
+  return parseInt(field, 8) === sum;
+}
+
+function cleanRelative(p: string): string {
+  return p.replace(/^\/+/, "");
+}
+
+/** Files of a solved ref (a git checkout, an unpacked archive, an input). */
+function refFiles(gateway: GatewayClient, ref: ResultRef, describe: string): ProgramFiles {
+  return {
+    async readFirst(paths) {
+      for (const p of paths) {
+        try {
+          return { path: p, data: decoder.decode(await gateway.readFile(ref, p)) };
+        } catch {
+          // next candidate
+        }
+      }
+      return undefined;
+    },
+    display: (p) => (describe ? `${describe}/${p}` : p),
+  };
+}
+
+/** Files of a client local, each lookup one transfer of just the candidate paths. */
+function localFiles(o: BuildFileOptions, localName: string, sessionID: string): ProgramFiles {
+  return {
+    async readFirst(paths) {
+      const st = local(localName, {
+        followPaths: paths,
+        sessionID,
+        sharedKeyHint: localName,
+        customName: `[internal] load build program module ${paths[0]}`,
+        differ: { type: "none", required: false },
+      });
+      const res = await o.gateway.solve({ definition: await st.marshal() });
+      if (!res.ref) return undefined;
+      return refFiles(o.gateway, res.ref, "").readFirst(paths);
+    },
+    display: (p) => p,
+  };
+}
+
+async function solveRef(gateway: GatewayClient, st: State, what: string): Promise<ResultRef> {
+  const res = await gateway.solve({ definition: await st.marshal() });
+  if (!res.ref) throw new ProgramError(`${what}: the daemon returned no result`);
+  return res.ref;
+}
+
+async function readRequired(gateway: GatewayClient, ref: ResultRef, filename: string): Promise<string> {
+  try {
+    return decoder.decode(await gateway.readFile(ref, filename));
+  } catch (err) {
+    // "Dockerfile" may also be spelled "dockerfile" (moby/moby#10858).
+    const base = filename.slice(filename.lastIndexOf("/") + 1);
+    if (base === DEFAULT_FILENAME) {
+      try {
+        return decoder.decode(await gateway.readFile(ref, filename.slice(0, filename.length - base.length) + "dockerfile"));
+      } catch {
+        // the first error is the one to report
+      }
+    }
+    throw new ProgramError(`failed to read dockerfile: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Reads the build file and tells where its imports and the main context come from. */
+export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
+  const { opts, gateway } = o;
+  let filename = cleanRelative(opts["filename"] ?? DEFAULT_FILENAME);
+  const forceLocal = opts["dockerfilekey"] !== undefined;
+  const localName = opts["dockerfilekey"] ?? DEFAULT_DOCKERFILE_LOCAL;
+  const remote = opts[opts["contextkey"] ?? "context"] ?? "";
+  let context: State | undefined;
+  let dockerfile: State | undefined;
+  let dockerfileRef: ResultRef | undefined;
+
+  const gitState = gitContextState(remote, `[internal] load git source ${remote}`);
+  const httpState = gitState ? undefined : httpContextState(remote);
+  if (gitState) {
+    context = dockerfile = gitState;
+  } else if (httpState) {
+    const ref = await solveRef(gateway, httpState, "failed to resolve httpcontext");
+    let head: Uint8Array;
+    try {
+      head = await gateway.readFile(ref, "context", { offset: 0, length: 1024 });
+    } catch (err) {
+      throw new ProgramError(`failed to read downloaded context: ${(err as Error).message}`, { cause: err });
+    }
+    if (isArchive(head)) {
+      context = dockerfile = scratch().file(copy(httpState, "/context", "/", { attemptUnpack: true }));
+    } else {
+      filename = "context";
+      context = dockerfile = httpState;
+      dockerfileRef = ref;
+    }
+  } else if (o.caps.has("frontend.inputs")) {
+    const inputs = await gateway.inputs();
+    if (!forceLocal && inputs["dockerfile"]) dockerfile = definitionState(inputs["dockerfile"]);
+    if (inputs["context"]) context = definitionState(inputs["context"]);
+  }
+  const sub = opts["contextsubdir"];
+  if (context && sub !== undefined) context = scratch().file(copy(context, sub, "/", { copyDirContentsOnly: true }));
+
+  const sessionID = opts[`local-sessionid:${localName}`] ?? o.sessionID;
+  if (!dockerfile || forceLocal) {
+    const base = filename.slice(filename.lastIndexOf("/") + 1);
+    const follow = [filename, `${filename}.dockerignore`];
+    if (base === DEFAULT_FILENAME) follow.push(filename.slice(0, filename.length - base.length) + "dockerfile");
+    const st = local(localName, {
+      followPaths: follow,
+      sessionID,
+      sharedKeyHint: localName,
+      customName: `[internal] load build definition from ${filename}`,
+      differ: { type: "none", required: false },
+    });
+    const ref = await solveRef(gateway, st, "failed to resolve dockerfile");
+    return { path: filename, source: await readRequired(gateway, ref, filename), files: localFiles(o, localName, sessionID), ...(context ? { context } : {}) };
+  }
+  dockerfileRef ??= await solveRef(gateway, dockerfile, "failed to resolve dockerfile");
+  return { path: filename, source: await readRequired(gateway, dockerfileRef, filename), files: refFiles(gateway, dockerfileRef, ""), ...(context ? { context } : {}) };
+}

@@ -1,0 +1,71 @@
+/**
+ * Which build files are TypeScript programs. A file is a program when any of
+ * these holds, checked in this order:
+ * 1. its name ends in `.ts` or `.mts`;
+ * 2. its syntax directive (buildkit's `DetectSyntax`, syntax.ts) is written `// syntax=...`;
+ * 3. its body, with the directive lines blanked, parses as a TypeScript ES
+ *    module with a default export (esbuild, no type-checking, deterministic).
+ * Otherwise it is a Dockerfile when its first line that is neither blank nor a
+ * `#` comment starts with a Dockerfile instruction, and neither when it does not.
+ */
+
+import { build as esbuild } from "esbuild";
+import { blankDirectiveLines, detectSyntaxDirective, type SyntaxDirective } from "./syntax.js";
+
+export type BuildFileKind =
+  | { kind: "program"; reason: "extension" | "directive" | "default-export"; syntax: SyntaxDirective | undefined }
+  | { kind: "dockerfile"; line: number; syntax: SyntaxDirective | undefined }
+  | { kind: "unknown"; syntax: SyntaxDirective | undefined; parseError?: { text: string; line: number; column: number } };
+
+/** Dockerfile instructions (frontend/dockerfile/command/command.go, v0.32.2). */
+const INSTRUCTIONS = new Set([
+  "add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck", "label",
+  "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir",
+]);
+
+/** Whether `source` (directives blanked) is an ES module with a default export. */
+export async function hasDefaultExport(source: string, name = "build"): Promise<boolean> {
+  return (await parseModule(source, name)).defaultExport;
+}
+
+/** esbuild's parse of `source` as TypeScript: whether it has a default export, or its first error. */
+async function parseModule(source: string, name: string): Promise<{ defaultExport: boolean; error?: { text: string; line: number; column: number } }> {
+  try {
+    const out = await esbuild({
+      stdin: { contents: source, loader: "ts", sourcefile: name },
+      bundle: false,
+      write: false,
+      format: "esm",
+      metafile: true,
+      logLevel: "silent",
+    });
+    return { defaultExport: Object.values(out.metafile.outputs).some((o) => o.exports.includes("default")) };
+  } catch (err) {
+    const m = (err as { errors?: { text: string; location?: { line: number; column: number } | null }[] }).errors?.[0];
+    return { defaultExport: false, ...(m ? { error: { text: m.text, line: m.location?.line ?? 0, column: (m.location?.column ?? 0) + 1 } } : {}) };
+  }
+}
+
+/** The 1-based line of the first Dockerfile instruction, if the file starts with one. */
+export function firstInstructionLine(source: string): number | undefined {
+  const lines = source.replace(/^\ufeff/, "").split("\n");
+  for (const [i, raw] of lines.entries()) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const word = /^([A-Za-z]+)(?:\s|$)/.exec(line)?.[1];
+    return word && INSTRUCTIONS.has(word.toLowerCase()) ? i + 1 : undefined;
+  }
+  return undefined;
+}
+
+/** Classifies a build file by its name (the path's last element counts) and contents. */
+export async function classifyBuildFile(name: string, source: string): Promise<BuildFileKind> {
+  const syntax = detectSyntaxDirective(source);
+  if (/\.m?ts$/.test(name)) return { kind: "program", reason: "extension", syntax };
+  if (syntax?.form === "//") return { kind: "program", reason: "directive", syntax };
+  const parsed = await parseModule(blankDirectiveLines(source), name);
+  if (parsed.defaultExport) return { kind: "program", reason: "default-export", syntax };
+  const line = firstInstructionLine(source);
+  if (line !== undefined) return { kind: "dockerfile", line, syntax };
+  return { kind: "unknown", syntax, ...(parsed.error ? { parseError: parsed.error } : {}) };
+}

@@ -1,0 +1,138 @@
+/**
+ * Named contexts (`context:NAME[::platform]=VALUE`) and the main build context
+ * as states, following buildkit v0.32.2 frontend/dockerui/namedcontext.go and
+ * context.go (`DetectGitContext`, `DetectHTTPContext`):
+ * `docker-image://REF` (an image whose config is applied when the graph is
+ * marshalled, through the gateway; `scratch` is scratch), `git` URLs,
+ * `http(s)://` (a git repository when the path ends in `.git`, else a
+ * downloaded file named `context`), `oci-layout://STORE@DIGEST` (the client's
+ * OCI layout store), `local:NAME` (a local directory of the session) and
+ * `input:NAME` (a frontend input; `input-metadata:NAME` may give its image
+ * config). Differences from dockerui: `.dockerignore` of a `local:` context is
+ * not applied and git query parameters (`?ref=`, `?subdir=`...) are not read.
+ */
+
+import { ProgramError } from "../errors.js";
+import type { GatewayClient } from "../gateway/types.js";
+import { definitionState, formatPlatformAll, git, http, image, local, normalizePlatform, ociLayout, parsePlatform, scratch, type Platform, type State } from "../llb/index.js";
+import { GitURLError, parseGitURL } from "../llb/git-url.js";
+import type { ProgramOpts } from "./opts.js";
+
+/** dfgitutil.ParseGitRef's answer to "is this a git URL", with the remote and `#ref:subdir`. */
+export function parseGitContext(ref: string): { remote: string; ref: string; subdir: string } | undefined {
+  if (ref === "" || ref.startsWith("./") || ref.startsWith("../")) return undefined;
+  const url = ref.startsWith("github.com/") ? "https://" + ref : ref;
+  let parsed;
+  try {
+    parsed = parseGitURL(url);
+  } catch (err) {
+    if (err instanceof GitURLError && err.unknownProtocol) return undefined;
+    throw new ProgramError(`invalid git context ${ref}: ${(err as Error).message}`, { cause: err });
+  }
+  if ((parsed.scheme === "http" || parsed.scheme === "https") && !parsed.path.endsWith(".git")) return undefined;
+  let remote = parsed.remote;
+  if (ref.startsWith("github.com/")) remote = remote.replace(/^[^:]*:\/\//, "");
+  return { remote, ref: parsed.opts?.ref ?? "", subdir: parsed.opts?.subdir ?? "" };
+}
+
+/** dockerui's `DetectGitContext`: a git state for a git URL, else undefined. */
+export function gitContextState(ref: string, customName: string): State | undefined {
+  const g = parseGitContext(ref);
+  if (!g) return undefined;
+  return git(g.remote, "", { ...(g.ref ? { ref: g.ref } : {}), ...(g.subdir ? { subdir: g.subdir } : {}), customName });
+}
+
+/** dockerui's `DetectHTTPContext`: an `http(s)://` URL downloaded as the file `context`. */
+export function httpContextState(ref: string): State | undefined {
+  if (!/^https?:\/\//.test(ref)) return undefined;
+  return http(ref, { filename: "context", customName: "[internal] load remote build context" });
+}
+
+export interface NamedContextEnv {
+  gateway: GatewayClient | undefined;
+  sessionID: string | undefined;
+  opts: Pick<ProgramOpts, "contexts" | "imageResolveMode" | "localSessionIDs" | "opts">;
+}
+
+/** One named context's value as a state. `nameWithPlatform` is the key after `context:`. */
+export async function namedContextState(nameWithPlatform: string, value: string, env: NamedContextEnv, inputs: () => Promise<Record<string, import("../llb/index.js").Definition>>): Promise<State> {
+  const colon = value.indexOf(":");
+  if (colon < 0) throw new ProgramError(`invalid context specifier ${value} for ${nameWithPlatform}`);
+  let scheme = value.slice(0, colon);
+  const rest = value.slice(colon + 1);
+  if (scheme.startsWith("git@")) scheme = "git";
+  const sep = nameWithPlatform.indexOf("::");
+  const name = sep < 0 ? nameWithPlatform : nameWithPlatform.slice(0, sep);
+  const platform: Platform | undefined = sep < 0 ? undefined : normalizePlatform(parsePlatform(nameWithPlatform.slice(sep + 2)));
+  const label = `[context ${nameWithPlatform}]`;
+  switch (scheme) {
+    case "docker-image": {
+      const ref = rest.replace(/^\/\//, "");
+      if (ref === "scratch") return scratch();
+      return image(ref, {
+        customName: `${label} ${ref}`,
+        ...(platform ? { platform } : {}),
+        resolveMode: env.opts.imageResolveMode,
+        ...(env.gateway ? { metaResolver: env.gateway } : {}),
+      });
+    }
+    case "git": {
+      const st = gitContextState(value, `[internal] load git source ${value}`);
+      if (!st) throw new ProgramError(`invalid git context ${value}`);
+      return st;
+    }
+    case "http":
+    case "https":
+      return gitContextState(value, `[internal] load git source ${value}`) ?? http(value, { filename: "context", customName: `${label} ${value}` });
+    case "oci-layout": {
+      const spec = rest.replace(/^\/\//, "");
+      const at = spec.lastIndexOf("@");
+      if (at < 0) throw new ProgramError(`oci-layout reference ${JSON.stringify(spec)} has no digest`);
+      const store = spec.slice(0, at).replace(/:[^/:]*$/, "");
+      if (!env.sessionID) throw new ProgramError(`${label} oci-layout contexts need the client's session`);
+      return ociLayout(`${name}@${spec.slice(at + 1)}`, {
+        customName: `${label} OCI load from client`,
+        ociStore: { sessionID: env.sessionID, storeID: store },
+        ...(platform ? { platform } : {}),
+      });
+    }
+    case "local": {
+      const sessionID = env.opts.localSessionIDs[rest] ?? env.sessionID;
+      const sharedKey = env.opts.opts[`sharedkey:localdir:${nameWithPlatform}`];
+      return local(rest, {
+        ...(sessionID ? { sessionID } : {}),
+        ...(sharedKey ? { sharedKeyHint: sharedKey } : {}),
+        customName: `${label} load from client`,
+      });
+    }
+    case "input": {
+      const all = await inputs();
+      const def = all[rest];
+      if (!def) throw new ProgramError(`invalid input ${rest} for ${nameWithPlatform}`);
+      return definitionState(def);
+    }
+    default:
+      throw new ProgramError(`unsupported context source ${scheme} for ${nameWithPlatform}`);
+  }
+}
+
+/** Every `context:*` option as a state, keyed as given (`NAME` or `NAME::os/arch`). */
+export async function loadNamedContexts(env: NamedContextEnv): Promise<Record<string, State>> {
+  const out: Record<string, State> = {};
+  let inputs: Promise<Record<string, import("../llb/index.js").Definition>> | undefined;
+  const getInputs = () => {
+    if (!env.gateway) return Promise.reject(new ProgramError("input: contexts need a gateway"));
+    return (inputs ??= env.gateway.inputs());
+  };
+  for (const [k, v] of Object.entries(env.opts.contexts)) out[k] = await namedContextState(k, v, env, getInputs);
+  return out;
+}
+
+/** dockerui's lookup order: `NAME::<platform>` first, then `NAME`. */
+export function lookupNamedContext(contexts: Readonly<Record<string, State>>, name: string, platform: Platform | undefined): State | undefined {
+  if (platform) {
+    const p = contexts[`${name}::${formatPlatformAll(normalizePlatform(platform))}`];
+    if (p) return p;
+  }
+  return contexts[name];
+}
