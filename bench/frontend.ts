@@ -178,6 +178,7 @@ async function main(): Promise<void> {
     }
     console.log(`frontend cold start (process start to first LLBBridge call): median ${median(coldStart).toFixed(0)} ms [${coldStart.map((c) => c.toFixed(0)).join(", ")}]`);
     console.log(`frontend peak RSS: median ${(median(rss) / 1e6).toFixed(1)} MB, max ${(Math.max(...rss) / 1e6).toFixed(1)} MB`);
+    console.log(`frontend fixed cost (difference of the medians): ${(median(times.ts) - median(times["dockerfile.v0"])).toFixed(2)} s`);
     console.log(`frontend ts/dockerfile.v0 ratio: ${(median(times.ts) / median(times["dockerfile.v0"])).toFixed(2)}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
