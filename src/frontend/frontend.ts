@@ -14,6 +14,7 @@ import { goJSONString } from "../internal/go/json.js";
 import { GrpcCode } from "../internal/grpc/status.js";
 import { BridgeGatewayClient, pingBridge, type BridgePong } from "../gateway/bridge-client.js";
 import type { GatewayTransport } from "../gateway/transport.js";
+import type { GatewayResult } from "../gateway/types.js";
 import { loadProgramSource } from "../program/load.js";
 import { parseProgramOpts, type CacheImport } from "../program/opts.js";
 import { returnedError, runProgramBuild, type BuildFileSource } from "../program/run.js";
@@ -21,6 +22,7 @@ import { readBuildFile } from "./build-file.js";
 import { readFrontendEnv, type FrontendEnv } from "./env.js";
 import { describeResult, outlineResult, REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, targetsResult, unsupportedSubrequest } from "./subrequests.js";
 import { FRONTEND_CAPS } from "./caps.js";
+import { timedTransport, withStats } from "./stats.js";
 
 export { FRONTEND_CAPS };
 
@@ -53,7 +55,8 @@ export interface RunFrontendOptions {
 /** Runs one frontend request to its `Return`. Resolves with whether the build succeeded; never rejects once pinged. */
 export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
   const env = o.env ?? readFrontendEnv(process.env);
-  const pong: BridgePong = await pingBridge(o.transport);
+  const transport = timedTransport(o.transport);
+  const pong: BridgePong = await pingBridge(transport);
   const workerPlatforms = env.workerPlatforms.length > 0 ? env.workerPlatforms : pong.workerPlatforms;
   let cacheImports: CacheImport[] = [];
   let optsError: unknown;
@@ -62,7 +65,7 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
   } catch (err) {
     optsError = err;
   }
-  const gateway = new BridgeGatewayClient(o.transport, { workerPlatforms, sessionID: env.sessionID, cacheImports });
+  const gateway = new StatsGatewayClient(transport, { workerPlatforms, sessionID: env.sessionID, cacheImports });
   let file: BuildFileSource | undefined;
   try {
     if (optsError) throw optsError;
@@ -100,5 +103,17 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
     await gateway.return({ error: returnedError(err, file) }).catch(() => {});
     process.stderr.write(`tsfrontend frontend: ${err instanceof Error ? err.message : String(err)}\n`);
     return false;
+  }
+}
+
+/** The bridge client whose result carries the process's cold start and peak RSS (stats.ts). */
+class StatsGatewayClient extends BridgeGatewayClient {
+  readonly #transport: ReturnType<typeof timedTransport>;
+  constructor(transport: ReturnType<typeof timedTransport>, options: ConstructorParameters<typeof BridgeGatewayClient>[1]) {
+    super(transport, options);
+    this.#transport = transport;
+  }
+  override return(result: GatewayResult | { error: Error }): Promise<void> {
+    return super.return(withStats(result, this.#transport.firstCallMs()));
   }
 }
