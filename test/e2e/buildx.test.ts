@@ -127,7 +127,7 @@ test("--push to the test registry: the pushed index holds both platforms", async
   assert.deepEqual(platforms.sort(), [...FRONTEND_PLATFORMS]);
 });
 
-test("--call targets lists the declared targets; --call outline the declared build args", async () => {
+test("--call targets lists the declared targets; --call outline the declared build args", async (t) => {
   const targets = await buildProgram(["--call", "targets"], "buildx build --call targets");
   assert.match(targets.stdout, /^TARGET\s+DESCRIPTION$/m, targets.stdout);
   assert.match(targets.stdout, /^app \(default\)\s+the app$/m, targets.stdout);
@@ -135,9 +135,10 @@ test("--call targets lists the declared targets; --call outline the declared bui
   const outline = await buildProgram(["--call", "outline"], "buildx build --call outline");
   assert.match(outline.stdout, /^BUILD ARG\s+VALUE\s+DESCRIPTION$/m, outline.stdout);
   assert.match(outline.stdout, /^GREETING\s+hello\s+what to say$/m, outline.stdout);
+  t.diagnostic(`--call targets:\n${targets.stdout}--call outline:\n${outline.stdout}`);
 });
 
-test("a program that throws fails in buildx's output with its file and line", async () => {
+test("a program that throws fails in buildx's output with its file and line", async (t) => {
   const body = `import type { BuildContext } from "tsfrontend/program";
 
 export default (ctx: BuildContext) => {
@@ -149,6 +150,24 @@ export default (ctx: BuildContext) => {
   const r = await buildxRun(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "-f", join(dir, "build.ts"), dir]);
   assert.notEqual(r.status, 0, r.stderr);
   assert.match(r.stderr, /no greeting here/);
-  assert.match(r.stderr, /build\.ts:5/, `the program's file:line reaches buildx:\n${r.stderr}`);
+  assert.match(r.stderr, /^build\.ts:5$/m, `the program's file:line reaches buildx:\n${r.stderr}`);
+  assert.match(r.stderr, /^ +5 \| >>> +if \(!ctx\.buildArgs\["GREETING"\]\) throw new Error\("no greeting here"\);$/m, "buildx shows the line");
   assert.doesNotMatch(r.stderr, /no result for incomplete build|closed unexpectedly/, "the frontend returned an error instead of crashing");
+  t.diagnostic(`buildx output, last lines:\n${r.stderr.trimEnd().split("\n").slice(-14).join("\n")}`);
+});
+
+test("a program with a syntax error fails in buildx's output with its file and line", async (t) => {
+  const body = `import type { BuildContext } from "tsfrontend/program";
+
+export default (ctx: BuildContext) => {
+  const n: = 1;
+  return ctx.perPlatform(() => ({ state: ctx.context }));
+};
+`;
+  const dir = programDir("build.ts", "//", body);
+  const r = await buildxRun(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "-f", join(dir, "build.ts"), dir]);
+  assert.notEqual(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^build\.ts:5$/m, `the program's file:line reaches buildx:\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /no result for incomplete build|closed unexpectedly/, "the frontend returned an error instead of crashing");
+  t.diagnostic(`buildx output, last lines:\n${r.stderr.trimEnd().split("\n").slice(-14).join("\n")}`);
 });
