@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { buildxPath, buildxProblem } from "../lib/buildx.js";
 import { ok, requireEnv, run, skopeo, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
 import { ensureFrontendImage, FRONTEND_PLATFORMS, type FrontendImage } from "./lib/frontend-image.js";
-import { platformOf, readOciTar } from "./lib/oci.js";
+import { layerEntries, platformOf, readOciTar } from "./lib/oci.js";
 
 let env: E2eEnv;
 let image: FrontendImage;
@@ -85,7 +85,7 @@ const ATTESTATION = "vnd.docker.reference.type";
 
 test("--output type=oci --provenance=false: the index holds exactly the two platform manifests", async () => {
   const tar = join(work.dir, "noprov.tar");
-  await buildProgram(["--provenance=false", "--output", `type=oci,dest=${tar}`], "buildx build --provenance=false -o type=oci");
+  await buildProgram(["--provenance=false", "--build-arg", "GREETING=hi", "--output", `type=oci,dest=${tar}`], "buildx build --provenance=false -o type=oci");
   const layout = readOciTar(tar);
   assert.deepEqual(layout.index.manifests.map((m) => platformOf(m.platform)).sort(), [...FRONTEND_PLATFORMS]);
   assert.ok(layout.index.manifests.every((m) => m.annotations?.[ATTESTATION] === undefined), "no attestation manifests");
@@ -93,6 +93,8 @@ test("--output type=oci --provenance=false: the index holds exactly the two plat
     const p = platformOf(img.descriptor.platform);
     assert.equal(`${img.config.os}/${img.config.architecture}`, p);
     assert.equal(img.config.config.Labels?.["org.example.client"], "buildx", `${p}: the program's label`);
+    const files = img.manifest.layers.flatMap((l) => layerEntries(layout, l)).filter((e) => e.type === "0");
+    assert.deepEqual(files.map((e) => [e.name, e.data.toString("utf8")]), [["arch", `${img.config.architecture} hi\n`]], `${p}: the program's file with the build arg`);
   }
 });
 
