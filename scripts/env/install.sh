@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (idempotently) what the BuildKit integration tests need on a Debian bookworm VM:
 #   - buildkitd + buildctl v0.32.2 built with Go (module from the Go proxy) into $TSF_CACHE/bin
+#   - docker buildx v0.38.2 (`go install`, standalone binary) into $TSF_CACHE/bin
 #   - Debian packages: runc, qemu-user-static, binfmt-support, busybox-static, docker-registry,
 #     skopeo, apache2-utils (htpasswd)
 #   - binfmt_misc handlers for qemu-aarch64 and qemu-arm (F flag)
@@ -118,6 +119,22 @@ else
   log "built: $("$BUILDKITD" --version)"
 fi
 
+# --- 3b. docker buildx v0.38.2 ----------------------------------------------------------------
+# Run standalone (`buildx build ...`), not as a docker CLI plugin. buildx's go.mod has no
+# `exclude`/`replace`, so `go install pkg@version` works; -mod=mod as its own Dockerfile builds it
+# (CGO_ENABLED=0 there too). Version.Version is what `buildx version` prints.
+buildx_ok() { [ -x "$BUILDX" ] && "$BUILDX" version 2>/dev/null | grep -qE " $TSF_BUILDX_VERSION( |$)"; }
+if buildx_ok; then
+  log "buildx $TSF_BUILDX_VERSION present: $BUILDX"
+else
+  log "go install github.com/docker/buildx/cmd/buildx@$TSF_BUILDX_VERSION (cold: several minutes)"
+  (cd / && GOBIN="$TSF_BIN" CGO_ENABLED=0 GOFLAGS=-mod=mod \
+    go install -ldflags "-X github.com/docker/buildx/version.Version=$TSF_BUILDX_VERSION" \
+    "github.com/docker/buildx/cmd/buildx@$TSF_BUILDX_VERSION")
+  buildx_ok || die "$BUILDX does not report $TSF_BUILDX_VERSION"
+  log "built: $("$BUILDX" version)"
+fi
+
 # --- 4. static busybox for amd64, arm64, armhf ----------------------------------------------
 # ELF e_machine (offset 18, little endian): 62 = x86-64, 183 = aarch64, 40 = arm.
 elf_machine() { od -An -t u2 -j 18 -N 2 "$1" 2>/dev/null | tr -d ' '; }
@@ -162,6 +179,6 @@ fi
 [ -x "$RUNC" ] || die "runc not found"
 log "runc: $RUNC ($("$RUNC" --version | head -n1))"
 
-echo "tsfrontend env OK: BUILDKITD=$BUILDKITD BUILDCTL=$BUILDCTL RUNC=$RUNC" \
+echo "tsfrontend env OK: BUILDKITD=$BUILDKITD BUILDCTL=$BUILDCTL BUILDX=$BUILDX RUNC=$RUNC" \
   "BUSYBOX_AMD64=$BUSYBOX_AMD64 BUSYBOX_ARM64=$BUSYBOX_ARM64 BUSYBOX_ARMHF=$BUSYBOX_ARMHF" \
   "(source $HERE/paths.sh)"
