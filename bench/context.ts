@@ -30,14 +30,14 @@
  *   node dist/bench/context.js [iterations=5]   (at least 3; more give steadier medians on a busy machine)
  */
 
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { copy, local, parsePlatform, scratch } from "../src/llb/index.js";
+import { buildctl, cacheRoot, currentChild, daemon, freeSpace, median, prng, runOk, tsCli } from "./lib.js";
 
 const FILES = 20_000;
 const TOTAL_BYTES = 500_000_000;
@@ -48,29 +48,11 @@ const DAEMON_BYTES = 3 * TOTAL_BYTES;
 const MARGIN_BYTES = 512 * 1024 * 1024;
 
 const iterations = Math.max(3, Number(process.argv[2] ?? 5));
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const cacheRoot = process.env["TSF_CACHE"] ?? path.join(process.env["XDG_CACHE_HOME"] ?? path.join(os.homedir(), ".cache"), "tsfrontend");
 const contextDir = path.join(cacheRoot, "bench-context", "tree");
 const markerFile = path.join(cacheRoot, "bench-context", "marker.json");
-const buildctl = process.env["BUILDCTL"] ?? path.join(cacheRoot, "bin", "buildctl");
-const tsCli = path.join(repo, "dist", "src", "cli", "main.js");
 
 // ---------------------------------------------------------------------------
 // The context: deterministic, incompressible, reused while the marker matches.
-
-/** splitmix64: a small seeded generator for sizes and layout. */
-function prng(seed: string): () => number {
-  let s = createHash("sha256").update(seed).digest().readBigUInt64LE(0);
-  const M = (1n << 64n) - 1n;
-  return () => {
-    s = (s + 0x9e3779b97f4a7c15n) & M;
-    let z = s;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
-    z ^= z >> 31n;
-    return Number(z >> 11n) / 2 ** 53;
-  };
-}
 
 interface Layout {
   /** Path relative to the context root and size of each file; file 0 is the one changed by the warm run. */
@@ -128,14 +110,6 @@ function ensureContext(l: Layout): string {
 // ---------------------------------------------------------------------------
 // Disk space
 
-/** Free bytes of the file system holding `p` (or its nearest existing parent), with its device id. */
-function freeSpace(p: string): { dev: number; free: number; at: string } {
-  let at = path.resolve(p);
-  while (!fs.existsSync(at)) at = path.dirname(at);
-  const st = fs.statfsSync(at);
-  return { dev: fs.statSync(at).dev, free: st.bavail * st.bsize, at };
-}
-
 /** Exits 1 with a clear message if the context and the daemon's copies do not fit. */
 function checkDisk(needContext: boolean, daemonDir: string | undefined): void {
   const need = new Map<number, { free: number; at: string[]; bytes: number }>();
@@ -163,74 +137,11 @@ function checkDisk(needContext: boolean, daemonDir: string | undefined): void {
 // ---------------------------------------------------------------------------
 // Processes
 
-let current: ChildProcess | undefined;
-
-interface RunResult {
-  code: number | null;
-  out: string;
-  ms: number;
-}
-
-function run(cmd: string, args: string[], options: { stdinFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const stdin = options.stdinFile ? fs.openSync(options.stdinFile, "r") : "ignore";
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: [stdin, "pipe", "pipe"], env: options.env ?? process.env });
-    current = child;
-    if (typeof stdin === "number") fs.closeSync(stdin);
-    const chunks: Buffer[] = [];
-    child.stdout?.on("data", (c: Buffer) => chunks.push(c));
-    child.stderr?.on("data", (c: Buffer) => chunks.push(c));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      current = undefined;
-      resolve({ code, out: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - t0 });
-    });
-  });
-}
-
-async function runOk(cmd: string, args: string[], options: { stdinFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  const r = await run(cmd, args, options);
-  if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} exited ${r.code}:\n${r.out.split("\n").slice(-15).join("\n")}`);
-  return r;
-}
-
-interface Daemon {
-  addr: string;
-  /** Where its state lives, for the disk check (unknown for a given BUILDKIT_HOST without TSF_BUILDKITD_STATE). */
-  stateDir: string | undefined;
-  stop: () => Promise<void>;
-}
-
-async function daemon(): Promise<Daemon> {
-  const given = process.env["BUILDKIT_HOST"];
-  if (given) return { addr: given, stateDir: process.env["TSF_BUILDKITD_STATE"], stop: async () => {} };
-  const r = await run("bash", [path.join(repo, "scripts/env/start.sh")]);
-  if (r.code !== 0) throw new Error(`scripts/env/start.sh failed:\n${r.out}`);
-  const envSh = r.out.trim().split("\n").pop()!;
-  const env = JSON.parse(fs.readFileSync(path.join(path.dirname(envSh), "env.json"), "utf8")) as Record<string, string>;
-  let stopped = false;
-  return {
-    addr: env["BUILDKIT_HOST"]!,
-    stateDir: env["TSF_BUILDKITD_STATE"],
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await run("bash", [path.join(repo, "scripts/env/stop.sh"), envSh]);
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------
 // The benchmark
 
 type Tool = "ts" | "buildctl";
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Bytes and seconds of the last `transferring NAME: 12.34MB 5.6s` progress line (go-units decimal sizes). */
 function transferred(out: string, name: string): { bytes: number; s: number } {
@@ -265,7 +176,7 @@ async function main(): Promise<void> {
 
   const d = await daemon();
   const onSignal = () => {
-    current?.kill("SIGINT");
+    currentChild()?.kill("SIGINT");
     void d.stop().then(() => process.exit(130));
   };
   process.on("SIGINT", onSignal);

@@ -34,16 +34,15 @@
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them.
  */
 
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { once } from "node:events";
-import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { createGzip } from "node:zlib";
 
 import { local, parsePlatform, scratch } from "../src/llb/index.js";
+import { buildctl, cacheRoot, currentChild, daemon, freeSpace, median, prng, run, runOk, tsCli } from "./lib.js";
 
 const FILES = 20_000;
 const TOTAL_BYTES = 500_000_000;
@@ -62,31 +61,13 @@ const args = process.argv.slice(2);
 const keep = args.includes("--keep");
 const nodeArgs = (process.env["TSF_BENCH_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
 const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 5));
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const cacheRoot = process.env["TSF_CACHE"] ?? path.join(process.env["XDG_CACHE_HOME"] ?? path.join(os.homedir(), ".cache"), "tsfrontend");
 const inputDir = path.join(cacheRoot, "bench-export", "input");
 const markerFile = path.join(cacheRoot, "bench-export", "marker.json");
-const buildctl = process.env["BUILDCTL"] ?? path.join(cacheRoot, "bin", "buildctl");
-const tsCli = path.join(repo, "dist", "src", "cli", "main.js");
 const debArch = ({ x64: "amd64", arm64: "arm64", arm: "armhf" } as Record<string, string>)[process.arch] ?? process.arch;
 const busyboxDir = path.join(cacheRoot, "busybox", debArch);
 
 // ---------------------------------------------------------------------------
 // The tree: deterministic layout, cut out of a seeded blob.
-
-/** splitmix64: a small seeded generator for sizes, layout and offsets. */
-function prng(seed: string): () => number {
-  let s = createHash("sha256").update(seed).digest().readBigUInt64LE(0);
-  const M = (1n << 64n) - 1n;
-  return () => {
-    s = (s + 0x9e3779b97f4a7c15n) & M;
-    let z = s;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
-    z ^= z >> 31n;
-    return Number(z >> 11n) / 2 ** 53;
-  };
-}
 
 interface Layout {
   /** Path relative to the tree root and size of each file. */
@@ -186,13 +167,6 @@ async function ensureInput(l: Layout): Promise<string> {
 // ---------------------------------------------------------------------------
 // Disk space
 
-function freeSpace(p: string): { dev: number; free: number; at: string } {
-  let at = path.resolve(p);
-  while (!fs.existsSync(at)) at = path.dirname(at);
-  const st = fs.statfsSync(at);
-  return { dev: fs.statSync(at).dev, free: st.bavail * st.bsize, at };
-}
-
 /** Exits 1 with a clear message if the daemon's tree and one exported copy do not fit. */
 function checkDisk(destBase: string, daemonDir: string | undefined): void {
   const need = new Map<number, { free: number; at: string[]; bytes: number }>();
@@ -220,73 +194,11 @@ function checkDisk(destBase: string, daemonDir: string | undefined): void {
 // ---------------------------------------------------------------------------
 // Processes
 
-let current: ChildProcess | undefined;
-
-interface RunResult {
-  code: number | null;
-  out: string;
-  ms: number;
-}
-
-function run(cmd: string, args: string[], options: { stdinFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const stdin = options.stdinFile ? fs.openSync(options.stdinFile, "r") : "ignore";
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: [stdin, "pipe", "pipe"], env: options.env ?? process.env });
-    current = child;
-    if (typeof stdin === "number") fs.closeSync(stdin);
-    const chunks: Buffer[] = [];
-    child.stdout?.on("data", (c: Buffer) => chunks.push(c));
-    child.stderr?.on("data", (c: Buffer) => chunks.push(c));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      current = undefined;
-      resolve({ code, out: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - t0 });
-    });
-  });
-}
-
-async function runOk(cmd: string, args: string[], options: { stdinFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  const r = await run(cmd, args, options);
-  if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} exited ${r.code}:\n${r.out.split("\n").slice(-15).join("\n")}`);
-  return r;
-}
-
-interface Daemon {
-  addr: string;
-  stateDir: string | undefined;
-  stop: () => Promise<void>;
-}
-
-async function daemon(): Promise<Daemon> {
-  const given = process.env["BUILDKIT_HOST"];
-  if (given) return { addr: given, stateDir: process.env["TSF_BUILDKITD_STATE"], stop: async () => {} };
-  const r = await run("bash", [path.join(repo, "scripts/env/start.sh")]);
-  if (r.code !== 0) throw new Error(`scripts/env/start.sh failed:\n${r.out}`);
-  const envSh = r.out.trim().split("\n").pop()!;
-  const env = JSON.parse(fs.readFileSync(path.join(path.dirname(envSh), "env.json"), "utf8")) as Record<string, string>;
-  let stopped = false;
-  return {
-    addr: env["BUILDKIT_HOST"]!,
-    stateDir: env["TSF_BUILDKITD_STATE"],
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await run("bash", [path.join(repo, "scripts/env/stop.sh"), envSh]);
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------
 // The benchmark
 
 type Tool = "ts" | "buildctl";
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Regular files and their bytes under `dir`. */
 function countTree(dir: string): { files: number; bytes: number } {
@@ -320,7 +232,7 @@ async function main(): Promise<void> {
   const d = await daemon();
   const work = fs.mkdtempSync(path.join(destBase, "bench-export-"));
   const onSignal = () => {
-    current?.kill("SIGINT");
+    currentChild()?.kill("SIGINT");
     fs.rmSync(work, { recursive: true, force: true });
     void d.stop().then(() => process.exit(130));
   };

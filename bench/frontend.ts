@@ -27,22 +27,18 @@
  * without BUILDKIT_HOST it starts one with scripts/env/start.sh and stops it.
  */
 
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import { ensureFrontendImage, FRONTEND_PLATFORMS } from "../test/e2e/lib/frontend-image.js";
 import { ensureShellImage } from "../test/e2e/lib/shell-image.js";
 import { METADATA_COLDSTART_MS, METADATA_MAXRSS_BYTES } from "../src/frontend/stats.js";
+import { buildctl, daemon, median, run, runOk } from "./lib.js";
 
 const args = process.argv.slice(2);
 const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 5));
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const cacheRoot = process.env["TSF_CACHE"] ?? path.join(process.env["XDG_CACHE_HOME"] ?? path.join(os.homedir(), ".cache"), "tsfrontend");
-const buildctl = process.env["BUILDCTL"] ?? path.join(cacheRoot, "bin", "buildctl");
 
 /** Stage 1's work (busybox sh): a few thousand small writes and a checksum. `TAG` names this run's records. */
 const work = (tag: string) =>
@@ -76,49 +72,9 @@ COPY --from=builder /out /out
 
 type Tool = "ts" | "dockerfile.v0";
 
-interface RunResult {
-  code: number | null;
-  out: string;
-  ms: number;
-}
-
-function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env });
-    const chunks: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => chunks.push(c));
-    child.stderr.on("data", (c: Buffer) => chunks.push(c));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, out: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - t0 }));
-  });
-}
-
-async function runOk(cmd: string, argv: string[]): Promise<RunResult> {
-  const r = await run(cmd, argv);
-  if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${argv.join(" ")} exited ${r.code}:\n${r.out.split("\n").slice(-20).join("\n")}`);
-  return r;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** The env of scripts/env/start.sh: the one given (BUILDKIT_HOST set), or a daemon and registry started here. */
-async function environment(): Promise<{ own: boolean; stop: () => Promise<void> }> {
-  if (process.env["BUILDKIT_HOST"]) return { own: false, stop: async () => {} };
-  const r = await run("bash", [path.join(repo, "scripts/env/start.sh")]);
-  if (r.code !== 0) throw new Error(`scripts/env/start.sh failed:\n${r.out}`);
-  const envSh = r.out.trim().split("\n").pop()!;
-  Object.assign(process.env, JSON.parse(fs.readFileSync(path.join(path.dirname(envSh), "env.json"), "utf8")) as Record<string, string>);
-  return { own: true, stop: async () => void (await run("bash", [path.join(repo, "scripts/env/stop.sh"), envSh])) };
-}
-
 async function main(): Promise<void> {
   if (!fs.existsSync(buildctl)) throw new Error(`${buildctl} missing: run scripts/env/install.sh`);
-  const e = await environment();
+  const e = await daemon();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-frontend-"));
   const tag = `tsfbench-frontend-${randomBytes(4).toString("hex")}`;
   const addr = process.env["BUILDKIT_HOST"]!;

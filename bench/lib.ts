@@ -1,0 +1,127 @@
+/**
+ * What the benchmarks share: the repository and cache paths, child
+ * processes timed and collected, the daemon they measure against (the one
+ * named by BUILDKIT_HOST, or one started with scripts/env/start.sh and
+ * stopped after), a seeded generator, free disk space, and medians.
+ */
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The work tree (dist/bench -> two levels up). */
+export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** `$TSF_CACHE`, as scripts/env/paths.sh sets it. */
+export const cacheRoot = process.env["TSF_CACHE"] ?? path.join(process.env["XDG_CACHE_HOME"] ?? path.join(os.homedir(), ".cache"), "tsfrontend");
+export const buildctl = process.env["BUILDCTL"] ?? path.join(cacheRoot, "bin", "buildctl");
+export const tsCli = path.join(repo, "dist", "src", "cli", "main.js");
+
+/** splitmix64: a small seeded generator for sizes and layout. */
+export function prng(seed: string): () => number {
+  let s = createHash("sha256").update(seed).digest().readBigUInt64LE(0);
+  const M = (1n << 64n) - 1n;
+  return () => {
+    s = (s + 0x9e3779b97f4a7c15n) & M;
+    let z = s;
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
+    z ^= z >> 31n;
+    return Number(z >> 11n) / 2 ** 53;
+  };
+}
+
+/** Free bytes of the file system holding `p` (or its nearest existing parent). */
+export function freeSpace(p: string): { dev: number; free: number; at: string } {
+  let at = path.resolve(p);
+  while (!fs.existsSync(at)) at = path.dirname(at);
+  const st = fs.statfsSync(at);
+  return { dev: fs.statSync(at).dev, free: st.bavail * st.bsize, at };
+}
+
+export interface RunResult {
+  code: number | null;
+  out: string;
+  ms: number;
+}
+
+export interface RunOptions {
+  stdinFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+let current: ChildProcess | undefined;
+
+/** The child running now, so a benchmark can pass Ctrl-C on to it. */
+export function currentChild(): ChildProcess | undefined {
+  return current;
+}
+
+/** Runs a command (stdin from a file, or none), timing it and collecting stdout and stderr together. */
+export function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const stdin = options.stdinFile ? fs.openSync(options.stdinFile, "r") : "ignore";
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: [stdin, "pipe", "pipe"], env: options.env ?? process.env });
+    current = child;
+    if (typeof stdin === "number") fs.closeSync(stdin);
+    const chunks: Buffer[] = [];
+    child.stdout?.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr?.on("data", (c: Buffer) => chunks.push(c));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      current = undefined;
+      resolve({ code, out: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - t0 });
+    });
+  });
+}
+
+/** {@link run}, failing with the command's last lines when it exits non-zero. */
+export async function runOk(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const r = await run(cmd, args, options);
+  if (r.code !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} exited ${r.code}:\n${r.out.split("\n").slice(-20).join("\n")}`);
+  return r;
+}
+
+export interface Daemon {
+  addr: string;
+  /** Where its state lives, for disk checks (unknown for a given BUILDKIT_HOST without TSF_BUILDKITD_STATE). */
+  stateDir: string | undefined;
+  /** True when this process started it (and its registry), with scripts/env/start.sh. */
+  own: boolean;
+  stop: () => Promise<void>;
+}
+
+/**
+ * The daemon to measure against: BUILDKIT_HOST's, or a daemon and registry
+ * started with scripts/env/start.sh, whose env (BUILDKIT_HOST, TSF_REGISTRY,
+ * DOCKER_CONFIG...) is then set in this process's environment.
+ */
+export async function daemon(): Promise<Daemon> {
+  const given = process.env["BUILDKIT_HOST"];
+  if (given) return { addr: given, stateDir: process.env["TSF_BUILDKITD_STATE"], own: false, stop: async () => {} };
+  const r = await run("bash", [path.join(repo, "scripts/env/start.sh")]);
+  if (r.code !== 0) throw new Error(`scripts/env/start.sh failed:\n${r.out}`);
+  const envSh = r.out.trim().split("\n").pop()!;
+  const env = JSON.parse(fs.readFileSync(path.join(path.dirname(envSh), "env.json"), "utf8")) as Record<string, string>;
+  Object.assign(process.env, env);
+  let stopped = false;
+  return {
+    addr: env["BUILDKIT_HOST"]!,
+    stateDir: env["TSF_BUILDKITD_STATE"],
+    own: true,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await run("bash", [path.join(repo, "scripts/env/stop.sh"), envSh]);
+    },
+  };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
