@@ -76,7 +76,7 @@ export default (ctx: BuildContext) =>
     let ran = onTop.run({ args: ["/bin/sh", "-c", "exec >/check.out; set -eu\\n" + b["SCRIPT"]!], env: { PATH }, mounts }).root();
     let out = scratch().file(copy(ran, "/check.out", "/check.out"));
     if (b["USER_SCRIPT"]) {
-      ran = ran.run({ args: ["/bin/sh", "-c", b["USER_SCRIPT"] + " >/tmp/user.out"], env: { PATH }, user: b["USER"]! }).root();
+      ran = ran.run({ args: ["/bin/sh", "-c", "exec >/tmp/user.out\\n" + b["USER_SCRIPT"]], env: { PATH }, user: b["USER"]! }).root();
       out = out.file(copy(ran, "/tmp/user.out", "/user.out"));
     }
     return { state: out };
