@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildctlPath } from "../lib/buildctl.js";
 import { ok, repoRoot, requireEnv, run, runCli, skopeo, skopeoCreds, tempDir, type E2eEnv } from "./lib/env.js";
-import { EXAMPLE_ARCHES, MINIROOTFS_OS_RELEASE, ensureCaCerts, ensureMinirootfs, ensureZoneinfo } from "./lib/example-inputs.js";
+import { DEBIAN_SUITE, EXAMPLE_ARCHES, MINIROOTFS_OS_RELEASE, ensureCaCerts, ensureDebianRootfs, ensureMinirootfs, ensureZoneinfo } from "./lib/example-inputs.js";
 import { ensureFrontendImage, type FrontendImage } from "./lib/frontend-image.js";
 import { registryIndexDigest } from "./lib/pushed-image.js";
 import { ensureShellImage, type ShellImage } from "./lib/shell-image.js";
@@ -194,5 +194,25 @@ test("org-base: on the minimal base, OCI labels, user 10000, hardened permission
       `${a.platform}: the image's files`,
     );
     assert.equal(r.user, "10000\nhealthy\netc-read-only\n", `${a.platform}: as user 10000`);
+  }
+});
+
+test("debian-base: a debootstrap rootfs tarball per arch imported into scratch (the docker import flow)", async (t) => {
+  const start = Date.now();
+  const tarballs = await ensureDebianRootfs(env);
+  t.diagnostic(`debootstrap tarballs ready in ${((Date.now() - start) / 1000).toFixed(1)} s (cached under $TSF_CACHE/examples/debian)`);
+  const ref = await buildExample(t, "debian-base.ts", tarballs, [`build-arg:SUITE=${DEBIAN_SUITE}`]);
+  for (const a of EXAMPLE_ARCHES) {
+    const c = await configOf(ref, a.deb);
+    assert.equal(`${c.os}/${c.architecture}`, a.platform);
+    assert.deepEqual(c.config.Cmd, ["bash"]);
+    assert.equal(c.config.Labels?.["org.opencontainers.image.version"], DEBIAN_SUITE);
+  }
+  const res = await check("debian", {
+    IMAGE: ref,
+    SCRIPT: ". /etc/os-release; echo \"$ID $VERSION_CODENAME\"\ndpkg --print-architecture\nuname -m\ntest -x /bin/bash && test -x /usr/bin/apt-get && echo tools",
+  });
+  for (const a of EXAMPLE_ARCHES) {
+    assert.equal(res.get(a.platform)!.check, `debian ${DEBIAN_SUITE}\n${a.deb}\n${a.uname}\ntools\n`, `${a.platform}: Debian's os-release, dpkg's arch, the kernel arch`);
   }
 });

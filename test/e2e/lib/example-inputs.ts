@@ -94,3 +94,38 @@ export function ensureZoneinfo(env: E2eEnv): string {
   }
   return dir;
 }
+
+/** The Debian suite of the debian-base example's tarballs. */
+export const DEBIAN_SUITE = "bookworm";
+const DEBIAN_MIRROR = "http://deb.debian.org/debian";
+
+/**
+ * debootstrap (minbase) into `$1/$2.work/root` for arch `$2`, suite `$3`, mirror `$4`, then `$1/$2/rootfs.tar.gz`
+ * without apt's caches and lists and without /dev, /proc and /sys contents. A foreign arch runs its second
+ * stage under qemu through binfmt_misc (F flag, scripts/env/install.sh).
+ */
+const DEBOOTSTRAP = `set -euo pipefail
+out=$1 arch=$2 suite=$3 mirror=$4
+work="$out/$arch.work"
+rm -rf "$work"; mkdir -p "$out/$arch"
+debootstrap --variant=minbase --arch="$arch" "$suite" "$work/root" "$mirror" >"$out/$arch.log" 2>&1 || { tail -n 20 "$out/$arch.log" >&2; exit 1; }
+rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"* "$work/root/dev/"* "$work/root/proc/"* "$work/root/sys/"*
+tar --sort=name --numeric-owner -C "$work/root" -czf "$out/$arch/rootfs.tar.gz.tmp" .
+mv "$out/$arch/rootfs.tar.gz.tmp" "$out/$arch/rootfs.tar.gz"
+rm -rf "$work"
+`;
+
+/**
+ * The directory holding `<deb-arch>/rootfs.tar.gz`, a debootstrap minbase of {@link DEBIAN_SUITE} per arch of
+ * {@link EXAMPLE_ARCHES} (made once, minutes; the host needs debootstrap and network to deb.debian.org).
+ */
+export async function ensureDebianRootfs(env: E2eEnv): Promise<string> {
+  const dir = join(env.cache, "examples", "debian");
+  await Promise.all(
+    EXAMPLE_ARCHES.map(async (a) => {
+      if (existsSync(join(dir, a.deb, "rootfs.tar.gz"))) return;
+      ok(await run("bash", ["-c", DEBOOTSTRAP, "debootstrap", dir, a.deb, DEBIAN_SUITE, DEBIAN_MIRROR], { timeout: 30 * 60_000 }), `debootstrap ${a.deb}`);
+    }),
+  );
+  return dir;
+}
