@@ -197,11 +197,14 @@ test("org-base: on the minimal base, OCI labels, user 10000, hardened permission
   }
 });
 
+let debianRef: string | undefined;
+
 test("debian-base: a debootstrap rootfs tarball per arch imported into scratch (the docker import flow)", async (t) => {
   const start = Date.now();
   const tarballs = await ensureDebianRootfs(env);
   t.diagnostic(`debootstrap tarballs ready in ${((Date.now() - start) / 1000).toFixed(1)} s (cached under $TSF_CACHE/examples/debian)`);
   const ref = await buildExample(t, "debian-base.ts", tarballs, [`build-arg:SUITE=${DEBIAN_SUITE}`]);
+  debianRef = ref;
   for (const a of EXAMPLE_ARCHES) {
     const c = await configOf(ref, a.deb);
     assert.equal(`${c.os}/${c.architecture}`, a.platform);
@@ -214,5 +217,36 @@ test("debian-base: a debootstrap rootfs tarball per arch imported into scratch (
   });
   for (const a of EXAMPLE_ARCHES) {
     assert.equal(res.get(a.platform)!.check, `debian ${DEBIAN_SUITE}\n${a.deb}\n${a.uname}\ntools\n`, `${a.platform}: Debian's os-release, dpkg's arch, the kernel arch`);
+  }
+});
+
+/** ELF e_machine of each Debian arch (little-endian bytes 18-19). */
+const ELF_MACHINE: Record<string, string> = { amd64: "3e00", arm64: "b700" };
+
+test("static-binaries: C (Debian's cross gcc) and Go (CGO_ENABLED=0) compiled on the build platform per TARGETARCH into scratch", async (t) => {
+  assert.ok(debianRef, "the debian-base example was built (the builder stage starts from it)");
+  const ref = await buildExample(t, "static-binaries.ts", join(repoRoot, "examples"), [`build-arg:BUILDER=${debianRef}`]);
+  for (const a of EXAMPLE_ARCHES) {
+    const c = await configOf(ref, a.deb);
+    assert.equal(`${c.os}/${c.architecture}`, a.platform);
+    assert.deepEqual(c.config.Entrypoint, ["/hello-c"]);
+  }
+  const res = await check("static", {
+    IMAGE: ref,
+    SHELL: shell.ref,
+    SCRIPT: [
+      "ls -A /img | tr '\\n' ' '; echo",
+      "for b in hello-c hello-go; do od -An -tx1 -j18 -N2 /img/$b | tr -d ' \\n'; echo; done",
+      "/img/hello-c",
+      "/img/hello-go",
+    ].join("\n"),
+  });
+  for (const a of EXAMPLE_ARCHES) {
+    const m = ELF_MACHINE[a.deb]!;
+    assert.equal(
+      res.get(a.platform)!.check,
+      `hello-c hello-go \n${m}\n${m}\nhello from C on ${a.uname}\nhello from Go on linux/${a.deb}\n`,
+      `${a.platform}: ELF machines, and both run (statically linked) in the busybox image`,
+    );
   }
 });
