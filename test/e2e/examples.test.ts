@@ -9,7 +9,7 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildctlPath } from "../lib/buildctl.js";
 import { ok, repoRoot, requireEnv, run, runCli, skopeo, skopeoCreds, tempDir, type E2eEnv } from "./lib/env.js";
@@ -107,6 +107,12 @@ async function check(name: string, args: Record<string, string>): Promise<Map<st
   }
   return res;
 }
+
+test("tsfrontend check type-checks every example", async () => {
+  const files = readdirSync(join(repoRoot, "examples")).filter((f) => f.endsWith(".ts")).map((f) => `examples/${f}`);
+  assert.ok(files.length >= 6, files.join(" "));
+  ok(await runCli(["check", ...files], { cwd: repoRoot }), "tsfrontend check examples/*.ts");
+});
 
 let minimalRef: string | undefined;
 
