@@ -3,7 +3,7 @@
 #   - buildkitd + buildctl v0.32.2 built with Go (module from the Go proxy) into $TSF_CACHE/bin
 #   - docker buildx v0.38.2 (`go install`, standalone binary) into $TSF_CACHE/bin
 #   - Debian packages: runc, qemu-user-static, binfmt-support, busybox-static, docker-registry,
-#     skopeo, apache2-utils (htpasswd)
+#     skopeo, apache2-utils (htpasswd), debootstrap (the debian-base example's tarballs)
 #   - binfmt_misc handlers for qemu-aarch64 and qemu-arm (F flag)
 #   - static busybox for amd64, arm64 and armhf under $TSF_CACHE/busybox/<arch>/bin/busybox
 # Downloads and builds are cached outside the work tree (Go's module/build cache and
@@ -47,7 +47,7 @@ apt_update() {
 # --- 1. Debian packages -------------------------------------------------------------------
 # iptables is not needed: without a CNI config the OCI worker's "auto" network mode falls back
 # to the host network (start.sh sets networkMode = "host" explicitly).
-PKGS=(runc qemu-user-static binfmt-support busybox-static docker-registry skopeo apache2-utils openssl openssh-client openssh-server binutils-aarch64-linux-gnu)
+PKGS=(runc qemu-user-static binfmt-support busybox-static docker-registry skopeo apache2-utils openssl openssh-client openssh-server binutils-aarch64-linux-gnu debootstrap)
 missing=()
 for p in "${PKGS[@]}"; do
   [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" = installed ] || missing+=("$p")
