@@ -195,3 +195,21 @@ test("a program with a bad platform fails with its file:line in buildx's output"
   assert.doesNotMatch(r.stderr, /no result for incomplete build|closed unexpectedly/, "the frontend returned an error instead of crashing");
   t.diagnostic(`buildx output, last lines:\n${r.stderr.trimEnd().split("\n").slice(-10).join("\n")}`);
 });
+
+test("a program returning a platform it was not asked for fails naming its file and both platform lists in buildctl's output", async () => {
+  // The mistake is in the returned value, found after the program returned (src/program/context.ts
+  // normalizeBuildResult): the error names the file but has no line to point at.
+  const dir = join(work.dir, "unasked");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "build.ts"), `import { scratch, mkfile } from "tsfrontend/llb";
+import type { BuildContext } from "tsfrontend/program";
+
+export default (ctx: BuildContext) =>
+  ctx.perPlatform(() => ({ platform: { os: "linux", architecture: "riscv64" }, state: scratch().file(mkfile("/x", 0o644, "x")) }));
+`);
+  const r = await buildctl(["--frontend", "gateway.v0", "--opt", `source=${image.ref}`, "--opt", "filename=build.ts", "--opt", `platform=${PLATFORMS}`,
+    "--local", `dockerfile=${dir}`, "--local", `context=${dir}`]);
+  assert.notEqual(r.status, 0, r.stderr);
+  assert.match(r.stderr, /build\.ts: the program returned platform linux\/riscv64, which was not asked for \(linux\/amd64, linux\/arm64\)/, r.stderr);
+  assert.doesNotMatch(r.stderr, /no result for incomplete build|closed unexpectedly/, "the frontend returned an error instead of crashing");
+});
