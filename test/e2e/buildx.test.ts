@@ -14,41 +14,26 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildxPath, buildxProblem } from "../lib/buildx.js";
-import { ok, requireEnv, run, skopeo, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
+import { ok, requireEnv, skopeo, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
+import { createRemoteBuilder, type RemoteBuilder } from "./lib/buildx-builder.js";
 import { ensureFrontendImage, FRONTEND_PLATFORMS, type FrontendImage } from "./lib/frontend-image.js";
 import { layerEntries, platformOf, readOciTar } from "./lib/oci.js";
 
 let env: E2eEnv;
 let image: FrontendImage;
 let work: ReturnType<typeof tempDir>;
-let buildx: string;
-/** The environment buildx runs with: a private BUILDX_CONFIG, the env's DOCKER_CONFIG (registry credentials). */
-let buildxEnv: NodeJS.ProcessEnv;
+let remoteBuilder: RemoteBuilder;
 const builder = `tsf-${process.pid}`;
-
-/** Runs `buildx ARGS` with the private config. */
-function buildxRun(args: readonly string[], timeout = 5 * 60_000): Promise<RunResult> {
-  return run(buildx, args, { env: buildxEnv, timeout });
-}
 
 before(async () => {
   env = requireEnv();
-  buildx = buildxPath();
-  assert.equal(buildxProblem(buildx), undefined);
-  const socket = /^unix:\/\/(\/.+)$/.exec(env.buildkitHost)?.[1];
-  assert.ok(socket, `BUILDKIT_HOST is not a unix socket: ${env.buildkitHost}`);
   work = tempDir("buildx");
-  const config = join(work.dir, "buildx-config");
-  mkdirSync(config);
-  const { BUILDX_NO_DEFAULT_ATTESTATIONS: _a, BUILDX_BUILDER: _b, ...rest } = process.env;
-  buildxEnv = { ...rest, BUILDX_CONFIG: config };
   image = await ensureFrontendImage();
-  ok(await buildxRun(["create", "--name", builder, "--driver", "remote", `unix://${socket}`]), "buildx create");
+  remoteBuilder = await createRemoteBuilder(env, work.dir, builder);
 });
 
 after(async () => {
-  if (buildxEnv) await buildxRun(["rm", builder]);
+  await remoteBuilder?.remove();
   work?.remove();
 });
 
@@ -76,7 +61,7 @@ function programDir(name: string, directive: "#" | "//", body: string): string {
 /** `buildx build` of the program in a fresh dir for both platforms with the extra args. */
 async function buildProgram(extra: readonly string[], what: string): Promise<RunResult> {
   const dir = programDir("Dockerfile", "#", BODY);
-  const r = await buildxRun(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), ...extra, dir]);
+  const r = await remoteBuilder.run(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), ...extra, dir]);
   ok(r, what);
   return r;
 }
@@ -149,7 +134,7 @@ export default (ctx: BuildContext) => {
 };
 `;
   const dir = programDir("build.ts", "//", body);
-  const r = await buildxRun(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "-f", join(dir, "build.ts"), dir]);
+  const r = await remoteBuilder.run(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "-f", join(dir, "build.ts"), dir]);
   assert.notEqual(r.status, 0, r.stderr);
   assert.match(r.stderr, /no greeting here/);
   assert.match(r.stderr, /^build\.ts:5$/m, `the program's file:line reaches buildx:\n${r.stderr}`);
@@ -167,7 +152,7 @@ export default (ctx: BuildContext) => {
 };
 `;
   const dir = programDir("build.ts", "//", body);
-  const r = await buildxRun(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "-f", join(dir, "build.ts"), dir]);
+  const r = await remoteBuilder.run(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "-f", join(dir, "build.ts"), dir]);
   assert.notEqual(r.status, 0, r.stderr);
   assert.match(r.stderr, /^build\.ts:5$/m, `the program's file:line reaches buildx:\n${r.stderr}`);
   assert.doesNotMatch(r.stderr, /no result for incomplete build|closed unexpectedly/, "the frontend returned an error instead of crashing");

@@ -16,8 +16,8 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildctlPath } from "../lib/buildctl.js";
-import { buildxPath, buildxProblem } from "../lib/buildx.js";
 import { ok, repoRoot, requireEnv, run, runCli, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
+import { createRemoteBuilder, type RemoteBuilder } from "./lib/buildx-builder.js";
 import { ensureMinirootfs } from "./lib/example-inputs.js";
 import { ensureFrontendImage, FRONTEND_PLATFORMS, type FrontendImage } from "./lib/frontend-image.js";
 import { layerEntries, platformOf, readOciTar, sha256, type OciLayout } from "./lib/oci.js";
@@ -26,16 +26,11 @@ let env: E2eEnv;
 let image: FrontendImage;
 let work: ReturnType<typeof tempDir>;
 let rootfs: string;
-let buildx: string;
-let buildxEnv: NodeJS.ProcessEnv;
+let remoteBuilder: RemoteBuilder;
 const builder = `tsf-clients-${process.pid}`;
 const PLATFORMS = FRONTEND_PLATFORMS.join(",");
 const EXAMPLES = join(repoRoot, "examples");
 const FILE = "minimal-base.ts";
-
-function buildxRun(args: readonly string[], timeout = 10 * 60_000): Promise<RunResult> {
-  return run(buildx, args, { env: buildxEnv, timeout });
-}
 
 function buildctl(args: readonly string[]): Promise<RunResult> {
   return run(buildctlPath(), ["--addr", env.buildkitHost, "build", "--progress", "plain", ...args], { timeout: 10 * 60_000 });
@@ -43,21 +38,13 @@ function buildctl(args: readonly string[]): Promise<RunResult> {
 
 before(async () => {
   env = requireEnv();
-  buildx = buildxPath();
-  assert.equal(buildxProblem(buildx), undefined);
-  const socket = /^unix:\/\/(\/.+)$/.exec(env.buildkitHost)?.[1];
-  assert.ok(socket, `BUILDKIT_HOST is not a unix socket: ${env.buildkitHost}`);
   work = tempDir("clients");
-  const config = join(work.dir, "buildx-config");
-  mkdirSync(config);
-  const { BUILDX_NO_DEFAULT_ATTESTATIONS: _a, BUILDX_BUILDER: _b, ...rest } = process.env;
-  buildxEnv = { ...rest, BUILDX_CONFIG: config };
   [image, rootfs] = await Promise.all([ensureFrontendImage(), ensureMinirootfs(env)]);
-  ok(await buildxRun(["create", "--name", builder, "--driver", "remote", `unix://${socket}`]), "buildx create");
+  remoteBuilder = await createRemoteBuilder(env, work.dir, builder);
 });
 
 after(async () => {
-  if (buildxEnv) await buildxRun(["rm", builder]);
+  await remoteBuilder?.remove();
   work?.remove();
 });
 
@@ -122,7 +109,7 @@ async function allClients(tag: string, extra: readonly string[]): Promise<{ timi
       ...extra, "--local", `dockerfile=${EXAMPLES}`, "--local", `context=${rootfs}`, "--output", `type=oci,dest=${out("dockerfile")}`]));
   // (d) buildx, remote driver on the same daemon.
   await timed("buildx", out("buildx"), () =>
-    buildxRun(["build", "--builder", builder, "--progress", "plain", "--platform", PLATFORMS, "--provenance=false", ...extra,
+    remoteBuilder.run(["build", "--builder", builder, "--progress", "plain", "--platform", PLATFORMS, "--provenance=false", ...extra,
       "--build-arg", `BUILDKIT_SYNTAX=${image.ref}`, "-f", join(EXAMPLES, FILE), "--output", `type=oci,dest=${out("buildx")}`, rootfs]));
 
   const reference = summaries.get("tsfrontend build -f")!;
@@ -188,7 +175,7 @@ test("a program with a bad platform fails with its file:line in buildctl's outpu
 
 test("a program with a bad platform fails with its file:line in buildx's output", async (t) => {
   const dir = badDir();
-  const r = await buildxRun(["build", "--builder", builder, "--progress", "plain", "--platform", PLATFORMS, "-f", join(dir, "build.ts"), dir]);
+  const r = await remoteBuilder.run(["build", "--builder", builder, "--progress", "plain", "--platform", PLATFORMS, "-f", join(dir, "build.ts"), dir]);
   assert.notEqual(r.status, 0, r.stderr);
   assert.match(r.stderr, /nonsense/);
   assert.match(r.stderr, /^build\.ts:6$/m, `the program's file:line reaches buildx:\n${r.stderr}`);
