@@ -10,37 +10,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { ok, requireEnv, run, runCli, skopeo, skopeoCreds, tempDir, type E2eEnv } from "./lib/env.js";
-
-interface Inspection {
-  name: string;
-  mediaType: string;
-  digest: string;
-  size: number;
-  manifests: { digest: string; mediaType: string; size: number; platform: string | null; attestation: boolean; attests: string | null; annotations: Record<string, string> }[];
-  images: {
-    platform: string;
-    manifest: { digest: string; mediaType: string; size: number };
-    config: { digest: string; mediaType: string; size: number };
-    created: string | null;
-    architecture: string;
-    os: string;
-    variant: string | null;
-    user: string | null;
-    env: string[];
-    entrypoint: string[] | null;
-    cmd: string[] | null;
-    workingDir: string | null;
-    exposedPorts: string[];
-    volumes: string[];
-    labels: Record<string, string>;
-    stopSignal: string | null;
-    healthcheck: { test: string[]; interval: number | null; timeout: number | null; retries: number | null } | null;
-    layers: { digest: string; mediaType: string; size: number }[];
-    layersSize: number;
-    totalSize: number;
-    history: { created: string | null; createdBy: string | null; emptyLayer: boolean; comment: string | null }[];
-  }[];
-}
+import type { Inspection } from "../../src/client/image-inspect.js";
 
 let env: E2eEnv;
 let work: ReturnType<typeof tempDir>;
