@@ -97,22 +97,23 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
     const metadata: Record<string, Uint8Array> = {};
     let single: ResultRef | null = null;
     const platformsJson: { ID: string; Platform: Record<string, unknown> }[] = [];
-    for (const r of results) {
-      let def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
-      // Several platforms: tell their identical steps apart in progress, as dockerfile2llb does.
-      if (results.length > 1) def = prefixStepNames(def, r.platform);
-      let resultRef: ResultRef | null = null;
-      if (!def.isEmpty()) {
-        const solved = await gateway.solve({ definition: def, evaluate: options.evaluate ?? false });
-        resultRef = solved.ref ?? null;
-      }
-      let base: Partial<ImageDocument> | undefined;
-      if (r.base) {
-        const resolved = await gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: parsed.imageResolveMode });
-        base = JSON.parse(Buffer.from(resolved.config).toString("utf8")) as Partial<ImageDocument>;
-      }
-      const programConfig = Object.keys(parsed.labels).length > 0 ? { ...(r.config ?? {}), Labels: { ...(r.config?.Labels ?? {}), ...parsed.labels } } : r.config;
-      const config = encoder.encode(JSON.stringify(composeImageConfig(r.platform, programConfig, base)));
+    // Every platform's solve and base-config lookup at once: they are independent round trips to the
+    // daemon (dockerfile.v0 resolves its platforms' bases together too). Assembled in platform order.
+    const built = await Promise.all(
+      results.map(async (r) => {
+        let def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
+        // Several platforms: tell their identical steps apart in progress, as dockerfile2llb does.
+        if (results.length > 1) def = prefixStepNames(def, r.platform);
+        const [solved, resolved] = await Promise.all([
+          def.isEmpty() ? undefined : gateway.solve({ definition: def, evaluate: options.evaluate ?? false }),
+          r.base ? gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: parsed.imageResolveMode }) : undefined,
+        ]);
+        const base = resolved ? (JSON.parse(Buffer.from(resolved.config).toString("utf8")) as Partial<ImageDocument>) : undefined;
+        const programConfig = Object.keys(parsed.labels).length > 0 ? { ...(r.config ?? {}), Labels: { ...(r.config?.Labels ?? {}), ...parsed.labels } } : r.config;
+        return { r, resultRef: solved?.ref ?? null, config: encoder.encode(JSON.stringify(composeImageConfig(r.platform, programConfig, base))) };
+      }),
+    );
+    for (const { r, resultRef, config } of built) {
       const id = formatPlatformAll(r.platform);
       if (multi) {
         refs[id] = resultRef;
