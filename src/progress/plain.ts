@@ -2,7 +2,7 @@
 // github.com/moby/buildkit/util/progress/progressui/printer.go (v0.32.2).
 
 import { formatBytes, goFixed } from "../internal/go/units.js";
-import { durationSeconds } from "./gofmt.js";
+import { durationSeconds } from "../internal/go/fmt.js";
 import type { Trace } from "./trace.js";
 import { LogRing, TVertex, isCanceledError, mergeIntervals, intervalDuration } from "./trace.js";
 import { epochNanos } from "./types.js";

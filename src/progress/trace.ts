@@ -3,7 +3,7 @@
 // Times are bigint nanoseconds since the epoch.
 
 import { formatBytes, goFixed } from "../internal/go/units.js";
-import { durationSeconds } from "./gofmt.js";
+import { durationSeconds } from "../internal/go/fmt.js";
 import type { SolveStatus, Vertex, VertexStatus, VertexWarning } from "./types.js";
 import { epochNanos } from "./types.js";
 import { VTerm } from "./vterm.js";

@@ -3,7 +3,7 @@
 // redraws in place with cursor-up, one line per job, log panes for running steps.
 
 import { goFixed } from "../internal/go/units.js";
-import { durationSeconds, padRight } from "./gofmt.js";
+import { durationSeconds, padRight } from "../internal/go/fmt.js";
 import type { DisplayInfo, Job, Trace } from "./trace.js";
 import { TERM_HEIGHT_MIN, TERM_PAD, intervalDuration } from "./trace.js";
 

@@ -3,7 +3,7 @@
 
 import { formatWarningsSummary, type WarningsSummaryOptions } from "./format.js";
 import { goFixed } from "../internal/go/units.js";
-import { durationSeconds } from "./gofmt.js";
+import { durationSeconds } from "../internal/go/fmt.js";
 import { TextMux } from "./plain.js";
 import { marshalSolveStatus } from "./rawjson.js";
 import { Trace } from "./trace.js";

@@ -1,5 +1,7 @@
 /** Go 1.26 `text/tabwriter` (the parts buildctl and buildkit's subrequest tables use). Pure: no I/O. */
 
+import { runeCount } from "./fmt.js";
+
 /**
  * Go's `text/tabwriter` with flags 0: cells end at `\t`, columns of
  * consecutive lines align, a line without tabs ends the block (its columns
@@ -97,10 +99,4 @@ export class TabWriter {
       if (i + 1 !== this.lines.length) this.out += "\n";
     }
   }
-}
-
-function runeCount(s: string): number {
-  let n = 0;
-  for (const _ of s) n++;
-  return n;
 }

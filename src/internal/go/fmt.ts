@@ -1,5 +1,5 @@
-// Go's fmt/time formatting progressui relies on, reproduced exactly. Go's "%.Nf" and the
-// byte sizes (tonistiigi/units) are in internal/go/units.ts.
+// Go's fmt/time formatting (Go 1.26 fmt "%-<w>s"/"%<w>d", time.Duration.Seconds) that buildkit's
+// progressui output relies on, reproduced exactly. Go's "%.Nf" and the byte sizes are in units.ts.
 
 /** time.Duration(ns).Seconds(), bit-for-bit. */
 export function durationSeconds(ns: bigint): number {
@@ -10,17 +10,13 @@ export function durationSeconds(ns: bigint): number {
 
 /** Go's fmt "%-<w>s" (pads by rune count). */
 export function padRight(s: string, w: number): string {
-  const n = runeLen(s);
+  const n = runeCount(s);
   return n >= w ? s : s + " ".repeat(w - n);
 }
 
-export function runeLen(s: string): number {
+/** utf8.RuneCountInString, for strings holding valid text. */
+export function runeCount(s: string): number {
   let n = 0;
   for (const _ of s) n++;
   return n;
-}
-
-/** Go's fmt "%<w>d". */
-export function padLeft(s: string, w: number): string {
-  return s.length >= w ? s : " ".repeat(w - s.length) + s;
 }
