@@ -15,6 +15,8 @@ export const ErrorCode = {
   InvalidDefinition: "INVALID_DEFINITION",
   /** A build program failed to load, threw, or returned something unusable. */
   Program: "PROGRAM",
+  /** A Dockerfile could not be parsed or converted (carries its line ranges). */
+  Dockerfile: "DOCKERFILE",
   /** A command-line flag or option value is wrong. */
   Usage: "USAGE",
   /** An I/O operation on the user's files failed. */
@@ -106,6 +108,49 @@ export class DefinitionError extends TsfError {
 export class ProgramError extends TsfError {
   constructor(message: string, options: TsfErrorOptions = {}) {
     super(ErrorCode.Program, message, options);
+  }
+}
+
+/** A position in a Dockerfile as buildkit's parser.Position: 1-based line, 0-based character. */
+export interface DockerfilePosition {
+  line: number;
+  character: number;
+}
+
+/** A range of a Dockerfile as buildkit's parser.Range. */
+export interface DockerfileRange {
+  start: DockerfilePosition;
+  end: DockerfilePosition;
+}
+
+export interface DockerfileErrorOptions extends TsfErrorOptions {
+  /** Where in the Dockerfile (buildkit's `parser.WithLocation`); the first range's line becomes `location.line`. */
+  ranges?: DockerfileRange[];
+}
+
+/**
+ * The one error the Dockerfile parser, instruction parser and converter throw
+ * for bad input. `message` is dockerfile.v0's message for the same input.
+ */
+export class DockerfileError extends TsfError {
+  readonly ranges: DockerfileRange[];
+
+  constructor(message: string, options: DockerfileErrorOptions = {}) {
+    const ranges = options.ranges ?? [];
+    const location = options.location ?? (ranges[0] ? { file: "Dockerfile", line: ranges[0].start.line } : undefined);
+    super(ErrorCode.Dockerfile, message, { ...options, ...(location ? { location } : {}) });
+    this.ranges = ranges;
+  }
+
+  /** The same error at `ranges` (buildkit's parser.WithLocation keeps the first location it is given). */
+  withRanges(ranges: DockerfileRange[], file?: string): DockerfileError {
+    if (this.ranges.length > 0 || ranges.length === 0) return this;
+    return new DockerfileError(this.message, {
+      ranges,
+      ...(this.cause !== undefined ? { cause: this.cause } : {}),
+      ...(this.flag ? { flag: this.flag } : {}),
+      location: { file: file ?? this.location?.file ?? "Dockerfile", line: ranges[0]!.start.line },
+    });
   }
 }
 
