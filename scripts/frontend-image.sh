@@ -17,8 +17,9 @@
 #                      the shared libraries it needs, from Debian's libc6, libstdc++6, libgcc-s1, and /tmp
 #                      (1777: buildkit's FileOp mkdir masks modes with 0777, a copied dir keeps its mode)
 #   modules-<arch>/    node_modules: `npm ci --omit=dev` of package-lock.json for that cpu (esbuild's
-#                      native package of the arch), type-only packages removed
-# Those and the work tree (dist/src without tests, package.json) reach the build as --local contexts.
+#                      native package of the arch), type-only packages removed; the image takes esbuild only
+# Those and the work tree (the bundle dist/frontend/main.mjs made here, package.json) reach the build
+# as --local contexts.
 # TSF_NODE_VERSION (default below) picks the Node version; TSF_PROGRESS the progress mode (plain).
 set -euo pipefail
 
@@ -178,6 +179,15 @@ prepare_modules() {
   rm -rf "$tmp"
   echo "$key" >"$stamp"
 }
+
+# The frontend and the library as one ES module (dist/frontend/main.mjs): programs reach the
+# bundle's own llb/program modules (src/program/imports.ts), esbuild stays a package (its native
+# binary). protobufjs is CommonJS: the banner gives the bundle a `require`.
+log "bundling dist/src/frontend/main.js"
+"$REPO/node_modules/.bin/esbuild" "$REPO/dist/src/frontend/main.js" --bundle --platform=node --format=esm --target=node22 \
+  --external:esbuild --outfile="$REPO/dist/frontend/main.mjs" --log-level=warning \
+  --banner:js='import { createRequire as __tsfCreateRequire } from "node:module"; const require = __tsfCreateRequire(import.meta.url);' ||
+  die "bundling the frontend failed"
 
 LOCALS=(--local "app=$REPO")
 for arch in "${ARCHES[@]}"; do

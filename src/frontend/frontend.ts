@@ -15,7 +15,7 @@ import { GrpcCode } from "../internal/grpc/status.js";
 import { BridgeGatewayClient, pingBridge, type BridgePong } from "../gateway/bridge-client.js";
 import type { GatewayTransport } from "../gateway/transport.js";
 import type { GatewayResult } from "../gateway/types.js";
-import { loadProgramSource } from "../program/load.js";
+import { loadProgramSource, startTranspiler } from "../program/load.js";
 import { parseProgramOpts, type CacheImport } from "../program/opts.js";
 import { returnedError, runProgramBuild, type BuildFileSource } from "../program/run.js";
 import { readBuildFile } from "./build-file.js";
@@ -56,6 +56,7 @@ export interface RunFrontendOptions {
 export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
   const env = o.env ?? readFrontendEnv(process.env);
   const transport = timedTransport(o.transport);
+  startTranspiler();
   const pong: BridgePong = await pingBridge(transport);
   const workerPlatforms = env.workerPlatforms.length > 0 ? env.workerPlatforms : pong.workerPlatforms;
   let cacheImports: CacheImport[] = [];

@@ -10,18 +10,39 @@
  * outside the build file's directory) is refused with the import's file:line.
  */
 
-import { dirname, resolve } from "node:path";
 import { posix } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Loader, Plugin } from "esbuild";
 
-/** Our package's built modules, which `tsfrontend/*` imports in programs resolve to. */
-const distSrc = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const PACKAGE_MODULES: Readonly<Record<string, string>> = {
-  tsfrontend: resolve(distSrc, "index.js"),
-  "tsfrontend/llb": resolve(distSrc, "llb/index.js"),
-  "tsfrontend/program": resolve(distSrc, "program/index.js"),
+/**
+ * Our package's modules a program may import. A program gets the very module
+ * instances the running tsfrontend uses (its `State` must be ours for
+ * `instanceof`), also when tsfrontend runs as one bundled file (the frontend
+ * image): each is loaded here and handed to the program through
+ * {@link SHARED_MODULES} by a generated re-export module.
+ */
+const PACKAGE_MODULES: Readonly<Record<string, () => Promise<Record<string, unknown>>>> = {
+  tsfrontend: () => import("../index.js"),
+  "tsfrontend/llb": () => import("../llb/index.js"),
+  "tsfrontend/program": () => import("./index.js"),
 };
+
+/** The global through which a program's bundle reaches the modules of {@link PACKAGE_MODULES}. */
+const SHARED_MODULES = "tsfrontend.sharedModules";
+
+/** The esbuild namespace of the generated re-export modules. */
+const PACKAGE_NAMESPACE = "tsfrontend-package";
+
+/** The source of the module re-exporting `spec`'s live instance (loaded and published on the global first). */
+async function packageModuleSource(spec: string): Promise<string> {
+  const mod = await PACKAGE_MODULES[spec]!();
+  const registry = ((globalThis as Record<symbol, Record<string, unknown>>)[Symbol.for(SHARED_MODULES)] ??= {});
+  registry[spec] = mod;
+  const names = Object.keys(mod).filter((n) => n !== "default" && /^[A-Za-z_$][\w$]*$/.test(n));
+  const lines = [`const m = globalThis[Symbol.for(${JSON.stringify(SHARED_MODULES)})][${JSON.stringify(spec)}];`];
+  if (names.length > 0) lines.push(`export const { ${names.join(", ")} } = m;`);
+  if ("default" in mod) lines.push("export default m.default;");
+  return lines.join("\n");
+}
 
 /** Node built-ins a program may import (no file system, process or network access). */
 export const ALLOWED_BUILTINS: readonly string[] = [
@@ -87,8 +108,7 @@ export function programImports(files: ProgramFiles, entry: string, entrySource: 
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === "entry-point") return { path: entry, namespace: PROGRAM_NAMESPACE };
         const spec = args.path;
-        const pkg = PACKAGE_MODULES[spec];
-        if (pkg) return { path: pathToFileURL(pkg).href, external: true };
+        if (spec in PACKAGE_MODULES) return { path: spec, namespace: PACKAGE_NAMESPACE };
         if (ALLOWED_BUILTINS.includes(spec)) return { path: spec, external: true };
         const refused = refusedImport(spec);
         if (refused) return { errors: [{ text: refused }] };
@@ -102,6 +122,7 @@ export function programImports(files: ProgramFiles, entry: string, entrySource: 
         if (!found) return { errors: [{ text: `cannot find module ${JSON.stringify(spec)} (looked for ${files.display(joined)} with .ts, .mts, .js, .mjs or /index.*)` }] };
         return { path: found.path, namespace: PROGRAM_NAMESPACE, pluginData: found.data };
       });
+      b.onLoad({ filter: /.*/, namespace: PACKAGE_NAMESPACE }, async (args) => ({ contents: await packageModuleSource(args.path), loader: "js" }));
       b.onLoad({ filter: /.*/, namespace: PROGRAM_NAMESPACE }, (args) => {
         if (args.path === entry) return { contents: entrySource, loader: "ts" };
         const loader = loaderFor(args.path);

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build as esbuild, type Message } from "esbuild";
+import { build as esbuild, transform as esbuildTransform, type Message } from "esbuild";
 import { ProgramError, TsfError } from "../errors.js";
 import { SourceMap, type SourceLocation } from "../llb/index.js";
 import { setLocationProvider } from "../llb/constraints.js";
@@ -23,6 +23,15 @@ import type { BuildContext, BuildProgram, ProgramDeclarations } from "./types.js
 import { blankDirectiveLines, detectSyntax } from "./syntax.js";
 import { SourceMapLookup } from "./source-map.js";
 import { trackCalls, watchRun, type RunFault } from "./watch.js";
+
+/**
+ * Starts esbuild's service process now (it is spawned on first use), so its
+ * start overlaps whatever the caller waits for before loading a program (the
+ * frontend: the daemon's Ping and reading the build file).
+ */
+export function startTranspiler(): void {
+  esbuildTransform("", { loader: "ts" }).catch(() => {});
+}
 
 export interface LoadedProgram {
   /** Absolute path of the program file (locally), or its path in the build file's local (frontend). */
