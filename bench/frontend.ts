@@ -34,7 +34,7 @@ import * as path from "node:path";
 
 import { ensureFrontendImage, FRONTEND_PLATFORMS } from "../test/e2e/lib/frontend-image.js";
 import { ensureShellImage } from "../test/e2e/lib/shell-image.js";
-import { METADATA_COLDSTART_MS, METADATA_MAXRSS_BYTES } from "../src/frontend/stats.js";
+import { METADATA_COLDSTART_MS, METADATA_MAXRSS_BYTES, METADATA_TIMELINE_MS, type TimedCall } from "../src/frontend/stats.js";
 import { buildctl, daemon, median, run, runOk } from "./lib.js";
 
 const args = process.argv.slice(2);
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     const times: Record<Tool, number[]> = { ts: [], "dockerfile.v0": [] };
     const coldStart: number[] = [];
     const rss: number[] = [];
+    const timelines: TimedCall[][] = [];
     for (let i = 0; i <= iterations; i++) {
       const order: Tool[] = i % 2 === 0 ? ["ts", "dockerfile.v0"] : ["dockerfile.v0", "ts"];
       const line: string[] = [];
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
           if (i > 0) {
             coldStart.push(cs);
             rss.push(rs);
+            if (m[METADATA_TIMELINE_MS]) timelines.push(JSON.parse(m[METADATA_TIMELINE_MS]) as TimedCall[]);
           }
           extra = ` (cold start ${cs.toFixed(0)} ms, peak RSS ${(rs / 1e6).toFixed(1)} MB)`;
         }
@@ -133,6 +135,15 @@ async function main(): Promise<void> {
       console.log(`${tool.padEnd(13)} median ${median(times[tool]).toFixed(2)} s [${times[tool].map((t) => t.toFixed(2)).join(", ")}; median of ${iterations}, 1 warm-up]`);
     }
     console.log(`frontend cold start (process start to first LLBBridge call): median ${median(coldStart).toFixed(0)} ms [${coldStart.map((c) => c.toFixed(0)).join(", ")}]`);
+    if (timelines.length > 0) {
+      // Where the frontend's time goes: the median start and end of each LLBBridge call, in the order made.
+      const n = Math.min(...timelines.map((t) => t.length));
+      const steps = Array.from({ length: n }, (_, k) => {
+        const name = timelines[0]![k]![0];
+        return `${name} ${median(timelines.map((t) => t[k]![1])).toFixed(0)}-${median(timelines.map((t) => t[k]![2])).toFixed(0)}`;
+      });
+      console.log(`frontend calls (ms since process start, medians): ${steps.join(", ")}`);
+    }
     console.log(`frontend peak RSS: median ${(median(rss) / 1e6).toFixed(1)} MB, max ${(Math.max(...rss) / 1e6).toFixed(1)} MB`);
     console.log(`frontend fixed cost (difference of the medians): ${(median(times.ts) - median(times["dockerfile.v0"])).toFixed(2)} s`);
     console.log(`frontend ts/dockerfile.v0 ratio: ${(median(times.ts) / median(times["dockerfile.v0"])).toFixed(2)}`);

@@ -115,6 +115,6 @@ class StatsGatewayClient extends BridgeGatewayClient {
     this.#transport = transport;
   }
   override return(result: GatewayResult | { error: Error }): Promise<void> {
-    return super.return(withStats(result, this.#transport.firstCallMs()));
+    return super.return(withStats(result, this.#transport.firstCallMs(), this.#transport.timeline()));
   }
 }
