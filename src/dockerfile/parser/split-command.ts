@@ -4,7 +4,7 @@
  */
 
 import { fromUtf8BinaryString, utf8BinaryString } from "../../internal/go/utf8.js";
-import { isSpace, trimSpace } from "../../internal/go/unicode.js";
+import { isAscii, isSpace, trimSpace } from "../../internal/go/unicode.js";
 import type { Directives } from "./parser.js";
 import { splitWhitespace } from "./line-parsers.js";
 
@@ -15,11 +15,6 @@ export function splitCommand(line: string, d: Directives): [string, string[], st
   const cmdline = splitWhitespace(trimSpace(line), 2);
   if (cmdline.length === 2) [args, flags] = extractBuilderFlags(cmdline[1]!, d);
   return [cmdline[0]!, flags, trimSpace(args)];
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
 }
 
 const IN_SPACES = 0;

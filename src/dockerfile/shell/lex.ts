@@ -191,6 +191,16 @@ class ShellWord {
     }
   }
 
+  /** processStopOn's result; an error at the end of the input becomes `eofMessage` (as Go reports it). */
+  private processStopOnOr(stopChar: number, rawEscapes: boolean, eofMessage: string): string {
+    try {
+      return this.processStopOn(stopChar, rawEscapes)[0];
+    } catch (err) {
+      if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError(eofMessage);
+      throw err;
+    }
+  }
+
   private processSingleQuote(): string {
     let result = "";
     let ch = this.next();
@@ -275,20 +285,8 @@ class ShellWord {
       case 0x2f: {
         const replaceAll = this.peek() === 0x2f;
         if (replaceAll) this.next();
-        let pattern: string;
-        try {
-          pattern = this.processStopOn(0x2f, true)[0];
-        } catch (err) {
-          if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '/' in ${}");
-          throw err;
-        }
-        let replacement: string;
-        try {
-          replacement = this.processStopOn(0x7d, true)[0];
-        } catch (err) {
-          if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '}'");
-          throw err;
-        }
+        const pattern = this.processStopOnOr(0x2f, true, "syntax error: missing '/' in ${}");
+        const replacement = this.processStopOnOr(0x7d, true, "syntax error: missing '}'");
         const found = this.getEnv(name);
         if (this.lex.skipUnsetEnv && found === undefined) return "${" + name + "/" + pattern + "/" + replacement + "}";
         let value = found ?? "";
@@ -317,13 +315,7 @@ class ShellWord {
   private processModifier(name: string, ch: number, chs: string, nullIsUnset: boolean): string {
     const rawEscapes = ch === 0x23 || ch === 0x25;
     if (nullIsUnset && rawEscapes) throw new DockerfileError(`unsupported modifier (${chs}) in substitution`);
-    let word: string;
-    try {
-      word = this.processStopOn(0x7d, rawEscapes)[0];
-    } catch (err) {
-      if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '}'");
-      throw err;
-    }
+    let word = this.processStopOnOr(0x7d, rawEscapes, "syntax error: missing '}'");
     const value = this.getEnv(name);
     const set = value !== undefined;
     if (this.lex.skipUnsetEnv && !set) return "${" + name + chs + word + "}";
