@@ -84,6 +84,8 @@ class ShellWord {
   private pos = 0;
   /** The scanner's lookahead: a code point, EOF, or -2 before the first Peek. */
   private ch = -2;
+  /** Where the lookahead character starts in `src`. */
+  private chPos = 0;
   private escapeToken = 0x5c;
   private envs!: EnvGetter;
   rawEscapes = false;
@@ -112,6 +114,7 @@ class ShellWord {
   }
 
   private scan(): number {
+    this.chPos = this.pos;
     if (this.pos >= this.src.length) return EOF;
     const c = this.src.codePointAt(this.pos)!;
     this.pos += c > 0xffff ? 2 : 1;
@@ -124,6 +127,12 @@ class ShellWord {
       if (this.ch === 0xfeff) this.ch = this.scan();
     }
     return this.ch;
+  }
+
+  /** Moves the scanner to `pos` (a character boundary after the lookahead) and reads the lookahead there. */
+  private skipTo(pos: number): void {
+    this.pos = pos;
+    this.ch = this.scan();
   }
 
   next(): number {
@@ -156,6 +165,22 @@ class ShellWord {
         if (stopChar !== EOF && ch === stopChar) {
           this.next();
           return [result, words.getWords()];
+        }
+        if (ch < 0x80 && isPlain(ch, quotes, esc, stopChar)) {
+          // a run of ordinary ASCII characters goes to the result and the current word at once
+          const src = this.src;
+          const start = this.chPos;
+          let end = start + 1;
+          while (end < src.length) {
+            const c = src.charCodeAt(end);
+            if (c >= 0x80 || !isPlain(c, quotes, esc, stopChar)) break;
+            end++;
+          }
+          const run = src.slice(start, end);
+          this.skipTo(end);
+          result += run;
+          words.addRawString(run);
+          continue;
         }
         let tmp: string | undefined;
         if (ch === 0x24) tmp = this.processDollar();
@@ -202,18 +227,14 @@ class ShellWord {
   }
 
   private processSingleQuote(): string {
-    let result = "";
-    let ch = this.next();
-    if (this.lex.rawQuotes) result += String.fromCodePoint(ch);
-    for (;;) {
-      ch = this.next();
-      if (ch === EOF) throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
-      if (ch === 0x27) {
-        if (this.lex.rawQuotes) result += "'";
-        return result;
-      }
-      result += String.fromCodePoint(ch);
-    }
+    const raw = this.lex.rawQuotes;
+    this.next();
+    const start = this.chPos;
+    const close = this.src.indexOf("'", start);
+    if (close < 0) throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
+    const body = this.src.slice(start, close);
+    this.skipTo(close + 1);
+    return raw ? "'" + body + "'" : body;
   }
 
   private processDoubleQuote(): string {
@@ -231,6 +252,19 @@ class ShellWord {
       }
       if (p === 0x24) {
         result += this.processDollar();
+        continue;
+      }
+      if (p !== esc) {
+        const src = this.src;
+        const start = this.chPos;
+        let end = start + 1;
+        while (end < src.length) {
+          const c = src.charCodeAt(end);
+          if (c === 0x22 || c === 0x24 || c === esc) break;
+          end++;
+        }
+        result += src.slice(start, end);
+        this.skipTo(end);
         continue;
       }
       ch = this.next();
@@ -441,6 +475,12 @@ class WordsStruct {
     }
     return this.words;
   }
+}
+
+/** An ASCII character processStopOn copies as it is: not $ < (quotes) the escape, the stop character or a space. */
+function isPlain(c: number, quotes: boolean, esc: number, stopChar: number): boolean {
+  if (c === 0x24 || c === 0x3c || c === esc || c === stopChar || c === 0x20 || (c >= 0x09 && c <= 0x0d)) return false;
+  return !(quotes && (c === 0x27 || c === 0x22));
 }
 
 /** fmt's string(rune): EOF (and any invalid code point) is U+FFFD. */
