@@ -76,5 +76,6 @@ test("DirectiveParser: line by line, a repeated key throws, the first other line
   assert.ok(p.isDone());
   assert.equal(p.parseLine("# syntax=x"), undefined);
   assert.equal(p.line, 5);
+  assert.deepEqual(new DirectiveParser(0, "").parseLine("check=skip=all"), { name: "check", value: "skip=all", line: 1 });
   assert.deepEqual(parseDirectives("# escape=`\n# escape=\\\n# syntax=x\n"), [{ name: "escape", value: "`", line: 1 }]);
 });
