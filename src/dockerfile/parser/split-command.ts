@@ -4,7 +4,7 @@
  */
 
 import { fromUtf8BinaryString, utf8BinaryString } from "../../internal/go/utf8.js";
-import { isAscii, isSpace, trimSpace } from "../../internal/go/unicode.js";
+import { isSpace, trimSpace } from "../../internal/go/unicode.js";
 import type { Directives } from "./parser.js";
 import { splitWhitespace } from "./line-parsers.js";
 
@@ -28,8 +28,12 @@ const IN_QUOTE = 2;
  * happens here by walking the line's binary string.
  */
 export function extractBuilderFlags(input: string, d: Directives): [string, string[]] {
-  const ascii = isAscii(input);
-  const line = ascii ? input : utf8BinaryString(input);
+  // Most lines are ASCII up to the end of their flags: walk the string itself and switch to its bytes
+  // only when a non-ASCII character comes up (checking the whole line first would be quadratic for ONBUILD chains).
+  return extractFlags(input, d, true) ?? extractFlags(utf8BinaryString(input), d, false)!;
+}
+
+function extractFlags(line: string, d: Directives, ascii: boolean): [string, string[]] | undefined {
   const rest = (pos: number): string => (ascii ? line.slice(pos) : fromUtf8BinaryString(line.slice(pos)));
   const words: string[] = [];
   let phase = IN_SPACES;
@@ -40,7 +44,10 @@ export function extractBuilderFlags(input: string, d: Directives): [string, stri
   const esc = d.escapeToken.charCodeAt(0);
   const n = line.length;
   for (let pos = 0; pos <= n; pos++) {
-    if (pos !== n) ch = line.charCodeAt(pos);
+    if (pos !== n) {
+      ch = line.charCodeAt(pos);
+      if (ascii && ch >= 0x80) return undefined;
+    }
     if (phase === IN_SPACES) {
       if (pos === n) break;
       if (isSpace(ch)) continue;
@@ -70,6 +77,7 @@ export function extractBuilderFlags(input: string, d: Directives): [string, stri
         if (pos + 1 === n) continue;
         pos++;
         ch = line.charCodeAt(pos);
+        if (ascii && ch >= 0x80) return undefined;
       }
       word += String.fromCharCode(ch);
       continue;
@@ -86,6 +94,7 @@ export function extractBuilderFlags(input: string, d: Directives): [string, stri
         }
         pos++;
         ch = line.charCodeAt(pos);
+        if (ascii && ch >= 0x80) return undefined;
       }
       word += String.fromCharCode(ch);
     }
