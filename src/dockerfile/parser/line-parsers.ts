@@ -222,10 +222,31 @@ function parseJSON(input: string): LineParseResult | typeof NOT_JSON {
   for (const v of parsed) if (typeof v === "number" && !Number.isFinite(v)) return NOT_JSON;
   const values: string[] = [];
   for (const v of parsed) {
-    if (typeof v !== "string") throw new DockerfileError(errDockerfileNotStringArray);
+    if (typeof v !== "string") {
+      // Go's decoder refuses nesting deeper than 10000 (an error that is not the string-array one)
+      if (jsonDepth(rest) > 10000) return NOT_JSON;
+      throw new DockerfileError(errDockerfileNotStringArray);
+    }
     values.push(toWellFormed(v));
   }
   return [chainOf(values), { json: true }];
+}
+
+/** The deepest nesting of arrays and objects in valid JSON text. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 /** Go's parseMaybeJSON (CMD, ENTRYPOINT, RUN, SHELL): a JSON array, else the rest as one node. */
