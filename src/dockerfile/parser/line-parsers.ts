@@ -218,18 +218,30 @@ function parseJSON(input: string): LineParseResult | typeof NOT_JSON {
     return NOT_JSON;
   }
   if (!Array.isArray(parsed)) return NOT_JSON;
-  // Go's decoder fails on a number beyond float64 (JSON.parse gives Infinity) before looking at the types.
-  for (const v of parsed) if (typeof v === "number" && !Number.isFinite(v)) return NOT_JSON;
   const values: string[] = [];
   for (const v of parsed) {
     if (typeof v !== "string") {
-      // Go's decoder refuses nesting deeper than 10000 (an error that is not the string-array one)
-      if (jsonDepth(rest) > 10000) return NOT_JSON;
+      // Go's decoder fails first (an error other than the string-array one) on a number beyond float64
+      // (Infinity here) and on nesting deeper than 10000.
+      if (hasInfinity(parsed) || jsonDepth(rest) > 10000) return NOT_JSON;
       throw new DockerfileError(errDockerfileNotStringArray);
     }
     values.push(toWellFormed(v));
   }
   return [chainOf(values), { json: true }];
+}
+
+/** Whether a parsed JSON value holds a number JSON.parse made infinite. */
+function hasInfinity(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return true;
+    } else if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === "object") stack.push(...Object.values(v));
+  }
+  return false;
 }
 
 /** The deepest nesting of arrays and objects in valid JSON text. */
