@@ -231,7 +231,10 @@ class ShellWord {
     this.next();
     const start = this.chPos;
     const close = this.src.indexOf("'", start);
-    if (close < 0) throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
+    if (close < 0) {
+      this.skipTo(this.src.length);
+      throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
+    }
     const body = this.src.slice(start, close);
     this.skipTo(close + 1);
     return raw ? "'" + body + "'" : body;
