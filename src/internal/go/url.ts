@@ -351,3 +351,8 @@ export function queryValid(query: string): boolean {
 export function queryUnescape(s: string): string {
   return fromByteString(unescape(toByteString(s), Enc.QueryComponent)).text;
 }
+
+/** Go's `url.PathUnescape` on a JS string (UTF-8 in and out); throws UrlError on a malformed escape. */
+export function pathUnescape(s: string): string {
+  return fromByteString(unescape(toByteString(s), Enc.PathSegment)).text;
+}
