@@ -27,11 +27,14 @@ import {
   ruleUndefinedVar,
 } from "../linter/ruleset.js";
 import type { EnvGetter, Lex, ProcessWordResult } from "../shell/lex.js";
-import { buildMetaArgs, nonEnvArgs } from "./convert.js";
+import { buildMetaArgs } from "./convert.js";
 import type { CopyConfig } from "./convert-copy.js";
 import { markUsed, type DispatchOpt, type DispatchState, type InstructionTracker } from "./dispatch-state.js";
 
 const reservedStageNames = new Set(["context", "scratch"]);
+
+// convert.go's nonEnvArgs (the SBOM scan args, never set as env): not reported as undefined.
+const nonEnvArgs = new Set(["BUILDKIT_SBOM_SCAN_CONTEXT", "BUILDKIT_SBOM_SCAN_STAGE"]);
 
 /**
  * CopyIgnoredFile: a COPY/ADD source the .dockerignore excludes. Skipped without a
