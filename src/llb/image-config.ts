@@ -345,7 +345,7 @@ export interface ImageConfigValues {
 
 /** Decodes an image config as Go's `WithImageConfig` does; throws LlbError where Go returns an error. */
 export function readImageConfig(config: Uint8Array | string): ImageConfigValues {
-  const img = decodeImageJSON(config, imageSchema);
+  const img = decodeImageJSON(config, imageSchema as Schema & { name: string });
   const out: ImageConfigValues = { env: [], workingDir: "" };
   if (!img) return out;
   const cfg = img.get("config") as Map<string, unknown> | undefined;
