@@ -25,8 +25,17 @@ test("parseDockerOCIImage: keys fold case, wrong types fail with encoding/json's
   assert.deepEqual(img.config.shell, ["a"]);
   assert.deepEqual(img.config.onBuild, ["RUN x"]);
   assert.throws(() => parseDockerOCIImage(`{"config":{"Healthcheck":{"Retries":"3"}}}`), {
-    message: "json: cannot unmarshal string into Go struct field HealthcheckConfig.config.Healthcheck.Retries of type int",
+    message: "json: cannot unmarshal string into Go struct field HealthcheckConfig.config.DockerOCIImageConfigExt.Healthcheck.Retries of type int",
   });
+  for (const [input, msg] of [
+    [`{"os":1}`, "DockerOCIImage.Image.Platform.os of type string"],
+    [`{"rootfs":{"type":1}}`, "RootFS.Image.rootfs.type of type string"],
+    [`{"history":[{"created_by":1}]}`, "History.Image.history.created_by of type string"],
+    [`{"config":{"Healthcheck":{"Interval":1.5}}}`, "HealthcheckConfig.config.DockerOCIImageConfigExt.Healthcheck.Interval of type time.Duration"],
+    [`{"config":{"Env":"x"}}`, "DockerOCIImageConfig.config.ImageConfig.Env of type []string"],
+  ] as const) {
+    assert.throws(() => parseDockerOCIImage(input), (e: unknown) => (e as Error).message.endsWith("Go struct field " + msg), input);
+  }
 });
 
 test("cloneDockerOCIImage copies every slice and map", () => {
