@@ -117,13 +117,13 @@ export function parseInt(s: string, base: number, bitSize: number): bigint {
   return neg ? -un : un;
 }
 
-const decFloat = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+const decFloat = /^[+-]?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9](?:_?[0-9])*)?$/;
 const hexFloat = /^([+-]?)0[xX]((?:_?[0-9a-fA-F])*)(?:\.([0-9a-fA-F](?:_?[0-9a-fA-F])*)?)?[pP]([+-]?[0-9]+(?:_?[0-9]+)*)$/;
 const specialFloat = /^([+-]?)(inf|infinity|nan)$/i;
 
 /**
- * Go's `strconv.ParseFloat(s, 64)`: decimal and hexadecimal (`0x1.8p3`) forms, `inf`, `infinity`
- * and `nan`. Undefined where Go returns an error (bad syntax, or a finite value out of range).
+ * Go's `strconv.ParseFloat(s, 64)`: decimal and hexadecimal (`0x1.8p3`) forms, `_` between digits,
+ * `inf`, `infinity` and `nan`. Undefined where Go returns an error (bad syntax, or a finite value out of range).
  */
 export function parseFloat(s: string): number | undefined {
   const sp = specialFloat.exec(s);
@@ -133,7 +133,7 @@ export function parseFloat(s: string): number | undefined {
   }
   let v: number;
   if (decFloat.test(s)) {
-    v = Number(s.startsWith("+") ? s.slice(1) : s);
+    v = Number((s.startsWith("+") ? s.slice(1) : s).replace(/_/g, ""));
   } else {
     const m = hexFloat.exec(s);
     if (!m) return undefined;
