@@ -1214,9 +1214,7 @@ export function runCommandString(args: readonly string[], buildArgs: readonly in
 /** convert.go commitToHistory: appends a history entry (`# buildkit` when a state is given). */
 export function commitToHistory(img: DockerOCIImage, msg: string, withLayer: boolean, st: State | undefined, tm: Date | undefined): void {
   if (st !== undefined) msg += " # buildkit";
-  const h = { createdBy: msg, author: "", comment: historyComment, emptyLayer: !withLayer } as DockerOCIImage["history"] & object;
   const entry: NonNullable<DockerOCIImage["history"]>[number] = { createdBy: msg, author: "", comment: historyComment, emptyLayer: !withLayer };
-  void h;
   if (tm !== undefined) entry.created = goTimeFromDate(tm);
   (img.history ??= []).push(entry);
 }

@@ -19,7 +19,7 @@ import { withLocation } from "../parser/errors.js";
 import type { Lex } from "../shell/lex.js";
 import { isHTTPSource } from "./convert-copy.js";
 import { envListGetter } from "./convert.js";
-import { parseGitRef } from "./git-ref.js";
+import { parseGitRef } from "../../program/git-ref.js";
 import type { ConvertOpt, DockerfileClient } from "./options.js";
 
 interface SourceDateEpochStateOpt {
@@ -146,14 +146,14 @@ function sourceDateEpochAddSource(cmd: AddCommand, env: EnvList, shlex: Lex): St
     return http(src, { filename: sourceDateEpochHTTPFilename(src), ...(checksum !== "" ? { checksum } : {}) });
   }
   const parsed = parseGitRef(src);
-  if (parsed.error !== undefined && parsed.isGit) throw parsed.error;
-  const gitRef = parsed.ref;
-  if (parsed.error === undefined && gitRef !== undefined && !gitRef.indistinguishableFromLocal) {
+  if (parsed.err !== undefined && parsed.isGit) throw new DockerfileError(parsed.err);
+  const gitRef = parsed.gitRef;
+  if (parsed.err === undefined && gitRef !== undefined && !gitRef.indistinguishableFromLocal) {
     const o: GitOptions = { ref: gitRef.ref };
     if (cmd.keepGitDir === true || gitRef.keepGitDir === true) o.keepGitDir = true;
     if (cmd.checksum !== "") o.checksum = shlex.processWord(cmd.checksum, getter).result;
     else if (gitRef.checksum !== "") o.checksum = gitRef.checksum;
-    if (gitRef.subDir !== "") o.subDir = gitRef.subDir;
+    if (gitRef.subDir !== "") o.subdir = gitRef.subDir;
     if (gitRef.submodules === false) o.skipSubmodules = true;
     return git(gitRef.remote, "", o);
   }

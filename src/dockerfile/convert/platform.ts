@@ -43,7 +43,7 @@ export function buildPlatformOpt(opt: ConvertOpt): PlatformOpt {
   return { targetPlatform, buildPlatforms, implicitTarget };
 }
 
-/** dockerfile2llb.defaultArgs: BUILD*/TARGET* args and TARGETSTAGE, overridable by build args. */
+/** dockerfile2llb.defaultArgs: the automatic BUILD and TARGET args and TARGETSTAGE, overridable by build args. */
 export function defaultArgs(po: PlatformOpt, overrides: Readonly<Record<string, string>>, target: string): EnvList {
   const bp = po.buildPlatforms[0]!;
   const tp = po.targetPlatform;

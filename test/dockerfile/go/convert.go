@@ -13,12 +13,13 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerui"
 	"github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/solver/pb"
 	ocispecs "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // baseConvertOpt is the ConvertOpt of the convert/lint/outline/targets modes
 // and of the benchmark: dockerui's Config parsed from the request's opts (by
-// dockerui.NewClient over the fake gateway), no Client, the stub resolver and
+// dockerui.NewClient over the fake gateway), no Client, every LLB cap, the stub resolver and
 // a source map of the Dockerfile named "Dockerfile" (language "Dockerfile"). It also returns the
 // target platforms (one nil entry when the opts give none).
 func baseConvertOpt(stub *stubResolver, dt []byte, req request) (dockerfile2llb.ConvertOpt, []*ocispecs.Platform, error) {
@@ -39,10 +40,13 @@ func baseConvertOpt(stub *stubResolver, dt []byte, req request) (dockerfile2llb.
 	}
 	sm := llb.NewSourceMap(&src, "Dockerfile", "Dockerfile", dt)
 	sm.Definition = srcDef
+	// Every LLB cap, as a current daemon reports them (dockerfile2llb needs a cap set when there is no Client).
+	caps := pb.Caps.CapSet(pb.Caps.All())
 	opt := dockerfile2llb.ConvertOpt{
 		Config:       bc.Config,
 		SourceMap:    sm,
 		MetaResolver: stub,
+		LLBCaps:      &caps,
 	}
 	targets := []*ocispecs.Platform{nil}
 	if len(bc.TargetPlatforms) > 0 {

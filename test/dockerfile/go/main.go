@@ -34,6 +34,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
@@ -147,7 +148,7 @@ func formatPlatform(p *ocispecs.Platform) string {
 func runJob(ctx context.Context, stub *stubResolver, j job) (out map[string]any) {
 	defer func() {
 		if r := recover(); r != nil {
-			out = map[string]any{"name": j.Name, "mode": j.Mode, "panic": fmt.Sprint(r)}
+			out = map[string]any{"name": j.Name, "mode": j.Mode, "panic": fmt.Sprint(r), "stack": string(debug.Stack())}
 		}
 	}()
 	dt, err := os.ReadFile(j.Dockerfile)
