@@ -100,10 +100,6 @@ export function validateCircularDependency(states: readonly DispatchState[] | un
   }
 }
 
-function isSelfConsistentCasing(s: string): boolean {
-  return s === s.toLowerCase() || s === s.toUpperCase();
-}
-
 function validateCaseMatch(name: string, isMajorityLower: boolean, location: DockerfileRange[], lint: Linter): void {
   let correctCasing = "";
   if (isMajorityLower && name.toLowerCase() !== name) correctCasing = "lowercase";
@@ -115,10 +111,10 @@ function validateCaseMatch(name: string, isMajorityLower: boolean, location: Doc
 export function validateCommandCasing(stages: readonly Stage[], lint: Linter): void {
   let lowerCount = 0;
   let upperCount = 0;
+  // Go's isSelfConsistentCasing: all lower or all upper case; all-lower counts as lower.
   const count = (name: string): void => {
-    if (!isSelfConsistentCasing(name)) return;
     if (name.toLowerCase() === name) lowerCount++;
-    else upperCount++;
+    else if (name.toUpperCase() === name) upperCount++;
   };
   for (const stage of stages) {
     count(stage.origCmd);
