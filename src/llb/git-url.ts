@@ -37,7 +37,11 @@ export class GitURLError extends Error {
     message: string,
     readonly unknownProtocol: boolean,
   ) {
+    // Callers use this error as a return value (every COPY source is tried as a git URL): no stack trace to capture.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = "GitURLError";
   }
 }
