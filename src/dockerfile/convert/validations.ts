@@ -12,6 +12,7 @@ import { suggestSearch } from "../../internal/go/suggest.js";
 import { formatPlatformAll, normalizePlatform, parseNormalizedNamed, parsePlatform, type EnvList, type Platform } from "../../llb/index.js";
 import type { ArgCommand, Command as InstructionCommand, KeyValuePairOptional, Stage } from "../instructions/commands.js";
 import type { Linter } from "../linter/linter.js";
+import { withLocation } from "../parser/errors.js";
 import {
   ruleConsistentInstructionCasing,
   ruleCopyIgnoredFile,
@@ -93,9 +94,9 @@ export function validateCircularDependency(states: readonly DispatchState[] | un
   for (const state of states) {
     const cmds = visit(state, []);
     if (cmds) {
-      // Go wraps with each command's location; the first one given is kept.
-      const first = cmds.find((c) => c.location().length > 0);
-      throw new DockerfileError(`circular dependency detected on stage: ${state.stageName}`, first ? { ranges: first.location() } : {});
+      let err = new DockerfileError(`circular dependency detected on stage: ${state.stageName}`);
+      for (const c of cmds) err = withLocation(err, c.location());
+      throw err;
     }
   }
 }
