@@ -587,7 +587,7 @@ async function resolveStages(dctx: DispatchContext, target: DispatchState): Prom
 
 async function resolveReachableStages(dctx: DispatchContext, all: readonly DispatchState[], target: DispatchState): Promise<Set<DispatchState>> {
   const allReachable = allReachableStages(target);
-  const tasks: Promise<void>[] = [];
+  const toResolve: [DispatchState, boolean][] = [];
   for (const d of all.slice()) {
     const reachable = dctx.opt.allStages || allReachable.has(d);
     if (d.base === undefined && !d.dispatched && !d.resolved) {
@@ -599,10 +599,14 @@ async function resolveReachableStages(dctx: DispatchContext, all: readonly Dispa
         if (d.unregistered) d.dispatched = true;
         continue;
       }
-      tasks.push(resolveBaseImage(dctx, d, reachable));
+      toResolve.push([d, reachable]);
     }
   }
-  await waitAll(tasks);
+  // Go starts one goroutine per stage; its scheduler runs the last one started first (the
+  // "runnext" slot), then the others in order. Starting them in that order here makes the
+  // same stage's error win when several fail without waiting on the resolver.
+  if (toResolve.length > 1) toResolve.unshift(toResolve.pop()!);
+  await waitAll(toResolve.map(([d, reachable]) => resolveBaseImage(dctx, d, reachable)));
   return allReachable;
 }
 
