@@ -37,7 +37,7 @@ import { randomID } from "../../llb/identity.js";
 import { parseGitRef } from "../../program/git-ref.js";
 import type { SourcesAndDest } from "../instructions/commands.js";
 import { checkSystemDriveAndRemoveDriveLetter, normalizePath, toSlash } from "../system/path.js";
-import { commitToHistory, dfCmd, getEnv, location, pathRelativeToWorkingDir, prefixCommand, processCmdEnv, uppercaseCmd } from "./convert.js";
+import { commitToHistory, dfCmd, getEnv, location, pathRelativeToWorkingDir, prefixCommand, processCmdEnv, uppercaseCmd } from "./dispatch-state.js";
 import type { DispatchOpt, DispatchState } from "./dispatch-state.js";
 import { withInternalName } from "./options.js";
 import { validateCopySourcePath } from "./validations.js";

@@ -10,7 +10,7 @@ import { goQuote } from "../../internal/go/strconv.js";
 import type { ExposeCommand } from "../instructions/commands.js";
 import { ruleExposeInvalidFormat, ruleExposeProtoCasing } from "../linter/ruleset.js";
 import type { Linter } from "../linter/linter.js";
-import { commitToHistory, getEnv } from "./convert.js";
+import { commitToHistory, getEnv } from "./dispatch-state.js";
 import type { DispatchOpt, DispatchState } from "./dispatch-state.js";
 
 /** convert_expose.go dispatchExpose: expands the ports, parses them and records them in the image config. */

@@ -3,25 +3,18 @@ import assert from "node:assert/strict";
 import { newDockerOCIImage } from "../../llb/image-config.js";
 import { Stage } from "../instructions/commands.js";
 import { KeyValuePairOptional } from "../instructions/commands.js";
+import { addEnv, goDurationString, goQuoteList, isEnabledForStage, mergeLocations, parseKeyValue, parseSignal, proxyEnvFromBuildArgs } from "./convert.js";
 import {
-  addEnv,
   commitToHistory,
+  DispatchState,
+  emptyEnvs,
   formatTargetPlatform,
-  goDurationString,
-  goQuoteList,
-  isEnabledForStage,
-  mergeLocations,
-  parseKeyValue,
-  parseSignal,
   prefixCommand,
-  proxyEnvFromBuildArgs,
   runCommandString,
   summarizeHeredoc,
   uppercaseCmd,
   withShell,
-  emptyEnvs,
-} from "./convert.js";
-import { DispatchState } from "./dispatch-state.js";
+} from "./dispatch-state.js";
 
 test("addEnv / parseKeyValue (convert_test.go)", () => {
   assert.deepEqual(addEnv(["key1=val1", "key2=val2"], "key1", "value1"), ["key1=value1", "key2=val2"]);

@@ -28,7 +28,7 @@ import {
   ruleUndefinedVar,
 } from "../linter/ruleset.js";
 import type { EnvGetter, Lex, ProcessWordResult } from "../shell/lex.js";
-import { buildMetaArgs } from "./convert.js";
+import { buildMetaArgs } from "./dispatch-state.js";
 import type { CopyConfig } from "./convert-copy.js";
 import { markUsed, type DispatchOpt, type DispatchState, type InstructionTracker } from "./dispatch-state.js";
 
