@@ -224,9 +224,21 @@ function platformName(p: Platform | undefined): string {
   return p ? formatPlatformAll(normalizePlatform(p)) : "default";
 }
 
-function sourceMapOf(dt: Uint8Array): Promise<SourceMap> {
+/** The source map of a Dockerfile: as test/dockerfile/go's, `local("dockerfile")` marshalled as its definition. */
+async function sourceMapOf(dt: Uint8Array): Promise<SourceMap> {
   const st = local("dockerfile");
-  return st.marshal(marshalOptions).then((def) => new SourceMap("Dockerfile", { language: "Dockerfile", data: dt, state: st, definition: def }));
+  const def = await st.marshal(marshalOptions);
+  return new SourceMap("Dockerfile", { language: "Dockerfile", data: dt, state: st, definition: def });
+}
+
+/** {@link sourceMapOf} for another Dockerfile, reusing a source map's state and definition. */
+export function sourceMapFor(dt: Uint8Array, like: SourceMap | undefined): SourceMap {
+  return new SourceMap("Dockerfile", {
+    language: "Dockerfile",
+    data: dt,
+    ...(like?.state ? { state: like.state } : {}),
+    ...(like?.definition ? { definition: like.definition } : {}),
+  });
 }
 
 /** The ConvertOpt of the convert/lint/outline modes and the benchmark (no client, every LLB cap), and the target platforms. */
