@@ -257,7 +257,7 @@ async function main(): Promise<void> {
     if (!want) problem = "no answer from the Go program";
     else {
       const c = byCase.get(j.name)!;
-      const got = await runTs(j.mode, readFileSync(c.file), c.request);
+      const got = await runTs(j.mode, readFileSync(c.file), c.request, undefined, c.contextDir);
       problem = comparers[j.mode](want, got);
     }
     if (problem) {

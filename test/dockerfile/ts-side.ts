@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DockerfileError } from "../../src/errors.js";
+import { DockerfileError, TsfError } from "../../src/errors.js";
 import {
   Caps,
   formatPlatformAll,
@@ -28,6 +28,8 @@ import {
 } from "../../src/llb/index.js";
 import { parseProgramOpts } from "../../src/program/opts.js";
 import { repoRoot } from "../lib/gobin.js";
+import type { GatewayResult } from "../../src/gateway/types.js";
+import { FakeGateway, textOrBase64 } from "./fake-gateway.js";
 import { StubResolver } from "./stub-resolver.js";
 
 /** What a case asks for (the JSON beside a case's Dockerfile). */
@@ -102,10 +104,14 @@ export interface DockerfileModule {
   listTargets?: (dt: Uint8Array) => unknown;
   /** dockerui's config from frontend opts, if index.ts offers it (see {@link dockerfileConfig}). */
   configFromOpts?: (opts: Record<string, string>, buildPlatforms: Platform[]) => DfConfig;
+  /** dockerui.Client over a gateway (its `config` is what dockerui.NewClient parses from the opts). */
+  DockerUIClient?: new (gateway: FakeGateway, o: { opts: Record<string, string>; sessionID: string }) => { config: DfConfig };
+  /** The whole frontend (builder.Build): builds the Dockerfile against the gateway and returns the result to it. */
+  buildDockerfile?: (gateway: FakeGateway, o: { opts: Record<string, string>; sessionID: string }) => Promise<GatewayResult>;
 }
 
 const moduleFiles = ["index.js", "convert/convert.js", "parser/parser.js", "builder.js"];
-const configNames = ["dockerfileConfig", "parseDockerfileConfig", "configFromOpts", "newDockerfileConfig"];
+const configNames = ["dockerfileConfig", "parseDockerfileConfig", "configFromOpts"];
 
 let loaded: DockerfileModule | undefined;
 
@@ -120,6 +126,9 @@ export async function loadDockerfileModule(): Promise<DockerfileModule> {
     for (const name of ["parse", "dockerfile2LLB", "dockerfile2Outline", "dockerfileLint", "listTargets"]) {
       if (out[name] === undefined && typeof m[name] === "function") out[name] = m[name];
     }
+    for (const name of ["DockerUIClient", "buildDockerfile"]) {
+      if (out[name] === undefined && typeof m[name] === "function") out[name] = m[name];
+    }
     for (const name of configNames) {
       if (out["configFromOpts"] === undefined && typeof m[name] === "function") out["configFromOpts"] = m[name];
     }
@@ -129,12 +138,15 @@ export async function loadDockerfileModule(): Promise<DockerfileModule> {
 }
 
 /**
- * The DockerfileConfig for a request: the module's own opts parser when it has
- * one, else the existing ProgramOpts reading (src/program/opts.ts) mapped onto
- * the contract's fields. `linterConfig` stays unset: without a dockerui client
+ * The DockerfileConfig for a request, as the Go side gets it (dockerui.NewClient
+ * over the fake gateway, then its Config): the module's DockerUIClient over a
+ * FakeGateway when index.ts exports it, else its opts parser, else the
+ * existing ProgramOpts reading (src/program/opts.ts) mapped onto the
+ * contract's fields. `linterConfig` stays unset: without a dockerui client
  * Go's converter does not read BUILDKIT_DOCKERFILE_CHECK either.
  */
-export function dockerfileConfig(mod: DockerfileModule, opts: Record<string, string>, buildPlatforms: Platform[]): DfConfig {
+export function dockerfileConfig(mod: DockerfileModule, opts: Record<string, string>, buildPlatforms: Platform[], gateway?: FakeGateway): DfConfig {
+  if (mod.DockerUIClient && gateway) return { ...new mod.DockerUIClient(gateway, { opts: { ...opts }, sessionID: "golden-session" }).config, linterConfig: undefined };
   if (mod.configFromOpts) return { ...mod.configFromOpts({ ...opts }, buildPlatforms), linterConfig: undefined };
   for (const k of ["shm-size", "ulimit", "cgroup-parent", "device"]) {
     if (k in opts) throw new Error(`golden: opt ${k} needs src/dockerfile's config parser (none exported yet)`);
@@ -178,10 +190,11 @@ export interface ModeAnswer {
   [k: string]: unknown;
 }
 
-function errorAnswer(err: unknown): ModeAnswer {
+function errorAnswer(err: unknown, accept: (err: unknown) => boolean = (e) => e instanceof DockerfileError): ModeAnswer {
   if (err instanceof DockerfileError) {
     return { error: { message: err.message, locations: err.ranges.length ? [err.ranges.map(plainRange)] : [] } };
   }
+  if (accept(err)) return { error: { message: (err as Error).message, locations: [] } };
   return { crash: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }
 
@@ -249,7 +262,7 @@ export async function baseConvertOpt(
   resolver: StubResolver,
 ): Promise<{ opt: DfConvertOpt; targets: (Platform | undefined)[] }> {
   const buildPlatforms = (req.buildPlatforms?.length ? req.buildPlatforms : ["linux/amd64"]).map((s) => normalizePlatform(parsePlatform(s)));
-  const config = dockerfileConfig(mod, req.opts ?? {}, buildPlatforms);
+  const config = dockerfileConfig(mod, req.opts ?? {}, buildPlatforms, new FakeGateway(resolver, dt, undefined, req));
   const tps = (config["targetPlatforms"] as Platform[] | undefined) ?? [];
   return {
     opt: {
@@ -347,8 +360,29 @@ function runAst(mod: DockerfileModule, dt: Uint8Array): ModeAnswer {
   }
 }
 
-/** Runs one mode on our side. The `build` mode (builder.Build on a fake gateway) has no TypeScript entry point in the contract yet. */
-export async function runTs(mode: Mode, dt: Uint8Array, req: Request, resolver = new StubResolver()): Promise<ModeAnswer> {
+/**
+ * The whole frontend (index.ts's `buildDockerfile`) on a FakeGateway: every
+ * solve, the warnings, the result's metadata and refs. Errors of any of our
+ * typed kinds (TsfError) are answers here: option errors are not Dockerfile errors.
+ */
+async function runBuild(mod: DockerfileModule, dt: Uint8Array, req: Request, resolver: StubResolver, contextDir: string | undefined): Promise<ModeAnswer> {
+  if (!mod.buildDockerfile) return { crash: "src/dockerfile/index.ts has no buildDockerfile (the whole frontend) yet" };
+  const gw = new FakeGateway(resolver, dt, contextDir, req);
+  const out: ModeAnswer = { solves: [], warnings: gw.warnings };
+  try {
+    const res = await mod.buildDockerfile(gw, { opts: { ...(req.opts ?? {}) }, sessionID: "golden-session" });
+    out["metadata"] = Object.fromEntries(Object.entries(res.metadata).map(([k, v]) => [k, textOrBase64(v)]));
+    out["refs"] = Object.keys(res.refs ?? {}).sort();
+    out["ref"] = !!res.ref;
+  } catch (err) {
+    Object.assign(out, errorAnswer(err, (e) => e instanceof TsfError));
+  }
+  out["solves"] = gw.sortedSolves();
+  return out;
+}
+
+/** Runs one mode on our side. */
+export async function runTs(mode: Mode, dt: Uint8Array, req: Request, resolver = new StubResolver(), contextDir?: string): Promise<ModeAnswer> {
   const mod = await loadDockerfileModule();
   switch (mode) {
     case "ast":
@@ -360,6 +394,6 @@ export async function runTs(mode: Mode, dt: Uint8Array, req: Request, resolver =
     case "targets":
       return runSubrequest(mod, mode, dt, req, resolver);
     case "build":
-      return { crash: "no TypeScript entry point for the whole frontend (builder.Build) yet" };
+      return runBuild(mod, dt, req, resolver, contextDir);
   }
 }
