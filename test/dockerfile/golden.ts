@@ -214,13 +214,38 @@ function compareJson(keys: string[]) {
   };
 }
 
+/** The build level: the error, then every solve (definitions explained op by op), the result's metadata and refs, the warnings. */
+function compareBuild(want: ModeAnswer, got: ModeAnswer): string {
+  const e = compareError(want, got);
+  if (e) return e;
+  const ws = (want["solves"] ?? []) as Record<string, unknown>[];
+  const gs = (got["solves"] ?? []) as Record<string, unknown>[];
+  if (ws.length !== gs.length) return `solves: want ${ws.length}, got ${gs.length}\n  want ${short(ws.map((s) => Object.keys(s)))}\n  got  ${short(gs.map((s) => Object.keys(s)))}`;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    const g = gs[i]!;
+    if (w["definition"] && g["definition"]) {
+      const d = explainDefinition(w["definition"] as ConvertResultJson["definition"], g["definition"] as ConvertResultJson["definition"]);
+      if (d) return `solves[${i}] (sorted) definition: ${d}`;
+    }
+    const d = firstDiff({ ...w, definition: !!w["definition"] }, { ...g, definition: !!g["definition"] }, `solves[${i}]`);
+    if (d) return d;
+  }
+  if (want.error) return "";
+  for (const k of ["metadata", "refs", "ref", "warnings"]) {
+    const d = firstDiff(want[k], got[k], k);
+    if (d) return d;
+  }
+  return "";
+}
+
 const comparers: Record<Mode, (want: ModeAnswer, got: ModeAnswer) => string> = {
   ast: compareJson(["ast", "escapeToken", "warnings"]),
   convert: compareConvert,
   lint: compareJson(["result"]),
   outline: compareJson(["result"]),
   targets: compareJson(["result"]),
-  build: compareJson(["solves", "metadata", "refs", "ref", "warnings"]),
+  build: compareBuild,
 };
 
 async function main(): Promise<void> {

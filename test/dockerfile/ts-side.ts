@@ -190,11 +190,11 @@ export interface ModeAnswer {
   [k: string]: unknown;
 }
 
-function errorAnswer(err: unknown, accept: (err: unknown) => boolean = (e) => e instanceof DockerfileError): ModeAnswer {
+function errorAnswer(err: unknown): ModeAnswer {
   if (err instanceof DockerfileError) {
     return { error: { message: err.message, locations: err.ranges.length ? [err.ranges.map(plainRange)] : [] } };
   }
-  if (accept(err)) return { error: { message: (err as Error).message, locations: [] } };
+  if (err instanceof TsfError) return { error: { message: err.message, locations: [] } };
   return { crash: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }
 
@@ -375,7 +375,11 @@ async function runBuild(mod: DockerfileModule, dt: Uint8Array, req: Request, res
     out["refs"] = Object.keys(res.refs ?? {}).sort();
     out["ref"] = !!res.ref;
   } catch (err) {
-    Object.assign(out, errorAnswer(err, (e) => e instanceof TsfError));
+    // The frontend returns Dockerfile errors wrapped with their source (Go's wrapSource): the typed error is a cause.
+    let typed: unknown = err;
+    for (let i = 0; i < 5 && typed instanceof Error && !(typed instanceof TsfError); i++) typed = typed.cause;
+    if (typed instanceof TsfError) Object.assign(out, errorAnswer(typed), { error: { ...errorAnswer(typed).error!, message: (err as Error).message } });
+    else Object.assign(out, errorAnswer(err));
   }
   out["solves"] = gw.sortedSolves();
   return out;
