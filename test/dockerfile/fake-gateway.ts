@@ -12,7 +12,7 @@ import { posix, join } from "node:path";
 import type { FileStat, GatewayClient, GatewayResult, GatewaySolveRequest, GatewaySolveResult, ResultRef } from "../../src/gateway/types.js";
 import { Caps, normalizePlatform, parsePlatform, sha256Digest, type Definition, type Platform, type ResolveMode } from "../../src/llb/index.js";
 import type { StubResolver } from "./stub-resolver.js";
-import type { Request } from "./ts-side.js";
+import { normalizeProgressGroups, type Request } from "./ts-side.js";
 
 /** buildkit v0.32.2's gateway cap ids (frontend/gateway/pb/caps.go), all of which the fake supports. */
 const gatewayCaps = [
@@ -43,8 +43,9 @@ const gatewayCaps = [
   "source.metaresolver",
 ];
 
-/** A recorded definition: base64 of its bytes and each op's digest (Go: jsonDef). */
+/** A recorded definition: base64 of its bytes (progress groups renamed) and each op's digest (Go: jsonDef). */
 export function definitionJson(def: Definition): { definition: string; digests: string[] } {
+  def = normalizeProgressGroups(def);
   return { definition: Buffer.from(def.toBytes()).toString("base64"), digests: def.def.map((op) => sha256Digest(op)) };
 }
 

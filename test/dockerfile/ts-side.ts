@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url";
 import { DockerfileError, TsfError } from "../../src/errors.js";
 import {
   Caps,
+  Definition,
   formatPlatformAll,
   local,
   normalizePlatform,
@@ -280,9 +281,31 @@ export async function baseConvertOpt(
   };
 }
 
+/**
+ * The definition with its ops' progress groups renamed `progress-group-N` (N
+ * counting distinct ids in op order), as test/dockerfile/go does: COPY --link
+ * makes a random group id on both sides.
+ */
+export function normalizeProgressGroups(def: Definition): Definition {
+  const ids = new Map<string, string>();
+  const metadata = new Map(def.metadata);
+  for (const op of def.def) {
+    const dgst = sha256Digest(op);
+    const md = metadata.get(dgst);
+    if (!md?.progress_group) continue;
+    let id = ids.get(md.progress_group.id ?? "");
+    if (id === undefined) {
+      id = `progress-group-${ids.size}`;
+      ids.set(md.progress_group.id ?? "", id);
+    }
+    metadata.set(dgst, { ...md, progress_group: { ...md.progress_group, id } });
+  }
+  return new Definition(def.def, metadata, def.source);
+}
+
 /** Marshals a converted state as the Go side prints it. */
 export async function encodeState(st: State): Promise<{ definition: string; digests: string[]; bytes: Uint8Array }> {
-  const def = await st.marshal(marshalOptions);
+  const def = normalizeProgressGroups(await st.marshal(marshalOptions));
   const bytes = def.toBytes();
   return { definition: Buffer.from(bytes).toString("base64"), digests: def.def.map((op) => sha256Digest(op)), bytes };
 }
