@@ -127,7 +127,31 @@ export function firstDiff(want: unknown, got: unknown, path = "$"): string {
     }
     return "";
   }
+  if (typeof want === "string" && typeof got === "string" && want !== got) {
+    // JSON documents (image configs, subrequest results in metadata) are compared as JSON first.
+    const wj = parseJson(want);
+    const gj = parseJson(got);
+    if (wj !== undefined && gj !== undefined) {
+      const d = firstDiff(wj, gj, `${path}<json>`);
+      if (d) return d;
+    }
+    if (want.length > 100 || got.length > 100) {
+      let i = 0;
+      while (i < want.length && want[i] === got[i]) i++;
+      const at = Math.max(0, i - 40);
+      return `${path}: strings differ at ${i}: want ...${JSON.stringify(want.slice(at, i + 60))}..., got ...${JSON.stringify(got.slice(at, i + 60))}...`;
+    }
+  }
   return Object.is(want, got) ? "" : `${path}: want ${short(want)}, got ${short(got)}`;
+}
+
+function parseJson(s: string): unknown {
+  if (!/^\s*[[{]/.test(s)) return undefined;
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function short(v: unknown): string {
