@@ -6,7 +6,7 @@
 import { DockerfileError } from "../../errors.js";
 import { goQuote } from "../../internal/go/strconv.js";
 import { fromUtf8BinaryString, utf8BinaryString } from "../../internal/go/utf8.js";
-import { isSpace, trimLeftSpace } from "../../internal/go/unicode.js";
+import { isAscii, isSpace, trimLeftSpace } from "../../internal/go/unicode.js";
 import type { Directives, Node } from "./parser.js";
 
 /** A Node with Go's zero values. */
@@ -247,13 +247,7 @@ export function parseMaybeJSONToList(rest: string): LineParseResult {
 
 /** Go's parseHealthConfig: the type word (NONE, CMD) then parseMaybeJSON of the rest; Go splits bytes, as here. */
 export function parseHealthConfig(input: string): LineParseResult {
-  let ascii = true;
-  for (let i = 0; i < input.length; i++) {
-    if (input.charCodeAt(i) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
+  const ascii = isAscii(input);
   const rest = ascii ? input : utf8BinaryString(input);
   let sep = 0;
   for (; sep < rest.length; sep++) if (isSpace(rest.charCodeAt(sep))) break;
