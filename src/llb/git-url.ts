@@ -88,9 +88,10 @@ const unknownProtocol: GitURLFailure = { err: "unknown protocol", unknownProtoco
 
 /** {@link parseGitURL} without exceptions (most Dockerfile sources are local paths, not URLs). */
 export function tryParseGitURL(remote: string): GitURL | GitURLFailure {
-  const b = toByteString(remote);
-  const pm = protoRe.exec(b);
+  // The scheme is ASCII: test it before converting the whole string to bytes.
+  const pm = protoRe.exec(remote);
   if (pm) {
+    const b = toByteString(remote);
     const proto = pm[0].slice(0, -3).toLowerCase();
     if (!supportedProtos.has(proto)) return { err: `${proto}: invalid protocol`, unknownProtocol: false };
     let u: GoURL;
