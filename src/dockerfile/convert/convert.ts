@@ -1365,9 +1365,11 @@ function dispatchArg(d: DispatchState, c: instructions.ArgCommand, opt: Dispatch
 /** convert.go addEnv: sets `k=v` in an image env list, in place of an existing `k`. */
 export function addEnv(env: string[] | undefined, k: string, v: string): string[] {
   const out = env ?? [];
+  // An entry's key (up to its first "=") equals k: without splitting each entry.
+  const plain = !k.includes("=");
   for (let i = 0; i < out.length; i++) {
-    const [key] = parseKeyValue(out[i]!);
-    if (key === k) {
+    const e = out[i]!;
+    if (plain && (e === k || (e.length > k.length && e.charCodeAt(k.length) === 61 && e.startsWith(k)))) {
       out[i] = k + "=" + v;
       return out;
     }
