@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { formatDuration } from "../../internal/go/time.js";
 import { newDockerOCIImage } from "../../llb/image-config.js";
 import { Stage } from "../instructions/commands.js";
 import { KeyValuePairOptional } from "../instructions/commands.js";
-import { addEnv, goDurationString, goQuoteList, isEnabledForStage, mergeLocations, parseKeyValue, parseSignal, proxyEnvFromBuildArgs } from "./convert.js";
+import { addEnv, goQuoteList, isEnabledForStage, mergeLocations, parseKeyValue, parseSignal, proxyEnvFromBuildArgs } from "./convert.js";
 import {
   commitToHistory,
   DispatchState,
@@ -33,13 +34,13 @@ test("proxyEnvFromBuildArgs: any case, sorted keys decide, undefined without pro
 });
 
 test("history strings: durations, %q lists, RUN with build args", () => {
-  assert.equal(goDurationString(0), "0s");
-  assert.equal(goDurationString(30_000_000_000), "30s");
-  assert.equal(goDurationString(90_000_000_000), "1m30s");
-  assert.equal(goDurationString(3_723_500_000_000), "1h2m3.5s");
-  assert.equal(goDurationString(1_500_000), "1.5ms");
-  assert.equal(goDurationString(2_000), "2µs");
-  assert.equal(goDurationString(999), "999ns");
+  assert.equal(formatDuration(0), "0s");
+  assert.equal(formatDuration(30_000_000_000), "30s");
+  assert.equal(formatDuration(90_000_000_000), "1m30s");
+  assert.equal(formatDuration(3_723_500_000_000), "1h2m3.5s");
+  assert.equal(formatDuration(1_500_000), "1.5ms");
+  assert.equal(formatDuration(2_000), "2µs");
+  assert.equal(formatDuration(999), "999ns");
   assert.equal(goQuoteList(["/bin/sh", "-c", 'echo "hi"\n']), '["/bin/sh" "-c" "echo \\"hi\\"\\n"]');
   assert.equal(goQuoteList(undefined), "[]");
   const env = { get: (k: string) => (k === "A" ? "fromenv" : undefined), keys: () => ["A"] };
