@@ -12,10 +12,11 @@
  * flips, inserted tokens, deleted ranges, shuffled, duplicated and spliced
  * lines, truncation), half are generated (directives, every instruction in
  * random case with random flags, words with every expansion form, quotes,
- * escapes, JSON arrays, heredocs, continuations and comments). They run in a
- * worker thread that the main thread watches, so a hang can be stopped.
+ * escapes, JSON arrays, heredocs, continuations and comments). They run in
+ * worker threads (two by default, each on its own share of the indexes) that
+ * the main thread watches, so a hang can be stopped.
  *
- *   node dist/test/dockerfile/fuzz.js [--count N] [--seconds S] [--seed S] [--index I] [--timeout-ms T] [--show N]
+ *   node dist/test/dockerfile/fuzz.js [--count N] [--seconds S] [--seed S] [--index I] [--timeout-ms T] [--workers W] [--show N]
  *
  * Ends with `N passed, M failed` (one per input, plus one failure if the time
  * box ends before N inputs).
@@ -23,6 +24,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { prng } from "../../bench/lib.js";
@@ -268,10 +270,7 @@ async function workerMain(): Promise<void> {
   const resolver = new StubResolver();
   const bases = await Promise.all(requests.map((q) => baseConvertOpt(mod, new Uint8Array(), q, resolver).catch(() => undefined)));
   const instr = await loadInstructionsParse();
-  let accepted = 0;
-  let rejected = 0;
-  for (let i = from; i < to; i++) {
-    Atomics.store(counter, 0, i);
+  const runOne = async (i: number): Promise<unknown> => {
     const inp = fuzzInput(seed, i, seeds);
     try {
       if (mod.dockerfile2LLB) {
@@ -282,12 +281,27 @@ async function workerMain(): Promise<void> {
         const res = mod.parse(inp.dt);
         instr?.(res.ast);
       } else throw new Error("src/dockerfile has neither dockerfile2LLB nor parse");
-      accepted++;
+      return undefined;
     } catch (err) {
-      if (err instanceof DockerfileError) rejected++;
-      else {
-        parentPort!.postMessage({ index: i, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies Failure);
-      }
+      return err;
+    }
+  };
+  let accepted = 0;
+  let rejected = 0;
+  // Most inputs are rejected with an error: stack traces are most of their cost, so they are
+  // captured only when an input fails, by running it again.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  for (let i = from; i < to; i++) {
+    Atomics.store(counter, 0, i);
+    let err = await runOne(i);
+    if (err === undefined) accepted++;
+    else if (err instanceof DockerfileError) rejected++;
+    else {
+      Error.stackTraceLimit = limit;
+      err = (await runOne(i)) ?? err;
+      Error.stackTraceLimit = 0;
+      parentPort!.postMessage({ index: i, error: err instanceof Error ? (err.stack || `${err.name}: ${err.message}`) : String(err) } satisfies Failure);
     }
     Atomics.store(counter, 1, i + 1);
   }
@@ -325,67 +339,73 @@ async function main(): Promise<void> {
   const only = argValue(args, "--index");
   const from = only !== undefined ? Number(only) : 0;
   const to = only !== undefined ? from + 1 : count;
-  console.log(`fuzz seed ${seed}: inputs ${from}..${to - 1}, ${seconds} s at most, ${timeoutMs} ms per input`);
+  const workers = only !== undefined ? 1 : Math.max(1, Math.min(Number(argValue(args, "--workers") ?? 2), availableParallelism()));
+  console.log(`fuzz seed ${seed}: inputs ${from}..${to - 1} in ${workers} worker(s), ${seconds} s at most, ${timeoutMs} ms per input`);
   const seeds = seedTexts();
   const failures: Failure[] = [];
   const deadline = performance.now() + seconds * 1000;
-  const progress = new SharedArrayBuffer(8);
-  const counter = new Int32Array(progress);
-  let next = from;
-  let timedOut = false;
   const tally = { accepted: 0, rejected: 0, stage: "" };
   const t0 = performance.now();
-  while (next < to && !timedOut) {
-    Atomics.store(counter, 0, next);
-    Atomics.store(counter, 1, next);
-    const started = next;
-    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { seed, from: next, to, progress } });
-    const ended = await new Promise<"done" | "hang" | "time" | "error" | "fatal">((resolve) => {
-      let last = -1;
-      let since = performance.now();
-      const timer = setInterval(() => {
-        const cur = Atomics.load(counter, 1);
-        if (cur !== last) {
-          last = cur;
-          since = performance.now();
-        } else if (performance.now() - since > timeoutMs) {
+
+  /** Runs inputs [lo, hi) in worker threads (a new one after a hang or a crash); the count it ran and whether time ran out. */
+  const runRange = async (lo: number, hi: number): Promise<{ ran: number; timedOut: boolean }> => {
+    const progress = new SharedArrayBuffer(8);
+    const counter = new Int32Array(progress);
+    let next = lo;
+    while (next < hi) {
+      Atomics.store(counter, 0, next);
+      Atomics.store(counter, 1, next);
+      const started = next;
+      const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { seed, from: next, to: hi, progress } });
+      const ended = await new Promise<"done" | "hang" | "time" | "error" | "fatal">((resolve) => {
+        let last = -1;
+        let since = performance.now();
+        const timer = setInterval(() => {
+          const cur = Atomics.load(counter, 1);
+          if (cur !== last) {
+            last = cur;
+            since = performance.now();
+          } else if (performance.now() - since > timeoutMs) {
+            clearInterval(timer);
+            resolve("hang");
+          }
+          if (performance.now() > deadline) {
+            clearInterval(timer);
+            resolve("time");
+          }
+        }, 50);
+        worker.on("message", (m: Failure | { done: true; accepted: number; rejected: number; stage: string }) => {
+          if ("done" in m) {
+            tally.accepted += m.accepted;
+            tally.rejected += m.rejected;
+            tally.stage = m.stage;
+            clearInterval(timer);
+            resolve("done");
+          } else failures.push(m);
+        });
+        worker.on("error", (err) => {
+          failures.push({ index: Atomics.load(counter, 0), error: `worker died: ${err.stack ?? err.message}` });
           clearInterval(timer);
-          resolve("hang");
-        }
-        if (performance.now() > deadline) {
-          clearInterval(timer);
-          resolve("time");
-        }
-      }, 50);
-      worker.on("message", (m: Failure | { done: true; accepted: number; rejected: number; stage: string }) => {
-        if ("done" in m) {
-          tally.accepted += m.accepted;
-          tally.rejected += m.rejected;
-          tally.stage = m.stage;
-          clearInterval(timer);
-          resolve("done");
-        } else failures.push(m);
+          // A worker that dies before finishing one input would die again for every next one.
+          resolve(Atomics.load(counter, 1) === started ? "fatal" : "error");
+        });
       });
-      worker.on("error", (err) => {
-        failures.push({ index: Atomics.load(counter, 0), error: `worker died: ${err.stack ?? err.message}` });
-        clearInterval(timer);
-        // A worker that dies before finishing one input would die again for every next one.
-        resolve(Atomics.load(counter, 1) === started ? "fatal" : "error");
-      });
-    });
-    await worker.terminate();
-    if (ended === "done") next = to;
-    else if (ended === "fatal") break;
-    else if (ended === "time") {
-      next = Atomics.load(counter, 1);
-      timedOut = true;
-    } else {
-      const at = Atomics.load(counter, 0);
-      if (ended === "hang") failures.push({ index: at, error: `no answer within ${timeoutMs} ms (hang)` });
-      next = at + 1;
+      await worker.terminate();
+      if (ended === "done") next = hi;
+      else if (ended === "fatal") return { ran: next - lo, timedOut: false };
+      else if (ended === "time") return { ran: Atomics.load(counter, 1) - lo, timedOut: true };
+      else {
+        const at = Atomics.load(counter, 0);
+        if (ended === "hang") failures.push({ index: at, error: `no answer within ${timeoutMs} ms (hang)` });
+        next = at + 1;
+      }
     }
-  }
-  const ran = next - from;
+    return { ran: hi - lo, timedOut: false };
+  };
+  const per = Math.ceil((to - from) / workers);
+  const parts = await Promise.all(Array.from({ length: workers }, (_, w) => runRange(from + w * per, Math.min(to, from + (w + 1) * per))));
+  const timedOut = parts.some((p) => p.timedOut);
+  const ran = parts.reduce((n, p) => n + p.ran, 0);
   const seen = new Set<number>();
   for (const f of failures.sort((a, b) => a.index - b.index)) {
     if (seen.has(f.index)) continue;
