@@ -12,7 +12,8 @@
  * flips, inserted tokens, deleted ranges, shuffled, duplicated and spliced
  * lines, truncation), half are generated (directives, every instruction in
  * random case with random flags, words with every expansion form, quotes,
- * escapes, JSON arrays, heredocs, continuations and comments). They run in
+ * escapes, JSON arrays, heredocs, continuations and comments; most of them
+ * well-formed, so that they reach the converter's later steps). They run in
  * worker threads (two by default, each on its own share of the indexes) that
  * the main thread watches, so a hang can be stopped.
  *
@@ -181,7 +182,102 @@ function instruction(r: Rand, depth = 0): string {
   return line + tail;
 }
 
+const validFlags: Record<string, readonly string[]> = {
+  RUN: [
+    "--mount=type=cache,target=/root/.cache",
+    "--mount=type=cache,id=c1,target=/c,sharing=locked",
+    "--mount=type=bind,from=stage,source=/,target=/dep",
+    "--mount=type=bind,target=/ctx",
+    "--mount=type=tmpfs,target=/tmp",
+    "--mount=type=secret,id=tok,env=TOKEN",
+    "--mount=type=secret,id=s,target=/run/s",
+    "--mount=type=ssh",
+    "--network=none",
+    "--network=host",
+    "--security=sandbox",
+  ],
+  COPY: ["--from=stage", "--from=busybox", "--chown=1000:1000", "--chmod=755", "--link", "--exclude=*.md", "--parents"],
+  ADD: ["--chown=1:1", "--chmod=0644", "--link", "--keep-git-dir=true", "--exclude=*.tmp"],
+  HEALTHCHECK: ["--interval=30s", "--timeout=5s", "--start-period=1m", "--start-interval=2s", "--retries=3"],
+};
+const safeExpansions = expansions.filter((_, i) => ![6, 7, 15, 16, 17].includes(i));
+
+/** A value that converts: a plain word or a well-formed expansion of a common name. */
+function validWord(r: Rand): string {
+  const k = r();
+  if (k < 0.5) return pick(r, ["a", "b-c", "1.0", "/usr/local/bin", "x_y", "hello", "v$$"]);
+  if (k < 0.9) return pick(r, safeExpansions)(pick(r, ["A", "B", "TARGETARCH", "BUILDPLATFORM", "HOME", "PATH", "V_1"]));
+  return `"${validWord(r)} ${validWord(r)}"`;
+}
+
+function validFlagsOf(r: Rand, name: string): string {
+  const own = validFlags[name];
+  if (!own) return "";
+  const out: string[] = [];
+  for (let n = int(r, 3); n > 0; n--) out.push(pick(r, own));
+  return out.length ? out.join(" ") + " " : "";
+}
+
+/** An instruction with its flags, arity and forms right (values may still expand to anything). */
+function validInstruction(r: Rand, depth = 0): string {
+  const name = pick(r, depth > 0 ? instructions.filter((i) => i !== "FROM" && i !== "ONBUILD") : instructions.filter((i) => i !== "FROM"));
+  const f = validFlagsOf(r, name);
+  const cmd = () => (r() < 0.3 ? JSON.stringify(["sh", "-c", `echo ${validWord(r)}`]) : `echo ${validWord(r)} ${validWord(r)}`);
+  switch (name) {
+    case "ARG":
+      return `ARG ${pick(r, ["A", "B", "V_1", "TARGETARCH"])}${r() < 0.6 ? "=" + validWord(r) : ""}`;
+    case "ENV":
+      return `ENV ${pick(r, ["A", "B", "V_1", "PATH"])}=${validWord(r)}${r() < 0.3 ? ` B=${validWord(r)}` : ""}`;
+    case "LABEL":
+      return `LABEL org.example.${pick(r, ["a", "b"])}=${validWord(r)}`;
+    case "RUN":
+      if (r() < 0.2) return `RUN ${f}<<EOF\necho ${validWord(r)}\n${r() < 0.3 ? "#!/bin/sh\n" : ""}EOF`;
+      return `RUN ${f}${cmd()}`;
+    case "COPY":
+    case "ADD":
+      if (r() < 0.15) return `${name} ${f.replace("--parents ", "")}<<EOF /f-${int(r, 9)}\n${validWord(r)}\nEOF`;
+      return `${name} ${f}${pick(r, ["a.txt", "src/", ".", "*.go", name === "ADD" ? "https://example.com/f.tgz" : "dir"])} ${pick(r, ["/app/", "/dst", "${A:-/x}/", "rel/"])}`;
+    case "WORKDIR":
+      return `WORKDIR ${pick(r, ["/app", "rel", "/w/${A:-x}", "${HOME}/w"])}`;
+    case "USER":
+      return `USER ${pick(r, ["1000", "app:app", "root", "${A:-nobody}"])}`;
+    case "EXPOSE":
+      return `EXPOSE ${pick(r, ["80", "443/tcp", "53/udp", "${PORT:-8080}", "8000-8002"])}`;
+    case "VOLUME":
+      return r() < 0.5 ? `VOLUME /data` : `VOLUME ["/a", "/b"]`;
+    case "CMD":
+    case "ENTRYPOINT":
+      return `${name} ${cmd()}`;
+    case "SHELL":
+      return `SHELL ["/bin/sh", "-c"]`;
+    case "HEALTHCHECK":
+      return r() < 0.2 ? "HEALTHCHECK NONE" : `HEALTHCHECK ${f}CMD ${cmd()}`;
+    case "STOPSIGNAL":
+      return `STOPSIGNAL ${pick(r, ["SIGTERM", "9", "SIGKILL"])}`;
+    case "ONBUILD":
+      return `ONBUILD ${validInstruction(r, depth + 1)}`;
+    case "MAINTAINER":
+      return `MAINTAINER me`;
+    default:
+      return `# ${name}`;
+  }
+}
+
+/** A Dockerfile that mostly converts: stages with valid instructions, stage references, global args. */
+function generatedValid(r: Rand): string {
+  const lines: string[] = [];
+  if (r() < 0.3) lines.push(`ARG A=${validWord(r)}`, `ARG BASE=busybox`);
+  const stages = 1 + int(r, 3);
+  for (let st = 0; st < stages; st++) {
+    const base = st > 0 && r() < 0.4 ? "stage" : pick(r, ["busybox", "alpine:3.20", "scratch", "example.com/user-image:1", "example.com/onbuild:1", "${BASE:-busybox}"]);
+    lines.push(`FROM ${r() < 0.2 ? "--platform=$BUILDPLATFORM " : ""}${base}${st === 0 ? " AS stage" : ""}`);
+    for (let n = int(r, 8); n > 0; n--) lines.push(validInstruction(r));
+  }
+  return lines.join("\n") + "\n";
+}
+
 function generated(r: Rand): string {
+  if (r() < 0.6) return generatedValid(r);
   const lines: string[] = [];
   if (r() < 0.2) lines.push(pick(r, ["# syntax=docker/dockerfile:1", "# escape=`", "# escape=\\", "# check=skip=all", "# check=error=true;experimental=all", "#escape=x", "# directive=unknown"]));
   if (r() < 0.3) lines.push(`ARG ${pick(r, names)}=${word(r)}`);
