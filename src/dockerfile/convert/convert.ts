@@ -950,6 +950,8 @@ export function toCommand(ic: instructions.Command, allDispatchStates: DispatchS
 
 /** strconv.Atoi: an int64 in base 10 with an optional sign, else undefined. */
 function goAtoi(s: string): number | undefined {
+  // Most --from values are stage names: no error object (and its stack) for them.
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
   try {
     return Number(goParseInt(s, 10, 64));
   } catch {
