@@ -960,24 +960,30 @@ function goAtoi(s: string): number | undefined {
 }
 
 /**
- * Runs the lexer with an env that records the names it lacks, and hands them to
- * `report` also when the expansion fails: Go's lexer returns its unmatched names
- * with the error and the converter reports them before returning it.
+ * Runs the lexer and hands the names it found unset to `report`, also when the
+ * expansion fails: Go's lexer returns its unmatched names with the error and the
+ * converter reports them before returning it. On failure the (deterministic)
+ * expansion runs again with an env that records the lookups that missed.
  */
 export function processReporting<T>(env: EnvGetter, run: (env: EnvGetter) => T, report: (unmatched: Set<string>) => void, unmatchedOf: (r: T) => Set<string>): T {
-  const missing = new Set<string>();
-  const rec: EnvGetter = {
-    get: (k) => {
-      const v = env.get(k);
-      if (v === undefined) missing.add(k);
-      return v;
-    },
-    keys: () => env.keys(),
-  };
   let r: T;
   try {
-    r = run(rec);
+    r = run(env);
   } catch (e) {
+    const missing = new Set<string>();
+    const rec: EnvGetter = {
+      get: (k) => {
+        const v = env.get(k);
+        if (v === undefined) missing.add(k);
+        return v;
+      },
+      keys: () => env.keys(),
+    };
+    try {
+      run(rec);
+    } catch {
+      // the same error again
+    }
     report(missing);
     throw e;
   }
@@ -987,7 +993,8 @@ export function processReporting<T>(env: EnvGetter, run: (env: EnvGetter) => T, 
 
 /** convert.go dispatch: expands an instruction's words and applies it to the stage. */
 export function dispatch(d: DispatchState, cmd: Command, opt: DispatchOpt): void {
-  opt = { ...opt, lint: opt.lint.withMergedConfigFromComments(cmd.command.comments()) };
+  const lint = opt.lint.withMergedConfigFromComments(cmd.command.comments());
+  if (lint !== opt.lint) opt = { ...opt, lint };
   d.cmdIsOnBuild = cmd.isOnBuild;
   const c = cmd.command;
   if (c.kind !== "arg" && instructions.supportsSingleWordExpansion(c)) {
