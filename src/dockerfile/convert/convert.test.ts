@@ -104,3 +104,44 @@ test("small helpers: uppercaseCmd, withShell, summarizeHeredoc, isEnabledForStag
   assert.deepEqual(mergeLocations([r(5, 6)], [r(1, 2), r(2, 3)]), [r(1, 3), r(5, 6)]);
   assert.deepEqual(mergeLocations(), []);
 });
+
+test("dockerfile2LLB with a client: named contexts replace images and stages, the main context gets the paths used", async () => {
+  const { dockerfile2LLB } = await import("./convert.js");
+  const { newConvertOpt } = await import("./options.js");
+  const { image, local, decodeOp } = await import("../../llb/index.js");
+  const { parseDockerOCIImage } = await import("../../llb/image-config.js");
+  const asked: string[] = [];
+  let mainOpts: unknown;
+  const ctxImage = parseDockerOCIImage(`{"architecture":"arm64","os":"linux","config":{"Env":["FROM_CTX=1"],"WorkingDir":"/ctx"},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}`);
+  const client = {
+    linterConfig: undefined,
+    namedContext: async (name: string) => {
+      asked.push(name);
+      if (name === "docker.io/library/alpine:3.20") return { load: async () => ({ state: image("example.com/mirror/alpine:3.20"), image: ctxImage }) };
+      if (name === "tools") return { load: async () => ({ state: local("tools"), image: undefined }) };
+      return undefined;
+    },
+    mainContext: async (opts: unknown) => {
+      mainOpts = opts;
+      return local("context");
+    },
+    isNoCache: (name: string) => name === "final",
+    dockerIgnorePatterns: async () => ["*.tmp"],
+    llbCaps: () => new Set<string>(),
+    caps: () => new Set<string>(),
+  };
+  const df = "FROM scratch AS tools\nFROM alpine:3.20 AS final\nCOPY --from=tools /bin/x /x\nCOPY app.js /app/\nRUN echo $FROM_CTX\n";
+  const res = await dockerfile2LLB(df, newConvertOpt({ client, targetPlatform: { os: "linux", architecture: "amd64" } }));
+  assert.deepEqual(asked, ["tools", "final", "docker.io/library/alpine:3.20"]);
+  assert.deepEqual(mainOpts, { followPaths: ["app.js"] });
+  assert.equal(res.isIgnoreCache, true);
+  assert.deepEqual(res.image.config.env, ["FROM_CTX=1", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
+  assert.equal(res.image.config.workingDir, "/ctx");
+  assert.equal(res.baseImage?.architecture, "arm64");
+  assert.equal(res.image.architecture, "amd64");
+  const def = await res.state.marshal();
+  const ids = def.def.map((b) => decodeOp(b).source?.identifier).filter((x) => x !== undefined);
+  assert.ok(ids.includes("docker-image://example.com/mirror/alpine:3.20"), ids.join(" "));
+  assert.ok(ids.includes("local://tools"), ids.join(" "));
+  assert.ok(ids.includes("local://context"), ids.join(" "));
+});
