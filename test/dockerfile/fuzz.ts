@@ -12,10 +12,12 @@
  * flips, inserted tokens, deleted ranges, shuffled, duplicated and spliced
  * lines, truncation), half are generated (directives, every instruction in
  * random case with random flags, words with every expansion form, quotes,
- * escapes, JSON arrays, heredocs, continuations and comments). They run in a
- * worker thread that the main thread watches, so a hang can be stopped.
+ * escapes, JSON arrays, heredocs, continuations and comments; most of them
+ * well-formed, so that they reach the converter's later steps). They run in
+ * worker threads (two by default, each on its own share of the indexes) that
+ * the main thread watches, so a hang can be stopped.
  *
- *   node dist/test/dockerfile/fuzz.js [--count N] [--seconds S] [--seed S] [--index I] [--timeout-ms T] [--show N]
+ *   node dist/test/dockerfile/fuzz.js [--count N] [--seconds S] [--seed S] [--index I] [--timeout-ms T] [--workers W] [--show N]
  *
  * Ends with `N passed, M failed` (one per input, plus one failure if the time
  * box ends before N inputs).
@@ -23,6 +25,7 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { prng } from "../../bench/lib.js";
@@ -179,7 +182,102 @@ function instruction(r: Rand, depth = 0): string {
   return line + tail;
 }
 
+const validFlags: Record<string, readonly string[]> = {
+  RUN: [
+    "--mount=type=cache,target=/root/.cache",
+    "--mount=type=cache,id=c1,target=/c,sharing=locked",
+    "--mount=type=bind,from=stage,source=/,target=/dep",
+    "--mount=type=bind,target=/ctx",
+    "--mount=type=tmpfs,target=/tmp",
+    "--mount=type=secret,id=tok,env=TOKEN",
+    "--mount=type=secret,id=s,target=/run/s",
+    "--mount=type=ssh",
+    "--network=none",
+    "--network=host",
+    "--security=sandbox",
+  ],
+  COPY: ["--from=stage", "--from=busybox", "--chown=1000:1000", "--chmod=755", "--link", "--exclude=*.md", "--parents"],
+  ADD: ["--chown=1:1", "--chmod=0644", "--link", "--keep-git-dir=true", "--exclude=*.tmp"],
+  HEALTHCHECK: ["--interval=30s", "--timeout=5s", "--start-period=1m", "--start-interval=2s", "--retries=3"],
+};
+const safeExpansions = expansions.filter((_, i) => ![6, 7, 15, 16, 17].includes(i));
+
+/** A value that converts: a plain word or a well-formed expansion of a common name. */
+function validWord(r: Rand): string {
+  const k = r();
+  if (k < 0.5) return pick(r, ["a", "b-c", "1.0", "/usr/local/bin", "x_y", "hello", "v$$"]);
+  if (k < 0.9) return pick(r, safeExpansions)(pick(r, ["A", "B", "TARGETARCH", "BUILDPLATFORM", "HOME", "PATH", "V_1"]));
+  return `"${validWord(r)} ${validWord(r)}"`;
+}
+
+function validFlagsOf(r: Rand, name: string): string {
+  const own = validFlags[name];
+  if (!own) return "";
+  const out: string[] = [];
+  for (let n = int(r, 3); n > 0; n--) out.push(pick(r, own));
+  return out.length ? out.join(" ") + " " : "";
+}
+
+/** An instruction with its flags, arity and forms right (values may still expand to anything). */
+function validInstruction(r: Rand, depth = 0): string {
+  const name = pick(r, depth > 0 ? instructions.filter((i) => i !== "FROM" && i !== "ONBUILD") : instructions.filter((i) => i !== "FROM"));
+  const f = validFlagsOf(r, name);
+  const cmd = () => (r() < 0.3 ? JSON.stringify(["sh", "-c", `echo ${validWord(r)}`]) : `echo ${validWord(r)} ${validWord(r)}`);
+  switch (name) {
+    case "ARG":
+      return `ARG ${pick(r, ["A", "B", "V_1", "TARGETARCH"])}${r() < 0.6 ? "=" + validWord(r) : ""}`;
+    case "ENV":
+      return `ENV ${pick(r, ["A", "B", "V_1", "PATH"])}=${validWord(r)}${r() < 0.3 ? ` B=${validWord(r)}` : ""}`;
+    case "LABEL":
+      return `LABEL org.example.${pick(r, ["a", "b"])}=${validWord(r)}`;
+    case "RUN":
+      if (r() < 0.2) return `RUN ${f}<<EOF\necho ${validWord(r)}\n${r() < 0.3 ? "#!/bin/sh\n" : ""}EOF`;
+      return `RUN ${f}${cmd()}`;
+    case "COPY":
+    case "ADD":
+      if (r() < 0.15) return `${name} ${f.replace("--parents ", "")}<<EOF /f-${int(r, 9)}\n${validWord(r)}\nEOF`;
+      return `${name} ${f}${pick(r, ["a.txt", "src/", ".", "*.go", name === "ADD" ? "https://example.com/f.tgz" : "dir"])} ${pick(r, ["/app/", "/dst", "${A:-/x}/", "rel/"])}`;
+    case "WORKDIR":
+      return `WORKDIR ${pick(r, ["/app", "rel", "/w/${A:-x}", "${HOME}/w"])}`;
+    case "USER":
+      return `USER ${pick(r, ["1000", "app:app", "root", "${A:-nobody}"])}`;
+    case "EXPOSE":
+      return `EXPOSE ${pick(r, ["80", "443/tcp", "53/udp", "${PORT:-8080}", "8000-8002"])}`;
+    case "VOLUME":
+      return r() < 0.5 ? `VOLUME /data` : `VOLUME ["/a", "/b"]`;
+    case "CMD":
+    case "ENTRYPOINT":
+      return `${name} ${cmd()}`;
+    case "SHELL":
+      return `SHELL ["/bin/sh", "-c"]`;
+    case "HEALTHCHECK":
+      return r() < 0.2 ? "HEALTHCHECK NONE" : `HEALTHCHECK ${f}CMD ${cmd()}`;
+    case "STOPSIGNAL":
+      return `STOPSIGNAL ${pick(r, ["SIGTERM", "9", "SIGKILL"])}`;
+    case "ONBUILD":
+      return `ONBUILD ${validInstruction(r, depth + 1)}`;
+    case "MAINTAINER":
+      return `MAINTAINER me`;
+    default:
+      return `# ${name}`;
+  }
+}
+
+/** A Dockerfile that mostly converts: stages with valid instructions, stage references, global args. */
+function generatedValid(r: Rand): string {
+  const lines: string[] = [];
+  if (r() < 0.3) lines.push(`ARG A=${validWord(r)}`, `ARG BASE=busybox`);
+  const stages = 1 + int(r, 3);
+  for (let st = 0; st < stages; st++) {
+    const base = st > 0 && r() < 0.4 ? "stage" : pick(r, ["busybox", "alpine:3.20", "scratch", "example.com/user-image:1", "example.com/onbuild:1", "${BASE:-busybox}"]);
+    lines.push(`FROM ${r() < 0.2 ? "--platform=$BUILDPLATFORM " : ""}${base}${st === 0 ? " AS stage" : ""}`);
+    for (let n = int(r, 8); n > 0; n--) lines.push(validInstruction(r));
+  }
+  return lines.join("\n") + "\n";
+}
+
 function generated(r: Rand): string {
+  if (r() < 0.6) return generatedValid(r);
   const lines: string[] = [];
   if (r() < 0.2) lines.push(pick(r, ["# syntax=docker/dockerfile:1", "# escape=`", "# escape=\\", "# check=skip=all", "# check=error=true;experimental=all", "#escape=x", "# directive=unknown"]));
   if (r() < 0.3) lines.push(`ARG ${pick(r, names)}=${word(r)}`);
@@ -268,10 +366,7 @@ async function workerMain(): Promise<void> {
   const resolver = new StubResolver();
   const bases = await Promise.all(requests.map((q) => baseConvertOpt(mod, new Uint8Array(), q, resolver).catch(() => undefined)));
   const instr = await loadInstructionsParse();
-  let accepted = 0;
-  let rejected = 0;
-  for (let i = from; i < to; i++) {
-    Atomics.store(counter, 0, i);
+  const runOne = async (i: number): Promise<unknown> => {
     const inp = fuzzInput(seed, i, seeds);
     try {
       if (mod.dockerfile2LLB) {
@@ -282,12 +377,27 @@ async function workerMain(): Promise<void> {
         const res = mod.parse(inp.dt);
         instr?.(res.ast);
       } else throw new Error("src/dockerfile has neither dockerfile2LLB nor parse");
-      accepted++;
+      return undefined;
     } catch (err) {
-      if (err instanceof DockerfileError) rejected++;
-      else {
-        parentPort!.postMessage({ index: i, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies Failure);
-      }
+      return err;
+    }
+  };
+  let accepted = 0;
+  let rejected = 0;
+  // Most inputs are rejected with an error: stack traces are most of their cost, so they are
+  // captured only when an input fails, by running it again.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  for (let i = from; i < to; i++) {
+    Atomics.store(counter, 0, i);
+    let err = await runOne(i);
+    if (err === undefined) accepted++;
+    else if (err instanceof DockerfileError) rejected++;
+    else {
+      Error.stackTraceLimit = limit;
+      err = (await runOne(i)) ?? err;
+      Error.stackTraceLimit = 0;
+      parentPort!.postMessage({ index: i, error: err instanceof Error ? (err.stack || `${err.name}: ${err.message}`) : String(err) } satisfies Failure);
     }
     Atomics.store(counter, 1, i + 1);
   }
@@ -325,67 +435,73 @@ async function main(): Promise<void> {
   const only = argValue(args, "--index");
   const from = only !== undefined ? Number(only) : 0;
   const to = only !== undefined ? from + 1 : count;
-  console.log(`fuzz seed ${seed}: inputs ${from}..${to - 1}, ${seconds} s at most, ${timeoutMs} ms per input`);
+  const workers = only !== undefined ? 1 : Math.max(1, Math.min(Number(argValue(args, "--workers") ?? 2), availableParallelism()));
+  console.log(`fuzz seed ${seed}: inputs ${from}..${to - 1} in ${workers} worker(s), ${seconds} s at most, ${timeoutMs} ms per input`);
   const seeds = seedTexts();
   const failures: Failure[] = [];
   const deadline = performance.now() + seconds * 1000;
-  const progress = new SharedArrayBuffer(8);
-  const counter = new Int32Array(progress);
-  let next = from;
-  let timedOut = false;
   const tally = { accepted: 0, rejected: 0, stage: "" };
   const t0 = performance.now();
-  while (next < to && !timedOut) {
-    Atomics.store(counter, 0, next);
-    Atomics.store(counter, 1, next);
-    const started = next;
-    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { seed, from: next, to, progress } });
-    const ended = await new Promise<"done" | "hang" | "time" | "error" | "fatal">((resolve) => {
-      let last = -1;
-      let since = performance.now();
-      const timer = setInterval(() => {
-        const cur = Atomics.load(counter, 1);
-        if (cur !== last) {
-          last = cur;
-          since = performance.now();
-        } else if (performance.now() - since > timeoutMs) {
+
+  /** Runs inputs [lo, hi) in worker threads (a new one after a hang or a crash); the count it ran and whether time ran out. */
+  const runRange = async (lo: number, hi: number): Promise<{ ran: number; timedOut: boolean }> => {
+    const progress = new SharedArrayBuffer(8);
+    const counter = new Int32Array(progress);
+    let next = lo;
+    while (next < hi) {
+      Atomics.store(counter, 0, next);
+      Atomics.store(counter, 1, next);
+      const started = next;
+      const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { seed, from: next, to: hi, progress } });
+      const ended = await new Promise<"done" | "hang" | "time" | "error" | "fatal">((resolve) => {
+        let last = -1;
+        let since = performance.now();
+        const timer = setInterval(() => {
+          const cur = Atomics.load(counter, 1);
+          if (cur !== last) {
+            last = cur;
+            since = performance.now();
+          } else if (performance.now() - since > timeoutMs) {
+            clearInterval(timer);
+            resolve("hang");
+          }
+          if (performance.now() > deadline) {
+            clearInterval(timer);
+            resolve("time");
+          }
+        }, 50);
+        worker.on("message", (m: Failure | { done: true; accepted: number; rejected: number; stage: string }) => {
+          if ("done" in m) {
+            tally.accepted += m.accepted;
+            tally.rejected += m.rejected;
+            tally.stage = m.stage;
+            clearInterval(timer);
+            resolve("done");
+          } else failures.push(m);
+        });
+        worker.on("error", (err) => {
+          failures.push({ index: Atomics.load(counter, 0), error: `worker died: ${err.stack ?? err.message}` });
           clearInterval(timer);
-          resolve("hang");
-        }
-        if (performance.now() > deadline) {
-          clearInterval(timer);
-          resolve("time");
-        }
-      }, 50);
-      worker.on("message", (m: Failure | { done: true; accepted: number; rejected: number; stage: string }) => {
-        if ("done" in m) {
-          tally.accepted += m.accepted;
-          tally.rejected += m.rejected;
-          tally.stage = m.stage;
-          clearInterval(timer);
-          resolve("done");
-        } else failures.push(m);
+          // A worker that dies before finishing one input would die again for every next one.
+          resolve(Atomics.load(counter, 1) === started ? "fatal" : "error");
+        });
       });
-      worker.on("error", (err) => {
-        failures.push({ index: Atomics.load(counter, 0), error: `worker died: ${err.stack ?? err.message}` });
-        clearInterval(timer);
-        // A worker that dies before finishing one input would die again for every next one.
-        resolve(Atomics.load(counter, 1) === started ? "fatal" : "error");
-      });
-    });
-    await worker.terminate();
-    if (ended === "done") next = to;
-    else if (ended === "fatal") break;
-    else if (ended === "time") {
-      next = Atomics.load(counter, 1);
-      timedOut = true;
-    } else {
-      const at = Atomics.load(counter, 0);
-      if (ended === "hang") failures.push({ index: at, error: `no answer within ${timeoutMs} ms (hang)` });
-      next = at + 1;
+      await worker.terminate();
+      if (ended === "done") next = hi;
+      else if (ended === "fatal") return { ran: next - lo, timedOut: false };
+      else if (ended === "time") return { ran: Atomics.load(counter, 1) - lo, timedOut: true };
+      else {
+        const at = Atomics.load(counter, 0);
+        if (ended === "hang") failures.push({ index: at, error: `no answer within ${timeoutMs} ms (hang)` });
+        next = at + 1;
+      }
     }
-  }
-  const ran = next - from;
+    return { ran: hi - lo, timedOut: false };
+  };
+  const per = Math.ceil((to - from) / workers);
+  const parts = await Promise.all(Array.from({ length: workers }, (_, w) => runRange(from + w * per, Math.min(to, from + (w + 1) * per))));
+  const timedOut = parts.some((p) => p.timedOut);
+  const ran = parts.reduce((n, p) => n + p.ran, 0);
   const seen = new Set<number>();
   for (const f of failures.sort((a, b) => a.index - b.index)) {
     if (seen.has(f.index)) continue;

@@ -9,7 +9,8 @@
 import { DockerfileError, type DockerfileRange } from "../../errors.js";
 import { joinPath } from "../../internal/go/path.js";
 import { PatternMatcher } from "../../internal/go/patternmatcher.js";
-import { goQuote, parseBool } from "../../internal/go/strconv.js";
+import { goQuote, parseBool, parseInt as goParseInt } from "../../internal/go/strconv.js";
+import { formatDuration } from "../../internal/go/time.js";
 import { compareUtf8 } from "../../internal/go/utf8.js";
 import {
   EnvList,
@@ -949,31 +950,40 @@ export function toCommand(ic: instructions.Command, allDispatchStates: DispatchS
 
 /** strconv.Atoi: an int64 in base 10 with an optional sign, else undefined. */
 function goAtoi(s: string): number | undefined {
+  // Most --from values are stage names: no error object (and its stack) for them.
   if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
-  const n = BigInt(s);
-  if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
-  return Number(n);
+  try {
+    return Number(goParseInt(s, 10, 64));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Runs the lexer with an env that records the names it lacks, and hands them to
- * `report` also when the expansion fails: Go's lexer returns its unmatched names
- * with the error and the converter reports them before returning it.
+ * Runs the lexer and hands the names it found unset to `report`, also when the
+ * expansion fails: Go's lexer returns its unmatched names with the error and the
+ * converter reports them before returning it. On failure the (deterministic)
+ * expansion runs again with an env that records the lookups that missed.
  */
 export function processReporting<T>(env: EnvGetter, run: (env: EnvGetter) => T, report: (unmatched: Set<string>) => void, unmatchedOf: (r: T) => Set<string>): T {
-  const missing = new Set<string>();
-  const rec: EnvGetter = {
-    get: (k) => {
-      const v = env.get(k);
-      if (v === undefined) missing.add(k);
-      return v;
-    },
-    keys: () => env.keys(),
-  };
   let r: T;
   try {
-    r = run(rec);
+    r = run(env);
   } catch (e) {
+    const missing = new Set<string>();
+    const rec: EnvGetter = {
+      get: (k) => {
+        const v = env.get(k);
+        if (v === undefined) missing.add(k);
+        return v;
+      },
+      keys: () => env.keys(),
+    };
+    try {
+      run(rec);
+    } catch {
+      // the same error again
+    }
     report(missing);
     throw e;
   }
@@ -983,7 +993,8 @@ export function processReporting<T>(env: EnvGetter, run: (env: EnvGetter) => T, 
 
 /** convert.go dispatch: expands an instruction's words and applies it to the stage. */
 export function dispatch(d: DispatchState, cmd: Command, opt: DispatchOpt): void {
-  opt = { ...opt, lint: opt.lint.withMergedConfigFromComments(cmd.command.comments()) };
+  const lint = opt.lint.withMergedConfigFromComments(cmd.command.comments());
+  if (lint !== opt.lint) opt = { ...opt, lint };
   d.cmdIsOnBuild = cmd.isOnBuild;
   const c = cmd.command;
   if (c.kind !== "arg" && instructions.supportsSingleWordExpansion(c)) {
@@ -1264,8 +1275,8 @@ function dispatchHealthcheck(d: DispatchState, c: instructions.HealthCheckComman
     retries: h.retries,
   };
   const s =
-    `{Test:${goList(h.test)} Interval:${goDurationString(h.interval)} Timeout:${goDurationString(h.timeout)} ` +
-    `StartPeriod:${goDurationString(h.startPeriod)} StartInterval:${goDurationString(h.startInterval)} Retries:${h.retries}}`;
+    `{Test:${goList(h.test)} Interval:${formatDuration(h.interval)} Timeout:${formatDuration(h.timeout)} ` +
+    `StartPeriod:${formatDuration(h.startPeriod)} StartInterval:${formatDuration(h.startInterval)} Retries:${h.retries}}`;
   commitToHistory(d.image, `HEALTHCHECK ${s}`, false, undefined, d.epoch);
 }
 
@@ -1365,9 +1376,11 @@ function dispatchArg(d: DispatchState, c: instructions.ArgCommand, opt: Dispatch
 /** convert.go addEnv: sets `k=v` in an image env list, in place of an existing `k`. */
 export function addEnv(env: string[] | undefined, k: string, v: string): string[] {
   const out = env ?? [];
+  // An entry's key (up to its first "=") equals k: without splitting each entry.
+  const plain = !k.includes("=");
   for (let i = 0; i < out.length; i++) {
-    const [key] = parseKeyValue(out[i]!);
-    if (key === k) {
+    const e = out[i]!;
+    if (plain && (e === k || (e.length > k.length && e.charCodeAt(k.length) === 61 && e.startsWith(k)))) {
       out[i] = k + "=" + v;
       return out;
     }
@@ -1507,42 +1520,3 @@ export function rangeStartEnd(r: readonly DockerfileRange[]): [number, number] {
   return [start, end];
 }
 
-/** Go's time.Duration.String(): `1h2m3.5s`, `1.5ms`, `0s`. */
-export function goDurationString(ns: number | bigint): string {
-  let d = BigInt(ns);
-  if (d === 0n) return "0s";
-  const neg = d < 0n;
-  let u = neg ? -d : d;
-  let out: string;
-  if (u < 1000000000n) {
-    let prec: number;
-    let unit: string;
-    if (u < 1000n) return (neg ? "-" : "") + u.toString() + "ns";
-    if (u < 1000000n) {
-      prec = 3;
-      unit = "µs";
-    } else {
-      prec = 6;
-      unit = "ms";
-    }
-    out = fmtFrac(u, prec) + unit;
-  } else {
-    let s = fmtFrac(u % 60000000000n, 9) + "s";
-    u /= 60000000000n;
-    if (u > 0n) {
-      s = (u % 60n).toString() + "m" + s;
-      u /= 60n;
-      if (u > 0n) s = u.toString() + "h" + s;
-    }
-    out = s;
-  }
-  return (neg ? "-" : "") + out;
-}
-
-/** v / 10^prec with the fraction's trailing zeros (and a bare dot) dropped. */
-function fmtFrac(v: bigint, prec: number): string {
-  const div = 10n ** BigInt(prec);
-  const whole = v / div;
-  let frac = (v % div).toString().padStart(prec, "0").replace(/0+$/, "");
-  return frac === "" ? whole.toString() : `${whole}.${frac}`;
-}
