@@ -329,7 +329,9 @@ function seedTexts(): string[] {
     if (!existsSync(dir)) return;
     for (const e of readdirSync(dir).sort()) {
       const p = join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
+      if (statSync(p).isDirectory()) {
+        if (!e.startsWith("_")) walk(p);
+      }
       else if (e === "Dockerfile" || e.endsWith(".Dockerfile")) out.push(readFileSync(p, "utf8"));
     }
   };
