@@ -286,6 +286,19 @@ function compareBuild(want: ModeAnswer, got: ModeAnswer): string {
   return "";
 }
 
+/**
+ * Go's linter lists the failing rules of `check=error=true` from a map
+ * (linter.go `Error`), in random order: the list is sorted on both sides.
+ */
+function normalizeAnswer<T>(v: T): T {
+  if (typeof v === "string") {
+    return v.replace(/(lint violation found for rules: )([A-Za-z, ]+)/g, (_m, head: string, list: string) => head + list.split(", ").sort().join(", ")) as T;
+  }
+  if (Array.isArray(v)) return v.map(normalizeAnswer) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalizeAnswer(x)])) as T;
+  return v;
+}
+
 const comparers: Record<Mode, (want: ModeAnswer, got: ModeAnswer) => string> = {
   ast: compareJson(["ast", "escapeToken", "warnings"]),
   convert: compareConvert,
@@ -332,7 +345,12 @@ async function main(): Promise<void> {
     else {
       const c = byCase.get(j.name)!;
       const got = await runTs(j.mode, readFileSync(c.file), c.request, undefined, c.contextDir);
-      problem = comparers[j.mode](want, got);
+      if (want["panic"] && !got.crash) {
+        // buildkit v0.32.2 itself crashes here (e.g. ListTargets without a linter and a `# check=` comment
+        // above an instruction): nothing to compare with; ours must only not crash.
+        console.log(`NOTE ${key}: Go panics (${String(want["panic"])}); ours answers ${short(got.error ?? Object.keys(got))}`);
+        problem = "";
+      } else problem = comparers[j.mode](normalizeAnswer(want), normalizeAnswer(got));
     }
     if (problem) {
       failed++;
