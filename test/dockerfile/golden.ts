@@ -299,11 +299,32 @@ function normalizeAnswer<T>(v: T): T {
   return v;
 }
 
+/** Go sorts the outline's args, secrets and ssh by location only, so entries of one line come in random order: sorted by name within a line here. */
+function normalizeOutline(a: ModeAnswer): ModeAnswer {
+  const r = a["result"] as Record<string, unknown> | undefined;
+  if (!r || typeof r !== "object") return a;
+  const out: Record<string, unknown> = { ...r };
+  for (const k of ["args", "secrets", "ssh"]) {
+    const xs = r[k];
+    if (!Array.isArray(xs)) continue;
+    const sorted: unknown[] = [];
+    for (let i = 0; i < xs.length; ) {
+      const loc = JSON.stringify((xs[i] as { location?: unknown }).location);
+      let j = i;
+      while (j < xs.length && JSON.stringify((xs[j] as { location?: unknown }).location) === loc) j++;
+      sorted.push(...xs.slice(i, j).sort((x, y) => String((x as { name?: string }).name).localeCompare(String((y as { name?: string }).name))));
+      i = j;
+    }
+    out[k] = sorted;
+  }
+  return { ...a, result: out };
+}
+
 const comparers: Record<Mode, (want: ModeAnswer, got: ModeAnswer) => string> = {
   ast: compareJson(["ast", "escapeToken", "warnings"]),
   convert: compareConvert,
   lint: compareJson(["result"]),
-  outline: compareJson(["result"]),
+  outline: (want, got) => compareJson(["result"])(normalizeOutline(want), normalizeOutline(got)),
   targets: compareJson(["result"]),
   build: compareBuild,
 };
