@@ -89,6 +89,9 @@ export function parseGitRef(ref: string): GitRefResult {
     }
     remote = r;
   } else {
+    // Most ADD URLs are plain downloads: an http(s) path that cannot end in ".git" is not a git ref
+    // (Go reports a URL parse error instead when the URL is also malformed; either way it is not git).
+    if (/^https?:\/\//i.test(ref) && !ref.includes(".git") && !ref.includes("%")) return notGit(INVALID_ARGUMENT);
     const r = tryParseGitURL(ref);
     if ("err" in r) return notGit(r.err);
     remote = r;
