@@ -76,7 +76,7 @@ import {
 import { formatSourceDateEpochValue, resolveSourceDateEpochValue } from "./epoch.js";
 import { emptyImage } from "./image.js";
 import { defaultMainContext, type ConvertOpt, type ConvertResult, type NamedContext } from "./options.js";
-import { buildPlatformOpt, defaultArgs, type PlatformOpt } from "./platform.js";
+import { buildPlatformOpt, defaultArgs, defaultSpec, type PlatformOpt } from "./platform.js";
 import {
   reportConstPlatformDisallowed,
   reportRedundantTargetPlatform,
@@ -479,7 +479,7 @@ async function buildDispatchStates(dctx: DispatchContext, stages: instructions.S
       }
       let p: Platform;
       try {
-        p = parsePlatformContainerd(platMatch.result, dctx.platformOpt.buildPlatforms[0]!);
+        p = parsePlatformContainerd(platMatch.result, defaultSpec());
       } catch (e) {
         const inner = wrapSuggestAny(withLocation(e, st.location), platMatch.unmatched, globalArgs.keys());
         throw withLocation(new DockerfileError(`failed to parse platform ${v}: ${inner.message}`, { cause: inner }), st.location);

@@ -38,6 +38,7 @@ import { withLocation } from "../parser/errors.js";
 import type { EnvGetter, Lex, Lex as LexType, ProcessWordResult } from "../shell/lex.js";
 import { checkSystemDriveAndRemoveDriveLetter, isAbs, normalizePath } from "../system/path.js";
 import type { NamedContext } from "./options.js";
+import { defaultSpec } from "./platform.js";
 
 // ---------------------------------------------------------------------------
 // outline.go's capture types.
@@ -409,7 +410,7 @@ export function platformFromEnv(env: EnvGetter): Platform | undefined {
     switch (key) {
       case "TARGETPLATFORM": {
         try {
-          return parsePlatformContainerd(env.get(key) ?? "", { os: "linux", architecture: "amd64" });
+          return parsePlatformContainerd(env.get(key) ?? "", defaultSpec());
         } catch {
           continue;
         }
