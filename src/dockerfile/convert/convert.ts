@@ -1,7 +1,8 @@
 /**
  * The Dockerfile -> LLB converter: port of buildkit v0.32.2
  * frontend/dockerfile/dockerfile2llb/convert.go (everything but dispatchRun,
- * which is in convert-run.ts) and defaultshell.go. The LLB it builds is
+ * which is in convert-run.ts, and the helpers every dispatch file shares, which
+ * are in dispatch-state.ts with defaultshell.go). The LLB it builds is
  * byte-identical to Go's for the same Dockerfile, options and image configs:
  * the llb calls are made one for one, in Go's order, with the same constraints.
  */
