@@ -57,10 +57,11 @@ const placeholders: Record<string, string> = {
   "{{GIT}}": "http://127.0.0.1:18081",
   "{{BUSYBOX}}": "busybox",
   "{{REGISTRY}}": "127.0.0.1:15000",
+  "{{BUSYBOX_DIGEST}}": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
 };
 
 function substitute(text: string): string {
-  return text.replace(/\{\{[A-Z]+\}\}/g, (m) => placeholders[m] ?? m);
+  return text.replace(/\{\{[A-Z_]+\}\}/g, (m) => placeholders[m] ?? m);
 }
 
 /**
