@@ -57,10 +57,11 @@ const placeholders: Record<string, string> = {
   "{{GIT}}": "http://127.0.0.1:18081",
   "{{BUSYBOX}}": "busybox",
   "{{REGISTRY}}": "127.0.0.1:15000",
+  "{{BUSYBOX_DIGEST}}": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
 };
 
 function substitute(text: string): string {
-  return text.replace(/\{\{[A-Z]+\}\}/g, (m) => placeholders[m] ?? m);
+  return text.replace(/\{\{[A-Z_]+\}\}/g, (m) => placeholders[m] ?? m);
 }
 
 /**
@@ -268,14 +269,24 @@ function compareBuild(want: ModeAnswer, got: ModeAnswer): string {
   const ws = (want["solves"] ?? []) as Record<string, unknown>[];
   const gs = (got["solves"] ?? []) as Record<string, unknown>[];
   if (ws.length !== gs.length) return `solves: want ${ws.length}, got ${gs.length}\n  want ${short(ws.map((s) => Object.keys(s)))}\n  got  ${short(gs.map((s) => Object.keys(s)))}`;
-  for (let i = 0; i < ws.length; i++) {
-    const w = ws[i]!;
-    const g = gs[i]!;
+  // Solves equal on both sides pair up first; the rest pair in (sorted) order, so a difference is shown
+  // between the solves that correspond (the sort key is the bytes, which the difference changes).
+  const key = (x: Record<string, unknown>) => JSON.stringify(x);
+  const gotLeft = [...gs];
+  const wantLeft: Record<string, unknown>[] = [];
+  for (const w of ws) {
+    const i = gotLeft.findIndex((g) => key(g) === key(w));
+    if (i >= 0) gotLeft.splice(i, 1);
+    else wantLeft.push(w);
+  }
+  for (let i = 0; i < wantLeft.length; i++) {
+    const w = wantLeft[i]!;
+    const g = gotLeft[i]!;
     if (w["definition"] && g["definition"]) {
       const d = explainDefinition(w["definition"] as ConvertResultJson["definition"], g["definition"] as ConvertResultJson["definition"]);
-      if (d) return `solves[${i}] (sorted) definition: ${d}`;
+      if (d) return `solve (${ws.length - wantLeft.length} of ${ws.length} equal) definition: ${d}`;
     }
-    const d = firstDiff({ ...w, definition: !!w["definition"] }, { ...g, definition: !!g["definition"] }, `solves[${i}]`);
+    const d = firstDiff({ ...w, definition: !!w["definition"] }, { ...g, definition: !!g["definition"] }, "solve");
     if (d) return d;
   }
   if (want.error) return "";

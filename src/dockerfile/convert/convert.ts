@@ -1,7 +1,8 @@
 /**
  * The Dockerfile -> LLB converter: port of buildkit v0.32.2
  * frontend/dockerfile/dockerfile2llb/convert.go (everything but dispatchRun,
- * which is in convert-run.ts) and defaultshell.go. The LLB it builds is
+ * which is in convert-run.ts, and the helpers every dispatch file shares, which
+ * are in dispatch-state.ts with defaultshell.go). The LLB it builds is
  * byte-identical to Go's for the same Dockerfile, options and image configs:
  * the llb calls are made one for one, in Go's order, with the same constraints.
  */
@@ -76,7 +77,7 @@ import {
 import { formatSourceDateEpochValue, resolveSourceDateEpochValue } from "./epoch.js";
 import { emptyImage } from "./image.js";
 import { defaultMainContext, type ConvertOpt, type ConvertResult, type NamedContext } from "./options.js";
-import { buildPlatformOpt, defaultArgs, type PlatformOpt } from "./platform.js";
+import { buildPlatformOpt, defaultArgs, defaultSpec, type PlatformOpt } from "./platform.js";
 import {
   reportConstPlatformDisallowed,
   reportRedundantTargetPlatform,
@@ -479,7 +480,7 @@ async function buildDispatchStates(dctx: DispatchContext, stages: instructions.S
       }
       let p: Platform;
       try {
-        p = parsePlatformContainerd(platMatch.result, dctx.platformOpt.buildPlatforms[0]!);
+        p = parsePlatformContainerd(platMatch.result, defaultSpec());
       } catch (e) {
         const inner = wrapSuggestAny(withLocation(e, st.location), platMatch.unmatched, globalArgs.keys());
         throw withLocation(new DockerfileError(`failed to parse platform ${v}: ${inner.message}`, { cause: inner }), st.location);
@@ -960,6 +961,41 @@ function goAtoi(s: string): number | undefined {
 }
 
 /**
+ * Go's expander of dispatch and dispatchArg: the word expanded in `env`, its unset
+ * variables reported as UndefinedVar (also when the expansion fails, as Go does).
+ */
+function expandReporting(lex: LexType, word: string, env: EnvGetter, c: instructions.Command, d: DispatchState, opt: DispatchOpt): string {
+  let r: { result: string; unmatched: Set<string> };
+  try {
+    r = lex.processWord(word, env);
+  } catch (e) {
+    reportUnmatchedVariables(c, d.buildArgs, env, unsetOnFailure(env, (rec) => lex.processWord(word, rec)), opt);
+    throw e;
+  }
+  reportUnmatchedVariables(c, d.buildArgs, env, r.unmatched, opt);
+  return r.result;
+}
+
+/** The names a failing expansion looked up and `env` lacks: the expansion runs again with an env that records them. */
+function unsetOnFailure(env: EnvGetter, run: (env: EnvGetter) => unknown): Set<string> {
+  const missing = new Set<string>();
+  const rec: EnvGetter = {
+    get: (k) => {
+      const v = env.get(k);
+      if (v === undefined) missing.add(k);
+      return v;
+    },
+    keys: () => env.keys(),
+  };
+  try {
+    run(rec);
+  } catch {
+    // the same error again
+  }
+  return missing;
+}
+
+/**
  * Runs the lexer and hands the names it found unset to `report`, also when the
  * expansion fails: Go's lexer returns its unmatched names with the error and the
  * converter reports them before returning it. On failure the (deterministic)
@@ -970,21 +1006,7 @@ export function processReporting<T>(env: EnvGetter, run: (env: EnvGetter) => T, 
   try {
     r = run(env);
   } catch (e) {
-    const missing = new Set<string>();
-    const rec: EnvGetter = {
-      get: (k) => {
-        const v = env.get(k);
-        if (v === undefined) missing.add(k);
-        return v;
-      },
-      keys: () => env.keys(),
-    };
-    try {
-      run(rec);
-    } catch {
-      // the same error again
-    }
-    report(missing);
+    report(unsetOnFailure(env, run));
     throw e;
   }
   report(unmatchedOf(r));
@@ -998,27 +1020,13 @@ export function dispatch(d: DispatchState, cmd: Command, opt: DispatchOpt): void
   d.cmdIsOnBuild = cmd.isOnBuild;
   const c = cmd.command;
   if (c.kind !== "arg" && instructions.supportsSingleWordExpansion(c)) {
-    c.expand((word) => {
-      const env = getEnv(d.state);
-      return processReporting(
-        env,
-        (e) => opt.shlex.processWord(word, e),
-        (unmatched) => reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt),
-        (r) => r.unmatched,
-      ).result;
-    });
+    c.expand((word) => expandReporting(opt.shlex, word, getEnv(d.state), c, d, opt));
   }
   if (instructions.supportsSingleWordExpansionRaw(c)) {
     c.expandRaw((word) => {
       const lex = new Lex("\\");
       lex.skipProcessQuotes = true;
-      const env = getEnv(d.state);
-      return processReporting(
-        env,
-        (e) => lex.processWord(word, e),
-        (unmatched) => reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt),
-        (r) => r.unmatched,
-      ).result;
+      return expandReporting(lex, word, getEnv(d.state), c, d, opt);
     });
   }
 
@@ -1348,13 +1356,7 @@ function dispatchArg(d: DispatchState, c: instructions.ArgCommand, opt: Dispatch
     if (hasValue) {
       arg.value = opt.buildArgValues[arg.key]!;
     } else if (hasDefault) {
-      const env = getEnv(d.state);
-      arg.value = processReporting(
-        env,
-        (e) => opt.shlex.processWord(arg.value!, e),
-        (unmatched) => reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt),
-        (r) => r.unmatched,
-      ).result;
+      arg.value = expandReporting(opt.shlex, arg.value!, getEnv(d.state), c, d, opt);
     }
 
     const ai: ArgInfo = { value: "", definition: arg, deps: undefined, location: c.location() };

@@ -38,6 +38,7 @@ import { withLocation } from "../parser/errors.js";
 import type { EnvGetter, Lex, Lex as LexType, ProcessWordResult } from "../shell/lex.js";
 import { checkSystemDriveAndRemoveDriveLetter, isAbs, normalizePath } from "../system/path.js";
 import type { NamedContext } from "./options.js";
+import { defaultSpec } from "./platform.js";
 
 // ---------------------------------------------------------------------------
 // outline.go's capture types.
@@ -271,23 +272,20 @@ export const historyComment = "buildkit.dockerfile.v0";
 
 /** An EnvList as the shell lexer's EnvGetter (Go's *llb.EnvList implements it). */
 export function envListGetter(e: EnvList): EnvGetter {
-  return { get: (k) => e.get(k), keys: () => e.keys() as string[] };
+  // An EnvList answers get/keys as the lexer asks (keys are only read): no adapter object.
+  return e as unknown as EnvGetter;
 }
 
 /** convert.go getEnv: the state's env, read when first asked for. */
 export function getEnv(state: State): EnvGetter {
-  let env: EnvList | undefined;
-  const load = (): EnvList => {
-    if (env === undefined) {
-      try {
-        env = state.env();
-      } catch {
-        env = EnvList.empty;
-      }
-    }
-    return env;
-  };
-  return { get: (k) => load().get(k), keys: () => load().keys() as string[] };
+  // State values are memoised per node, so reading the env at once costs what Go's lazy read does.
+  let env: EnvList;
+  try {
+    env = state.env();
+  } catch {
+    env = EnvList.empty;
+  }
+  return envListGetter(env);
 }
 
 /** convert.go pathRelativeToWorkingDir: `p` made absolute against the state's working dir. */
@@ -409,7 +407,7 @@ export function platformFromEnv(env: EnvGetter): Platform | undefined {
     switch (key) {
       case "TARGETPLATFORM": {
         try {
-          return parsePlatformContainerd(env.get(key) ?? "", { os: "linux", architecture: "amd64" });
+          return parsePlatformContainerd(env.get(key) ?? "", defaultSpec());
         } catch {
           continue;
         }

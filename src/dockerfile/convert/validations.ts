@@ -10,7 +10,9 @@ import { cleanPath } from "../../internal/go/path.js";
 import { toLower } from "../../internal/go/unicode.js";
 import type { PatternMatcher } from "../../internal/go/patternmatcher.js";
 import { suggestSearch } from "../../internal/go/suggest.js";
-import { formatPlatformAll, normalizePlatform, parseNormalizedNamed, parsePlatform, type EnvList, type Platform } from "../../llb/index.js";
+import { formatPlatformAll, normalizePlatform, parseNormalizedNamed, type EnvList, type Platform } from "../../llb/index.js";
+import { parsePlatformContainerd } from "../../llb/platform.js";
+import { defaultSpec } from "./platform.js";
 import type { ArgCommand, Command as InstructionCommand, KeyValuePairOptional, Stage } from "../instructions/commands.js";
 import type { Linter } from "../linter/linter.js";
 import { withLocation } from "../parser/errors.js";
@@ -200,7 +202,7 @@ export function reportConstPlatformDisallowed(stageName: string, nameMatch: Proc
   if (nameMatch.matched.size > 0 || nameMatch.unmatched.size > 0) return;
   let p: Platform;
   try {
-    p = parsePlatform(nameMatch.result);
+    p = parsePlatformContainerd(nameMatch.result, defaultSpec());
   } catch {
     return; // fails later, with its own error
   }
