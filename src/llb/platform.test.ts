@@ -65,3 +65,30 @@ test("platformArgs gives TARGET* and BUILD* values", () => {
     BUILDVARIANT: "",
   });
 });
+
+test("parsePlatformContainerd: containerd's Parse, unnormalised, with containerd's messages", async () => {
+  const { parsePlatformContainerd } = await import("./platform.js");
+  const host = { os: "linux", architecture: "amd64" };
+  assert.deepEqual(parsePlatformContainerd("linux/arm64/v8", host), { os: "linux", architecture: "arm64", variant: "v8" });
+  assert.deepEqual(parsePlatformContainerd("linux/arm64", host), { os: "linux", architecture: "arm64" });
+  assert.deepEqual(parsePlatformContainerd("linux/armhf", host), { os: "linux", architecture: "arm" });
+  assert.deepEqual(parsePlatformContainerd("linux/arm/v7", host), { os: "linux", architecture: "arm", variant: "v7" });
+  assert.deepEqual(parsePlatformContainerd("linux", host), { os: "linux", architecture: "amd64" });
+  assert.deepEqual(parsePlatformContainerd("arm64", { os: "darwin", architecture: "amd64" }), { os: "darwin", architecture: "arm64" });
+  assert.deepEqual(parsePlatformContainerd("linux/foo", host), { os: "linux", architecture: "foo" });
+  assert.deepEqual(parsePlatformContainerd("windows(10.0.17763+win32k)/amd64", host), {
+    os: "windows",
+    architecture: "amd64",
+    osVersion: "10.0.17763",
+    osFeatures: ["win32k"],
+  });
+  assert.throws(() => parsePlatformContainerd("foo", host), { message: `"foo": unknown operating system or architecture: invalid argument` });
+  assert.throws(() => parsePlatformContainerd("linux/*", host), { message: `"linux/*": wildcards not yet supported: invalid argument` });
+  assert.throws(() => parsePlatformContainerd("a/b/c/d", host), { message: `"a/b/c/d": cannot parse platform specifier: invalid argument` });
+  assert.throws(() => parsePlatformContainerd("linux/a b", host), {
+    message: `"a b" is an invalid component of "linux/a b": platform specifier component must match "^[A-Za-z0-9_.-]+$": invalid argument`,
+  });
+  assert.throws(() => parsePlatformContainerd("lin ux/amd64", host), {
+    message: `"lin ux" is an invalid OS component of "lin ux/amd64": OSAndVersion specifier component must match "^([A-Za-z0-9_-]+)(?:\\\\(([A-Za-z0-9_.%-]*)((?:\\\\+[A-Za-z0-9_.%-]+)*)\\\\))?$": invalid argument`,
+  });
+});
