@@ -13,6 +13,7 @@ import { PatternMatcher } from "../../internal/go/patternmatcher.js";
 import { goQuote, parseBool, parseInt as goParseInt } from "../../internal/go/strconv.js";
 import { formatDuration } from "../../internal/go/time.js";
 import { compareUtf8 } from "../../internal/go/utf8.js";
+import { equalFold } from "../../internal/go/strings.js";
 import {
   EnvList,
   formatPlatformAll,
@@ -332,8 +333,7 @@ interface DispatchContext {
 function namedContextFunc(opt: ConvertOpt): DispatchContext["namedContext"] {
   return async (name, copt) => {
     if (opt.client === undefined) return undefined;
-    const lower = name.toLowerCase();
-    if (lower !== "scratch" && lower !== "context") {
+    if (!equalFold(name, "scratch") && !equalFold(name, "context")) {
       if (copt.platform === undefined) copt = { ...copt, platform: opt.targetPlatform };
       return opt.client.namedContext(name, copt);
     }
@@ -1413,33 +1413,24 @@ export function allReachableStages(s: DispatchState): Set<DispatchState> {
   return stages;
 }
 
+const proxyFields: readonly [string, keyof ProxyEnv][] = [
+  ["http_proxy", "httpProxy"],
+  ["https_proxy", "httpsProxy"],
+  ["ftp_proxy", "ftpProxy"],
+  ["no_proxy", "noProxy"],
+  ["all_proxy", "allProxy"],
+];
+
 /** convert.go proxyEnvFromBuildArgs: the *_proxy build args (any case), or undefined when none is set. */
 export function proxyEnvFromBuildArgs(args: Readonly<Record<string, string>>): ProxyEnv | undefined {
   const pe: { -readonly [K in keyof ProxyEnv]: ProxyEnv[K] } = {};
   let isNil = true;
   for (const k of Object.keys(args).sort(compareUtf8)) {
-    const v = args[k]!;
-    switch (k.toLowerCase()) {
-      case "http_proxy":
-        pe.httpProxy = v;
+    for (const [name, field] of proxyFields) {
+      if (equalFold(k, name)) {
+        pe[field] = args[k]!;
         isNil = false;
-        break;
-      case "https_proxy":
-        pe.httpsProxy = v;
-        isNil = false;
-        break;
-      case "ftp_proxy":
-        pe.ftpProxy = v;
-        isNil = false;
-        break;
-      case "no_proxy":
-        pe.noProxy = v;
-        isNil = false;
-        break;
-      case "all_proxy":
-        pe.allProxy = v;
-        isNil = false;
-        break;
+      }
     }
   }
   return isNil ? undefined : pe;

@@ -9,6 +9,7 @@
 import { gunzipSync } from "node:zlib";
 import { DockerfileError } from "../../errors.js";
 import { basePath } from "../../internal/go/path.js";
+import { equalFold } from "../../internal/go/strings.js";
 import { parseURL } from "../../internal/go/url.js";
 import { EnvList, git, http, State, withCaps, type GitOptions } from "../../llb/index.js";
 import { decodeOp } from "../../llb/decode.js";
@@ -75,7 +76,7 @@ async function resolveSourceDateEpochState(
     }
   }
   for (const stage of stages) {
-    if (stage.name.toLowerCase() !== value.toLowerCase()) continue;
+    if (!equalFold(stage.name, value)) continue;
     const args = globalArgs.delete("SOURCE_DATE_EPOCH");
     let sourceState: State;
     try {
