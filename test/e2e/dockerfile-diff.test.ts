@@ -170,9 +170,10 @@ describe("dockerfile corpus: dockerfile.v0 vs tsfrontend", { concurrency: JOBS }
       return o;
     };
     for (const side of ["cli", "image"] as const) {
-      it(`${c.name} [${side}]`, async () => {
+      it(`${c.name} [${side}]`, async (t) => {
         const [oa, ob] = await Promise.all([sideA(), build(c, side)]);
         if (!oa.ok) {
+          t.diagnostic(`fails as expected: ${JSON.stringify(oa.failure)}`);
           assert.ok(!ob.ok, `${c.name}: dockerfile.v0 failed (${oa.failure.message}) but side ${side} succeeded`);
           assert.deepEqual(ob.failure, oa.failure, `${c.name}: side ${side}'s error differs from dockerfile.v0's\n${ob.stderr}`);
           return;

@@ -192,7 +192,7 @@ export function snapshotOci(file: string, keepTimes: boolean): Snapshot {
       delete config["created"];
       for (const h of config.history ?? []) delete h["created"];
     }
-    if (config.rootfs) (config.rootfs as unknown as Record<string, unknown>)["diff_ids"] = `${config.rootfs.diff_ids.length} layers`;
+    if (config.rootfs) (config.rootfs as unknown as Record<string, unknown>)["diff_ids"] = `${config.rootfs.diff_ids?.length ?? 0} layers`;
     out.set(platformOf(img.descriptor.platform ?? img.config), { config, tree });
   }
   return out;
@@ -249,7 +249,8 @@ export interface BuildFailure {
 
 /**
  * The error of a buildctl or tsfrontend build from its stderr. Normalised: `failed to solve: ` prefixes dropped
- * (buildctl adds one, the CLI does not), random snapshot refs replaced.
+ * (buildctl adds one, the CLI does not), random snapshot refs replaced, the CLI's entitlement hint dropped, and the
+ * rule list of a lint violation sorted (dockerfile.v0 prints it in Go map order, which changes from run to run).
  */
 export function parseFailure(stderr: string): BuildFailure {
   const all = stderr.split("\n");
@@ -261,8 +262,15 @@ export function parseFailure(stderr: string): BuildFailure {
       break;
     }
   }
+  if (message === "") {
+    // The CLI's own errors (usage, or a Dockerfile error it reports before any solve): `tsfrontend: MESSAGE`.
+    const last = all.filter((l) => l.trim() !== "").at(-1) ?? "";
+    message = last.replace(/^tsfrontend: /, "").trim();
+  }
   message = message.replace(/^(failed to solve: )+/, "");
   message = message.replace(/ref [a-z0-9]{25}::[a-z0-9]{25}/g, "ref <ref>");
+  message = message.replace(/(is not allowed): add --allow \S+ \(and start buildkitd with --allow-insecure-entitlement \S+\)/g, "$1");
+  message = message.replace(/(lint violation found for rules: )([\w, ]+)/, (_m, p: string, rules: string) => p + rules.split(", ").sort().join(", "));
   const lines: string[] = [];
   for (let i = 0; i + 1 < all.length; i++) {
     const m = /^(\S+):(\d+(?:-\d+)?)$/.exec(all[i]!);
