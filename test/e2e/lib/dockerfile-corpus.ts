@@ -249,7 +249,8 @@ export interface BuildFailure {
 
 /**
  * The error of a buildctl or tsfrontend build from its stderr. Normalised: `failed to solve: ` prefixes dropped
- * (buildctl adds one, the CLI does not), random snapshot refs replaced, the CLI's entitlement hint dropped, and the
+ * (buildctl adds one, the CLI does not) and `failed to run Build function: ` (the daemon adds it to some errors, not
+ * always to the same), random snapshot refs replaced, the CLI's entitlement hint dropped, and the
  * rule list of a lint violation sorted (dockerfile.v0 prints it in Go map order, which changes from run to run).
  */
 export function parseFailure(stderr: string): BuildFailure {
@@ -267,7 +268,7 @@ export function parseFailure(stderr: string): BuildFailure {
     const last = all.filter((l) => l.trim() !== "").at(-1) ?? "";
     message = last.replace(/^tsfrontend: /, "").trim();
   }
-  message = message.replace(/^(failed to solve: )+/, "");
+  message = message.replace(/^((failed to solve|failed to run Build function): )+/, "");
   message = message.replace(/ref [a-z0-9]{25}::[a-z0-9]{25}/g, "ref <ref>");
   message = message.replace(/(is not allowed): add --allow \S+ \(and start buildkitd with --allow-insecure-entitlement \S+\)/g, "$1");
   message = message.replace(/(lint violation found for rules: )([\w, ]+)/, (_m, p: string, rules: string) => p + rules.split(", ").sort().join(", "));
