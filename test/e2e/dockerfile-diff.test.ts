@@ -21,6 +21,8 @@
  *   TSF_DIFF_MUTATE=KIND   change side B's Dockerfile on purpose (label | file | line): every case must then fail
  *   TSF_DIFF_CASES=REGEX   only the cases whose name matches
  *   TSF_DIFF_JOBS=N        cases built at once (default 3)
+ *   TSF_DIFF_BASE_REF=1    write the busybox image's ref into the Dockerfiles (`FROM busybox`, `--from=busybox`)
+ *                          instead of passing the named context `busybox` (both sides alike)
  *
  * Run with `npm run test:dockerfile-diff` (ends with `N passed, M failed`).
  */
@@ -54,6 +56,7 @@ const MUTATION = (process.env["TSF_DIFF_MUTATE"] || undefined) as Mutation | und
 assert.ok(MUTATION === undefined || ["label", "file", "line"].includes(MUTATION), `TSF_DIFF_MUTATE=${MUTATION}: want label, file or line`);
 const FILTER = process.env["TSF_DIFF_CASES"] ? new RegExp(process.env["TSF_DIFF_CASES"]) : undefined;
 const JOBS = Number(process.env["TSF_DIFF_JOBS"] || 3);
+const BASE_REF = process.env["TSF_DIFF_BASE_REF"] === "1";
 
 const cases = loadCorpus().filter((c) => !FILTER || FILTER.test(c.name));
 
@@ -95,19 +98,19 @@ before(async () => {
     tmp,
     minirootfs: () => (rootfs ??= ensureMinirootfs(env)),
   };
-  console.log(`# dockerfile-diff: ${cases.length} cases; side B ${SELF ? "dockerfile.v0 (TSF_DIFF_SELF=1)" : `tsfrontend (cli, image ${frontend?.ref})`}${MUTATION ? `, mutated (${MUTATION})` : ""}; setup ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`dockerfile-diff: ${cases.length} cases; side B ${SELF ? "dockerfile.v0 (TSF_DIFF_SELF=1)" : `tsfrontend (cli, image ${frontend?.ref})`}${MUTATION ? `, mutated (${MUTATION})` : ""}; setup ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
 
 after(async () => {
   await setup?.servers.close();
   setup?.tmp.remove();
   const total = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`# dockerfile-diff: ${cases.length} cases in ${total} s (build seconds: A ${seconds.A.toFixed(0)}, cli ${seconds.cli.toFixed(0)}, image ${seconds.image.toFixed(0)})`);
+  console.log(`dockerfile-diff: ${cases.length} cases in ${total} s (build seconds: A ${seconds.A.toFixed(0)}, cli ${seconds.cli.toFixed(0)}, image ${seconds.image.toFixed(0)})`);
 });
 
 /** The frontend opts of a case on a side (placeholders substituted). */
 function caseOpts(c: CorpusCase, s: Setup): string[] {
-  const opts: Record<string, string> = { "context:busybox": `docker-image://${s.busybox}`, platform: c.platforms.join(",") };
+  const opts: Record<string, string> = BASE_REF ? { platform: c.platforms.join(",") } : { "context:busybox": `docker-image://${s.busybox}`, platform: c.platforms.join(",") };
   for (const [k, v] of Object.entries(c.opts)) opts[substitute(k, s.values)] = substitute(v, s.values);
   return Object.entries(opts).flatMap(([k, v]) => ["--opt", `${k}=${v}`]);
 }
@@ -127,7 +130,7 @@ function sessionFlags(c: CorpusCase, s: Setup, work: string): string[] {
 async function build(c: CorpusCase, side: Side): Promise<Outcome> {
   const s = setup!;
   const work = join(s.tmp.dir, `${c.name}.${side}`);
-  await prepareWorkDir(c, work, s.values, s.minirootfs, side === "A" ? undefined : MUTATION);
+  await prepareWorkDir(c, work, s.values, s.minirootfs, { mutation: side === "A" ? undefined : MUTATION, baseRef: BASE_REF ? s.busybox : undefined });
   const out = `${work}.oci.tar`;
   const dockerfile = join(work, c.dockerfile);
   const common = [...caseOpts(c, s), ...sessionFlags(c, s, work), "--output", `type=oci,dest=${out}`, "--progress", "plain"];

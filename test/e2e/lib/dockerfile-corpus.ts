@@ -104,15 +104,31 @@ async function makeArchive(kind: string, src: string, dest: string): Promise<voi
   ok(await run("tar", args, { timeout: 60_000, env: { ...process.env, GZIP: "-n" } }), `tar ${dest}`);
 }
 
+/** The Dockerfile with the base `busybox` (FROM, --from=, from= of mounts, ARG defaults) written as the image `ref`. */
+export function withBaseRef(text: string, ref: string): string {
+  return text
+    .replace(/^(\s*FROM\s+(?:--platform=\S+\s+)?)busybox(?=\s|$)/gim, `$1${ref}`)
+    .replace(/(--from=|[,=]from=)busybox(?=[\s,]|$)/gm, `$1${ref}`)
+    .replace(/^(\s*ARG\s+\w+=)busybox(?=\s|$)/gim, `$1${ref}`);
+}
+
+export interface PrepareOptions {
+  /** Change the Dockerfile on purpose. */
+  mutation?: Mutation | undefined;
+  /** Write this image ref for the base `busybox` instead of using the named context. */
+  baseRef?: string | undefined;
+}
+
 /**
- * Copies the case to `work`: the Dockerfile(s) and every text file with placeholders substituted, generated
- * files added, and `mutation` applied to the Dockerfile.
+ * Copies the case to `work`: the Dockerfile with placeholders substituted (and `opts` applied), generated
+ * files added.
  */
-export async function prepareWorkDir(c: CorpusCase, work: string, values: Placeholders, minirootfs: () => Promise<string>, mutation?: Mutation): Promise<void> {
+export async function prepareWorkDir(c: CorpusCase, work: string, values: Placeholders, minirootfs: () => Promise<string>, opts: PrepareOptions = {}): Promise<void> {
   cpSync(c.dir, work, { recursive: true, verbatimSymlinks: true });
   const df = join(work, c.dockerfile);
   let text = substitute(readFileSync(df, "utf8"), values);
-  if (mutation) text = mutate(text, mutation);
+  if (opts.mutation) text = mutate(text, opts.mutation);
+  if (opts.baseRef) text = withBaseRef(text, opts.baseRef);
   writeFileSync(df, text);
   for (const [dest, spec] of Object.entries(c.files)) {
     const [kind, arg] = [spec.slice(0, spec.indexOf(":")), spec.slice(spec.indexOf(":") + 1)];
