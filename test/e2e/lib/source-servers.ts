@@ -24,6 +24,8 @@ export interface SourceServers {
   http: string;
   /** `http://127.0.0.1:PORT/git` (repositories are `<git>/NAME.git`). */
   git: string;
+  /** The commit of `main` per repository name. */
+  commits: Record<string, string>;
   /** ssh-agent socket, or undefined when ssh-agent is missing. */
   sshSocket: string | undefined;
   close(): Promise<void>;
@@ -32,7 +34,7 @@ export interface SourceServers {
 const LAST_MODIFIED = "Tue, 01 Dec 2026 12:00:00 GMT";
 const GIT_DATE = "2026-12-01T12:00:00Z";
 
-async function git(cwd: string, args: string[]): Promise<void> {
+async function git(cwd: string, args: string[]): Promise<string> {
   const env = {
     ...process.env,
     GIT_AUTHOR_NAME: "tsf",
@@ -44,11 +46,12 @@ async function git(cwd: string, args: string[]): Promise<void> {
     GIT_CONFIG_NOSYSTEM: "1",
     HOME: cwd,
   };
-  ok(await run("git", args, { cwd, env, timeout: 60_000 }), `git ${args.join(" ")}`);
+  return ok(await run("git", args, { cwd, env, timeout: 60_000 }), `git ${args.join(" ")}`);
 }
 
-/** Makes bare repositories `<dest>/NAME.git` from the directories `<src>/NAME/`. */
-async function makeRepos(src: string, dest: string): Promise<void> {
+/** Makes bare repositories `<dest>/NAME.git` from the directories `<src>/NAME/`; returns the commit of each one's main. */
+async function makeRepos(src: string, dest: string): Promise<Record<string, string>> {
+  const commits: Record<string, string> = {};
   for (const name of readdirSync(src).sort()) {
     if (!statSync(join(src, name)).isDirectory()) continue;
     const work = join(dest, `${name}.work`);
@@ -64,7 +67,9 @@ async function makeRepos(src: string, dest: string): Promise<void> {
     await git(work, ["checkout", "-q", "main"]);
     await git(dest, ["clone", "-q", "--bare", work, `${name}.git`]);
     await git(join(dest, `${name}.git`), ["update-server-info"]);
+    commits[name] = (await git(work, ["rev-parse", "main"])).trim();
   }
+  return commits;
 }
 
 /** `git http-backend` as CGI for one request. */
@@ -138,7 +143,7 @@ export async function startSourceServers(filesDir: string, reposDir: string, wor
   const gitRoot = join(work, "git");
   cpSync(reposDir, join(work, "repos-src"), { recursive: true });
   mkdirSync(gitRoot, { recursive: true });
-  await makeRepos(join(work, "repos-src"), gitRoot);
+  const commits = await makeRepos(join(work, "repos-src"), gitRoot);
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname.startsWith("/git/")) return gitBackend(gitRoot, req, res, url);
@@ -157,6 +162,7 @@ export async function startSourceServers(filesDir: string, reposDir: string, wor
   return {
     http: `http://127.0.0.1:${port}`,
     git: `http://127.0.0.1:${port}/git`,
+    commits,
     sshSocket,
     close: async () => {
       if (agentPid) {
