@@ -44,7 +44,7 @@ import {
   type Placeholders,
   type Snapshot,
 } from "./lib/dockerfile-corpus.js";
-import { requireEnv, run, runCli, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
+import { ok, requireEnv, run, runCli, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
 import { ensureMinirootfs } from "./lib/example-inputs.js";
 import { ensureFrontendImage } from "./lib/frontend-image.js";
 import { ensureShellImage } from "./lib/shell-image.js";
@@ -73,6 +73,8 @@ interface Setup {
   frontend: string | undefined;
   tmp: { dir: string; remove: () => void };
   minirootfs: () => Promise<string>;
+  /** An OCI layout directory holding the busybox image (every platform), made on first use. */
+  ociLayout: () => Promise<string>;
 }
 
 let setup: Setup | undefined;
@@ -88,6 +90,13 @@ before(async () => {
     SELF ? undefined : ensureFrontendImage(),
   ]);
   let rootfs: Promise<string> | undefined;
+  let layout: Promise<string> | undefined;
+  const copyLayout = async (): Promise<string> => {
+    const dir = join(tmp.dir, "busybox-oci");
+    const args = ["copy", "--all", "--src-tls-verify=false", ...skopeoCreds(env).map((a) => a.replace(/^--creds$/, "--src-creds")), `docker://${shell.ref}`, `oci:${dir}:latest`];
+    ok(await run(env.skopeo, args, { timeout: 120_000 }), "skopeo copy of the busybox image");
+    return dir;
+  };
   setup = {
     env,
     buildctl: process.env["BUILDCTL"] || join(env.cache, "bin", "buildctl"),
@@ -97,12 +106,14 @@ before(async () => {
       GIT: servers.git,
       REGISTRY: env.registry,
       BUSYBOX: shell.ref,
+      BUSYBOX_DIGEST: shell.digest,
       ...Object.fromEntries(Object.entries(servers.commits).map(([name, commit]) => [`GITREV_${name.toUpperCase()}`, commit])),
     },
     busybox: shell.ref,
     frontend: frontend?.ref,
     tmp,
     minirootfs: () => (rootfs ??= ensureMinirootfs(env)),
+    ociLayout: () => (layout ??= copyLayout()),
   };
   console.log(`dockerfile-diff: ${cases.length} cases; side B ${SELF ? "dockerfile.v0 (TSF_DIFF_SELF=1)" : `tsfrontend (cli, image ${frontend?.ref})`}${MUTATION ? `, mutated (${MUTATION})` : ""}; setup ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
@@ -121,9 +132,10 @@ function caseOpts(c: CorpusCase, s: Setup): string[] {
   return Object.entries(opts).flatMap(([k, v]) => ["--opt", `${k}=${v}`]);
 }
 
-/** Session flags shared by buildctl and our CLI: extra locals, secrets, ssh. */
-function sessionFlags(c: CorpusCase, s: Setup, work: string): string[] {
+/** Session flags shared by buildctl and our CLI: extra locals, secrets, ssh, OCI layouts. */
+async function sessionFlags(c: CorpusCase, s: Setup, work: string): Promise<string[]> {
   const out: string[] = [];
+  if (c.ociLayout) out.push("--oci-layout", `busybox-oci=${await s.ociLayout()}`);
   for (const [name, rel] of Object.entries(c.locals)) out.push("--local", `${name}=${join(work, rel)}`);
   for (const spec of c.secrets) out.push("--secret", spec.replace(/(^|,)src=([^,]+)/, (_m, p: string, f: string) => `${p}src=${join(work, f)}`));
   if (c.ssh) {
@@ -139,7 +151,7 @@ async function build(c: CorpusCase, side: Side): Promise<Outcome> {
   await prepareWorkDir(c, work, s.values, s.minirootfs, { mutation: side === "A" ? undefined : MUTATION, baseRef: BASE_REF ? s.busybox : undefined });
   const out = `${work}.oci.tar`;
   const dockerfile = join(work, c.dockerfile);
-  const common = [...caseOpts(c, s), ...sessionFlags(c, s, work), "--output", `type=oci,dest=${out}`, "--progress", "plain"];
+  const common = [...caseOpts(c, s), ...(await sessionFlags(c, s, work)), "--output", `type=oci,dest=${out}`, "--progress", "plain"];
   const frontendArgs = ["build", "--frontend", "dockerfile.v0", "--local", `context=${work}`, "--local", `dockerfile=${dirname(dockerfile)}`, "--opt", `filename=${basename(dockerfile)}`];
   const t0 = Date.now();
   let r: RunResult;

@@ -16,8 +16,8 @@ test("the corpus has at least 120 well-formed cases", () => {
   for (const c of cases) {
     assert.equal(c.name.startsWith("fail-"), c.fail !== undefined, `${c.name}: a case that must fail is named fail-* and sets "fail"`);
     if (c.fail !== undefined) assert.ok(c.fail.length > 0, `${c.name}: "fail" names the expected message`);
-    const text = readFileSync(join(c.dir, c.dockerfile), "utf8");
-    for (const m of text.matchAll(/\{\{([A-Z_]+)\}\}/g)) assert.ok(["HTTP", "GIT", "BUSYBOX", "REGISTRY"].includes(m[1]!) || (m[1]!.startsWith("GITREV_") && existsSync(join(corpusDir, "_git", m[1]!.slice(7).toLowerCase()))), `${c.name}: unknown placeholder ${m[0]}`);
+    const text = readFileSync(join(c.dir, c.dockerfile), "utf8") + JSON.stringify(c.opts);
+    for (const m of text.matchAll(/\{\{([A-Z_]+)\}\}/g)) assert.ok(["HTTP", "GIT", "BUSYBOX", "BUSYBOX_DIGEST", "REGISTRY"].includes(m[1]!) || (m[1]!.startsWith("GITREV_") && existsSync(join(corpusDir, "_git", m[1]!.slice(7).toLowerCase()))), `${c.name}: unknown placeholder ${m[0]}`);
     for (const rel of Object.values(c.locals)) assert.ok(existsSync(join(c.dir, rel)), `${c.name}: local ${rel} is missing`);
     for (const spec of Object.values(c.files)) {
       const [kind, arg] = [spec.slice(0, spec.indexOf(":")), spec.slice(spec.indexOf(":") + 1)];

@@ -33,6 +33,8 @@ export interface CorpusCase {
   secrets: string[];
   /** Forward the test's ssh-agent as the default ssh socket. */
   ssh: boolean;
+  /** Pass the busybox image as the OCI layout store `busybox-oci` (`--oci-layout`), for `oci-layout://` contexts. */
+  ociLayout: boolean;
   /** Files generated into the work directory: `tar:DIR`, `tar.gz:DIR`, `tar.bz2:DIR`, `tar.xz:DIR`, `minirootfs:ARCH`. */
   files: Record<string, string>;
 }
@@ -45,11 +47,12 @@ interface CaseJson {
   locals?: Record<string, string>;
   secrets?: string[];
   ssh?: boolean;
+  ociLayout?: boolean;
   files?: Record<string, string>;
   note?: string;
 }
 
-const CASE_KEYS = new Set(["dockerfile", "opts", "platforms", "fail", "locals", "secrets", "ssh", "files", "note"]);
+const CASE_KEYS = new Set(["dockerfile", "opts", "platforms", "fail", "locals", "secrets", "ssh", "ociLayout", "files", "note"]);
 
 /** Every case of the corpus, sorted by name (directories starting with `_` hold shared fixtures). */
 export function loadCorpus(dir = corpusDir): CorpusCase[] {
@@ -72,6 +75,7 @@ export function loadCorpus(dir = corpusDir): CorpusCase[] {
       locals: cj.locals ?? {},
       secrets: cj.secrets ?? [],
       ssh: cj.ssh ?? false,
+      ociLayout: cj.ociLayout ?? false,
       files: cj.files ?? {},
     });
   }
