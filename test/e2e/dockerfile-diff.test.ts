@@ -28,10 +28,11 @@
  */
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
+  corpusDir,
   diffSnapshots,
   loadCorpus,
   parseFailure,
@@ -49,7 +50,6 @@ import { ensureMinirootfs } from "./lib/example-inputs.js";
 import { ensureFrontendImage } from "./lib/frontend-image.js";
 import { ensureShellImage } from "./lib/shell-image.js";
 import { startSourceServers, type SourceServers } from "./lib/source-servers.js";
-import { corpusDir } from "./lib/dockerfile-corpus.js";
 
 const SELF = process.env["TSF_DIFF_SELF"] === "1";
 const MUTATION = (process.env["TSF_DIFF_MUTATE"] || undefined) as Mutation | undefined;
@@ -168,10 +168,15 @@ async function build(c: CorpusCase, side: Side): Promise<Outcome> {
   }
   const secs = (Date.now() - t0) / 1000;
   seconds[side] += secs;
-  if (r.status !== 0) return { ok: false, failure: parseFailure(r.stderr), stderr: r.stderr.slice(-3000), seconds: secs };
-  assert.ok(existsSync(out), `${side}: the build succeeded but wrote no ${out}`);
-  const keepTimes = Object.keys(c.opts).includes("build-arg:SOURCE_DATE_EPOCH");
-  return { ok: true, snapshot: snapshotOci(out, keepTimes), seconds: secs };
+  try {
+    if (r.status !== 0) return { ok: false, failure: parseFailure(r.stderr), stderr: r.stderr.slice(-3000), seconds: secs };
+    assert.ok(existsSync(out), `${side}: the build succeeded but wrote no ${out}`);
+    const keepTimes = Object.keys(c.opts).includes("build-arg:SOURCE_DATE_EPOCH");
+    return { ok: true, snapshot: snapshotOci(out, keepTimes), seconds: secs };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(out, { force: true });
+  }
 }
 
 function describeOutcome(o: Outcome): string {
