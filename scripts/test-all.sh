@@ -74,12 +74,16 @@ suite progress node dist/test/progress/run.js
 e2e_alone=() e2e_rest=()
 for f in test/e2e/*.test.ts; do
   js="dist/${f%.ts}.js"
+  # The Dockerfile corpus is its own suite (below).
+  [ "$f" = test/e2e/dockerfile-diff.test.ts ] && continue
   if head -n 20 "$f" | grep -q '^// e2e: runs alone'; then e2e_alone+=("$js"); else e2e_rest+=("$js"); fi
 done
 suite e2e node --test --test-reporter=tap --test-timeout=900000 "${e2e_rest[@]}"
 if [ ${#e2e_alone[@]} -gt 0 ]; then
   suite e2e-alone node --test --test-reporter=tap --test-timeout=900000 --test-concurrency=1 "${e2e_alone[@]}"
 fi
+# The differential Dockerfile corpus: dockerfile.v0 vs tsfrontend on the shared daemon (~4 minutes with a warm cache).
+suite dockerfile-diff node --test --test-reporter=tap --test-timeout=1800000 dist/test/e2e/dockerfile-diff.test.js
 
 echo
 echo "$total_pass passed, $total_fail failed"

@@ -84,6 +84,7 @@ function fromBlobs(readBlob: (name: string) => Buffer | undefined, indexJson: Bu
     if (d.platform?.os === "unknown") continue;
     const manifest = JSON.parse(blob(d.digest).toString("utf8")) as ImageManifest;
     const config = JSON.parse(blob(manifest.config.digest).toString("utf8")) as ImageConfigDoc;
+    manifest.layers ??= [];
     for (const l of manifest.layers) blob(l.digest);
     images.push({ descriptor: d, manifest, config });
   }

@@ -1,13 +1,17 @@
-/** A minimal tar reader for tests: ustar headers, GNU long names and PAX path/linkpath records. */
+/** A minimal tar reader for tests: ustar headers, GNU long names and PAX records (path, linkpath, uid, gid, xattrs). */
 
 export interface TarEntry {
   name: string;
   /** `0` file, `5` dir, `2` symlink, `1` hardlink, ... */
   type: string;
   mode: number;
+  uid: number;
+  gid: number;
   size: number;
   linkname: string;
   data: Buffer;
+  /** The entry's PAX records (e.g. `SCHILY.xattr.user.x`). */
+  pax: Record<string, string>;
 }
 
 function str(b: Buffer, off: number, len: number): string {
@@ -69,7 +73,9 @@ export function readTar(buf: Buffer): TarEntry[] {
     let linkname = str(h, 157, 100);
     name = next["path"] ?? longName ?? name;
     linkname = next["linkpath"] ?? longLink ?? linkname;
-    out.push({ name, type: type === "\0" ? "0" : type, mode: octal(h, 100, 8), size, linkname, data: Buffer.from(data) });
+    const uid = next["uid"] !== undefined ? Number(next["uid"]) : octal(h, 108, 8);
+    const gid = next["gid"] !== undefined ? Number(next["gid"]) : octal(h, 116, 8);
+    out.push({ name, type: type === "\0" ? "0" : type, mode: octal(h, 100, 8), uid, gid, size, linkname, data: Buffer.from(data), pax: next });
     next = {};
     longName = undefined;
     longLink = undefined;
