@@ -21,7 +21,8 @@ import type { Loader, Plugin } from "esbuild";
  * {@link SHARED_MODULES} by a generated re-export module.
  */
 const PACKAGE_MODULES: Readonly<Record<string, () => Promise<Record<string, unknown>>>> = {
-  tsfrontend: () => import("../index.js"),
+  // What src/index.ts exports, composed here: the package root sits above this layer.
+  tsfrontend: async () => ({ ...(await import("../errors.js")), ...(await import("./index.js")), llb: await import("../llb/index.js") }),
   "tsfrontend/llb": () => import("../llb/index.js"),
   "tsfrontend/program": () => import("./index.js"),
 };
