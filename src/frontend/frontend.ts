@@ -18,9 +18,9 @@ import type { GatewayResult } from "../gateway/types.js";
 import { loadProgramSource } from "../program/load.js";
 import { parseProgramOpts, type CacheImport } from "../program/opts.js";
 import { returnedError, runProgramBuild, type BuildFileSource } from "../program/run.js";
-import { readBuildFile } from "./build-file.js";
+import { readBuildFile } from "../program/build-file.js";
 import { readFrontendEnv, type FrontendEnv } from "./env.js";
-import { describeResult, outlineResult, REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, targetsResult, unsupportedSubrequest } from "./subrequests.js";
+import { describeResult, outlineResult, REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, targetsResult, unsupportedSubrequest } from "../program/subrequests.js";
 import { FRONTEND_CAPS } from "./caps.js";
 import { timedTransport, withStats } from "./stats.js";
 

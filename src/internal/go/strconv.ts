@@ -52,3 +52,30 @@ export function goQuote(s: string): string {
 /** strconv.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
 const printable = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 const quoteEscapes: Record<string, string> = { "\x07": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v" };
+
+/** A `*strconv.NumError` as Go prints it: `strconv.ParseInt: parsing "x": invalid syntax`. */
+export class NumError extends Error {
+  constructor(
+    readonly func: string,
+    readonly num: string,
+    readonly reason: "invalid syntax" | "value out of range",
+  ) {
+    super(`strconv.${func}: parsing ${goQuote(num)}: ${reason}`);
+    this.name = "NumError";
+  }
+}
+
+/**
+ * Go's `strconv.ParseInt(s, 10, 64)` (and `ParseUint` with `unsigned`): an
+ * optional sign (not for unsigned), decimal digits, `_` not allowed in base 10.
+ * Throws {@link NumError} with Go's message. The value is a bigint (int64 range).
+ */
+export function parseInt64(s: string, unsigned = false): bigint {
+  const func = unsigned ? "ParseUint" : "ParseInt";
+  const m = (unsigned ? /^([0-9]+)$/ : /^([+-]?[0-9]+)$/).exec(s);
+  if (!m) throw new NumError(func, s, "invalid syntax");
+  const v = BigInt(s);
+  const [min, max] = unsigned ? [0n, (1n << 64n) - 1n] : [-(1n << 63n), (1n << 63n) - 1n];
+  if (v < min || v > max) throw new NumError(func, s, "value out of range");
+  return v;
+}

@@ -11,7 +11,7 @@ import { DetailedError, ErrorDetailType } from "../gateway/errdefs.js";
 import type { GatewayResult } from "../gateway/types.js";
 import { goJSONMarshalIndent, goJSONString } from "../internal/go/json.js";
 import { TabWriter } from "../internal/go/tabwriter.js";
-import type { ProgramDeclarations } from "../program/types.js";
+import type { ProgramDeclarations } from "./types.js";
 
 export const REQUEST_DESCRIBE = "frontend.subrequests.describe";
 export const REQUEST_OUTLINE = "frontend.outline";

@@ -17,8 +17,8 @@
 import { ProgramError } from "../errors.js";
 import type { GatewayClient, ResultRef } from "../gateway/types.js";
 import { copy, definitionState, local, scratch, type State } from "../llb/index.js";
-import type { ProgramFiles } from "../program/imports.js";
-import { gitContextState, httpContextState } from "../program/named-contexts.js";
+import type { ProgramFiles } from "./imports.js";
+import { gitContextState, httpContextState } from "./named-contexts.js";
 
 export const DEFAULT_FILENAME = "Dockerfile";
 const DEFAULT_DOCKERFILE_LOCAL = "dockerfile";
