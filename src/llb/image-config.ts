@@ -8,11 +8,16 @@
  */
 
 import { LlbError } from "../errors.js";
+import { goJSONString } from "../internal/go/json.js";
+import { compareUtf8 } from "../internal/go/utf8.js";
+import type { Platform } from "./platform.js";
 
 type Schema =
   | "string"
   | "bool"
   | "time"
+  | "int"
+  | "duration"
   | "struct{}"
   | { array: Schema }
   | { map: Schema }
@@ -39,6 +44,29 @@ const imageConfigSchema: Schema = {
   },
 };
 
+const healthcheckSchema: Schema = {
+  name: "HealthcheckConfig",
+  struct: {
+    Test: { array: "string" },
+    Interval: "duration",
+    Timeout: "duration",
+    StartPeriod: "duration",
+    StartInterval: "duration",
+    Retries: "int",
+  },
+};
+
+// docker-image-spec's DockerOCIImageConfig: the OCI fields plus Healthcheck, OnBuild and Shell.
+const dockerImageConfigSchema: Schema = {
+  name: "DockerOCIImageConfig",
+  struct: {
+    ...imageConfigSchema.struct,
+    Healthcheck: healthcheckSchema,
+    OnBuild: { array: "string" },
+    Shell: { array: "string" },
+  },
+};
+
 const imageSchema: Schema = {
   name: "Image",
   struct: {
@@ -53,6 +81,11 @@ const imageSchema: Schema = {
     rootfs: { name: "RootFS", struct: { type: "string", diff_ids: { array: "string" } } },
     history: { array: historySchema },
   },
+};
+
+const dockerImageSchema: Schema = {
+  name: "DockerOCIImage",
+  struct: { ...imageSchema.struct, config: dockerImageConfigSchema },
 };
 
 /** encoding/json's `foldName` for the runes that can fold onto ASCII letters. */
@@ -175,6 +208,18 @@ class Reader {
       }
       return v;
     }
+    if (schema === "int" || schema === "duration") {
+      const goType = schema === "int" ? "int" : "time.Duration";
+      if (c === '"' || c === "[" || c === "{" || c === "t" || c === "f") return this.typeError(this.kindOf(c), where, goType);
+      const start = this.i;
+      this.skip();
+      const lit = this.s.slice(start, this.i);
+      if (!/^-?\d+$/.test(lit) || !Number.isSafeInteger(Number(lit))) {
+        this.firstError ??= `json: cannot unmarshal number ${lit} into Go struct field ${where.struct}.${where.path.join(".")} of type ${goType}`;
+        return undefined;
+      }
+      return Number(lit);
+    }
     if (schema === "bool") {
       if (c !== "t" && c !== "f") return this.typeError(this.kindOf(c), where, "bool");
       this.i += c === "t" ? 4 : 5;
@@ -251,14 +296,14 @@ class Reader {
 }
 
 function schemaName(s: Schema): string {
-  if (typeof s === "string") return s === "time" ? "time.Time" : s === "struct{}" ? "struct {}" : s;
+  if (typeof s === "string") return s === "time" ? "time.Time" : s === "duration" ? "time.Duration" : s === "struct{}" ? "struct {}" : s;
   if ("array" in s) return "[]" + schemaName(s.array);
   if ("map" in s) return "map[string]" + schemaName(s.map);
   return "v1." + s.name;
 }
 
 function zero(s: Schema): unknown {
-  return s === "string" ? "" : s === "bool" ? false : undefined;
+  return s === "string" ? "" : s === "bool" ? false : s === "int" || s === "duration" ? 0 : undefined;
 }
 
 function checkDepth(s: string): boolean {
@@ -274,6 +319,21 @@ function checkDepth(s: string): boolean {
   return true;
 }
 
+/** Validates JSON text as encoding/json does, then decodes what `schema` names into Maps (undefined for null). */
+function decodeImageJSON(config: Uint8Array | string, schema: Schema & { name: string }): Map<string, unknown> | undefined {
+  const text = typeof config === "string" ? config : new TextDecoder("utf-8", { ignoreBOM: true }).decode(config);
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    throw new LlbError(`invalid image config: ${(e as Error).message}`, { cause: e });
+  }
+  if (!checkDepth(text)) throw new LlbError("invalid image config: exceeded max depth");
+  const r = new Reader(text);
+  const img = r.value(schema, { struct: schema.name, path: [] }) as Map<string, unknown> | undefined;
+  if (r.firstError !== undefined) throw new LlbError(r.firstError);
+  return img;
+}
+
 /** What `WithImageConfig` takes from an image config. */
 export interface ImageConfigValues {
   /** `config.Env` entries split at the first `=`, in order; entries with an empty key dropped. */
@@ -285,16 +345,7 @@ export interface ImageConfigValues {
 
 /** Decodes an image config as Go's `WithImageConfig` does; throws LlbError where Go returns an error. */
 export function readImageConfig(config: Uint8Array | string): ImageConfigValues {
-  const text = typeof config === "string" ? config : new TextDecoder("utf-8", { ignoreBOM: true }).decode(config);
-  try {
-    JSON.parse(text);
-  } catch (e) {
-    throw new LlbError(`invalid image config: ${(e as Error).message}`, { cause: e });
-  }
-  if (!checkDepth(text)) throw new LlbError("invalid image config: exceeded max depth");
-  const r = new Reader(text);
-  const img = r.value(imageSchema, { struct: "Image", path: [] }) as Map<string, unknown> | undefined;
-  if (r.firstError !== undefined) throw new LlbError(r.firstError);
+  const img = decodeImageJSON(config, imageSchema);
   const out: ImageConfigValues = { env: [], workingDir: "" };
   if (!img) return out;
   const cfg = img.get("config") as Map<string, unknown> | undefined;
@@ -317,4 +368,272 @@ export function readImageConfig(config: Uint8Array | string): ImageConfigValues 
     out.platform = p;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// The whole image config document (moby/docker-image-spec v1.3.1 DockerOCIImage).
+
+/** One history entry (image-spec `History`); `created` is kept as the RFC 3339 text. */
+export interface ImageHistory {
+  created?: string;
+  createdBy: string;
+  author: string;
+  comment: string;
+  emptyLayer: boolean;
+}
+
+/** Docker's HEALTHCHECK config; durations in nanoseconds. */
+export interface HealthcheckConfig {
+  test: string[] | undefined;
+  interval: number;
+  timeout: number;
+  startPeriod: number;
+  startInterval: number;
+  retries: number;
+}
+
+/** `config` of the image JSON: OCI ImageConfig plus Docker's Healthcheck, OnBuild, Shell. */
+export interface DockerOCIImageConfig {
+  user: string;
+  exposedPorts: Set<string> | undefined;
+  env: string[] | undefined;
+  entrypoint: string[] | undefined;
+  cmd: string[] | undefined;
+  volumes: Set<string> | undefined;
+  workingDir: string;
+  labels: Map<string, string> | undefined;
+  stopSignal: string;
+  argsEscaped: boolean;
+  healthcheck: HealthcheckConfig | undefined;
+  onBuild: string[] | undefined;
+  shell: string[] | undefined;
+}
+
+/**
+ * The image config JSON as Go's `dockerspec.DockerOCIImage`: zero values are
+ * "" / false / 0, nil slices and maps are undefined (the JSON form leaves them out).
+ */
+export interface DockerOCIImage {
+  created: string | undefined;
+  author: string;
+  architecture: string;
+  os: string;
+  osVersion: string;
+  osFeatures: string[] | undefined;
+  variant: string;
+  config: DockerOCIImageConfig;
+  rootFS: { type: string; diffIDs: string[] | undefined };
+  history: ImageHistory[] | undefined;
+}
+
+/** A zero DockerOCIImage (Go's `dockerspec.DockerOCIImage{}`). */
+export function newDockerOCIImage(): DockerOCIImage {
+  return {
+    created: undefined,
+    author: "",
+    architecture: "",
+    os: "",
+    osVersion: "",
+    osFeatures: undefined,
+    variant: "",
+    config: {
+      user: "",
+      exposedPorts: undefined,
+      env: undefined,
+      entrypoint: undefined,
+      cmd: undefined,
+      volumes: undefined,
+      workingDir: "",
+      labels: undefined,
+      stopSignal: "",
+      argsEscaped: false,
+      healthcheck: undefined,
+      onBuild: undefined,
+      shell: undefined,
+    },
+    rootFS: { type: "", diffIDs: undefined },
+    history: undefined,
+  };
+}
+
+/** The image's platform fields (Go's embedded `ocispecs.Platform`). */
+export function imagePlatform(img: DockerOCIImage): Platform {
+  const p: { -readonly [K in keyof Platform]: Platform[K] } = { os: img.os, architecture: img.architecture };
+  if (img.variant) p.variant = img.variant;
+  if (img.osVersion) p.osVersion = img.osVersion;
+  if (img.osFeatures) p.osFeatures = [...img.osFeatures];
+  return p;
+}
+
+function strs(v: unknown): string[] | undefined {
+  return v === undefined ? undefined : [...(v as string[])];
+}
+
+function keySet(v: unknown): Set<string> | undefined {
+  return v === undefined ? undefined : new Set((v as Map<string, unknown>).keys());
+}
+
+/**
+ * Go's `json.Unmarshal(dt, &dockerspec.DockerOCIImage{})`: unknown keys are
+ * dropped, keys match case-insensitively, a wrong type anywhere fails.
+ * Throws LlbError with encoding/json's message.
+ */
+export function parseDockerOCIImage(dt: Uint8Array | string): DockerOCIImage {
+  const m = decodeImageJSON(dt, dockerImageSchema as Schema & { name: string });
+  const img = newDockerOCIImage();
+  if (!m) return img;
+  const str = (mm: Map<string, unknown> | undefined, k: string) => (mm?.get(k) as string | undefined) ?? "";
+  img.created = m.get("created") as string | undefined;
+  img.author = str(m, "author");
+  img.architecture = str(m, "architecture");
+  img.os = str(m, "os");
+  img.osVersion = str(m, "os.version");
+  img.osFeatures = strs(m.get("os.features"));
+  img.variant = str(m, "variant");
+  const c = m.get("config") as Map<string, unknown> | undefined;
+  if (c) {
+    const cfg = img.config;
+    cfg.user = str(c, "User");
+    cfg.exposedPorts = keySet(c.get("ExposedPorts"));
+    cfg.env = strs(c.get("Env"));
+    cfg.entrypoint = strs(c.get("Entrypoint"));
+    cfg.cmd = strs(c.get("Cmd"));
+    cfg.volumes = keySet(c.get("Volumes"));
+    cfg.workingDir = str(c, "WorkingDir");
+    const labels = c.get("Labels") as Map<string, string> | undefined;
+    cfg.labels = labels === undefined ? undefined : new Map(labels);
+    cfg.stopSignal = str(c, "StopSignal");
+    cfg.argsEscaped = (c.get("ArgsEscaped") as boolean | undefined) ?? false;
+    const h = c.get("Healthcheck") as Map<string, unknown> | undefined;
+    if (h) {
+      const num = (k: string) => (h.get(k) as number | undefined) ?? 0;
+      cfg.healthcheck = {
+        test: strs(h.get("Test")),
+        interval: num("Interval"),
+        timeout: num("Timeout"),
+        startPeriod: num("StartPeriod"),
+        startInterval: num("StartInterval"),
+        retries: num("Retries"),
+      };
+    }
+    cfg.onBuild = strs(c.get("OnBuild"));
+    cfg.shell = strs(c.get("Shell"));
+  }
+  const r = m.get("rootfs") as Map<string, unknown> | undefined;
+  if (r) img.rootFS = { type: str(r, "type"), diffIDs: strs(r.get("diff_ids")) };
+  const hist = m.get("history") as (Map<string, unknown> | undefined)[] | undefined;
+  if (hist) {
+    img.history = hist.map((e) => {
+      const h: ImageHistory = { createdBy: str(e, "created_by"), author: str(e, "author"), comment: str(e, "comment"), emptyLayer: (e?.get("empty_layer") as boolean | undefined) ?? false };
+      const created = e?.get("created") as string | undefined;
+      if (created !== undefined) h.created = created;
+      return h;
+    });
+  }
+  return img;
+}
+
+/** A deep copy (Go's dockerfile2llb `clone`, which copies every slice and map). */
+export function cloneDockerOCIImage(src: DockerOCIImage): DockerOCIImage {
+  const c = src.config;
+  return {
+    ...src,
+    osFeatures: src.osFeatures && [...src.osFeatures],
+    config: {
+      ...c,
+      exposedPorts: c.exposedPorts && new Set(c.exposedPorts),
+      env: c.env && [...c.env],
+      entrypoint: c.entrypoint && [...c.entrypoint],
+      cmd: c.cmd && [...c.cmd],
+      volumes: c.volumes && new Set(c.volumes),
+      labels: c.labels && new Map(c.labels),
+      healthcheck: c.healthcheck && { ...c.healthcheck, test: c.healthcheck.test && [...c.healthcheck.test] },
+      onBuild: c.onBuild && [...c.onBuild],
+      shell: c.shell && [...c.shell],
+    },
+    rootFS: { type: src.rootFS.type, diffIDs: src.rootFS.diffIDs && [...src.rootFS.diffIDs] },
+    history: src.history && src.history.map((h) => ({ ...h })),
+  };
+}
+
+/**
+ * Go's time.Time JSON form of an RFC 3339 text it parsed (RFC3339Nano: the
+ * fraction without trailing zeros, "Z" for a zero offset).
+ */
+export function goTimeJSON(t: string): string {
+  const m = rfc3339Re.exec(t);
+  if (!m) return t;
+  let frac = (m[7] ?? "").slice(1).replace(/0+$/, "");
+  if (frac.length > 9) frac = frac.slice(0, 9).replace(/0+$/, "");
+  const zone = m[8] === "Z" || m[9] === undefined || (Number(m[9]) === 0 && Number(m[10]) === 0) ? "Z" : m[8]!;
+  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${frac ? "." + frac : ""}${zone}`;
+}
+
+/** Go's RFC3339Nano text of a Date in UTC (what `time.Unix(n, 0).UTC()` marshals to). */
+export function goTimeFromDate(d: Date): string {
+  return d.toISOString().replace(/\.000Z$/, "Z").replace(/(\.\d*?)0+Z$/, "$1Z");
+}
+
+function jsonStrings(a: readonly string[]): string {
+  return "[" + a.map(goJSONString).join(",") + "]";
+}
+
+function jsonKeySet(s: ReadonlySet<string>): string {
+  return "{" + [...s].sort(compareUtf8).map((k) => goJSONString(k) + ":{}").join(",") + "}";
+}
+
+/** Go's `json.Marshal` of a DockerOCIImage: field order and omitempty as Go, map keys sorted. */
+export function marshalDockerOCIImage(img: DockerOCIImage): string {
+  const f: string[] = [];
+  if (img.created !== undefined) f.push(`"created":${goJSONString(goTimeJSON(img.created))}`);
+  if (img.author) f.push(`"author":${goJSONString(img.author)}`);
+  f.push(`"architecture":${goJSONString(img.architecture)}`);
+  f.push(`"os":${goJSONString(img.os)}`);
+  if (img.osVersion) f.push(`"os.version":${goJSONString(img.osVersion)}`);
+  if (img.osFeatures && img.osFeatures.length > 0) f.push(`"os.features":${jsonStrings(img.osFeatures)}`);
+  if (img.variant) f.push(`"variant":${goJSONString(img.variant)}`);
+  const r = img.rootFS;
+  f.push(`"rootfs":{"type":${goJSONString(r.type)},"diff_ids":${r.diffIDs ? jsonStrings(r.diffIDs) : "null"}}`);
+  if (img.history && img.history.length > 0) {
+    const hs = img.history.map((h) => {
+      const hf: string[] = [];
+      if (h.created !== undefined) hf.push(`"created":${goJSONString(goTimeJSON(h.created))}`);
+      if (h.createdBy) hf.push(`"created_by":${goJSONString(h.createdBy)}`);
+      if (h.author) hf.push(`"author":${goJSONString(h.author)}`);
+      if (h.comment) hf.push(`"comment":${goJSONString(h.comment)}`);
+      if (h.emptyLayer) hf.push(`"empty_layer":true`);
+      return "{" + hf.join(",") + "}";
+    });
+    f.push(`"history":[${hs.join(",")}]`);
+  }
+  const c = img.config;
+  const cf: string[] = [];
+  if (c.user) cf.push(`"User":${goJSONString(c.user)}`);
+  if (c.exposedPorts && c.exposedPorts.size > 0) cf.push(`"ExposedPorts":${jsonKeySet(c.exposedPorts)}`);
+  if (c.env && c.env.length > 0) cf.push(`"Env":${jsonStrings(c.env)}`);
+  if (c.entrypoint && c.entrypoint.length > 0) cf.push(`"Entrypoint":${jsonStrings(c.entrypoint)}`);
+  if (c.cmd && c.cmd.length > 0) cf.push(`"Cmd":${jsonStrings(c.cmd)}`);
+  if (c.volumes && c.volumes.size > 0) cf.push(`"Volumes":${jsonKeySet(c.volumes)}`);
+  if (c.workingDir) cf.push(`"WorkingDir":${goJSONString(c.workingDir)}`);
+  if (c.labels && c.labels.size > 0) {
+    const keys = [...c.labels.keys()].sort(compareUtf8);
+    cf.push(`"Labels":{${keys.map((k) => goJSONString(k) + ":" + goJSONString(c.labels!.get(k)!)).join(",")}}`);
+  }
+  if (c.stopSignal) cf.push(`"StopSignal":${goJSONString(c.stopSignal)}`);
+  if (c.argsEscaped) cf.push(`"ArgsEscaped":true`);
+  if (c.healthcheck) {
+    const h = c.healthcheck;
+    const hf: string[] = [];
+    if (h.test && h.test.length > 0) hf.push(`"Test":${jsonStrings(h.test)}`);
+    if (h.interval) hf.push(`"Interval":${h.interval}`);
+    if (h.timeout) hf.push(`"Timeout":${h.timeout}`);
+    if (h.startPeriod) hf.push(`"StartPeriod":${h.startPeriod}`);
+    if (h.startInterval) hf.push(`"StartInterval":${h.startInterval}`);
+    if (h.retries) hf.push(`"Retries":${h.retries}`);
+    cf.push(`"Healthcheck":{${hf.join(",")}}`);
+  }
+  if (c.onBuild && c.onBuild.length > 0) cf.push(`"OnBuild":${jsonStrings(c.onBuild)}`);
+  if (c.shell && c.shell.length > 0) cf.push(`"Shell":${jsonStrings(c.shell)}`);
+  f.push(`"config":{${cf.join(",")}}`);
+  return "{" + f.join(",") + "}";
 }
