@@ -74,7 +74,7 @@ async function loadNamedContext(env: NamedContextEnv, nc: NamedContextSpec, coun
       }
       const resolved = await env.gateway.resolveImageConfig(named, { platform, resolveMode: resolveModeOf(opt.resolveMode, env.parsed.imageResolveMode) });
       const img = parseDockerOCIImage(resolved.config);
-      delete (img as { created?: unknown }).created;
+      img.created = undefined;
       const st = image(resolved.ref, { customName: `[context ${nc.nameWithPlatform}] ${ref}`, ...(platform ? { platform } : {}) }).withImageConfig(resolved.config);
       return { state: st, image: img };
     }
