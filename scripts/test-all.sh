@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite from a fresh clone: installs npm dependencies, builds,
 # then runs the unit tests, the proto drift test, the golden vectors, the
-# progress goldens (regenerated with Go and compared) and the e2e tests.
+# progress goldens (regenerated with Go and compared), the Dockerfile goldens
+# against buildkit's frontend and the Dockerfile fuzz run, and the e2e tests.
 # Ends with one line: `N passed, M failed` (the sum over all suites; a skipped test is not
 # passed, and one not on test/skip-allowlist.txt is a failure).
 set -uo pipefail
@@ -64,6 +65,8 @@ suite proto node --test --test-reporter=tap dist/test/proto/
 suite lint node --test --test-reporter=tap dist/test/lint/
 suite cli node --test --test-reporter=tap dist/test/cli/
 suite golden node dist/test/golden/run.js
+suite dockerfile-golden node dist/test/dockerfile/golden.js
+suite dockerfile-fuzz node dist/test/dockerfile/fuzz.js
 suite progress node dist/test/progress/run.js
 # node --test runs files in parallel. A file that prunes the shared daemon or compares its `du`
 # with buildctl's (marked `// e2e: runs alone` in its first lines) would remove or change what the

@@ -58,32 +58,6 @@ export function formatGoDuration(ns: bigint): string {
   return neg ? "-" + out : out;
 }
 
-const durationUnits: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's `time.ParseDuration` ("300ms", "1.5h", "2h45m"), in nanoseconds; undefined if malformed. */
-export function parseGoDuration(s: string): number | undefined {
-  let rest = s;
-  let neg = false;
-  if (rest.startsWith("-") || rest.startsWith("+")) {
-    neg = rest[0] === "-";
-    rest = rest.slice(1);
-  }
-  if (rest === "0") return 0;
-  if (rest === "") return undefined;
-  let total = 0;
-  const re = /^([0-9]*)(?:\.([0-9]*))?(ns|us|µs|μs|ms|s|m|h)/;
-  while (rest !== "") {
-    const m = re.exec(rest);
-    if (!m || (m[1] === "" && (m[2] ?? "") === "")) return undefined;
-    const unit = durationUnits[m[3]!]!;
-    let v = Number(m[1] || "0") * unit;
-    if (m[2]) v += Math.trunc(Number(m[2]) * (unit / 10 ** m[2].length));
-    total += v;
-    rest = rest.slice(m[0].length);
-  }
-  return neg ? -total : total;
-}
-
 /** Go's `time.Time.String()` of a UTC protobuf timestamp: "2024-05-01 10:00:00.123 +0000 UTC". */
 export function formatGoTime(ts: { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined): string {
   const secs = int64(ts?.seconds);

@@ -7,7 +7,7 @@
  */
 
 import { joinPath } from "../internal/go/path.js";
-import { fromByteString, parseURL, queryValid, toByteString, urlString, type GoURL } from "../internal/go/url.js";
+import { fromByteString, parseQuery, parseURL, toByteString, urlString, type GoURL } from "../internal/go/url.js";
 
 // -- gitutil ------------------------------------------------------------------------
 
@@ -25,6 +25,8 @@ export interface GitURL {
   readonly remote: string;
   /** Ref and subdir from the URL fragment (`#ref:subdir`), if any. `llb.git` ignores them. */
   readonly opts?: { readonly ref: string; readonly subdir: string };
+  /** The query's values (Go's `url.Values`, keys in first-seen order); absent when empty. `llb.git` ignores it. */
+  readonly query?: ReadonlyMap<string, readonly string[]>;
   /** False when host or path hold bytes that are not UTF-8 (Go strings may; protobuf refuses them). */
   readonly validUTF8: boolean;
 }
@@ -44,6 +46,14 @@ const protoRe = /^[a-zA-Z0-9]+:\/\//;
 const supportedProtos = new Set(["http", "https", "ssh", "git"]);
 // sshutil's gitSSHRegex. RE2's `.` is any char but \n; JS's also stops at \r, U+2028/9.
 const gitSSHRe = /^([a-zA-Z0-9\-_]+)@([a-zA-Z0-9\-.]+):([^\n]*?)(?:\?([^\n]*?))?(?:#([^\n]*))?$/;
+
+/** Query values of a byte-string query as JS strings; undefined when there are none (Go's nil `Query`). */
+function queryValues(values: Map<string, string[]>): Map<string, string[]> | undefined {
+  if (values.size === 0) return undefined;
+  const out = new Map<string, string[]>();
+  for (const [k, v] of values) out.set(fromByteString(k).text, v.map((x) => fromByteString(x).text));
+  return out;
+}
 
 function parseOpts(fragment: string): { ref: string; subdir: string } | undefined {
   if (fragment === "") return undefined;
@@ -73,6 +83,7 @@ export function parseGitURL(remote: string): GitURL {
     const path = fromByteString(u.path);
     const frag = fromByteString(u.fragment);
     const opts = parseOpts(frag.text);
+    const query = queryValues(parseQuery(u.rawQuery).values);
     return {
       scheme: u.scheme,
       host: host.text,
@@ -80,18 +91,22 @@ export function parseGitURL(remote: string): GitURL {
       // gitutil clears the query and fragment for Remote; ForceQuery (a bare trailing "?") survives.
       remote: fromByteString(urlString({ ...u, rawQuery: "" })).text,
       ...(opts ? { opts } : {}),
+      ...(query ? { query } : {}),
       validUTF8: host.validUTF8 && path.validUTF8,
     };
   }
   const m = gitSSHRe.exec(remote);
-  if (m && queryValid(toByteString(m[4] ?? ""))) {
+  const scpQuery = m ? parseQuery(toByteString(m[4] ?? "")) : undefined;
+  if (m && scpQuery!.err === undefined) {
     const opts = parseOpts(m[5] ?? "");
+    const query = queryValues(scpQuery!.values);
     return {
       scheme: GitProtocol.ssh,
       host: m[2]!,
       path: m[3]!,
       remote: `${m[1]}@${m[2]}:${m[3]}`,
       ...(opts ? { opts } : {}),
+      ...(query ? { query } : {}),
       validUTF8: true,
     };
   }

@@ -21,7 +21,13 @@ type Schema =
   | "struct{}"
   | { array: Schema }
   | { map: Schema }
-  | { struct: Readonly<Record<string, Schema>>; name: string };
+  | { struct: Readonly<Record<string, Schema>>; name: string; embed?: Readonly<Record<string, Embedded>> };
+
+/** Where Go's error messages place a field promoted from an embedded struct: the owning struct and the embedded names before it. */
+interface Embedded {
+  owner: string;
+  prefix: readonly string[];
+}
 
 const historySchema: Schema = {
   name: "History",
@@ -65,6 +71,10 @@ const dockerImageConfigSchema: Schema = {
     OnBuild: { array: "string" },
     Shell: { array: "string" },
   },
+  embed: Object.fromEntries([
+    ...Object.keys(imageConfigSchema.struct).map((k) => [k, { owner: "DockerOCIImageConfig", prefix: ["ImageConfig"] }]),
+    ...["Healthcheck", "OnBuild", "Shell"].map((k) => [k, { owner: "DockerOCIImageConfig", prefix: ["DockerOCIImageConfigExt"] }]),
+  ]),
 };
 
 const imageSchema: Schema = {
@@ -86,6 +96,17 @@ const imageSchema: Schema = {
 const dockerImageSchema: Schema = {
   name: "DockerOCIImage",
   struct: { ...imageSchema.struct, config: dockerImageConfigSchema },
+  embed: {
+    created: { owner: "DockerOCIImage", prefix: ["Image"] },
+    author: { owner: "DockerOCIImage", prefix: ["Image"] },
+    architecture: { owner: "DockerOCIImage", prefix: ["Image", "Platform"] },
+    os: { owner: "DockerOCIImage", prefix: ["Image", "Platform"] },
+    "os.version": { owner: "DockerOCIImage", prefix: ["Image", "Platform"] },
+    "os.features": { owner: "DockerOCIImage", prefix: ["Image", "Platform"] },
+    variant: { owner: "DockerOCIImage", prefix: ["Image", "Platform"] },
+    rootfs: { owner: "DockerOCIImage", prefix: ["Image"] },
+    history: { owner: "DockerOCIImage", prefix: ["Image"] },
+  },
 };
 
 /** encoding/json's `foldName` for the runes that can fold onto ASCII letters. */
@@ -279,7 +300,8 @@ class Reader {
       const f = fieldFor(schema, k);
       if (f === undefined) this.skip();
       else {
-        const v = this.value(schema.struct[f]!, { struct: schema.name, path: [...where.path, f] });
+        const e = schema.embed?.[f];
+        const v = this.value(schema.struct[f]!, { struct: e?.owner ?? schema.name, path: e ? [...where.path, ...e.prefix, f] : [...where.path, f] });
         // Go decodes into the existing value: null keeps it, a struct merges into it.
         if (v !== undefined) {
           const prev = out.get(f);
@@ -345,7 +367,7 @@ export interface ImageConfigValues {
 
 /** Decodes an image config as Go's `WithImageConfig` does; throws LlbError where Go returns an error. */
 export function readImageConfig(config: Uint8Array | string): ImageConfigValues {
-  const img = decodeImageJSON(config, imageSchema);
+  const img = decodeImageJSON(config, imageSchema as Schema & { name: string });
   const out: ImageConfigValues = { env: [], workingDir: "" };
   if (!img) return out;
   const cfg = img.get("config") as Map<string, unknown> | undefined;

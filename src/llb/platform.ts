@@ -6,6 +6,8 @@
  */
 
 import { PlatformError } from "../errors.js";
+import { goQuote } from "../internal/go/strconv.js";
+import { pathUnescape } from "../internal/go/url.js";
 
 /** An OCI platform, field names as in the image spec JSON. */
 export interface Platform {
@@ -225,3 +227,95 @@ export const platforms = {
   windowsAmd64: { os: "windows", architecture: "amd64" },
   darwinAmd64: { os: "darwin", architecture: "amd64" },
 } as const satisfies Record<string, Platform>;
+
+const containerdOsRe = "^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.%-]*)((?:\\+[A-Za-z0-9_.%-]+)*)\\))?$";
+const containerdSpecifierRe = "^[A-Za-z0-9_.-]+$";
+
+function containerdDecodeOSOption(v: string): string {
+  if (!v.includes("%")) return v;
+  try {
+    return pathUnescape(v);
+  } catch (e) {
+    throw new PlatformError((e as Error).message);
+  }
+}
+
+/**
+ * containerd's `platforms.Parse` (platforms v1.0.0-rc.4) exactly, as the Dockerfile
+ * frontend uses it: an OS alone takes `host`'s architecture, an architecture alone
+ * `host`'s OS; the result is not normalised further (`linux/arm64/v8` keeps v8);
+ * errors carry containerd's messages.
+ */
+export function parsePlatformContainerd(specifier: string, host: Platform): Platform {
+  const q = goQuote;
+  if (specifier.includes("*")) throw new PlatformError(`${q(specifier)}: wildcards not yet supported: invalid argument`);
+  const parts: string[] = [];
+  let rest = specifier;
+  while (parts.length < 3) {
+    const i = rest.indexOf("/");
+    if (i < 0) break;
+    parts.push(rest.slice(0, i));
+    rest = rest.slice(i + 1);
+  }
+  parts.push(rest);
+  let os = "";
+  let osVersion = "";
+  let osFeatures: string[] | undefined;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (i === 0) {
+      const m = osRe.exec(part);
+      if (!m) {
+        throw new PlatformError(
+          `${q(part)} is an invalid OS component of ${q(specifier)}: OSAndVersion specifier component must match ${q(containerdOsRe)}: invalid argument`,
+        );
+      }
+      os = normalizeOS(m[1]!);
+      try {
+        osVersion = containerdDecodeOSOption(m[2] ?? "");
+      } catch (e) {
+        throw new PlatformError(`${q(specifier)} has an invalid OS version ${q(m[2] ?? "")}: ${(e as Error).message}`);
+      }
+      if (m[3]) {
+        osFeatures = [];
+        for (let raw of m[3].slice(1).split("+")) {
+          raw = raw.trim();
+          if (raw === "") throw new PlatformError(`${q(specifier)} has invalid OS features: empty os feature: invalid argument`);
+          let f: string;
+          try {
+            f = containerdDecodeOSOption(raw);
+          } catch (e) {
+            throw new PlatformError(`${q(specifier)} has invalid OS features: invalid os feature ${q(raw)}: ${(e as Error).message}`);
+          }
+          if (f !== "") osFeatures.push(f);
+        }
+        if (osFeatures.length === 0) osFeatures = undefined;
+      }
+    } else if (!specifierRe.test(part)) {
+      throw new PlatformError(
+        `${q(part)} is an invalid component of ${q(specifier)}: platform specifier component must match ${q(containerdSpecifierRe)}: invalid argument`,
+      );
+    }
+  }
+  const out = (o: string, arch: string, variant: string): Platform => make(o, arch, variant, osVersion, osFeatures);
+  switch (parts.length) {
+    case 1: {
+      if (isKnownOS(os)) return out(os, host.architecture, host.architecture === "arm" && host.variant !== "v7" ? (host.variant ?? "") : "");
+      let [arch, variant] = normalizeArch(parts[0]!, "");
+      if (arch === "arm" && variant === "v7") variant = "";
+      if (isKnownArch(arch)) return out(host.os, arch, variant);
+      throw new PlatformError(`${q(specifier)}: unknown operating system or architecture: invalid argument`);
+    }
+    case 2: {
+      let [arch, variant] = normalizeArch(parts[1]!, "");
+      if (arch === "arm" && variant === "v7") variant = "";
+      return out(os, arch, variant);
+    }
+    case 3: {
+      let [arch, variant] = normalizeArch(parts[1]!, parts[2]!);
+      if (arch === "arm64" && variant === "") variant = "v8";
+      return out(os, arch, variant);
+    }
+  }
+  throw new PlatformError(`${q(specifier)}: cannot parse platform specifier: invalid argument`);
+}

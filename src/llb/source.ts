@@ -188,6 +188,8 @@ export interface ResolveImageConfigOptions {
   platform: Platform | undefined;
   /** The image's resolve mode ("default" when not set). */
   resolveMode: ResolveMode;
+  /** The progress name of the lookup (Go's `sourceresolver.Opt.LogName`), when the caller sets one. */
+  logName?: string;
 }
 
 /** What a resolver returns: the resolved reference, its manifest digest and the config JSON. */

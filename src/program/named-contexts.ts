@@ -8,38 +8,39 @@
  * downloaded file named `context`), `oci-layout://STORE@DIGEST` (the client's
  * OCI layout store), `local:NAME` (a local directory of the session) and
  * `input:NAME` (a frontend input; `input-metadata:NAME` may give its image
- * config). Differences from dockerui: `.dockerignore` of a `local:` context is
- * not applied and git query parameters (`?ref=`, `?subdir=`...) are not read.
+ * config). Difference from dockerui: `.dockerignore` of a `local:` context is
+ * not applied.
  */
 
 import { ProgramError } from "../errors.js";
 import type { GatewayClient } from "../gateway/types.js";
 import { definitionState, formatPlatformAll, git, http, image, local, normalizePlatform, ociLayout, parsePlatform, scratch, type Platform, type State } from "../llb/index.js";
-import { GitURLError, parseGitURL } from "../llb/git-url.js";
+import { parseGitRef, type GitRef } from "./git-ref.js";
 import type { ProgramOpts } from "./opts.js";
 
-/** dfgitutil.ParseGitRef's answer to "is this a git URL", with the remote and `#ref:subdir`. */
-export function parseGitContext(ref: string): { remote: string; ref: string; subdir: string } | undefined {
-  if (ref === "" || ref.startsWith("./") || ref.startsWith("../")) return undefined;
-  const url = ref.startsWith("github.com/") ? "https://" + ref : ref;
-  let parsed;
-  try {
-    parsed = parseGitURL(url);
-  } catch (err) {
-    if (err instanceof GitURLError && err.unknownProtocol) return undefined;
-    throw new ProgramError(`invalid git context ${ref}: ${(err as Error).message}`, { cause: err });
-  }
-  if ((parsed.scheme === "http" || parsed.scheme === "https") && !parsed.path.endsWith(".git")) return undefined;
-  let remote = parsed.remote;
-  if (ref.startsWith("github.com/")) remote = remote.replace(/^[^:]*:\/\//, "");
-  return { remote, ref: parsed.opts?.ref ?? "", subdir: parsed.opts?.subdir ?? "" };
+/** dfgitutil.ParseGitRef's answer to "is this a git URL": the reference, undefined when it is not one. */
+export function parseGitContext(ref: string): GitRef | undefined {
+  if (ref === "") return undefined;
+  const { gitRef, isGit, err } = parseGitRef(ref);
+  if (!isGit) return undefined;
+  if (err !== undefined || !gitRef) throw new ProgramError(err ?? `invalid git context ${ref}`);
+  return gitRef;
 }
 
-/** dockerui's `DetectGitContext`: a git state for a git URL, else undefined. */
+/** dockerui's `DetectGitContext`: a git state for a git URL (with its query keys), else undefined. */
 export function gitContextState(ref: string, customName: string): State | undefined {
   const g = parseGitContext(ref);
   if (!g) return undefined;
-  return git(g.remote, "", { ...(g.ref ? { ref: g.ref } : {}), ...(g.subdir ? { subdir: g.subdir } : {}), customName });
+  return git(g.remote, "", {
+    ref: g.ref,
+    customName,
+    ...(g.keepGitDir === true ? { keepGitDir: true } : {}),
+    ...(g.subDir ? { subdir: g.subDir } : {}),
+    ...(g.checksum ? { checksum: g.checksum } : {}),
+    ...(g.submodules === false ? { skipSubmodules: true } : {}),
+    ...(g.mtime ? { mtime: g.mtime } : {}),
+    ...(g.fetchByCommit ? { fetchByCommit: true } : {}),
+  });
 }
 
 /** dockerui's `DetectHTTPContext`: an `http(s)://` URL downloaded as the file `context`. */

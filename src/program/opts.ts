@@ -18,7 +18,7 @@
 
 import { ProgramError } from "../errors.js";
 import { parseCsvFields } from "../internal/go/csvvalue.js";
-import { parseBool, parseInt64 } from "../internal/go/strconv.js";
+import { parseBool, parseInt, parseUint } from "../internal/go/strconv.js";
 import { parseUlimit } from "../internal/go/units.js";
 import { ipString, parseIP } from "../internal/go/net.js";
 import { formatPlatformAll, normalizePlatform, parsePlatforms, type Platform, type ResolveMode } from "../llb/index.js";
@@ -181,7 +181,7 @@ export interface LinuxResources {
 function parseShmSize(v: string | undefined): number {
   if (!v) return 0;
   try {
-    return Number(parseInt64(v));
+    return Number(parseInt(v, 10, 64));
   } catch (err) {
     throw new ProgramError(`failed to parse shm size: ${(err as Error).message}`, { cause: err });
   }
@@ -217,7 +217,7 @@ function parseLinuxResources(opts: Readonly<Record<string, string>>): LinuxResou
     if (!v) return undefined;
     let n: bigint;
     try {
-      n = parseInt64(v, unsigned);
+      n = unsigned ? parseUint(v, 10, 64) : parseInt(v, 10, 64);
     } catch (err) {
       throw fail(`invalid ${key} value: ${v}: ${(err as Error).message}`, err);
     }

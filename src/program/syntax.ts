@@ -8,26 +8,13 @@
  * key (`syntax`, `escape`, `check`), so a blank line or an unknown key stops them.
  */
 
+import { DockerfileError } from "../errors.js";
+import { trimLeftSpace as trimLeftGoSpace } from "../internal/go/unicode.js";
+
 const VALID_DIRECTIVES = new Set(["syntax", "escape", "check"]);
 
 /** Go's regexp `^([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$` (RE2: `\s` is [\t\n\f\r ], `.` is anything but \n). */
 const DIRECTIVE_RE = /^([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*([^\n]+?)[\t\n\f\r ]*$/;
-
-/** Go's unicode.IsSpace. */
-function isGoSpace(c: number): boolean {
-  switch (c) {
-    case 0x09: case 0x0a: case 0x0b: case 0x0c: case 0x0d: case 0x20: case 0x85: case 0xa0:
-      return true;
-  }
-  if (c < 0x100) return false;
-  return c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
-}
-
-function trimLeftGoSpace(s: string): string {
-  let i = 0;
-  while (i < s.length && isGoSpace(s.charCodeAt(i))) i++;
-  return s.slice(i);
-}
 
 /** One parser directive and its (1-based) line. */
 export interface Directive {
@@ -45,24 +32,72 @@ function scanLines(data: string): string[] {
 }
 
 /**
+ * Go's `DirectiveParser`: fed one line at a time (without its line ending),
+ * it returns the directive on that line while the file's leading directive
+ * block lasts, and nothing once a line is not a directive of a known key.
+ * A repeated key throws (Go returns that error).
+ */
+export class DirectiveParser {
+  /** The number of lines seen so far (the last line's 1-based number). */
+  line: number;
+  private readonly comment: string;
+  private readonly seen = new Set<string>();
+  private done = false;
+
+  constructor(firstLine = 0, comment: "#" | "//" = "#") {
+    this.line = firstLine;
+    this.comment = comment;
+  }
+
+  /** True once a line ended the directive block. */
+  isDone(): boolean {
+    return this.done;
+  }
+
+  /** Go's `ParseLine`. */
+  parseLine(raw: string): Directive | undefined {
+    this.line++;
+    if (this.done) return undefined;
+    if (!raw.startsWith(this.comment)) {
+      this.done = true;
+      return undefined;
+    }
+    const m = DIRECTIVE_RE.exec(trimLeftGoSpace(raw.slice(this.comment.length)));
+    if (!m) {
+      this.done = true;
+      return undefined;
+    }
+    const name = m[1]!.toLowerCase();
+    if (!VALID_DIRECTIVES.has(name)) {
+      this.done = true;
+      return undefined;
+    }
+    if (this.seen.has(name)) throw new DockerfileError(`only one ${name} parser directive can be used`);
+    this.seen.add(name);
+    return { name, value: m[2]!, line: this.line };
+  }
+}
+
+/**
  * Go's `DirectiveParser.ParseAll` with comment prefix `comment`, starting
  * after `firstLine` lines (1 when a shebang was skipped). A repeated key
  * ends the scan (Go returns the directives so far with an error).
  */
 export function parseDirectives(data: string, comment: "#" | "//" = "#", firstLine = 0): Directive[] {
   const out: Directive[] = [];
-  const seen = new Set<string>();
-  let line = firstLine;
+  const parser = new DirectiveParser(firstLine, comment);
   for (const raw of scanLines(data)) {
-    line++;
-    if (!raw.startsWith(comment)) break;
-    const m = DIRECTIVE_RE.exec(trimLeftGoSpace(raw.slice(comment.length)));
-    if (!m) break;
-    const name = m[1]!.toLowerCase();
-    if (!VALID_DIRECTIVES.has(name)) break;
-    if (seen.has(name)) break;
-    seen.add(name);
-    out.push({ name, value: m[2]!, line });
+    let d: Directive | undefined;
+    try {
+      d = parser.parseLine(raw);
+    } catch {
+      break;
+    }
+    if (!d) {
+      if (parser.isDone()) break;
+      continue;
+    }
+    out.push(d);
   }
   return out;
 }

@@ -7,7 +7,8 @@ import { connect } from "../connect.js";
 import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
 import { formatBytes } from "../../internal/go/units.js";
-import { int64, parseGoDuration, printUsageRow, printUsageVerbose, TabWriter, USAGE_HEADER } from "../format.js";
+import { parseDuration } from "../../internal/go/time.js";
+import { int64, printUsageRow, printUsageVerbose, TabWriter, USAGE_HEADER } from "../format.js";
 
 interface PruneFlags {
   all?: boolean;
@@ -35,7 +36,12 @@ export function registerPrune(program: Command): void {
 export function pruneOptionsFromFlags(flags: PruneFlags): PruneOptions {
   const opts: PruneOptions = { all: Boolean(flags.all), filter: parseFilters(flags.filter ?? []) };
   if (flags.keepDuration !== undefined) {
-    const ns = parseGoDuration(flags.keepDuration.trim());
+    let ns: number | undefined;
+    try {
+      ns = Number(parseDuration(flags.keepDuration.trim()));
+    } catch {
+      ns = undefined;
+    }
     if (ns === undefined) {
       throw new UsageError(`${JSON.stringify(flags.keepDuration)} is not a duration: use a number with a unit (ns, us, ms, s, m, h), e.g. 30m, 24h, 1h30m`, { flag: "--keep-duration" });
     }

@@ -7,9 +7,9 @@
  */
 
 import { UsageError } from "../../errors.js";
-import { CsvError, parseCsvFields } from "../../internal/go/csvvalue.js";
 
-export { CsvError, parseCsvFields };
+export { CsvError, parseCsvFields } from "../../internal/go/csvvalue.js";
+import { CsvError, parseCsvFields } from "../../internal/go/csvvalue.js";
 
 /** A `type=...,k=v` value: the type and the other keys (lower-cased). */
 export interface TypedCsv {

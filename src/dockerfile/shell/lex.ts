@@ -1,7 +1,17 @@
 /**
- * Port of buildkit v0.32.2 frontend/dockerfile/shell/lex.go: shell-like word
- * splitting and variable expansion.
+ * Port of buildkit v0.32.2 frontend/dockerfile/shell/lex.go and
+ * equal_env_unix.go: shell-like word splitting and variable expansion of
+ * Dockerfile words (`$V ${V} ${V:-w} ${V-w} ${V:+w} ${V+w} ${V:?m} ${V?m}
+ * ${V#p} ${V##p} ${V%p} ${V%%p} ${V/p/r} ${V//p/r}`), quotes and escapes.
+ *
+ * Go reads the word with text/scanner: code points, a BOM as the very first
+ * character skipped, EOF as -1. Errors are thrown as DockerfileError with
+ * Go's message text (no location; callers add it).
  */
+
+import { DockerfileError } from "../../errors.js";
+import { isDigit, isLetter, isSpace } from "../../internal/go/unicode.js";
+import { goQuote } from "../../internal/go/strconv.js";
 
 /** Environment lookups the lexer uses (Go's shell.EnvGetter). */
 export interface EnvGetter {
@@ -17,32 +27,610 @@ export interface ProcessWordResult {
   unmatched: Set<string>;
 }
 
-/** Go's shell.Lex. */
+const EOF = -1;
+
+/**
+ * Go's shell.Lex: shell word splitting and variable expansion with the
+ * Dockerfile's escape token. Not reentrant (as in Go).
+ */
 export class Lex {
   escapeToken: string;
   rawQuotes = false;
   rawEscapes = false;
   skipProcessQuotes = false;
   skipUnsetEnv = false;
+  private readonly sw = new ShellWord(this);
 
   constructor(escapeToken: string) {
     this.escapeToken = escapeToken;
   }
 
-  processWord(_word: string, _env: EnvGetter): { result: string; unmatched: Set<string> } {
-    throw new Error("not yet");
+  /** Go's ProcessWord: `word` expanded (quotes removed) and the names it used that `env` lacks. */
+  processWord(word: string, env: EnvGetter): { result: string; unmatched: Set<string> } {
+    const r = this.process(word, env, true);
+    return { result: r.result, unmatched: r.unmatched };
   }
 
-  processWords(_word: string, _env: EnvGetter): string[] {
-    throw new Error("not yet");
+  /** Go's ProcessWords: `word` expanded and split into words (after expansion; quotes keep spaces). */
+  processWords(word: string, env: EnvGetter): string[] {
+    return this.process(word, env, false).words;
   }
 
-  processWordWithMatches(_word: string, _env: EnvGetter): ProcessWordResult {
-    throw new Error("not yet");
+  /** Go's ProcessWordWithMatches: as processWord, also naming the variables found in `env`. */
+  processWordWithMatches(word: string, env: EnvGetter): ProcessWordResult {
+    return this.process(word, env, true);
+  }
+
+  private process(word: string, env: EnvGetter, capture: boolean): ProcessWordResult {
+    const sw = this.sw;
+    sw.init(word, env, capture);
+    let result: string;
+    let words: string[];
+    try {
+      [result, words] = sw.process(word);
+    } catch (err) {
+      // Go's stack grows; a word nested deeper than ours allows is reported instead of crashing.
+      if (err instanceof RangeError) throw new DockerfileError(`failed to process ${goQuote(word)}: expansions nested too deeply`);
+      throw err;
+    }
+    return { result, words, matched: sw.matches, unmatched: sw.nonmatches };
   }
 }
 
-/** Go's shell.EnvsFromSlice. */
-export function envsFromSlice(_env: string[]): EnvGetter {
-  throw new Error("not yet");
+/** Go's shellWord (with text/scanner's Peek/Next over code points). */
+class ShellWord {
+  private readonly lex: Lex;
+  private src = "";
+  private pos = 0;
+  /** The scanner's lookahead: a code point, EOF, or -2 before the first Peek. */
+  private ch = -2;
+  private escapeToken = 0x5c;
+  private envs!: EnvGetter;
+  rawEscapes = false;
+  private capture = false;
+  /** Go shares one words buffer across nested processStopOn calls; kept for identical results. */
+  wordsBuffer = "";
+  matches = new Set<string>();
+  nonmatches = new Set<string>();
+
+  constructor(lex: Lex) {
+    this.lex = lex;
+  }
+
+  init(word: string, env: EnvGetter, capture: boolean): void {
+    this.envs = env;
+    this.capture = capture;
+    this.rawEscapes = this.lex.rawEscapes;
+    this.escapeToken = this.lex.escapeToken.codePointAt(0) ?? EOF;
+    if (capture) {
+      this.matches = new Set();
+      this.nonmatches = new Set();
+    }
+    this.src = word;
+    this.pos = 0;
+    this.ch = -2;
+  }
+
+  private scan(): number {
+    if (this.pos >= this.src.length) return EOF;
+    const c = this.src.codePointAt(this.pos)!;
+    this.pos += c > 0xffff ? 2 : 1;
+    return c;
+  }
+
+  peek(): number {
+    if (this.ch === -2) {
+      this.ch = this.scan();
+      if (this.ch === 0xfeff) this.ch = this.scan();
+    }
+    return this.ch;
+  }
+
+  next(): number {
+    const ch = this.peek();
+    if (ch !== EOF) this.ch = this.scan();
+    return ch;
+  }
+
+  process(source: string): [string, string[]] {
+    try {
+      return this.processStopOn(EOF, this.rawEscapes);
+    } catch (err) {
+      if (err instanceof DockerfileError) throw new DockerfileError(`failed to process ${goQuote(source)}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  processStopOn(stopChar: number, rawEscapes: boolean): [string, string[]] {
+    let result = "";
+    this.wordsBuffer = "";
+    const words = new WordsStruct(this);
+    const saved = this.rawEscapes;
+    this.rawEscapes = rawEscapes;
+    try {
+      const quotes = !this.lex.skipProcessQuotes;
+      const esc = this.escapeToken;
+      for (;;) {
+        let ch = this.peek();
+        if (ch === EOF) break;
+        if (stopChar !== EOF && ch === stopChar) {
+          this.next();
+          return [result, words.getWords()];
+        }
+        let tmp: string | undefined;
+        if (ch === 0x24) tmp = this.processDollar();
+        else if (ch === 0x3c) tmp = this.processPossibleHeredoc();
+        else if (quotes && ch === 0x27) tmp = this.processSingleQuote();
+        else if (quotes && ch === 0x22) tmp = this.processDoubleQuote();
+        if (tmp !== undefined) {
+          result += tmp;
+          if (ch === 0x24) words.addString(tmp);
+          else words.addRawString(tmp);
+          continue;
+        }
+        ch = this.next();
+        if (ch === esc) {
+          if (this.rawEscapes) {
+            words.addRawChar(ch);
+            result += String.fromCodePoint(ch);
+          }
+          ch = this.next();
+          if (ch === EOF) break;
+          words.addRawChar(ch);
+        } else {
+          words.addChar(ch);
+        }
+        result += String.fromCodePoint(ch);
+      }
+      if (stopChar !== EOF) {
+        throw new DockerfileError(`unexpected end of statement while looking for matching ${String.fromCodePoint(stopChar)}`);
+      }
+      return [result, words.getWords()];
+    } finally {
+      this.rawEscapes = saved;
+    }
+  }
+
+  private processSingleQuote(): string {
+    let result = "";
+    let ch = this.next();
+    if (this.lex.rawQuotes) result += String.fromCodePoint(ch);
+    for (;;) {
+      ch = this.next();
+      if (ch === EOF) throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
+      if (ch === 0x27) {
+        if (this.lex.rawQuotes) result += "'";
+        return result;
+      }
+      result += String.fromCodePoint(ch);
+    }
+  }
+
+  private processDoubleQuote(): string {
+    let result = "";
+    let ch = this.next();
+    if (this.lex.rawQuotes) result += String.fromCodePoint(ch);
+    const esc = this.escapeToken;
+    for (;;) {
+      const p = this.peek();
+      if (p === EOF) throw new DockerfileError("unexpected end of statement while looking for matching double-quote");
+      if (p === 0x22) {
+        this.next();
+        if (this.lex.rawQuotes) result += '"';
+        return result;
+      }
+      if (p === 0x24) {
+        result += this.processDollar();
+        continue;
+      }
+      ch = this.next();
+      if (ch === esc) {
+        if (this.rawEscapes) result += String.fromCodePoint(ch);
+        const n = this.peek();
+        if (n === EOF) continue;
+        if (n === 0x22 || n === 0x24 || n === esc) ch = this.next();
+      }
+      result += String.fromCodePoint(ch);
+    }
+  }
+
+  private processDollar(): string {
+    this.next();
+    if (this.peek() !== 0x7b) {
+      const name = this.processName();
+      if (name === "") return "$";
+      const value = this.getEnv(name);
+      if (value === undefined && this.lex.skipUnsetEnv) return "$" + name;
+      return value ?? "";
+    }
+    this.next();
+    switch (this.peek()) {
+      case EOF:
+        throw new DockerfileError("syntax error: missing '}'");
+      case 0x7b:
+      case 0x7d:
+      case 0x3a:
+        throw new DockerfileError("syntax error: bad substitution");
+    }
+    const name = this.processName();
+    let ch = this.next();
+    let chs = runeString(ch);
+    if (ch === 0x7d) {
+      const value = this.getEnv(name);
+      if (value === undefined && this.lex.skipUnsetEnv) return "${" + name + "}";
+      return value ?? "";
+    }
+    if (ch === 0x3a) {
+      ch = this.next();
+      chs += runeString(ch);
+      return this.processModifier(name, ch, chs, true);
+    }
+    switch (ch) {
+      case 0x2b:
+      case 0x2d:
+      case 0x3f:
+      case 0x23:
+      case 0x25:
+        return this.processModifier(name, ch, chs, false);
+      case 0x2f: {
+        const replaceAll = this.peek() === 0x2f;
+        if (replaceAll) this.next();
+        let pattern: string;
+        try {
+          pattern = this.processStopOn(0x2f, true)[0];
+        } catch (err) {
+          if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '/' in ${}");
+          throw err;
+        }
+        let replacement: string;
+        try {
+          replacement = this.processStopOn(0x7d, true)[0];
+        } catch (err) {
+          if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '}'");
+          throw err;
+        }
+        const found = this.getEnv(name);
+        if (this.lex.skipUnsetEnv && found === undefined) return "${" + name + "/" + pattern + "/" + replacement + "}";
+        let value = found ?? "";
+        let re: RegExp;
+        try {
+          re = convertShellPatternToRegex(pattern, true, false);
+        } catch (err) {
+          if (err instanceof DockerfileError) throw new DockerfileError(`invalid pattern (${pattern}) in substitution: ${err.message}`);
+          throw err;
+        }
+        if (replaceAll) {
+          value = goReplaceAll(re, value, replacement);
+        } else {
+          re.lastIndex = 0;
+          const m = re.exec(value);
+          if (m) value = value.slice(0, m.index) + replacement + value.slice(m.index + m[0].length);
+        }
+        return value;
+      }
+      default:
+        throw new DockerfileError(`unsupported modifier (${chs}) in substitution`);
+    }
+  }
+
+  /** The `${name<op>word}` forms (Go's fallthrough branch of processDollar). */
+  private processModifier(name: string, ch: number, chs: string, nullIsUnset: boolean): string {
+    const rawEscapes = ch === 0x23 || ch === 0x25;
+    if (nullIsUnset && rawEscapes) throw new DockerfileError(`unsupported modifier (${chs}) in substitution`);
+    let word: string;
+    try {
+      word = this.processStopOn(0x7d, rawEscapes)[0];
+    } catch (err) {
+      if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '}'");
+      throw err;
+    }
+    const value = this.getEnv(name);
+    const set = value !== undefined;
+    if (this.lex.skipUnsetEnv && !set) return "${" + name + chs + word + "}";
+    switch (ch) {
+      case 0x2d:
+        if (!set || (nullIsUnset && value === "")) return word;
+        return value;
+      case 0x2b:
+        if (!set || (nullIsUnset && value === "")) return "";
+        return word;
+      case 0x3f:
+        if (!set) throw new DockerfileError(`${name}: ${word !== "" ? word : "is not allowed to be unset"}`);
+        if (nullIsUnset && value === "") throw new DockerfileError(`${name}: ${word !== "" ? word : "is not allowed to be empty"}`);
+        return value;
+      case 0x25:
+      case 0x23: {
+        let greedy = false;
+        if (word.length > 0 && word.charCodeAt(0) === ch) {
+          greedy = true;
+          word = word.slice(1);
+        }
+        if (ch === 0x25) return trimSuffix(word, value ?? "", greedy);
+        return trimPrefix(word, value ?? "", greedy);
+      }
+      default:
+        throw new DockerfileError(`unsupported modifier (${chs}) in substitution`);
+    }
+  }
+
+  private processName(): string {
+    let name = "";
+    for (;;) {
+      let ch = this.peek();
+      if (ch === EOF) break;
+      if (name.length === 0 && isDigit(ch)) {
+        while (this.peek() !== EOF && isDigit(this.peek())) {
+          ch = this.next();
+          name += String.fromCodePoint(ch);
+        }
+        return name;
+      }
+      if (name.length === 0 && isSpecialParam(ch)) {
+        ch = this.next();
+        return String.fromCodePoint(ch);
+      }
+      if (!isLetter(ch) && !isDigit(ch) && ch !== 0x5f) break;
+      ch = this.next();
+      name += String.fromCodePoint(ch);
+    }
+    return name;
+  }
+
+  private processPossibleHeredoc(): string {
+    this.next();
+    if (this.peek() !== 0x3c) return "<";
+    this.next();
+    let result = "<<";
+    let nextCh = this.peek();
+    while (nextCh === 0x09 || nextCh === 0x0d || nextCh === 0x20) {
+      result += String.fromCodePoint(nextCh);
+      this.next();
+      nextCh = this.peek();
+    }
+    return result;
+  }
+
+  private getEnv(name: string): string | undefined {
+    const v = this.envs.get(name);
+    if (v !== undefined) {
+      if (this.capture) this.matches.add(name);
+      return v;
+    }
+    if (this.capture) this.nonmatches.add(name);
+    return undefined;
+  }
+}
+
+/** Go's wordsStruct; its buffer is the ShellWord's shared one. */
+class WordsStruct {
+  private readonly sw: ShellWord;
+  private readonly words: string[] = [];
+  private inWord = false;
+
+  constructor(sw: ShellWord) {
+    this.sw = sw;
+  }
+
+  addChar(ch: number): void {
+    if (isSpace(ch)) {
+      if (this.inWord && this.sw.wordsBuffer.length !== 0) {
+        this.words.push(this.sw.wordsBuffer);
+        this.sw.wordsBuffer = "";
+        this.inWord = false;
+      }
+    } else {
+      this.addRawChar(ch);
+    }
+  }
+
+  addRawChar(ch: number): void {
+    this.sw.wordsBuffer += String.fromCodePoint(ch);
+    this.inWord = true;
+  }
+
+  addString(str: string): void {
+    for (let i = 0; i < str.length; i++) {
+      const c = str.codePointAt(i)!;
+      if (c > 0xffff) i++;
+      this.addChar(c);
+    }
+  }
+
+  addRawString(str: string): void {
+    this.sw.wordsBuffer += str;
+    this.inWord = true;
+  }
+
+  getWords(): string[] {
+    if (this.sw.wordsBuffer.length > 0) {
+      this.words.push(this.sw.wordsBuffer);
+      this.sw.wordsBuffer = "";
+      this.inWord = false;
+    }
+    return this.words;
+  }
+}
+
+/** fmt's string(rune): EOF (and any invalid code point) is U+FFFD. */
+function runeString(ch: number): string {
+  return ch < 0 || ch > 0x10ffff ? "\ufffd" : String.fromCodePoint(ch);
+}
+
+function isSpecialParam(ch: number): boolean {
+  switch (ch) {
+    case 0x40: case 0x2a: case 0x23: case 0x3f: case 0x2d: case 0x24: case 0x21: case 0x30:
+      return true;
+  }
+  return false;
+}
+
+/** Go's EqualEnvKeys on Unix: case-sensitive. */
+export function equalEnvKeys(from: string, to: string): boolean {
+  return from === to;
+}
+
+/** Go's NormalizeEnvKey on Unix: the key unchanged. */
+export function normalizeEnvKey(key: string): string {
+  return key;
+}
+
+/** Go's shell.EnvsFromSlice: `KEY=value` entries (the last of a key wins; keys keep their order and repeats). */
+export function envsFromSlice(env: string[]): EnvGetter {
+  const envs = new Map<string, string>();
+  const keys: string[] = [];
+  for (const e of env) {
+    const i = e.indexOf("=");
+    const k = i < 0 ? e : e.slice(0, i);
+    keys.push(k);
+    envs.set(normalizeEnvKey(k), i < 0 ? "" : e.slice(i + 1));
+  }
+  return { get: (key) => envs.get(normalizeEnvKey(key)), keys: () => keys };
+}
+
+const patternCache = new Map<string, RegExp>();
+
+/**
+ * Go's convertShellPatternToRegex: `*` (shortest or, when greedy, longest
+ * run) and `?` (one character) as a regular expression, optionally anchored.
+ * Go's `.` matches anything but \n, as `[^\n]` does here (with the u flag:
+ * one code point). Throws DockerfileError on a bad escape.
+ */
+export function convertShellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean): RegExp {
+  const key = (greedy ? "g" : "n") + (anchored ? "a" : "u") + pattern;
+  const cached = patternCache.get(key);
+  if (cached) return cached;
+  let out = anchored ? "^" : "";
+  const star = greedy ? "[^\\n]*" : "[^\\n]*?";
+  const cps: number[] = [];
+  for (const c of pattern) cps.push(c.codePointAt(0)!);
+  let i = cps[0] === 0xfeff ? 1 : 0;
+  while (i < cps.length) {
+    let tok = cps[i++]!;
+    switch (tok) {
+      case 0x2a:
+        out += star;
+        continue;
+      case 0x3f:
+        out += "[^\\n]";
+        continue;
+      case 0x5c: {
+        const p = i < cps.length ? cps[i]! : EOF;
+        if (p === 0x7d || p === 0x2f) continue;
+        out += "\\";
+        tok = i < cps.length ? cps[i++]! : EOF;
+        if (tok !== 0x2a && tok !== 0x3f && tok !== 0x5c) throw new DockerfileError(`invalid escape '\\${runeString(tok)}'`);
+        break;
+      }
+      case 0x5b: case 0x5d: case 0x7b: case 0x7d: case 0x2e: case 0x2b: case 0x28: case 0x29: case 0x7c: case 0x5e: case 0x24:
+        out += "\\";
+        break;
+    }
+    out += String.fromCodePoint(tok);
+  }
+  const re = new RegExp(out, "gu");
+  if (patternCache.size > 1000) patternCache.clear();
+  patternCache.set(key, re);
+  return re;
+}
+
+/** Go's Regexp.ReplaceAllString: empty matches right after a match are not replaced; `$` templates expanded. */
+function goReplaceAll(re: RegExp, src: string, template: string): string {
+  let out = "";
+  let lastMatchEnd = 0;
+  let searchPos = 0;
+  const end = src.length;
+  while (searchPos <= end) {
+    re.lastIndex = searchPos;
+    const m = re.exec(src);
+    if (!m) break;
+    const a0 = m.index;
+    const a1 = a0 + m[0].length;
+    out += src.slice(lastMatchEnd, a0);
+    if (a1 > lastMatchEnd || a0 === 0) out += goExpand(template, m[0]);
+    lastMatchEnd = a1;
+    const width = searchPos < end ? (src.codePointAt(searchPos)! > 0xffff ? 2 : 1) : 0;
+    if (searchPos + width > a1) searchPos += width;
+    else if (searchPos + 1 > a1) searchPos++;
+    else searchPos = a1;
+  }
+  return out + src.slice(lastMatchEnd);
+}
+
+/** Go's Regexp.Expand for a pattern without groups: `$0`/`${0}` is the match, `$$` a dollar, other names empty. */
+function goExpand(template: string, match: string): string {
+  if (!template.includes("$")) return template;
+  let out = "";
+  let t = template;
+  for (;;) {
+    const i = t.indexOf("$");
+    if (i < 0) break;
+    out += t.slice(0, i);
+    t = t.slice(i + 1);
+    if (t.startsWith("$")) {
+      out += "$";
+      t = t.slice(1);
+      continue;
+    }
+    let s = t;
+    const brace = s.startsWith("{");
+    if (brace) s = s.slice(1);
+    let j = 0;
+    while (j < s.length) {
+      const c = s.codePointAt(j)!;
+      if (!isLetter(c) && !isDigit(c) && c !== 0x5f) break;
+      j += c > 0xffff ? 2 : 1;
+    }
+    if (j === 0 || (brace && s.charCodeAt(j) !== 0x7d)) {
+      out += "$";
+      continue;
+    }
+    const name = s.slice(0, j);
+    if (brace) j++;
+    t = s.slice(j);
+    if (/^[0-9]+$/.test(name) && !(name.length > 1 && name.startsWith("0")) && Number(name) === 0 && name.length < 10) out += match;
+  }
+  return out + t;
+}
+
+function trimPrefix(word: string, value: string, greedy: boolean): string {
+  let re: RegExp;
+  try {
+    re = convertShellPatternToRegex(word, greedy, true);
+  } catch (err) {
+    if (err instanceof DockerfileError) throw new DockerfileError(`invalid pattern (${word}) in substitution: ${err.message}`);
+    throw err;
+  }
+  re.lastIndex = 0;
+  const m = re.exec(value);
+  if (m) return value.slice(m.index + m[0].length);
+  return value;
+}
+
+/** Reverses a pattern keeping each escape before its character: a\*c -> c\*a. */
+export function reversePattern(pattern: string): string {
+  const runes = Array.from(pattern);
+  const out = new Array<string>(runes.length);
+  const last = runes.length - 1;
+  for (let i = 0; i <= last; ) {
+    const tok = runes[i]!;
+    const outIdx = last - i;
+    if (tok === "\\" && i !== last) {
+      out[outIdx - 1] = tok;
+      out[outIdx] = runes[i + 1]!;
+      i += 2;
+    } else {
+      out[outIdx] = tok;
+      i++;
+    }
+  }
+  return out.join("");
+}
+
+/** Reverses a string by code points. */
+export function reverseString(str: string): string {
+  return Array.from(str).reverse().join("");
+}
+
+function trimSuffix(pattern: string, word: string, greedy: boolean): string {
+  return reverseString(trimPrefix(reversePattern(pattern), reverseString(word), greedy));
 }

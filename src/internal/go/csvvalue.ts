@@ -1,10 +1,12 @@
 /**
- * A port of github.com/tonistiigi/go-csvvalue (v0.0.0-20240814133006, the CSV
- * record splitter buildkit v0.32.2 uses for buildctl's flags and dockerui's
- * `add-hosts` / `ulimit` options): a single-line `encoding/csv` with `"`
- * quoting, `""` for a quote, no bare quotes, no lazy quotes, no space
- * trimming, a trailing newline ignored.
+ * One CSV record split exactly like github.com/tonistiigi/go-csvvalue
+ * v0.0.0-20240814133006-030d3b2625d0 `Fields(s, nil)` (the parser buildkit v0.32.2 uses for
+ * buildctl's flags and the Dockerfile's `RUN --mount` / `--device` values): a single-line
+ * `encoding/csv` with `"` quoting, `""` for a quote, no bare quotes, no lazy quotes, no space
+ * trimming, a trailing newline ignored. Pure: no I/O.
  */
+
+import { utf8Length } from "./utf8.js";
 
 /** A CSV syntax error, worded as Go's `csv.ParseError`. */
 export class CsvError extends Error {
@@ -25,7 +27,7 @@ export function parseCsvFields(input: string): string[] {
   if (line.length === 0) throw new CsvError(0, "EOF");
   const out: string[] = [];
   // Columns are 1-based byte offsets, as Go reports them.
-  const bytePos = (i: number) => new TextEncoder().encode(line.slice(0, i)).length;
+  const bytePos = (i: number) => utf8Length(line.slice(0, i));
   let pos = 0;
   for (;;) {
     if (pos >= line.length || line[pos] !== '"') {

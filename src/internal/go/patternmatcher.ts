@@ -6,20 +6,14 @@
  */
 
 import { BadPatternError, cleanPath, dirPath, matchPath } from "./path.js";
+import { goTrimSpace } from "./strings.js";
 import { codePoints } from "./utf8.js";
 
-export { BadPatternError };
+export { BadPatternError, goTrimSpace };
 
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
 
-/** Go `strings.TrimSpace` (Unicode White_Space, which differs from JS `trim()` on U+0085 and U+FEFF). */
-export function goTrimSpace(s: string): string {
-  return s.replace(GO_SPACE_START, "").replace(GO_SPACE_END, "");
-}
-const GO_SPACE = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-const GO_SPACE_START = new RegExp(`^[${GO_SPACE}]+`);
-const GO_SPACE_END = new RegExp(`[${GO_SPACE}]+$`);
 
 // ---------------------------------------------------------------------------
 // moby/patternmatcher

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatBytes, formatBytesG, humanDuration } from "./units.js";
+import { formatBytes, formatBytesG, humanDuration, ramInBytes } from "./units.js";
 
 // Expected values printed by Go 1.26 with tonistiigi/units v0.0.0-20180711220420-6950e57a87ea
 // (fmt "%.2f" and "%g" of units.Bytes) and docker/go-units v0.5.0 (HumanDuration).
@@ -40,4 +40,15 @@ test("humanDuration equals go-units HumanDuration", () => {
     [800 * 86_400_000, "2 years"],
   ];
   for (const [ms, want] of cases) assert.equal(humanDuration(ms), want, String(ms));
+});
+
+
+// docker/go-units v0.5.0 RAMInBytes, computed with Go.
+const ramSizes: [string, number, string][] = [["64m", 67108864, ""], ["1.5GiB", 1610612736, ""], ["100", 100, ""], ["512 kb", 524288, ""], ["1kb", 1024, ""], ["1KiB", 1024, ""], ["10g", 10737418240, ""], ["1t", 1099511627776, ""], ["1p", 1125899906842624, ""], ["64x", -1, "invalid suffix: 'x'"], ["abc", -1, "invalid size: 'abc'"], ["", -1, "invalid size: ''"], ["-5", -1, "invalid size: '-5'"], ["1mib", 1048576, ""], ["1mb", 1048576, ""], ["1m b", -1, "strconv.ParseFloat: parsing \"1m\": invalid syntax"], ["5b", 5, ""], ["5bb", -1, "invalid suffix: 'bb'"], ["1.5", 1, ""], ["0.5k", 512, ""], ["1e3", 1000, ""], ["64 m", 67108864, ""], ["1kbb", -1, "invalid suffix: 'kbb'"], ["1kib", 1024, ""], ["1 ", 1, ""]];
+
+test("ramInBytes: sizes and errors as go-units' RAMInBytes", () => {
+  for (const [s, v, err] of ramSizes) {
+    if (err) assert.throws(() => ramInBytes(s), { message: err }, s);
+    else assert.equal(ramInBytes(s), v, s);
+  }
 });

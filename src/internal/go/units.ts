@@ -6,7 +6,7 @@
 //   which both the sizes and progressui's timers use.
 // Pure: no I/O.
 
-import { parseInt64 } from "./strconv.js";
+import { goQuote, parseFloat, parseInt } from "./strconv.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -130,12 +130,54 @@ export function parseUlimit(val: string): Ulimit {
   if (!ulimitNames.has(name)) throw new Error(`invalid ulimit type: ${name}`);
   const parts = value.split(":");
   if (parts.length > 2) throw new Error(`too many limit value arguments - ${value}, can only have up to two, \`soft[:hard]\``);
-  const hardGiven = parts.length === 2 ? parseInt64(parts[1]!) : undefined;
-  const soft = parseInt64(parts[0]!);
+  const hardGiven = parts.length === 2 ? parseInt(parts[1]!, 10, 64) : undefined;
+  const soft = parseInt(parts[0]!, 10, 64);
   const hard = hardGiven ?? soft;
   if (hard !== -1n) {
     if (soft === -1n) throw new Error(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${hard}`);
     if (soft > hard) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
   }
   return { name, soft, hard };
+}
+
+const binaryMap: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+
+/** Go's int64(f) of a float64 as amd64 does it: out-of-range values become the minimum int64. */
+function goInt64(f: number): number {
+  if (!(f > -(2 ** 63) && f < 2 ** 63)) return -(2 ** 63);
+  return Math.trunc(f);
+}
+
+/**
+ * docker/go-units v0.5.0 `RAMInBytes`: "64m", "1.5GiB", "512 kb", "100" as a byte count (binary
+ * multiples; case-insensitive suffix, optional `b`/`ib`). Throws an Error worded as go-units' for a
+ * bad value (`invalid size: 'x'`, `invalid suffix: 'x'`, or strconv's message for a bad number).
+ */
+export function ramInBytes(sizeStr: string): number {
+  let sep = -1;
+  for (let i = sizeStr.length - 1; i >= 0; i--) {
+    if ("01234567890. ".includes(sizeStr[i]!)) {
+      sep = i;
+      break;
+    }
+  }
+  if (sep === -1) throw new Error(`invalid size: '${sizeStr}'`);
+  const num = sizeStr[sep] !== " " ? sizeStr.slice(0, sep + 1) : sizeStr.slice(0, sep);
+  let sfx = sizeStr.slice(sep + 1);
+  let size = parseFloat(num);
+  if (size === undefined) throw new Error(`strconv.ParseFloat: parsing ${goQuote(num)}: invalid syntax`);
+  if (size < 0) throw new Error(`invalid size: '${sizeStr}'`);
+  if (sfx.length === 0) return goInt64(size);
+  const bad = () => new Error(`invalid suffix: '${sfx}'`);
+  if (sfx.length > 3) throw bad();
+  sfx = sfx.toLowerCase();
+  if (sfx[0] === "b") {
+    if (sfx.length > 1) throw bad();
+    return goInt64(size);
+  }
+  const mul = binaryMap[sfx[0]!];
+  if (mul === undefined) throw bad();
+  size *= mul;
+  if ((sfx.length === 2 && sfx[1] !== "b") || (sfx.length === 3 && sfx.slice(1) !== "ib")) throw bad();
+  return goInt64(size);
 }

@@ -309,24 +309,50 @@ export function urlString(u: GoURL): string {
   return buf;
 }
 
-/** `url.ParseQuery` reduced to "does it fail". */
-export function queryValid(query: string): boolean {
-  if ((query.match(/&/g)?.length ?? 0) + 1 > 10000) return false;
+/**
+ * Go's `url.ParseQuery` over a byte string: the values it could decode (keys
+ * in first-seen order, byte strings) and its first error, if any. Like Go, a
+ * bad pair is skipped and the rest still parsed (`url.Query()` keeps them).
+ */
+export function parseQuery(query: string): { values: Map<string, string[]>; err: string | undefined } {
+  const values = new Map<string, string[]>();
+  if ((query.match(/&/g)?.length ?? 0) + 1 > 10000) return { values, err: "number of URL query parameters exceeded limit" };
+  let err: string | undefined;
+  if (query === "") return { values, err };
   for (const part of query.split("&")) {
-    if (part.includes(";")) return false;
+    if (part.includes(";")) {
+      err = "invalid semicolon separator in query";
+      continue;
+    }
     if (part === "") continue;
     const eq = part.indexOf("=");
+    let key: string;
+    let value: string;
     try {
-      unescape(eq < 0 ? part : part.slice(0, eq), Enc.QueryComponent);
-      unescape(eq < 0 ? "" : part.slice(eq + 1), Enc.QueryComponent);
-    } catch {
-      return false;
+      key = unescape(eq < 0 ? part : part.slice(0, eq), Enc.QueryComponent);
+      value = unescape(eq < 0 ? "" : part.slice(eq + 1), Enc.QueryComponent);
+    } catch (e) {
+      err ??= (e as Error).message;
+      continue;
     }
+    const list = values.get(key);
+    if (list) list.push(value);
+    else values.set(key, [value]);
   }
-  return true;
+  return { values, err };
+}
+
+/** `url.ParseQuery` reduced to "does it fail". */
+export function queryValid(query: string): boolean {
+  return parseQuery(query).err === undefined;
 }
 
 /** Go's `url.QueryUnescape` on a JS string (UTF-8 in and out); throws UrlError on a malformed escape. */
 export function queryUnescape(s: string): string {
   return fromByteString(unescape(toByteString(s), Enc.QueryComponent)).text;
+}
+
+/** Go's `url.PathUnescape` on a JS string (UTF-8 in and out); throws UrlError on a malformed escape. */
+export function pathUnescape(s: string): string {
+  return fromByteString(unescape(toByteString(s), Enc.PathSegment)).text;
 }

@@ -1,0 +1,1546 @@
+/**
+ * The Dockerfile -> LLB converter: port of buildkit v0.32.2
+ * frontend/dockerfile/dockerfile2llb/convert.go (everything but dispatchRun,
+ * which is in convert-run.ts) and defaultshell.go. The LLB it builds is
+ * byte-identical to Go's for the same Dockerfile, options and image configs:
+ * the llb calls are made one for one, in Go's order, with the same constraints.
+ */
+
+import { DockerfileError, type DockerfileRange } from "../../errors.js";
+import { joinPath } from "../../internal/go/path.js";
+import { PatternMatcher } from "../../internal/go/patternmatcher.js";
+import { goQuote, parseBool } from "../../internal/go/strconv.js";
+import { compareUtf8 } from "../../internal/go/utf8.js";
+import {
+  EnvList,
+  formatPlatformAll,
+  image as llbImage,
+  mkdir,
+  NetMode,
+  normalizePlatform,
+  parseNormalizedNamed,
+  scratch,
+  State,
+  tagNameOnly,
+  withCaps,
+  withCustomName,
+  withDescription,
+  withDigest,
+  withPlatform,
+  type ConstraintsOpt,
+  type ImageMetaResolver,
+  type Platform,
+  type ProxyEnv,
+  type SourceMap,
+} from "../../llb/index.js";
+import { cloneDockerOCIImage, goTimeFromDate, imagePlatform, parseDockerOCIImage, type DockerOCIImage } from "../../llb/image-config.js";
+import { parsePlatformContainerd } from "../../llb/platform.js";
+import type { PbRange } from "../../llb/pb.js";
+import { parseDirective } from "../../program/syntax.js";
+import * as instructions from "../instructions/commands.js";
+import { parse as parseInstructions, parseCommand } from "../instructions/parse.js";
+import { Linter, parseLintOptions, type LintWarnFunc } from "../linter/linter.js";
+import { ruleJSONArgsRecommended, ruleLegacyKeyValueFormat, ruleNoEmptyContinuation, ruleWorkdirRelativePath } from "../linter/ruleset.js";
+import { setLocation, withLocation } from "../parser/errors.js";
+import { parse as parseDockerfile } from "../parser/parser.js";
+import type { EnvGetter, Lex as LexType, ProcessWordResult } from "../shell/lex.js";
+import { envsFromSlice, Lex } from "../shell/lex.js";
+import { suggestMessage } from "../../internal/go/suggest.js";
+import { defaultPathEnv, isAbs, normalizePath, normalizeWorkdir, toSlash, checkSystemDriveAndRemoveDriveLetter } from "../system/path.js";
+import { dispatchCopy } from "./convert-copy.js";
+import { dispatchExpose } from "./convert-expose.js";
+import { dispatchRun } from "./convert-run.js";
+import { detectRunMount } from "./convert-runmount.js";
+import { DispatchState, DispatchStates, filterPaths, newOutlineCapture, type ArgInfo, type Command, type DispatchOpt, type OutlineCapture } from "./dispatch-state.js";
+import { formatSourceDateEpochValue, resolveSourceDateEpochValue } from "./epoch.js";
+import { cloneX, emptyImage } from "./image.js";
+import { defaultMainContext, type ConvertOpt, type ConvertResult, type NamedContext } from "./options.js";
+import { buildPlatformOpt, defaultArgs, type PlatformOpt } from "./platform.js";
+import {
+  reportConstPlatformDisallowed,
+  reportRedundantTargetPlatform,
+  reportUnmatchedVariables,
+  reportUnusedFromArgs,
+  validateBaseImagePlatform,
+  validateBaseImagesWithDefaultArgs,
+  validateCircularDependency,
+  validateCommandCasing,
+  validateNoSecretKey,
+  validateStageNames,
+  validateUsedOnce,
+} from "./validations.js";
+
+export const emptyImageName = "scratch";
+export const historyComment = "buildkit.dockerfile.v0";
+
+const sbomScanContext = "BUILDKIT_SBOM_SCAN_CONTEXT";
+const sbomScanStage = "BUILDKIT_SBOM_SCAN_STAGE";
+
+const nonEnvArgs = new Set([sbomScanContext, sbomScanStage]);
+
+/** Dockerfile bytes as the parser reads them. */
+export type DockerfileSource = Uint8Array | string;
+
+function sourceText(dt: DockerfileSource): string {
+  return typeof dt === "string" ? dt : new TextDecoder().decode(dt);
+}
+
+function sourceLength(dt: DockerfileSource): number {
+  return dt.length;
+}
+
+// ---------------------------------------------------------------------------
+// Entry points.
+
+/** convert.go Dockerfile2LLB: the target stage's state and image config. */
+export async function dockerfile2LLB(dt: DockerfileSource, opt: ConvertOpt): Promise<ConvertResult> {
+  const ds = await toDispatchState(dt, opt);
+  const res: ConvertResult = {
+    state: ds.state,
+    image: ds.image,
+    baseImage: ds.baseImg,
+    sbom: { core: ds.state, extras: new Map() },
+    epoch: ds.epoch,
+    isIgnoreCache: false,
+  };
+  if (ds.scanContext) res.sbom.extras.set("context", ds.opt!.buildContext);
+  if (ds.ignoreCache) res.isIgnoreCache = true;
+  for (const dsi of allReachableStages(ds)) {
+    if (ds !== dsi && dsi.scanStage) {
+      res.sbom.extras.set(dsi.stageName, dsi.state);
+      if (dsi.ignoreCache) res.isIgnoreCache = true;
+    }
+  }
+  return res;
+}
+
+function newRuleLinter(dt: DockerfileSource, opt: ConvertOpt): Linter {
+  let lintConfig;
+  if (opt.client !== undefined && opt.client.linterConfig !== undefined) {
+    lintConfig = opt.client.linterConfig;
+  } else {
+    const lintOptionStr = parseDirective("check", sourceText(dt))?.cmdline ?? "";
+    try {
+      lintConfig = parseLintOptions(lintOptionStr);
+    } catch (e) {
+      throw new DockerfileError(`failed to parse check options: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  lintConfig.warn = opt.warn;
+  return new Linter(lintConfig);
+}
+
+/** convert.go dispatchContext: what the whole conversion shares. */
+interface DispatchContext {
+  opt: ConvertOpt;
+  platformOpt: PlatformOpt;
+  globalArgs: EnvList;
+  epoch: Date | undefined;
+  shlex: LexType;
+  outline: OutlineCapture;
+  lint: Linter;
+  metaResolver: ImageMetaResolver | undefined;
+  allDispatchStates: DispatchStates;
+  proxyEnv: ProxyEnv | undefined;
+  namedContext: (name: string, copt: import("./options.js").ContextOpt) => Promise<NamedContext | undefined>;
+}
+
+function namedContextFunc(opt: ConvertOpt): DispatchContext["namedContext"] {
+  return async (name, copt) => {
+    if (opt.client === undefined) return undefined;
+    const lower = name.toLowerCase();
+    if (lower !== "scratch" && lower !== "context") {
+      if (copt.platform === undefined) copt = { ...copt, platform: opt.targetPlatform };
+      return opt.client.namedContext(name, copt);
+    }
+    return undefined;
+  };
+}
+
+/** An EnvList as the shell lexer's EnvGetter (Go's *llb.EnvList implements it). */
+export function envListGetter(e: EnvList): EnvGetter {
+  return { get: (k) => e.get(k), keys: () => e.keys() as string[] };
+}
+
+/** convert.go toDispatchState: parses, lints, resolves and dispatches every needed stage; returns the target. */
+export async function toDispatchState(dt: DockerfileSource, opt: ConvertOpt): Promise<DispatchState> {
+  if (sourceLength(dt) === 0) throw new DockerfileError("the Dockerfile cannot be empty");
+  if (opt.client !== undefined && opt.mainContext !== undefined) throw new DockerfileError("Client and MainContext cannot both be provided");
+
+  const lint = newRuleLinter(dt, opt);
+  opt = { ...opt };
+  if (opt.client !== undefined && opt.llbCaps === undefined) opt.llbCaps = opt.client.llbCaps();
+
+  const dockerfile = parseDockerfile(dt);
+  for (const warning of dockerfile.warnings) {
+    if (warning.url === ruleNoEmptyContinuation.url && warning.location) {
+      lint.run(ruleNoEmptyContinuation, [warning.location], ruleNoEmptyContinuation.format());
+    }
+  }
+
+  const { stages, metaArgs: argCmds } = parseInstructions(dockerfile.ast, lint);
+  if (stages.length === 0) throw new DockerfileError("dockerfile contains no stages to build");
+  validateStageNames(stages, lint);
+  validateCommandCasing(stages, lint);
+
+  const platformOpt = buildPlatformOpt(opt);
+  let targetName = opt.config.target;
+  if (targetName === "") targetName = stages[stages.length - 1]!.name;
+  let globalArgs = defaultArgs(platformOpt, opt.config.buildArgs, targetName);
+
+  const shlex = new Lex(dockerfile.escapeToken);
+  const outline = newOutlineCapture();
+
+  validateBaseImagesWithDefaultArgs(stages, shlex, globalArgs, argCmds, lint);
+
+  let allArgs: Map<string, ArgInfo>;
+  [globalArgs, allArgs] = buildMetaArgs(globalArgs, shlex, argCmds, opt.config.buildArgs);
+  for (const [k, v] of allArgs) outline.allArgs.set(k, v);
+
+  let resolvedEpoch: Date | undefined;
+  const sde = getBuildArgValue(opt.config.buildArgs, globalArgs, "SOURCE_DATE_EPOCH");
+  if (sde !== undefined) {
+    resolvedEpoch = await resolveSourceDateEpochValue(sde, opt, stages, globalArgs, shlex);
+    globalArgs = setBuildArgValue(opt.config.buildArgs, globalArgs, "SOURCE_DATE_EPOCH", formatSourceDateEpochValue(resolvedEpoch));
+  }
+
+  const dctx: DispatchContext = {
+    opt,
+    platformOpt,
+    globalArgs,
+    epoch: resolvedEpoch,
+    shlex,
+    outline,
+    lint,
+    metaResolver: opt.metaResolver,
+    allDispatchStates: new DispatchStates(),
+    proxyEnv: proxyEnvFromBuildArgs(opt.config.buildArgs),
+    namedContext: namedContextFunc(opt),
+  };
+
+  await buildDispatchStates(dctx, stages);
+  const target = resolveTarget(dctx);
+  buildStageDependencyGraph(dctx);
+  const allReachable = await resolveStages(dctx, target);
+  const [ctxPaths, buildContext] = await dispatchStages(dctx, allReachable, target);
+  await finalizeResultImage(dctx, target, ctxPaths, buildContext);
+  return target;
+}
+
+/** convert.go getBuildArgValue: a build arg's value, else a non-empty global arg's. */
+export function getBuildArgValue(buildArgs: Readonly<Record<string, string>>, globalArgs: EnvList | undefined, key: string): string | undefined {
+  if (Object.hasOwn(buildArgs, key)) return buildArgs[key]!;
+  if (globalArgs === undefined) return undefined;
+  const v = globalArgs.get(key);
+  if (v === undefined || v === "") return undefined;
+  return v;
+}
+
+/** convert.go setBuildArgValue: replaces (or with "" removes) a build arg and a global arg that are set. */
+export function setBuildArgValue(buildArgs: Record<string, string>, globalArgs: EnvList, key: string, value: string): EnvList {
+  if (Object.hasOwn(buildArgs, key)) {
+    if (value === "") delete buildArgs[key];
+    else buildArgs[key] = value;
+  }
+  if (globalArgs.get(key) !== undefined) {
+    globalArgs = value === "" ? globalArgs.delete(key) : globalArgs.addOrReplace(key, value);
+  }
+  return globalArgs;
+}
+
+function copyStage(st: instructions.Stage): instructions.Stage {
+  return Object.assign(new instructions.Stage(), st);
+}
+
+async function buildDispatchStates(dctx: DispatchContext, stages: instructions.Stage[]): Promise<void> {
+  const globalArgs = envListGetter(dctx.globalArgs);
+  for (let i = 0; i < stages.length; i++) {
+    const st = copyStage(stages[i]!);
+    const lint = dctx.lint.withMergedConfigFromComments(st.comments);
+
+    let nameMatch: ProcessWordResult;
+    try {
+      nameMatch = dctx.shlex.processWordWithMatches(st.baseName, globalArgs);
+    } catch (e) {
+      throw withLocation(e, st.location);
+    }
+    const argKeys = unusedFromArgsCheckKeys(globalArgs, dctx.outline.allArgs);
+    reportUnusedFromArgs(argKeys, nameMatch.unmatched, st.location, lint);
+    const used = new Set(nameMatch.matched);
+    if (nameMatch.result === "") throw withLocation(new DockerfileError(`base name (${st.baseName}) should not be blank`), st.location);
+    st.baseName = nameMatch.result;
+
+    const ds = new DispatchState(st);
+    ds.stageName = st.name;
+    ds.prefixPlatform = dctx.opt.config.multiPlatformRequested;
+    ds.outline = dctx.outline.clone();
+    ds.epoch = dctx.epoch;
+
+    const v = st.platform;
+    if (v !== "") {
+      let platMatch: ProcessWordResult;
+      try {
+        platMatch = dctx.shlex.processWordWithMatches(v, globalArgs);
+      } catch (e) {
+        throw withLocation(new DockerfileError(`failed to process arguments for platform : ${(e as Error).message}`, { cause: e }), st.location);
+      }
+      reportUnusedFromArgs(unusedFromArgsCheckKeys(globalArgs, dctx.outline.allArgs), platMatch.unmatched, st.location, lint);
+      reportRedundantTargetPlatform(st.platform, platMatch, st.location, globalArgs, lint);
+      reportConstPlatformDisallowed(st.name, platMatch, st.location, lint);
+
+      if (platMatch.result === "") {
+        const err = withLocation(new DockerfileError(`empty platform value from expression ${v}`), st.location);
+        throw wrapSuggestAny(err, platMatch.unmatched, globalArgs.keys());
+      }
+      let p: Platform;
+      try {
+        p = parsePlatformContainerd(platMatch.result, dctx.platformOpt.buildPlatforms[0]!);
+      } catch (e) {
+        const inner = wrapSuggestAny(withLocation(e, st.location), platMatch.unmatched, globalArgs.keys());
+        throw withLocation(new DockerfileError(`failed to parse platform ${v}: ${inner.message}`, { cause: inner }), st.location);
+      }
+      for (const k of platMatch.matched) used.add(k);
+      ds.platform = p;
+    }
+
+    if (st.name !== "") {
+      const nc = await dctx.namedContext(st.name, {
+        platform: ds.platform,
+        resolveMode: dctx.opt.config.imageResolveMode,
+        asyncLocalOpts: () => ds.asyncLocalOpts(),
+      });
+      if (nc !== undefined) {
+        ds.namedContext = nc;
+        dctx.allDispatchStates.addState(ds);
+        ds.base = undefined;
+        continue;
+      }
+    }
+
+    if (st.name === "") ds.stageName = `stage-${i}`;
+
+    dctx.allDispatchStates.addState(ds);
+
+    for (const k of used) ds.outline.usedArgs.add(k);
+
+    let total = 0;
+    if (ds.stage.baseName !== emptyImageName && ds.base === undefined) total = 1;
+    for (const cmd of ds.stage.commands) {
+      switch (cmd.kind) {
+        case "add":
+        case "copy":
+        case "run":
+        case "workdir":
+          total++;
+      }
+    }
+    ds.cmdTotal = total;
+    if (dctx.opt.client !== undefined) ds.ignoreCache = dctx.opt.client.isNoCache(st.name);
+  }
+}
+
+function resolveTarget(dctx: DispatchContext): DispatchState {
+  if (dctx.opt.config.target === "") return dctx.allDispatchStates.lastTarget();
+  const target = dctx.allDispatchStates.findStateByName(dctx.opt.config.target);
+  if (target === undefined) {
+    const msg = `target stage ${goQuote(dctx.opt.config.target)} could not be found`;
+    throw new DockerfileError(suggestMessage(msg, dctx.opt.config.target, dctx.allDispatchStates.names(), true));
+  }
+  return target;
+}
+
+function buildStageDependencyGraph(dctx: DispatchContext): void {
+  const all = dctx.allDispatchStates;
+  // Sources that are not stages are registered while iterating: Go's range over the slice sees only the original ones.
+  const states = all.states.slice();
+  for (const d of states) {
+    d.commands = new Array<Command>(d.stage.commands.length);
+    for (let i = 0; i < d.stage.commands.length; i++) {
+      const cmd = d.stage.commands[i]!;
+      const newCmd = toCommand(cmd, all, dctx.shlex);
+      d.commands[i] = newCmd;
+      for (const src of newCmd.sources) {
+        if (src !== undefined) {
+          d.deps.set(src, cmd);
+          if (src.unregistered) all.addState(src);
+        }
+      }
+    }
+  }
+  validateCircularDependency(all.states);
+  if (all.states.length === 1) all.states[0]!.stageName = "";
+}
+
+async function resolveStages(dctx: DispatchContext, target: DispatchState): Promise<Set<DispatchState>> {
+  let allReachable: Set<DispatchState>;
+  for (;;) {
+    allReachable = await resolveReachableStages(dctx, dctx.allDispatchStates.states, target);
+    let newDeps = false;
+    for (const d of allReachable) {
+      d.init();
+      const onbuilds = [...(d.image.config.onBuild ?? [])];
+      if (d.base !== undefined && !d.onBuildInit) {
+        for (const cmd of d.base.commands) {
+          if (cmd.command.kind === "onbuild") onbuilds.push(cmd.command.expression);
+        }
+        d.onBuildInit = true;
+      }
+      if (onbuilds.length > 0) {
+        let b: boolean;
+        try {
+          b = initOnBuildTriggers(d, onbuilds, dctx.allDispatchStates, dctx.shlex);
+        } catch (e) {
+          throw setLocation(e, d.stage.location);
+        }
+        if (b) newDeps = true;
+        d.image.config.onBuild = undefined;
+      }
+    }
+    if (!newDeps) break;
+  }
+  return allReachable;
+}
+
+async function resolveReachableStages(dctx: DispatchContext, all: readonly DispatchState[], target: DispatchState): Promise<Set<DispatchState>> {
+  const allReachable = allReachableStages(target);
+  const tasks: Promise<void>[] = [];
+  for (const d of all.slice()) {
+    const reachable = dctx.opt.allStages || allReachable.has(d);
+    if (d.base === undefined && !d.dispatched && !d.resolved) {
+      d.resolved = reachable;
+      if (d.stage.baseName === emptyImageName && d.namedContext === undefined) {
+        d.state = scratch();
+        d.image = emptyImage(dctx.platformOpt.targetPlatform);
+        d.platform = dctx.platformOpt.targetPlatform;
+        if (d.unregistered) d.dispatched = true;
+        continue;
+      }
+      tasks.push(resolveBaseImage(dctx, d, reachable));
+    }
+  }
+  await waitAll(tasks);
+  return allReachable;
+}
+
+/** errgroup.Wait: waits for every task and throws the first error (in time) any of them threw. */
+async function waitAll(tasks: Promise<void>[]): Promise<void> {
+  if (tasks.length === 0) return;
+  let first: { err: unknown } | undefined;
+  await Promise.all(tasks.map((t) => t.catch((err: unknown) => void (first ??= { err }))));
+  if (first) throw first.err;
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+async function resolveBaseImage(dctx: DispatchContext, d: DispatchState, reachable: boolean): Promise<void> {
+  try {
+    await resolveBaseImageInner(dctx, d, reachable);
+  } catch (e) {
+    throw withLocation(e, d.stage.location);
+  } finally {
+    if (d.unregistered) d.dispatched = true;
+  }
+}
+
+async function resolveBaseImageInner(dctx: DispatchContext, d: DispatchState, reachable: boolean): Promise<void> {
+  const origName = d.stage.baseName;
+  let ref;
+  try {
+    ref = parseNormalizedNamed(d.stage.baseName);
+  } catch (e) {
+    throw new DockerfileError(`failed to parse stage name ${goQuote(d.stage.baseName)}: ${errMessage(e)}`, { cause: e });
+  }
+  let platform = d.platform ?? dctx.platformOpt.targetPlatform;
+  d.stage.baseName = tagNameOnly(ref).toString();
+
+  let isScratch = false;
+  if (reachable) {
+    if (d.namedContext !== undefined) {
+      const { state, image: img } = await d.namedContext.load();
+      d.dispatched = true;
+      d.state = state;
+      if (img !== undefined) {
+        img.created = undefined;
+        d.image = img;
+        if (img.architecture !== "" && img.os !== "") {
+          const p: { -readonly [K in keyof Platform]: Platform[K] } = { os: img.os, architecture: img.architecture };
+          if (img.variant) p.variant = img.variant;
+          if (img.osVersion) p.osVersion = img.osVersion;
+          if (img.osFeatures !== undefined) p.osFeatures = [...img.osFeatures];
+          d.platform = p;
+        }
+      }
+      return;
+    }
+
+    const nc = await dctx.namedContext(d.stage.baseName, {
+      resolveMode: dctx.opt.config.imageResolveMode,
+      platform,
+      asyncLocalOpts: () => d.asyncLocalOpts(),
+    });
+    if (nc !== undefined) {
+      const { state, image } = await nc.load();
+      const img = image ?? emptyImage(platform);
+      d.baseImg = cloneDockerOCIImage(img);
+      img.created = undefined;
+      d.image = img;
+      d.state = state.platform(platform);
+      d.platform = platform;
+      return;
+    }
+
+    let prefix = "[";
+    if (dctx.opt.config.multiPlatformRequested) prefix += formatPlatformAll(platform) + " ";
+    prefix += "internal]";
+    if (dctx.metaResolver === undefined) {
+      throw new DockerfileError(`${origName}: no image config resolver: pass a metaResolver to resolve base images`);
+    }
+    let resolved;
+    try {
+      resolved = await dctx.metaResolver.resolveImageConfig(d.stage.baseName, {
+        platform,
+        resolveMode: dctx.opt.config.imageResolveMode,
+        logName: `${prefix} load metadata for ${d.stage.baseName}`,
+      });
+    } catch (e) {
+      const msg = `${origName}: ${errMessage(e)}`;
+      throw new DockerfileError(suggestMessage(msg, origName, [...dctx.allDispatchStates.names(), ...commonImageNames()], true), { cause: e });
+    }
+    const mutRef = resolved.ref;
+    if (ref.toString() !== mutRef) {
+      try {
+        ref = parseNormalizedNamed(mutRef);
+      } catch (e) {
+        throw new DockerfileError(`failed to parse ref ${goQuote(mutRef)}: ${errMessage(e)}`, { cause: e });
+      }
+    }
+    let img: DockerOCIImage;
+    try {
+      img = parseDockerOCIImage(resolved.config);
+    } catch (e) {
+      throw new DockerfileError(`failed to parse image config: ${errMessage(e)}`, { cause: e });
+    }
+    d.baseImg = cloneDockerOCIImage(img);
+    img.created = undefined;
+    if (d.platform === undefined && dctx.platformOpt.implicitTarget) {
+      platform = autoDetectPlatform(img, platform, dctx.platformOpt.buildPlatforms);
+    }
+    if (resolved.digest !== "") {
+      try {
+        ref = withDigest(ref, resolved.digest);
+      } catch (e) {
+        throw new DockerfileError(errMessage(e), { cause: e });
+      }
+    }
+    d.stage.baseName = ref.toString();
+    if ((img.rootFS.diffIDs ?? []).length === 0) {
+      isScratch = true;
+      for (const h of img.history ?? []) {
+        if (!h.emptyLayer) {
+          isScratch = false;
+          break;
+        }
+      }
+    }
+    d.image = img;
+  }
+  if (isScratch) {
+    d.state = scratch();
+  } else {
+    d.state = llbImage(d.stage.baseName, {
+      resolveMode: dctx.opt.config.imageResolveMode,
+      constraints: [
+        dfCmd(d.stage.sourceCode),
+        withPlatform(platform),
+        withCustomName(prefixCommand(d, "FROM " + d.stage.baseName, dctx.opt.config.multiPlatformRequested, platform, emptyEnvs)),
+        location(dctx.opt.sourceMap, d.stage.location),
+      ],
+    });
+    if (reachable) validateBaseImagePlatform(origName, platform, imagePlatform(d.image), d.stage.location, dctx.lint);
+  }
+  d.platform = platform;
+}
+
+/** A Go `mutableOutput`: the build context's output, set once the paths used are known. */
+export class MutableOutput {
+  output: import("../../llb/index.js").Output | undefined = undefined;
+}
+
+function mutableOutputState(m: MutableOutput): State {
+  // Go: llb.NewState(buildContext) where buildContext's Output is filled in later.
+  const out = {
+    vertex: (c: Parameters<NonNullable<MutableOutput["output"]>["vertex"]>[0]) => m.output!.vertex(c),
+    toInput: (c: Parameters<NonNullable<MutableOutput["output"]>["toInput"]>[0]) => m.output!.toInput(c),
+    platform: () => m.output?.platform(),
+  };
+  return State.fromOutput(out);
+}
+
+async function dispatchStages(dctx: DispatchContext, allReachable: Set<DispatchState>, target: DispatchState): Promise<[Set<string>, MutableOutput]> {
+  const buildContext = new MutableOutput();
+  const ctxPaths = new Set<string>();
+
+  let dockerIgnoreMatcher: PatternMatcher | undefined;
+  if (dctx.opt.client !== undefined) {
+    const patterns = await dctx.opt.client.dockerIgnorePatterns();
+    if (patterns.length > 0) dockerIgnoreMatcher = new PatternMatcher(patterns);
+  }
+
+  const globalArgs = envListGetter(dctx.globalArgs);
+  const buildContextState = mutableOutputState(buildContext);
+  for (const d of dctx.allDispatchStates.states.slice()) {
+    if (!dctx.opt.allStages) {
+      if (!allReachable.has(d) || d.dispatched) continue;
+    }
+    d.init();
+    d.dispatched = true;
+
+    d.platform ??= d.opt?.targetPlatform ?? { os: "", architecture: "" };
+
+    if (envsFromSlice(d.image.config.env ?? []).get("PATH") === undefined) {
+      const osName = d.platform.os;
+      if (osName !== "windows") d.image.config.env = [...(d.image.config.env ?? []), "PATH=" + defaultPathEnv(osName)];
+    }
+
+    for (const env of d.image.config.env ?? []) {
+      const [k, v] = parseKeyValue(env);
+      d.state = d.state.addEnv(k, v);
+    }
+    if (dctx.opt.config.hostname !== "") d.state = d.state.hostname(dctx.opt.config.hostname);
+    if (d.image.config.workingDir !== "") {
+      try {
+        dispatchWorkdir(d, new instructions.WorkdirCommand(emptyBase(), d.image.config.workingDir), false, undefined);
+      } catch (e) {
+        throw withLocation(e, d.stage.location);
+      }
+    }
+    if (d.image.config.user !== "") {
+      dispatchUser(d, new instructions.UserCommand(emptyBase(), d.image.config.user), false);
+    }
+
+    d.state = d.state.network(netMode(dctx.opt.config.networkMode));
+
+    const dopt: DispatchOpt = {
+      allDispatchStates: dctx.allDispatchStates,
+      globalArgs,
+      buildArgValues: dctx.opt.config.buildArgs,
+      shlex: dctx.shlex,
+      buildContext: buildContextState,
+      proxyEnv: dctx.proxyEnv,
+      cacheIDNamespace: dctx.opt.config.cacheIDNamespace,
+      buildPlatforms: dctx.platformOpt.buildPlatforms,
+      targetPlatform: dctx.platformOpt.targetPlatform,
+      extraHosts: dctx.opt.config.extraHosts,
+      shmSize: dctx.opt.config.shmSize,
+      ulimit: dctx.opt.config.ulimits,
+      devices: dctx.opt.config.devices,
+      cgroupParent: dctx.opt.config.cgroupParent,
+      linuxResources: dctx.opt.config.linuxResources,
+      llbCaps: dctx.opt.llbCaps,
+      sourceMap: dctx.opt.sourceMap,
+      lint: dctx.lint,
+      dockerIgnoreMatcher,
+    };
+
+    for (const cmd of d.commands) {
+      try {
+        dispatch(d, cmd, dopt);
+      } catch (e) {
+        throw withLocation(e, cmd.command.location());
+      }
+    }
+    d.opt = dopt;
+
+    for (const p of d.ctxPaths) ctxPaths.add(p);
+
+    for (const name of [sbomScanContext, sbomScanStage]) {
+      let b = false;
+      const gv = dopt.globalArgs.get(name);
+      if (gv !== undefined) b = isEnabledForStage(d.stageName, gv);
+      for (const kv of d.buildArgs) {
+        if (kv.key === name && kv.value !== undefined) b = isEnabledForStage(d.stageName, kv.value);
+      }
+      if (b) {
+        if (name === sbomScanContext) d.scanContext = true;
+        else d.scanStage = true;
+      }
+    }
+  }
+
+  target.paths.add("/");
+  return [ctxPaths, buildContext];
+}
+
+function emptyBase(): instructions.CommandBase {
+  return { code: "", name: "", location: [], comments: [] };
+}
+
+function netMode(m: "sandbox" | "host" | "none"): NetMode {
+  return m === "host" ? NetMode.HOST : m === "none" ? NetMode.NONE : NetMode.UNSET;
+}
+
+async function finalizeResultImage(dctx: DispatchContext, target: DispatchState, ctxPaths: Set<string>, buildContext: MutableOutput): Promise<void> {
+  const labels = Object.keys(dctx.opt.config.labels);
+  if (labels.length !== 0 && target.image.config.labels === undefined) target.image.config.labels = new Map();
+  for (const k of labels) target.image.config.labels!.set(k, dctx.opt.config.labels[k]!);
+
+  const lintErr = dctx.lint.error();
+  if (lintErr) throw lintErr;
+
+  const opts = filterPaths(ctxPaths);
+  let bctx = dctx.opt.mainContext;
+  if (dctx.opt.client !== undefined) {
+    bctx = await dctx.opt.client.mainContext(opts);
+  } else if (bctx === undefined) {
+    bctx = defaultMainContext(opts);
+  }
+  buildContext.output = bctx.output();
+
+  const tp = dctx.platformOpt.targetPlatform;
+  target.state = target.state.setMarshalDefaults({
+    platform: tp,
+    ...(dctx.opt.llbCaps !== undefined ? { constraints: [withCaps(dctx.opt.llbCaps)] } : {}),
+  });
+
+  if (!dctx.platformOpt.implicitTarget) {
+    const img = target.image;
+    const sameOsArch = tp.os === img.os && tp.architecture === img.architecture;
+    img.os = tp.os;
+    img.architecture = tp.architecture;
+    if ((tp.variant ?? "") !== "" || !sameOsArch) img.variant = tp.variant ?? "";
+    if ((tp.osVersion ?? "") !== "" || !sameOsArch) img.osVersion = tp.osVersion ?? "";
+    if (tp.osFeatures !== undefined) img.osFeatures = [...tp.osFeatures];
+  }
+  normalizeImagePlatform(target.image);
+}
+
+/** platforms.Normalize on the image's platform fields. */
+function normalizeImagePlatform(img: DockerOCIImage): void {
+  if (img.os === "") {
+    // Go normalizes an empty OS to ""; only the architecture changes.
+    const n = normalizePlatform({ os: "x", architecture: img.architecture, variant: img.variant });
+    img.architecture = n.architecture;
+    img.variant = n.variant ?? "";
+  } else {
+    const n = normalizePlatform(imagePlatform(img));
+    img.os = n.os;
+    img.architecture = n.architecture;
+    img.variant = n.variant ?? "";
+  }
+  if (img.osFeatures !== undefined && img.osFeatures.length > 0) img.osFeatures = [...new Set(img.osFeatures)].sort(compareUtf8);
+}
+
+/** convert.go toCommand: wraps an instruction with the stages it reads from. */
+export function toCommand(ic: instructions.Command, allDispatchStates: DispatchStates, shlex: LexType): Command {
+  const cmd: Command = { command: ic, sources: [], isOnBuild: false };
+  if (ic.kind === "copy" && ic.from !== "") {
+    const res = shlex.processWordWithMatches(ic.from, envsFromSlice([]));
+    if (res.result !== ic.from) {
+      throw new DockerfileError(
+        "variable expansion is not supported for --from, define a new stage with FROM using ARG from global scope as a workaround",
+      );
+    }
+    let stn: DispatchState | undefined;
+    const index = goAtoi(ic.from);
+    if (index === undefined) {
+      stn = allDispatchStates.findStateByName(ic.from);
+      if (stn === undefined) {
+        stn = new DispatchState(new instructions.Stage({ baseName: ic.from, location: ic.location() }));
+        stn.unregistered = true;
+      }
+    } else {
+      stn = allDispatchStates.findStateByIndex(index);
+    }
+    cmd.sources = [stn];
+  }
+  detectRunMount(cmd, allDispatchStates);
+  return cmd;
+}
+
+/** strconv.Atoi: an int64 in base 10 with an optional sign, else undefined. */
+function goAtoi(s: string): number | undefined {
+  if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
+  const n = BigInt(s);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
+  return Number(n);
+}
+
+/** convert.go getEnv: the state's env, read when first asked for. */
+export function getEnv(state: State): EnvGetter {
+  let env: EnvList | undefined;
+  const load = (): EnvList => {
+    if (env === undefined) {
+      try {
+        env = state.env();
+      } catch {
+        env = EnvList.empty;
+      }
+    }
+    return env;
+  };
+  return { get: (k) => load().get(k), keys: () => load().keys() as string[] };
+}
+
+/** convert.go dispatch: expands an instruction's words and applies it to the stage. */
+export function dispatch(d: DispatchState, cmd: Command, opt: DispatchOpt): void {
+  opt = { ...opt, lint: opt.lint.withMergedConfigFromComments(cmd.command.comments()) };
+  d.cmdIsOnBuild = cmd.isOnBuild;
+  const c = cmd.command;
+  if (c.kind !== "arg" && instructions.supportsSingleWordExpansion(c)) {
+    c.expand((word) => {
+      const env = getEnv(d.state);
+      const { result, unmatched } = opt.shlex.processWord(word, env);
+      reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt);
+      return result;
+    });
+  }
+  if (instructions.supportsSingleWordExpansionRaw(c)) {
+    c.expandRaw((word) => {
+      const lex = new Lex("\\");
+      lex.skipProcessQuotes = true;
+      const env = getEnv(d.state);
+      const { result, unmatched } = lex.processWord(word, env);
+      reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt);
+      return result;
+    });
+  }
+
+  switch (c.kind) {
+    case "maintainer":
+      dispatchMaintainer(d, c);
+      return;
+    case "env":
+      dispatchEnv(d, c, opt.lint);
+      return;
+    case "run":
+      dispatchRun(d, c, opt.proxyEnv, cmd.sources, opt);
+      return;
+    case "workdir":
+      dispatchWorkdir(d, c, true, opt);
+      return;
+    case "add":
+      dispatchCopy(d, {
+        params: c,
+        excludePatterns: c.excludePatterns,
+        source: opt.buildContext,
+        isAddCommand: true,
+        cmdToPrint: c,
+        chown: c.chown,
+        chmod: c.chmod,
+        link: c.link,
+        keepGitDir: c.keepGitDir,
+        checksum: c.checksum,
+        unpack: c.unpack,
+        parents: false,
+        location: c.location(),
+        ignoreMatcher: opt.dockerIgnoreMatcher,
+        opt,
+      });
+      for (const src of c.sourcePaths) {
+        if (!src.startsWith("http://") && !src.startsWith("https://")) d.ctxPaths.add(joinPath("/", src));
+      }
+      return;
+    case "label":
+      dispatchLabel(d, c, opt.lint);
+      return;
+    case "onbuild":
+      dispatchOnbuild(d, c);
+      return;
+    case "cmd":
+      dispatchCmd(d, c, opt.lint);
+      return;
+    case "entrypoint":
+      dispatchEntrypoint(d, c, opt.lint);
+      return;
+    case "healthcheck":
+      dispatchHealthcheck(d, c, opt.lint);
+      return;
+    case "expose":
+      dispatchExpose(d, c, opt);
+      return;
+    case "user":
+      dispatchUser(d, c, true);
+      return;
+    case "volume":
+      dispatchVolume(d, c);
+      return;
+    case "stopsignal":
+      dispatchStopSignal(d, c);
+      return;
+    case "shell":
+      dispatchShell(d, c);
+      return;
+    case "arg":
+      dispatchArg(d, c, opt);
+      return;
+    case "copy": {
+      let l = opt.buildContext;
+      let ignoreMatcher: PatternMatcher | undefined;
+      if (cmd.sources.length !== 0) {
+        const src = cmd.sources[0]!;
+        if (!src.dispatched) {
+          throw new DockerfileError(`cannot copy from stage ${goQuote(c.from)}, it needs to be defined before current stage ${goQuote(d.stageName)}`);
+        }
+        l = src.state;
+      } else {
+        ignoreMatcher = opt.dockerIgnoreMatcher;
+      }
+      dispatchCopy(d, {
+        params: c,
+        excludePatterns: c.excludePatterns,
+        source: l,
+        isAddCommand: false,
+        cmdToPrint: c,
+        chown: c.chown,
+        chmod: c.chmod,
+        link: c.link,
+        keepGitDir: undefined,
+        checksum: "",
+        unpack: undefined,
+        parents: c.parents,
+        location: c.location(),
+        ignoreMatcher,
+        opt,
+      });
+      if (cmd.sources.length === 0) {
+        for (const src of c.sourcePaths) d.ctxPaths.add(joinPath("/", src));
+      } else {
+        const source = cmd.sources[0]!;
+        for (const src of c.sourcePaths) source.paths.add(joinPath("/", src));
+      }
+      return;
+    }
+  }
+}
+
+/** convert.go initOnBuildTriggers: parses inherited ONBUILD triggers into commands run first; true when they add stage dependencies. */
+function initOnBuildTriggers(d: DispatchState, triggers: string[], allDispatchStates: DispatchStates, shlex: LexType): boolean {
+  let hasNewDeps = false;
+  const commands: Command[] = [];
+  for (const trigger of triggers) {
+    const ast = parseDockerfile(trigger);
+    if (ast.ast.children.length !== 1) throw new DockerfileError("onbuild trigger should be a single expression");
+    const node = ast.ast.children[0]!;
+    [node.startLine, node.endLine] = rangeStartEnd(d.stage.location);
+    const ic = parseCommand(node);
+    const cmd = toCommand(ic, allDispatchStates, shlex);
+    cmd.isOnBuild = true;
+    if (cmd.sources.length > 0) hasNewDeps = true;
+    commands.push(cmd);
+    for (const src of cmd.sources) {
+      if (src !== undefined) {
+        d.deps.set(src, ic);
+        if (src.unregistered) allDispatchStates.addState(src);
+      }
+    }
+  }
+  d.commands = [...commands, ...d.commands];
+  d.cmdTotal += commands.length;
+  return hasNewDeps;
+}
+
+function dispatchEnv(d: DispatchState, c: instructions.EnvCommand, lint: Linter): void {
+  let commitMessage = "ENV";
+  for (const e of c.env) {
+    if (e.noDelim) lint.run(ruleLegacyKeyValueFormat, c.location(), ruleLegacyKeyValueFormat.format(c.name()));
+    validateNoSecretKey("ENV", e.key, c.location(), lint);
+    commitMessage += " " + e.toString();
+    d.state = d.state.addEnv(e.key, e.value);
+    d.image.config.env = addEnv(d.image.config.env, e.key, e.value);
+  }
+  commitToHistory(d.image, commitMessage, false, undefined, d.epoch);
+}
+
+/** convert.go dispatchWorkdir: sets the working dir; with `commit`, creates it (owned by USER) and records history. */
+export function dispatchWorkdir(d: DispatchState, c: instructions.WorkdirCommand, commit: boolean, opt: DispatchOpt | undefined): void {
+  const platform = d.platform!;
+  if (commit) {
+    if (!d.workdirSet && !isAbs(c.path, platform.os)) {
+      opt!.lint.run(ruleWorkdirRelativePath, c.location(), ruleWorkdirRelativePath.format(c.path));
+    }
+    d.workdirSet = true;
+  }
+  let wd: string;
+  try {
+    wd = normalizeWorkdir(d.image.config.workingDir, c.path, platform.os);
+  } catch (e) {
+    throw new DockerfileError(`normalizing workdir: ${errMessage(e)}`, { cause: e });
+  }
+  d.image.config.workingDir = wd;
+  wd = toSlash(wd, platform.os);
+  d.state = d.state.dir(wd);
+
+  if (commit) {
+    let withLayer = false;
+    if (wd !== "/") {
+      const mkdirOpt: import("../../llb/index.js").MkdirOptions = { parents: true };
+      const user = d.image.config.user;
+      if (user !== "") mkdirOpt.chown = user;
+      if (d.epoch !== undefined) mkdirOpt.createdTime = d.epoch;
+      const pl = d.platform ?? opt!.targetPlatform;
+      const env = getEnv(d.state);
+      d.state = d.state.file(mkdir(wd, 0o755, mkdirOpt), {
+        constraints: [
+          withCustomName(prefixCommand(d, uppercaseCmd(processCmdEnv(opt!.shlex, c.toString(), env)), d.prefixPlatform, pl, env)),
+          location(opt!.sourceMap, c.location()),
+          withPlatform(platform),
+        ],
+      });
+      withLayer = true;
+    }
+    commitToHistory(d.image, "WORKDIR " + wd, withLayer, undefined, d.epoch);
+  }
+}
+
+function dispatchMaintainer(d: DispatchState, c: instructions.MaintainerCommand): void {
+  d.image.author = c.maintainer;
+  commitToHistory(d.image, `MAINTAINER ${c.maintainer}`, false, undefined, d.epoch);
+}
+
+function dispatchLabel(d: DispatchState, c: instructions.LabelCommand, lint: Linter): void {
+  let commitMessage = "LABEL";
+  d.image.config.labels ??= new Map();
+  for (const v of c.labels) {
+    if (v.noDelim) lint.run(ruleLegacyKeyValueFormat, c.location(), ruleLegacyKeyValueFormat.format(c.name()));
+    d.image.config.labels.set(v.key, v.value);
+    commitMessage += " " + v.toString();
+  }
+  commitToHistory(d.image, commitMessage, false, undefined, d.epoch);
+}
+
+function dispatchOnbuild(d: DispatchState, c: instructions.OnbuildCommand): void {
+  d.image.config.onBuild = [...(d.image.config.onBuild ?? []), c.expression];
+}
+
+/** fmt's `%q` of a []string: `["a" "b"]`. */
+export function goQuoteList(args: readonly string[] | undefined): string {
+  return "[" + (args ?? []).map(goQuote).join(" ") + "]";
+}
+
+/** fmt's `%v` of a []string: `[a b]`. */
+export function goList(args: readonly string[] | undefined): string {
+  return "[" + (args ?? []).join(" ") + "]";
+}
+
+function dispatchCmd(d: DispatchState, c: instructions.CmdCommand, lint: Linter): void {
+  validateUsedOnce(c, d.cmd, lint);
+  let args = c.cmdLine;
+  if (c.prependShell) {
+    if ((d.image.config.shell ?? []).length === 0) lint.run(ruleJSONArgsRecommended, c.location(), ruleJSONArgsRecommended.format(c.name()));
+    args = withShell(d.image, args ?? []);
+  }
+  d.image.config.cmd = args === undefined ? undefined : [...args];
+  d.image.config.argsEscaped = true;
+  commitToHistory(d.image, `CMD ${goQuoteList(args)}`, false, undefined, d.epoch);
+}
+
+function dispatchEntrypoint(d: DispatchState, c: instructions.EntrypointCommand, lint: Linter): void {
+  validateUsedOnce(c, d.entrypoint, lint);
+  let args = c.cmdLine;
+  if (c.prependShell) {
+    if ((d.image.config.shell ?? []).length === 0) lint.run(ruleJSONArgsRecommended, c.location(), ruleJSONArgsRecommended.format(c.name()));
+    args = withShell(d.image, args ?? []);
+  }
+  d.image.config.entrypoint = args === undefined ? undefined : [...args];
+  if (!d.cmd.isSet) d.image.config.cmd = undefined;
+  commitToHistory(d.image, `ENTRYPOINT ${goQuoteList(args)}`, false, undefined, d.epoch);
+}
+
+function dispatchHealthcheck(d: DispatchState, c: instructions.HealthCheckCommand, lint: Linter): void {
+  validateUsedOnce(c, d.healthcheck, lint);
+  const h = c.health;
+  d.image.config.healthcheck = {
+    test: h.test,
+    interval: h.interval,
+    timeout: h.timeout,
+    startPeriod: h.startPeriod,
+    startInterval: h.startInterval,
+    retries: h.retries,
+  };
+  const s =
+    `{Test:${goList(h.test)} Interval:${goDurationString(h.interval)} Timeout:${goDurationString(h.timeout)} ` +
+    `StartPeriod:${goDurationString(h.startPeriod)} StartInterval:${goDurationString(h.startInterval)} Retries:${h.retries}}`;
+  commitToHistory(d.image, `HEALTHCHECK ${s}`, false, undefined, d.epoch);
+}
+
+/** convert.go dispatchUser: sets the user of later steps (and, with `commit`, records history). */
+export function dispatchUser(d: DispatchState, c: instructions.UserCommand, commit: boolean): void {
+  d.state = d.state.user(c.user);
+  d.image.config.user = c.user;
+  if (commit) commitToHistory(d.image, `USER ${c.user}`, false, undefined, d.epoch);
+}
+
+function dispatchVolume(d: DispatchState, c: instructions.VolumeCommand): void {
+  d.image.config.volumes ??= new Set();
+  for (const v of c.volumes) {
+    if (v === "") throw new DockerfileError("VOLUME specified can not be an empty string");
+    d.image.config.volumes.add(v);
+  }
+  commitToHistory(d.image, `VOLUME ${goList(c.volumes)}`, false, undefined, d.epoch);
+}
+
+const signalNames = new Set([
+  "ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO", "IOT", "KILL", "PIPE", "POLL", "PROF",
+  "PWR", "QUIT", "SEGV", "STKFLT", "STOP", "SYS", "TERM", "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM",
+  "WINCH", "XCPU", "XFSZ", "RTMIN", "RTMAX",
+  ...Array.from({ length: 15 }, (_, i) => `RTMIN+${i + 1}`),
+  ...Array.from({ length: 14 }, (_, i) => `RTMAX-${i + 1}`),
+]);
+
+/** moby/sys/signal ParseSignal (linux table): a non-zero number or a signal name with or without SIG. */
+export function parseSignal(rawSignal: string): void {
+  const n = goAtoi(rawSignal);
+  if (n !== undefined) {
+    if (n === 0) throw new DockerfileError(`invalid signal: ${rawSignal}`);
+    return;
+  }
+  let name = rawSignal.toUpperCase();
+  if (name.startsWith("SIG")) name = name.slice(3);
+  if (!signalNames.has(name)) throw new DockerfileError(`invalid signal: ${rawSignal}`);
+}
+
+function dispatchStopSignal(d: DispatchState, c: instructions.StopSignalCommand): void {
+  parseSignal(c.signal);
+  d.image.config.stopSignal = c.signal;
+  commitToHistory(d.image, `STOPSIGNAL ${c.signal}`, false, undefined, d.epoch);
+}
+
+function dispatchShell(d: DispatchState, c: instructions.ShellCommand): void {
+  d.image.config.shell = [...c.shell];
+  commitToHistory(d.image, `SHELL ${goList(c.shell)}`, false, undefined, d.epoch);
+}
+
+function dispatchArg(d: DispatchState, c: instructions.ArgCommand, opt: DispatchOpt): void {
+  const commitStrs: string[] = [];
+  for (const orig of c.args) {
+    const arg = new instructions.KeyValuePairOptional(orig.key, orig.value, orig.docComment);
+    validateNoSecretKey("ARG", arg.key, c.location(), opt.lint);
+    const hasValue = Object.hasOwn(opt.buildArgValues, arg.key);
+    let hasDefault = arg.value !== undefined;
+
+    let skipArgInfo = false;
+    if (!hasDefault && !hasValue) {
+      const v = opt.globalArgs.get(arg.key);
+      if (v !== undefined) {
+        arg.value = v;
+        skipArgInfo = true;
+        hasDefault = false;
+      }
+    }
+
+    if (hasValue) {
+      arg.value = opt.buildArgValues[arg.key]!;
+    } else if (hasDefault) {
+      const env = getEnv(d.state);
+      const { result, unmatched } = opt.shlex.processWord(arg.value!, env);
+      reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt);
+      arg.value = result;
+    }
+
+    const ai: ArgInfo = { value: "", definition: arg, deps: undefined, location: c.location() };
+    if (arg.value !== undefined) {
+      if (!nonEnvArgs.has(arg.key)) d.state = d.state.addEnv(arg.key, arg.value);
+      ai.value = arg.value;
+    }
+    if (!skipArgInfo) d.outline.allArgs.set(arg.key, ai);
+    d.outline.usedArgs.add(arg.key);
+    d.buildArgs.push(arg);
+
+    let commitStr = arg.key;
+    if (arg.value !== undefined) commitStr += "=" + arg.value;
+    commitStrs.push(commitStr);
+  }
+  commitToHistory(d.image, "ARG " + commitStrs.join(" "), false, undefined, d.epoch);
+}
+
+/** convert.go pathRelativeToWorkingDir: `p` made absolute against the state's working dir. */
+export function pathRelativeToWorkingDir(s: State, p: string, platform: Platform): string {
+  const dir = s.getDir();
+  try {
+    p = checkSystemDriveAndRemoveDriveLetter(p, platform.os, true);
+  } catch (e) {
+    throw new DockerfileError(`removing drive letter: ${errMessage(e)}`, { cause: e });
+  }
+  if (isAbs(p, platform.os)) return normalizePath("/", p, platform.os, true);
+  if (p === "." || p === "") p = "./";
+  return normalizePath(dir, p, platform.os, true);
+}
+
+/** convert.go addEnv: sets `k=v` in an image env list, in place of an existing `k`. */
+export function addEnv(env: string[] | undefined, k: string, v: string): string[] {
+  const out = env ?? [];
+  for (let i = 0; i < out.length; i++) {
+    const [key] = parseKeyValue(out[i]!);
+    if (key === k) {
+      out[i] = k + "=" + v;
+      return out;
+    }
+  }
+  out.push(k + "=" + v);
+  return out;
+}
+
+/** convert.go parseKeyValue: `k=v` -> [k, v]; no `=` -> [s, ""]. */
+export function parseKeyValue(env: string): [string, string] {
+  const i = env.indexOf("=");
+  return i < 0 ? [env, ""] : [env.slice(0, i), env.slice(i + 1)];
+}
+
+/** convert.go dfCmd: the `com.docker.dockerfile.v1.command` description of an op. */
+export function dfCmd(cmd: string | { toString(): string }): ConstraintsOpt {
+  return withDescription({ "com.docker.dockerfile.v1.command": typeof cmd === "string" ? cmd : cmd.toString() });
+}
+
+/** convert.go runCommandString: the history text of RUN (`|N K=V... args`). */
+export function runCommandString(args: readonly string[], buildArgs: readonly instructions.KeyValuePairOptional[], env: EnvGetter): string {
+  const tmpBuildEnv: string[] = [];
+  const tmpIdx = new Map<string, number>();
+  for (const arg of buildArgs) {
+    let v = env.get(arg.key);
+    if (v === undefined) v = arg.valueString();
+    const idx = tmpIdx.get(arg.key);
+    if (idx !== undefined) tmpBuildEnv[idx] = arg.key + "=" + v;
+    else {
+      tmpIdx.set(arg.key, tmpBuildEnv.length);
+      tmpBuildEnv.push(arg.key + "=" + v);
+    }
+  }
+  if (tmpBuildEnv.length > 0) tmpBuildEnv.unshift(`|${tmpBuildEnv.length}`);
+  return [...tmpBuildEnv, ...args].join(" ");
+}
+
+/** convert.go commitToHistory: appends a history entry (`# buildkit` when a state is given). */
+export function commitToHistory(img: DockerOCIImage, msg: string, withLayer: boolean, st: State | undefined, tm: Date | undefined): void {
+  if (st !== undefined) msg += " # buildkit";
+  const entry: NonNullable<DockerOCIImage["history"]>[number] = { createdBy: msg, author: "", comment: historyComment, emptyLayer: !withLayer };
+  if (tm !== undefined) entry.created = goTimeFromDate(tm);
+  (img.history ??= []).push(entry);
+}
+
+/** convert.go allReachableStages: a stage, its base and the stages it depends on, transitively. */
+export function allReachableStages(s: DispatchState): Set<DispatchState> {
+  const stages = new Set<DispatchState>();
+  const stack = [s];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (stages.has(n)) continue;
+    stages.add(n);
+    const next: DispatchState[] = [];
+    if (n.base !== undefined) next.push(n.base);
+    for (const d of n.deps.keys()) next.push(d);
+    for (let i = next.length - 1; i >= 0; i--) stack.push(next[i]!);
+  }
+  return stages;
+}
+
+/** convert.go proxyEnvFromBuildArgs: the *_proxy build args (any case), or undefined when none is set. */
+export function proxyEnvFromBuildArgs(args: Readonly<Record<string, string>>): ProxyEnv | undefined {
+  const pe: { -readonly [K in keyof ProxyEnv]: ProxyEnv[K] } = {};
+  let isNil = true;
+  for (const k of Object.keys(args).sort(compareUtf8)) {
+    const v = args[k]!;
+    switch (k.toLowerCase()) {
+      case "http_proxy":
+        pe.httpProxy = v;
+        isNil = false;
+        break;
+      case "https_proxy":
+        pe.httpsProxy = v;
+        isNil = false;
+        break;
+      case "ftp_proxy":
+        pe.ftpProxy = v;
+        isNil = false;
+        break;
+      case "no_proxy":
+        pe.noProxy = v;
+        isNil = false;
+        break;
+      case "all_proxy":
+        pe.allProxy = v;
+        isNil = false;
+        break;
+    }
+  }
+  return isNil ? undefined : pe;
+}
+
+/** defaultshell.go defaultShell. */
+export function defaultShell(os: string): string[] {
+  return os === "windows" ? ["cmd", "/S", "/C"] : ["/bin/sh", "-c"];
+}
+
+/** convert.go withShell: the image's SHELL (or the default) followed by the joined args. */
+export function withShell(img: DockerOCIImage, args: readonly string[]): string[] {
+  const shell = img.config.shell !== undefined && img.config.shell.length > 0 ? [...img.config.shell] : defaultShell(img.os);
+  shell.push(args.join(" "));
+  return shell;
+}
+
+/** convert.go autoDetectPlatform: a build platform matching the image's OS and architecture, else `target`. */
+export function autoDetectPlatform(img: DockerOCIImage, target: Platform, supported: readonly Platform[]): Platform {
+  if (target.os === img.os && target.architecture === img.architecture) return target;
+  for (const p of supported) {
+    if (p.os === img.os && p.architecture === img.architecture) return p;
+  }
+  return target;
+}
+
+/** Go's strings.ToUpper for the characters that have a single-rune upper case. */
+function goToUpper(s: string): string {
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toUpperCase();
+  let out = "";
+  for (const ch of s) {
+    const u = ch.toUpperCase();
+    out += [...u].length === 1 ? u : ch;
+  }
+  return out;
+}
+
+/** convert.go uppercaseCmd: the first word in upper case. */
+export function uppercaseCmd(str: string): string {
+  const i = str.indexOf(" ");
+  return i < 0 ? goToUpper(str) : goToUpper(str.slice(0, i)) + str.slice(i);
+}
+
+/** convert.go processCmdEnv: the command with variables expanded, or as is when expansion fails. */
+export function processCmdEnv(shlex: LexType, cmd: string, env: EnvGetter): string {
+  try {
+    return shlex.processWord(cmd, env).result;
+  } catch {
+    return cmd;
+  }
+}
+
+/** convert.go prefixCommand: `[platform stage n/total] ` before a step's name. */
+export function prefixCommand(ds: DispatchState, str: string, prefixPlatform: boolean, platform: Platform | undefined, env: EnvGetter): string {
+  if (ds.cmdTotal === 0) return str;
+  let out = "[";
+  if (prefixPlatform && platform !== undefined) {
+    out += formatPlatformAll(platform) + formatTargetPlatform(platform, platformFromEnv(env)) + " ";
+  }
+  if (ds.stageName !== "") out += ds.stageName + " ";
+  ds.cmdIndex++;
+  const width = Math.trunc(1 + Math.log10(ds.cmdTotal));
+  out += `${String(ds.cmdIndex).padStart(width, " ")}/${ds.cmdTotal}] `;
+  if (ds.cmdIsOnBuild) out += "ONBUILD ";
+  return out + str;
+}
+
+/** convert.go formatTargetPlatform: `->arch` or `->os/arch` when the TARGET* args name another platform. */
+export function formatTargetPlatform(base: Platform, target: Platform | undefined): string {
+  if (target === undefined) return "";
+  const t = { ...target, os: target.os || base.os, architecture: target.architecture || base.architecture };
+  const p = t.os === "" ? t : normalizePlatform(t);
+  if (p.os === base.os && p.architecture !== base.architecture) {
+    let archVariant = p.architecture;
+    if (p.variant) archVariant += "/" + p.variant;
+    return "->" + archVariant;
+  }
+  if (p.os !== base.os) return "->" + formatPlatformAll(p);
+  return "";
+}
+
+/** convert.go platformFromEnv: the platform the TARGET* env names, if any. */
+export function platformFromEnv(env: EnvGetter): Platform | undefined {
+  const p: { -readonly [K in keyof Platform]: Platform[K] } = { os: "", architecture: "" };
+  let set = false;
+  for (const key of env.keys()) {
+    switch (key) {
+      case "TARGETPLATFORM": {
+        try {
+          return parsePlatformContainerd(env.get(key) ?? "", { os: "linux", architecture: "amd64" });
+        } catch {
+          continue;
+        }
+      }
+      case "TARGETOS":
+        p.os = env.get(key) ?? "";
+        set = true;
+        break;
+      case "TARGETARCH":
+        p.architecture = env.get(key) ?? "";
+        set = true;
+        break;
+      case "TARGETVARIANT":
+        p.variant = env.get(key) ?? "";
+        set = true;
+        break;
+    }
+  }
+  return set ? p : undefined;
+}
+
+/** convert.go location: the source map location of `ranges` (nothing without a source map). */
+export function location(sm: SourceMap | undefined, locations: readonly DockerfileRange[]): ConstraintsOpt {
+  if (sm === undefined) return () => {};
+  const loc: PbRange[] = locations.map((l) => ({
+    start: { line: l.start.line, character: l.start.character },
+    end: { line: l.end.line, character: l.end.character },
+  }));
+  return sm.location(loc);
+}
+
+/** convert.go summarizeHeredoc: the first line of a heredoc, `...` when there are more. */
+export function summarizeHeredoc(doc: string): string {
+  doc = doc.trim();
+  const lines = doc.replaceAll("\r\n", "\n").split("\n");
+  let summary = lines[0]!;
+  if (lines.length > 1) summary += "...";
+  return summary;
+}
+
+function commonImageNames(): string[] {
+  const repos = ["alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora"];
+  const out: string[] = [];
+  for (const name of repos) out.push(name, "docker.io/library" + name, name + ":latest", "docker.io/library" + name + ":latest");
+  return out;
+}
+
+/** convert.go isEnabledForStage: a bool, or a comma-separated list of stage names. */
+export function isEnabledForStage(stage: string, value: string): boolean {
+  const b = parseBool(value);
+  if (b !== undefined) return b;
+  return value.split(",").includes(stage);
+}
+
+/** convert.go mergeLocations: ranges sorted by start line, overlapping ones merged. */
+export function mergeLocations(...locations: DockerfileRange[][]): DockerfileRange[] {
+  const allRanges: DockerfileRange[] = [];
+  for (const ranges of locations) allRanges.push(...ranges);
+  if (allRanges.length <= 1) return allRanges.map((r) => ({ start: { ...r.start }, end: { ...r.end } }));
+  const sorted = allRanges.map((r) => ({ start: { ...r.start }, end: { ...r.end } }));
+  stableSortByStartLine(sorted);
+  const out: DockerfileRange[] = [];
+  let current = sorted[0]!;
+  for (const r of sorted.slice(1)) {
+    if (r.start.line <= current.end.line) {
+      current.end.line = Math.max(current.end.line, r.end.line);
+    } else {
+      out.push(current);
+      current = r;
+    }
+  }
+  out.push(current);
+  return out;
+}
+
+function stableSortByStartLine(a: DockerfileRange[]): void {
+  // slices.SortFunc is not stable; for equal start lines Go's pdqsort keeps insertion order on short inputs (insertion sort below 12 elements).
+  a.sort((x, y) => x.start.line - y.start.line);
+}
+
+function unusedFromArgsCheckKeys(env: EnvGetter, args: ReadonlyMap<string, ArgInfo>): Set<string> {
+  const matched = new Set<string>();
+  for (const arg of args.values()) matched.add(arg.definition.key);
+  for (const k of env.keys()) matched.add(k);
+  return matched;
+}
+
+/** convert.go wrapSuggestAny: adds "did you mean" for the first unmatched key close to an option. */
+function wrapSuggestAny(err: DockerfileError, keys: ReadonlySet<string>, options: readonly string[]): DockerfileError {
+  for (const k of keys) {
+    const msg = suggestMessage(err.message, k, options, true);
+    if (msg !== err.message) return new DockerfileError(msg, { ranges: err.ranges, cause: err });
+  }
+  return err;
+}
+
+/** convert.go buildMetaArgs: the global ARGs (before the first FROM) applied over the automatic args. */
+export function buildMetaArgs(
+  args: EnvList,
+  shlex: LexType,
+  argCommands: readonly instructions.ArgCommand[],
+  buildArgs: Readonly<Record<string, string>>,
+): [EnvList, Map<string, ArgInfo>] {
+  const allArgs = new Map<string, ArgInfo>();
+  for (const cmd of argCommands) {
+    for (const orig of cmd.args) {
+      const kp = new instructions.KeyValuePairOptional(orig.key, orig.value, orig.docComment);
+      const info: ArgInfo = { value: "", definition: kp, deps: undefined, location: cmd.location() };
+      if (!Object.hasOwn(buildArgs, kp.key)) {
+        if (kp.value !== undefined) {
+          let result: ProcessWordResult;
+          try {
+            result = shlex.processWordWithMatches(kp.value, envListGetter(args));
+          } catch (e) {
+            throw withLocation(e, cmd.location());
+          }
+          kp.value = result.result;
+          info.deps = result.matched;
+          if (result.matched.has(kp.key)) {
+            info.deps = new Set(result.matched);
+            info.deps.delete(kp.key);
+            const old = allArgs.get(kp.key);
+            if (old?.deps) for (const k of old.deps) info.deps.add(k);
+          }
+        }
+      } else {
+        kp.value = buildArgs[kp.key]!;
+      }
+      if (kp.value !== undefined) {
+        args = args.addOrReplace(kp.key, kp.value);
+        info.value = kp.value;
+      }
+      allArgs.set(kp.key, info);
+    }
+  }
+  return [args, allArgs];
+}
+
+/** convert.go rangeStartEnd: the first start line and last end line of ranges. */
+export function rangeStartEnd(r: readonly DockerfileRange[]): [number, number] {
+  if (r.length === 0) return [0, 0];
+  let start = 2147483647;
+  let end = 0;
+  for (const rng of r) {
+    if (rng.start.line < start) start = rng.start.line;
+    if (rng.end.line > end) end = rng.end.line;
+  }
+  return [start, end];
+}
+
+/** convert.go emptyEnvs. */
+export const emptyEnvs: EnvGetter = { get: () => undefined, keys: () => [] };
+
+/** Go's time.Duration.String(): `1h2m3.5s`, `1.5ms`, `0s`. */
+export function goDurationString(ns: number | bigint): string {
+  let d = BigInt(ns);
+  if (d === 0n) return "0s";
+  const neg = d < 0n;
+  let u = neg ? -d : d;
+  let out: string;
+  if (u < 1000000000n) {
+    let prec: number;
+    let unit: string;
+    if (u < 1000n) return (neg ? "-" : "") + u.toString() + "ns";
+    if (u < 1000000n) {
+      prec = 3;
+      unit = "µs";
+    } else {
+      prec = 6;
+      unit = "ms";
+    }
+    out = fmtFrac(u, prec) + unit;
+  } else {
+    let s = fmtFrac(u % 60000000000n, 9) + "s";
+    u /= 60000000000n;
+    if (u > 0n) {
+      s = (u % 60n).toString() + "m" + s;
+      u /= 60n;
+      if (u > 0n) s = u.toString() + "h" + s;
+    }
+    out = s;
+  }
+  return (neg ? "-" : "") + out;
+}
+
+/** v / 10^prec with the fraction's trailing zeros (and a bare dot) dropped. */
+function fmtFrac(v: bigint, prec: number): string {
+  const div = 10n ** BigInt(prec);
+  const whole = v / div;
+  let frac = (v % div).toString().padStart(prec, "0").replace(/0+$/, "");
+  return frac === "" ? whole.toString() : `${whole}.${frac}`;
+}

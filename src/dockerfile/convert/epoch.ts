@@ -1,0 +1,268 @@
+/**
+ * SOURCE_DATE_EPOCH: port of buildkit v0.32.2
+ * frontend/dockerfile/dockerfile2llb/epoch.go. The value is a Unix time, or
+ * `context`, a named context or a stage (`FROM scratch` plus one remote ADD)
+ * whose source's time is asked from the daemon: a git commit's committer time,
+ * an HTTP Last-Modified, else the newest file in a downloaded archive.
+ */
+
+import { gunzipSync } from "node:zlib";
+import { DockerfileError } from "../../errors.js";
+import { basePath } from "../../internal/go/path.js";
+import { parseURL } from "../../internal/go/url.js";
+import { EnvList, git, http, State, withCaps, type GitOptions } from "../../llb/index.js";
+import { decodeOp } from "../../llb/decode.js";
+import { parseDigest } from "../../llb/reference.js";
+import type { PbSourceOp } from "../../llb/pb.js";
+import type { AddCommand, KeyValuePairOptional, Stage } from "../instructions/commands.js";
+import { withLocation } from "../parser/errors.js";
+import type { Lex } from "../shell/lex.js";
+import { isHTTPSource } from "./convert-copy.js";
+import { envListGetter } from "./convert.js";
+import { parseGitRef } from "../../program/git-ref.js";
+import type { ConvertOpt, DockerfileClient } from "./options.js";
+
+interface SourceDateEpochStateOpt {
+  logName: string;
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** epoch.go resolveSourceDateEpochValue: the time SOURCE_DATE_EPOCH names, or undefined. */
+export async function resolveSourceDateEpochValue(
+  v: string,
+  opt: ConvertOpt,
+  stages: readonly Stage[],
+  globalArgs: EnvList,
+  shlex: Lex,
+): Promise<Date | undefined> {
+  if (v === "") return undefined;
+  if (/^[+-]?[0-9]+$/.test(v)) {
+    const n = BigInt(v);
+    if (n <= 9223372036854775807n && n >= -9223372036854775808n) return new Date(Number(n) * 1000);
+  }
+  const [state, stateOpt] = await resolveSourceDateEpochState(v, opt, stages, globalArgs, shlex);
+  if (state === undefined || opt.client === undefined) return undefined;
+  return resolveSourceDateEpochFromState(state, opt.client, stateOpt);
+}
+
+/** epoch.go formatSourceDateEpochValue: Unix seconds, "" for none. */
+export function formatSourceDateEpochValue(tm: Date | undefined): string {
+  if (tm === undefined) return "";
+  return String(Math.floor(tm.getTime() / 1000));
+}
+
+async function resolveSourceDateEpochState(
+  value: string,
+  opt: ConvertOpt,
+  stages: readonly Stage[],
+  globalArgs: EnvList,
+  shlex: Lex,
+): Promise<[State | undefined, SourceDateEpochStateOpt]> {
+  const none: SourceDateEpochStateOpt = { logName: "" };
+  if (value === "context") {
+    if (opt.client === undefined) return [undefined, none];
+    const st = await opt.client.mainContext();
+    return [st, { logName: "[internal] resolve main build context metadata" }];
+  }
+  if (opt.client !== undefined) {
+    const nc = await opt.client.namedContext(value, {});
+    if (nc !== undefined) {
+      const { state } = await nc.load();
+      return [state, { logName: "[internal] resolve SOURCE_DATE_EPOCH named context " + value }];
+    }
+  }
+  for (const stage of stages) {
+    if (stage.name.toLowerCase() !== value.toLowerCase()) continue;
+    const args = globalArgs.delete("SOURCE_DATE_EPOCH");
+    let sourceState: State;
+    try {
+      sourceState = sourceDateEpochStageSource(stage, opt.config.buildArgs, args, shlex);
+    } catch (e) {
+      throw withLocation(e, stage.location);
+    }
+    return [sourceState, { logName: "[internal] resolve SOURCE_DATE_EPOCH source stage " + stage.name }];
+  }
+  throw new DockerfileError(`invalid SOURCE_DATE_EPOCH: ${value}`);
+}
+
+function sourceDateEpochStageSource(stage: Stage, buildArgs: Readonly<Record<string, string>>, globalArgs: EnvList, shlex: Lex): State {
+  let stageBaseName: string;
+  try {
+    stageBaseName = shlex.processWord(stage.baseName, envListGetter(globalArgs)).result;
+  } catch (e) {
+    throw new DockerfileError(`failed to process source stage base name ${JSON.stringify(stage.baseName)}: ${errMessage(e)}`, { cause: e });
+  }
+  if (stageBaseName !== "scratch") throw new DockerfileError("SOURCE_DATE_EPOCH stage must use FROM scratch");
+  let env = globalArgs;
+  let sourceState: State | undefined;
+  for (const cmd of stage.commands) {
+    switch (cmd.kind) {
+      case "arg":
+        env = applySourceDateEpochStageArgs(cmd.args, env, buildArgs, shlex);
+        break;
+      case "add":
+        if (sourceState !== undefined) throw new DockerfileError("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD");
+        sourceState = sourceDateEpochAddSource(cmd, env, shlex);
+        break;
+      default:
+        throw new DockerfileError(`SOURCE_DATE_EPOCH stage does not meet source-only requirements: unsupported ${cmd.name()} instruction`);
+    }
+  }
+  if (sourceState === undefined) throw new DockerfileError("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD");
+  return sourceState;
+}
+
+function applySourceDateEpochStageArgs(args: readonly KeyValuePairOptional[], env: EnvList, buildArgs: Readonly<Record<string, string>>, shlex: Lex): EnvList {
+  for (const arg of args) {
+    if (Object.hasOwn(buildArgs, arg.key)) {
+      env = env.addOrReplace(arg.key, buildArgs[arg.key]!);
+      continue;
+    }
+    if (arg.value === undefined) continue;
+    env = env.addOrReplace(arg.key, shlex.processWord(arg.value, envListGetter(env)).result);
+  }
+  return env;
+}
+
+function sourceDateEpochAddSource(cmd: AddCommand, env: EnvList, shlex: Lex): State {
+  if (cmd.sourceContents.length !== 0 || cmd.sourcePaths.length !== 1) {
+    throw new DockerfileError("SOURCE_DATE_EPOCH stage must contain exactly one remote ADD source");
+  }
+  const getter = envListGetter(env);
+  const src = shlex.processWord(cmd.sourcePaths[0]!, getter).result;
+  if (isHTTPSource(src)) {
+    let checksum = "";
+    if (cmd.checksum !== "") {
+      const expanded = shlex.processWord(cmd.checksum, getter).result;
+      try {
+        checksum = parseDigest(expanded);
+      } catch (e) {
+        throw new DockerfileError(errMessage(e), { cause: e });
+      }
+    }
+    return http(src, { filename: sourceDateEpochHTTPFilename(src), ...(checksum !== "" ? { checksum } : {}) });
+  }
+  const parsed = parseGitRef(src);
+  if (parsed.err !== undefined && parsed.isGit) throw new DockerfileError(parsed.err);
+  const gitRef = parsed.gitRef;
+  if (parsed.err === undefined && gitRef !== undefined && !gitRef.indistinguishableFromLocal) {
+    const o: GitOptions = { ref: gitRef.ref };
+    if (cmd.keepGitDir === true || gitRef.keepGitDir === true) o.keepGitDir = true;
+    if (cmd.checksum !== "") o.checksum = shlex.processWord(cmd.checksum, getter).result;
+    else if (gitRef.checksum !== "") o.checksum = gitRef.checksum;
+    if (gitRef.subDir !== "") o.subdir = gitRef.subDir;
+    if (gitRef.submodules === false) o.skipSubmodules = true;
+    return git(gitRef.remote, "", o);
+  }
+  throw new DockerfileError("SOURCE_DATE_EPOCH stage source must be a single HTTP(S) or Git ADD");
+}
+
+function sourceDateEpochHTTPFilename(src: string): string {
+  try {
+    const u = parseURL(src);
+    const base = basePath(u.path);
+    if (base !== "." && base !== "/") return base;
+  } catch {
+    // fall through
+  }
+  return "__unnamed__";
+}
+
+async function resolveSourceDateEpochFromState(st: State, client: DockerfileClient, opt: SourceDateEpochStateOpt): Promise<Date | undefined> {
+  const sourceOp = await sourceOpFromState(st, client);
+  if (sourceOp === undefined) return undefined;
+  if (client.resolveSourceMetadata === undefined) return undefined;
+  const isGit = sourceOp.identifier.startsWith("git://");
+  const isHTTP = sourceOp.identifier.startsWith("http://") || sourceOp.identifier.startsWith("https://");
+  const md = await client.resolveSourceMetadata(sourceOp, { logName: opt.logName, gitReturnObject: isGit });
+  if (md.gitCommitObject !== undefined && md.gitCommitObject.length > 0) {
+    return committerTime(new TextDecoder().decode(md.gitCommitObject));
+  }
+  if (md.httpLastModified !== undefined) return md.httpLastModified;
+  const filename = sourceOp.attrs["http.filename"] ?? "";
+  if (!isHTTP || filename === "" || client.solveAndReadFile === undefined) return undefined;
+  const { source } = await import("../../llb/source.js");
+  const dt = await client.solveAndReadFile(source(sourceOp.identifier, { ...sourceOp.attrs }), filename);
+  return archiveMaxTime(dt);
+}
+
+/** epoch.go sourceOpFromState: the state's only source op, or undefined when it has none or several. */
+async function sourceOpFromState(st: State, client: DockerfileClient): Promise<PbSourceOp | undefined> {
+  const def = await st.marshal({ constraints: [withCaps(client.caps())] });
+  let src: PbSourceOp | undefined;
+  for (const d of def.def) {
+    const op = decodeOp(d);
+    const s = op.source;
+    if (s === undefined) continue;
+    if (src !== undefined) return undefined;
+    src = { identifier: s.identifier, attrs: { ...s.attrs } };
+  }
+  return src;
+}
+
+/** gitobject Parse + ToCommit: the committer time of a raw commit object (undefined for a tag or none). */
+function committerTime(raw: string): Date | undefined {
+  if (raw.startsWith("object ")) throw new DockerfileError("not a commit object");
+  for (const l of raw.split("\n")) {
+    if (l === "") break;
+    if (!l.startsWith("committer ")) continue;
+    const s = l.slice("committer ".length).trim();
+    const start = s.lastIndexOf("<");
+    const end = s.lastIndexOf(">");
+    if (start < 0 || end < 0 || end < start) return undefined;
+    const parts = s.slice(end + 1).trim().split(/\s+/).filter((p) => p !== "");
+    if (parts.length < 2 || !/^[+-]?[0-9]+$/.test(parts[0]!)) return undefined;
+    const tz = parts[1]!;
+    if (tz.length !== 5 || (tz[0] !== "+" && tz[0] !== "-")) return undefined;
+    return new Date(Number(parts[0]) * 1000);
+  }
+  return undefined;
+}
+
+/** epoch.go archiveMaxTimeFromRef (allowNonArchive): the newest regular file's mtime in a (gzip) tar, undefined for anything else. */
+export function archiveMaxTime(dt: Uint8Array): Date | undefined {
+  let data = dt;
+  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
+    try {
+      data = gunzipSync(data);
+    } catch {
+      return undefined;
+    }
+  } else if (
+    (data.length >= 3 && data[0] === 0x42 && data[1] === 0x5a && data[2] === 0x68) ||
+    (data.length >= 6 && data[0] === 0xfd && data[1] === 0x37 && data[2] === 0x7a) ||
+    (data.length >= 4 && data[0] === 0x28 && data[1] === 0xb5 && data[2] === 0x2f && data[3] === 0xfd)
+  ) {
+    return undefined; // bzip2, xz, zstd: not decoded here
+  }
+  let max: number | undefined;
+  let off = 0;
+  let paxMtime: number | undefined;
+  const dec = new TextDecoder();
+  while (off + 512 <= data.length) {
+    const h = data.subarray(off, off + 512);
+    if (h.every((b) => b === 0)) return max === undefined ? undefined : new Date(max);
+    const field = (a: number, n: number) => dec.decode(h.subarray(a, a + n)).replace(/\0.*$/s, "").trim();
+    const size = parseInt(field(124, 12) || "0", 8);
+    const flag = String.fromCharCode(h[156]!);
+    if (Number.isNaN(size)) return undefined;
+    const body = data.subarray(off + 512, off + 512 + size);
+    off += 512 + Math.ceil(size / 512) * 512;
+    if (flag === "x") {
+      for (const rec of dec.decode(body).split("\n")) {
+        const m = /^\d+ mtime=([0-9.]+)$/.exec(rec);
+        if (m) paxMtime = Math.floor(Number(m[1]) * 1000);
+      }
+      continue;
+    }
+    if (flag === "g" || flag === "L" || flag === "K") continue;
+    const mtime = paxMtime ?? parseInt(field(136, 12) || "0", 8) * 1000;
+    paxMtime = undefined;
+    if (flag !== "0" && flag !== "\0" && flag !== "7") continue;
+    if (max === undefined || mtime > max) max = mtime;
+  }
+  return max === undefined ? undefined : new Date(max);
+}

@@ -1,0 +1,99 @@
+/**
+ * Port of buildkit v0.32.2 frontend/dockerfile/parser/split_command.go:
+ * an instruction line split into its command, its `--flags` and the rest.
+ */
+
+import { fromUtf8BinaryString, utf8BinaryString } from "../../internal/go/utf8.js";
+import { isSpace, trimSpace } from "../../internal/go/unicode.js";
+import type { Directives } from "./parser.js";
+import { splitWhitespace } from "./line-parsers.js";
+
+/** Go's splitCommand: [command, flags, args]. */
+export function splitCommand(line: string, d: Directives): [string, string[], string] {
+  let args = "";
+  let flags: string[] = [];
+  const cmdline = splitWhitespace(trimSpace(line), 2);
+  if (cmdline.length === 2) [args, flags] = extractBuilderFlags(cmdline[1]!, d);
+  return [cmdline[0]!, flags, trimSpace(args)];
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+const IN_SPACES = 0;
+const IN_WORD = 1;
+const IN_QUOTE = 2;
+
+/**
+ * Go's extractBuilderFlags: the leading `--flag` words and the rest of the
+ * line. Go walks the line byte by byte and writes each byte as a rune, so a
+ * non-ASCII flag comes out as its UTF-8 bytes read as Latin-1; the same
+ * happens here by walking the line's binary string.
+ */
+export function extractBuilderFlags(input: string, d: Directives): [string, string[]] {
+  const ascii = isAscii(input);
+  const line = ascii ? input : utf8BinaryString(input);
+  const rest = (pos: number): string => (ascii ? line.slice(pos) : fromUtf8BinaryString(line.slice(pos)));
+  const words: string[] = [];
+  let phase = IN_SPACES;
+  let word = "";
+  let quote = 0;
+  let blankOK = false;
+  let ch = 0;
+  const esc = d.escapeToken.charCodeAt(0);
+  const n = line.length;
+  for (let pos = 0; pos <= n; pos++) {
+    if (pos !== n) ch = line.charCodeAt(pos);
+    if (phase === IN_SPACES) {
+      if (pos === n) break;
+      if (isSpace(ch)) continue;
+      if (ch !== 0x2d || pos + 1 === n || line.charCodeAt(pos + 1) !== 0x2d) return [rest(pos), words];
+      phase = IN_WORD;
+    }
+    if ((phase === IN_WORD || phase === IN_QUOTE) && pos === n) {
+      if (word !== "--" && (blankOK || word.length > 0)) words.push(word);
+      break;
+    }
+    if (phase === IN_WORD) {
+      if (isSpace(ch)) {
+        phase = IN_SPACES;
+        if (word === "--") return [rest(pos), words];
+        if (blankOK || word.length > 0) words.push(word);
+        word = "";
+        blankOK = false;
+        continue;
+      }
+      if (ch === 0x27 || ch === 0x22) {
+        quote = ch;
+        blankOK = true;
+        phase = IN_QUOTE;
+        continue;
+      }
+      if (ch === esc) {
+        if (pos + 1 === n) continue;
+        pos++;
+        ch = line.charCodeAt(pos);
+      }
+      word += String.fromCharCode(ch);
+      continue;
+    }
+    if (phase === IN_QUOTE) {
+      if (ch === quote) {
+        phase = IN_WORD;
+        continue;
+      }
+      if (ch === esc) {
+        if (pos + 1 === n) {
+          phase = IN_WORD;
+          continue;
+        }
+        pos++;
+        ch = line.charCodeAt(pos);
+      }
+      word += String.fromCharCode(ch);
+    }
+  }
+  return ["", words];
+}

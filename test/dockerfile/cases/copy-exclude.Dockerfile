@@ -1,0 +1,3 @@
+FROM scratch
+COPY --exclude=*.md --exclude=tests/ . /app/
+ADD --exclude=*.bak conf/ /etc/conf/

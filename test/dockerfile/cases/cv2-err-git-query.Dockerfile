@@ -1,0 +1,2 @@
+FROM busybox
+ADD https://example.com/r.git?bad=1 /x

@@ -1,0 +1,2 @@
+FROM example.com/empty-rootfs:1
+COPY . /

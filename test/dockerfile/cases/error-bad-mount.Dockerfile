@@ -1,0 +1,2 @@
+FROM busybox
+RUN --mount=type=weird,target=/x true

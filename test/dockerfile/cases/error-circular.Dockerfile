@@ -1,0 +1,2 @@
+FROM b AS a
+FROM a AS b

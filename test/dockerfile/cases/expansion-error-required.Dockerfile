@@ -1,0 +1,2 @@
+FROM busybox
+ENV X=${UNSET:?required}

@@ -1,0 +1,3 @@
+FROM busybox
+RUN echo hello > /hello
+RUN ["/bin/sh", "-c", "cat /hello"]

@@ -1,0 +1,8 @@
+ARG VERSION=3.20
+ARG UNUSED
+FROM alpine:${VERSION} AS base
+ARG VERSION
+RUN echo "version $VERSION"
+FROM base
+ARG VERSION=override
+RUN echo $VERSION ${UNUSED:-none}

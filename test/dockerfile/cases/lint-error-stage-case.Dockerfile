@@ -1,0 +1,2 @@
+FROM busybox AS Builder
+FROM Builder

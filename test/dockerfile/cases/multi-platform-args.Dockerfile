@@ -1,0 +1,4 @@
+FROM busybox
+ARG TARGETARCH
+RUN echo building for $TARGETARCH
+LABEL arch=$TARGETARCH

@@ -1,0 +1,4 @@
+FROM busybox AS a
+RUN echo a
+FROM a
+RUN echo b

@@ -1,0 +1,3 @@
+FROM busybox
+RUN echo $SOURCE_DATE_EPOCH
+COPY . /

@@ -1,0 +1,4 @@
+FROM busybox
+MAINTAINER Someone <someone@example.com>
+STOPSIGNAL SIGTERM
+STOPSIGNAL 9

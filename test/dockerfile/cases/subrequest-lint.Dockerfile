@@ -1,0 +1,2 @@
+from busybox as Builder
+CMD echo x

@@ -1,0 +1,3 @@
+FROM example.com/windows:1
+WORKDIR C:\\app
+RUN dir

@@ -1,0 +1,9 @@
+FROM busybox
+WORKDIR relative
+WORKDIR /abs
+WORKDIR sub/dir
+USER 1000:1000
+WORKDIR /owned
+USER app
+WORKDIR /named-owner
+RUN pwd

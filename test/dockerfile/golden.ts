@@ -1,0 +1,275 @@
+/**
+ * `npm run test:dockerfile-golden`: every Dockerfile of test/dockerfile/cases
+ * (NAME.Dockerfile, with an optional NAME.json request: opts, buildPlatforms,
+ * files, modes) and of test/dockerfile-corpus (when present) goes through
+ * buildkit v0.32.2's frontend (test/dockerfile/go) and through ours
+ * (ts-side.ts), with the same stub image resolver, and the answers must be
+ * equal: `ast` (the parser's node tree), `convert` (per target platform: the
+ * Definition bytes, the image and base image configs, the epoch, the lint
+ * warnings, or the error with its message and lines), `lint`, `outline`,
+ * `targets` (the subrequests' results) and `build` (the whole frontend on a
+ * fake gateway). Ends with `N passed, M failed`.
+ *
+ *   node dist/test/dockerfile/golden.js [--modes ast,convert] [--no-corpus] [--verbose] [NAME-SUBSTRING...]
+ */
+
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, relative } from "node:path";
+import { decodeDefinition, dumpDefinitionJson } from "../../src/llb/index.js";
+import { compareDefinitions } from "../lib/definitions.js";
+import { dockerfileGoldenBinary, repoRoot } from "../lib/gobin.js";
+import { stubTableFile } from "./stub-resolver.js";
+import { allModes, runTs, type Mode, type ModeAnswer, type Request } from "./ts-side.js";
+
+export interface DockerfileCase {
+  name: string;
+  file: string;
+  contextDir: string | undefined;
+  request: Request;
+}
+
+const casesDir = join(repoRoot, "test", "dockerfile", "cases");
+const corpusDir = join(repoRoot, "test", "dockerfile-corpus");
+
+function readRequest(candidates: string[]): Request {
+  for (const f of candidates) if (existsSync(f)) return JSON.parse(readFileSync(f, "utf8")) as Request;
+  return {};
+}
+
+/** test/dockerfile/cases/NAME.Dockerfile (+ NAME.json). */
+export function ownCases(): DockerfileCase[] {
+  if (!existsSync(casesDir)) return [];
+  return readdirSync(casesDir)
+    .filter((f) => f.endsWith(".Dockerfile"))
+    .sort()
+    .map((f) => {
+      const name = f.slice(0, -".Dockerfile".length);
+      return { name, file: join(casesDir, f), contextDir: undefined, request: readRequest([join(casesDir, `${name}.json`)]) };
+    });
+}
+
+/** Every `Dockerfile` / `*.Dockerfile` under test/dockerfile-corpus, its directory as the context; a request from `<file>.json`, `<name>.json` or `request.json` beside it. */
+export function corpusCases(): DockerfileCase[] {
+  const out: DockerfileCase[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir).sort()) {
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) {
+        if (e !== "node_modules" && !e.startsWith(".")) walk(p);
+      } else if (e === "Dockerfile" || e.endsWith(".Dockerfile")) {
+        const stem = e.endsWith(".Dockerfile") ? e.slice(0, -".Dockerfile".length) : "";
+        const name = "corpus/" + relative(corpusDir, stem ? join(dir, stem) : dir);
+        const request = readRequest([`${p}.json`, ...(stem ? [join(dir, `${stem}.json`)] : []), join(dir, "request.json")]);
+        out.push({ name, file: p, contextDir: dir, request });
+      }
+    }
+  };
+  if (existsSync(corpusDir)) walk(corpusDir);
+  return out;
+}
+
+interface GoJob {
+  name: string;
+  mode: Mode;
+  dockerfile: string;
+  contextDir?: string;
+  request: Request;
+}
+
+/** Runs the Go reference on every job (one process); answers keyed by `mode name`. */
+export function runGo(jobs: GoJob[]): Map<string, ModeAnswer> {
+  const dir = mkdtempSync(join(tmpdir(), "tsfrontend-dfgolden-"));
+  try {
+    const file = join(dir, "jobs.json");
+    writeFileSync(file, JSON.stringify(jobs));
+    const out = execFileSync(dockerfileGoldenBinary(), ["run", "-in", file, "-stub", stubTableFile], { encoding: "utf8", maxBuffer: 1 << 30 });
+    const answers = new Map<string, ModeAnswer>();
+    for (const line of out.split("\n")) {
+      if (!line) continue;
+      const a = JSON.parse(line) as ModeAnswer & { name: string; mode: string };
+      answers.set(`${a.mode} ${a.name}`, a);
+    }
+    return answers;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Comparison.
+
+const isoDate = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+
+/** The first place where two JSON values differ ("" when equal); RFC 3339 strings compare as instants. */
+export function firstDiff(want: unknown, got: unknown, path = "$"): string {
+  if (typeof want === "string" && typeof got === "string" && isoDate.test(want) && isoDate.test(got)) {
+    return Date.parse(want) === Date.parse(got) ? "" : `${path}: want ${want}, got ${got}`;
+  }
+  if (Array.isArray(want) && Array.isArray(got)) {
+    for (let i = 0; i < Math.max(want.length, got.length); i++) {
+      if (i >= want.length) return `${path}[${i}]: unexpected ${short(got[i])}`;
+      if (i >= got.length) return `${path}[${i}]: missing ${short(want[i])}`;
+      const d = firstDiff(want[i], got[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return "";
+  }
+  if (want && got && typeof want === "object" && typeof got === "object" && !Array.isArray(want) && !Array.isArray(got)) {
+    const w = want as Record<string, unknown>;
+    const g = got as Record<string, unknown>;
+    for (const k of [...new Set([...Object.keys(w), ...Object.keys(g)])].sort()) {
+      if (!(k in g)) return `${path}.${k}: missing (want ${short(w[k])})`;
+      if (!(k in w)) return `${path}.${k}: unexpected ${short(g[k])}`;
+      const d = firstDiff(w[k], g[k], `${path}.${k}`);
+      if (d) return d;
+    }
+    return "";
+  }
+  return Object.is(want, got) ? "" : `${path}: want ${short(want)}, got ${short(got)}`;
+}
+
+function short(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 300 ? s.slice(0, 300) + "..." : s;
+}
+
+function compareError(want: ModeAnswer, got: ModeAnswer): string {
+  if (got.crash) return `ours crashed (not a DockerfileError): ${got.crash}`;
+  if (want["panic"]) return `Go panicked: ${String(want["panic"])}`;
+  if (want.error && !got.error) return `Go fails with ${short(want.error.message)} (line ${want.error.locations[0]?.[0]?.start.line ?? "-"}), ours does not fail`;
+  if (!want.error && got.error) return `ours fails with ${short(got.error.message)} (line ${got.error.locations[0]?.[0]?.start.line ?? "-"}), Go does not`;
+  if (want.error && got.error) {
+    if (want.error.message !== got.error.message) return `error message: want ${short(want.error.message)}, got ${short(got.error.message)}`;
+    const d = firstDiff(want.error.locations[0] ?? [], got.error.locations[0] ?? [], "error.ranges");
+    if (d) return d;
+  }
+  return "";
+}
+
+interface ConvertResultJson {
+  platform: string;
+  definition: { definition: string; digests: string[] };
+  image: unknown;
+  baseImage: unknown;
+  epoch: number | null;
+  isIgnoreCache: boolean;
+}
+
+/** Explains a definition difference: the ops only one side has, then compareDefinitions' first difference. */
+function explainDefinition(want: ConvertResultJson["definition"], got: ConvertResultJson["definition"]): string {
+  const wb = Buffer.from(want.definition, "base64");
+  const gb = Buffer.from(got.definition, "base64");
+  if (wb.equals(gb)) return "";
+  const wd = decodeDefinition(wb);
+  const gd = decodeDefinition(gb);
+  const lines: string[] = [];
+  const gs = new Set(got.digests);
+  const ws = new Set(want.digests);
+  const onlyWant = want.digests.map((d, i) => [d, i] as const).filter(([d]) => !gs.has(d));
+  const onlyGot = got.digests.map((d, i) => [d, i] as const).filter(([d]) => !ws.has(d));
+  if (onlyWant.length || onlyGot.length) {
+    const wj = dumpDefinitionJson(wd);
+    const gj = dumpDefinitionJson(gd);
+    lines.push(`ops only in Go's (${onlyWant.length}) / only in ours (${onlyGot.length}); first of each:`);
+    if (onlyWant[0]) lines.push(`  go   op ${onlyWant[0][1]}: ${wj[onlyWant[0][1]]}`);
+    if (onlyGot[0]) lines.push(`  ours op ${onlyGot[0][1]}: ${gj[onlyGot[0][1]]}`);
+  }
+  lines.push(compareDefinitions(wd, gd, wb, gb) ?? "definitions decode equal but bytes differ");
+  return lines.join("\n  ");
+}
+
+function compareConvert(want: ModeAnswer, got: ModeAnswer): string {
+  const e = compareError(want, got);
+  if (e) return e;
+  const wr = (want["results"] ?? []) as ConvertResultJson[];
+  const gr = (got["results"] ?? []) as ConvertResultJson[];
+  if (wr.length !== gr.length) return `platform results: want ${wr.length}, got ${gr.length}`;
+  for (let i = 0; i < wr.length; i++) {
+    const w = wr[i]!;
+    const g = gr[i]!;
+    const at = `[${w.platform}]`;
+    if (w.platform !== g.platform) return `${at} platform: got ${g.platform}`;
+    const defDiff = explainDefinition(w.definition, g.definition);
+    if (defDiff) return `${at} definition: ${defDiff}`;
+    for (const k of ["image", "baseImage", "epoch", "isIgnoreCache"] as const) {
+      const d = firstDiff(w[k], g[k], k);
+      if (d) return `${at} ${d}`;
+    }
+  }
+  const d = firstDiff(want["warnings"] ?? [], got["warnings"] ?? [], "warnings");
+  return d;
+}
+
+function compareJson(keys: string[]) {
+  return (want: ModeAnswer, got: ModeAnswer): string => {
+    const e = compareError(want, got);
+    if (e || want.error) return e;
+    for (const k of keys) {
+      const d = firstDiff(want[k], got[k], k);
+      if (d) return d;
+    }
+    return "";
+  };
+}
+
+const comparers: Record<Mode, (want: ModeAnswer, got: ModeAnswer) => string> = {
+  ast: compareJson(["ast", "escapeToken", "warnings"]),
+  convert: compareConvert,
+  lint: compareJson(["result"]),
+  outline: compareJson(["result"]),
+  targets: compareJson(["result"]),
+  build: compareJson(["solves", "metadata", "refs", "ref", "warnings"]),
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  let modes: Mode[] = [...allModes];
+  let corpus = true;
+  let verbose = false;
+  const filters: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--modes") modes = args[++i]!.split(",") as Mode[];
+    else if (a === "--no-corpus") corpus = false;
+    else if (a === "--verbose") verbose = true;
+    else filters.push(a);
+  }
+  const cases = [...ownCases(), ...(corpus ? corpusCases() : [])].filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
+  const jobs: GoJob[] = [];
+  for (const c of cases) {
+    for (const m of modes) {
+      if (c.request.modes && !c.request.modes.includes(m)) continue;
+      jobs.push({ name: c.name, mode: m, dockerfile: c.file, ...(c.contextDir ? { contextDir: c.contextDir } : {}), request: c.request });
+    }
+  }
+  const t0 = performance.now();
+  const goAnswers = runGo(jobs);
+  if (verbose) console.log(`go: ${jobs.length} jobs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  let passed = 0;
+  let failed = 0;
+  const byCase = new Map(cases.map((c) => [c.name, c]));
+  for (const j of jobs) {
+    const key = `${j.mode} ${j.name}`;
+    const want = goAnswers.get(key);
+    let problem: string;
+    if (!want) problem = "no answer from the Go program";
+    else {
+      const c = byCase.get(j.name)!;
+      const got = await runTs(j.mode, readFileSync(c.file), c.request);
+      problem = comparers[j.mode](want, got);
+    }
+    if (problem) {
+      failed++;
+      console.log(`FAIL ${key}: ${problem}`);
+    } else {
+      passed++;
+      if (verbose) console.log(`ok   ${key}`);
+    }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+}
+
+if (basename(process.argv[1] ?? "") === "golden.js" && basename(dirname(process.argv[1] ?? "")) === "dockerfile") await main();
