@@ -448,9 +448,20 @@ export interface DockerOCIImage {
   history: ImageHistory[] | undefined;
 }
 
-/** A zero DockerOCIImage (Go's `dockerspec.DockerOCIImage{}`). */
+/** Gives image values Go's JSON form under JSON.stringify. */
+const dockerOCIImageProto = {
+  toJSON(this: DockerOCIImage): unknown {
+    return JSON.parse(marshalDockerOCIImage(this));
+  },
+};
+
+function withImageProto(img: DockerOCIImage): DockerOCIImage {
+  return Object.setPrototypeOf(img, dockerOCIImageProto) as DockerOCIImage;
+}
+
+/** A zero DockerOCIImage (Go's `dockerspec.DockerOCIImage{}`); `JSON.stringify` of it gives Go's json.Marshal form. */
 export function newDockerOCIImage(): DockerOCIImage {
-  return {
+  return withImageProto({
     created: undefined,
     author: "",
     architecture: "",
@@ -475,7 +486,7 @@ export function newDockerOCIImage(): DockerOCIImage {
     },
     rootFS: { type: "", diffIDs: undefined },
     history: undefined,
-  };
+  });
 }
 
 /** The image's platform fields (Go's embedded `ocispecs.Platform`). */
@@ -558,7 +569,7 @@ export function parseDockerOCIImage(dt: Uint8Array | string): DockerOCIImage {
 /** A deep copy (Go's dockerfile2llb `clone`, which copies every slice and map). */
 export function cloneDockerOCIImage(src: DockerOCIImage): DockerOCIImage {
   const c = src.config;
-  return {
+  return withImageProto({
     ...src,
     osFeatures: src.osFeatures && [...src.osFeatures],
     config: {
@@ -575,7 +586,7 @@ export function cloneDockerOCIImage(src: DockerOCIImage): DockerOCIImage {
     },
     rootFS: { type: src.rootFS.type, diffIDs: src.rootFS.diffIDs && [...src.rootFS.diffIDs] },
     history: src.history && src.history.map((h) => ({ ...h })),
-  };
+  });
 }
 
 /**

@@ -35,7 +35,8 @@ import {
 } from "../../llb/index.js";
 import { cloneDockerOCIImage, goTimeFromDate, imagePlatform, parseDockerOCIImage, type DockerOCIImage } from "../../llb/image-config.js";
 import { parsePlatformContainerd } from "../../llb/platform.js";
-import type { PbRange } from "../../llb/pb.js";
+import type { PbLocation, PbRange } from "../../llb/pb.js";
+import { Definition as DefinitionClass, type Definition } from "../../llb/definition.js";
 import { parseDirective } from "../../program/syntax.js";
 import * as instructions from "../instructions/commands.js";
 import { parse as parseInstructions, parseCommand } from "../instructions/parse.js";
@@ -48,6 +49,8 @@ import { envsFromSlice, Lex } from "../shell/lex.js";
 import { suggestMessage } from "../../internal/go/suggest.js";
 import { defaultPathEnv, isAbs, normalizePath, normalizeWorkdir, toSlash, checkSystemDriveAndRemoveDriveLetter } from "../system/path.js";
 import { dispatchCopy } from "./convert-copy.js";
+import { convertLLB, opMetadataJSONValue, type ConvertLLBResult } from "./convertllb.js";
+import { locationJSONValue, outline, outlineJSONValue, toSourceLocation, type Outline } from "./outline.js";
 import { dispatchExpose } from "./convert-expose.js";
 import { dispatchRun } from "./convert-run.js";
 import { detectRunMount } from "./convert-runmount.js";
@@ -112,6 +115,169 @@ export async function dockerfile2LLB(dt: DockerfileSource, opt: ConvertOpt): Pro
     }
   }
   return res;
+}
+
+/** Go's json.Marshal form of a value, for JSON.stringify (subrequest results are compared and sent as Go writes them). */
+function withGoJSON<T extends object>(v: T, json: () => unknown): T {
+  Object.defineProperty(v, "toJSON", { value: json, enumerable: false });
+  return v;
+}
+
+/** convert.go Dockerfile2Outline: the build args, secrets and ssh ids the target uses. */
+export async function dockerfile2Outline(dt: DockerfileSource, opt: ConvertOpt): Promise<Outline> {
+  const ds = await toDispatchState(dt, opt);
+  const o = outline(ds, sourceBytes(dt));
+  return withGoJSON(o, () => outlineJSONValue(o));
+}
+
+/** convert.go DockerfileConvertLLB: the target's ops by digest (the frontend.convertllb subrequest). */
+export async function dockerfileConvertLLB(dt: DockerfileSource, opt: ConvertOpt): Promise<ConvertLLBResult> {
+  const ds = await toDispatchState(dt, opt);
+  return convertLLB(ds);
+}
+
+/** lint.Warning. */
+export interface LintWarning {
+  ruleName: string;
+  description: string;
+  url: string;
+  detail: string;
+  location: PbLocation;
+}
+
+/** lint.LintResults: the warnings, the sources they point into, and the error the build would fail with. */
+export interface LintResults {
+  warnings: LintWarning[];
+  sources: { filename: string; language: string; data: Uint8Array; definition: Definition | undefined }[];
+  error: { message: string; location: PbLocation } | undefined;
+}
+
+/** convert.go DockerfileLint: runs every check over all stages (or the target's), collecting warnings and the build error. */
+export async function dockerfileLint(dt: DockerfileSource, opt: ConvertOpt): Promise<LintResults> {
+  const results: LintResults = { warnings: [], sources: [], error: undefined };
+  const sm = opt.sourceMap;
+  results.sources.push({ filename: sm?.filename ?? "", language: sm?.language ?? "", data: sm?.data ?? new Uint8Array(), definition: sm?.definition });
+  const sourceIndex = 0;
+  opt = {
+    ...opt,
+    warn: (rulename, description, url, fmtmsg, location) => {
+      results.warnings.push({ ruleName: rulename, description, url, detail: fmtmsg, location: toPBLocation(sourceIndex, location) });
+    },
+  };
+  if (opt.config.target === "") opt.allStages = true;
+  try {
+    await toDispatchState(dt, opt);
+  } catch (e) {
+    const err: NonNullable<LintResults["error"]> = { message: errMessage(e), location: { sourceIndex: 0, ranges: [] } };
+    if (e instanceof DockerfileError && e.ranges.length > 0) err.location = toPBLocation(sourceIndex, mergeLocations(e.ranges));
+    results.error = err;
+  }
+  return withGoJSON(results, () => lintResultsJSONValue(results));
+}
+
+function lintResultsJSONValue(r: LintResults): unknown {
+  return {
+    warnings:
+      r.warnings.length === 0
+        ? null
+        : r.warnings.map((w) => ({
+            ruleName: w.ruleName,
+            description: w.description || undefined,
+            url: w.url || undefined,
+            detail: w.detail || undefined,
+            location: locationJSONValue(w.location),
+          })),
+    sources: r.sources.map((s) => ({
+      filename: s.filename || undefined,
+      data: s.data.length > 0 ? Buffer.from(s.data).toString("base64") : undefined,
+      definition: s.definition ? definitionJSONValue(s.definition) : undefined,
+      language: s.language || undefined,
+    })),
+    buildError: r.error ? { message: r.error.message, location: locationJSONValue(r.error.location) } : undefined,
+  };
+}
+
+/** A pb.Definition through encoding/json (the generated struct's tags). */
+function definitionJSONValue(d: Definition): unknown {
+  const metadata: Record<string, unknown> = {};
+  for (const k of [...d.metadata.keys()].sort(compareUtf8)) metadata[k] = opMetadataJSONValue(d.metadata.get(k)!);
+  const src = d.source;
+  let source: Record<string, unknown> = {};
+  if (src) {
+    const keys = Object.keys(src.locations ?? {}).sort(compareUtf8);
+    source = {
+      locations: keys.length
+        ? Object.fromEntries(
+            keys.map((k) => {
+              const locs = src.locations[k]!.locations ?? [];
+              return [k, { locations: locs.length ? locs.map((l) => locationJSONValue(l as PbLocation)) : undefined }];
+            }),
+          )
+        : undefined,
+      infos: src.infos?.length
+        ? src.infos.map((i) => ({
+            filename: i.filename || undefined,
+            data: i.data && i.data.length > 0 ? Buffer.from(i.data).toString("base64") : undefined,
+            definition: i.definition ? definitionJSONValue(new DefinitionClass(i.definition.def, new Map(Object.entries(i.definition.metadata ?? {})), i.definition.Source)) : undefined,
+            language: i.language || undefined,
+          }))
+        : undefined,
+    };
+  }
+  return {
+    def: d.def.length ? d.def.map((b) => Buffer.from(b).toString("base64")) : undefined,
+    metadata: Object.keys(metadata).length ? metadata : undefined,
+    Source: src ? source : undefined,
+  };
+}
+
+function toPBLocation(sourceIndex: number, location: readonly DockerfileRange[]): PbLocation {
+  return {
+    sourceIndex,
+    ranges: location.map((l) => ({ start: { line: l.start.line, character: l.start.character }, end: { line: l.end.line, character: l.end.character } })),
+  };
+}
+
+/** targets.List: the stages of a Dockerfile, the last one the default. */
+export interface TargetsList {
+  targets: { name: string; description: string; default: boolean; base: string; platform: string; location: PbLocation | undefined }[];
+  sources: Uint8Array[];
+}
+
+/** convert.go ListTargets: parses the Dockerfile and lists its stages. */
+export function listTargets(dt: DockerfileSource): TargetsList {
+  const dockerfile = parseDockerfile(dt);
+  const { stages } = parseInstructions(dockerfile.ast, undefined);
+  const l: TargetsList = { targets: [], sources: [sourceBytes(dt)] };
+  for (let i = 0; i < stages.length; i++) {
+    const s = stages[i]!;
+    l.targets.push({
+      name: s.name,
+      description: s.docComment,
+      default: i === stages.length - 1,
+      base: s.baseName,
+      platform: s.platform,
+      location: toSourceLocation(s.location),
+    });
+  }
+  return withGoJSON(l, () => ({
+    targets:
+      l.targets.length === 0
+        ? null
+        : l.targets.map((t) => ({
+            name: t.name || undefined,
+            default: t.default || undefined,
+            description: t.description || undefined,
+            base: t.base || undefined,
+            platform: t.platform || undefined,
+            location: locationJSONValue(t.location),
+          })),
+    sources: l.sources.map((b) => Buffer.from(b).toString("base64")),
+  }));
+}
+
+function sourceBytes(dt: DockerfileSource): Uint8Array {
+  return typeof dt === "string" ? new TextEncoder().encode(dt) : dt;
 }
 
 function newRuleLinter(dt: DockerfileSource, opt: ConvertOpt): Linter {
@@ -260,12 +426,15 @@ async function buildDispatchStates(dctx: DispatchContext, stages: instructions.S
 
     let nameMatch: ProcessWordResult;
     try {
-      nameMatch = dctx.shlex.processWordWithMatches(st.baseName, globalArgs);
+      nameMatch = processReporting(
+        globalArgs,
+        (e) => dctx.shlex.processWordWithMatches(st.baseName, e),
+        (unmatched) => reportUnusedFromArgs(unusedFromArgsCheckKeys(globalArgs, dctx.outline.allArgs), unmatched, st.location, lint),
+        (r) => r.unmatched,
+      );
     } catch (e) {
       throw withLocation(e, st.location);
     }
-    const argKeys = unusedFromArgsCheckKeys(globalArgs, dctx.outline.allArgs);
-    reportUnusedFromArgs(argKeys, nameMatch.unmatched, st.location, lint);
     const used = new Set(nameMatch.matched);
     if (nameMatch.result === "") throw withLocation(new DockerfileError(`base name (${st.baseName}) should not be blank`), st.location);
     st.baseName = nameMatch.result;
@@ -280,11 +449,15 @@ async function buildDispatchStates(dctx: DispatchContext, stages: instructions.S
     if (v !== "") {
       let platMatch: ProcessWordResult;
       try {
-        platMatch = dctx.shlex.processWordWithMatches(v, globalArgs);
+        platMatch = processReporting(
+          globalArgs,
+          (e) => dctx.shlex.processWordWithMatches(v, e),
+          (unmatched) => reportUnusedFromArgs(unusedFromArgsCheckKeys(globalArgs, dctx.outline.allArgs), unmatched, st.location, lint),
+          (r) => r.unmatched,
+        );
       } catch (e) {
         throw withLocation(new DockerfileError(`failed to process arguments for platform : ${(e as Error).message}`, { cause: e }), st.location);
       }
-      reportUnusedFromArgs(unusedFromArgsCheckKeys(globalArgs, dctx.outline.allArgs), platMatch.unmatched, st.location, lint);
       reportRedundantTargetPlatform(st.platform, platMatch, st.location, globalArgs, lint);
       reportConstPlatformDisallowed(st.name, platMatch, st.location, lint);
 
@@ -767,6 +940,32 @@ function goAtoi(s: string): number | undefined {
   return Number(n);
 }
 
+/**
+ * Runs the lexer with an env that records the names it lacks, and hands them to
+ * `report` also when the expansion fails: Go's lexer returns its unmatched names
+ * with the error and the converter reports them before returning it.
+ */
+export function processReporting<T>(env: EnvGetter, run: (env: EnvGetter) => T, report: (unmatched: Set<string>) => void, unmatchedOf: (r: T) => Set<string>): T {
+  const missing = new Set<string>();
+  const rec: EnvGetter = {
+    get: (k) => {
+      const v = env.get(k);
+      if (v === undefined) missing.add(k);
+      return v;
+    },
+    keys: () => env.keys(),
+  };
+  let r: T;
+  try {
+    r = run(rec);
+  } catch (e) {
+    report(missing);
+    throw e;
+  }
+  report(unmatchedOf(r));
+  return r;
+}
+
 /** convert.go getEnv: the state's env, read when first asked for. */
 export function getEnv(state: State): EnvGetter {
   let env: EnvList | undefined;
@@ -791,9 +990,12 @@ export function dispatch(d: DispatchState, cmd: Command, opt: DispatchOpt): void
   if (c.kind !== "arg" && instructions.supportsSingleWordExpansion(c)) {
     c.expand((word) => {
       const env = getEnv(d.state);
-      const { result, unmatched } = opt.shlex.processWord(word, env);
-      reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt);
-      return result;
+      return processReporting(
+        env,
+        (e) => opt.shlex.processWord(word, e),
+        (unmatched) => reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt),
+        (r) => r.unmatched,
+      ).result;
     });
   }
   if (instructions.supportsSingleWordExpansionRaw(c)) {
@@ -801,9 +1003,12 @@ export function dispatch(d: DispatchState, cmd: Command, opt: DispatchOpt): void
       const lex = new Lex("\\");
       lex.skipProcessQuotes = true;
       const env = getEnv(d.state);
-      const { result, unmatched } = lex.processWord(word, env);
-      reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt);
-      return result;
+      return processReporting(
+        env,
+        (e) => lex.processWord(word, e),
+        (unmatched) => reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt),
+        (r) => r.unmatched,
+      ).result;
     });
   }
 
@@ -1134,9 +1339,12 @@ function dispatchArg(d: DispatchState, c: instructions.ArgCommand, opt: Dispatch
       arg.value = opt.buildArgValues[arg.key]!;
     } else if (hasDefault) {
       const env = getEnv(d.state);
-      const { result, unmatched } = opt.shlex.processWord(arg.value!, env);
-      reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt);
-      arg.value = result;
+      arg.value = processReporting(
+        env,
+        (e) => opt.shlex.processWord(arg.value!, e),
+        (unmatched) => reportUnmatchedVariables(c, d.buildArgs, env, unmatched, opt),
+        (r) => r.unmatched,
+      ).result;
     }
 
     const ai: ArgInfo = { value: "", definition: arg, deps: undefined, location: c.location() };

@@ -64,7 +64,7 @@ function sortedRecord<T>(rec: Readonly<Record<string, T>> | undefined, map: (v: 
 }
 
 /** llb.OpMetadata through encoding/json (omitempty everywhere; int64 as numbers). */
-function opMetadataJSONValue(m: PbOpMetadata): Record<string, unknown> {
+export function opMetadataJSONValue(m: PbOpMetadata): Record<string, unknown> {
   const lr = m.linux_resources;
   return {
     ignore_cache: m.ignore_cache || undefined,

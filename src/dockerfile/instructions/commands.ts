@@ -578,7 +578,15 @@ export class Stage implements StageFields {
   comments: string[] = [];
 
   constructor(init: Partial<StageFields> = {}) {
-    Object.assign(this, init);
+    if (init.name !== undefined) this.name = init.name;
+    if (init.commands !== undefined) this.commands = init.commands;
+    if (init.origCmd !== undefined) this.origCmd = init.origCmd;
+    if (init.baseName !== undefined) this.baseName = init.baseName;
+    if (init.platform !== undefined) this.platform = init.platform;
+    if (init.docComment !== undefined) this.docComment = init.docComment;
+    if (init.sourceCode !== undefined) this.sourceCode = init.sourceCode;
+    if (init.location !== undefined) this.location = init.location;
+    if (init.comments !== undefined) this.comments = init.comments;
   }
 
   /** Appends a command to the stage. */

@@ -85,8 +85,7 @@ const parseRunPostHooks: ((cmd: RunCommand) => void)[] = [
   runSecurityPostHook,
 ];
 
-function nodeArgs(node: Node): string[] {
-  const result: string[] = [];
+function nodeArgs(node: Node, result: string[] = []): string[] {
   for (let n = node; n.next !== undefined; n = n.next) {
     const arg = n.next;
     if (arg.children.length === 0) {
@@ -94,7 +93,7 @@ function nodeArgs(node: Node): string[] {
     } else if (arg.children.length === 1) {
       const sub = arg.children[0]!;
       result.push(sub.value);
-      result.push(...nodeArgs(sub));
+      nodeArgs(sub, result);
     }
   }
   return result;
@@ -326,7 +325,9 @@ function parseAdd(req: ParseRequest): AddCommand {
   const unpack = req.flags.used.has("unpack") ? flUnpack.value === "true" : undefined;
   const keepGit = req.flags.used.has("keep-git-dir") ? flKeepGitDir.value === "true" : undefined;
   return new AddCommand(newWithNameAndCode(req), {
-    ...sd,
+    destPath: sd.destPath,
+    sourcePaths: sd.sourcePaths,
+    sourceContents: sd.sourceContents,
     chown: flChown.value,
     chmod: flChmod.value,
     link: flLink.value === "true",
@@ -349,7 +350,9 @@ function parseCopy(req: ParseRequest): CopyCommand {
 
   const sd = parseSourcesAndDest(req, "COPY");
   return new CopyCommand(newWithNameAndCode(req), {
-    ...sd,
+    destPath: sd.destPath,
+    sourcePaths: sd.sourcePaths,
+    sourceContents: sd.sourceContents,
     from: flFrom.value,
     chown: flChown.value,
     chmod: flChmod.value,

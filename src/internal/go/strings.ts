@@ -30,5 +30,10 @@ const GO_SPACE_END = new RegExp(`[${GO_SPACE}]+$`);
 
 /** Go `strings.TrimSpace` (Unicode White_Space, which differs from JS `trim()` on U+0085 and U+FEFF). */
 export function goTrimSpace(s: string): string {
+  if (s.length > 0) {
+    const a = s.charCodeAt(0);
+    const b = s.charCodeAt(s.length - 1);
+    if (a > 0x20 && a < 0x7f && b > 0x20 && b < 0x7f) return s;
+  }
   return s.replace(GO_SPACE_START, "").replace(GO_SPACE_END, "");
 }

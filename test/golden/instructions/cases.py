@@ -109,5 +109,12 @@ for line in ["ENV A=$V B=$BAD", "ENV A$V=x", "LABEL l=$V", "COPY --chown=$V --ch
              "COPY <<EOF /x\n$V\nEOF", "COPY <<'EOF' /x\n$V\nEOF", "COPY <<EOF /x\n$BAD\nEOF", "RUN <<EOF\n$V\nEOF",
              ]:
     add(F+line+"\n", expand=True)
+# buildkit's parse_heredoc_test.go
+for line in ["COPY /foo <<EOF\nEOF", "COPY /foo /bar", "COPY <<EOF /bar\nEOF", "COPY <<EOF /bar\nTESTING\nEOF", "COPY <<-EOF /bar\n\tTESTING\nEOF",
+             "COPY <<'EOF' /bar\nTESTING\nEOF", "COPY <<EOF1 <<EOF2 /bar\nthis is the first file\nEOF1\nthis is the second file\nEOF2",
+             "COPY <<EOF foo.txt /bar\nthis is inline\nEOF", "COPY <<EOF /quotes\n\"quotes\"\nEOF",
+             'RUN ["ls", "/"]', 'RUN ["<<EOF"]', "RUN ls /", "RUN <<EOF\nls /\nwhoami\nEOF", "RUN <<'EOF' | python\nprint(\"hello\")\nprint(\"world\")\nEOF",
+             "RUN <<-EOF\n\techo test\nEOF", "ADD <<EOF /x\nhi\nEOF", "COPY <<EOF <<EOF /x\na\nEOF\nb\nEOF", "RUN 3<<EOF cat /proc/self/fd/3\nx\nEOF"]:
+    add(F+line+"\n")
 json.dump(C, open("cases.json","w"), indent=1, ensure_ascii=True)
 print(len(C))
