@@ -84,16 +84,17 @@ function fakeConverter(calls: ConvertOpt[], fail?: Error): DockerfileConverter {
       return { state: scratch(), image: image({ architecture: p.architecture, user: "1000" }), baseImage: undefined, sbom: { core: scratch(), extras: new Map() }, epoch: undefined, isIgnoreCache: false };
     },
     async dockerfile2Outline() {
-      return { name: "app", args: [{ name: "VERSION", value: "1.0", description: "the version" }], sources: [encoder.encode("FROM scratch\n")] };
+      return { name: "app", description: "", args: [{ name: "VERSION", value: "1.0", description: "the version" }], secrets: [], ssh: [] };
     },
     listTargets() {
-      return { targets: [{ name: "app", default: true, description: "the app" }, { name: "test" }], sources: [] };
+      const l = { targets: [{ name: "app", default: true, description: "the app" }, { name: "test", default: false, description: "" }] };
+      return Object.defineProperty(l, "toJSON", { value: () => ({ targets: [{ name: "app", default: true, description: "the app" }, { name: "test" }], sources: [] }) });
     },
     async dockerfileLint() {
-      return { warnings: [], sources: [] };
+      return { warnings: [], sources: [], error: undefined };
     },
     async dockerfileConvertLLB() {
-      return { def: {}, metadata: {}, source: null };
+      return '{\n  "def": {},\n  "metadata": {},\n  "source": {}\n}';
     },
     parseLintOptions(v) {
       if (v === "bad") throw new Error("invalid check");
@@ -170,6 +171,9 @@ test("subrequests: outline, targets, describe and an unknown request", async () 
   const targets = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.targets" }, sessionID: "s" });
   assert.equal(decoder.decode(targets.metadata["result.txt"]), "TARGET        DESCRIPTION\napp (default) the app\ntest          \n");
   assert.deepEqual(JSON.parse(decoder.decode(targets.metadata["result.json"])), { targets: [{ name: "app", default: true, description: "the app" }, { name: "test" }], sources: [] });
+  const llb = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.convertllb" }, sessionID: "s" });
+  assert.deepEqual(JSON.parse(decoder.decode(llb.metadata["result.json"])), { def: {}, metadata: {}, source: {} });
+  assert.equal(decoder.decode(llb.metadata["version"]), "0.1.0");
   const lint = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.lint" }, sessionID: "s" });
   assert.equal(decoder.decode(lint.metadata["result.statuscode"]), "0");
   const describe = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.subrequests.describe" }, sessionID: "s" });
@@ -182,7 +186,8 @@ test("lint results print each warning with its source lines and set the status c
   const conv = fakeConverter([]);
   conv.dockerfileLint = async () => ({
     warnings: [{ ruleName: "JSONArgsRecommended", url: "https://docs.docker.com/go/dockerfile/rule/json-args-recommended/", detail: "JSON arguments recommended for CMD", location: { sourceIndex: 0, ranges: [{ start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }] } }],
-    sources: [{ filename: "Dockerfile", language: "Dockerfile", data: encoder.encode(DOCKERFILE) }],
+    sources: [{ filename: "Dockerfile", data: encoder.encode(DOCKERFILE) }],
+    error: undefined,
   });
   const res = await build(new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } }), conv, { opts: { requestid: "frontend.lint" }, sessionID: "s" });
   assert.equal(decoder.decode(res.metadata["result.statuscode"]), "1");

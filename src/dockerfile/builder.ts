@@ -35,7 +35,8 @@ export interface DockerfileConverter {
   dockerfile2Outline(dt: Uint8Array, opt: ConvertOpt): Promise<Outline>;
   listTargets(dt: Uint8Array): TargetsList | Promise<TargetsList>;
   dockerfileLint(dt: Uint8Array, opt: ConvertOpt): Promise<LintResults>;
-  dockerfileConvertLLB(dt: Uint8Array, opt: ConvertOpt): Promise<unknown>;
+  /** frontend.convertllb's result.json (Go's JSON of convertllb.Result). */
+  dockerfileConvertLLB(dt: Uint8Array, opt: ConvertOpt): Promise<string>;
   parseLintOptions(v: string): LinterConfig;
   lintFormatShort(rulename: string, msg: string, startLine: number): string;
 }

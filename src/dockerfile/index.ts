@@ -30,16 +30,17 @@ let loaded: Promise<DockerfileConverter> | undefined;
 /** The converter (dockerfile2llb and the linter), loaded once. */
 export function dockerfileConverter(): Promise<DockerfileConverter> {
   return (loaded ??= (async () => {
-    const [convert, linter] = await Promise.all([import("./convert/convert.js"), import("./linter/linter.js")]);
-    return {
+    const [convert, convertllb, linter] = await Promise.all([import("./convert/convert.js"), import("./convert/convertllb.js"), import("./linter/linter.js")]);
+    const converter: DockerfileConverter = {
       dockerfile2LLB: convert.dockerfile2LLB,
       dockerfile2Outline: convert.dockerfile2Outline,
       listTargets: convert.listTargets,
       dockerfileLint: convert.dockerfileLint,
-      dockerfileConvertLLB: convert.dockerfileConvertLLB,
+      dockerfileConvertLLB: async (dt, opt) => convertllb.convertLLBResultJSON(await convert.dockerfileConvertLLB(dt, opt)),
       parseLintOptions: linter.parseLintOptions,
       lintFormatShort: linter.lintFormatShort,
-    } as DockerfileConverter;
+    };
+    return converter;
   })());
 }
 

@@ -148,162 +148,89 @@ export function unsupportedSubrequest(id: string): Error {
   return new DetailedError(`unsupported request ${id}`, { other: [{ typeUrl: ErrorDetailType.subrequest, value: encoder.encode(`{"name":${goJSONString(id)}}`) }] });
 }
 
-/** pb.Range as the subrequest JSON carries it (1-based lines). */
-export interface SubrequestRange {
-  start: { line: number; character: number };
-  end: { line: number; character: number };
+/** A subrequest result document: its Go JSON form comes from `toJSON` (the converter's results carry one). */
+interface GoJSON {
+  toJSON?(): unknown;
 }
 
-/** pb.Location: a source (index into `sources`) and ranges in it. */
-export interface SubrequestLocation {
-  sourceIndex: number;
-  ranges: SubrequestRange[];
+function goJSONOf(v: object): string {
+  const j = (v as GoJSON).toJSON;
+  return goJSONMarshalIndent(typeof j === "function" ? j.call(v) : v);
 }
 
-/** protojson-like Go encoding of a pb.Location with Go's `omitempty` tags (zero values left out). */
-function locationJson(loc: SubrequestLocation | undefined): unknown {
-  if (!loc) return undefined;
-  const pos = (p: { line: number; character: number }) => ({ ...(p.line ? { line: p.line } : {}), ...(p.character ? { character: p.character } : {}) });
-  return {
-    ...(loc.sourceIndex ? { sourceIndex: loc.sourceIndex } : {}),
-    ...(loc.ranges.length > 0 ? { ranges: loc.ranges.map((r) => ({ start: pos(r.start), end: pos(r.end) })) } : {}),
-  };
-}
-
-/** outline.Outline. */
-export interface Outline {
-  name?: string;
-  description?: string;
-  args?: { name: string; description?: string; value?: string; location?: SubrequestLocation }[];
-  secrets?: { name: string; required?: boolean; location?: SubrequestLocation }[];
-  ssh?: { name: string; required?: boolean; location?: SubrequestLocation }[];
-  cache?: { ID: string; location?: SubrequestLocation }[];
-  /** The source files' bytes. */
-  sources?: Uint8Array[];
-}
-
-function b64(b: Uint8Array): string {
-  return Buffer.from(b).toString("base64");
+/** outline.Outline, the fields its text shows. */
+export interface Outline extends GoJSON {
+  name: string;
+  description: string;
+  args: readonly { name: string; description: string; value: string }[];
+  secrets: readonly { name: string; required: boolean }[];
+  ssh: readonly { name: string; required: boolean }[];
 }
 
 /** outline.Outline.ToResult: result.json, result.txt (PrintOutline), version. */
 export function outlineToResult(o: Outline): GatewayResult {
-  const nonEmpty = <T>(a: T[] | undefined) => (a && a.length > 0 ? a : undefined);
-  const json = {
-    name: o.name || undefined,
-    description: o.description || undefined,
-    args: nonEmpty(o.args)?.map((a) => ({ name: a.name, description: a.description || undefined, value: a.value || undefined, location: locationJson(a.location) })),
-    secrets: nonEmpty(o.secrets)?.map((a) => ({ name: a.name, required: a.required || undefined, location: locationJson(a.location) })),
-    ssh: nonEmpty(o.ssh)?.map((a) => ({ name: a.name, required: a.required || undefined, location: locationJson(a.location) })),
-    cache: nonEmpty(o.cache)?.map((a) => ({ ID: a.ID, location: locationJson(a.location) })),
-    sources: nonEmpty(o.sources)?.map(b64),
-  };
   let txt = "";
   if (o.name || o.description) {
     const rows = [["TARGET:", o.name || "(default)"]];
     if (o.description) rows.push(["DESCRIPTION:", o.description]);
     txt += alignColumns(rows, 1) + "\n";
   }
-  if (o.args && o.args.length > 0) txt += alignColumns([["BUILD ARG", "VALUE", "DESCRIPTION"], ...o.args.map((a) => [a.name, a.value ?? "", a.description ?? ""])], 3) + "\n";
-  if (o.secrets && o.secrets.length > 0) txt += alignColumns([["SECRET", "REQUIRED"], ...o.secrets.map((a) => [a.name, a.required ? "true" : ""])], 3) + "\n";
-  if (o.ssh && o.ssh.length > 0) txt += alignColumns([["SSH", "REQUIRED"], ...o.ssh.map((a) => [a.name, a.required ? "true" : ""])], 3) + "\n";
-  return result(goJSONMarshalIndent(json), txt, OUTLINE.version);
+  if (o.args.length > 0) txt += alignColumns([["BUILD ARG", "VALUE", "DESCRIPTION"], ...o.args.map((a) => [a.name, a.value, a.description])], 3) + "\n";
+  if (o.secrets.length > 0) txt += alignColumns([["SECRET", "REQUIRED"], ...o.secrets.map((a) => [a.name, a.required ? "true" : ""])], 3) + "\n";
+  if (o.ssh.length > 0) txt += alignColumns([["SSH", "REQUIRED"], ...o.ssh.map((a) => [a.name, a.required ? "true" : ""])], 3) + "\n";
+  return result(goJSONOf(o), txt, OUTLINE.version);
 }
 
-/** targets.Target. */
-export interface Target {
-  name?: string;
-  default?: boolean;
-  description?: string;
-  base?: string;
-  platform?: string;
-  location?: SubrequestLocation;
-}
-
-/** targets.List. */
-export interface TargetsList {
-  targets: Target[];
-  sources: Uint8Array[];
+/** targets.List, the fields its text shows. */
+export interface TargetsList extends GoJSON {
+  targets: readonly { name: string; default: boolean; description: string }[];
 }
 
 /** targets.List.ToResult: result.json, result.txt (PrintTargets), version. */
 export function targetsToResult(l: TargetsList): GatewayResult {
-  const json = {
-    targets: l.targets.map((t) => ({
-      name: t.name || undefined,
-      default: t.default || undefined,
-      description: t.description || undefined,
-      base: t.base || undefined,
-      platform: t.platform || undefined,
-      location: locationJson(t.location),
-    })),
-    sources: l.sources.map(b64),
-  };
   const rows = [["TARGET", "DESCRIPTION"]];
   for (const t of l.targets) {
-    const name = !t.name && t.default ? "(default)" : t.default ? `${t.name} (default)` : t.name ?? "";
-    rows.push([name, t.description ?? ""]);
+    const name = !t.name && t.default ? "(default)" : t.default ? `${t.name} (default)` : t.name;
+    rows.push([name, t.description]);
   }
-  return result(goJSONMarshalIndent(json), alignColumns(rows, 1), TARGETS.version);
+  return result(goJSONOf(l), alignColumns(rows, 1), TARGETS.version);
 }
 
-/** pb.SourceInfo in lint results. */
-export interface SubrequestSourceInfo {
-  filename: string;
-  language: string;
-  data: Uint8Array;
-  /** The definition's JSON (Go's protojson-compatible encoding), if any. */
-  definition?: unknown;
+/** pb.Location: a source (index into `sources`) and 1-based line ranges in it. */
+export interface SubrequestLocation {
+  sourceIndex: number;
+  ranges: readonly { start?: { line: number; character: number }; end?: { line: number; character: number } }[];
 }
 
-/** lint.Warning. */
-export interface LintWarning {
-  ruleName: string;
-  description?: string;
-  url?: string;
-  detail?: string;
-  location?: SubrequestLocation;
-}
-
-/** lint.LintResults. */
-export interface LintResults {
-  warnings: LintWarning[];
-  sources: SubrequestSourceInfo[];
-  error?: { message: string; location: SubrequestLocation };
+/** lint.LintResults, the fields its text and status show. */
+export interface LintResults extends GoJSON {
+  warnings: readonly { ruleName: string; url: string; detail: string; location: SubrequestLocation | undefined }[];
+  sources: readonly { filename: string; data: Uint8Array }[];
+  error: { message: string } | undefined;
 }
 
 /** lint.LintResults.ToResult: result.json, result.txt (warnings sorted by file and line), result.statuscode, version. */
 export function lintToResult(r: LintResults): GatewayResult {
-  const json = {
-    warnings: r.warnings.map((w) => ({
-      ruleName: w.ruleName,
-      description: w.description || undefined,
-      url: w.url || undefined,
-      detail: w.detail || undefined,
-      location: w.location ? { sourceIndex: w.location.sourceIndex, ranges: w.location.ranges } : undefined,
-    })),
-    sources: r.sources.map((s) => ({ filename: s.filename || undefined, data: s.data.length > 0 ? b64(s.data) : undefined, definition: s.definition, language: s.language || undefined })),
-    buildError: r.error ? { message: r.error.message, location: locationJson(r.error.location) ?? {} } : undefined,
-  };
+  const byName = (a: { ruleName: string }, b: { ruleName: string }) => (a.ruleName < b.ruleName ? -1 : a.ruleName > b.ruleName ? 1 : 0);
   const sorted = [...r.warnings].sort((a, b) => {
     const ia = a.location?.sourceIndex ?? -1;
     const ib = b.location?.sourceIndex ?? -1;
-    if (ia < 0 && ib < 0) return a.ruleName < b.ruleName ? -1 : a.ruleName > b.ruleName ? 1 : 0;
+    if (ia < 0 && ib < 0) return byName(a, b);
     if (ia < 0 || ib < 0) return ia < 0 ? -1 : 1;
     const fa = r.sources[ia]?.filename ?? "";
     const fb = r.sources[ib]?.filename ?? "";
     if (fa !== fb) return fa < fb ? -1 : 1;
     const ra = a.location?.ranges ?? [];
     const rb = b.location?.ranges ?? [];
-    if (ra.length === 0 && rb.length === 0) return a.ruleName < b.ruleName ? -1 : a.ruleName > b.ruleName ? 1 : 0;
+    if (ra.length === 0 && rb.length === 0) return byName(a, b);
     if (ra.length === 0 || rb.length === 0) return ra.length === 0 ? -1 : 1;
-    return ra[0]!.start.line - rb[0]!.start.line;
+    return (ra[0]!.start?.line ?? 0) - (rb[0]!.start?.line ?? 0);
   });
   let txt = "";
   for (const w of sorted) {
     txt += `\nWARNING: ${w.ruleName}`;
     if (w.url) txt += ` - ${w.url}`;
-    txt += `\n${w.detail ?? ""}\n`;
+    txt += `\n${w.detail}\n`;
     const idx = w.location?.sourceIndex ?? -1;
     const src = idx >= 0 ? r.sources[idx] : undefined;
     if (src) txt += formatSource({ filename: src.filename, data: src.data, ranges: w.location?.ranges ?? [] });
@@ -311,7 +238,7 @@ export function lintToResult(r: LintResults): GatewayResult {
   const status = r.warnings.length > 0 || r.error ? 1 : 0;
   return {
     metadata: {
-      "result.json": encoder.encode(goJSONMarshalIndent(json)),
+      "result.json": encoder.encode(goJSONOf(r)),
       "result.txt": encoder.encode(txt),
       "result.statuscode": encoder.encode(String(status)),
       version: encoder.encode("1.0.0"),
@@ -319,7 +246,7 @@ export function lintToResult(r: LintResults): GatewayResult {
   };
 }
 
-/** convertllb.Result.ToResult: result.json (the ops and metadata by digest, and the source map), version. */
-export function convertLLBToResult(json: unknown): GatewayResult {
-  return { metadata: { "result.json": encoder.encode(goJSONMarshalIndent(json)), version: encoder.encode("0.1.0") } };
+/** convertllb.Result.ToResult: result.json (already Go's JSON: the converter writes it), version. */
+export function convertLLBToResult(json: string): GatewayResult {
+  return { metadata: { "result.json": encoder.encode(json), version: encoder.encode("0.1.0") } };
 }

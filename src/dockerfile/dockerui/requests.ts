@@ -27,7 +27,7 @@ export interface RequestHandler {
   outline?: () => Promise<Outline | undefined>;
   listTargets?: () => Promise<TargetsList | undefined>;
   lint?: () => Promise<LintResults | undefined>;
-  convertLLB?: () => Promise<unknown>;
+  convertLLB?: () => Promise<string>;
   allowOther?: boolean;
 }
 
