@@ -298,8 +298,10 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     if (program) {
       result = await buildProgram(conn, { ...common, program, ...(buildPlatform ? { buildPlatform } : {}), opts });
     } else if (dockerfile) {
+      // A failure has gone back through Return (with its Dockerfile source): the daemon fails the
+      // solve with it, and that error (a BuildkitError) is printed with the excerpt below.
       result = await gatewayBuild(conn, { ...common, ...(buildPlatform ? { buildPlatform } : {}), opts }, (gateway, env) =>
-        buildDockerfile(gateway, { opts: env.opts, sessionID: env.sessionID, buildPlatform: env.buildPlatform }),
+        buildDockerfile(gateway, { opts: env.opts, sessionID: env.sessionID, buildPlatform: env.buildPlatform }).catch(() => undefined),
       );
     } else if (flags.frontend) {
       result = await solve(conn, { ...common, frontend: flags.frontend, frontendAttrs: opts });
