@@ -11,6 +11,9 @@
  * per platform. Errors at a Dockerfile location carry it as an
  * `errdefs.Source`, so clients print the file and line.
  *
+ * With `# tsfrontend=...` a Dockerfile turns on the extensions of
+ * extensions.ts (variables in `--from`, program stages).
+ *
  * Not ported: forwarding to the frontend of a `# syntax=` line or
  * `BUILDKIT_SYNTAX` (this builder is what such a line selects) and the SBOM
  * scanner run for `attest:sbom`.
@@ -27,6 +30,7 @@ import type { ConvertOpt, ConvertResult } from "./convert/options.js";
 import type { LinterConfig, LintWarnFunc } from "./linter/linter.js";
 import { DockerUIClient, type Source } from "./dockerui/config.js";
 import { handleSubrequest } from "./dockerui/requests.js";
+import { parseExtensionDirective, programStageLoader, type ConvertExtensions } from "./extensions.js";
 import type { LintResults, Outline, TargetsList } from "../program/subrequests.js";
 
 /** The converter functions the builder runs (dockerfile2llb's exported API and the linter's option parsing). */
@@ -103,6 +107,19 @@ export async function build(gateway: GatewayClient, converter: DockerfileConvert
         .catch(() => {}),
     );
   };
+  // tsfrontend's opt-in extensions (`# tsfrontend=...`, extensions.ts); none converts as dockerfile.v0.
+  let extensions: ConvertExtensions | undefined;
+  try {
+    const names = parseExtensionDirective(dt);
+    if (names.size > 0) {
+      extensions = {
+        ...(names.has("from-vars") ? { fromVariables: true } : {}),
+        ...(names.has("program-stages") ? { programStage: programStageLoader({ gateway, client: bc, buildPlatform: bc.config.buildPlatforms?.[0] ?? { os: "linux", architecture: "amd64" } }) } : {}),
+      };
+    }
+  } catch (err) {
+    throw wrapSource(err, src.sourceMap);
+  }
   const convertOpt: ConvertOpt = {
     config: bc.config,
     client: bc,
@@ -113,6 +130,7 @@ export async function build(gateway: GatewayClient, converter: DockerfileConvert
     llbCaps: gateway.llbCaps,
     warn,
     allStages: false,
+    extensions,
     ...(o.convertOpt ?? {}),
   };
 
