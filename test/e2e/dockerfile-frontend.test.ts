@@ -5,12 +5,13 @@
  * so buildkitd forwards to our image) and through buildx (a remote-driver
  * builder, the `# syntax=<image>` line written by the test: the registry port
  * is random), `--call check|targets|outline` through buildx, and a failing
- * Dockerfile whose line reaches buildctl's output.
+ * Dockerfile whose line reaches buildctl's output; the opt-in extensions
+ * (`# tsfrontend=from-vars,program-stages`) through buildctl.
  */
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildctlPath, buildctlProblem } from "../lib/buildctl.js";
 import { ok, requireEnv, run, tempDir, type E2eEnv } from "./lib/env.js";
@@ -146,4 +147,40 @@ test("a failing Dockerfile shows its line in buildctl's output", async () => {
   assert.match(r.stderr, /Dockerfile:3/);
   assert.match(r.stderr, />>> FOO bar/);
   assert.doesNotMatch(r.stderr, /no result for incomplete build|closed unexpectedly/);
+});
+
+test("extensions: `# tsfrontend=from-vars,program-stages` (COPY --from=$ARG, FROM ./stage.ts) through buildctl, two platforms", async () => {
+  const buildctl = buildctlPath();
+  const dir = dockerfileDir(`# tsfrontend=from-vars,program-stages
+ARG SRC=base
+FROM scratch AS base
+COPY hello.txt /hello.txt
+FROM ./stages/gen.ts AS gen
+FROM scratch
+COPY --from=$SRC /hello.txt /from-var.txt
+COPY --from=gen /gen.txt /gen.txt
+`);
+  mkdirSync(join(dir, "stages"));
+  writeFileSync(
+    join(dir, "stages", "gen.ts"),
+    `import { scratch, mkfile } from "tsfrontend/llb";
+import type { BuildContext } from "tsfrontend/program";
+export default (ctx: BuildContext) =>
+  ctx.perPlatform((p, args) => ({ state: scratch().file(mkfile("/gen.txt", 0o644, \`generated for \${args.TARGETARCH}\\n\`)) }));
+`,
+  );
+  const out = join(work.dir, "ext-out");
+  const r = await run(
+    buildctl,
+    ["--addr", env.buildkitHost, "build", "--frontend", "dockerfile.v0", "--opt", `build-arg:BUILDKIT_SYNTAX=${image.ref}`,
+      "--opt", `platform=${FRONTEND_PLATFORMS.join(",")}`, "--local", `context=${dir}`, "--local", `dockerfile=${dir}`,
+      "--progress", "plain", "--output", `type=local,dest=${out}`],
+    { timeout: 10 * 60_000 },
+  );
+  ok(r, "buildctl with the extensions");
+  for (const p of FRONTEND_PLATFORMS) {
+    const sub = join(out, p.replace("/", "_"));
+    assert.equal(readFileSync(join(sub, "from-var.txt"), "utf8"), "hello from the context\n");
+    assert.equal(readFileSync(join(sub, "gen.txt"), "utf8"), `generated for ${p.split("/")[1]}\n`);
+  }
 });
