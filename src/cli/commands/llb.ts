@@ -17,8 +17,7 @@ import { loadProgram, runProgram } from "../../program/load.js";
 import { classifyBuildFile } from "../../program/classify.js";
 import { gatewayBuild } from "../../client/build.js";
 import { dockerfile2LLB, newDockerfileConfig } from "../../dockerfile/index.js";
-import type { GatewayClient } from "../../gateway/types.js";
-import { SourceMap } from "../../llb/index.js";
+import { SourceMap, type ImageMetaResolver } from "../../llb/index.js";
 import { connect } from "../connect.js";
 import { collect, oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
 
@@ -54,7 +53,7 @@ async function dockerfileDefinitions(
   file: string,
   source: string,
   o: { targets: Platform[]; buildPlatform: Platform; buildArgs: Record<string, string>; target: string | undefined },
-  resolver: GatewayClient | undefined,
+  resolver: ImageMetaResolver,
 ): Promise<{ platform: Platform; def: Definition }[]> {
   const config = newDockerfileConfig();
   config.buildArgs = o.buildArgs;
@@ -71,14 +70,27 @@ async function dockerfileDefinitions(
   return out;
 }
 
-/** Runs `fn` with the daemon's gateway when a daemon answers, else without (one line on stderr says so). */
-async function withOptionalGateway<T>(cmd: Command, fn: (gateway: GatewayClient | undefined) => Promise<T>): Promise<T> {
+/**
+ * Stands in for base image configs when no daemon answers: an image with an
+ * unknown config (one layer, so it is not taken for scratch; no digest, so the
+ * reference is not pinned). The converter then adds only its defaults (PATH).
+ */
+const unresolvedImages: ImageMetaResolver = {
+  async resolveImageConfig(ref, options) {
+    const p = options.platform;
+    const config = { architecture: p?.architecture ?? "", os: p?.os ?? "", ...(p?.variant ? { variant: p.variant } : {}), rootfs: { type: "layers", diff_ids: [`sha256:${"0".repeat(64)}`] }, config: {} };
+    return { ref, digest: "", config: new TextEncoder().encode(JSON.stringify(config)) };
+  },
+};
+
+/** Runs `fn` with the daemon's gateway as resolver when a daemon answers, else without one (one line on stderr says so). */
+async function withOptionalGateway<T>(cmd: Command, fn: (resolver: ImageMetaResolver) => Promise<T>): Promise<T> {
   let conn;
   try {
     conn = await connect(cmd, { allowStart: false });
   } catch (err) {
     process.stderr.write(`tsfrontend llb: no buildkitd reachable (${(err as Error).message.split("\n")[0]}): base image configs are not resolved\n`);
-    return fn(undefined);
+    return fn(unresolvedImages);
   }
   try {
     let out: T | undefined;
