@@ -19,6 +19,8 @@ import { gatewayBuild } from "../../client/build.js";
 import { dockerfile2LLB, newDockerfileConfig } from "../../dockerfile/index.js";
 import { SourceMap, type ImageMetaResolver } from "../../llb/index.js";
 import { connect } from "../connect.js";
+import { sessionServices } from "../../client/session-services.js";
+import { log } from "../log.js";
 import { collect, oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
 
 interface LlbFlags {
@@ -94,7 +96,9 @@ async function withOptionalGateway<T>(cmd: Command, fn: (resolver: ImageMetaReso
   }
   try {
     let out: T | undefined;
-    await gatewayBuild(conn, {}, async (gateway) => {
+    // The session's registry auth, so private bases resolve as in a build.
+    const requestServices = await sessionServices({ onWarning: (m) => log.warn(m) });
+    await gatewayBuild(conn, { requestServices }, async (gateway) => {
       try {
         out = await fn(gateway);
         await gateway.return({ metadata: {} });
