@@ -6,7 +6,8 @@
  * builder, the `# syntax=<image>` line written by the test: the registry port
  * is random), `--call check|targets|outline` through buildx, and a failing
  * Dockerfile whose line reaches buildctl's output; the opt-in extensions
- * (`# tsfrontend=from-vars,program-stages`) through buildctl.
+ * (`# tsfrontend=from-vars,program-stages`) through buildctl; and the same
+ * Dockerfile with `tsfrontend build -f` (the converter client-side).
  */
 
 import { test, before, after } from "node:test";
@@ -14,7 +15,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildctlPath, buildctlProblem } from "../lib/buildctl.js";
-import { ok, requireEnv, run, tempDir, type E2eEnv } from "./lib/env.js";
+import { ok, requireEnv, run, runCli, tempDir, type E2eEnv } from "./lib/env.js";
 import { createRemoteBuilder, type RemoteBuilder } from "./lib/buildx-builder.js";
 import { ensureFrontendImage, FRONTEND_PLATFORMS, type FrontendImage } from "./lib/frontend-image.js";
 import { layerEntries, platformOf, readOciTar, type OciLayout } from "./lib/oci.js";
@@ -183,4 +184,17 @@ export default (ctx: BuildContext) =>
     assert.equal(readFileSync(join(sub, "from-var.txt"), "utf8"), "hello from the context\n");
     assert.equal(readFileSync(join(sub, "gen.txt"), "utf8"), `generated for ${p.split("/")[1]}\n`);
   }
+});
+
+test("tsfrontend build -f Dockerfile: two platforms client-side; a failing line printed with its excerpt", async () => {
+  const dir = dockerfileDir(DOCKERFILE);
+  const tar = join(work.dir, "cli.tar");
+  const r = await runCli(["--addr", env.buildkitHost, "build", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--platform", FRONTEND_PLATFORMS.join(","), "--progress", "plain", "-o", `type=oci,dest=${tar}`], { timeout: 10 * 60_000 });
+  ok(r, "tsfrontend build -f Dockerfile");
+  checkImages(readOciTar(tar));
+  const bad = dockerfileDir("FROM scratch\nCOPY hello.txt /\nFOO bar\n");
+  const f = await runCli(["--addr", env.buildkitHost, "build", "-f", join(bad, "Dockerfile"), "--local", `context=${bad}`, "--progress", "plain"], { timeout: 5 * 60_000 });
+  assert.equal(f.status, 1, f.stderr);
+  assert.match(f.stderr, /Dockerfile:3\n-+\n(.*\n)* {3}3 \| >>> FOO bar/);
+  assert.match(f.stderr, /unknown instruction: FOO/);
 });
