@@ -18,6 +18,7 @@
  */
 
 import { ProgramError } from "../errors.js";
+import { parseBool } from "../internal/go/strconv.js";
 import type { GatewayClient, ResultRef } from "../gateway/types.js";
 import { copy, decodeOp, definitionState, local, scratch, type Definition, type State } from "../llb/index.js";
 import type { ProgramFiles } from "./imports.js";
@@ -158,7 +159,11 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
   let dockerfile: State | undefined;
   let dockerfileRef: ResultRef | undefined;
 
-  const gitState = gitContextState(remote, `[internal] load git source ${remote}`);
+  // dockerui's initContext: BUILDKIT_CONTEXT_KEEP_GIT_DIR, and commit mtimes when SOURCE_DATE_EPOCH is set.
+  const gitState = gitContextState(remote, `[internal] load git source ${remote}`, {
+    ...(parseBool(opts["build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"] ?? "") === true ? { keepGitDir: true } : {}),
+    ...(opts["build-arg:SOURCE_DATE_EPOCH"] ? { mtime: "commit" } : {}),
+  });
   const httpState = gitState ? undefined : httpContextState(remote);
   if (gitState) {
     context = dockerfile = gitState;

@@ -65,6 +65,13 @@ function dockerfileDir(body: string, header = ""): string {
   return dir;
 }
 
+/** `buildctl build --frontend dockerfile.v0` of `dir` with BUILDKIT_SYNTAX naming the image, plus `extra`. */
+function buildctlWithImage(dir: string, extra: readonly string[]) {
+  const args = ["--addr", env.buildkitHost, "build", "--frontend", "dockerfile.v0", "--opt", `build-arg:BUILDKIT_SYNTAX=${image.ref}`,
+    "--local", `context=${dir}`, "--local", `dockerfile=${dir}`, "--progress", "plain", ...extra];
+  return run(buildctlPath(), args, { timeout: 10 * 60_000 });
+}
+
 /** Checks both platform images of an OCI tarball: their files and configs. */
 function checkImages(layout: OciLayout): void {
   assert.deepEqual(layout.images.map((i) => platformOf(i.descriptor.platform)).sort(), [...FRONTEND_PLATFORMS]);
@@ -87,13 +94,7 @@ test("buildctl: dockerfile.v0 forwards to the image (BUILDKIT_SYNTAX) and it bui
   assert.equal(buildctlProblem(buildctl), undefined);
   const dir = dockerfileDir(DOCKERFILE);
   const tar = join(work.dir, "buildctl.tar");
-  const r = await run(
-    buildctl,
-    ["--addr", env.buildkitHost, "build", "--frontend", "dockerfile.v0", "--opt", `build-arg:BUILDKIT_SYNTAX=${image.ref}`,
-      "--opt", `platform=${FRONTEND_PLATFORMS.join(",")}`, "--local", `context=${dir}`, "--local", `dockerfile=${dir}`,
-      "--progress", "plain", "--output", `type=oci,dest=${tar}`],
-    { timeout: 10 * 60_000 },
-  );
+  const r = await buildctlWithImage(dir, ["--opt", `platform=${FRONTEND_PLATFORMS.join(",")}`, "--output", `type=oci,dest=${tar}`]);
   ok(r, "buildctl dockerfile.v0 with BUILDKIT_SYNTAX");
   // The frontend image ran (the daemon resolved and started it), and the steps are the Dockerfile's.
   assert.match(r.stderr, new RegExp(image.ref.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
@@ -135,14 +136,8 @@ test("buildx --call targets and --call outline", async (t) => {
 });
 
 test("a failing Dockerfile shows its line in buildctl's output", async () => {
-  const buildctl = buildctlPath();
   const dir = dockerfileDir("FROM scratch\nCOPY hello.txt /\nFOO bar\n");
-  const r = await run(
-    buildctl,
-    ["--addr", env.buildkitHost, "build", "--frontend", "dockerfile.v0", "--opt", `build-arg:BUILDKIT_SYNTAX=${image.ref}`,
-      "--local", `context=${dir}`, "--local", `dockerfile=${dir}`, "--progress", "plain"],
-    { timeout: 5 * 60_000 },
-  );
+  const r = await buildctlWithImage(dir, []);
   assert.notEqual(r.status, 0, r.stderr);
   assert.match(r.stderr, /unknown instruction: FOO/);
   assert.match(r.stderr, /Dockerfile:3/);
@@ -151,7 +146,6 @@ test("a failing Dockerfile shows its line in buildctl's output", async () => {
 });
 
 test("extensions: `# tsfrontend=from-vars,program-stages` (COPY --from=$ARG, FROM ./stage.ts) through buildctl, two platforms", async () => {
-  const buildctl = buildctlPath();
   const dir = dockerfileDir(`# tsfrontend=from-vars,program-stages
 ARG SRC=base
 FROM scratch AS base
@@ -171,13 +165,7 @@ export default (ctx: BuildContext) =>
 `,
   );
   const out = join(work.dir, "ext-out");
-  const r = await run(
-    buildctl,
-    ["--addr", env.buildkitHost, "build", "--frontend", "dockerfile.v0", "--opt", `build-arg:BUILDKIT_SYNTAX=${image.ref}`,
-      "--opt", `platform=${FRONTEND_PLATFORMS.join(",")}`, "--local", `context=${dir}`, "--local", `dockerfile=${dir}`,
-      "--progress", "plain", "--output", `type=local,dest=${out}`],
-    { timeout: 10 * 60_000 },
-  );
+  const r = await buildctlWithImage(dir, ["--opt", `platform=${FRONTEND_PLATFORMS.join(",")}`, "--output", `type=local,dest=${out}`]);
   ok(r, "buildctl with the extensions");
   for (const p of FRONTEND_PLATFORMS) {
     const sub = join(out, p.replace("/", "_"));
