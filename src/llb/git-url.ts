@@ -37,7 +37,11 @@ export class GitURLError extends Error {
     message: string,
     readonly unknownProtocol: boolean,
   ) {
+    // Callers use this error as a return value (every COPY source is tried as a git URL): no stack trace to capture.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = "GitURLError";
   }
 }
@@ -68,16 +72,33 @@ function parseOpts(fragment: string): { ref: string; subdir: string } | undefine
  * scp-like `user@host:path`. Throws {@link GitURLError}.
  */
 export function parseGitURL(remote: string): GitURL {
-  const b = toByteString(remote);
-  const pm = protoRe.exec(b);
+  const r = tryParseGitURL(remote);
+  if ("err" in r) throw new GitURLError(r.err, r.unknownProtocol);
+  return r;
+}
+
+/** What {@link tryParseGitURL} returns when Go's `gitutil.ParseURL` fails. */
+export interface GitURLFailure {
+  err: string;
+  /** Go's `ErrUnknownProtocol`: neither a URL with a scheme nor scp-like. */
+  unknownProtocol: boolean;
+}
+
+const unknownProtocol: GitURLFailure = { err: "unknown protocol", unknownProtocol: true };
+
+/** {@link parseGitURL} without exceptions (most Dockerfile sources are local paths, not URLs). */
+export function tryParseGitURL(remote: string): GitURL | GitURLFailure {
+  // The scheme is ASCII: test it before converting the whole string to bytes.
+  const pm = protoRe.exec(remote);
   if (pm) {
+    const b = toByteString(remote);
     const proto = pm[0].slice(0, -3).toLowerCase();
-    if (!supportedProtos.has(proto)) throw new GitURLError(`${proto}: invalid protocol`, false);
+    if (!supportedProtos.has(proto)) return { err: `${proto}: invalid protocol`, unknownProtocol: false };
     let u: GoURL;
     try {
       u = parseURL(b);
     } catch (e) {
-      throw new GitURLError(`parse ${JSON.stringify(remote)}: ${(e as Error).message}`, false);
+      return { err: `parse ${JSON.stringify(remote)}: ${(e as Error).message}`, unknownProtocol: false };
     }
     const host = fromByteString(u.host);
     const path = fromByteString(u.path);
@@ -110,5 +131,5 @@ export function parseGitURL(remote: string): GitURL {
       validUTF8: true,
     };
   }
-  throw new GitURLError("unknown protocol", true);
+  return unknownProtocol;
 }

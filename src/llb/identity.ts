@@ -2,16 +2,17 @@
 
 import { randomBytes } from "node:crypto";
 
-const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+// Random bytes are drawn in blocks: a Dockerfile conversion asks for one ID per COPY --link.
+let pool: Buffer | undefined;
+let offset = 0;
 
 export function randomID(): string {
   // Go encodes 128 random bits in base 36 and left-pads to 25 characters.
-  let n = 0n;
-  for (const b of randomBytes(16)) n = (n << 8n) | BigInt(b);
-  let s = "";
-  while (n > 0n) {
-    s = ALPHABET[Number(n % 36n)] + s;
-    n /= 36n;
+  if (pool === undefined || offset + 16 > pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
   }
-  return s.padStart(25, "0");
+  const hex = pool.toString("hex", offset, offset + 16);
+  offset += 16;
+  return BigInt("0x" + hex).toString(36).padStart(25, "0");
 }

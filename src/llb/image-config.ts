@@ -566,7 +566,7 @@ export function parseDockerOCIImage(dt: Uint8Array | string): DockerOCIImage {
   return img;
 }
 
-/** A deep copy (Go's dockerfile2llb `clone`, which copies every slice and map). */
+/** A copy as Go's dockerfile2llb `clone` makes it: every slice and map is copied (history entries are shared values). */
 export function cloneDockerOCIImage(src: DockerOCIImage): DockerOCIImage {
   const c = src.config;
   return withImageProto({
@@ -585,7 +585,8 @@ export function cloneDockerOCIImage(src: DockerOCIImage): DockerOCIImage {
       shell: c.shell && [...c.shell],
     },
     rootFS: { type: src.rootFS.type, diffIDs: src.rootFS.diffIDs && [...src.rootFS.diffIDs] },
-    history: src.history && src.history.map((h) => ({ ...h })),
+    // History entries are values nobody changes once appended: the list is copied, not each entry.
+    history: src.history && [...src.history],
   });
 }
 

@@ -10,7 +10,7 @@
 
 import { goQuote, parseBool } from "../internal/go/strconv.js";
 import { joinPath } from "../internal/go/path.js";
-import { GitProtocol, GitURLError, parseGitURL, type GitURL } from "../llb/git-url.js";
+import { GitProtocol, tryParseGitURL, type GitURL } from "../llb/git-url.js";
 
 /** A parsed git reference (Go's `dfgitutil.GitRef`). */
 export interface GitRef {
@@ -76,19 +76,16 @@ export function parseGitRef(ref: string): GitRefResult {
     res.indistinguishableFromLocal = true;
     // Go parses the ref as a scheme-less URL and sets the scheme to https: the same
     // fields as parsing it with "https://" in front (the authority is always github.com).
-    try {
-      remote = parseGitURL("https://" + ref);
-    } catch (e) {
-      const msg = (e as Error).message;
+    const r = tryParseGitURL("https://" + ref);
+    if ("err" in r) {
       const prefix = `parse ${JSON.stringify("https://" + ref)}: `;
-      return notGit(msg.startsWith(prefix) ? `parse ${goQuote(ref)}: ${msg.slice(prefix.length)}` : msg);
+      return notGit(r.err.startsWith(prefix) ? `parse ${goQuote(ref)}: ${r.err.slice(prefix.length)}` : r.err);
     }
+    remote = r;
   } else {
-    try {
-      remote = parseGitURL(ref);
-    } catch (e) {
-      return notGit(e instanceof GitURLError ? e.message : String(e));
-    }
+    const r = tryParseGitURL(ref);
+    if ("err" in r) return notGit(r.err);
+    remote = r;
     if (remote.scheme === GitProtocol.http || remote.scheme === GitProtocol.git) res.unencryptedTCP = true;
     if ((remote.scheme === GitProtocol.http || remote.scheme === GitProtocol.https) && !remote.path.endsWith(".git")) {
       return notGit(INVALID_ARGUMENT);

@@ -2,7 +2,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { blankDirectiveLines, detectSyntaxDirective, parseDirective, parseDirectives } from "./syntax.js";
+import { DockerfileError } from "../errors.js";
+import { blankDirectiveLines, detectSyntaxDirective, DirectiveParser, parseDirective, parseDirectives } from "./syntax.js";
 
 test("TestDirectives: a blank line ends the directives; keys are case-insensitive", () => {
   for (const dt of ["#escape=\\\n# key = FOO bar\n\n# smth\n", "# EScape=\\\n# KEY = FOO bar\n\n# smth\n"]) {
@@ -64,4 +65,17 @@ test("directive lines are blanked, other lines keep their numbers", () => {
   assert.equal(blankDirectiveLines("#!/usr/bin/env x\n# syntax=x\r\nlet a\n"), "#!/usr/bin/env x\n\r\nlet a\n");
   assert.equal(blankDirectiveLines("// syntax=x\n// not a directive\n"), "\n// not a directive\n");
   assert.equal(blankDirectiveLines("const a = 1\n"), "const a = 1\n");
+});
+
+test("DirectiveParser: line by line, a repeated key throws, the first other line ends the block", () => {
+  const p = new DirectiveParser();
+  assert.deepEqual(p.parseLine("# Escape = `"), { name: "escape", value: "`", line: 1 });
+  assert.deepEqual(p.parseLine("#check=skip=all"), { name: "check", value: "skip=all", line: 2 });
+  assert.throws(() => p.parseLine("# escape=\\"), (e: unknown) => e instanceof DockerfileError && e.message === "only one escape parser directive can be used");
+  assert.equal(p.parseLine("FROM a"), undefined);
+  assert.ok(p.isDone());
+  assert.equal(p.parseLine("# syntax=x"), undefined);
+  assert.equal(p.line, 5);
+  assert.deepEqual(new DirectiveParser(0, "").parseLine("check=skip=all"), { name: "check", value: "skip=all", line: 1 });
+  assert.deepEqual(parseDirectives("# escape=`\n# escape=\\\n# syntax=x\n"), [{ name: "escape", value: "`", line: 1 }]);
 });

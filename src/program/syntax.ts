@@ -44,7 +44,8 @@ export class DirectiveParser {
   private readonly seen = new Set<string>();
   private done = false;
 
-  constructor(firstLine = 0, comment: "#" | "//" = "#") {
+  /** `comment` is the line prefix (Go's SetComment): `#`, `//`, or "" for comment text already stripped (the linter's `# check=` above an instruction). */
+  constructor(firstLine = 0, comment = "#") {
     this.line = firstLine;
     this.comment = comment;
   }

@@ -127,7 +127,31 @@ export function firstDiff(want: unknown, got: unknown, path = "$"): string {
     }
     return "";
   }
+  if (typeof want === "string" && typeof got === "string" && want !== got) {
+    // JSON documents (image configs, subrequest results in metadata) are compared as JSON first.
+    const wj = parseJson(want);
+    const gj = parseJson(got);
+    if (wj !== undefined && gj !== undefined) {
+      const d = firstDiff(wj, gj, `${path}<json>`);
+      if (d) return d;
+    }
+    if (want.length > 100 || got.length > 100) {
+      let i = 0;
+      while (i < want.length && want[i] === got[i]) i++;
+      const at = Math.max(0, i - 40);
+      return `${path}: strings differ at ${i}: want ...${JSON.stringify(want.slice(at, i + 60))}..., got ...${JSON.stringify(got.slice(at, i + 60))}...`;
+    }
+  }
   return Object.is(want, got) ? "" : `${path}: want ${short(want)}, got ${short(got)}`;
+}
+
+function parseJson(s: string): unknown {
+  if (!/^\s*[[{]/.test(s)) return undefined;
+  try {
+    return JSON.parse(s) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function short(v: unknown): string {
@@ -214,13 +238,38 @@ function compareJson(keys: string[]) {
   };
 }
 
+/** The build level: the error, then every solve (definitions explained op by op), the result's metadata and refs, the warnings. */
+function compareBuild(want: ModeAnswer, got: ModeAnswer): string {
+  const e = compareError(want, got);
+  if (e) return e;
+  const ws = (want["solves"] ?? []) as Record<string, unknown>[];
+  const gs = (got["solves"] ?? []) as Record<string, unknown>[];
+  if (ws.length !== gs.length) return `solves: want ${ws.length}, got ${gs.length}\n  want ${short(ws.map((s) => Object.keys(s)))}\n  got  ${short(gs.map((s) => Object.keys(s)))}`;
+  for (let i = 0; i < ws.length; i++) {
+    const w = ws[i]!;
+    const g = gs[i]!;
+    if (w["definition"] && g["definition"]) {
+      const d = explainDefinition(w["definition"] as ConvertResultJson["definition"], g["definition"] as ConvertResultJson["definition"]);
+      if (d) return `solves[${i}] (sorted) definition: ${d}`;
+    }
+    const d = firstDiff({ ...w, definition: !!w["definition"] }, { ...g, definition: !!g["definition"] }, `solves[${i}]`);
+    if (d) return d;
+  }
+  if (want.error) return "";
+  for (const k of ["metadata", "refs", "ref", "warnings"]) {
+    const d = firstDiff(want[k], got[k], k);
+    if (d) return d;
+  }
+  return "";
+}
+
 const comparers: Record<Mode, (want: ModeAnswer, got: ModeAnswer) => string> = {
   ast: compareJson(["ast", "escapeToken", "warnings"]),
   convert: compareConvert,
   lint: compareJson(["result"]),
   outline: compareJson(["result"]),
   targets: compareJson(["result"]),
-  build: compareJson(["solves", "metadata", "refs", "ref", "warnings"]),
+  build: compareBuild,
 };
 
 async function main(): Promise<void> {
@@ -257,7 +306,7 @@ async function main(): Promise<void> {
     if (!want) problem = "no answer from the Go program";
     else {
       const c = byCase.get(j.name)!;
-      const got = await runTs(j.mode, readFileSync(c.file), c.request);
+      const got = await runTs(j.mode, readFileSync(c.file), c.request, undefined, c.contextDir);
       problem = comparers[j.mode](want, got);
     }
     if (problem) {

@@ -76,9 +76,14 @@ export class StubResolver implements ImageMetaResolver {
     return Object.hasOwn(this.images, ref) ? this.images[ref] : Object.hasOwn(this.images, shortRef(ref)) ? this.images[shortRef(ref)] : undefined;
   }
 
+  private readonly answers = new Map<string, { digest: string; config: Uint8Array }>();
+
   /** The digest and config JSON for a ref and a platform (or throws the entry's error). */
   resolve(ref: string, platform: Platform | undefined): { digest: string; config: Uint8Array } {
     this.calls++;
+    const key = `${ref}|${platformKey(platform)}`;
+    const have = this.answers.get(key);
+    if (have) return { digest: have.digest, config: have.config.slice() };
     const e = this.lookup(ref);
     if (e?.error) throw new StubResolveError(e.error);
     const cfg: Record<string, unknown> = e?.config ? structuredClone(e.config) : genConfig(ref);
@@ -88,8 +93,9 @@ export class StubResolver implements ImageMetaResolver {
       cfg["architecture"] = p.architecture;
       if (p.variant) cfg["variant"] = p.variant;
     }
-    const digest = e?.digest ?? `sha256:${hexSum(`${ref}|${platformKey(platform)}`)}`;
-    return { digest, config: new TextEncoder().encode(sortedJson(cfg)) };
+    const answer = { digest: e?.digest ?? `sha256:${hexSum(key)}`, config: new TextEncoder().encode(sortedJson(cfg)) };
+    this.answers.set(key, answer);
+    return { digest: answer.digest, config: answer.config.slice() };
   }
 
   async resolveImageConfig(ref: string, options: ResolveImageConfigOptions): Promise<ResolvedImageConfig> {

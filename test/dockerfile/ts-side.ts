@@ -13,9 +13,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DockerfileError } from "../../src/errors.js";
+import { DockerfileError, TsfError } from "../../src/errors.js";
 import {
   Caps,
+  Definition,
   formatPlatformAll,
   local,
   normalizePlatform,
@@ -28,6 +29,8 @@ import {
 } from "../../src/llb/index.js";
 import { parseProgramOpts } from "../../src/program/opts.js";
 import { repoRoot } from "../lib/gobin.js";
+import type { GatewayResult } from "../../src/gateway/types.js";
+import { FakeGateway, textOrBase64 } from "./fake-gateway.js";
 import { StubResolver } from "./stub-resolver.js";
 
 /** What a case asks for (the JSON beside a case's Dockerfile). */
@@ -102,10 +105,14 @@ export interface DockerfileModule {
   listTargets?: (dt: Uint8Array) => unknown;
   /** dockerui's config from frontend opts, if index.ts offers it (see {@link dockerfileConfig}). */
   configFromOpts?: (opts: Record<string, string>, buildPlatforms: Platform[]) => DfConfig;
+  /** dockerui.Client over a gateway (its `config` is what dockerui.NewClient parses from the opts). */
+  DockerUIClient?: new (gateway: FakeGateway, o: { opts: Record<string, string>; sessionID: string }) => { config: DfConfig };
+  /** The whole frontend (builder.Build): builds the Dockerfile against the gateway and returns the result to it. */
+  buildDockerfile?: (gateway: FakeGateway, o: { opts: Record<string, string>; sessionID: string }) => Promise<GatewayResult>;
 }
 
 const moduleFiles = ["index.js", "convert/convert.js", "parser/parser.js", "builder.js"];
-const configNames = ["dockerfileConfig", "parseDockerfileConfig", "configFromOpts", "newDockerfileConfig"];
+const configNames = ["dockerfileConfig", "parseDockerfileConfig", "configFromOpts"];
 
 let loaded: DockerfileModule | undefined;
 
@@ -120,6 +127,9 @@ export async function loadDockerfileModule(): Promise<DockerfileModule> {
     for (const name of ["parse", "dockerfile2LLB", "dockerfile2Outline", "dockerfileLint", "listTargets"]) {
       if (out[name] === undefined && typeof m[name] === "function") out[name] = m[name];
     }
+    for (const name of ["DockerUIClient", "buildDockerfile"]) {
+      if (out[name] === undefined && typeof m[name] === "function") out[name] = m[name];
+    }
     for (const name of configNames) {
       if (out["configFromOpts"] === undefined && typeof m[name] === "function") out["configFromOpts"] = m[name];
     }
@@ -129,12 +139,15 @@ export async function loadDockerfileModule(): Promise<DockerfileModule> {
 }
 
 /**
- * The DockerfileConfig for a request: the module's own opts parser when it has
- * one, else the existing ProgramOpts reading (src/program/opts.ts) mapped onto
- * the contract's fields. `linterConfig` stays unset: without a dockerui client
+ * The DockerfileConfig for a request, as the Go side gets it (dockerui.NewClient
+ * over the fake gateway, then its Config): the module's DockerUIClient over a
+ * FakeGateway when index.ts exports it, else its opts parser, else the
+ * existing ProgramOpts reading (src/program/opts.ts) mapped onto the
+ * contract's fields. `linterConfig` stays unset: without a dockerui client
  * Go's converter does not read BUILDKIT_DOCKERFILE_CHECK either.
  */
-export function dockerfileConfig(mod: DockerfileModule, opts: Record<string, string>, buildPlatforms: Platform[]): DfConfig {
+export function dockerfileConfig(mod: DockerfileModule, opts: Record<string, string>, buildPlatforms: Platform[], gateway?: FakeGateway): DfConfig {
+  if (mod.DockerUIClient && gateway) return { ...new mod.DockerUIClient(gateway, { opts: { ...opts }, sessionID: "golden-session" }).config, linterConfig: undefined };
   if (mod.configFromOpts) return { ...mod.configFromOpts({ ...opts }, buildPlatforms), linterConfig: undefined };
   for (const k of ["shm-size", "ulimit", "cgroup-parent", "device"]) {
     if (k in opts) throw new Error(`golden: opt ${k} needs src/dockerfile's config parser (none exported yet)`);
@@ -182,6 +195,7 @@ function errorAnswer(err: unknown): ModeAnswer {
   if (err instanceof DockerfileError) {
     return { error: { message: err.message, locations: err.ranges.length ? [err.ranges.map(plainRange)] : [] } };
   }
+  if (err instanceof TsfError) return { error: { message: err.message, locations: [] } };
   return { crash: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }
 
@@ -224,9 +238,21 @@ function platformName(p: Platform | undefined): string {
   return p ? formatPlatformAll(normalizePlatform(p)) : "default";
 }
 
-function sourceMapOf(dt: Uint8Array): Promise<SourceMap> {
+/** The source map of a Dockerfile: as test/dockerfile/go's, `local("dockerfile")` marshalled as its definition. */
+async function sourceMapOf(dt: Uint8Array): Promise<SourceMap> {
   const st = local("dockerfile");
-  return st.marshal(marshalOptions).then((def) => new SourceMap("Dockerfile", { language: "Dockerfile", data: dt, state: st, definition: def }));
+  const def = await st.marshal(marshalOptions);
+  return new SourceMap("Dockerfile", { language: "Dockerfile", data: dt, state: st, definition: def });
+}
+
+/** {@link sourceMapOf} for another Dockerfile, reusing a source map's state and definition. */
+export function sourceMapFor(dt: Uint8Array, like: SourceMap | undefined): SourceMap {
+  return new SourceMap("Dockerfile", {
+    language: "Dockerfile",
+    data: dt,
+    ...(like?.state ? { state: like.state } : {}),
+    ...(like?.definition ? { definition: like.definition } : {}),
+  });
 }
 
 /** The ConvertOpt of the convert/lint/outline modes and the benchmark (no client, every LLB cap), and the target platforms. */
@@ -237,7 +263,7 @@ export async function baseConvertOpt(
   resolver: StubResolver,
 ): Promise<{ opt: DfConvertOpt; targets: (Platform | undefined)[] }> {
   const buildPlatforms = (req.buildPlatforms?.length ? req.buildPlatforms : ["linux/amd64"]).map((s) => normalizePlatform(parsePlatform(s)));
-  const config = dockerfileConfig(mod, req.opts ?? {}, buildPlatforms);
+  const config = dockerfileConfig(mod, req.opts ?? {}, buildPlatforms, new FakeGateway(resolver, dt, undefined, req));
   const tps = (config["targetPlatforms"] as Platform[] | undefined) ?? [];
   return {
     opt: {
@@ -255,9 +281,31 @@ export async function baseConvertOpt(
   };
 }
 
+/**
+ * The definition with its ops' progress groups renamed `progress-group-N` (N
+ * counting distinct ids in op order), as test/dockerfile/go does: COPY --link
+ * makes a random group id on both sides.
+ */
+export function normalizeProgressGroups(def: Definition): Definition {
+  const ids = new Map<string, string>();
+  const metadata = new Map(def.metadata);
+  for (const op of def.def) {
+    const dgst = sha256Digest(op);
+    const md = metadata.get(dgst);
+    if (!md?.progress_group) continue;
+    let id = ids.get(md.progress_group.id ?? "");
+    if (id === undefined) {
+      id = `progress-group-${ids.size}`;
+      ids.set(md.progress_group.id ?? "", id);
+    }
+    metadata.set(dgst, { ...md, progress_group: { ...md.progress_group, id } });
+  }
+  return new Definition(def.def, metadata, def.source);
+}
+
 /** Marshals a converted state as the Go side prints it. */
 export async function encodeState(st: State): Promise<{ definition: string; digests: string[]; bytes: Uint8Array }> {
-  const def = await st.marshal(marshalOptions);
+  const def = normalizeProgressGroups(await st.marshal(marshalOptions));
   const bytes = def.toBytes();
   return { definition: Buffer.from(bytes).toString("base64"), digests: def.def.map((op) => sha256Digest(op)), bytes };
 }
@@ -335,8 +383,33 @@ function runAst(mod: DockerfileModule, dt: Uint8Array): ModeAnswer {
   }
 }
 
-/** Runs one mode on our side. The `build` mode (builder.Build on a fake gateway) has no TypeScript entry point in the contract yet. */
-export async function runTs(mode: Mode, dt: Uint8Array, req: Request, resolver = new StubResolver()): Promise<ModeAnswer> {
+/**
+ * The whole frontend (index.ts's `buildDockerfile`) on a FakeGateway: every
+ * solve, the warnings, the result's metadata and refs. Errors of any of our
+ * typed kinds (TsfError) are answers here: option errors are not Dockerfile errors.
+ */
+async function runBuild(mod: DockerfileModule, dt: Uint8Array, req: Request, resolver: StubResolver, contextDir: string | undefined): Promise<ModeAnswer> {
+  if (!mod.buildDockerfile) return { crash: "src/dockerfile/index.ts has no buildDockerfile (the whole frontend) yet" };
+  const gw = new FakeGateway(resolver, dt, contextDir, req);
+  const out: ModeAnswer = { solves: [], warnings: gw.warnings };
+  try {
+    const res = await mod.buildDockerfile(gw, { opts: { ...(req.opts ?? {}) }, sessionID: "golden-session" });
+    out["metadata"] = Object.fromEntries(Object.entries(res.metadata).map(([k, v]) => [k, textOrBase64(v)]));
+    out["refs"] = Object.keys(res.refs ?? {}).sort();
+    out["ref"] = !!res.ref;
+  } catch (err) {
+    // The frontend returns Dockerfile errors wrapped with their source (Go's wrapSource): the typed error is a cause.
+    let typed: unknown = err;
+    for (let i = 0; i < 5 && typed instanceof Error && !(typed instanceof TsfError); i++) typed = typed.cause;
+    if (typed instanceof TsfError) Object.assign(out, errorAnswer(typed), { error: { ...errorAnswer(typed).error!, message: (err as Error).message } });
+    else Object.assign(out, errorAnswer(err));
+  }
+  out["solves"] = gw.sortedSolves();
+  return out;
+}
+
+/** Runs one mode on our side. */
+export async function runTs(mode: Mode, dt: Uint8Array, req: Request, resolver = new StubResolver(), contextDir?: string): Promise<ModeAnswer> {
   const mod = await loadDockerfileModule();
   switch (mode) {
     case "ast":
@@ -348,6 +421,6 @@ export async function runTs(mode: Mode, dt: Uint8Array, req: Request, resolver =
     case "targets":
       return runSubrequest(mod, mode, dt, req, resolver);
     case "build":
-      return { crash: "no TypeScript entry point for the whole frontend (builder.Build) yet" };
+      return runBuild(mod, dt, req, resolver, contextDir);
   }
 }

@@ -37,7 +37,7 @@ import { randomID } from "../../llb/identity.js";
 import { parseGitRef } from "../../program/git-ref.js";
 import type { SourcesAndDest } from "../instructions/commands.js";
 import { checkSystemDriveAndRemoveDriveLetter, normalizePath, toSlash } from "../system/path.js";
-import { commitToHistory, dfCmd, getEnv, location, pathRelativeToWorkingDir, prefixCommand, processCmdEnv, uppercaseCmd } from "./convert.js";
+import { commitToHistory, dfCmd, getEnv, location, pathRelativeToWorkingDir, prefixCommand, processCmdEnv, uppercaseCmd } from "./dispatch-state.js";
 import type { DispatchOpt, DispatchState } from "./dispatch-state.js";
 import { withInternalName } from "./options.js";
 import { validateCopySourcePath } from "./validations.js";
@@ -100,14 +100,9 @@ export function dispatchCopy(d: DispatchState, cfg: CopyConfig): void {
   const platformOS = d.platform!.os;
   const dest = pathRelativeToWorkingDir(d.state, cfg.params.destPath, d.platform!);
 
+  // Go's copyOpt (WithUser, WithExcludePatterns), set on every CopyInfo below.
   const chown = cfg.chown !== "" ? cfg.chown : undefined;
   const excludePatterns = cfg.excludePatterns.length > 0 ? cfg.excludePatterns : undefined;
-  /** Go's copyOpt (WithUser, WithExcludePatterns) applied over each CopyInfo. */
-  const withCopyOpt = (o: CopyOptions): CopyOptions => {
-    if (chown !== undefined) o.chown = chown;
-    if (excludePatterns !== undefined) o.excludePatterns = excludePatterns;
-    return o;
-  };
 
   const mode = parseChmod(cfg.chmod);
   let checksum = cfg.checksum ?? "";
@@ -158,8 +153,9 @@ export function dispatchCopy(d: DispatchState, cfg: CopyConfig): void {
       if (gitRef.submodules === false) gitOptions.skipSubmodules = true;
       if (gitRef.fetchByCommit) gitOptions.fetchByCommit = true;
       const st = git(gitRef.remote, "", gitOptions);
-      add(st, "/", withCopyOpt({ ...(mode !== undefined ? { mode } : {}), createDestPath: true }));
-    } else if (isHTTPSource(src)) {
+      add(st, "/", { mode, createDestPath: true, chown, excludePatterns });
+    } else if (src.startsWith("http://") || src.startsWith("https://")) {
+      // isHTTPSource(src): a git URL took the branch above.
       if (!cfg.isAddCommand) throw new DockerfileError("source can't be a URL for COPY");
       // Downloads are never unpacked unless --unpack asks for it.
       let f = "__unnamed__";
@@ -177,8 +173,8 @@ export function dispatchCopy(d: DispatchState, cfg: CopyConfig): void {
           throw new DockerfileError((e as Error).message, { cause: e });
         }
       }
-      const st = http(src, { filename: f, customName: pgName, ...(checksum !== "" ? { checksum } : {}), constraints: [dfCmd("")] });
-      add(st, f, withCopyOpt({ ...(mode !== undefined ? { mode } : {}), createDestPath: true, attemptUnpack: cfg.unpack ?? false }));
+      const st = http(src, { filename: f, customName: pgName, checksum, constraints: [dfCmd("")] });
+      add(st, f, { mode, createDestPath: true, attemptUnpack: cfg.unpack ?? false, chown, excludePatterns });
     } else {
       validateCopySourcePath(src, cfg);
       let patterns: string[] | undefined;
@@ -204,18 +200,19 @@ export function dispatchCopy(d: DispatchState, cfg: CopyConfig): void {
         requiredPaths = requiredPaths.map((p) => removingDriveLetter(() => normalizePath("/", p, platformOS, false)));
       }
       const unpack = cfg.unpack ?? cfg.isAddCommand;
-      const o: CopyOptions = {
-        ...(mode !== undefined ? { mode } : {}),
+      add(cfg.source, src, {
+        mode,
         followSymlinks: true,
         copyDirContentsOnly: true,
-        ...(patterns ? { includePatterns: patterns } : {}),
-        ...(requiredPaths ? { requiredPaths } : {}),
+        includePatterns: patterns,
+        requiredPaths,
         attemptUnpack: unpack,
         createDestPath: true,
         allowWildcard: true,
         allowEmptyWildcard: true,
-      };
-      add(cfg.source, src, withCopyOpt(o));
+        chown,
+        excludePatterns,
+      });
     }
   }
 
@@ -224,9 +221,8 @@ export function dispatchCopy(d: DispatchState, cfg: CopyConfig): void {
     commitMessage += " <<" + src.path;
     const f = removingDriveLetter(() => checkSystemDriveAndRemoveDriveLetter(src.path, platformOS, false));
     const st = scratch().file(mkfile(f, 0o644, src.data), { constraints: [withInternalName("preparing inline document"), withPlatform(d.platform!)] });
-    const o = withCopyOpt({ ...(mode !== undefined ? { mode } : {}), createDestPath: true });
     // Go converts separators with the stage's OS for the first action only (filepath.ToSlash after).
-    add(st, first ? toSlash(f, platformOS) : f, o);
+    add(st, first ? toSlash(f, platformOS) : f, { mode, createDestPath: true, chown, excludePatterns });
     first = false;
   }
 

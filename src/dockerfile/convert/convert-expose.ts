@@ -6,11 +6,11 @@
 
 import { DockerfileError, type DockerfileRange } from "../../errors.js";
 import { parseIP } from "../../internal/go/net.js";
-import { goQuote } from "../../internal/go/strconv.js";
+import { goQuote, parseInt as goParseInt } from "../../internal/go/strconv.js";
 import type { ExposeCommand } from "../instructions/commands.js";
 import { ruleExposeInvalidFormat, ruleExposeProtoCasing } from "../linter/ruleset.js";
 import type { Linter } from "../linter/linter.js";
-import { commitToHistory, getEnv } from "./convert.js";
+import { commitToHistory, getEnv } from "./dispatch-state.js";
 import type { DispatchOpt, DispatchState } from "./dispatch-state.js";
 
 /** convert_expose.go dispatchExpose: expands the ports, parses them and records them in the image config. */
@@ -101,9 +101,14 @@ export class PortSpecs {
   /** A port number 0-65535, with strconv's error text for non-numbers. */
   parsePortNumber(rawPort: string): number {
     if (rawPort === "") throw new DockerfileError("value is empty");
-    if (!/^[+-]?[0-9]+$/.test(rawPort)) throw new DockerfileError("invalid syntax");
-    const n = BigInt(rawPort);
-    if (n > 9223372036854775807n || n < -9223372036854775808n) throw new DockerfileError("value out of range");
+    let n: bigint;
+    try {
+      n = goParseInt(rawPort, 10, 64);
+    } catch (e) {
+      // Go unwraps the *NumError to its cause ("invalid syntax", "value out of range"); ports hold no colon.
+      const m = (e as Error).message;
+      throw new DockerfileError(m.slice(m.lastIndexOf(": ") + 2));
+    }
     if (n < 0n || n > 65535n) throw new DockerfileError("value out of range (0–65535)");
     return Number(n);
   }

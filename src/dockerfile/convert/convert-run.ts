@@ -34,7 +34,7 @@ import {
   summarizeHeredoc,
   uppercaseCmd,
   withShell,
-} from "./convert.js";
+} from "./dispatch-state.js";
 import { dispatchRunMounts } from "./convert-runmount.js";
 import { dispatchRunNetwork } from "./convert-runnetwork.js";
 import { dispatchRunSecurity } from "./convert-runsecurity.js";

@@ -96,11 +96,12 @@ export function dispatchRunMounts(d: DispatchState, c: RunCommand, sources: read
       m.cache = { id: opt.cacheIDNamespace + "/" + mount.cacheID, sharing };
     }
     let target = mount.target;
-    if (!cleanPath(mount.target).startsWith("/")) {
+    if (!mount.target.startsWith("/")) {
+      // filepath.IsAbs(filepath.Clean(target)): cleaning never changes whether a path is absolute.
       target = joinPath("/", d.state.getDir(), mount.target);
     }
     if (target === "/") throw new DockerfileError(`invalid mount target ${goQuote(target)}`);
-    const src = joinPath("/", mount.source);
+    const src = mount.source === "" ? "/" : joinPath("/", mount.source);
     if (src !== "/") {
       m.selector = src;
     } else if (mount.uid !== undefined || mount.gid !== undefined || mount.mode !== undefined) {
@@ -111,9 +112,8 @@ export function dispatchRunMounts(d: DispatchState, c: RunCommand, sources: read
     m.source = st;
     out.mounts.push(m);
 
-    const used = joinPath("/", mount.source);
-    if (mount.from === "") d.ctxPaths.add(used);
-    else sources[i]!.paths.add(used);
+    if (mount.from === "") d.ctxPaths.add(src);
+    else sources[i]!.paths.add(src);
   }
   return out;
 }

@@ -1,27 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { formatDuration } from "../../internal/go/time.js";
 import { newDockerOCIImage } from "../../llb/image-config.js";
 import { Stage } from "../instructions/commands.js";
 import { KeyValuePairOptional } from "../instructions/commands.js";
+import { addEnv, goQuoteList, isEnabledForStage, mergeLocations, parseKeyValue, parseSignal, proxyEnvFromBuildArgs } from "./convert.js";
 import {
-  addEnv,
   commitToHistory,
+  DispatchState,
+  emptyEnvs,
   formatTargetPlatform,
-  goDurationString,
-  goQuoteList,
-  isEnabledForStage,
-  mergeLocations,
-  parseKeyValue,
-  parseSignal,
   prefixCommand,
-  proxyEnvFromBuildArgs,
   runCommandString,
   summarizeHeredoc,
   uppercaseCmd,
   withShell,
-  emptyEnvs,
-} from "./convert.js";
-import { DispatchState } from "./dispatch-state.js";
+} from "./dispatch-state.js";
 
 test("addEnv / parseKeyValue (convert_test.go)", () => {
   assert.deepEqual(addEnv(["key1=val1", "key2=val2"], "key1", "value1"), ["key1=value1", "key2=val2"]);
@@ -40,13 +34,13 @@ test("proxyEnvFromBuildArgs: any case, sorted keys decide, undefined without pro
 });
 
 test("history strings: durations, %q lists, RUN with build args", () => {
-  assert.equal(goDurationString(0), "0s");
-  assert.equal(goDurationString(30_000_000_000), "30s");
-  assert.equal(goDurationString(90_000_000_000), "1m30s");
-  assert.equal(goDurationString(3_723_500_000_000), "1h2m3.5s");
-  assert.equal(goDurationString(1_500_000), "1.5ms");
-  assert.equal(goDurationString(2_000), "2µs");
-  assert.equal(goDurationString(999), "999ns");
+  assert.equal(formatDuration(0), "0s");
+  assert.equal(formatDuration(30_000_000_000), "30s");
+  assert.equal(formatDuration(90_000_000_000), "1m30s");
+  assert.equal(formatDuration(3_723_500_000_000), "1h2m3.5s");
+  assert.equal(formatDuration(1_500_000), "1.5ms");
+  assert.equal(formatDuration(2_000), "2µs");
+  assert.equal(formatDuration(999), "999ns");
   assert.equal(goQuoteList(["/bin/sh", "-c", 'echo "hi"\n']), '["/bin/sh" "-c" "echo \\"hi\\"\\n"]');
   assert.equal(goQuoteList(undefined), "[]");
   const env = { get: (k: string) => (k === "A" ? "fromenv" : undefined), keys: () => ["A"] };
@@ -109,4 +103,45 @@ test("small helpers: uppercaseCmd, withShell, summarizeHeredoc, isEnabledForStag
   const r = (a: number, b: number) => ({ start: { line: a, character: 0 }, end: { line: b, character: 0 } });
   assert.deepEqual(mergeLocations([r(5, 6)], [r(1, 2), r(2, 3)]), [r(1, 3), r(5, 6)]);
   assert.deepEqual(mergeLocations(), []);
+});
+
+test("dockerfile2LLB with a client: named contexts replace images and stages, the main context gets the paths used", async () => {
+  const { dockerfile2LLB } = await import("./convert.js");
+  const { newConvertOpt } = await import("./options.js");
+  const { image, local, decodeOp } = await import("../../llb/index.js");
+  const { parseDockerOCIImage } = await import("../../llb/image-config.js");
+  const asked: string[] = [];
+  let mainOpts: unknown;
+  const ctxImage = parseDockerOCIImage(`{"architecture":"arm64","os":"linux","config":{"Env":["FROM_CTX=1"],"WorkingDir":"/ctx"},"rootfs":{"type":"layers","diff_ids":["sha256:aa"]}}`);
+  const client = {
+    linterConfig: undefined,
+    namedContext: async (name: string) => {
+      asked.push(name);
+      if (name === "docker.io/library/alpine:3.20") return { load: async () => ({ state: image("example.com/mirror/alpine:3.20"), image: ctxImage }) };
+      if (name === "tools") return { load: async () => ({ state: local("tools"), image: undefined }) };
+      return undefined;
+    },
+    mainContext: async (opts: unknown) => {
+      mainOpts = opts;
+      return local("context");
+    },
+    isNoCache: (name: string) => name === "final",
+    dockerIgnorePatterns: async () => ["*.tmp"],
+    llbCaps: () => new Set<string>(),
+    caps: () => new Set<string>(),
+  };
+  const df = "FROM scratch AS tools\nFROM alpine:3.20 AS final\nCOPY --from=tools /bin/x /x\nCOPY app.js /app/\nRUN echo $FROM_CTX\n";
+  const res = await dockerfile2LLB(df, newConvertOpt({ client, targetPlatform: { os: "linux", architecture: "amd64" } }));
+  assert.deepEqual(asked, ["tools", "final", "docker.io/library/alpine:3.20"]);
+  assert.deepEqual(mainOpts, { followPaths: ["app.js"] });
+  assert.equal(res.isIgnoreCache, true);
+  assert.deepEqual(res.image.config.env, ["FROM_CTX=1", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
+  assert.equal(res.image.config.workingDir, "/ctx");
+  assert.equal(res.baseImage?.architecture, "arm64");
+  assert.equal(res.image.architecture, "amd64");
+  const def = await res.state.marshal();
+  const ids = def.def.map((b) => decodeOp(b).source?.identifier).filter((x) => x !== undefined);
+  assert.ok(ids.includes("docker-image://example.com/mirror/alpine:3.20"), ids.join(" "));
+  assert.ok(ids.includes("local://tools"), ids.join(" "));
+  assert.ok(ids.includes("local://context"), ids.join(" "));
 });

@@ -1,7 +1,8 @@
 /**
  * The Dockerfile -> LLB converter: port of buildkit v0.32.2
  * frontend/dockerfile/dockerfile2llb/convert.go (everything but dispatchRun,
- * which is in convert-run.ts) and defaultshell.go. The LLB it builds is
+ * which is in convert-run.ts, and the helpers every dispatch file shares, which
+ * are in dispatch-state.ts with defaultshell.go). The LLB it builds is
  * byte-identical to Go's for the same Dockerfile, options and image configs:
  * the llb calls are made one for one, in Go's order, with the same constraints.
  */
@@ -9,7 +10,8 @@
 import { DockerfileError, type DockerfileRange } from "../../errors.js";
 import { joinPath } from "../../internal/go/path.js";
 import { PatternMatcher } from "../../internal/go/patternmatcher.js";
-import { goQuote, parseBool } from "../../internal/go/strconv.js";
+import { goQuote, parseBool, parseInt as goParseInt } from "../../internal/go/strconv.js";
+import { formatDuration } from "../../internal/go/time.js";
 import { compareUtf8 } from "../../internal/go/utf8.js";
 import {
   EnvList,
@@ -24,42 +26,59 @@ import {
   tagNameOnly,
   withCaps,
   withCustomName,
-  withDescription,
   withDigest,
   withPlatform,
-  type ConstraintsOpt,
   type ImageMetaResolver,
   type Platform,
   type ProxyEnv,
-  type SourceMap,
 } from "../../llb/index.js";
-import { cloneDockerOCIImage, goTimeFromDate, imagePlatform, parseDockerOCIImage, type DockerOCIImage } from "../../llb/image-config.js";
+import { cloneDockerOCIImage, imagePlatform, parseDockerOCIImage, type DockerOCIImage } from "../../llb/image-config.js";
 import { parsePlatformContainerd } from "../../llb/platform.js";
-import type { PbLocation, PbRange } from "../../llb/pb.js";
+import type { PbLocation } from "../../llb/pb.js";
 import { Definition as DefinitionClass, type Definition } from "../../llb/definition.js";
 import { parseDirective } from "../../program/syntax.js";
 import * as instructions from "../instructions/commands.js";
 import { getMounts } from "../instructions/commands-runmount.js";
 import { parse as parseInstructions, parseCommand } from "../instructions/parse.js";
-import { Linter, parseLintOptions, type LintWarnFunc } from "../linter/linter.js";
+import { Linter, parseLintOptions } from "../linter/linter.js";
 import { ruleJSONArgsRecommended, ruleLegacyKeyValueFormat, ruleNoEmptyContinuation, ruleWorkdirRelativePath } from "../linter/ruleset.js";
 import { setLocation, withLocation } from "../parser/errors.js";
 import { parse as parseDockerfile } from "../parser/parser.js";
 import type { EnvGetter, Lex as LexType, ProcessWordResult } from "../shell/lex.js";
 import { envsFromSlice, Lex } from "../shell/lex.js";
 import { suggestMessage } from "../../internal/go/suggest.js";
-import { defaultPathEnv, isAbs, normalizePath, normalizeWorkdir, toSlash, checkSystemDriveAndRemoveDriveLetter } from "../system/path.js";
+import { defaultPathEnv, isAbs, normalizeWorkdir, toSlash } from "../system/path.js";
 import { dispatchCopy } from "./convert-copy.js";
 import { convertLLB, opMetadataJSONValue, type ConvertLLBResult } from "./convertllb.js";
 import { locationJSONValue, outline, outlineJSONValue, toSourceLocation, type Outline } from "./outline.js";
 import { dispatchExpose } from "./convert-expose.js";
 import { dispatchRun } from "./convert-run.js";
 import { detectRunMount } from "./convert-runmount.js";
-import { DispatchState, DispatchStates, filterPaths, newOutlineCapture, type ArgInfo, type Command, type DispatchOpt, type OutlineCapture } from "./dispatch-state.js";
+import {
+  buildMetaArgs,
+  commitToHistory,
+  dfCmd,
+  DispatchState,
+  DispatchStates,
+  emptyEnvs,
+  envListGetter,
+  filterPaths,
+  getEnv,
+  location,
+  newOutlineCapture,
+  prefixCommand,
+  processCmdEnv,
+  uppercaseCmd,
+  withShell,
+  type ArgInfo,
+  type Command,
+  type DispatchOpt,
+  type OutlineCapture,
+} from "./dispatch-state.js";
 import { formatSourceDateEpochValue, resolveSourceDateEpochValue } from "./epoch.js";
-import { cloneX, emptyImage } from "./image.js";
+import { emptyImage } from "./image.js";
 import { defaultMainContext, type ConvertOpt, type ConvertResult, type NamedContext } from "./options.js";
-import { buildPlatformOpt, defaultArgs, type PlatformOpt } from "./platform.js";
+import { buildPlatformOpt, defaultArgs, defaultSpec, type PlatformOpt } from "./platform.js";
 import {
   reportConstPlatformDisallowed,
   reportRedundantTargetPlatform,
@@ -75,7 +94,6 @@ import {
 } from "./validations.js";
 
 export const emptyImageName = "scratch";
-export const historyComment = "buildkit.dockerfile.v0";
 
 const sbomScanContext = "BUILDKIT_SBOM_SCAN_CONTEXT";
 const sbomScanStage = "BUILDKIT_SBOM_SCAN_STAGE";
@@ -324,11 +342,6 @@ function namedContextFunc(opt: ConvertOpt): DispatchContext["namedContext"] {
   };
 }
 
-/** An EnvList as the shell lexer's EnvGetter (Go's *llb.EnvList implements it). */
-export function envListGetter(e: EnvList): EnvGetter {
-  return { get: (k) => e.get(k), keys: () => e.keys() as string[] };
-}
-
 /** convert.go toDispatchState: parses, lints, resolves and dispatches every needed stage; returns the target. */
 export async function toDispatchState(dt: DockerfileSource, opt: ConvertOpt): Promise<DispatchState> {
   if (sourceLength(dt) === 0) throw new DockerfileError("the Dockerfile cannot be empty");
@@ -468,7 +481,7 @@ async function buildDispatchStates(dctx: DispatchContext, stages: instructions.S
       }
       let p: Platform;
       try {
-        p = parsePlatformContainerd(platMatch.result, dctx.platformOpt.buildPlatforms[0]!);
+        p = parsePlatformContainerd(platMatch.result, defaultSpec());
       } catch (e) {
         const inner = wrapSuggestAny(withLocation(e, st.location), platMatch.unmatched, globalArgs.keys());
         throw withLocation(new DockerfileError(`failed to parse platform ${v}: ${inner.message}`, { cause: inner }), st.location);
@@ -577,7 +590,7 @@ async function resolveStages(dctx: DispatchContext, target: DispatchState): Prom
 
 async function resolveReachableStages(dctx: DispatchContext, all: readonly DispatchState[], target: DispatchState): Promise<Set<DispatchState>> {
   const allReachable = allReachableStages(target);
-  const tasks: Promise<void>[] = [];
+  const toResolve: [DispatchState, boolean][] = [];
   for (const d of all.slice()) {
     const reachable = dctx.opt.allStages || allReachable.has(d);
     if (d.base === undefined && !d.dispatched && !d.resolved) {
@@ -589,10 +602,14 @@ async function resolveReachableStages(dctx: DispatchContext, all: readonly Dispa
         if (d.unregistered) d.dispatched = true;
         continue;
       }
-      tasks.push(resolveBaseImage(dctx, d, reachable));
+      toResolve.push([d, reachable]);
     }
   }
-  await waitAll(tasks);
+  // Go starts one goroutine per stage; its scheduler runs the last one started first (the
+  // "runnext" slot), then the others in order. Starting them in that order here makes the
+  // same stage's error win when several fail without waiting on the resolver.
+  if (toResolve.length > 1) toResolve.unshift(toResolve.pop()!);
+  await waitAll(toResolve.map(([d, reachable]) => resolveBaseImage(dctx, d, reachable)));
   return allReachable;
 }
 
@@ -955,31 +972,40 @@ function expandFromFlags(ic: instructions.Command, shlex: LexType, env: EnvGette
 
 /** strconv.Atoi: an int64 in base 10 with an optional sign, else undefined. */
 function goAtoi(s: string): number | undefined {
+  // Most --from values are stage names: no error object (and its stack) for them.
   if (!/^[+-]?[0-9]+$/.test(s)) return undefined;
-  const n = BigInt(s);
-  if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
-  return Number(n);
+  try {
+    return Number(goParseInt(s, 10, 64));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Runs the lexer with an env that records the names it lacks, and hands them to
- * `report` also when the expansion fails: Go's lexer returns its unmatched names
- * with the error and the converter reports them before returning it.
+ * Runs the lexer and hands the names it found unset to `report`, also when the
+ * expansion fails: Go's lexer returns its unmatched names with the error and the
+ * converter reports them before returning it. On failure the (deterministic)
+ * expansion runs again with an env that records the lookups that missed.
  */
 export function processReporting<T>(env: EnvGetter, run: (env: EnvGetter) => T, report: (unmatched: Set<string>) => void, unmatchedOf: (r: T) => Set<string>): T {
-  const missing = new Set<string>();
-  const rec: EnvGetter = {
-    get: (k) => {
-      const v = env.get(k);
-      if (v === undefined) missing.add(k);
-      return v;
-    },
-    keys: () => env.keys(),
-  };
   let r: T;
   try {
-    r = run(rec);
+    r = run(env);
   } catch (e) {
+    const missing = new Set<string>();
+    const rec: EnvGetter = {
+      get: (k) => {
+        const v = env.get(k);
+        if (v === undefined) missing.add(k);
+        return v;
+      },
+      keys: () => env.keys(),
+    };
+    try {
+      run(rec);
+    } catch {
+      // the same error again
+    }
     report(missing);
     throw e;
   }
@@ -987,25 +1013,10 @@ export function processReporting<T>(env: EnvGetter, run: (env: EnvGetter) => T, 
   return r;
 }
 
-/** convert.go getEnv: the state's env, read when first asked for. */
-export function getEnv(state: State): EnvGetter {
-  let env: EnvList | undefined;
-  const load = (): EnvList => {
-    if (env === undefined) {
-      try {
-        env = state.env();
-      } catch {
-        env = EnvList.empty;
-      }
-    }
-    return env;
-  };
-  return { get: (k) => load().get(k), keys: () => load().keys() as string[] };
-}
-
 /** convert.go dispatch: expands an instruction's words and applies it to the stage. */
 export function dispatch(d: DispatchState, cmd: Command, opt: DispatchOpt): void {
-  opt = { ...opt, lint: opt.lint.withMergedConfigFromComments(cmd.command.comments()) };
+  const lint = opt.lint.withMergedConfigFromComments(cmd.command.comments());
+  if (lint !== opt.lint) opt = { ...opt, lint };
   d.cmdIsOnBuild = cmd.isOnBuild;
   const c = cmd.command;
   if (c.kind !== "arg" && instructions.supportsSingleWordExpansion(c)) {
@@ -1286,8 +1297,8 @@ function dispatchHealthcheck(d: DispatchState, c: instructions.HealthCheckComman
     retries: h.retries,
   };
   const s =
-    `{Test:${goList(h.test)} Interval:${goDurationString(h.interval)} Timeout:${goDurationString(h.timeout)} ` +
-    `StartPeriod:${goDurationString(h.startPeriod)} StartInterval:${goDurationString(h.startInterval)} Retries:${h.retries}}`;
+    `{Test:${goList(h.test)} Interval:${formatDuration(h.interval)} Timeout:${formatDuration(h.timeout)} ` +
+    `StartPeriod:${formatDuration(h.startPeriod)} StartInterval:${formatDuration(h.startInterval)} Retries:${h.retries}}`;
   commitToHistory(d.image, `HEALTHCHECK ${s}`, false, undefined, d.epoch);
 }
 
@@ -1384,25 +1395,14 @@ function dispatchArg(d: DispatchState, c: instructions.ArgCommand, opt: Dispatch
   commitToHistory(d.image, "ARG " + commitStrs.join(" "), false, undefined, d.epoch);
 }
 
-/** convert.go pathRelativeToWorkingDir: `p` made absolute against the state's working dir. */
-export function pathRelativeToWorkingDir(s: State, p: string, platform: Platform): string {
-  const dir = s.getDir();
-  try {
-    p = checkSystemDriveAndRemoveDriveLetter(p, platform.os, true);
-  } catch (e) {
-    throw new DockerfileError(`removing drive letter: ${errMessage(e)}`, { cause: e });
-  }
-  if (isAbs(p, platform.os)) return normalizePath("/", p, platform.os, true);
-  if (p === "." || p === "") p = "./";
-  return normalizePath(dir, p, platform.os, true);
-}
-
 /** convert.go addEnv: sets `k=v` in an image env list, in place of an existing `k`. */
 export function addEnv(env: string[] | undefined, k: string, v: string): string[] {
   const out = env ?? [];
+  // An entry's key (up to its first "=") equals k: without splitting each entry.
+  const plain = !k.includes("=");
   for (let i = 0; i < out.length; i++) {
-    const [key] = parseKeyValue(out[i]!);
-    if (key === k) {
+    const e = out[i]!;
+    if (plain && (e === k || (e.length > k.length && e.charCodeAt(k.length) === 61 && e.startsWith(k)))) {
       out[i] = k + "=" + v;
       return out;
     }
@@ -1415,37 +1415,6 @@ export function addEnv(env: string[] | undefined, k: string, v: string): string[
 export function parseKeyValue(env: string): [string, string] {
   const i = env.indexOf("=");
   return i < 0 ? [env, ""] : [env.slice(0, i), env.slice(i + 1)];
-}
-
-/** convert.go dfCmd: the `com.docker.dockerfile.v1.command` description of an op. */
-export function dfCmd(cmd: string | { toString(): string }): ConstraintsOpt {
-  return withDescription({ "com.docker.dockerfile.v1.command": typeof cmd === "string" ? cmd : cmd.toString() });
-}
-
-/** convert.go runCommandString: the history text of RUN (`|N K=V... args`). */
-export function runCommandString(args: readonly string[], buildArgs: readonly instructions.KeyValuePairOptional[], env: EnvGetter): string {
-  const tmpBuildEnv: string[] = [];
-  const tmpIdx = new Map<string, number>();
-  for (const arg of buildArgs) {
-    let v = env.get(arg.key);
-    if (v === undefined) v = arg.valueString();
-    const idx = tmpIdx.get(arg.key);
-    if (idx !== undefined) tmpBuildEnv[idx] = arg.key + "=" + v;
-    else {
-      tmpIdx.set(arg.key, tmpBuildEnv.length);
-      tmpBuildEnv.push(arg.key + "=" + v);
-    }
-  }
-  if (tmpBuildEnv.length > 0) tmpBuildEnv.unshift(`|${tmpBuildEnv.length}`);
-  return [...tmpBuildEnv, ...args].join(" ");
-}
-
-/** convert.go commitToHistory: appends a history entry (`# buildkit` when a state is given). */
-export function commitToHistory(img: DockerOCIImage, msg: string, withLayer: boolean, st: State | undefined, tm: Date | undefined): void {
-  if (st !== undefined) msg += " # buildkit";
-  const entry: NonNullable<DockerOCIImage["history"]>[number] = { createdBy: msg, author: "", comment: historyComment, emptyLayer: !withLayer };
-  if (tm !== undefined) entry.created = goTimeFromDate(tm);
-  (img.history ??= []).push(entry);
 }
 
 /** convert.go allReachableStages: a stage, its base and the stages it depends on, transitively. */
@@ -1496,18 +1465,6 @@ export function proxyEnvFromBuildArgs(args: Readonly<Record<string, string>>): P
   return isNil ? undefined : pe;
 }
 
-/** defaultshell.go defaultShell. */
-export function defaultShell(os: string): string[] {
-  return os === "windows" ? ["cmd", "/S", "/C"] : ["/bin/sh", "-c"];
-}
-
-/** convert.go withShell: the image's SHELL (or the default) followed by the joined args. */
-export function withShell(img: DockerOCIImage, args: readonly string[]): string[] {
-  const shell = img.config.shell !== undefined && img.config.shell.length > 0 ? [...img.config.shell] : defaultShell(img.os);
-  shell.push(args.join(" "));
-  return shell;
-}
-
 /** convert.go autoDetectPlatform: a build platform matching the image's OS and architecture, else `target`. */
 export function autoDetectPlatform(img: DockerOCIImage, target: Platform, supported: readonly Platform[]): Platform {
   if (target.os === img.os && target.architecture === img.architecture) return target;
@@ -1515,110 +1472,6 @@ export function autoDetectPlatform(img: DockerOCIImage, target: Platform, suppor
     if (p.os === img.os && p.architecture === img.architecture) return p;
   }
   return target;
-}
-
-/** Go's strings.ToUpper for the characters that have a single-rune upper case. */
-function goToUpper(s: string): string {
-  if (/^[\x00-\x7f]*$/.test(s)) return s.toUpperCase();
-  let out = "";
-  for (const ch of s) {
-    const u = ch.toUpperCase();
-    out += [...u].length === 1 ? u : ch;
-  }
-  return out;
-}
-
-/** convert.go uppercaseCmd: the first word in upper case. */
-export function uppercaseCmd(str: string): string {
-  const i = str.indexOf(" ");
-  return i < 0 ? goToUpper(str) : goToUpper(str.slice(0, i)) + str.slice(i);
-}
-
-/** convert.go processCmdEnv: the command with variables expanded, or as is when expansion fails. */
-export function processCmdEnv(shlex: LexType, cmd: string, env: EnvGetter): string {
-  try {
-    return shlex.processWord(cmd, env).result;
-  } catch {
-    return cmd;
-  }
-}
-
-/** convert.go prefixCommand: `[platform stage n/total] ` before a step's name. */
-export function prefixCommand(ds: DispatchState, str: string, prefixPlatform: boolean, platform: Platform | undefined, env: EnvGetter): string {
-  if (ds.cmdTotal === 0) return str;
-  let out = "[";
-  if (prefixPlatform && platform !== undefined) {
-    out += formatPlatformAll(platform) + formatTargetPlatform(platform, platformFromEnv(env)) + " ";
-  }
-  if (ds.stageName !== "") out += ds.stageName + " ";
-  ds.cmdIndex++;
-  const width = Math.trunc(1 + Math.log10(ds.cmdTotal));
-  out += `${String(ds.cmdIndex).padStart(width, " ")}/${ds.cmdTotal}] `;
-  if (ds.cmdIsOnBuild) out += "ONBUILD ";
-  return out + str;
-}
-
-/** convert.go formatTargetPlatform: `->arch` or `->os/arch` when the TARGET* args name another platform. */
-export function formatTargetPlatform(base: Platform, target: Platform | undefined): string {
-  if (target === undefined) return "";
-  const t = { ...target, os: target.os || base.os, architecture: target.architecture || base.architecture };
-  const p = t.os === "" ? t : normalizePlatform(t);
-  if (p.os === base.os && p.architecture !== base.architecture) {
-    let archVariant = p.architecture;
-    if (p.variant) archVariant += "/" + p.variant;
-    return "->" + archVariant;
-  }
-  if (p.os !== base.os) return "->" + formatPlatformAll(p);
-  return "";
-}
-
-/** convert.go platformFromEnv: the platform the TARGET* env names, if any. */
-export function platformFromEnv(env: EnvGetter): Platform | undefined {
-  const p: { -readonly [K in keyof Platform]: Platform[K] } = { os: "", architecture: "" };
-  let set = false;
-  for (const key of env.keys()) {
-    switch (key) {
-      case "TARGETPLATFORM": {
-        try {
-          return parsePlatformContainerd(env.get(key) ?? "", { os: "linux", architecture: "amd64" });
-        } catch {
-          continue;
-        }
-      }
-      case "TARGETOS":
-        p.os = env.get(key) ?? "";
-        set = true;
-        break;
-      case "TARGETARCH":
-        p.architecture = env.get(key) ?? "";
-        set = true;
-        break;
-      case "TARGETVARIANT":
-        p.variant = env.get(key) ?? "";
-        set = true;
-        break;
-    }
-  }
-  return set ? p : undefined;
-}
-
-/** convert.go location: the source map location of `ranges` (nothing without a source map). */
-export function location(sm: SourceMap | undefined, locations: readonly DockerfileRange[]): ConstraintsOpt {
-  if (sm === undefined) return () => {};
-  const loc: PbRange[] = locations.map((l) => ({
-    start: { line: l.start.line, character: l.start.character },
-    end: { line: l.end.line, character: l.end.character },
-  }));
-  return sm.location(loc);
-}
-
-/** convert.go summarizeHeredoc: the first line of a heredoc, `...` when there are more. */
-export function summarizeHeredoc(doc: string): string {
-  doc = doc.trim();
-  const lines = doc.replaceAll("\r\n", "\n").split("\n");
-  let summary = lines[0]!;
-  if (lines.length > 1) summary += "...";
-  return summary;
 }
 
 function commonImageNames(): string[] {
@@ -1677,48 +1530,6 @@ function wrapSuggestAny(err: DockerfileError, keys: ReadonlySet<string>, options
   return err;
 }
 
-/** convert.go buildMetaArgs: the global ARGs (before the first FROM) applied over the automatic args. */
-export function buildMetaArgs(
-  args: EnvList,
-  shlex: LexType,
-  argCommands: readonly instructions.ArgCommand[],
-  buildArgs: Readonly<Record<string, string>>,
-): [EnvList, Map<string, ArgInfo>] {
-  const allArgs = new Map<string, ArgInfo>();
-  for (const cmd of argCommands) {
-    for (const orig of cmd.args) {
-      const kp = new instructions.KeyValuePairOptional(orig.key, orig.value, orig.docComment);
-      const info: ArgInfo = { value: "", definition: kp, deps: undefined, location: cmd.location() };
-      if (!Object.hasOwn(buildArgs, kp.key)) {
-        if (kp.value !== undefined) {
-          let result: ProcessWordResult;
-          try {
-            result = shlex.processWordWithMatches(kp.value, envListGetter(args));
-          } catch (e) {
-            throw withLocation(e, cmd.location());
-          }
-          kp.value = result.result;
-          info.deps = result.matched;
-          if (result.matched.has(kp.key)) {
-            info.deps = new Set(result.matched);
-            info.deps.delete(kp.key);
-            const old = allArgs.get(kp.key);
-            if (old?.deps) for (const k of old.deps) info.deps.add(k);
-          }
-        }
-      } else {
-        kp.value = buildArgs[kp.key]!;
-      }
-      if (kp.value !== undefined) {
-        args = args.addOrReplace(kp.key, kp.value);
-        info.value = kp.value;
-      }
-      allArgs.set(kp.key, info);
-    }
-  }
-  return [args, allArgs];
-}
-
 /** convert.go rangeStartEnd: the first start line and last end line of ranges. */
 export function rangeStartEnd(r: readonly DockerfileRange[]): [number, number] {
   if (r.length === 0) return [0, 0];
@@ -1731,45 +1542,3 @@ export function rangeStartEnd(r: readonly DockerfileRange[]): [number, number] {
   return [start, end];
 }
 
-/** convert.go emptyEnvs. */
-export const emptyEnvs: EnvGetter = { get: () => undefined, keys: () => [] };
-
-/** Go's time.Duration.String(): `1h2m3.5s`, `1.5ms`, `0s`. */
-export function goDurationString(ns: number | bigint): string {
-  let d = BigInt(ns);
-  if (d === 0n) return "0s";
-  const neg = d < 0n;
-  let u = neg ? -d : d;
-  let out: string;
-  if (u < 1000000000n) {
-    let prec: number;
-    let unit: string;
-    if (u < 1000n) return (neg ? "-" : "") + u.toString() + "ns";
-    if (u < 1000000n) {
-      prec = 3;
-      unit = "µs";
-    } else {
-      prec = 6;
-      unit = "ms";
-    }
-    out = fmtFrac(u, prec) + unit;
-  } else {
-    let s = fmtFrac(u % 60000000000n, 9) + "s";
-    u /= 60000000000n;
-    if (u > 0n) {
-      s = (u % 60n).toString() + "m" + s;
-      u /= 60n;
-      if (u > 0n) s = u.toString() + "h" + s;
-    }
-    out = s;
-  }
-  return (neg ? "-" : "") + out;
-}
-
-/** v / 10^prec with the fraction's trailing zeros (and a bare dot) dropped. */
-function fmtFrac(v: bigint, prec: number): string {
-  const div = 10n ** BigInt(prec);
-  const whole = v / div;
-  let frac = (v % div).toString().padStart(prec, "0").replace(/0+$/, "");
-  return frac === "" ? whole.toString() : `${whole}.${frac}`;
-}

@@ -18,7 +18,7 @@ import type { AddCommand, KeyValuePairOptional, Stage } from "../instructions/co
 import { withLocation } from "../parser/errors.js";
 import type { Lex } from "../shell/lex.js";
 import { isHTTPSource } from "./convert-copy.js";
-import { envListGetter } from "./convert.js";
+import { envListGetter } from "./dispatch-state.js";
 import { parseGitRef } from "../../program/git-ref.js";
 import type { ConvertOpt, DockerfileClient } from "./options.js";
 

@@ -9,9 +9,12 @@ import { DockerfileError, type DockerfileRange } from "../../errors.js";
 import { cleanPath } from "../../internal/go/path.js";
 import type { PatternMatcher } from "../../internal/go/patternmatcher.js";
 import { suggestSearch } from "../../internal/go/suggest.js";
-import { formatPlatformAll, normalizePlatform, parseNormalizedNamed, parsePlatform, type EnvList, type Platform } from "../../llb/index.js";
+import { formatPlatformAll, normalizePlatform, parseNormalizedNamed, type EnvList, type Platform } from "../../llb/index.js";
+import { parsePlatformContainerd } from "../../llb/platform.js";
+import { defaultSpec } from "./platform.js";
 import type { ArgCommand, Command as InstructionCommand, KeyValuePairOptional, Stage } from "../instructions/commands.js";
 import type { Linter } from "../linter/linter.js";
+import { withLocation } from "../parser/errors.js";
 import {
   ruleConsistentInstructionCasing,
   ruleCopyIgnoredFile,
@@ -27,7 +30,7 @@ import {
   ruleUndefinedVar,
 } from "../linter/ruleset.js";
 import type { EnvGetter, Lex, ProcessWordResult } from "../shell/lex.js";
-import { buildMetaArgs } from "./convert.js";
+import { buildMetaArgs } from "./dispatch-state.js";
 import type { CopyConfig } from "./convert-copy.js";
 import { markUsed, type DispatchOpt, type DispatchState, type InstructionTracker } from "./dispatch-state.js";
 
@@ -93,15 +96,11 @@ export function validateCircularDependency(states: readonly DispatchState[] | un
   for (const state of states) {
     const cmds = visit(state, []);
     if (cmds) {
-      // Go wraps with each command's location; the first one given is kept.
-      const first = cmds.find((c) => c.location().length > 0);
-      throw new DockerfileError(`circular dependency detected on stage: ${state.stageName}`, first ? { ranges: first.location() } : {});
+      let err = new DockerfileError(`circular dependency detected on stage: ${state.stageName}`);
+      for (const c of cmds) err = withLocation(err, c.location());
+      throw err;
     }
   }
-}
-
-function isSelfConsistentCasing(s: string): boolean {
-  return s === s.toLowerCase() || s === s.toUpperCase();
 }
 
 function validateCaseMatch(name: string, isMajorityLower: boolean, location: DockerfileRange[], lint: Linter): void {
@@ -115,10 +114,10 @@ function validateCaseMatch(name: string, isMajorityLower: boolean, location: Doc
 export function validateCommandCasing(stages: readonly Stage[], lint: Linter): void {
   let lowerCount = 0;
   let upperCount = 0;
+  // Go's isSelfConsistentCasing: all lower or all upper case; all-lower counts as lower.
   const count = (name: string): void => {
-    if (!isSelfConsistentCasing(name)) return;
     if (name.toLowerCase() === name) lowerCount++;
-    else upperCount++;
+    else if (name.toUpperCase() === name) upperCount++;
   };
   for (const stage of stages) {
     count(stage.origCmd);
@@ -187,7 +186,7 @@ export function reportConstPlatformDisallowed(stageName: string, nameMatch: Proc
   if (nameMatch.matched.size > 0 || nameMatch.unmatched.size > 0) return;
   let p: Platform;
   try {
-    p = parsePlatform(nameMatch.result);
+    p = parsePlatformContainerd(nameMatch.result, defaultSpec());
   } catch {
     return; // fails later, with its own error
   }

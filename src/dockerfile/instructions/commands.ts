@@ -205,22 +205,16 @@ export function expandRawSourcesAndDest(s: SourcesAndDest, expander: SingleWordE
   }
 }
 
-/** The fields of an ADD command. */
-export interface AddFields extends SourcesAndDest {
+/** The fields COPY and ADD share. */
+export interface CopyAddFields extends SourcesAndDest {
   chown: string;
   chmod: string;
   link: boolean;
   excludePatterns: string[];
-  /** `--keep-git-dir`, when given. */
-  keepGitDir: boolean | undefined;
-  checksum: string;
-  /** `--unpack`, when given. */
-  unpack: boolean | undefined;
 }
 
-/** `ADD [flags] src... dest` */
-export class AddCommand extends WithNameAndCode implements AddFields {
-  readonly kind = "add" as const;
+/** What COPY and ADD share: sources, destination and the file flags. */
+abstract class CopyAddBase extends WithNameAndCode implements CopyAddFields {
   destPath: string;
   sourcePaths: string[];
   sourceContents: SourceContent[];
@@ -228,11 +222,8 @@ export class AddCommand extends WithNameAndCode implements AddFields {
   chmod: string;
   link: boolean;
   excludePatterns: string[];
-  keepGitDir: boolean | undefined;
-  checksum: string;
-  unpack: boolean | undefined;
 
-  constructor(base: CommandBase, f: AddFields) {
+  constructor(base: CommandBase, f: CopyAddFields) {
     super(base);
     this.destPath = f.destPath;
     this.sourcePaths = f.sourcePaths;
@@ -241,6 +232,31 @@ export class AddCommand extends WithNameAndCode implements AddFields {
     this.chmod = f.chmod;
     this.link = f.link;
     this.excludePatterns = f.excludePatterns;
+  }
+
+  expandRaw(expander: SingleWordExpander): void {
+    expandRawSourcesAndDest(this, expander);
+  }
+}
+
+/** The fields of an ADD command. */
+export interface AddFields extends CopyAddFields {
+  /** `--keep-git-dir`, when given. */
+  keepGitDir: boolean | undefined;
+  checksum: string;
+  /** `--unpack`, when given. */
+  unpack: boolean | undefined;
+}
+
+/** `ADD [flags] src... dest` */
+export class AddCommand extends CopyAddBase implements AddFields {
+  readonly kind = "add" as const;
+  keepGitDir: boolean | undefined;
+  checksum: string;
+  unpack: boolean | undefined;
+
+  constructor(base: CommandBase, f: AddFields) {
+    super(base, f);
     this.keepGitDir = f.keepGitDir;
     this.checksum = f.checksum;
     this.unpack = f.unpack;
@@ -252,46 +268,24 @@ export class AddCommand extends WithNameAndCode implements AddFields {
     this.checksum = expander(this.checksum);
     expandSourcesAndDest(this, expander);
   }
-
-  expandRaw(expander: SingleWordExpander): void {
-    expandRawSourcesAndDest(this, expander);
-  }
 }
 
 /** The fields of a COPY command. */
-export interface CopyFields extends SourcesAndDest {
+export interface CopyFields extends CopyAddFields {
   from: string;
-  chown: string;
-  chmod: string;
-  link: boolean;
-  excludePatterns: string[];
   /** `--parents`: keep the sources' directory structure. */
   parents: boolean;
 }
 
 /** `COPY [flags] src... dest` */
-export class CopyCommand extends WithNameAndCode implements CopyFields {
+export class CopyCommand extends CopyAddBase implements CopyFields {
   readonly kind = "copy" as const;
-  destPath: string;
-  sourcePaths: string[];
-  sourceContents: SourceContent[];
   from: string;
-  chown: string;
-  chmod: string;
-  link: boolean;
-  excludePatterns: string[];
   parents: boolean;
 
   constructor(base: CommandBase, f: CopyFields) {
-    super(base);
-    this.destPath = f.destPath;
-    this.sourcePaths = f.sourcePaths;
-    this.sourceContents = f.sourceContents;
+    super(base, f);
     this.from = f.from;
-    this.chown = f.chown;
-    this.chmod = f.chmod;
-    this.link = f.link;
-    this.excludePatterns = f.excludePatterns;
     this.parents = f.parents;
   }
 
@@ -299,10 +293,6 @@ export class CopyCommand extends WithNameAndCode implements CopyFields {
     this.chown = expander(this.chown);
     this.chmod = expander(this.chmod);
     expandSourcesAndDest(this, expander);
-  }
-
-  expandRaw(expander: SingleWordExpander): void {
-    expandRawSourcesAndDest(this, expander);
   }
 }
 

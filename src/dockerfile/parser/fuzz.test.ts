@@ -28,7 +28,7 @@ function rng(s: number): () => number {
 const instructions = ["FROM", "RUN", "COPY", "ADD", "ENV", "ARG", "LABEL", "CMD", "ENTRYPOINT", "SHELL", "WORKDIR", "USER", "EXPOSE", "VOLUME",
   "HEALTHCHECK", "ONBUILD", "STOPSIGNAL", "MAINTAINER", "from", "Run", "onbuild", "FOO", "MAİNTAINER", ""];
 const atoms = ["a", "foo", "$V", "${V}", "${V:-w}", "${V-w}", "${V:+w}", "${V+w}", "${V:?m}", "${V?m}", "${V#*.}", "${V##*.}", "${V%.*}",
-  "${V%%.*}", "${V/a/b}", "${V//a/b}", "${V/\\//x}", "${V:-${W:-x}}", "${V//?/$0}", "${V/[/x}", "${V#\\*}", "${V#\\z}", "${V:x}", "${:}", "${}",
+  "${V%%.*}", "${V/a/b}", "${V//a/b}", "${V/\\//x}", "${V:-${W:-x}}", "${V//?/$0}", "${V/[/x}", "${N#*a*b}", "${N//?/x}", "${N%%*.}", "${U/*/x}", "${U//?/-}", "${U%😀*}", "${L#*a*a*a*a*a*a*b}", "${L//*a*a*a*b/x}", "${V#\\*}", "${V#\\z}", "${V:x}", "${:}", "${}",
   "${", "}", "{", ":", "?", "*", "%", "/", "$", "$$", "$1", "$@", "\"", "'", "\\", "`", " ", "  ", "\t", "=", "--from=x", "--mount=type=cache,target=/x",
   "--", "-", "[", "]", '["a", "b"]', '["a", 1]', "[]", '["\\ud800"]', "[1e400]", ",", "<<EOF", "<<-EOF", "<<'EOF'", '<<"EOF"', "3<<EOF", "<< EOF",
   "<<E\\OF", "<", "<<", "#", "# c", "\\\n", "`\n", "\n", "\r\n", "\\ \n", "é", "\u00a0", "\u0085", "\u2028", "😀", "\ud800", "\ufeff", "\u0000",
@@ -109,7 +109,7 @@ test(`fuzz: parser and lexer throw only DockerfileError (seed ${seed}, ${seconds
   const r = rng(seed);
   const docs = corpus();
   const lexers = [new Lex("\\"), new Lex("`")];
-  const env = envsFromSlice(["V=a.b.c", "W=", "X=x y  z"]);
+  const env = envsFromSlice(["V=a.b.c", "W=", "X=x y  z", "N=a\nb.c\nd.", "U=é😀.x😀b", "L=" + "a".repeat(2000)]);
   const deadline = Date.now() + seconds * 1000;
   let n = 0;
   let parsed = 0;

@@ -6,7 +6,7 @@
 import { DockerfileError } from "../../errors.js";
 import { goQuote } from "../../internal/go/strconv.js";
 import { fromUtf8BinaryString, utf8BinaryString } from "../../internal/go/utf8.js";
-import { isSpace, trimLeftSpace } from "../../internal/go/unicode.js";
+import { isAscii, isSpace, trimLeftSpace } from "../../internal/go/unicode.js";
 import type { Directives, Node } from "./parser.js";
 
 /** A Node with Go's zero values. */
@@ -218,14 +218,47 @@ function parseJSON(input: string): LineParseResult | typeof NOT_JSON {
     return NOT_JSON;
   }
   if (!Array.isArray(parsed)) return NOT_JSON;
-  // Go's decoder fails on a number beyond float64 (JSON.parse gives Infinity) before looking at the types.
-  for (const v of parsed) if (typeof v === "number" && !Number.isFinite(v)) return NOT_JSON;
   const values: string[] = [];
   for (const v of parsed) {
-    if (typeof v !== "string") throw new DockerfileError(errDockerfileNotStringArray);
+    if (typeof v !== "string") {
+      // Go's decoder fails first (an error other than the string-array one) on a number beyond float64
+      // (Infinity here) and on nesting deeper than 10000.
+      if (hasInfinity(parsed) || jsonDepth(rest) > 10000) return NOT_JSON;
+      throw new DockerfileError(errDockerfileNotStringArray);
+    }
     values.push(toWellFormed(v));
   }
   return [chainOf(values), { json: true }];
+}
+
+/** Whether a parsed JSON value holds a number JSON.parse made infinite. */
+function hasInfinity(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return true;
+    } else if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === "object") stack.push(...Object.values(v));
+  }
+  return false;
+}
+
+/** The deepest nesting of arrays and objects in valid JSON text. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
 }
 
 /** Go's parseMaybeJSON (CMD, ENTRYPOINT, RUN, SHELL): a JSON array, else the rest as one node. */
@@ -247,13 +280,7 @@ export function parseMaybeJSONToList(rest: string): LineParseResult {
 
 /** Go's parseHealthConfig: the type word (NONE, CMD) then parseMaybeJSON of the rest; Go splits bytes, as here. */
 export function parseHealthConfig(input: string): LineParseResult {
-  let ascii = true;
-  for (let i = 0; i < input.length; i++) {
-    if (input.charCodeAt(i) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
+  const ascii = isAscii(input);
   const rest = ascii ? input : utf8BinaryString(input);
   let sep = 0;
   for (; sep < rest.length; sep++) if (isSpace(rest.charCodeAt(sep))) break;

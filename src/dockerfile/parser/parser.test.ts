@@ -434,3 +434,11 @@ test("invalid UTF-8 bytes decode one U+FFFD per bad byte, as Go reads them", () 
   const bytes = new Uint8Array([...new TextEncoder().encode("FROM a\nRUN x"), 0xe2, 0x82, 0x41, 0xff, 0x0a]);
   assert.deepEqual(chain(parse(bytes).ast.children[1]!.next), ["x\ufffd\ufffdA\ufffd"]);
 });
+
+test("JSON nested deeper than Go's decoder allows (10000) is the shell form", () => {
+  const mk = (d: number) => "FROM a\nCMD " + "[".repeat(d) + "]".repeat(d) + "\n";
+  assert.equal(parseError(mk(10000)).message, "when using JSON array syntax, arrays must be comprised of strings only");
+  const cmd = parse(mk(10001)).ast.children[1]!;
+  assert.deepEqual(cmd.attributes, {});
+  assert.equal(cmd.next!.value.length, 20002);
+});

@@ -17,11 +17,6 @@ export function splitCommand(line: string, d: Directives): [string, string[], st
   return [cmdline[0]!, flags, trimSpace(args)];
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
-  return true;
-}
-
 const IN_SPACES = 0;
 const IN_WORD = 1;
 const IN_QUOTE = 2;
@@ -33,8 +28,12 @@ const IN_QUOTE = 2;
  * happens here by walking the line's binary string.
  */
 export function extractBuilderFlags(input: string, d: Directives): [string, string[]] {
-  const ascii = isAscii(input);
-  const line = ascii ? input : utf8BinaryString(input);
+  // Most lines are ASCII up to the end of their flags: walk the string itself and switch to its bytes
+  // only when a non-ASCII character comes up (checking the whole line first would be quadratic for ONBUILD chains).
+  return extractFlags(input, d, true) ?? extractFlags(utf8BinaryString(input), d, false)!;
+}
+
+function extractFlags(line: string, d: Directives, ascii: boolean): [string, string[]] | undefined {
   const rest = (pos: number): string => (ascii ? line.slice(pos) : fromUtf8BinaryString(line.slice(pos)));
   const words: string[] = [];
   let phase = IN_SPACES;
@@ -45,7 +44,10 @@ export function extractBuilderFlags(input: string, d: Directives): [string, stri
   const esc = d.escapeToken.charCodeAt(0);
   const n = line.length;
   for (let pos = 0; pos <= n; pos++) {
-    if (pos !== n) ch = line.charCodeAt(pos);
+    if (pos !== n) {
+      ch = line.charCodeAt(pos);
+      if (ascii && ch >= 0x80) return undefined;
+    }
     if (phase === IN_SPACES) {
       if (pos === n) break;
       if (isSpace(ch)) continue;
@@ -75,6 +77,7 @@ export function extractBuilderFlags(input: string, d: Directives): [string, stri
         if (pos + 1 === n) continue;
         pos++;
         ch = line.charCodeAt(pos);
+        if (ascii && ch >= 0x80) return undefined;
       }
       word += String.fromCharCode(ch);
       continue;
@@ -91,6 +94,7 @@ export function extractBuilderFlags(input: string, d: Directives): [string, stri
         }
         pos++;
         ch = line.charCodeAt(pos);
+        if (ascii && ch >= 0x80) return undefined;
       }
       word += String.fromCharCode(ch);
     }

@@ -23,15 +23,31 @@ function lexError(fn: () => unknown): DockerfileError {
   assert.fail("did not throw");
 }
 
-test("shell patterns become regular expressions (Go's `.` is [^\\n])", () => {
+test("shell patterns: Go's regular expression text, matching, bad escapes", () => {
   const re = (p: string) => convertShellPatternToRegex(p, true, true);
-  assert.equal(re("*").source, "^[^\\n]*");
-  assert.equal(re("?").source, "^[^\\n]");
+  assert.equal(re("*").source, "^.*");
+  assert.equal(re("?").source, "^.");
   assert.equal(re("\\*").source, "^\\*");
   assert.equal(re("(()[]{\\}^$.\\*\\?|\\\\").source, "^\\(\\(\\)\\[\\]\\{\\}\\^\\$\\.\\*\\?\\|\\\\");
-  assert.equal(convertShellPatternToRegex("a*", false, false).source, "a[^\\n]*?");
+  assert.equal(convertShellPatternToRegex("a*", false, false).source, "a.*?");
   for (const p of ["\\", "\\x", "\\\\\\"]) lexError(() => re(p));
   assert.equal(lexError(() => re("\\")).message, "invalid escape '\\\ufffd'");
+  // leftmost-first: greedy and lazy stars, `?` is one code point, `.` stops at \n
+  assert.deepEqual(convertShellPatternToRegex("a*b", true, false).find("xxaxbxb"), [2, 7]);
+  assert.deepEqual(convertShellPatternToRegex("a*b", false, false).find("xxaxbxb"), [2, 5]);
+  assert.deepEqual(convertShellPatternToRegex("?b", true, true).find("😀b"), [0, 3]);
+  assert.deepEqual(convertShellPatternToRegex("*", true, true).find("ab\ncd"), [0, 2]);
+  assert.equal(convertShellPatternToRegex("a*c", true, false).find("ab\nc"), undefined);
+});
+
+test("patterns that make a backtracking regex engine explode stay fast", () => {
+  const lex = new Lex("\\");
+  const env = envsFromSlice(["V=" + "a".repeat(3000)]);
+  const started = Date.now();
+  assert.equal(lex.processWord("${V#*a*a*a*a*a*a*a*a*a*a*b}", env).result, "a".repeat(3000));
+  assert.equal(lex.processWord("${V//*a*a*a*a*a*a*b/x}", env).result, "a".repeat(3000));
+  assert.equal(lex.processWord("${V%%a*a*a*a*a*a*a*a*a*a*c}", env).result, "a".repeat(3000));
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
 
 test("reverseString and reversePattern", () => {

@@ -84,6 +84,8 @@ class ShellWord {
   private pos = 0;
   /** The scanner's lookahead: a code point, EOF, or -2 before the first Peek. */
   private ch = -2;
+  /** Where the lookahead character starts in `src`. */
+  private chPos = 0;
   private escapeToken = 0x5c;
   private envs!: EnvGetter;
   rawEscapes = false;
@@ -112,6 +114,7 @@ class ShellWord {
   }
 
   private scan(): number {
+    this.chPos = this.pos;
     if (this.pos >= this.src.length) return EOF;
     const c = this.src.codePointAt(this.pos)!;
     this.pos += c > 0xffff ? 2 : 1;
@@ -124,6 +127,12 @@ class ShellWord {
       if (this.ch === 0xfeff) this.ch = this.scan();
     }
     return this.ch;
+  }
+
+  /** Moves the scanner to `pos` (a character boundary after the lookahead) and reads the lookahead there. */
+  private skipTo(pos: number): void {
+    this.pos = pos;
+    this.ch = this.scan();
   }
 
   next(): number {
@@ -156,6 +165,22 @@ class ShellWord {
         if (stopChar !== EOF && ch === stopChar) {
           this.next();
           return [result, words.getWords()];
+        }
+        if (ch < 0x80 && isPlain(ch, quotes, esc, stopChar)) {
+          // a run of ordinary ASCII characters goes to the result and the current word at once
+          const src = this.src;
+          const start = this.chPos;
+          let end = start + 1;
+          while (end < src.length) {
+            const c = src.charCodeAt(end);
+            if (c >= 0x80 || !isPlain(c, quotes, esc, stopChar)) break;
+            end++;
+          }
+          const run = src.slice(start, end);
+          this.skipTo(end);
+          result += run;
+          words.addRawString(run);
+          continue;
         }
         let tmp: string | undefined;
         if (ch === 0x24) tmp = this.processDollar();
@@ -191,19 +216,25 @@ class ShellWord {
     }
   }
 
-  private processSingleQuote(): string {
-    let result = "";
-    let ch = this.next();
-    if (this.lex.rawQuotes) result += String.fromCodePoint(ch);
-    for (;;) {
-      ch = this.next();
-      if (ch === EOF) throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
-      if (ch === 0x27) {
-        if (this.lex.rawQuotes) result += "'";
-        return result;
-      }
-      result += String.fromCodePoint(ch);
+  /** processStopOn's result; an error at the end of the input becomes `eofMessage` (as Go reports it). */
+  private processStopOnOr(stopChar: number, rawEscapes: boolean, eofMessage: string): string {
+    try {
+      return this.processStopOn(stopChar, rawEscapes)[0];
+    } catch (err) {
+      if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError(eofMessage);
+      throw err;
     }
+  }
+
+  private processSingleQuote(): string {
+    const raw = this.lex.rawQuotes;
+    this.next();
+    const start = this.chPos;
+    const close = this.src.indexOf("'", start);
+    if (close < 0) throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
+    const body = this.src.slice(start, close);
+    this.skipTo(close + 1);
+    return raw ? "'" + body + "'" : body;
   }
 
   private processDoubleQuote(): string {
@@ -221,6 +252,19 @@ class ShellWord {
       }
       if (p === 0x24) {
         result += this.processDollar();
+        continue;
+      }
+      if (p !== esc) {
+        const src = this.src;
+        const start = this.chPos;
+        let end = start + 1;
+        while (end < src.length) {
+          const c = src.charCodeAt(end);
+          if (c === 0x22 || c === 0x24 || c === esc) break;
+          end++;
+        }
+        result += src.slice(start, end);
+        this.skipTo(end);
         continue;
       }
       ch = this.next();
@@ -275,24 +319,12 @@ class ShellWord {
       case 0x2f: {
         const replaceAll = this.peek() === 0x2f;
         if (replaceAll) this.next();
-        let pattern: string;
-        try {
-          pattern = this.processStopOn(0x2f, true)[0];
-        } catch (err) {
-          if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '/' in ${}");
-          throw err;
-        }
-        let replacement: string;
-        try {
-          replacement = this.processStopOn(0x7d, true)[0];
-        } catch (err) {
-          if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '}'");
-          throw err;
-        }
+        const pattern = this.processStopOnOr(0x2f, true, "syntax error: missing '/' in ${}");
+        const replacement = this.processStopOnOr(0x7d, true, "syntax error: missing '}'");
         const found = this.getEnv(name);
         if (this.lex.skipUnsetEnv && found === undefined) return "${" + name + "/" + pattern + "/" + replacement + "}";
         let value = found ?? "";
-        let re: RegExp;
+        let re: ShellPattern;
         try {
           re = convertShellPatternToRegex(pattern, true, false);
         } catch (err) {
@@ -302,9 +334,8 @@ class ShellWord {
         if (replaceAll) {
           value = goReplaceAll(re, value, replacement);
         } else {
-          re.lastIndex = 0;
-          const m = re.exec(value);
-          if (m) value = value.slice(0, m.index) + replacement + value.slice(m.index + m[0].length);
+          const m = re.find(value);
+          if (m) value = value.slice(0, m[0]) + replacement + value.slice(m[1]);
         }
         return value;
       }
@@ -317,13 +348,7 @@ class ShellWord {
   private processModifier(name: string, ch: number, chs: string, nullIsUnset: boolean): string {
     const rawEscapes = ch === 0x23 || ch === 0x25;
     if (nullIsUnset && rawEscapes) throw new DockerfileError(`unsupported modifier (${chs}) in substitution`);
-    let word: string;
-    try {
-      word = this.processStopOn(0x7d, rawEscapes)[0];
-    } catch (err) {
-      if (err instanceof DockerfileError && this.peek() === EOF) throw new DockerfileError("syntax error: missing '}'");
-      throw err;
-    }
+    let word = this.processStopOnOr(0x7d, rawEscapes, "syntax error: missing '}'");
     const value = this.getEnv(name);
     const set = value !== undefined;
     if (this.lex.skipUnsetEnv && !set) return "${" + name + chs + word + "}";
@@ -451,6 +476,12 @@ class WordsStruct {
   }
 }
 
+/** An ASCII character processStopOn copies as it is: not $ < (quotes) the escape, the stop character or a space. */
+function isPlain(c: number, quotes: boolean, esc: number, stopChar: number): boolean {
+  if (c === 0x24 || c === 0x3c || c === esc || c === stopChar || c === 0x20 || (c >= 0x09 && c <= 0x0d)) return false;
+  return !(quotes && (c === 0x27 || c === 0x22));
+}
+
 /** fmt's string(rune): EOF (and any invalid code point) is U+FFFD. */
 function runeString(ch: number): string {
   return ch < 0 || ch > 0x10ffff ? "\ufffd" : String.fromCodePoint(ch);
@@ -487,20 +518,178 @@ export function envsFromSlice(env: string[]): EnvGetter {
   return { get: (key) => envs.get(normalizeEnvKey(key)), keys: () => keys };
 }
 
-const patternCache = new Map<string, RegExp>();
+/** Pattern tokens besides literal code points (which are >= 0). */
+const T_ANY = -2;
+const T_STAR = -3;
+
+/**
+ * A shell pattern (`*`, `?`, literal characters) matched with the semantics
+ * of the regular expression Go builds for it (leftmost-first: stars
+ * greedy or lazy in priority order; `.` excludes \n; code points, not
+ * bytes). It is matched by a backtracking search that remembers failed
+ * (star, position) pairs, so it stays polynomial where a regular
+ * expression engine with backtracking (JavaScript's) can take exponential time.
+ */
+export class ShellPattern {
+  /** The regular expression Go's convertShellPatternToRegex writes for the pattern. */
+  readonly source: string;
+  private readonly tokens: number[];
+  private readonly greedy: boolean;
+  private readonly anchored: boolean;
+  /** For each star, the BMP literal that follows it, if any (the star can only stop there). */
+  private readonly literalAfter: (string | undefined)[];
+
+  constructor(source: string, tokens: number[], greedy: boolean, anchored: boolean) {
+    this.source = source;
+    this.tokens = tokens;
+    this.literalAfter = tokens.map((_, i) => {
+      const next = tokens[i + 1];
+      return next !== undefined && next >= 0 && next <= 0xffff && (next < 0xd800 || next > 0xdfff) ? String.fromCharCode(next) : undefined;
+    });
+    this.greedy = greedy;
+    this.anchored = anchored;
+  }
+
+  /** Go's FindStringIndex on s[from:] (positions in `s`): the leftmost match, or undefined. */
+  find(s: string, from = 0, dead: DeadStops = new DeadStops()): [number, number] | undefined {
+    for (let start = from; start <= s.length; ) {
+      const end = this.matchAt(s, start, dead);
+      if (end >= 0) return [start, end];
+      if (this.anchored) return undefined;
+      start += start < s.length && isSurrogatePair(s, start) ? 2 : 1;
+    }
+    return undefined;
+  }
+
+  /** The end of the highest-priority match starting at `start`, or -1. */
+  private matchAt(s: string, start: number, dead: DeadStops): number {
+    const tokens = this.tokens;
+    const m = tokens.length;
+    const n = s.length;
+    // choice points of the stars: token index, first position, current position, last position, end of line
+    const stack: number[] = [];
+    let i = 0;
+    let j = start;
+    for (;;) {
+      let ok = true;
+      while (i < m) {
+        const t = tokens[i]!;
+        if (t === T_STAR) break;
+        if (j >= n) {
+          ok = false;
+          break;
+        }
+        const c = s.codePointAt(j)!;
+        if (t === T_ANY ? c === 0x0a : c !== t) {
+          ok = false;
+          break;
+        }
+        j += c > 0xffff ? 2 : 1;
+        i++;
+      }
+      if (ok && i === m) return j;
+      if (ok) {
+        let eol = s.indexOf("\n", j);
+        if (eol < 0) eol = n;
+        const hi = dead.limit(i, eol);
+        const k = j <= hi ? this.choice(s, i, j, j, hi, true) : -1;
+        if (k >= 0) {
+          stack.push(i, j, k, hi, eol);
+          i++;
+          j = k;
+          continue;
+        }
+        dead.add(i, j, eol);
+      }
+      // backtrack to the latest star with another choice
+      let resumed = false;
+      while (stack.length > 0) {
+        const top = stack.length - 5;
+        const ti = stack[top]!;
+        const lo = stack[top + 1]!;
+        const k = this.choice(s, ti, lo, stack[top + 2]!, stack[top + 3]!, false);
+        if (k >= 0) {
+          stack[top + 2] = k;
+          i = ti + 1;
+          j = k;
+          resumed = true;
+          break;
+        }
+        dead.add(ti, lo, stack[top + 4]!);
+        stack.length = top;
+      }
+      if (!resumed) return -1;
+    }
+  }
+
+  /**
+   * The first (`first`) or next position after `k` the star at token `ti`
+   * may stop at within [lo, hi], in priority order (greedy: longest first),
+   * or -1. A star followed by a literal only stops where that literal is.
+   */
+  private choice(s: string, ti: number, lo: number, k: number, hi: number, first: boolean): number {
+    const lit = this.literalAfter[ti];
+    if (this.greedy) {
+      if (first) k = hi;
+      else {
+        k--;
+        if (k > lo && isSurrogatePair(s, k - 1)) k--;
+      }
+      if (lit !== undefined && k >= lo) k = s.lastIndexOf(lit, k);
+      return k >= lo ? k : -1;
+    }
+    if (!first) k += k < s.length && isSurrogatePair(s, k) ? 2 : 1;
+    if (lit !== undefined && k <= hi) k = s.indexOf(lit, k);
+    return k >= 0 && k <= hi ? k : -1;
+  }
+}
+
+/**
+ * Where each star is known not to lead to a match: a star starting at p
+ * that found no match means no stop in [p, end of line] works, so later
+ * searches reaching that star on the same line stop before p. This keeps
+ * the search near O(stars × length) where plain backtracking is exponential.
+ */
+class DeadStops {
+  private readonly from: number[] = [];
+  private readonly eol: number[] = [];
+
+  /** The last stop worth trying for the star at token `i` before end of line `eol`. */
+  limit(i: number, eol: number): number {
+    return this.eol[i] === eol ? Math.min(eol, this.from[i]! - 1) : eol;
+  }
+
+  add(i: number, p: number, eol: number): void {
+    if (this.eol[i] === eol) this.from[i] = Math.min(this.from[i]!, p);
+    else {
+      this.eol[i] = eol;
+      this.from[i] = p;
+    }
+  }
+}
+
+function isSurrogatePair(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff) return false;
+  const d = s.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff;
+}
+
+const patternCache = new Map<string, ShellPattern>();
 
 /**
  * Go's convertShellPatternToRegex: `*` (shortest or, when greedy, longest
- * run) and `?` (one character) as a regular expression, optionally anchored.
- * Go's `.` matches anything but \n, as `[^\n]` does here (with the u flag:
- * one code point). Throws DockerfileError on a bad escape.
+ * run) and `?` (one character), optionally anchored at the start. Throws
+ * DockerfileError on a bad escape (Go's message). Consecutive stars match
+ * as one.
  */
-export function convertShellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean): RegExp {
+export function convertShellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean): ShellPattern {
   const key = (greedy ? "g" : "n") + (anchored ? "a" : "u") + pattern;
   const cached = patternCache.get(key);
   if (cached) return cached;
   let out = anchored ? "^" : "";
-  const star = greedy ? "[^\\n]*" : "[^\\n]*?";
+  const star = greedy ? ".*" : ".*?";
+  const tokens: number[] = [];
   const cps: number[] = [];
   for (const c of pattern) cps.push(c.codePointAt(0)!);
   let i = cps[0] === 0xfeff ? 1 : 0;
@@ -509,9 +698,11 @@ export function convertShellPatternToRegex(pattern: string, greedy: boolean, anc
     switch (tok) {
       case 0x2a:
         out += star;
+        if (tokens.at(-1) !== T_STAR) tokens.push(T_STAR);
         continue;
       case 0x3f:
-        out += "[^\\n]";
+        out += ".";
+        tokens.push(T_ANY);
         continue;
       case 0x5c: {
         const p = i < cps.length ? cps[i]! : EOF;
@@ -526,29 +717,29 @@ export function convertShellPatternToRegex(pattern: string, greedy: boolean, anc
         break;
     }
     out += String.fromCodePoint(tok);
+    tokens.push(tok);
   }
-  const re = new RegExp(out, "gu");
+  const re = new ShellPattern(out, tokens, greedy, anchored);
   if (patternCache.size > 1000) patternCache.clear();
   patternCache.set(key, re);
   return re;
 }
 
 /** Go's Regexp.ReplaceAllString: empty matches right after a match are not replaced; `$` templates expanded. */
-function goReplaceAll(re: RegExp, src: string, template: string): string {
+function goReplaceAll(re: ShellPattern, src: string, template: string): string {
   let out = "";
   let lastMatchEnd = 0;
   let searchPos = 0;
   const end = src.length;
+  const dead = new DeadStops();
   while (searchPos <= end) {
-    re.lastIndex = searchPos;
-    const m = re.exec(src);
+    const m = re.find(src, searchPos, dead);
     if (!m) break;
-    const a0 = m.index;
-    const a1 = a0 + m[0].length;
+    const [a0, a1] = m;
     out += src.slice(lastMatchEnd, a0);
-    if (a1 > lastMatchEnd || a0 === 0) out += goExpand(template, m[0]);
+    if (a1 > lastMatchEnd || a0 === 0) out += goExpand(template, src.slice(a0, a1));
     lastMatchEnd = a1;
-    const width = searchPos < end ? (src.codePointAt(searchPos)! > 0xffff ? 2 : 1) : 0;
+    const width = searchPos < end ? (isSurrogatePair(src, searchPos) ? 2 : 1) : 0;
     if (searchPos + width > a1) searchPos += width;
     else if (searchPos + 1 > a1) searchPos++;
     else searchPos = a1;
@@ -593,17 +784,15 @@ function goExpand(template: string, match: string): string {
 }
 
 function trimPrefix(word: string, value: string, greedy: boolean): string {
-  let re: RegExp;
+  let re: ShellPattern;
   try {
     re = convertShellPatternToRegex(word, greedy, true);
   } catch (err) {
     if (err instanceof DockerfileError) throw new DockerfileError(`invalid pattern (${word}) in substitution: ${err.message}`);
     throw err;
   }
-  re.lastIndex = 0;
-  const m = re.exec(value);
-  if (m) return value.slice(m.index + m[0].length);
-  return value;
+  const m = re.find(value);
+  return m ? value.slice(m[1]) : value;
 }
 
 /** Reverses a pattern keeping each escape before its character: a\*c -> c\*a. */

@@ -1,4 +1,4 @@
-/** Go 1.26 `time.ParseDuration` with its error messages. Pure: no I/O. */
+/** Go 1.26 `time.ParseDuration` with its error messages, and `Duration.String`. Pure: no I/O. */
 
 /** time's own `quote`: ASCII printable as is (`"` and `\` escaped), every other byte as \xNN. */
 function timeQuote(s: string): string {
@@ -107,4 +107,44 @@ export function parseDuration(str: string): bigint {
   if (neg) return -d;
   if (d > MAX - 1n) throw invalid();
   return d;
+}
+
+/** Go's `time.Duration.String()` of nanoseconds: `1h2m3.5s`, `1.5ms`, `0s`. */
+export function formatDuration(ns: number | bigint): string {
+  const d = BigInt(ns);
+  if (d === 0n) return "0s";
+  const neg = d < 0n;
+  let u = neg ? -d : d;
+  let out: string;
+  if (u < 1000000000n) {
+    let prec: number;
+    let unit: string;
+    if (u < 1000n) return (neg ? "-" : "") + u.toString() + "ns";
+    if (u < 1000000n) {
+      prec = 3;
+      unit = "µs";
+    } else {
+      prec = 6;
+      unit = "ms";
+    }
+    out = fmtFrac(u, prec) + unit;
+  } else {
+    let s = fmtFrac(u % 60000000000n, 9) + "s";
+    u /= 60000000000n;
+    if (u > 0n) {
+      s = (u % 60n).toString() + "m" + s;
+      u /= 60n;
+      if (u > 0n) s = u.toString() + "h" + s;
+    }
+    out = s;
+  }
+  return (neg ? "-" : "") + out;
+}
+
+/** v / 10^prec with the fraction's trailing zeros (and a bare dot) dropped. */
+function fmtFrac(v: bigint, prec: number): string {
+  const div = 10n ** BigInt(prec);
+  const whole = v / div;
+  let frac = (v % div).toString().padStart(prec, "0").replace(/0+$/, "");
+  return frac === "" ? whole.toString() : `${whole}.${frac}`;
 }

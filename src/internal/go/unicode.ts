@@ -43,16 +43,15 @@ export function trimSpace(s: string): string {
   return trimRightSpace(trimLeftSpace(s));
 }
 
+/** True when every character of `s` is ASCII. */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 /** Go's strings.ToLower: per code point (no context rules; İ becomes i). */
 export function toLower(s: string): string {
-  let ascii = true;
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return s.toLowerCase();
+  if (isAscii(s)) return s.toLowerCase();
   let out = "";
   for (const ch of s) {
     if (ch === "\u0130") out += "i";

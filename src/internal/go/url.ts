@@ -6,6 +6,7 @@
  */
 
 import { parseAddrKind } from "./net.js";
+import { isAscii } from "./unicode.js";
 
 // -- byte strings --------------------------------------------------------------
 // Go works on bytes; a "byte string" holds one char per UTF-8 byte, so that
@@ -18,6 +19,7 @@ const utf8Lossy = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** The UTF-8 bytes of `s` as a byte string (one char per byte). */
 export function toByteString(s: string): string {
+  if (isAscii(s)) return s; // ASCII text is its own byte string
   const b = utf8Encoder.encode(s);
   let out = "";
   for (let i = 0; i < b.length; i += 4096) out += String.fromCharCode(...b.subarray(i, i + 4096));
@@ -32,6 +34,7 @@ function bytesOf(bs: string): Uint8Array {
 
 /** A byte string decoded as UTF-8, and whether it was valid (Go strings need not be). */
 export function fromByteString(bs: string): { text: string; validUTF8: boolean } {
+  if (isAscii(bs)) return { text: bs, validUTF8: true };
   const b = bytesOf(bs);
   try {
     return { text: utf8Fatal.decode(b), validUTF8: true };

@@ -97,13 +97,38 @@ func toJSONError(err error) *jsonError {
 	return e
 }
 
-// jsonDef is a marshalled Definition: deterministic pb.Definition bytes, and each op's digest.
+// jsonDef is a marshalled Definition: deterministic pb.Definition bytes (progress
+// groups renamed), and each op's digest.
 type jsonDef struct {
 	Definition string   `json:"definition"`
 	Digests    []string `json:"digests"`
 }
 
+// normalizeProgressGroups renames the progress groups of a definition's ops
+// (COPY --link gets a random identity.NewID() as its group id) to
+// "progress-group-N", N counting distinct ids in op order, so that the
+// definitions of two runs (and of two languages) compare byte for byte.
+// The TypeScript side does the same (test/dockerfile/ts-side.ts).
+func normalizeProgressGroups(def *pb.Definition) *pb.Definition {
+	def = proto.Clone(def).(*pb.Definition)
+	ids := map[string]string{}
+	for _, op := range def.Def {
+		md := def.Metadata[digest.FromBytes(op).String()]
+		if md == nil || md.ProgressGroup == nil {
+			continue
+		}
+		id, ok := ids[md.ProgressGroup.Id]
+		if !ok {
+			id = fmt.Sprintf("progress-group-%d", len(ids))
+			ids[md.ProgressGroup.Id] = id
+		}
+		md.ProgressGroup.Id = id
+	}
+	return def
+}
+
 func encodeDef(def *pb.Definition) (*jsonDef, error) {
+	def = normalizeProgressGroups(def)
 	dt, err := proto.MarshalOptions{Deterministic: true}.Marshal(def)
 	if err != nil {
 		return nil, err

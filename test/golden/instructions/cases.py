@@ -116,5 +116,19 @@ for line in ["COPY /foo <<EOF\nEOF", "COPY /foo /bar", "COPY <<EOF /bar\nEOF", "
              'RUN ["ls", "/"]', 'RUN ["<<EOF"]', "RUN ls /", "RUN <<EOF\nls /\nwhoami\nEOF", "RUN <<'EOF' | python\nprint(\"hello\")\nprint(\"world\")\nEOF",
              "RUN <<-EOF\n\techo test\nEOF", "ADD <<EOF /x\nhi\nEOF", "COPY <<EOF <<EOF /x\na\nEOF\nb\nEOF", "RUN 3<<EOF cat /proc/self/fd/3\nx\nEOF"]:
     add(F+line+"\n")
+# Unicode and odd whitespace
+for line in ['VOLUME ["\u0085"]', 'VOLUME ["\u00a0/a\u3000"]', 'EXPOSE \u00e9 z \U0001F600 \uffff a', 'LABEL \u00e9=\u00e8', 'ENV \u00c4=1',
+             'WORKDIR \u00a0/x', 'COPY --chown=\u00e9 a b', 'ONBUILD\tRUN\techo', 'onbuild run echo', 'ONBUILD copy a b', 'ONBUILD Maintainer x',
+             'HEALTHCHECK none', 'healthcheck cmd echo', 'HEALTHCHECK --retries=0 CMD x', 'HEALTHCHECK --start-interval=1ms --interval=999us CMD x',
+             'ARG a=b=c', 'ARG a= b', 'ARG "a b"=c', 'ENV a="" b=', 'LABEL "a b"="c d"', 'USER "a b"', 'SHELL ["a", "b"] ', 'CMD ["a", 1]', 'CMD [ ]', 'RUN [ "a" ]',
+             'COPY ["a", "b c", "/d/"]', 'COPY --exclude=a ["a", "/d/"]', 'ADD ["<<EOF", "/d"]', 'STOPSIGNAL 9', 'MAINTAINER "a b"']:
+    add(F+line+"\n")
+for df in ["FROM a AS \u00c4", "FROM a AS \u00e4", "FROM a AS b\u00e4", "FROM a \u0430s b", "FROM a AS K", "FROM a AS \u212a"]:
+    add(df+"\n")
+add("FROM a AS B\n", check="experimental=all")
+add("# B my stage\nFROM a AS B\n", check="experimental=all")
+add("# check=skip=StageNameCasing\nFROM a AS B\n")
+add("# check=experimental=all\n# x\nFROM a AS b\n")
+add("FROM a\n# check=error=true\nMAINTAINER x\n")
 json.dump(C, open("cases.json","w"), indent=1, ensure_ascii=True)
 print(len(C))

@@ -1,4 +1,4 @@
-module instrgo
+module tsfrontend.test/golden/instructions
 
 go 1.26.3
 

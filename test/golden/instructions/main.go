@@ -1,3 +1,8 @@
+// Prints what buildkit v0.32.2's instructions.Parse (with its linter) makes of every case of
+// cases.json, as expected.json for src/dockerfile/instructions/parse-golden.test.ts:
+//
+//	go run . < cases.json > expected.json
+
 package main
 
 import (
@@ -5,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -122,7 +128,8 @@ func dumpCmd(c instructions.Command) map[string]any {
 		m["cmdLine"] = c.CmdLine
 		m["files"] = files(c.Files)
 		m["prependShell"] = c.PrependShell
-		used := strs(c.FlagsUsed)
+		used := slices.Clone(strs(c.FlagsUsed))
+		slices.Sort(used) // Go lists them in map order
 		m["flagsUsed"] = used
 		mounts := []map[string]any{}
 		for _, x := range instructions.GetMounts(c) {
@@ -221,7 +228,11 @@ func run(tc tcase) map[string]any {
 		return res
 	}
 	if lerr := lint.Error(); lerr != nil {
-		res["lintError"] = lerr.Error()
+		// The rules come in map order: sort them.
+		head, list, _ := strings.Cut(lerr.Error(), ": ")
+		rules := strings.Split(list, ", ")
+		slices.Sort(rules)
+		res["lintError"] = head + ": " + strings.Join(rules, ", ")
 	}
 	ma := [][]any{}
 	for _, a := range metaArgs {

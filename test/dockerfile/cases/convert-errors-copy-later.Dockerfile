@@ -1,0 +1,4 @@
+FROM busybox AS a
+COPY --from=b /x /x
+FROM busybox AS b
+RUN touch /x

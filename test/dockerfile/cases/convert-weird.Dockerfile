@@ -1,0 +1,18 @@
+FROM busybox AS x
+ARG SOURCE_DATE_EPOCH=1700000000
+WORKDIR ../rel
+USER nobody
+WORKDIR sub/dir
+LABEL a=b "c d"=e
+ENV A=1 B="two words" C=$A
+ONBUILD RUN echo hi
+EXPOSE 80/TCP 127.0.0.1:8080:80
+VOLUME /v1 /v2
+ENTRYPOINT echo $A
+MAINTAINER me <me@example.com>
+STOPSIGNAL 9
+FROM x AS y
+RUN echo y
+FROM y
+CMD ["a"]
+ENTRYPOINT ["b"]

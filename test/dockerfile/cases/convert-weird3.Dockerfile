@@ -1,0 +1,2 @@
+FROM busybox
+EXPOSE 70000

@@ -1,0 +1,3 @@
+FROM --platform=windows/amd64 busybox
+WORKDIR C:\\app
+WORKDIR D:\\x

@@ -1,0 +1,3 @@
+FROM busybox
+ARG SOURCE_DATE_EPOCH
+RUN echo
