@@ -1,22 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fragmentFormat, parseGitRef, type GitRef } from "./git-ref.js";
+import { emptyGitRef, fragmentFormat, parseGitRef, type GitRef } from "./git-ref.js";
 
 function ref(p: Partial<GitRef>): GitRef {
-  return {
-    remote: "",
-    shortName: "",
-    ref: "",
-    checksum: "",
-    subDir: "",
-    indistinguishableFromLocal: false,
-    unencryptedTCP: false,
-    keepGitDir: undefined,
-    submodules: undefined,
-    mtime: "",
-    fetchByCommit: false,
-    ...p,
-  };
+  return { ...emptyGitRef(), ...p };
 }
 
 // The cases of buildkit v0.32.2 dfgitutil/git_ref_test.go TestParseGitRef.

@@ -54,9 +54,9 @@ function notGit(err: string): GitRefResult {
   return { gitRef: undefined, isGit: false, err };
 }
 
-/** Go's `dfgitutil.ParseGitRef`. */
-export function parseGitRef(ref: string): GitRefResult {
-  const res: GitRef = {
+/** A GitRef with Go's zero values. */
+export function emptyGitRef(): GitRef {
+  return {
     remote: "",
     shortName: "",
     ref: "",
@@ -69,11 +69,17 @@ export function parseGitRef(ref: string): GitRefResult {
     mtime: "",
     fetchByCommit: false,
   };
+}
+
+/** Go's `dfgitutil.ParseGitRef`. */
+export function parseGitRef(ref: string): GitRefResult {
   let remote: GitURL;
+  let indistinguishableFromLocal = false;
+  let unencryptedTCP = false;
   if (ref.startsWith("./") || ref.startsWith("../")) {
     return notGit(INVALID_ARGUMENT);
   } else if (ref.startsWith("github.com/")) {
-    res.indistinguishableFromLocal = true;
+    indistinguishableFromLocal = true;
     // Go parses the ref as a scheme-less URL and sets the scheme to https: the same
     // fields as parsing it with "https://" in front (the authority is always github.com).
     const r = tryParseGitURL("https://" + ref);
@@ -86,12 +92,15 @@ export function parseGitRef(ref: string): GitRefResult {
     const r = tryParseGitURL(ref);
     if ("err" in r) return notGit(r.err);
     remote = r;
-    if (remote.scheme === GitProtocol.http || remote.scheme === GitProtocol.git) res.unencryptedTCP = true;
+    if (remote.scheme === GitProtocol.http || remote.scheme === GitProtocol.git) unencryptedTCP = true;
     if ((remote.scheme === GitProtocol.http || remote.scheme === GitProtocol.https) && !remote.path.endsWith(".git")) {
       return notGit(INVALID_ARGUMENT);
     }
   }
 
+  const res = emptyGitRef();
+  res.indistinguishableFromLocal = indistinguishableFromLocal;
+  res.unencryptedTCP = unencryptedTCP;
   res.remote = remote.remote;
   if (res.indistinguishableFromLocal) {
     const i = res.remote.indexOf("://");

@@ -329,7 +329,9 @@ function seedTexts(): string[] {
     if (!existsSync(dir)) return;
     for (const e of readdirSync(dir).sort()) {
       const p = join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
+      if (statSync(p).isDirectory()) {
+        if (!e.startsWith("_")) walk(p);
+      }
       else if (e === "Dockerfile" || e.endsWith(".Dockerfile")) out.push(readFileSync(p, "utf8"));
     }
   };
@@ -506,10 +508,12 @@ async function main(): Promise<void> {
   for (const f of failures.sort((a, b) => a.index - b.index)) {
     if (seen.has(f.index)) continue;
     seen.add(f.index);
+    if (seen.size > 20) continue; // counted, not printed
     const inp = fuzzInput(seed, f.index, seeds);
     const text = inp.text.length > 4000 ? inp.text.slice(0, 4000) + "...(truncated)" : inp.text;
     console.log(`FAIL seed ${seed} index ${f.index} (replay: --seed ${seed} --index ${f.index}) request ${JSON.stringify(inp.request)}\n  input: ${JSON.stringify(text)}\n  ${f.error.split("\n").slice(0, 8).join("\n  ")}`);
   }
+  if (seen.size > 20) console.log(`(${seen.size - 20} more failing inputs not shown)`);
   const secs = (performance.now() - t0) / 1000;
   console.log(
     `fuzz: ${ran} inputs through the ${tally.stage || "?"} in ${secs.toFixed(1)} s (${Math.round(ran / secs)}/s): ${tally.accepted} accepted, ${tally.rejected} rejected with a DockerfileError, ${seen.size} failing (accepted/rejected: of the worker runs that finished)`,

@@ -18,7 +18,10 @@ import {
   withPlatform,
   type CDIDeviceOptions,
   type ConstraintsOpt,
-  type RunOptions,
+  type MountOptions,
+  type State,
+  type Ulimit,
+  type UlimitName,
 } from "../../llb/index.js";
 import { chompHeredocContent, mustParseHeredoc } from "../parser/parser.js";
 import type { RunCommand } from "../instructions/commands.js";
@@ -46,9 +49,8 @@ import type { ProxyEnv } from "../../llb/index.js";
 
 /** Converts a RUN: the stage's state becomes the exec's root and a history entry with a layer is added. */
 export function dispatchRun(d: DispatchState, c: RunCommand, proxy: ProxyEnv | undefined, sources: readonly (import("./dispatch-state.js").DispatchState | undefined)[], dopt: DispatchOpt): void {
-  const opt: RunOptions = {};
   const constraints: ConstraintsOpt[] = [];
-  const mounts: NonNullable<RunOptions["mounts"]>[number][] = [];
+  const mounts: MountOptions[] = [];
 
   let customname = c.toString();
 
@@ -73,7 +75,7 @@ export function dispatchRun(d: DispatchState, c: RunCommand, proxy: ProxyEnv | u
         const st = scratch()
           .dir(sourcePath)
           .file(mkfile(f, 0o755, data), { constraints: [withInternalName("preparing inline document"), withPlatform(d.platform!)] });
-        mounts.push({ target: destPath, source: st, selector: sourcePath, readonly: true });
+        mounts.push(mountOptions(destPath, st, true, sourcePath, undefined, undefined));
         args = [joinPath(destPath, f)];
       } else {
         // A plain heredoc: its contents are the shell command.
@@ -89,50 +91,82 @@ export function dispatchRun(d: DispatchState, c: RunCommand, proxy: ProxyEnv | u
   }
   if (c.prependShell) args = withShell(d.image, args);
 
-  opt.args = args;
   constraints.push(dfCmd(c), location(dopt.sourceMap, c.location()));
   if (d.ignoreCache) constraints.push(ignoreCache);
-  if (proxy) opt.proxyEnv = proxy;
 
   const runMounts = dispatchRunMounts(d, c, sources, dopt);
-  mounts.push(...runMounts.mounts);
-  if (runMounts.secrets.length > 0) opt.secrets = runMounts.secrets;
-  if (runMounts.ssh.length > 0) opt.ssh = runMounts.ssh;
+  for (const m of runMounts.mounts) mounts.push(m);
 
-  opt.security = dispatchRunSecurity(c);
+  const security = dispatchRunSecurity(c);
   const network = dispatchRunNetwork(c);
-  if (network !== undefined) opt.network = network;
 
   const caps = dopt.llbCaps;
-  if (caps?.has(Caps.ExecMetaUlimit)) {
-    if (dopt.ulimit.length > 0) opt.ulimits = dopt.ulimit.map((u) => ({ name: u.name as never, soft: u.soft, hard: u.hard }));
+  let ulimits: Ulimit[] | undefined;
+  if (caps?.has(Caps.ExecMetaUlimit) && dopt.ulimit.length > 0) {
+    ulimits = dopt.ulimit.map((u) => ({ name: u.name as UlimitName, soft: u.soft, hard: u.hard }));
   }
+  let cdiDevices: CDIDeviceOptions[] | undefined;
   if (caps?.has(Caps.ExecMetaCDI)) {
-    const devices: CDIDeviceOptions[] = [];
-    for (const device of dopt.devices) devices.push(device.optional ? { name: device.name ?? "", optional: true } : { name: device.name ?? "" });
-    devices.push(...dispatchRunDevices(c));
-    if (devices.length > 0) opt.cdiDevices = devices;
+    cdiDevices = [];
+    for (const device of dopt.devices) cdiDevices.push(device.optional ? { name: device.name ?? "", optional: true } : { name: device.name ?? "" });
+    for (const device of dispatchRunDevices(c)) cdiDevices.push(device);
   }
-
-  const shlex = new Lex(dopt.shlex.escapeToken);
-  shlex.rawEscapes = dopt.shlex.rawEscapes;
-  shlex.skipProcessQuotes = dopt.shlex.skipProcessQuotes;
-  shlex.rawQuotes = true;
-  shlex.skipUnsetEnv = true;
 
   const pl = d.state.getPlatform();
   const env = getEnv(d.state);
-  constraints.push(withCustomName(prefixCommand(d, uppercaseCmd(processCmdEnv(shlex, customname, withSecretEnvMask(c, env))), d.prefixPlatform, pl, env)));
-  if (dopt.extraHosts.length > 0) opt.extraHosts = dopt.extraHosts.map((h) => ({ host: h.host, ip: h.ip }));
+  constraints.push(withCustomName(prefixCommand(d, uppercaseCmd(processCmdEnv(rawQuotesLex(dopt.shlex), customname, withSecretEnvMask(c, env))), d.prefixPlatform, pl, env)));
+  const extraHosts = dopt.extraHosts.length > 0 ? dopt.extraHosts.map((h) => ({ host: h.host, ip: h.ip })) : undefined;
 
   if (caps?.has(Caps.ExecMountTmpfsSize) && dopt.shmSize > 0) {
-    mounts.push({ target: "/dev/shm", source: scratch(), tmpfs: { size: dopt.shmSize } });
+    mounts.push(mountOptions("/dev/shm", scratch(), undefined, undefined, undefined, { size: dopt.shmSize }));
   }
-  if (caps?.has(Caps.ExecMetaCgroupParent) && dopt.cgroupParent.length > 0) opt.cgroupParent = dopt.cgroupParent;
+  const cgroupParent = caps?.has(Caps.ExecMetaCgroupParent) && dopt.cgroupParent.length > 0 ? dopt.cgroupParent : undefined;
   if (caps?.has(Caps.ExecMetaLinuxResources) && dopt.linuxResources) constraints.push(withLinuxResources(dopt.linuxResources));
 
-  if (mounts.length > 0) opt.mounts = mounts;
-  opt.constraints = constraints;
-  d.state = d.state.run(opt).root();
+  d.state = d.state
+    .run({
+      args,
+      security,
+      network,
+      ulimits,
+      extraHosts,
+      cgroupParent,
+      proxyEnv: proxy,
+      mounts,
+      secrets: runMounts.secrets,
+      ssh: runMounts.ssh,
+      cdiDevices,
+      constraints,
+    })
+    .root();
   commitToHistory(d.image, "RUN " + runCommandString(args, d.buildArgs, env), true, d.state, d.epoch);
+}
+
+/** Go's `llb.AddMount` options, always in one object shape. */
+export function mountOptions(
+  target: string,
+  source: State,
+  readonly: true | undefined,
+  selector: string | undefined,
+  cache: MountOptions["cache"],
+  tmpfs: MountOptions["tmpfs"],
+  forceNoOutput?: true,
+): MountOptions {
+  return { target, source, readonly, selector, forceNoOutput, contentCache: undefined, cache, tmpfs };
+}
+
+// dispatchRun's copy of the stage lexer with RawQuotes and SkipUnsetEnv, one per stage lexer.
+const rawQuotesLexers = new WeakMap<Lex, Lex>();
+
+function rawQuotesLex(shlex: Lex): Lex {
+  let l = rawQuotesLexers.get(shlex);
+  if (l === undefined || l.rawEscapes !== shlex.rawEscapes || l.skipProcessQuotes !== shlex.skipProcessQuotes) {
+    l = new Lex(shlex.escapeToken);
+    l.rawEscapes = shlex.rawEscapes;
+    l.skipProcessQuotes = shlex.skipProcessQuotes;
+    l.rawQuotes = true;
+    l.skipUnsetEnv = true;
+    rawQuotesLexers.set(shlex, l);
+  }
+  return l;
 }

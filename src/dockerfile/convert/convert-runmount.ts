@@ -70,10 +70,10 @@ export function dispatchRunMounts(d: DispatchState, c: RunCommand, sources: read
         throw new DockerfileError(`cannot mount from stage ${goQuote(mount.from)} to ${goQuote(mount.target)}, stage needs to be defined before current command`);
       }
     }
-    const m: MountOptions = { target: "" };
+    let tmpfs: MountOptions["tmpfs"];
     if (mount.type === MountTypeTmpfs) {
       st = scratch();
-      m.tmpfs = { size: mount.sizeLimit };
+      tmpfs = { size: mount.sizeLimit };
     }
     if (mount.type === MountTypeSecret) {
       out.secrets.push(dispatchSecret(d, mount, c.location()));
@@ -83,17 +83,20 @@ export function dispatchRunMounts(d: DispatchState, c: RunCommand, sources: read
       out.ssh.push(dispatchSSH(d, mount, c.location()));
       continue;
     }
+    let readonly: true | undefined;
+    let forceNoOutput: true | undefined;
     if (mount.readOnly) {
-      m.readonly = true;
+      readonly = true;
     } else if (mount.type === MountTypeBind && opt.llbCaps?.has(Caps.ExecMountBindReadWriteNoOutput)) {
-      m.forceNoOutput = true;
+      forceNoOutput = true;
     }
+    let cache: MountOptions["cache"];
     if (mount.type === MountTypeCache) {
       let sharing: "shared" | "private" | "locked" = "shared";
       if (mount.cacheSharing === MountSharingPrivate) sharing = "private";
       if (mount.cacheSharing === MountSharingLocked) sharing = "locked";
       if (mount.cacheID === "") mount.cacheID = cleanPath(mount.target);
-      m.cache = { id: opt.cacheIDNamespace + "/" + mount.cacheID, sharing };
+      cache = { id: opt.cacheIDNamespace + "/" + mount.cacheID, sharing };
     }
     let target = mount.target;
     if (!mount.target.startsWith("/")) {
@@ -102,14 +105,15 @@ export function dispatchRunMounts(d: DispatchState, c: RunCommand, sources: read
     }
     if (target === "/") throw new DockerfileError(`invalid mount target ${goQuote(target)}`);
     const src = mount.source === "" ? "/" : joinPath("/", mount.source);
+    let selector: string | undefined;
     if (src !== "/") {
-      m.selector = src;
+      selector = src;
     } else if (mount.uid !== undefined || mount.gid !== undefined || mount.mode !== undefined) {
       st = setCacheUIDGID(mount, st);
-      m.selector = "/cache";
+      selector = "/cache";
     }
-    m.target = target;
-    m.source = st;
+    // One object shape for every mount (Go's llb.AddMount with its options).
+    const m: MountOptions = { target, source: st, readonly, selector, forceNoOutput, contentCache: undefined, cache, tmpfs };
     out.mounts.push(m);
 
     if (mount.from === "") d.ctxPaths.add(src);

@@ -26,12 +26,8 @@ export interface OutlineSecret {
   location: PbLocation | undefined;
 }
 
-/** outline.SSH. */
-export interface OutlineSSH {
-  name: string;
-  required: boolean;
-  location: PbLocation | undefined;
-}
+/** outline.SSH (the same fields as a secret). */
+export type OutlineSSH = OutlineSecret;
 
 /** outline.CacheMount (declared by the format; dockerfile.v0 never fills it). */
 export interface OutlineCacheMount {
@@ -67,31 +63,17 @@ function args(ds: DispatchState, visited: Set<string>): OutlineArg[] {
   return out;
 }
 
-/** Go's dispatchState.secrets. */
-function secrets(ds: DispatchState, visited: Set<string>): OutlineSecret[] {
+/** Go's dispatchState.secrets and dispatchState.ssh: the ids of one kind used by `ds`, its base and its deps, each once. */
+function requiredIDs(ds: DispatchState, kind: "secrets" | "ssh", visited: Set<string>): OutlineSecret[] {
   const out: OutlineSecret[] = [];
-  for (const [k, v] of ds.outline.secrets) {
+  for (const [k, v] of ds.outline[kind]) {
     if (!visited.has(k)) {
       out.push({ name: k, required: v.required, location: toSourceLocation(v.location) });
       visited.add(k);
     }
   }
-  if (ds.base) out.push(...secrets(ds.base, visited));
-  for (const d of ds.deps.keys()) out.push(...secrets(d, visited));
-  return out;
-}
-
-/** Go's dispatchState.ssh. */
-function ssh(ds: DispatchState, visited: Set<string>): OutlineSSH[] {
-  const out: OutlineSSH[] = [];
-  for (const [k, v] of ds.outline.ssh) {
-    if (!visited.has(k)) {
-      out.push({ name: k, required: v.required, location: toSourceLocation(v.location) });
-      visited.add(k);
-    }
-  }
-  if (ds.base) out.push(...ssh(ds.base, visited));
-  for (const d of ds.deps.keys()) out.push(...ssh(d, visited));
+  if (ds.base) out.push(...requiredIDs(ds.base, kind, visited));
+  for (const d of ds.deps.keys()) out.push(...requiredIDs(d, kind, visited));
   return out;
 }
 
@@ -103,8 +85,8 @@ export function outline(ds: DispatchState, dt: Uint8Array): Outline {
     description: ds.stage.docComment,
     sources: [dt],
     args: byLocation(args(ds, new Set())),
-    secrets: byLocation(secrets(ds, new Set())),
-    ssh: byLocation(ssh(ds, new Set())),
+    secrets: byLocation(requiredIDs(ds, "secrets", new Set())),
+    ssh: byLocation(requiredIDs(ds, "ssh", new Set())),
     cache: [],
   };
 }

@@ -7,6 +7,7 @@
 
 import { DockerfileError, type DockerfileRange } from "../../errors.js";
 import { cleanPath } from "../../internal/go/path.js";
+import { toLower } from "../../internal/go/unicode.js";
 import type { PatternMatcher } from "../../internal/go/patternmatcher.js";
 import { suggestSearch } from "../../internal/go/suggest.js";
 import { formatPlatformAll, normalizePlatform, parseNormalizedNamed, type EnvList, type Platform } from "../../llb/index.js";
@@ -103,10 +104,24 @@ export function validateCircularDependency(states: readonly DispatchState[] | un
   }
 }
 
+/** Whether `name` is all lower case and whether it is all upper case (Go's strings.ToLower/ToUpper comparisons). */
+function casing(name: string): { lower: boolean; upper: boolean } {
+  let lower = true;
+  let upper = true;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80) return { lower: toLower(name) === name, upper: name.toUpperCase() === name };
+    if (c >= 0x41 && c <= 0x5a) lower = false;
+    else if (c >= 0x61 && c <= 0x7a) upper = false;
+  }
+  return { lower, upper };
+}
+
 function validateCaseMatch(name: string, isMajorityLower: boolean, location: DockerfileRange[], lint: Linter): void {
+  const c = casing(name);
   let correctCasing = "";
-  if (isMajorityLower && name.toLowerCase() !== name) correctCasing = "lowercase";
-  else if (!isMajorityLower && name.toUpperCase() !== name) correctCasing = "uppercase";
+  if (isMajorityLower && !c.lower) correctCasing = "lowercase";
+  else if (!isMajorityLower && !c.upper) correctCasing = "uppercase";
   if (correctCasing !== "") lint.run(ruleConsistentInstructionCasing, location, ruleConsistentInstructionCasing.format(name, correctCasing));
 }
 
@@ -116,8 +131,9 @@ export function validateCommandCasing(stages: readonly Stage[], lint: Linter): v
   let upperCount = 0;
   // Go's isSelfConsistentCasing: all lower or all upper case; all-lower counts as lower.
   const count = (name: string): void => {
-    if (name.toLowerCase() === name) lowerCount++;
-    else if (name.toUpperCase() === name) upperCount++;
+    const c = casing(name);
+    if (c.lower) lowerCount++;
+    else if (c.upper) upperCount++;
   };
   for (const stage of stages) {
     count(stage.origCmd);

@@ -263,6 +263,7 @@ test("errors carry Go's messages", () => {
   assert.equal(msg("${A:-x"), `failed to process "\${A:-x": syntax error: missing '}'`);
   assert.equal(msg("${A/x"), `failed to process "\${A/x": syntax error: missing '/' in \${}`);
   assert.equal(msg("${A#\\x}"), `failed to process "\${A#\\\\x}": invalid pattern (\\x) in substitution: invalid escape '\\x'`);
+  assert.equal(msg("${A:-'x"), `failed to process "\${A:-'x": syntax error: missing '}'`);
   assert.equal(msg(`"abc`), `failed to process "\\"abc": unexpected end of statement while looking for matching double-quote`);
 });
 

@@ -231,7 +231,10 @@ class ShellWord {
     this.next();
     const start = this.chPos;
     const close = this.src.indexOf("'", start);
-    if (close < 0) throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
+    if (close < 0) {
+      this.skipTo(this.src.length);
+      throw new DockerfileError("unexpected end of statement while looking for matching single-quote");
+    }
     const body = this.src.slice(start, close);
     this.skipTo(close + 1);
     return raw ? "'" + body + "'" : body;
@@ -378,27 +381,24 @@ class ShellWord {
     }
   }
 
+  /** Go's processName: a run of digits, one special parameter, or letters, digits and _ (sliced from the word). */
   private processName(): string {
-    let name = "";
-    for (;;) {
-      let ch = this.peek();
-      if (ch === EOF) break;
-      if (name.length === 0 && isDigit(ch)) {
-        while (this.peek() !== EOF && isDigit(this.peek())) {
-          ch = this.next();
-          name += String.fromCodePoint(ch);
-        }
-        return name;
-      }
-      if (name.length === 0 && isSpecialParam(ch)) {
-        ch = this.next();
-        return String.fromCodePoint(ch);
-      }
-      if (!isLetter(ch) && !isDigit(ch) && ch !== 0x5f) break;
-      ch = this.next();
-      name += String.fromCodePoint(ch);
+    let ch = this.peek();
+    const start = this.chPos;
+    if (ch === EOF) return "";
+    if (isDigit(ch)) {
+      while (this.peek() !== EOF && isDigit(this.peek())) this.next();
+      return this.src.slice(start, this.chPos);
     }
-    return name;
+    if (isSpecialParam(ch)) {
+      this.next();
+      return String.fromCodePoint(ch);
+    }
+    while (ch !== EOF && (isLetter(ch) || isDigit(ch) || ch === 0x5f)) {
+      this.next();
+      ch = this.peek();
+    }
+    return this.src.slice(start, this.chPos);
   }
 
   private processPossibleHeredoc(): string {
@@ -453,11 +453,24 @@ class WordsStruct {
     this.inWord = true;
   }
 
+  /** Go's addString: addChar for each character; runs without spaces are appended at once. */
   addString(str: string): void {
-    for (let i = 0; i < str.length; i++) {
-      const c = str.codePointAt(i)!;
-      if (c > 0xffff) i++;
-      this.addChar(c);
+    const n = str.length;
+    let i = 0;
+    while (i < n) {
+      let j = i;
+      while (j < n) {
+        const c = str.charCodeAt(j);
+        if (c < 0x80 ? c === 0x20 || (c >= 0x09 && c <= 0x0d) : isSpace(c)) break;
+        j++;
+      }
+      if (j > i) {
+        this.addRawString(str.slice(i, j));
+        i = j;
+        continue;
+      }
+      this.addChar(str.charCodeAt(i));
+      i++;
     }
   }
 
@@ -797,27 +810,36 @@ function trimPrefix(word: string, value: string, greedy: boolean): string {
 
 /** Reverses a pattern keeping each escape before its character: a\*c -> c\*a. */
 export function reversePattern(pattern: string): string {
-  const runes = Array.from(pattern);
-  const out = new Array<string>(runes.length);
+  const runes = hasSurrogates(pattern) ? Array.from(pattern) : pattern;
   const last = runes.length - 1;
+  // tokens left to right (an escape with its character is one token), written out right to left
+  const tokens: string[] = [];
   for (let i = 0; i <= last; ) {
-    const tok = runes[i]!;
-    const outIdx = last - i;
-    if (tok === "\\" && i !== last) {
-      out[outIdx - 1] = tok;
-      out[outIdx] = runes[i + 1]!;
+    if (runes[i] === "\\" && i !== last) {
+      tokens.push("\\" + runes[i + 1]!);
       i += 2;
     } else {
-      out[outIdx] = tok;
+      tokens.push(runes[i]!);
       i++;
     }
   }
-  return out.join("");
+  let out = "";
+  for (let k = tokens.length - 1; k >= 0; k--) out += tokens[k];
+  return out;
 }
 
 /** Reverses a string by code points. */
 export function reverseString(str: string): string {
-  return Array.from(str).reverse().join("");
+  if (hasSurrogates(str)) return Array.from(str).reverse().join("");
+  let out = "";
+  for (let i = str.length - 1; i >= 0; i--) out += str[i];
+  return out;
+}
+
+const surrogateRe = /[\ud800-\udfff]/;
+
+function hasSurrogates(s: string): boolean {
+  return surrogateRe.test(s);
 }
 
 function trimSuffix(pattern: string, word: string, greedy: boolean): string {
