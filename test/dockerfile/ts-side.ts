@@ -13,7 +13,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { DockerfileError, TsfError } from "../../src/errors.js";
+import type { Node, Result as ParseResult } from "../../src/dockerfile/parser/parser.js";
+import { DockerfileError, TsfError, type DockerfileRange } from "../../src/errors.js";
 import {
   Caps,
   Definition,
@@ -52,29 +53,12 @@ export type Mode = (typeof allModes)[number];
 export const marshalOptions: MarshalOptions = { platform: parsePlatform("linux/amd64"), localUniqueID: "golden-unique" };
 
 // ---------------------------------------------------------------------------
-// The contract's shapes, as far as these tests read them.
+// The contract's shapes, as far as these tests read them (the parser's types are imported: types only,
+// the modules themselves are loaded at run time).
 
-interface DfRange {
-  start: { line: number; character: number };
-  end: { line: number; character: number };
-}
-interface DfNode {
-  value: string;
-  next: DfNode | undefined;
-  children: DfNode[];
-  heredocs: { name: string; fileDescriptor: number; expand: boolean; chomp: boolean; content: string }[];
-  attributes: Record<string, boolean>;
-  original: string;
-  flags: string[];
-  startLine: number;
-  endLine: number;
-  prevComment: string[];
-}
-interface DfParseResult {
-  ast: DfNode;
-  escapeToken: string;
-  warnings: { short: string; detail: string[]; url: string; location: DfRange | undefined }[];
-}
+type DfRange = DockerfileRange;
+type DfNode = Node;
+type DfParseResult = ParseResult;
 interface DfConvertResult {
   state: State;
   image: unknown;
