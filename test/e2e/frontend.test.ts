@@ -4,7 +4,7 @@
  * buildkitd's LLBBridge through a client-side build. Checks the result shapes
  * (ref map, per-platform configs, refs.platforms), named contexts, relative
  * imports read through the build file's local, errors returned with the
- * build file's line, Dockerfiles refused in one line, and subrequests.
+ * build file's line, Dockerfiles handed to the Dockerfile builder, and subrequests.
  */
 
 import { before, test } from "node:test";
