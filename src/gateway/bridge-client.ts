@@ -154,6 +154,20 @@ export class BridgeGatewayClient implements GatewayClient {
     return out;
   }
 
+  async resolveSourceMetadata(op: { identifier: string; attrs: Record<string, string> }, options: { logName: string; gitReturnObject: boolean }) {
+    const res = await this.call("ResolveSourceMeta", gw.ResolveSourceMetaRequest, gw.ResolveSourceMetaResponse, {
+      Source: { identifier: op.identifier, attrs: op.attrs },
+      LogName: options.logName,
+      ...(options.gitReturnObject ? { Git: { ReturnObject: true } } : {}),
+    });
+    const out: { gitCommitObject?: Uint8Array; httpLastModified?: Date } = {};
+    const commit = res.Git?.CommitObject;
+    if (commit && commit.length > 0) out.gitCommitObject = commit;
+    const lm = res.HTTP?.LastModified;
+    if (lm) out.httpLastModified = new Date(toNumber(lm.seconds) * 1000 + Math.floor((lm.nanos ?? 0) / 1e6));
+    return out;
+  }
+
   async warn(digest: string, w: GatewayWarning): Promise<void> {
     await this.call("Warn", gw.WarnRequest, gw.WarnResponse, {
       digest,

@@ -75,6 +75,12 @@ export interface GatewayClient extends ImageMetaResolver {
   readonly caps?: ReadonlySet<string>;
   /** The daemon's LLB caps (`Ping`), when known. */
   readonly llbCaps?: ReadonlySet<string>;
+  /**
+   * Resolves a source op's metadata (LLBBridge `ResolveSourceMeta`): a git
+   * source's commit object (with `gitReturnObject`), an http source's
+   * Last-Modified time. Used for SOURCE_DATE_EPOCH from a source.
+   */
+  resolveSourceMetadata?(op: { identifier: string; attrs: Record<string, string> }, options: { logName: string; gitReturnObject: boolean }): Promise<{ gitCommitObject?: Uint8Array; httpLastModified?: Date }>;
   /** Shows a warning in the build's progress, attached to the vertex `digest` (LLBBridge `Warn`). */
   warn?(digest: string, warning: GatewayWarning): Promise<void>;
   /** Finishes the build with a result or an error. Called once, by the runner. */

@@ -10,13 +10,14 @@
 
 import { DockerfileError } from "../../errors.js";
 import type { GatewayClient } from "../../gateway/types.js";
-import { formatPlatformAll, local, normalizePlatform, SourceMap, type CapSet, type Definition, type LocalOptions, type Platform, type State } from "../../llb/index.js";
+import { formatPlatformAll, local, normalizePlatform, SourceMap, withCaps, type CapSet, type Definition, type LocalOptions, type Platform, type State } from "../../llb/index.js";
 import { parseNormalizedNamed } from "../../llb/reference.js";
 import { parseIgnoreFile } from "../../internal/go/patternmatcher.js";
 import { readBuildFile, type BuildFile } from "../../program/build-file.js";
 import { parseProgramOpts, type ProgramOpts } from "../../program/opts.js";
 import { parseBool } from "../../internal/go/strconv.js";
-import type { ContextOpt, DockerfileClient, DockerfileConfig, NamedContext } from "../convert/options.js";
+import type { ContextOpt, DockerfileClient, DockerfileConfig, NamedContext, SourceMetadata } from "../convert/options.js";
+import type { PbSourceOp } from "../../llb/pb.js";
 import type { LinterConfig } from "../linter/linter.js";
 import { findNamedContext, type NamedContextEnv } from "./namedcontext.js";
 
@@ -186,6 +187,19 @@ export class DockerUIClient implements DockerfileClient {
     const p = normalizePlatform(opt.platform ?? this.config.buildPlatforms?.[0] ?? { os: "linux", architecture: "amd64" });
     const env: NamedContextEnv = { gateway: this.#gateway, sessionID: this.#sessionID, opts: this.#opts, parsed: this.parsed };
     return findNamedContext(env, familiar, `${familiar}::${formatPlatformAll(p)}`, opt) ?? findNamedContext(env, familiar, familiar, opt);
+  }
+
+  /** `ResolveSourceMetadata` through the gateway (SOURCE_DATE_EPOCH from a git or http source). */
+  async resolveSourceMetadata(op: PbSourceOp, opt: { logName: string; gitReturnObject: boolean }): Promise<SourceMetadata> {
+    if (!this.#gateway.resolveSourceMetadata) return {};
+    return this.#gateway.resolveSourceMetadata({ identifier: op.identifier, attrs: { ...op.attrs } }, opt);
+  }
+
+  /** Solves `state` (with the gateway caps) and reads `filename` from its result. */
+  async solveAndReadFile(state: State, filename: string): Promise<Uint8Array> {
+    const res = await this.#gateway.solve({ definition: await state.marshal({ constraints: [withCaps(this.caps())] }) });
+    if (!res.ref) throw new DockerfileError(`failed to read ${filename}: the daemon returned no result`);
+    return this.#gateway.readFile(res.ref, filename);
   }
 
   /** dockerui's `IsNoCache`: `no-cache` without a value means every stage. */
