@@ -75,6 +75,13 @@ export interface ProgramStageEnv {
 
 /** `program-stages`: program bases load by running the program (once per platform) through the build's gateway. */
 export function programStageLoader(env: ProgramStageEnv): NonNullable<ConvertExtensions["programStage"]> {
+  // Program runs record op locations through one process-wide provider (program/load.ts): one run at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   return (name, platform) => {
     if (!isProgramStageName(name)) return undefined;
     return {
@@ -99,7 +106,7 @@ export function programStageLoader(env: ProgramStageEnv): NonNullable<ConvertExt
           opts: { ...parsed.opts },
           gateway: env.gateway,
         });
-        const [r] = await runProgram(program, ctx);
+        const [r] = await serial(() => runProgram(program, ctx));
         if (!r) throw new DockerfileError(`program stage ${name}: the program returned no result`);
         let base: Partial<ImageDocument> | undefined;
         if (r.base) {
