@@ -1,13 +1,16 @@
 /**
- * Building a TypeScript program on the daemon, client-side as Go's
- * `client.Build` does: the solve starts with a gateway callback that builds a
- * {@link BridgeGatewayClient} over the control connection for that build and
- * hands it to the program runner (program/run.ts), which solves the graphs
- * and returns the result so the daemon's exporters write the image.
+ * Building a TypeScript program (or, through the same path, a Dockerfile) on
+ * the daemon, client-side as Go's `client.Build` does: the solve starts with
+ * a gateway callback that builds a {@link BridgeGatewayClient} over the
+ * control connection for that build and hands it to the program runner
+ * (program/run.ts) or the caller's builder (the CLI passes the Dockerfile
+ * builder), which solves the graphs and returns the result so the daemon's
+ * exporters write the image.
  */
 
 import { ProgramError } from "../errors.js";
-import { BridgeGatewayClient } from "../gateway/bridge-client.js";
+import { BridgeGatewayClient, pingBridge } from "../gateway/bridge-client.js";
+import type { GatewayClient } from "../gateway/types.js";
 import { formatPlatformAll, normalizePlatform, type Platform } from "../llb/index.js";
 import type { LoadedProgram } from "../program/load.js";
 import { parseProgramOpts, programOpts, targetPlatforms } from "../program/opts.js";
@@ -17,8 +20,8 @@ import { ControlClient } from "./connection.js";
 import { ControlGatewayTransport } from "./gateway-transport.js";
 import { solve, type SolveOptions, type SolveResult } from "./solve.js";
 
-export interface ProgramBuildOptions extends Omit<SolveOptions, "definition" | "frontend" | "gateway"> {
-  program: LoadedProgram;
+/** Options of a build run client-side against a gateway (a program, a Dockerfile). */
+export interface GatewayBuildOptions extends Omit<SolveOptions, "definition" | "frontend" | "gateway"> {
   /** Frontend options (`--opt`): `platform`, `build-arg:*`, `target`, `no-cache`, `context:*` (program/opts.ts). */
   opts?: Record<string, string>;
   /** Target platforms (replace `opts.platform`); default: the build platform. */
@@ -29,10 +32,22 @@ export interface ProgramBuildOptions extends Omit<SolveOptions, "definition" | "
   buildArgs?: Record<string, string>;
   /** Replaces `opts.target`. */
   target?: string;
-  /** Solve every platform's graph with evaluate, so build errors surface during the program. */
-  evaluate?: boolean;
   /** Ignore cached results for every op (`--no-cache`; adds `opts["no-cache"]`). */
   noCache?: boolean;
+}
+
+export interface ProgramBuildOptions extends GatewayBuildOptions {
+  program: LoadedProgram;
+  /** Solve every platform's graph with evaluate, so build errors surface during the program. */
+  evaluate?: boolean;
+}
+
+/** What a client-side build callback gets besides the gateway. */
+export interface GatewayBuildEnv {
+  /** The frontend options with the typed options merged in. */
+  opts: Record<string, string>;
+  buildPlatform: Platform;
+  sessionID: string;
 }
 
 /** The daemon's worker platforms, in order (the first is the default build platform). */
@@ -47,8 +62,13 @@ export async function workerPlatforms(conn: BuildkitConnection): Promise<Platfor
   return out;
 }
 
-/** Runs a build program against the daemon and exports its result. */
-export async function buildProgram(conn: BuildkitConnection, options: ProgramBuildOptions): Promise<SolveResult> {
+/**
+ * Runs `run` as the build's gateway callback (Go's `client.Build`): it gets
+ * a {@link BridgeGatewayClient} over the control connection for this build
+ * (with the daemon's caps from `Ping`), must `Return` the result, and the
+ * daemon's exporters then write it.
+ */
+export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBuildOptions, run: (gateway: GatewayClient, env: GatewayBuildEnv) => Promise<unknown>): Promise<SolveResult> {
   const opts = programOpts(
     {
       ...(options.platforms ? { platforms: options.platforms } : {}),
@@ -68,19 +88,30 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
     // The exporter compares these with the result's platforms (and warns when they differ).
     frontendAttrs: { ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
     gateway: async (ref, session, _attrs, cacheImports) => {
-      const gateway = new BridgeGatewayClient(new ControlGatewayTransport(conn, ref), {
+      const transport = new ControlGatewayTransport(conn, ref);
+      // Go's grpcclient pings first; a daemon that does not answer leaves the caps unknown.
+      const pong = await pingBridge(transport).catch(() => undefined);
+      const gateway = new BridgeGatewayClient(transport, {
         workerPlatforms: workers,
         sessionID: session.id,
         cacheImports,
         signal: session.signal,
+        ...(pong ? { caps: pong.caps, llbCaps: pong.llbCaps } : {}),
       });
-      await runProgramBuild(gateway, {
-        program: options.program,
-        opts,
-        buildPlatform,
-        sessionID: session.id,
-        ...(options.evaluate !== undefined ? { evaluate: options.evaluate } : {}),
-      });
+      await run(gateway, { opts, buildPlatform, sessionID: session.id });
     },
   });
+}
+
+/** Runs a build program against the daemon and exports its result. */
+export async function buildProgram(conn: BuildkitConnection, options: ProgramBuildOptions): Promise<SolveResult> {
+  return gatewayBuild(conn, options, (gateway, env) =>
+    runProgramBuild(gateway, {
+      program: options.program,
+      opts: env.opts,
+      buildPlatform: env.buildPlatform,
+      sessionID: env.sessionID,
+      ...(options.evaluate !== undefined ? { evaluate: options.evaluate } : {}),
+    }),
+  );
 }

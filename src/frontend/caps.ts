@@ -6,12 +6,12 @@
  * for them (`inputs` when FrontendInputs are sent, `subrequests+forward` for
  * `--call`, `contexts+forward` for `--build-context`). Keep in step with the
  * label of buildkit's own image (`frontend/dockerfile/cmd/dockerfile-frontend/
- * Dockerfile`: inputs, subrequests, contexts, gitquerystring), but list only
- * what src/frontend really implements (gitquerystring: once git contexts
- * with a query string work).
+ * Dockerfile`: inputs, subrequests, contexts, gitquerystring); each is
+ * implemented (git contexts read their query keys: program/git-ref.ts).
  */
 export const FRONTEND_CAPS: readonly string[] = [
   "moby.buildkit.frontend.inputs",
   "moby.buildkit.frontend.subrequests",
   "moby.buildkit.frontend.contexts",
+  "moby.buildkit.frontend.gitquerystring",
 ];

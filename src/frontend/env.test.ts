@@ -21,8 +21,8 @@ test("BUILDKIT_FRONTEND_OPT_* split at the first '=', as Go's grpcclient does", 
 });
 
 test("frontend.caps: our caps and +forward ones pass, others fail", () => {
-  checkFrontendCaps("moby.buildkit.frontend.subrequests,moby.buildkit.frontend.inputs,moby.buildkit.frontend.contexts");
+  checkFrontendCaps("moby.buildkit.frontend.subrequests,moby.buildkit.frontend.inputs,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring");
   checkFrontendCaps("moby.buildkit.frontend.other+forward");
   checkFrontendCaps(undefined);
-  assert.throws(() => checkFrontendCaps("moby.buildkit.frontend.gitquerystring"), /unsupported frontend capability moby.buildkit.frontend.gitquerystring/);
+  assert.throws(() => checkFrontendCaps("moby.buildkit.frontend.nosuchcap"), /unsupported frontend capability moby.buildkit.frontend.nosuchcap/);
 });

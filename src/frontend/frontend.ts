@@ -2,9 +2,11 @@
  * The gateway frontend: what runs inside the frontend image (buildkit's
  * dockerfile.v0 forwards to it for `# syntax=<image>`, or `gateway.v0` runs
  * it). It pings the daemon, reads the options from its environment, answers
- * subrequests (`--call`), finds and loads the build program (as `tsfrontend
- * build -f` does, imports read through the gateway) and runs it with the same
- * runner (program/run.ts). Every failure goes back through `Return` (with the
+ * subrequests (`--call`), finds the build file and classifies it
+ * (program/classify.ts): a Dockerfile is built by the Dockerfile builder
+ * (src/dockerfile, as dockerfile.v0 builds it, subrequests included), a
+ * program is loaded (as `tsfrontend build -f` does, imports read through the
+ * gateway) and run with the same runner (program/run.ts). Every failure goes back through `Return` (with the
  * build file's line when known); the process then exits 0, as buildkit wants.
  */
 
@@ -18,9 +20,11 @@ import type { GatewayResult } from "../gateway/types.js";
 import { loadProgramSource, startTranspiler } from "../program/load.js";
 import { parseProgramOpts, type CacheImport } from "../program/opts.js";
 import { returnedError, runProgramBuild, type BuildFileSource } from "../program/run.js";
-import { readBuildFile } from "./build-file.js";
+import { readBuildFile } from "../program/build-file.js";
+import { classifyBuildFile } from "../program/classify.js";
+import { buildDockerfile } from "../dockerfile/index.js";
 import { readFrontendEnv, type FrontendEnv } from "./env.js";
-import { describeResult, outlineResult, REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, targetsResult, unsupportedSubrequest } from "./subrequests.js";
+import { describeResult, outlineResult, REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, targetsResult, unsupportedSubrequest } from "../program/subrequests.js";
 import { FRONTEND_CAPS } from "./caps.js";
 import { timedTransport, withStats } from "./stats.js";
 
@@ -66,7 +70,7 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
   } catch (err) {
     optsError = err;
   }
-  const gateway = new StatsGatewayClient(transport, { workerPlatforms, sessionID: env.sessionID, cacheImports });
+  const gateway = new StatsGatewayClient(transport, { workerPlatforms, sessionID: env.sessionID, cacheImports, caps: pong.caps, llbCaps: pong.llbCaps });
   let file: BuildFileSource | undefined;
   try {
     if (optsError) throw optsError;
@@ -78,10 +82,19 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
       await gateway.return(describeResult());
       return true;
     }
-    if (request !== undefined && request !== REQUEST_OUTLINE && request !== REQUEST_TARGETS) throw unsupportedSubrequest(request);
 
     const build = await readBuildFile({ opts: env.opts, gateway, sessionID: env.sessionID, caps: pong.caps });
     file = { displayName: build.path, source: build.source };
+    if ((await classifyBuildFile(build.path, build.source)).kind === "dockerfile") {
+      await buildDockerfile(gateway, {
+        opts: env.opts,
+        sessionID: env.sessionID,
+        ...(workerPlatforms[0] ? { buildPlatform: workerPlatforms[0] } : {}),
+        buildFile: build,
+      });
+      return true;
+    }
+    if (request !== undefined && request !== REQUEST_OUTLINE && request !== REQUEST_TARGETS) throw unsupportedSubrequest(request);
     const program = await loadProgramSource({ path: build.path, source: build.source, files: build.files });
     if (request === REQUEST_TARGETS) {
       await gateway.return(targetsResult(program.declarations, build.source));

@@ -5,7 +5,7 @@
  * frontend image).
  */
 
-import type { FileStat, GatewayClient, GatewayResult, GatewaySolveRequest, GatewaySolveResult, ResultRef } from "./types.js";
+import type { FileStat, GatewayClient, GatewayResult, GatewaySolveRequest, GatewaySolveResult, GatewayWarning, ResultRef } from "./types.js";
 import { formatPlatform, normalizePlatform, type Definition, type Platform, type ResolveMode } from "../llb/index.js";
 import { moby, pb, fsutil } from "../proto/index.js";
 import { encodeErrorStatus } from "./errdefs.js";
@@ -58,11 +58,16 @@ export interface BridgeGatewayClientOptions {
   metadata?: Record<string, string>;
   /** Cancels calls still running when the build ends (a silent connection never ends them). */
   signal?: AbortSignal;
+  /** The daemon's gateway caps and LLB caps, from `Ping` (see {@link pingBridge}). */
+  caps?: ReadonlySet<string>;
+  llbCaps?: ReadonlySet<string>;
 }
 
 /** Gateway calls for one build over a transport. */
 export class BridgeGatewayClient implements GatewayClient {
   readonly workerPlatforms: readonly Platform[];
+  readonly caps?: ReadonlySet<string>;
+  readonly llbCaps?: ReadonlySet<string>;
   private returned = false;
 
   constructor(
@@ -70,6 +75,8 @@ export class BridgeGatewayClient implements GatewayClient {
     private readonly options: BridgeGatewayClientOptions,
   ) {
     this.workerPlatforms = options.workerPlatforms;
+    if (options.caps) this.caps = options.caps;
+    if (options.llbCaps) this.llbCaps = options.llbCaps;
   }
 
   private async call<Req, Res>(method: string, reqType: { encode(m: Req): { finish(): Uint8Array } }, resType: { decode(b: Uint8Array): Res }, req: Req): Promise<Res> {
@@ -145,6 +152,34 @@ export class BridgeGatewayClient implements GatewayClient {
     const out: Record<string, Definition> = {};
     for (const [k, v] of Object.entries(res.Definitions ?? {})) out[k] = fromPbDefinition(v)!;
     return out;
+  }
+
+  async resolveSourceMetadata(op: { identifier: string; attrs: Record<string, string> }, options: { logName: string; gitReturnObject: boolean }) {
+    const res = await this.call("ResolveSourceMeta", gw.ResolveSourceMetaRequest, gw.ResolveSourceMetaResponse, {
+      Source: { identifier: op.identifier, attrs: op.attrs },
+      LogName: options.logName,
+      ...(options.gitReturnObject ? { Git: { ReturnObject: true } } : {}),
+    });
+    const out: { gitCommitObject?: Uint8Array; httpLastModified?: Date } = {};
+    const commit = res.Git?.CommitObject;
+    if (commit && commit.length > 0) out.gitCommitObject = commit;
+    const lm = res.HTTP?.LastModified;
+    if (lm) out.httpLastModified = new Date(toNumber(lm.seconds) * 1000 + Math.floor((lm.nanos ?? 0) / 1e6));
+    return out;
+  }
+
+  async warn(digest: string, w: GatewayWarning): Promise<void> {
+    await this.call("Warn", gw.WarnRequest, gw.WarnResponse, {
+      digest,
+      level: w.level,
+      short: new TextEncoder().encode(w.message),
+      detail: [...(w.detail ?? [])],
+      url: w.url ?? "",
+      info: w.source
+        ? { filename: w.source.filename, language: w.source.language, data: w.source.data, definition: w.source.definition ? toPbDefinition(w.source.definition) : null }
+        : null,
+      ranges: (w.ranges ?? []).map((r) => ({ start: { line: r.start.line, character: r.start.character }, end: { line: r.end.line, character: r.end.character } })),
+    });
   }
 
   async return(result: GatewayResult | { error: Error }): Promise<void> {

@@ -48,6 +48,19 @@ export interface GatewayResult {
   metadata: Record<string, Uint8Array>;
 }
 
+/** A warning for the build's progress (LLBBridge `Warn`): a linter finding at a line of the build file. */
+export interface GatewayWarning {
+  /** 1 = warning (Go's WarnOpts.Level). */
+  level: number;
+  message: string;
+  detail?: readonly Uint8Array[];
+  url?: string;
+  /** The file the ranges point into. */
+  source?: { filename: string; language: string; data: Uint8Array; definition?: Definition };
+  /** 1-based lines, 0-based characters (pb.Range). */
+  ranges?: readonly { start: { line: number; character: number }; end: { line: number; character: number } }[];
+}
+
 export interface GatewayClient extends ImageMetaResolver {
   /** The worker platforms (first = default build platform). */
   readonly workerPlatforms: readonly Platform[];
@@ -58,6 +71,18 @@ export interface GatewayClient extends ImageMetaResolver {
   resolveImageConfig(ref: string, options: { platform: Platform | undefined; resolveMode: ResolveMode }): Promise<{ ref: string; digest: string; config: Uint8Array }>;
   /** Named inputs given to the frontend (`FrontendInputs`). */
   inputs(): Promise<Record<string, Definition>>;
+  /** The daemon's gateway caps (`Ping`), when known. */
+  readonly caps?: ReadonlySet<string>;
+  /** The daemon's LLB caps (`Ping`), when known. */
+  readonly llbCaps?: ReadonlySet<string>;
+  /**
+   * Resolves a source op's metadata (LLBBridge `ResolveSourceMeta`): a git
+   * source's commit object (with `gitReturnObject`), an http source's
+   * Last-Modified time. Used for SOURCE_DATE_EPOCH from a source.
+   */
+  resolveSourceMetadata?(op: { identifier: string; attrs: Record<string, string> }, options: { logName: string; gitReturnObject: boolean }): Promise<{ gitCommitObject?: Uint8Array; httpLastModified?: Date }>;
+  /** Shows a warning in the build's progress, attached to the vertex `digest` (LLBBridge `Warn`). */
+  warn?(digest: string, warning: GatewayWarning): Promise<void>;
   /** Finishes the build with a result or an error. Called once, by the runner. */
   return(result: GatewayResult | { error: Error }): Promise<void>;
 }

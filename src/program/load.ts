@@ -121,8 +121,8 @@ export async function loadProgramSource(o: ProgramSourceOptions): Promise<Loaded
   const displayName = o.displayName ?? files.display(o.path);
   const kind = await classifyBuildFile(o.path, source);
   if (kind.kind === "dockerfile") {
-    // One line naming the file and its first instruction (the Dockerfile converter is not there yet).
-    throw new ProgramError(`Dockerfile syntax is not supported by this frontend yet (${displayName}:${kind.line})`);
+    // Callers route Dockerfiles to the Dockerfile builder first; one that reaches here says so in one line.
+    throw new ProgramError(`a Dockerfile, not a build program (${displayName}:${kind.line}): it is built by the Dockerfile builder (tsfrontend build -f, the frontend image)`);
   }
   if (kind.kind === "unknown") {
     const why = kind.parseError ? ` (as TypeScript, line ${kind.parseError.line}:${kind.parseError.column}: ${kind.parseError.text})` : "";

@@ -27,14 +27,19 @@ export function parseGitContext(ref: string): GitRef | undefined {
   return gitRef;
 }
 
-/** dockerui's `DetectGitContext`: a git state for a git URL (with its query keys), else undefined. */
-export function gitContextState(ref: string, customName: string): State | undefined {
+/**
+ * dockerui's `DetectGitContext`: a git state for a git URL (with its query keys), else undefined.
+ * `extra` is what the main context adds: `keepGitDir` (BUILDKIT_CONTEXT_KEEP_GIT_DIR) and
+ * `mtime: "commit"` (when SOURCE_DATE_EPOCH is set; a `mtime` query key wins).
+ */
+export function gitContextState(ref: string, customName: string, extra: { keepGitDir?: boolean; mtime?: string } = {}): State | undefined {
   const g = parseGitContext(ref);
   if (!g) return undefined;
   return git(g.remote, "", {
     ref: g.ref,
     customName,
-    ...(g.keepGitDir === true ? { keepGitDir: true } : {}),
+    ...(extra.mtime ? { mtime: extra.mtime } : {}),
+    ...(g.keepGitDir === true || extra.keepGitDir === true ? { keepGitDir: true } : {}),
     ...(g.subDir ? { subdir: g.subDir } : {}),
     ...(g.checksum ? { checksum: g.checksum } : {}),
     ...(g.submodules === false ? { skipSubmodules: true } : {}),

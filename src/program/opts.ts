@@ -4,17 +4,25 @@
  * (frontend/dockerui/config.go `init` and attr.go, v0.32.2): `platform`,
  * `multi-platform` / `build-arg:BUILDKIT_MULTI_PLATFORM`, `build-arg:*`,
  * `label:*`, `target`, `no-cache`, `cache-imports` / `cache-from`,
- * `image-resolve-mode`, `add-hosts`, `force-network-mode`,
- * `local-sessionid:*` and `context:*` (named contexts, resolved by
+ * `image-resolve-mode`, `add-hosts`, `force-network-mode`, `shm-size`,
+ * `ulimit`, `cgroup-parent`, `hostname` / `BUILDKIT_SANDBOX_HOSTNAME`, the
+ * resource limits (`memory`, `memswap`, `cpushares`, `cpuperiod`, `cpuquota`,
+ * `cpusetcpus`, `cpusetmems`), `BUILDKIT_CACHE_MOUNT_NS`,
+ * `BUILDKIT_DOCKERFILE_CHECK` (kept raw: the Dockerfile linter parses it),
+ * `BUILDKIT_CONTEXT_KEEP_GIT_DIR`, `attest:sbom` (frontend/attestations
+ * parse.go), `local-sessionid:*` and `context:*` (named contexts, resolved by
  * named-contexts.ts). `tsfrontend build` turns its flags into opts with
  * {@link programOpts}; the runner and the frontend image read them with
  * {@link parseProgramOpts}, so both see the same thing.
  */
 
 import { ProgramError } from "../errors.js";
-import { parseBool } from "../internal/go/strconv.js";
+import { parseCsvFields } from "../internal/go/csvvalue.js";
+import { parseBool, parseInt, parseUint } from "../internal/go/strconv.js";
+import { parseUlimit } from "../internal/go/units.js";
 import { ipString, parseIP } from "../internal/go/net.js";
 import { formatPlatformAll, normalizePlatform, parsePlatforms, type Platform, type ResolveMode } from "../llb/index.js";
+import { parseNormalizedNamed, tagNameOnly } from "../llb/reference.js";
 
 const BUILD_ARG = "build-arg:";
 const LABEL = "label:";
@@ -46,6 +54,8 @@ export interface ProgramOpts {
   contexts: Record<string, string>;
   /** `no-cache` is present: every op ignores the cache (a list of names counts as all: programs have no named stages). */
   noCache: boolean;
+  /** dockerui's ignoreCache: undefined without `no-cache`, `[]` for all stages, else the stage names (`no-cache=a,b`). */
+  noCacheStages: string[] | undefined;
   /** `cache-imports` (JSON) then `cache-from` (CSV of registry refs), for every solve. */
   cacheImports: CacheImport[];
   /** `image-resolve-mode`: default, pull or local. */
@@ -56,6 +66,24 @@ export interface ProgramOpts {
   networkMode: ForcedNetworkMode | undefined;
   /** `local-sessionid:NAME=ID`. */
   localSessionIDs: Record<string, string>;
+  /** `shm-size` (bytes of /dev/shm for RUN; 0 when not given). */
+  shmSize: number;
+  /** `ulimit=name=soft[:hard],...`. */
+  ulimits: { name: string; soft: number; hard: number }[];
+  /** `memory`, `memswap`, `cpushares`, `cpuperiod`, `cpuquota`, `cpusetcpus`, `cpusetmems`; undefined when none is set. */
+  linuxResources: LinuxResources | undefined;
+  /** `cgroup-parent`. */
+  cgroupParent: string;
+  /** `build-arg:BUILDKIT_SANDBOX_HOSTNAME` (when not empty), else `hostname`. */
+  hostname: string;
+  /** `build-arg:BUILDKIT_CACHE_MOUNT_NS`: the namespace of cache mount ids. */
+  cacheIDNamespace: string;
+  /** `build-arg:BUILDKIT_DOCKERFILE_CHECK`, raw (the Dockerfile linter parses it), if given. */
+  dockerfileCheck: string | undefined;
+  /** `build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR` as a boolean, when it parses as one. */
+  contextKeepGitDir: boolean | undefined;
+  /** `attest:sbom` (or `build-arg:BUILDKIT_ATTEST_SBOM`): the scanner image (normalised) and its parameters. */
+  sbom: { generator: string; parameters: Record<string, string> } | undefined;
   /** Every option, raw, as the program sees them in `ctx.opts`. */
   opts: Readonly<Record<string, string>>;
 }
@@ -88,7 +116,13 @@ function parseResolveMode(v: string | undefined): ResolveMode {
 /** dockerui's `parseExtraHosts` (fields split at commas; host names are lower-cased as buildkit does). */
 function parseExtraHosts(v: string | undefined): { host: string; ip: string }[] {
   if (!v) return [];
-  return v.split(",").map((field) => {
+  let fields: string[];
+  try {
+    fields = parseCsvFields(v);
+  } catch (err) {
+    throw new ProgramError(`failed to parse additional hosts: ${(err as Error).message}`, { cause: err });
+  }
+  return fields.map((field) => {
     const lower = field.toLowerCase();
     const eq = lower.indexOf("=");
     if (eq < 0) throw new ProgramError(`failed to parse additional hosts: invalid key-value pair ${field}`);
@@ -132,6 +166,130 @@ function parseCacheImports(opts: Readonly<Record<string, string>>): CacheImport[
   return out;
 }
 
+/** pb.LinuxResources as dockerui reads it (frontend/dockerui/attr.go `parseLinuxResources`). */
+export interface LinuxResources {
+  memory?: number;
+  memorySwap?: number;
+  cpuShares?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+}
+
+/** dockerui's `parseShmSize`. */
+function parseShmSize(v: string | undefined): number {
+  if (!v) return 0;
+  try {
+    return Number(parseInt(v, 10, 64));
+  } catch (err) {
+    throw new ProgramError(`failed to parse shm size: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** dockerui's `parseUlimits`: CSV fields, each go-units' `ParseUlimit`. */
+function parseUlimits(v: string | undefined): { name: string; soft: number; hard: number }[] {
+  if (!v) return [];
+  try {
+    return parseCsvFields(v).map((f) => {
+      const u = parseUlimit(f);
+      return { name: u.name, soft: Number(u.soft), hard: Number(u.hard) };
+    });
+  } catch (err) {
+    throw new ProgramError(`failed to parse ulimit: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** buildkit's util/cpuset.Validate: comma-separated CPU numbers or ranges `a-b` with a <= b. */
+function validCpuset(v: string): boolean {
+  return v.split(",").every((part) => {
+    const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(part.trim());
+    return m !== null && (m[2] === undefined || Number(m[1]) <= Number(m[2]));
+  });
+}
+
+/** dockerui's `parseLinuxResources`. */
+function parseLinuxResources(opts: Readonly<Record<string, string>>): LinuxResources | undefined {
+  const res: LinuxResources = {};
+  const fail = (msg: string, cause?: unknown) => new ProgramError(`failed to parse resource limits: ${msg}`, cause ? { cause } : {});
+  const int = (key: string, unsigned: boolean, check: (n: bigint) => string | undefined): number | undefined => {
+    const v = opts[key];
+    if (!v) return undefined;
+    let n: bigint;
+    try {
+      n = unsigned ? parseUint(v, 10, 64) : parseInt(v, 10, 64);
+    } catch (err) {
+      throw fail(`invalid ${key} value: ${v}: ${(err as Error).message}`, err);
+    }
+    const bad = check(n);
+    if (bad) throw fail(`invalid ${key} value: ${v}: ${bad}`);
+    return Number(n);
+  };
+  const positive = (n: bigint) => (n <= 0n ? "must be > 0" : undefined);
+  const memory = int("memory", false, positive);
+  const memorySwap = int("memswap", false, (n) => (n < -1n || n === 0n ? "must be -1 (unlimited) or > 0" : undefined));
+  const cpuShares = int("cpushares", true, positive);
+  const cpuPeriod = int("cpuperiod", true, positive);
+  const cpuQuota = int("cpuquota", false, positive);
+  if (memory !== undefined) res.memory = memory;
+  if (memorySwap !== undefined) res.memorySwap = memorySwap;
+  if (cpuShares !== undefined) res.cpuShares = cpuShares;
+  if (cpuPeriod !== undefined) res.cpuPeriod = cpuPeriod;
+  if (cpuQuota !== undefined) res.cpuQuota = cpuQuota;
+  for (const [key, field] of [["cpusetcpus", "cpusetCpus"], ["cpusetmems", "cpusetMems"]] as const) {
+    const v = opts[key];
+    if (!v) continue;
+    if (!validCpuset(v)) throw fail(`invalid ${key} value: ${v}: invalid format: ${v}`);
+    res[field] = v;
+  }
+  return Object.keys(res).length > 0 ? res : undefined;
+}
+
+/** frontend/attestations `Parse` for the `sbom` type, as dockerui's init reads it. */
+function parseSBOM(opts: Readonly<Record<string, string>>): { generator: string; parameters: Record<string, string> } | undefined {
+  const attests: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts)) {
+    if (k.startsWith("attest:")) attests[k.slice("attest:".length).toLowerCase()] = v;
+    else if (k.startsWith("build-arg:BUILDKIT_ATTEST_")) attests[k.slice("build-arg:BUILDKIT_ATTEST_".length).toLowerCase()] = v;
+  }
+  const out: Record<string, Record<string, string>> = {};
+  for (const [k, v] of Object.entries(attests)) {
+    const attrs: Record<string, string> = {};
+    out[k] = attrs;
+    if (k === "sbom") attrs["generator"] = "docker/buildkit-syft-scanner:stable-1";
+    else if (k === "provenance") attrs["version"] = "v1";
+    if (v === "") continue;
+    let fields: string[];
+    try {
+      fields = parseCsvFields(v);
+    } catch (err) {
+      throw new ProgramError(`failed to parse ${k}: ${(err as Error).message}`, { cause: err });
+    }
+    for (const field of fields) {
+      const eq = field.indexOf("=");
+      attrs[eq < 0 ? field : field.slice(0, eq)] = eq < 0 ? "" : field.slice(eq + 1);
+    }
+  }
+  for (const k of Object.keys(out)) if (k !== "sbom" && k !== "provenance") throw new ProgramError(`unknown attestation type ${JSON.stringify(k)}`);
+  const attrs = out["sbom"];
+  if (!attrs) return undefined;
+  let generator: string | undefined;
+  const parameters: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k !== "generator") {
+      parameters[k] = v;
+      continue;
+    }
+    try {
+      generator = tagNameOnly(parseNormalizedNamed(v)).toString();
+    } catch (err) {
+      throw new ProgramError(`failed to parse sbom scanner ${v}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (!generator) throw new ProgramError("sbom scanner cannot be empty");
+  return { generator, parameters };
+}
+
 /** Reads a program build's options from frontend opts. A bad value throws a ProgramError naming the option. */
 export function parseProgramOpts(opts: Readonly<Record<string, string>>): ProgramOpts {
   const platforms = opts["platform"] ? parseTargetPlatforms(opts["platform"]) : [];
@@ -151,11 +309,21 @@ export function parseProgramOpts(opts: Readonly<Record<string, string>>): Progra
     target: opts["target"] || undefined,
     contexts: filter(opts, CONTEXT),
     noCache: opts["no-cache"] !== undefined,
+    noCacheStages: opts["no-cache"] === undefined ? undefined : opts["no-cache"] === "" ? [] : opts["no-cache"].split(","),
     cacheImports: parseCacheImports(opts),
     imageResolveMode: parseResolveMode(opts["image-resolve-mode"]),
     extraHosts: parseExtraHosts(opts["add-hosts"]),
     networkMode: parseNetMode(opts["force-network-mode"]),
     localSessionIDs: filter(opts, LOCAL_SESSION_ID),
+    shmSize: parseShmSize(opts["shm-size"]),
+    ulimits: parseUlimits(opts["ulimit"]),
+    linuxResources: parseLinuxResources(opts),
+    cgroupParent: opts["cgroup-parent"] ?? "",
+    hostname: opts["build-arg:BUILDKIT_SANDBOX_HOSTNAME"] || (opts["hostname"] ?? ""),
+    cacheIDNamespace: opts["build-arg:BUILDKIT_CACHE_MOUNT_NS"] ?? "",
+    dockerfileCheck: opts["build-arg:BUILDKIT_DOCKERFILE_CHECK"],
+    contextKeepGitDir: parseBool(opts["build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"] ?? ""),
+    sbom: parseSBOM(opts),
     opts: { ...opts },
   };
 }

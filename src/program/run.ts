@@ -12,13 +12,14 @@
 
 import { ProgramError, TsfError } from "../errors.js";
 import { withErrorDetails, type ErrorSource } from "../gateway/errdefs.js";
-import type { GatewayClient, GatewayResult, ResultRef } from "../gateway/types.js";
-import { formatPlatformAll, type Platform, type State } from "../llb/index.js";
+import type { GatewayClient, GatewayResult } from "../gateway/types.js";
+import type { Platform, State } from "../llb/index.js";
 import { createBuildContext } from "./context.js";
 import { composeImageConfig, type ImageDocument } from "./image-config.js";
 import { runProgram, type LoadedProgram } from "./load.js";
 import { loadNamedContexts } from "./named-contexts.js";
 import { parseProgramOpts, targetPlatforms } from "./opts.js";
+import { assembleResult, type PlatformBuildResult } from "./result.js";
 import { prefixStepNames } from "./step-names.js";
 
 export interface RunProgramBuildOptions {
@@ -93,14 +94,10 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
     const results = await runProgram(options.program, ctx);
     // dockerui's Build: a ref map (an image index) when several platforms or multi-platform are asked for.
     const multi = parsed.multiPlatform || results.length > 1;
-    const refs: Record<string, ResultRef | null> = {};
-    const metadata: Record<string, Uint8Array> = {};
-    let single: ResultRef | null = null;
-    const platformsJson: { ID: string; Platform: Record<string, unknown> }[] = [];
     // Every platform's solve and base-config lookup at once: they are independent round trips to the
     // daemon (dockerfile.v0 resolves its platforms' bases together too). Assembled in platform order.
     const built = await Promise.all(
-      results.map(async (r) => {
+      results.map(async (r): Promise<PlatformBuildResult> => {
         let def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
         // Several platforms: tell their identical steps apart in progress, as dockerfile2llb does.
         if (results.length > 1) def = prefixStepNames(def, r.platform);
@@ -110,25 +107,10 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
         ]);
         const base = resolved ? (JSON.parse(Buffer.from(resolved.config).toString("utf8")) as Partial<ImageDocument>) : undefined;
         const programConfig = Object.keys(parsed.labels).length > 0 ? { ...(r.config ?? {}), Labels: { ...(r.config?.Labels ?? {}), ...parsed.labels } } : r.config;
-        return { r, resultRef: solved?.ref ?? null, config: encoder.encode(JSON.stringify(composeImageConfig(r.platform, programConfig, base))) };
+        return { platform: r.platform, ref: solved?.ref ?? null, config: encoder.encode(JSON.stringify(composeImageConfig(r.platform, programConfig, base))) };
       }),
     );
-    for (const { r, resultRef, config } of built) {
-      const id = formatPlatformAll(r.platform);
-      if (multi) {
-        refs[id] = resultRef;
-        metadata[`containerimage.config/${id}`] = config;
-      } else {
-        single = resultRef;
-        metadata["containerimage.config"] = config;
-      }
-      const pj: Record<string, unknown> = { architecture: r.platform.architecture, os: r.platform.os };
-      if (r.platform.variant) pj["variant"] = r.platform.variant;
-      platformsJson.push({ ID: id, Platform: pj });
-    }
-    // refs.platforms always, as dockerui's ResultBuilder.Finalize.
-    metadata["refs.platforms"] = encoder.encode(JSON.stringify({ Platforms: platformsJson }));
-    const result: GatewayResult = multi ? { refs, metadata } : { ref: single, metadata };
+    const result = assembleResult(built, multi);
     await gateway.return(result);
     return result;
   } catch (err) {

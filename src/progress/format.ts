@@ -2,67 +2,10 @@
 // errdefs.Source.Print (solver/errdefs/source.go), the "------ > step:" log
 // block of progressui's printErrorLogs, and buildx's warnings summary.
 
-import type { Range, VertexWarning } from "./types.js";
+import { formatSource, type SourceRef } from "../gateway/errdefs.js";
+import type { VertexWarning } from "./types.js";
 
-/** A source excerpt: the whole file (data or lines) plus the ranges to mark (1-based lines). */
-export interface SourceRef {
-  filename: string;
-  /** The whole file (pb.SourceInfo.data). */
-  data?: Uint8Array | string;
-  /** The whole file split on "\n" (alternative to data). */
-  lines?: string[];
-  ranges: Range[];
-}
-
-function rangeEnd(r: Range): number {
-  return Math.max(r.end?.line ?? 0, r.start?.line ?? 0);
-}
-
-/** errdefs.Source.Print: "Dockerfile:12", a dashed rule, numbered lines with ">>>" on the range. Empty if nothing to show. */
-export function formatSource(src: SourceRef): string {
-  let lines: string[];
-  if (src.lines) lines = src.lines;
-  else if (src.data !== undefined) {
-    const text = typeof src.data === "string" ? src.data : Buffer.from(src.data).toString();
-    lines = text.split("\n");
-  } else return "";
-  if (src.ranges.length === 0) return "";
-  let start = 0;
-  let end = 0;
-  let first = true;
-  for (const r of src.ranges) {
-    const s = r.start?.line ?? 0;
-    const e = rangeEnd(r);
-    if (first || s < start) start = s;
-    if (e > end) end = e;
-    first = false;
-  }
-  if (start > lines.length || start < 1) return "";
-  if (end > lines.length) end = lines.length;
-
-  const pad = end === start ? 4 : 2;
-  let p = 0;
-  const prepadStart = start;
-  while (p < pad) {
-    if (start > 1) {
-      start--;
-      p++;
-    }
-    if (end !== lines.length) {
-      end++;
-      p++;
-    }
-    p++;
-  }
-  const contains = (l: number): boolean => src.ranges.some((r) => (r.start?.line ?? 0) <= l && rangeEnd(r) >= l);
-  let out = `${src.filename}:${prepadStart}\n--------------------\n`;
-  for (let i = start; i <= end; i++) {
-    const pfx = contains(i) ? ">>>" : "   ";
-    out += ` ${String(i).padStart(3, " ")} | ${pfx} ${lines[i - 1]}\n`;
-  }
-  out += "--------------------\n";
-  return out;
-}
+export { formatSource, type SourceRef };
 
 /** The block progressui prints for a failed step: "------", " > name:", log lines, "------". */
 export function formatStepLogs(vertexName: string, logTail: string[]): string {

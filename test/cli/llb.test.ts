@@ -216,8 +216,19 @@ test("a program named Dockerfile with a # syntax line and a relative import", ()
   assert.match(r.stdout.toString("utf8"), new RegExp(`"data":"${Buffer.from("from a module next to the build file\n").toString("base64")}"`));
 });
 
-test("a Dockerfile is refused in one line naming its first instruction", () => {
-  assertOneLineError(run(["llb", fixture("dockerfile/Dockerfile"), "--platform", "linux/amd64"]), /Dockerfile syntax is not supported by this frontend yet \(test\/cli\/fixtures\/dockerfile\/Dockerfile:3\)$/);
+test("a Dockerfile is converted; without a daemon one line says base image configs are not resolved", () => {
+  const r = spawnSync(process.execPath, [cli, "llb", fixture("dockerfile/Dockerfile"), "--platform", "linux/amd64", "--format", "json"], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: { ...process.env, BUILDKIT_HOST: "unix:///nonexistent/buildkitd.sock" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr.trimEnd(), /^tsfrontend llb: no buildkitd reachable \(.*\): base image configs are not resolved$/);
+  const ops = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { Op: { Op: { source?: { identifier: string }; exec?: { meta: { args: string[] } } } }; OpMetadata: { description?: Record<string, string> } });
+  assert.equal(ops.find((o) => o.Op.Op.source)?.Op.Op.source?.identifier, "docker-image://docker.io/library/alpine:latest");
+  const exec = ops.find((o) => o.Op.Op.exec);
+  assert.deepEqual(exec?.Op.Op.exec?.meta.args, ["/bin/sh", "-c", "true"]);
+  assert.equal(exec?.OpMetadata.description?.["llb.customname"], "[2/2] RUN true");
 });
 
 test("imports outside the policy fail with the import and its file:line", () => {

@@ -4,7 +4,7 @@
  * buildkitd's LLBBridge through a client-side build. Checks the result shapes
  * (ref map, per-platform configs, refs.platforms), named contexts, relative
  * imports read through the build file's local, errors returned with the
- * build file's line, Dockerfiles refused in one line, and subrequests.
+ * build file's line, Dockerfiles handed to the Dockerfile builder, and subrequests.
  */
 
 import { before, test } from "node:test";
@@ -122,15 +122,18 @@ test("a failing program goes back through Return with the build file's line; the
   t.remove();
 });
 
-test("a Dockerfile is refused in one line; a forbidden import names itself and its line", async () => {
+test("a Dockerfile goes to the Dockerfile builder (its error at its line); a forbidden import names itself and its line", async () => {
   const t = project({
-    "d/Dockerfile": "# syntax=tsfrontend-loopback\nFROM alpine\nRUN true\n",
+    "d/Dockerfile": "# syntax=tsfrontend-loopback\nFROM scratch\nFOO bar\n",
     "i/build.ts": `import { scratch } from "tsfrontend/llb";\nimport { readFileSync } from "node:fs";\nexport default () => ({ state: scratch(), config: { Cmd: [readFileSync("/etc/hostname", "utf8")] } });\n`,
   });
   const df = await buildThroughFrontend({ opts: {}, locals: { dockerfile: join(t.dir, "d") } });
   assert.ok(df.error);
-  assert.match(df.error.message, /Dockerfile syntax is not supported by this frontend yet \(Dockerfile:2\)/);
+  assert.match(df.error.message, /unknown instruction: FOO/);
   assert.equal(df.exitCode, 0);
+  const dfDetails = decodeStatusDetails(df.returned!.error!.details ?? []);
+  assert.equal(dfDetails.sources?.[0]?.filename, "Dockerfile");
+  assert.deepEqual(dfDetails.sources?.[0]?.ranges, [{ start: 3, end: 3 }]);
   const imp = await buildThroughFrontend({ opts: { filename: "build.ts" }, locals: { dockerfile: join(t.dir, "i") } });
   assert.ok(imp.error);
   assert.match(imp.error.message, /import "node:fs" is not allowed in a build program/);
@@ -149,7 +152,8 @@ test("subrequests: describe, targets and outline from the program's declarations
   assert.deepEqual(JSON.parse(text(targets, "result.json")).targets, [{ name: "app", default: true, description: "the app" }, { name: "debug", description: "with debug files" }]);
   const outline = await buildThroughFrontend({ opts: { requestid: "frontend.outline", target: "app" }, locals: { dockerfile: join(t.dir, "src") } });
   assert.deepEqual(JSON.parse(text(outline, "result.json")).args, [{ name: "NAME", description: "who to greet", value: "world" }]);
-  const other = await buildThroughFrontend({ opts: { requestid: "frontend.lint" }, locals: {} });
+  // A program answers no lint request (a Dockerfile would): the build file is read first, as dockerfile.v0 does.
+  const other = await buildThroughFrontend({ opts: { requestid: "frontend.lint" }, locals: { dockerfile: join(t.dir, "src") } });
   assert.match(String(other.error?.message), /unsupported request frontend.lint/);
   t.remove();
 });

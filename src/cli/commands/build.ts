@@ -1,5 +1,7 @@
 /**
- * `tsfrontend build`: build a TypeScript program (`-f build.ts`), a frontend
+ * `tsfrontend build`: build a TypeScript program or a Dockerfile (`-f FILE`,
+ * classified by program/classify.ts; a Dockerfile is read through a
+ * `dockerfile` local of its directory, as buildctl sends it), a frontend
  * (`--frontend dockerfile.v0 --opt ...`) or a Definition on stdin, with
  * buildctl's flags: --local, --oci-layout, --output, --opt, --progress, --trace,
  * --no-cache, --metadata-file, --ref-file, --export-cache, --import-cache,
@@ -9,9 +11,12 @@
  */
 
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { buildProgram } from "../../client/build.js";
+import { buildProgram, gatewayBuild } from "../../client/build.js";
+import { buildDockerfile } from "../../dockerfile/index.js";
+import { classifyBuildFile } from "../../program/classify.js";
 import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
 import { createProgressWriter, formatBuildError, fromStatusResponse, openTraceFile, type ProgressMode, type SourceLocation, type TraceFile } from "../../progress/index.js";
@@ -69,7 +74,7 @@ export function registerBuild(program: Command): void {
   program
     .command("build")
     .description("build a TypeScript build program (-f), a frontend (--frontend) or an LLB Definition read from stdin")
-    .option("-f, --file <program>", "build program (.ts) to run against the daemon")
+    .option("-f, --file <file>", "build program (.ts) or Dockerfile to build (a Dockerfile's directory is sent as the `dockerfile` local unless --local dockerfile=... is given)")
     .option("--frontend <frontend>", "frontend to use instead of a program, e.g. dockerfile.v0 or gateway.v0")
     .option("--opt <key=value>", "frontend option, e.g. build-arg:K=V, target=stage, platform=linux/arm64", collect)
     .option("--local <name=dir>", "local directory the build can read, e.g. --local context=.", collect)
@@ -163,6 +168,17 @@ function errorSources(err: BuildkitError): SourceLocation[] {
   return out;
 }
 
+/** Whether `-f FILE` is a Dockerfile (program/classify.ts); a missing file is left to the program loader's error. */
+async function isDockerfile(file: string): Promise<boolean> {
+  let source: string;
+  try {
+    source = await readFile(file, "utf8");
+  } catch {
+    return false;
+  }
+  return (await classifyBuildFile(basename(file), source)).kind === "dockerfile";
+}
+
 async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
@@ -181,6 +197,12 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     optValues,
   );
   const locals = parseLocals(flags.local ?? []);
+  // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.
+  const dockerfile = flags.file ? await isDockerfile(flags.file) : false;
+  if (dockerfile && flags.file) {
+    if (!locals.has("dockerfile")) locals.set("dockerfile", { dir: resolve(dirname(flags.file)) });
+    if (opts["filename"] === undefined) opts["filename"] = basename(flags.file);
+  }
   const ociLayouts = parseOciLayouts(flags.ociLayout ?? []);
   const outputs = parseOutputs(flags.output ?? [], {});
   const cacheExports = (flags.exportCache ?? []).flatMap((v) => parseExportCache([v]));
@@ -192,9 +214,9 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const registryAuthTls = parseRegistryAuthTlsContexts(flags.registryAuthTlscontext ?? []);
 
   // Load the program (or read stdin) before connecting, so input errors come first.
-  const program = flags.file ? await loadProgram(flags.file) : undefined;
+  const program = flags.file && !dockerfile ? await loadProgram(flags.file) : undefined;
   let definition: Definition | undefined;
-  if (!program && !flags.frontend) {
+  if (!program && !dockerfile && !flags.frontend) {
     if (process.stdin.isTTY) throw new UsageError("give a build program with -f PROGRAM.ts, a --frontend, or pipe an LLB Definition to stdin", { flag: "-f" });
     definition = decodeDefinition(await readStdin());
     if (definition.def.length === 0) throw new UsageError("empty definition on stdin; give -f PROGRAM.ts or --frontend instead", { flag: "-f" });
@@ -275,6 +297,12 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   try {
     if (program) {
       result = await buildProgram(conn, { ...common, program, ...(buildPlatform ? { buildPlatform } : {}), opts });
+    } else if (dockerfile) {
+      // A failure has gone back through Return (with its Dockerfile source): the daemon fails the
+      // solve with it, and that error (a BuildkitError) is printed with the excerpt below.
+      result = await gatewayBuild(conn, { ...common, ...(buildPlatform ? { buildPlatform } : {}), opts }, (gateway, env) =>
+        buildDockerfile(gateway, { opts: env.opts, sessionID: env.sessionID, buildPlatform: env.buildPlatform }).catch(() => undefined),
+      );
     } else if (flags.frontend) {
       result = await solve(conn, { ...common, frontend: flags.frontend, frontendAttrs: opts });
     } else {
@@ -289,7 +317,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     err = withMissingLocalHint(err, {
       given: [...locals.keys()],
       ...(failed?.name ? { vertexName: failed.name } : {}),
-      ...(flags.frontend === "dockerfile.v0" ? { expected: ["context", "dockerfile"] } : {}),
+      ...(flags.frontend === "dockerfile.v0" || dockerfile ? { expected: ["context", "dockerfile"] } : {}),
     });
     await pw.done(err instanceof Error ? err : undefined);
     // Wait for export streams to end, so nothing half-written is left at a target.

@@ -39,6 +39,7 @@ import type { PbLocation } from "../../llb/pb.js";
 import { Definition as DefinitionClass, type Definition } from "../../llb/definition.js";
 import { parseDirective } from "../../program/syntax.js";
 import * as instructions from "../instructions/commands.js";
+import { getMounts } from "../instructions/commands-runmount.js";
 import { parse as parseInstructions, parseCommand } from "../instructions/parse.js";
 import { Linter, parseLintOptions } from "../linter/linter.js";
 import { ruleJSONArgsRecommended, ruleLegacyKeyValueFormat, ruleNoEmptyContinuation, ruleWorkdirRelativePath } from "../linter/ruleset.js";
@@ -543,7 +544,7 @@ function buildStageDependencyGraph(dctx: DispatchContext): void {
     d.commands = new Array<Command>(d.stage.commands.length);
     for (let i = 0; i < d.stage.commands.length; i++) {
       const cmd = d.stage.commands[i]!;
-      const newCmd = toCommand(cmd, all, dctx.shlex);
+      const newCmd = toCommand(cmd, all, dctx.shlex, dctx.opt.extensions?.fromVariables ? envListGetter(dctx.globalArgs) : undefined);
       d.commands[i] = newCmd;
       for (const src of newCmd.sources) {
         if (src !== undefined) {
@@ -635,6 +636,17 @@ async function resolveBaseImage(dctx: DispatchContext, d: DispatchState, reachab
 }
 
 async function resolveBaseImageInner(dctx: DispatchContext, d: DispatchState, reachable: boolean): Promise<void> {
+  // tsfrontend's `program-stages` extension (extensions.ts): `FROM ./x.ts` is a program's result.
+  const program = reachable ? dctx.opt.extensions?.programStage?.(d.stage.baseName, d.platform ?? dctx.platformOpt.targetPlatform) : undefined;
+  if (program !== undefined) {
+    const platform = d.platform ?? dctx.platformOpt.targetPlatform;
+    const { state, image } = await program.load();
+    d.baseImg = cloneDockerOCIImage(image!);
+    d.image = image!;
+    d.state = state.platform(platform);
+    d.platform = platform;
+    return;
+  }
   const origName = d.stage.baseName;
   let ref;
   try {
@@ -923,8 +935,10 @@ function normalizeImagePlatform(img: DockerOCIImage): void {
 }
 
 /** convert.go toCommand: wraps an instruction with the stages it reads from. */
-export function toCommand(ic: instructions.Command, allDispatchStates: DispatchStates, shlex: LexType): Command {
+export function toCommand(ic: instructions.Command, allDispatchStates: DispatchStates, shlex: LexType, fromEnv?: EnvGetter): Command {
   const cmd: Command = { command: ic, sources: [], isOnBuild: false };
+  // tsfrontend's `from-vars` extension (extensions.ts): `--from` expanded with the global scope.
+  if (fromEnv !== undefined) expandFromFlags(ic, shlex, fromEnv);
   if (ic.kind === "copy" && ic.from !== "") {
     const res = shlex.processWordWithMatches(ic.from, envsFromSlice([]));
     if (res.result !== ic.from) {
@@ -947,6 +961,13 @@ export function toCommand(ic: instructions.Command, allDispatchStates: DispatchS
   }
   detectRunMount(cmd, allDispatchStates);
   return cmd;
+}
+
+/** `from-vars`: COPY --from and RUN --mount from with variables of `env` expanded (in place, before stages are looked up). */
+function expandFromFlags(ic: instructions.Command, shlex: LexType, env: EnvGetter): void {
+  const expand = (w: string) => (w.includes("$") ? shlex.processWord(w, env).result : w);
+  if (ic.kind === "copy" && ic.from !== "") ic.from = expand(ic.from);
+  if (ic.kind === "run") for (const m of getMounts(ic)) if (m.from !== "") m.from = expand(m.from);
 }
 
 /** strconv.Atoi: an int64 in base 10 with an optional sign, else undefined. */

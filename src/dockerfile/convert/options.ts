@@ -12,6 +12,7 @@ import type { DockerOCIImage } from "../../llb/image-config.js";
 import type { PbSourceOp } from "../../llb/pb.js";
 import type { CacheImport } from "../../program/opts.js";
 import type { LinterConfig, LintWarnFunc } from "../linter/linter.js";
+import type { ConvertExtensions } from "../extensions.js";
 
 /** dockerui.Config as the converter reads it (filled from the frontend options). */
 export interface DockerfileConfig {
@@ -118,6 +119,8 @@ export interface ConvertOpt {
   llbCaps: CapSet | undefined;
   warn: LintWarnFunc | undefined;
   allStages: boolean;
+  /** tsfrontend's opt-in extensions (dockerfile/extensions.ts); undefined converts as dockerfile.v0. */
+  extensions?: ConvertExtensions | undefined;
 }
 
 /** A ConvertOpt with every field at Go's zero value, `config` overridable. */

@@ -6,7 +6,7 @@
 //   which both the sizes and progressui's timers use.
 // Pure: no I/O.
 
-import { goQuote, parseFloat } from "./strconv.js";
+import { goQuote, parseFloat, parseInt } from "./strconv.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -110,6 +110,34 @@ export function humanDuration(ms: number): string {
   if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
   if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
   return `${Math.trunc(ms / 3_600_000 / 24 / 365)} years`;
+}
+
+/** A resource limit (github.com/docker/go-units v0.5.0 ulimit.go `Ulimit`). */
+export interface Ulimit {
+  name: string;
+  soft: bigint;
+  hard: bigint;
+}
+
+const ulimitNames = new Set(["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"]);
+
+/** go-units' `ParseUlimit`: `name=soft[:hard]`; throws an Error with go-units' (or strconv's) message. */
+export function parseUlimit(val: string): Ulimit {
+  const eq = val.indexOf("=");
+  if (eq < 0) throw new Error(`invalid ulimit argument: ${val}`);
+  const name = val.slice(0, eq);
+  const value = val.slice(eq + 1);
+  if (!ulimitNames.has(name)) throw new Error(`invalid ulimit type: ${name}`);
+  const parts = value.split(":");
+  if (parts.length > 2) throw new Error(`too many limit value arguments - ${value}, can only have up to two, \`soft[:hard]\``);
+  const hardGiven = parts.length === 2 ? parseInt(parts[1]!, 10, 64) : undefined;
+  const soft = parseInt(parts[0]!, 10, 64);
+  const hard = hardGiven ?? soft;
+  if (hard !== -1n) {
+    if (soft === -1n) throw new Error(`ulimit soft limit must be less than or equal to hard limit: soft: -1 (unlimited), hard: ${hard}`);
+    if (soft > hard) throw new Error(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  }
+  return { name, soft, hard };
 }
 
 const binaryMap: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };

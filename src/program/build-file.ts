@@ -11,14 +11,18 @@
  * - the main build context likewise: the git/http context, the `context` input,
  *   else `local("context")`.
  * Modules the program imports are read from the same source: from a local,
- * each import is one more small transfer with `followPaths`.
+ * each import is one more small transfer with `followPaths`. For a
+ * Dockerfile, `<filename>.dockerignore` is read from the same source, and the
+ * source's definition and head vertex are kept (the source map and warnings
+ * point at them), as `ReadEntrypoint` does.
  */
 
 import { ProgramError } from "../errors.js";
+import { parseBool } from "../internal/go/strconv.js";
 import type { GatewayClient, ResultRef } from "../gateway/types.js";
-import { copy, definitionState, local, scratch, type State } from "../llb/index.js";
-import type { ProgramFiles } from "../program/imports.js";
-import { gitContextState, httpContextState } from "../program/named-contexts.js";
+import { copy, decodeOp, definitionState, local, scratch, type Definition, type State } from "../llb/index.js";
+import type { ProgramFiles } from "./imports.js";
+import { gitContextState, httpContextState } from "./named-contexts.js";
 
 export const DEFAULT_FILENAME = "Dockerfile";
 const DEFAULT_DOCKERFILE_LOCAL = "dockerfile";
@@ -31,6 +35,12 @@ export interface BuildFile {
   files: ProgramFiles;
   /** The main build context, when it is not `local("context")`. */
   context?: State;
+  /** `<path>.dockerignore` next to the build file, when it exists. */
+  dockerignore?: Uint8Array;
+  /** The marshalled source the build file was read from (Go's SourceMap.Definition). */
+  definition?: Definition;
+  /** Its head vertex (Go's `def.Head()`), which warnings are attached to. */
+  vertex?: string;
 }
 
 export interface BuildFileOptions {
@@ -97,9 +107,28 @@ function localFiles(o: BuildFileOptions, localName: string, sessionID: string): 
 }
 
 async function solveRef(gateway: GatewayClient, st: State, what: string): Promise<ResultRef> {
-  const res = await gateway.solve({ definition: await st.marshal() });
+  return (await solveDefinition(gateway, await st.marshal(), what)).ref;
+}
+
+async function solveDefinition(gateway: GatewayClient, definition: Definition, what: string): Promise<{ ref: ResultRef; definition: Definition }> {
+  const res = await gateway.solve({ definition });
   if (!res.ref) throw new ProgramError(`${what}: the daemon returned no result`);
-  return res.ref;
+  return { ref: res.ref, definition };
+}
+
+/** Go's `Definition.Head()`: the vertex the terminal op points at ("" for an empty definition). */
+export function definitionHead(def: Definition): string {
+  const last = def.def.at(-1);
+  if (!last) return "";
+  return decodeOp(last).inputs?.[0]?.digest ?? "";
+}
+
+async function readOptional(gateway: GatewayClient, ref: ResultRef, filename: string): Promise<Uint8Array | undefined> {
+  try {
+    return await gateway.readFile(ref, filename);
+  } catch {
+    return undefined;
+  }
 }
 
 async function readRequired(gateway: GatewayClient, ref: ResultRef, filename: string): Promise<string> {
@@ -130,7 +159,11 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
   let dockerfile: State | undefined;
   let dockerfileRef: ResultRef | undefined;
 
-  const gitState = gitContextState(remote, `[internal] load git source ${remote}`);
+  // dockerui's initContext: BUILDKIT_CONTEXT_KEEP_GIT_DIR, and commit mtimes when SOURCE_DATE_EPOCH is set.
+  const gitState = gitContextState(remote, `[internal] load git source ${remote}`, {
+    ...(parseBool(opts["build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR"] ?? "") === true ? { keepGitDir: true } : {}),
+    ...(opts["build-arg:SOURCE_DATE_EPOCH"] ? { mtime: "commit" } : {}),
+  });
   const httpState = gitState ? undefined : httpContextState(remote);
   if (gitState) {
     context = dockerfile = gitState;
@@ -169,9 +202,26 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
       customName: `[internal] load build definition from ${filename}`,
       differ: { type: "none", required: false },
     });
-    const ref = await solveRef(gateway, st, "failed to resolve dockerfile");
-    return { path: filename, source: await readRequired(gateway, ref, filename), files: localFiles(o, localName, sessionID), ...(context ? { context } : {}) };
+    const solved = await solveDefinition(gateway, await st.marshal(), "failed to resolve dockerfile");
+    return {
+      path: filename,
+      source: await readRequired(gateway, solved.ref, filename),
+      files: localFiles(o, localName, sessionID),
+      ...(context ? { context } : {}),
+      ...(await sourceExtras(gateway, solved.ref, filename, solved.definition)),
+    };
   }
-  dockerfileRef ??= await solveRef(gateway, dockerfile, "failed to resolve dockerfile");
-  return { path: filename, source: await readRequired(gateway, dockerfileRef, filename), files: refFiles(gateway, dockerfileRef, ""), ...(context ? { context } : {}) };
+  const solved = dockerfileRef ? { ref: dockerfileRef, definition: await dockerfile.marshal() } : await solveDefinition(gateway, await dockerfile.marshal(), "failed to resolve dockerfile");
+  return {
+    path: filename,
+    source: await readRequired(gateway, solved.ref, filename),
+    files: refFiles(gateway, solved.ref, ""),
+    ...(context ? { context } : {}),
+    ...(await sourceExtras(gateway, solved.ref, filename, solved.definition)),
+  };
+}
+
+async function sourceExtras(gateway: GatewayClient, ref: ResultRef, filename: string, definition: Definition): Promise<Pick<BuildFile, "dockerignore" | "definition" | "vertex">> {
+  const dockerignore = await readOptional(gateway, ref, `${filename}.dockerignore`);
+  return { ...(dockerignore ? { dockerignore } : {}), definition, vertex: definitionHead(definition) };
 }

@@ -3,19 +3,23 @@
  * frontend/dockerui/requests.go and frontend/subrequests/{describe.go,
  * outline/outline.go, targets/targets.go} answer them: metadata `result.json`
  * (Go's json.MarshalIndent of the same structs), `result.txt` (their
- * text/tabwriter tables) and `version`, and no ref. Targets and build args
- * come from what the program declares (`export const targets`, `export const args`).
+ * text/tabwriter tables) and `version`, and no ref; also subrequests/lint
+ * and convertllb for Dockerfiles. For programs, targets and build args come
+ * from what the program declares (`export const targets`, `export const args`);
+ * for Dockerfiles, from the converter (the same result types as Go's).
  */
 
-import { DetailedError, ErrorDetailType } from "../gateway/errdefs.js";
+import { DetailedError, ErrorDetailType, formatSource } from "../gateway/errdefs.js";
 import type { GatewayResult } from "../gateway/types.js";
 import { goJSONMarshalIndent, goJSONString } from "../internal/go/json.js";
 import { TabWriter } from "../internal/go/tabwriter.js";
-import type { ProgramDeclarations } from "../program/types.js";
+import type { ProgramDeclarations } from "./types.js";
 
 export const REQUEST_DESCRIBE = "frontend.subrequests.describe";
 export const REQUEST_OUTLINE = "frontend.outline";
 export const REQUEST_TARGETS = "frontend.targets";
+export const REQUEST_LINT = "frontend.lint";
+export const REQUEST_CONVERT_LLB = "frontend.convertllb";
 
 interface Named {
   name: string;
@@ -142,4 +146,107 @@ export function outlineResult(decl: ProgramDeclarations | undefined, source: str
 /** The error for a `requestid` this frontend does not answer: errdefs.UnsupportedSubrequestError, with its typed detail (buildx looks for it). */
 export function unsupportedSubrequest(id: string): Error {
   return new DetailedError(`unsupported request ${id}`, { other: [{ typeUrl: ErrorDetailType.subrequest, value: encoder.encode(`{"name":${goJSONString(id)}}`) }] });
+}
+
+/** A subrequest result document: its Go JSON form comes from `toJSON` (the converter's results carry one). */
+interface GoJSON {
+  toJSON?(): unknown;
+}
+
+function goJSONOf(v: object): string {
+  const j = (v as GoJSON).toJSON;
+  return goJSONMarshalIndent(typeof j === "function" ? j.call(v) : v);
+}
+
+/** outline.Outline, the fields its text shows. */
+export interface Outline extends GoJSON {
+  name: string;
+  description: string;
+  args: readonly { name: string; description: string; value: string }[];
+  secrets: readonly { name: string; required: boolean }[];
+  ssh: readonly { name: string; required: boolean }[];
+}
+
+/** outline.Outline.ToResult: result.json, result.txt (PrintOutline), version. */
+export function outlineToResult(o: Outline): GatewayResult {
+  let txt = "";
+  if (o.name || o.description) {
+    const rows = [["TARGET:", o.name || "(default)"]];
+    if (o.description) rows.push(["DESCRIPTION:", o.description]);
+    txt += alignColumns(rows, 1) + "\n";
+  }
+  if (o.args.length > 0) txt += alignColumns([["BUILD ARG", "VALUE", "DESCRIPTION"], ...o.args.map((a) => [a.name, a.value, a.description])], 3) + "\n";
+  if (o.secrets.length > 0) txt += alignColumns([["SECRET", "REQUIRED"], ...o.secrets.map((a) => [a.name, a.required ? "true" : ""])], 3) + "\n";
+  if (o.ssh.length > 0) txt += alignColumns([["SSH", "REQUIRED"], ...o.ssh.map((a) => [a.name, a.required ? "true" : ""])], 3) + "\n";
+  return result(goJSONOf(o), txt, OUTLINE.version);
+}
+
+/** targets.List, the fields its text shows. */
+export interface TargetsList extends GoJSON {
+  targets: readonly { name: string; default: boolean; description: string }[];
+}
+
+/** targets.List.ToResult: result.json, result.txt (PrintTargets), version. */
+export function targetsToResult(l: TargetsList): GatewayResult {
+  const rows = [["TARGET", "DESCRIPTION"]];
+  for (const t of l.targets) {
+    const name = !t.name && t.default ? "(default)" : t.default ? `${t.name} (default)` : t.name;
+    rows.push([name, t.description]);
+  }
+  return result(goJSONOf(l), alignColumns(rows, 1), TARGETS.version);
+}
+
+/** pb.Location: a source (index into `sources`) and 1-based line ranges in it. */
+export interface SubrequestLocation {
+  sourceIndex: number;
+  ranges: readonly { start?: { line: number; character: number }; end?: { line: number; character: number } }[];
+}
+
+/** lint.LintResults, the fields its text and status show. */
+export interface LintResults extends GoJSON {
+  warnings: readonly { ruleName: string; url: string; detail: string; location: SubrequestLocation | undefined }[];
+  sources: readonly { filename: string; data: Uint8Array }[];
+  error: { message: string } | undefined;
+}
+
+/** lint.LintResults.ToResult: result.json, result.txt (warnings sorted by file and line), result.statuscode, version. */
+export function lintToResult(r: LintResults): GatewayResult {
+  const byName = (a: { ruleName: string }, b: { ruleName: string }) => (a.ruleName < b.ruleName ? -1 : a.ruleName > b.ruleName ? 1 : 0);
+  const sorted = [...r.warnings].sort((a, b) => {
+    const ia = a.location?.sourceIndex ?? -1;
+    const ib = b.location?.sourceIndex ?? -1;
+    if (ia < 0 && ib < 0) return byName(a, b);
+    if (ia < 0 || ib < 0) return ia < 0 ? -1 : 1;
+    const fa = r.sources[ia]?.filename ?? "";
+    const fb = r.sources[ib]?.filename ?? "";
+    if (fa !== fb) return fa < fb ? -1 : 1;
+    const ra = a.location?.ranges ?? [];
+    const rb = b.location?.ranges ?? [];
+    if (ra.length === 0 && rb.length === 0) return byName(a, b);
+    if (ra.length === 0 || rb.length === 0) return ra.length === 0 ? -1 : 1;
+    return (ra[0]!.start?.line ?? 0) - (rb[0]!.start?.line ?? 0);
+  });
+  let txt = "";
+  for (const w of sorted) {
+    txt += `\nWARNING: ${w.ruleName}`;
+    if (w.url) txt += ` - ${w.url}`;
+    txt += `\n${w.detail}\n`;
+    const idx = w.location?.sourceIndex ?? -1;
+    const src = idx >= 0 ? r.sources[idx] : undefined;
+    if (src) txt += formatSource({ filename: src.filename, data: src.data, ranges: w.location?.ranges ?? [] });
+  }
+  const status = r.warnings.length > 0 || r.error ? 1 : 0;
+  return {
+    metadata: {
+      "result.json": encoder.encode(goJSONOf(r)),
+      "result.txt": encoder.encode(txt),
+      "result.statuscode": encoder.encode(String(status)),
+      version: encoder.encode("1.0.0"),
+    },
+  };
+}
+
+/** convertllb.Result.ToResult: result.json (already Go's JSON: the converter writes it), version. */
+export function convertLLBToResult(json: string): GatewayResult {
+  return { metadata: { "result.json": encoder.encode(json), version: encoder.encode("0.1.0") } };
 }

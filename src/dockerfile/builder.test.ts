@@ -1,0 +1,271 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { DockerfileError } from "../errors.js";
+import { decodeErrorDetails, encodeErrorStatus } from "../gateway/errdefs.js";
+import type { GatewayClient, GatewayResult, GatewaySolveRequest, GatewayWarning } from "../gateway/types.js";
+import { decodeOp, inspectDefinition, parsePlatform, scratch, type Definition, type Platform } from "../llb/index.js";
+import { newDockerOCIImage, type DockerOCIImage } from "../llb/image-config.js";
+import { google } from "../proto/index.js";
+import { build, type DockerfileConverter } from "./builder.js";
+import type { ConvertOpt, ConvertResult } from "./convert/options.js";
+import { DockerUIClient } from "./dockerui/config.js";
+import { handleSubrequest } from "./dockerui/requests.js";
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+const amd64 = parsePlatform("linux/amd64");
+const arm64 = parsePlatform("linux/arm64");
+
+/** A gateway serving files of the `dockerfile` and `context` locals, recording solves, warnings and resolves. */
+class FakeGateway implements GatewayClient {
+  readonly workerPlatforms: readonly Platform[] = [amd64];
+  readonly llbCaps = new Set(["file.base"]);
+  readonly caps = new Set<string>();
+  readonly solves: GatewaySolveRequest[] = [];
+  readonly warnings: { digest: string; warning: GatewayWarning }[] = [];
+  readonly resolved: { ref: string; platform: Platform | undefined }[] = [];
+  readonly refs = new Map<string, string>();
+  constructor(
+    private readonly files: Record<string, Record<string, string>>,
+    private readonly configs: Record<string, unknown> = {},
+  ) {}
+  async solve(req: GatewaySolveRequest) {
+    this.solves.push(req);
+    const id = `ref-${this.solves.length}`;
+    // Which local a solve reads, from its source op.
+    const src = req.definition?.def.map((d) => decodeOp(d).source?.identifier).find((x) => x?.startsWith("local://"));
+    if (src) this.refs.set(id, src.slice("local://".length));
+    return { ref: { id }, metadata: {} };
+  }
+  async readFile(ref: { id: string }, path: string): Promise<Uint8Array> {
+    const data = this.files[this.refs.get(ref.id) ?? ""]?.[path];
+    if (data === undefined) throw new Error(`open ${path}: no such file or directory`);
+    return encoder.encode(data);
+  }
+  async readDir(): Promise<never> {
+    throw new Error("not used");
+  }
+  async statFile(): Promise<never> {
+    throw new Error("not used");
+  }
+  async resolveImageConfig(ref: string, options: { platform: Platform | undefined }) {
+    this.resolved.push({ ref, platform: options.platform });
+    return { ref, digest: "sha256:" + "1".repeat(64), config: encoder.encode(JSON.stringify(this.configs[ref] ?? {})) };
+  }
+  async inputs() {
+    return {};
+  }
+  async warn(digest: string, warning: GatewayWarning) {
+    this.warnings.push({ digest, warning });
+  }
+  async return(_result: GatewayResult | { error: Error }) {}
+}
+
+function image(fields: Partial<DockerOCIImage> & { user?: string }): DockerOCIImage {
+  const img = newDockerOCIImage();
+  img.os = fields.os ?? "linux";
+  img.architecture = fields.architecture ?? "amd64";
+  img.config.user = fields.user ?? "";
+  return img;
+}
+
+/** A converter that records its calls: one scratch state per platform, a warning from each call. */
+function fakeConverter(calls: ConvertOpt[], fail?: Error): DockerfileConverter {
+  return {
+    async dockerfile2LLB(dt, opt): Promise<ConvertResult> {
+      calls.push(opt);
+      assert.equal(decoder.decode(dt), "FROM scratch\nCOPY a /\n");
+      opt.warn?.("StageNameCasing", "Stage names should be lowercase", "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/", "Stage name 'Foo' should be lowercase", [
+        { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } },
+      ]);
+      if (fail) throw fail;
+      const p = opt.targetPlatform ?? amd64;
+      return { state: scratch(), image: image({ architecture: p.architecture, user: "1000" }), baseImage: undefined, sbom: { core: scratch(), extras: new Map() }, epoch: undefined, isIgnoreCache: false };
+    },
+    async dockerfile2Outline() {
+      return { name: "app", description: "", args: [{ name: "VERSION", value: "1.0", description: "the version" }], secrets: [], ssh: [] };
+    },
+    listTargets() {
+      const l = { targets: [{ name: "app", default: true, description: "the app" }, { name: "test", default: false, description: "" }] };
+      return Object.defineProperty(l, "toJSON", { value: () => ({ targets: [{ name: "app", default: true, description: "the app" }, { name: "test" }], sources: [] }) });
+    },
+    async dockerfileLint() {
+      return { warnings: [], sources: [], error: undefined };
+    },
+    async dockerfileConvertLLB() {
+      return '{\n  "def": {},\n  "metadata": {},\n  "source": {}\n}';
+    },
+    parseLintOptions(v) {
+      if (v === "bad") throw new Error("invalid check");
+      return { skipAll: v === "skip=all" } as never;
+    },
+    lintFormatShort: (rule, msg, line) => `${rule}: ${msg} (line ${line})`,
+  };
+}
+
+const DOCKERFILE = "FROM scratch\nCOPY a /\n";
+
+test("a build converts once per target platform and returns one ref and config each, with refs.platforms", async () => {
+  const gw = new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } });
+  const calls: ConvertOpt[] = [];
+  const res = await build(gw, fakeConverter(calls), { opts: { platform: "linux/arm64,linux/amd64" }, sessionID: "s1" });
+  assert.deepEqual(calls.map((c) => c.targetPlatform?.architecture), ["arm64", "amd64"]);
+  // Only the first platform's conversion warns (Go: idx != 0 drops Warn).
+  assert.equal(typeof calls[0]!.warn, "function");
+  assert.equal(calls[1]!.warn, undefined);
+  assert.deepEqual(Object.keys(res.refs ?? {}), ["linux/arm64", "linux/amd64"]);
+  assert.equal(JSON.parse(decoder.decode(res.metadata["containerimage.config/linux/arm64"]))["architecture"], "arm64");
+  assert.equal(JSON.parse(decoder.decode(res.metadata["containerimage.config/linux/amd64"]))["config"]["User"], "1000");
+  assert.deepEqual(JSON.parse(decoder.decode(res.metadata["refs.platforms"])), {
+    Platforms: [
+      { ID: "linux/arm64", Platform: { architecture: "arm64", os: "linux" } },
+      { ID: "linux/amd64", Platform: { architecture: "amd64", os: "linux" } },
+    ],
+  });
+  // The lint warning went out once, formatted, with its line, attached to the Dockerfile's source vertex.
+  assert.equal(gw.warnings.length, 1);
+  const w = gw.warnings[0]!;
+  assert.equal(w.warning.message, "StageNameCasing: Stage name 'Foo' should be lowercase (line 1)");
+  assert.equal(w.warning.url, "https://docs.docker.com/go/dockerfile/rule/stage-name-casing/");
+  assert.equal(decoder.decode(w.warning.detail![0]), "Stage names should be lowercase");
+  assert.equal(w.warning.source?.filename, "Dockerfile");
+  assert.equal(w.warning.ranges?.[0]?.start.line, 1);
+  assert.match(w.digest, /^sha256:[0-9a-f]{64}$/);
+  // The Dockerfile was read from the `dockerfile` local with only its paths followed.
+  const first = inspectDefinition(gw.solves[0]!.definition!)[0]!;
+  assert.equal(first.op.source?.identifier, "local://dockerfile");
+  assert.deepEqual(JSON.parse(first.op.source!.attrs!["local.followpaths"]!), ["Dockerfile", "Dockerfile.dockerignore", "dockerfile"]);
+});
+
+test("one platform without multi-platform returns a single ref; multi-platform=true a map", async () => {
+  const single = await build(new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } }), fakeConverter([]), { opts: {}, sessionID: "s" });
+  assert.ok(single.ref);
+  assert.equal(single.refs, undefined);
+  assert.ok(single.metadata["containerimage.config"]);
+  const multi = await build(new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } }), fakeConverter([]), { opts: { "multi-platform": "true" }, sessionID: "s" });
+  assert.deepEqual(Object.keys(multi.refs ?? {}), ["linux/amd64"]);
+});
+
+test("a conversion error at a Dockerfile line is returned with the Dockerfile as its source", async () => {
+  const err = new DockerfileError("unknown instruction: FOO", { ranges: [{ start: { line: 2, character: 0 }, end: { line: 2, character: 7 } }] });
+  const gw = new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } });
+  await assert.rejects(
+    () => build(gw, fakeConverter([], err), { opts: {}, sessionID: "s" }),
+    (e: Error) => {
+      const status = encodeErrorStatus(e);
+      const d = decodeErrorDetails(google.rpc.Status.encode(status).finish());
+      assert.equal(status.message, "unknown instruction: FOO");
+      assert.equal(d.sources?.[0]?.filename, "Dockerfile");
+      assert.deepEqual(d.sources?.[0]?.ranges.map((r) => [r.start, r.end]), [[2, 2]]);
+      assert.equal(decoder.decode(d.sources![0]!.data!), DOCKERFILE);
+      return true;
+    },
+  );
+});
+
+test("subrequests: outline, targets, describe and an unknown request", async () => {
+  const gw = () => new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } });
+  const outline = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.outline" }, sessionID: "s" });
+  assert.equal(decoder.decode(outline.metadata["result.txt"]), "TARGET: app\n\nBUILD ARG   VALUE   DESCRIPTION\nVERSION     1.0     the version\n\n");
+  const targets = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.targets" }, sessionID: "s" });
+  assert.equal(decoder.decode(targets.metadata["result.txt"]), "TARGET        DESCRIPTION\napp (default) the app\ntest          \n");
+  assert.deepEqual(JSON.parse(decoder.decode(targets.metadata["result.json"])), { targets: [{ name: "app", default: true, description: "the app" }, { name: "test" }], sources: [] });
+  const llb = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.convertllb" }, sessionID: "s" });
+  assert.deepEqual(JSON.parse(decoder.decode(llb.metadata["result.json"])), { def: {}, metadata: {}, source: {} });
+  assert.equal(decoder.decode(llb.metadata["version"]), "0.1.0");
+  const lint = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.lint" }, sessionID: "s" });
+  assert.equal(decoder.decode(lint.metadata["result.statuscode"]), "0");
+  const describe = await build(gw(), fakeConverter([]), { opts: { requestid: "frontend.subrequests.describe" }, sessionID: "s" });
+  assert.deepEqual(JSON.parse(decoder.decode(describe.metadata["result.json"])).map((r: { name: string }) => r.name), ["frontend.outline", "frontend.targets", "frontend.subrequests.describe"]);
+  await assert.rejects(() => build(gw(), fakeConverter([]), { opts: { requestid: "frontend.nope" }, sessionID: "s" }), /unsupported request frontend.nope/);
+  assert.equal(await handleSubrequest({}, {}), undefined);
+});
+
+test("lint results print each warning with its source lines and set the status code", async () => {
+  const conv = fakeConverter([]);
+  conv.dockerfileLint = async () => ({
+    warnings: [{ ruleName: "JSONArgsRecommended", url: "https://docs.docker.com/go/dockerfile/rule/json-args-recommended/", detail: "JSON arguments recommended for CMD", location: { sourceIndex: 0, ranges: [{ start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }] } }],
+    sources: [{ filename: "Dockerfile", data: encoder.encode(DOCKERFILE) }],
+    error: undefined,
+  });
+  const res = await build(new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } }), conv, { opts: { requestid: "frontend.lint" }, sessionID: "s" });
+  assert.equal(decoder.decode(res.metadata["result.statuscode"]), "1");
+  assert.equal(
+    decoder.decode(res.metadata["result.txt"]),
+    "\nWARNING: JSONArgsRecommended - https://docs.docker.com/go/dockerfile/rule/json-args-recommended/\nJSON arguments recommended for CMD\nDockerfile:2\n--------------------\n   1 |     FROM scratch\n   2 | >>> COPY a /\n   3 |     \n--------------------\n",
+  );
+});
+
+test("dockerui config: options as dockerui reads them, BUILDKIT_DOCKERFILE_CHECK through the linter, no-cache stages", async () => {
+  const gw = new FakeGateway({});
+  const bc = new DockerUIClient(gw, {
+    opts: {
+      "shm-size": "1048576",
+      ulimit: "nofile=1024:2048",
+      "build-arg:BUILDKIT_SANDBOX_HOSTNAME": "box",
+      hostname: "ignored",
+      "build-arg:BUILDKIT_CACHE_MOUNT_NS": "ns",
+      "cgroup-parent": "/cg",
+      "no-cache": "Build,test",
+      "build-arg:BUILDKIT_DOCKERFILE_CHECK": "skip=all",
+      "add-hosts": "Foo=10.0.0.1",
+    },
+    sessionID: "s",
+    parseLintOptions: (v) => ({ skipAll: v === "skip=all" }) as never,
+  });
+  assert.equal(bc.config.shmSize, 1048576);
+  assert.deepEqual(bc.config.ulimits, [{ name: "nofile", soft: 1024, hard: 2048 }]);
+  assert.equal(bc.config.hostname, "box");
+  assert.equal(bc.config.cacheIDNamespace, "ns");
+  assert.equal(bc.config.cgroupParent, "/cg");
+  assert.deepEqual(bc.config.extraHosts, [{ host: "foo", ip: "10.0.0.1" }]);
+  assert.deepEqual(bc.config.buildPlatforms, [amd64]);
+  assert.deepEqual(bc.linterConfig, { skipAll: true });
+  assert.equal(bc.isNoCache("build"), true);
+  assert.equal(bc.isNoCache("other"), false);
+  assert.equal(new DockerUIClient(gw, { opts: { "no-cache": "" }, sessionID: "s" }).isNoCache("x"), true);
+  assert.equal(new DockerUIClient(gw, { opts: {}, sessionID: "s" }).isNoCache("x"), false);
+  assert.throws(() => new DockerUIClient(gw, { opts: { "build-arg:BUILDKIT_DOCKERFILE_CHECK": "bad" }, sessionID: "s", parseLintOptions: () => { throw new Error("invalid check"); } }), /failed to parse BUILDKIT_DOCKERFILE_CHECK: invalid check/);
+  assert.throws(() => new DockerUIClient(gw, { opts: { "shm-size": "1g" }, sessionID: "s" }), /failed to parse shm size: strconv.ParseInt: parsing "1g": invalid syntax/);
+  assert.throws(() => new DockerUIClient(gw, { opts: { ulimit: "bogus=1" }, sessionID: "s" }), /failed to parse ulimit: invalid ulimit type: bogus/);
+  assert.throws(() => new DockerUIClient(gw, { opts: { "build-arg:BUILDKIT_DISABLE_FILEOP": "1" }, sessionID: "s" }), /BUILDKIT_DISABLE_FILEOP/);
+});
+
+function excludesOf(def: Definition): unknown {
+  const src = inspectDefinition(def).find((o) => o.op.source)!.op.source!;
+  const v = src.attrs?.["local.excludepatterns"];
+  return v ? JSON.parse(v) : [];
+}
+
+test("main context: <Dockerfile>.dockerignore wins over .dockerignore", async () => {
+  const gw = new FakeGateway({ dockerfile: { "app.Dockerfile": DOCKERFILE, "app.Dockerfile.dockerignore": "only-this\n" }, context: { ".dockerignore": "node_modules\n" } });
+  const bc = new DockerUIClient(gw, { opts: { filename: "app.Dockerfile" }, sessionID: "s" });
+  await bc.readEntrypoint();
+  const st = await bc.mainContext();
+  assert.deepEqual(excludesOf(await st.marshal()), ["only-this"]);
+  // No solve of the context's .dockerignore was needed.
+  assert.equal(gw.solves.length, 1);
+
+  const gw2 = new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE }, context: { ".dockerignore": "# comment\nnode_modules\n/dist\n" } });
+  const bc2 = new DockerUIClient(gw2, { opts: {}, sessionID: "s" });
+  await bc2.readEntrypoint();
+  assert.deepEqual(excludesOf(await (await bc2.mainContext()).marshal()), ["node_modules", "dist"]);
+  assert.deepEqual(await bc2.dockerIgnorePatterns(), ["node_modules", "dist"]);
+});
+
+test("named contexts: NAME::platform before NAME; docker-image resolved with its config; unknown is undefined", async () => {
+  const gw = new FakeGateway({}, { "docker.io/library/alpine:3.20": { architecture: "arm64", os: "linux", config: { Env: ["PATH=/bin"], WorkingDir: "/w" } } });
+  const bc = new DockerUIClient(gw, { opts: { "context:base::linux/arm64": "docker-image://alpine:3.20", "context:base": "docker-image://scratch" }, sessionID: "s" });
+  const nc = await bc.namedContext("base", { platform: arm64 });
+  assert.ok(nc);
+  const { state, image: img } = await nc.load();
+  assert.equal(img?.architecture, "arm64");
+  assert.equal(img?.created, undefined);
+  assert.equal(await state.getDir(), "/w");
+  assert.deepEqual(gw.resolved, [{ ref: "docker.io/library/alpine:3.20", platform: arm64 }]);
+  const plain = await (await bc.namedContext("base", { platform: amd64 }))!.load();
+  assert.equal(plain.image, undefined);
+  assert.equal(await bc.namedContext("other", {}), undefined);
+  await assert.rejects(() => bc.namedContext("UPPER", {}), /invalid context name UPPER/);
+});

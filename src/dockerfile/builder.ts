@@ -1,0 +1,175 @@
+/**
+ * The Dockerfile frontend's `Build`: a port of buildkit v0.32.2
+ * frontend/dockerfile/builder/build.go over a {@link GatewayClient}, with
+ * dockerui's request handling (frontend/dockerui/requests.go) and result
+ * assembly (build.go, shared with programs: program/result.ts). It reads the
+ * Dockerfile as dockerui does, answers the subrequests dockerfile.v0 answers
+ * (`frontend.outline`, `frontend.targets`, `frontend.lint` for `--call
+ * check`, `frontend.convertllb`, `frontend.subrequests.describe`), sends lint
+ * warnings with their lines through the gateway's `Warn`, converts and solves
+ * the Dockerfile once per target platform and returns one ref and image config
+ * per platform. Errors at a Dockerfile location carry it as an
+ * `errdefs.Source`, so clients print the file and line.
+ *
+ * With `# tsfrontend=...` a Dockerfile turns on the extensions of
+ * extensions.ts (variables in `--from`, program stages).
+ *
+ * Not ported: forwarding to the frontend of a `# syntax=` line or
+ * `BUILDKIT_SYNTAX` (this builder is what such a line selects) and the SBOM
+ * scanner run for `attest:sbom`.
+ */
+
+import { DockerfileError, type DockerfileRange } from "../errors.js";
+import { withErrorDetails } from "../gateway/errdefs.js";
+import type { GatewayClient, GatewayResult } from "../gateway/types.js";
+import { marshalDockerOCIImage } from "../llb/image-config.js";
+import type { Platform, SourceMap } from "../llb/index.js";
+import type { BuildFile } from "../program/build-file.js";
+import { assembleResult, type PlatformBuildResult } from "../program/result.js";
+import type { ConvertOpt, ConvertResult } from "./convert/options.js";
+import type { LinterConfig, LintWarnFunc } from "./linter/linter.js";
+import { DockerUIClient, type Source } from "./dockerui/config.js";
+import { handleSubrequest } from "./dockerui/requests.js";
+import { parseExtensionDirective, programStageLoader, type ConvertExtensions } from "./extensions.js";
+import type { LintResults, Outline, TargetsList } from "../program/subrequests.js";
+
+/** The converter functions the builder runs (dockerfile2llb's exported API and the linter's option parsing). */
+export interface DockerfileConverter {
+  dockerfile2LLB(dt: Uint8Array, opt: ConvertOpt): Promise<ConvertResult>;
+  dockerfile2Outline(dt: Uint8Array, opt: ConvertOpt): Promise<Outline>;
+  listTargets(dt: Uint8Array): TargetsList | Promise<TargetsList>;
+  dockerfileLint(dt: Uint8Array, opt: ConvertOpt): Promise<LintResults>;
+  /** frontend.convertllb's result.json (Go's JSON of convertllb.Result). */
+  dockerfileConvertLLB(dt: Uint8Array, opt: ConvertOpt): Promise<string>;
+  parseLintOptions(v: string): LinterConfig;
+  lintFormatShort(rulename: string, msg: string, startLine: number): string;
+}
+
+export interface DockerfileBuildOptions {
+  /** The frontend options (`filename`, `target`, `platform`, `build-arg:*`, `requestid`, ...). */
+  opts: Readonly<Record<string, string>>;
+  /** The client's session (locals, registry auth). */
+  sessionID: string;
+  /** Default: the gateway's first worker platform. */
+  buildPlatform?: Platform;
+  /** The Dockerfile when already read (the frontend reads it to classify it); else read as dockerui does. */
+  buildFile?: BuildFile;
+  /** Extra converter options (the opt-in extensions of dockerfile/extensions.ts). */
+  convertOpt?: Partial<ConvertOpt>;
+}
+
+const encoder = new TextEncoder();
+
+/** The error to return for a failure: a Dockerfile location becomes an errdefs.Source (Go's `wrapSource`). */
+export function wrapSource(err: unknown, sm: SourceMap | undefined): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  if (!sm || !(err instanceof DockerfileError) || err.ranges.length === 0) return error;
+  return withErrorDetails(error, {
+    sources: [
+      {
+        filename: sm.filename,
+        language: sm.language,
+        data: sm.data,
+        ranges: err.ranges.map((r: DockerfileRange) => ({
+          start: r.start.line,
+          end: r.end.line,
+          ...(r.start.character ? { startCharacter: r.start.character } : {}),
+          ...(r.end.character ? { endCharacter: r.end.character } : {}),
+        })),
+      },
+    ],
+  });
+}
+
+/**
+ * Go's `Build`: the result of the build (or of the subrequest) to return to
+ * the daemon. Throws on failure (a Dockerfile location as an errdefs.Source).
+ */
+export async function build(gateway: GatewayClient, converter: DockerfileConverter, o: DockerfileBuildOptions): Promise<GatewayResult> {
+  const bc = new DockerUIClient(gateway, {
+    opts: o.opts,
+    sessionID: o.sessionID,
+    ...(o.buildPlatform ? { buildPlatform: o.buildPlatform } : {}),
+    parseLintOptions: (v) => converter.parseLintOptions(v),
+    ...(o.buildFile ? { buildFile: o.buildFile } : {}),
+  });
+  const src: Source = await bc.readEntrypoint("Dockerfile");
+  const dt = src.sourceMap.data;
+
+  // Warnings go out while the conversion runs; the result waits for them.
+  const pending: Promise<void>[] = [];
+  const warn: LintWarnFunc = (rulename: string, description: string, url: string, fmtmsg: string, location: DockerfileRange[]) => {
+    const startLine = location[0]?.start.line ?? 0;
+    const msg = converter.lintFormatShort(rulename, fmtmsg, startLine);
+    pending.push(
+      src
+        .warn(msg, { level: 1, detail: [encoder.encode(description)], url, ranges: location.map((r: DockerfileRange) => ({ start: { ...r.start }, end: { ...r.end } })) })
+        .catch(() => {}),
+    );
+  };
+  // tsfrontend's opt-in extensions (`# tsfrontend=...`, extensions.ts); none converts as dockerfile.v0.
+  let extensions: ConvertExtensions | undefined;
+  try {
+    const names = parseExtensionDirective(dt);
+    if (names.size > 0) {
+      extensions = {
+        ...(names.has("from-vars") ? { fromVariables: true } : {}),
+        ...(names.has("program-stages") ? { programStage: programStageLoader({ gateway, client: bc, buildPlatform: bc.config.buildPlatforms?.[0] ?? { os: "linux", architecture: "amd64" } }) } : {}),
+      };
+    }
+  } catch (err) {
+    throw wrapSource(err, src.sourceMap);
+  }
+  const convertOpt: ConvertOpt = {
+    config: bc.config,
+    client: bc,
+    mainContext: undefined,
+    sourceMap: src.sourceMap,
+    targetPlatform: undefined,
+    metaResolver: gateway,
+    llbCaps: gateway.llbCaps,
+    warn,
+    allStages: false,
+    extensions,
+    ...(o.convertOpt ?? {}),
+  };
+
+  const sub = await handleSubrequest(bc.opts, {
+    outline: () => converter.dockerfile2Outline(dt, convertOpt),
+    listTargets: async () => converter.listTargets(dt),
+    lint: () => converter.dockerfileLint(dt, convertOpt),
+    convertLLB: () => converter.dockerfileConvertLLB(dt, convertOpt),
+  });
+  if (sub) return sub;
+
+  try {
+    const buildPlatform = bc.config.buildPlatforms?.[0];
+    const targets: (Platform | undefined)[] = bc.config.targetPlatforms && bc.config.targetPlatforms.length > 0 ? [...bc.config.targetPlatforms] : [undefined];
+    const results = await Promise.all(
+      targets.map(async (tp, idx): Promise<PlatformBuildResult> => {
+        const opt: ConvertOpt = {
+          ...convertOpt,
+          config: { ...convertOpt.config, buildArgs: { ...convertOpt.config.buildArgs } },
+          targetPlatform: tp,
+          warn: idx !== 0 ? undefined : convertOpt.warn,
+        };
+        const dfRes = await converter.dockerfile2LLB(dt, opt);
+        const def = await dfRes.state.marshal();
+        const solved = await gateway.solve({ definition: def });
+        const baseConfig = dfRes.baseImage ? encoder.encode(marshalDockerOCIImage(dfRes.baseImage)) : undefined;
+        return {
+          platform: tp ?? buildPlatform ?? { os: "linux", architecture: "amd64" },
+          ref: solved.ref ?? null,
+          config: encoder.encode(marshalDockerOCIImage(dfRes.image)),
+          ...(baseConfig ? { baseConfig } : {}),
+          ...(dfRes.epoch ? { epoch: dfRes.epoch } : {}),
+        };
+      }),
+    );
+    await Promise.all(pending);
+    return assembleResult(results, bc.config.multiPlatformRequested);
+  } catch (err) {
+    await Promise.all(pending);
+    throw wrapSource(err, src.sourceMap);
+  }
+}

@@ -1,0 +1,55 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { moby } from "../proto/index.js";
+import { BridgeGatewayClient, LLB_BRIDGE } from "./bridge-client.js";
+import type { GatewayTransport } from "./transport.js";
+
+const gw = moby.buildkit.v1.frontend;
+
+/** A transport answering one method with `response` and recording the request bytes. */
+function transport(method: string, response: Uint8Array, seen: Uint8Array[]): GatewayTransport {
+  return {
+    async unary(m, request) {
+      assert.equal(m, LLB_BRIDGE + method);
+      seen.push(request);
+      return response;
+    },
+  };
+}
+
+test("Warn carries the message, detail, url, the source file and its ranges", async () => {
+  const seen: Uint8Array[] = [];
+  const c = new BridgeGatewayClient(transport("Warn", gw.WarnResponse.encode({}).finish(), seen), { workerPlatforms: [], sessionID: "s" });
+  await c.warn("sha256:abc", {
+    level: 1,
+    message: "JSONArgsRecommended: ... (line 3)",
+    detail: [new TextEncoder().encode("JSON arguments recommended")],
+    url: "https://docs.docker.com/go/dockerfile/rule/json-args-recommended/",
+    source: { filename: "Dockerfile", language: "Dockerfile", data: new TextEncoder().encode("FROM scratch\n") },
+    ranges: [{ start: { line: 3, character: 0 }, end: { line: 3, character: 0 } }],
+  });
+  const req = gw.WarnRequest.decode(seen[0]!);
+  assert.equal(req.digest, "sha256:abc");
+  assert.equal(Number(req.level), 1);
+  assert.equal(new TextDecoder().decode(req.short), "JSONArgsRecommended: ... (line 3)");
+  assert.equal(req.info?.filename, "Dockerfile");
+  assert.equal(req.ranges[0]?.start?.line, 3);
+  assert.equal(req.url, "https://docs.docker.com/go/dockerfile/rule/json-args-recommended/");
+});
+
+test("ResolveSourceMeta: the git commit object and the http Last-Modified time", async () => {
+  const seen: Uint8Array[] = [];
+  const response = gw.ResolveSourceMetaResponse.encode({
+    Git: { CommitObject: new TextEncoder().encode("tree x\ncommitter A <a@b> 1700000000 +0000\n") },
+    HTTP: { LastModified: { seconds: 1700000001, nanos: 500_000_000 } },
+  }).finish();
+  const c = new BridgeGatewayClient(transport("ResolveSourceMeta", response, seen), { workerPlatforms: [], sessionID: "s" });
+  const md = await c.resolveSourceMetadata({ identifier: "git://example/repo", attrs: { "git.fullurl": "https://example/repo" } }, { logName: "[internal] x", gitReturnObject: true });
+  assert.match(new TextDecoder().decode(md.gitCommitObject), /committer A/);
+  assert.equal(md.httpLastModified?.getTime(), 1700000001500);
+  const req = gw.ResolveSourceMetaRequest.decode(seen[0]!);
+  assert.equal(req.Source?.identifier, "git://example/repo");
+  assert.equal(req.Git?.ReturnObject, true);
+  assert.equal(req.LogName, "[internal] x");
+});
