@@ -124,8 +124,10 @@ export interface DockerfileRange {
 }
 
 export interface DockerfileErrorOptions extends TsfErrorOptions {
-  /** Where in the Dockerfile (buildkit's `parser.WithLocation`); the first range's line becomes `location.line`. */
+  /** Where in the Dockerfile (one location); the first range's line becomes `location.line`. */
   ranges?: DockerfileRange[];
+  /** Every location, in the order they were added (buildkit's LocationError.Locations); wins over `ranges`. */
+  locations?: DockerfileRange[][];
 }
 
 /**
@@ -133,24 +135,31 @@ export interface DockerfileErrorOptions extends TsfErrorOptions {
  * for bad input. `message` is dockerfile.v0's message for the same input.
  */
 export class DockerfileError extends TsfError {
-  readonly ranges: DockerfileRange[];
+  /** Every location the error was given, first first (Go's `parser.WithLocation` appends). */
+  readonly locations: DockerfileRange[][];
 
   constructor(message: string, options: DockerfileErrorOptions = {}) {
-    const ranges = options.ranges ?? [];
-    const location = options.location ?? (ranges[0] ? { file: "Dockerfile", line: ranges[0].start.line } : undefined);
-    super(ErrorCode.Dockerfile, message, { ...options, ...(location ? { location } : {}) });
-    this.ranges = ranges;
+    const locations = (options.locations ?? (options.ranges ? [options.ranges] : [])).filter((l) => l.length > 0);
+    const first = locations[0]?.[0];
+    const location = options.location ?? (first ? { file: "Dockerfile", line: first.start.line } : undefined);
+    const { ranges: _r, locations: _l, ...rest } = options;
+    super(ErrorCode.Dockerfile, message, { ...rest, ...(location ? { location } : {}) });
+    this.locations = locations;
   }
 
-  /** The same error at `ranges` (buildkit's parser.WithLocation keeps the first location it is given). */
+  /** The first location's ranges (empty when the error has no location). */
+  get ranges(): DockerfileRange[] {
+    return this.locations[0] ?? [];
+  }
+
+  /** This error with `ranges` added as a further location, in place as buildkit's parser.WithLocation does (keeps subclasses). */
   withRanges(ranges: DockerfileRange[], file?: string): DockerfileError {
-    if (this.ranges.length > 0 || ranges.length === 0) return this;
-    return new DockerfileError(this.message, {
-      ranges,
-      ...(this.cause !== undefined ? { cause: this.cause } : {}),
-      ...(this.flag ? { flag: this.flag } : {}),
-      location: { file: file ?? this.location?.file ?? "Dockerfile", line: ranges[0]!.start.line },
-    });
+    if (ranges.length === 0) return this;
+    this.locations.push(ranges);
+    if (this.locations.length === 1) {
+      (this as { location?: SourceLocation }).location = { file: file ?? this.location?.file ?? "Dockerfile", line: ranges[0]!.start.line };
+    }
+    return this;
   }
 }
 

@@ -60,24 +60,22 @@ export interface DockerfileBuildOptions {
 
 const encoder = new TextEncoder();
 
-/** The error to return for a failure: a Dockerfile location becomes an errdefs.Source (Go's `wrapSource`). */
+/** The error to return for a failure: each Dockerfile location becomes an errdefs.Source, in order (Go's `wrapSource`). */
 export function wrapSource(err: unknown, sm: SourceMap | undefined): Error {
   const error = err instanceof Error ? err : new Error(String(err));
-  if (!sm || !(err instanceof DockerfileError) || err.ranges.length === 0) return error;
+  if (!sm || !(err instanceof DockerfileError) || err.locations.length === 0) return error;
   return withErrorDetails(error, {
-    sources: [
-      {
-        filename: sm.filename,
-        language: sm.language,
-        data: sm.data,
-        ranges: err.ranges.map((r: DockerfileRange) => ({
-          start: r.start.line,
-          end: r.end.line,
-          ...(r.start.character ? { startCharacter: r.start.character } : {}),
-          ...(r.end.character ? { endCharacter: r.end.character } : {}),
-        })),
-      },
-    ],
+    sources: err.locations.map((ranges) => ({
+      filename: sm.filename,
+      language: sm.language,
+      data: sm.data,
+      ranges: ranges.map((r: DockerfileRange) => ({
+        start: r.start.line,
+        end: r.end.line,
+        ...(r.start.character ? { startCharacter: r.start.character } : {}),
+        ...(r.end.character ? { endCharacter: r.end.character } : {}),
+      })),
+    })),
   });
 }
 

@@ -189,7 +189,7 @@ export async function dockerfileLint(dt: DockerfileSource, opt: ConvertOpt): Pro
     await toDispatchState(dt, opt);
   } catch (e) {
     const err: NonNullable<LintResults["error"]> = { message: errMessage(e), location: { sourceIndex: 0, ranges: [] } };
-    if (e instanceof DockerfileError && e.ranges.length > 0) err.location = toPBLocation(sourceIndex, mergeLocations(e.ranges));
+    if (e instanceof DockerfileError && e.locations.length > 0) err.location = toPBLocation(sourceIndex, mergeLocations(...e.locations));
     results.error = err;
   }
   return withGoJSON(results, () => lintResultsJSONValue(results));
@@ -1517,7 +1517,7 @@ function unusedFromArgsCheckKeys(env: EnvGetter, args: ReadonlyMap<string, ArgIn
 function wrapSuggestAny(err: DockerfileError, keys: ReadonlySet<string>, options: readonly string[]): DockerfileError {
   for (const k of keys) {
     const msg = suggestMessage(err.message, k, options, true);
-    if (msg !== err.message) return new DockerfileError(msg, { ranges: err.ranges, cause: err });
+    if (msg !== err.message) return new DockerfileError(msg, { locations: err.locations, cause: err });
   }
   return err;
 }

@@ -235,7 +235,7 @@ export function parse(ast: Node, lint: Linter | undefined): ParseResult {
     } catch (err) {
       const inner = err as DockerfileError;
       throw new DockerfileError(`dockerfile parse error on line ${n.startLine}: ${inner.message}`, {
-        ranges: inner.ranges,
+        locations: inner.locations,
         cause: inner,
       });
     }

@@ -6,7 +6,7 @@
 import type { DockerfileRange } from "../../errors.js";
 import { DockerfileError } from "../../errors.js";
 
-/** Go's WithLocation: `err` at `ranges`; an error that already has a location keeps its first one. */
+/** Go's WithLocation: `err` at `ranges`, added after any location it already has. */
 export function withLocation(err: unknown, ranges: DockerfileRange[]): DockerfileError {
   if (err instanceof DockerfileError) return err.withRanges(ranges);
   return new DockerfileError(messageOf(err), { ranges, cause: err });
