@@ -484,7 +484,7 @@ async function buildDispatchStates(dctx: DispatchContext, stages: instructions.S
         p = parsePlatformContainerd(platMatch.result, defaultSpec());
       } catch (e) {
         const inner = wrapSuggestAny(withLocation(e, st.location), platMatch.unmatched, globalArgs.keys());
-        throw withLocation(new DockerfileError(`failed to parse platform ${v}: ${inner.message}`, { cause: inner }), st.location);
+        throw withLocation(new DockerfileError(`failed to parse platform ${v}: ${inner.message}`, { cause: inner, locations: inner.locations }), st.location);
       }
       for (const k of platMatch.matched) used.add(k);
       ds.platform = p;

@@ -205,7 +205,7 @@ function parseInstructionInner(node: Node, lint: Linter | undefined): Stage | Co
       return parseShell(req);
   }
   const msg = suggestMessage(`unknown instruction: ${node.value}`, node.value, allInstructionNames(), false);
-  throw new UnknownInstructionError(node.value, node.startLine, msg, nodeLocation(node));
+  throw new UnknownInstructionError(node.value, node.startLine, msg, []); // located once by parseInstructionWithLinter, as Go's
 }
 
 /** One AST node as a command; a FROM is an error. */
