@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 
 import { DockerfileError } from "../errors.js";
 import { decodeErrorDetails, encodeErrorStatus } from "../gateway/errdefs.js";
-import type { GatewayClient, GatewayResult, GatewaySolveRequest, GatewayWarning } from "../gateway/types.js";
+import type { GatewayClient, GatewayResult, GatewaySolveRequest, GatewaySolveResult, GatewayWarning } from "../gateway/types.js";
 import { decodeOp, inspectDefinition, parsePlatform, scratch, type Definition, type Platform } from "../llb/index.js";
 import { newDockerOCIImage, type DockerOCIImage } from "../llb/image-config.js";
 import { google } from "../proto/index.js";
@@ -30,7 +30,7 @@ class FakeGateway implements GatewayClient {
     private readonly files: Record<string, Record<string, string>>,
     private readonly configs: Record<string, unknown> = {},
   ) {}
-  async solve(req: GatewaySolveRequest) {
+  async solve(req: GatewaySolveRequest): Promise<GatewaySolveResult> {
     this.solves.push(req);
     const id = `ref-${this.solves.length}`;
     // Which local a solve reads, from its source op.
@@ -268,4 +268,100 @@ test("named contexts: NAME::platform before NAME; docker-image resolved with its
   assert.equal(plain.image, undefined);
   assert.equal(await bc.namedContext("other", {}), undefined);
   await assert.rejects(() => bc.namedContext("UPPER", {}), /invalid context name UPPER/);
+});
+
+/** A gateway whose frontend solves (the forwarded build) answer `answer`; the Dockerfile reads work as above. */
+class ForwardGateway extends FakeGateway {
+  constructor(
+    files: Record<string, Record<string, string>>,
+    private readonly answer: (req: GatewaySolveRequest) => Promise<GatewaySolveResult>,
+    caps: string[] = [],
+    private readonly inputDefs: Record<string, Definition> = {},
+  ) {
+    super(files);
+    for (const c of caps) this.caps.add(c);
+  }
+  override async solve(req: GatewaySolveRequest): Promise<GatewaySolveResult> {
+    if (req.frontend) {
+      this.solves.push(req);
+      return this.answer(req);
+    }
+    return super.solve(req);
+  }
+  override async inputs() {
+    return this.inputDefs;
+  }
+}
+
+test("# syntax= forwards to gateway.v0 with every opt plus source and cmdline, the inputs, and returns that result", async () => {
+  const df = "# syntax=registry.example/fe:1 --x y\nFROM scratch\n";
+  const input = await scratch().marshal();
+  const gw = new ForwardGateway({ dockerfile: { Dockerfile: df } }, async () => ({ ref: { id: "fwd" }, metadata: { k: encoder.encode("v") } }), ["frontend.inputs"], { ctx: input });
+  const calls: ConvertOpt[] = [];
+  const res = await build(gw, fakeConverter(calls), { opts: { "build-arg:A": "1", target: "t" }, sessionID: "s" });
+  assert.equal(calls.length, 0);
+  assert.deepEqual(res.ref, { id: "fwd" });
+  assert.equal(decoder.decode(res.metadata["k"]), "v");
+  const fwd = gw.solves.find((s) => s.frontend)!;
+  assert.equal(fwd.frontend, "gateway.v0");
+  assert.deepEqual(fwd.frontendOpt, { "build-arg:A": "1", target: "t", cmdline: "registry.example/fe:1 --x y", source: "registry.example/fe:1" });
+  assert.deepEqual(Object.keys(fwd.frontendInputs ?? {}), ["ctx"]);
+  // Without the daemon's frontend.inputs cap no inputs are sent.
+  const gw2 = new ForwardGateway({ dockerfile: { Dockerfile: df } }, async () => ({ metadata: {} }));
+  await build(gw2, fakeConverter([]), { opts: {}, sessionID: "s" });
+  assert.equal(gw2.solves.find((s) => s.frontend)!.frontendInputs, undefined);
+});
+
+test("cmdline set (the request was forwarded already): the syntax line naming this frontend builds here, no loop", async () => {
+  const df = "# syntax=registry.example/tsfrontend\nFROM scratch\nCOPY a /\n";
+  const gw = new ForwardGateway({ dockerfile: { Dockerfile: df } }, async () => assert.fail("forwarded again"));
+  const conv = fakeConverter([]);
+  const calls: Uint8Array[] = [];
+  conv.dockerfile2LLB = async (dt, opt) => {
+    calls.push(dt);
+    return { state: scratch(), image: image({ architecture: opt.targetPlatform?.architecture ?? "amd64" }), baseImage: undefined, sbom: { core: scratch(), extras: new Map() }, epoch: undefined, isIgnoreCache: false };
+  };
+  const res = await build(gw, conv, { opts: { cmdline: "registry.example/tsfrontend", source: "registry.example/tsfrontend", "build-arg:BUILDKIT_SYNTAX": "x/y" }, sessionID: "s" });
+  assert.equal(calls.length, 1);
+  assert.ok(res.ref);
+  assert.equal(gw.solves.filter((s) => s.frontend).length, 0);
+});
+
+test("a forwarded build's failure: the syntax line as its source, or the BUILDKIT_SYNTAX value in its message; own sources kept", async () => {
+  const df = "#!/usr/bin/env x\n# syntax=registry.example/missing:1\nFROM scratch\n";
+  const failing = () => new ForwardGateway({ dockerfile: { Dockerfile: df } }, async () => Promise.reject(new Error("failed to resolve source metadata")));
+  await assert.rejects(
+    () => build(failing(), fakeConverter([]), { opts: {}, sessionID: "s" }),
+    (e: Error) => {
+      const d = decodeErrorDetails(google.rpc.Status.encode(encodeErrorStatus(e)).finish());
+      assert.equal(e.message, "failed to resolve source metadata");
+      assert.equal(d.sources?.length, 1);
+      assert.deepEqual(d.sources?.[0]?.ranges.map((r) => [r.start, r.end]), [[2, 2]]);
+      return true;
+    },
+  );
+  await assert.rejects(() => build(failing(), fakeConverter([]), { opts: { "build-arg:BUILDKIT_SYNTAX": " registry.example/missing:2 a" }, sessionID: "s" }), (e: Error) => {
+    assert.equal(e.message, "failed with build-arg:BUILDKIT_SYNTAX =  registry.example/missing:2 a: failed to resolve source metadata");
+    return true;
+  });
+  const own = { filename: "Other", ranges: [{ start: 7, end: 7 }] };
+  const withSources = new ForwardGateway({ dockerfile: { Dockerfile: df } }, async () => Promise.reject(Object.assign(new Error("inner failure"), { details: { sources: [own] } })));
+  await assert.rejects(() => build(withSources, fakeConverter([]), { opts: { "build-arg:BUILDKIT_SYNTAX": "x" }, sessionID: "s" }), (e: Error) => {
+    assert.equal(e.message, "inner failure");
+    return true;
+  });
+});
+
+test("frontend.caps: an unknown cap fails unless marked +forward and the build is forwarded", async () => {
+  const plain = new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } });
+  await assert.rejects(() => build(plain, fakeConverter([]), { opts: { "frontend.caps": "moby.buildkit.frontend.inputs,moby.buildkit.frontend.nope" }, sessionID: "s" }), (e: Error) => {
+    assert.equal(e.message, "unsupported frontend capability moby.buildkit.frontend.nope");
+    assert.equal(encodeErrorStatus(e).code, 12);
+    return true;
+  });
+  assert.equal(plain.solves.length, 0);
+  await assert.rejects(() => build(new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } }), fakeConverter([]), { opts: { "frontend.caps": "moby.buildkit.frontend.nope+forward" }, sessionID: "s" }), /unsupported frontend capability moby.buildkit.frontend.nope/);
+  const fwd = new ForwardGateway({ dockerfile: { Dockerfile: "# syntax=x/y\n" + DOCKERFILE } }, async () => ({ metadata: {} }));
+  await build(fwd, fakeConverter([]), { opts: { "frontend.caps": "moby.buildkit.frontend.nope+forward" }, sessionID: "s" });
+  assert.equal(fwd.solves.filter((s) => s.frontend).length, 1);
 });

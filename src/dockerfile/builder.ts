@@ -14,13 +14,21 @@
  * With `# tsfrontend=...` a Dockerfile turns on the extensions of
  * extensions.ts (variables in `--from`, program stages).
  *
- * Not ported: forwarding to the frontend of a `# syntax=` line or
- * `BUILDKIT_SYNTAX` (this builder is what such a line selects) and the SBOM
- * scanner run for `attest:sbom`.
+ * Unless `cmdline` is set (the request already comes from such a
+ * forwarding, so a syntax line naming this very frontend does not loop), a
+ * `BUILDKIT_SYNTAX` build-arg or a `# syntax=` line hands the whole build to
+ * that frontend image through `gateway.v0` (Go's `forwardGateway`), in the
+ * frontend image and client-side alike.
+ *
+ * Not ported: the SBOM scanner run for `attest:sbom`.
  */
 
 import { DockerfileError, type DockerfileRange } from "../errors.js";
-import { withErrorDetails } from "../gateway/errdefs.js";
+import { DetailedError, ErrorDetailType, errorDetailsOf, withErrorDetails, type BuildkitErrorDetails } from "../gateway/errdefs.js";
+import { goJSONString } from "../internal/go/json.js";
+import { GrpcCode } from "../internal/grpc/status.js";
+import type { Definition } from "../llb/index.js";
+import { detectSyntaxDirective } from "../program/syntax.js";
 import type { GatewayClient, GatewayResult } from "../gateway/types.js";
 import { marshalDockerOCIImage } from "../llb/image-config.js";
 import type { Platform, SourceMap } from "../llb/index.js";
@@ -59,6 +67,78 @@ export interface DockerfileBuildOptions {
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The build-arg naming a frontend to forward to (Go's `keySyntaxArg`). */
+const KEY_SYNTAX_ARG = "build-arg:BUILDKIT_SYNTAX";
+
+/** The frontend caps dockerfile.v0 implements (builder/caps.go `enabledCaps`). */
+const ENABLED_CAPS = new Set(["moby.buildkit.frontend.inputs", "moby.buildkit.frontend.subrequests", "moby.buildkit.frontend.contexts", "moby.buildkit.frontend.gitquerystring"]);
+
+/** errdefs.UnsupportedFrontendCapError with code Unimplemented: a `frontend.caps` entry this frontend lacks. */
+export class UnsupportedFrontendCapError extends DockerfileError {
+  readonly details: BuildkitErrorDetails;
+  constructor(readonly capName: string) {
+    super(`unsupported frontend capability ${capName}`, { flag: "frontend.caps" });
+    this.details = {
+      grpcCode: GrpcCode.UNIMPLEMENTED,
+      other: [{ typeUrl: ErrorDetailType.frontendCap, value: encoder.encode(`{"name":${goJSONString(capName)}}`) }],
+    };
+  }
+}
+
+/**
+ * Go's `validateCaps`: the error for the first cap of `frontend.caps` this
+ * frontend lacks (errdefs.UnsupportedFrontendCapError, code Unimplemented),
+ * and whether the request may still be forwarded (every such cap is marked
+ * `+forward`, so a `# syntax=` frontend may have it).
+ */
+export function validateCaps(req: string | undefined): { forward: boolean; error?: Error } {
+  let forward = false;
+  let error: Error | undefined;
+  if (!req) return { forward };
+  for (const c of req.split(",")) {
+    const name = c.split("+", 1)[0]!;
+    if (ENABLED_CAPS.has(name)) continue;
+    error = new UnsupportedFrontendCapError(name);
+    if (!c.includes("+forward")) return { forward: false, error };
+    forward = true;
+  }
+  return { forward, ...(error ? { error } : {}) };
+}
+
+/**
+ * Go's `forwardGateway`: the build solved by the frontend image `ref` through
+ * `gateway.v0`, with every option of this request plus `source` and
+ * `cmdline`, and the request's inputs when the daemon passes inputs on.
+ */
+async function forwardGateway(gateway: GatewayClient, opts: Readonly<Record<string, string>>, ref: string, cmdline: string): Promise<GatewayResult> {
+  const frontendOpt: Record<string, string> = { ...opts, cmdline, source: ref };
+  let frontendInputs: Record<string, Definition> | undefined;
+  if (gateway.caps?.has("frontend.inputs")) {
+    try {
+      frontendInputs = { ...(await gateway.inputs()) };
+    } catch (err) {
+      throw wrapMessage(err, "failed to get frontend inputs");
+    }
+  }
+  const res = await gateway.solve({ frontend: "gateway.v0", frontendOpt, ...(frontendInputs ? { frontendInputs } : {}) });
+  return { ...(res.ref ? { ref: res.ref } : {}), ...(res.refs ? { refs: res.refs } : {}), metadata: res.metadata };
+}
+
+/** Go's `errors.Wrap(err, prefix)`: the message prefixed, the details (code, sources) kept. */
+function wrapMessage(err: unknown, prefix: string): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  return new DetailedError(`${prefix}: ${error.message}`, { ...errorDetailsOf(error) }, { cause: error });
+}
+
+/** Whether an error already points into a file (Go: `len(errdefs.Sources(err)) > 0`). */
+function hasSources(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e instanceof Error && i < 10; e = e.cause, i++) {
+    if ((errorDetailsOf(e).sources?.length ?? 0) > 0) return true;
+  }
+  return false;
+}
 
 /** The error to return for a failure: each Dockerfile location becomes an errdefs.Source, in order (Go's `wrapSource`). */
 export function wrapSource(err: unknown, sm: SourceMap | undefined): Error {
@@ -91,8 +171,37 @@ export async function build(gateway: GatewayClient, converter: DockerfileConvert
     parseLintOptions: (v) => converter.parseLintOptions(v),
     ...(o.buildFile ? { buildFile: o.buildFile } : {}),
   });
+  const caps = validateCaps(o.opts["frontend.caps"]);
+  if (!caps.forward && caps.error) throw caps.error;
   const src: Source = await bc.readEntrypoint("Dockerfile");
   const dt = src.sourceMap.data;
+
+  // Another frontend named by BUILDKIT_SYNTAX or `# syntax=` builds it, unless this request was forwarded already.
+  if (o.opts["cmdline"] === undefined) {
+    const syntaxArg = o.opts[KEY_SYNTAX_ARG];
+    if (syntaxArg !== undefined) {
+      const ref = syntaxArg.trim().split(" ", 1)[0]!;
+      try {
+        return await forwardGateway(gateway, o.opts, ref, syntaxArg);
+      } catch (err) {
+        if (hasSources(err)) throw err;
+        throw wrapMessage(err, `failed with ${KEY_SYNTAX_ARG} = ${syntaxArg}`);
+      }
+    }
+    const syntax = detectSyntaxDirective(decoder.decode(dt));
+    if (syntax) {
+      try {
+        return await forwardGateway(gateway, o.opts, syntax.ref, syntax.cmdline);
+      } catch (err) {
+        if (hasSources(err)) throw err;
+        const error = err instanceof Error ? err : new Error(String(err));
+        throw withErrorDetails(error, {
+          sources: [{ filename: src.sourceMap.filename, language: src.sourceMap.language, data: src.sourceMap.data, ranges: [{ start: syntax.line, end: syntax.line }] }],
+        });
+      }
+    }
+  }
+  if (caps.error) throw caps.error;
 
   // Warnings go out while the conversion runs; the result waits for them.
   const pending: Promise<void>[] = [];

@@ -1,0 +1,3 @@
+# syntax=registry.example/tsfrontend:latest
+FROM busybox
+RUN echo built-here

@@ -1,0 +1,2 @@
+// syntax=registry.example/frontend:1
+FROM busybox
