@@ -365,3 +365,26 @@ test("frontend.caps: an unknown cap fails unless marked +forward and the build i
   await build(fwd, fakeConverter([]), { opts: { "frontend.caps": "moby.buildkit.frontend.nope+forward" }, sessionID: "s" });
   assert.equal(fwd.solves.filter((s) => s.frontend).length, 1);
 });
+
+test("named contexts: oci-layout://STORE@DIGEST resolved in the client's store under NAME@DIGEST, its config applied", async () => {
+  const dgst = "sha256:" + "4".repeat(64);
+  const seen: { ref: string; options: unknown }[] = [];
+  const gw = new FakeGateway({});
+  gw.resolveImageConfig = async (ref: string, options: { platform: Platform | undefined }) => {
+    seen.push({ ref, options });
+    return { ref, digest: dgst, config: encoder.encode(JSON.stringify({ architecture: "arm64", os: "linux", created: "2024-01-01T00:00:00Z", config: { Env: ["PATH=/opt"], WorkingDir: "/app" } })) };
+  };
+  const bc = new DockerUIClient(gw, { opts: { "context:base": `oci-layout://busybox-oci:tag@${dgst}`, "context:bad": "oci-layout://busybox-oci:tag", "context:ugly": "oci-layout://Bad@x" }, sessionID: "sess" });
+  const { state, image: img } = await (await bc.namedContext("base", { platform: arm64 }))!.load();
+  assert.deepEqual(seen, [
+    { ref: `docker.io/library/base@${dgst}`, options: { platform: arm64, resolveMode: "default", logName: `[context base] load metadata for docker.io/library/base@${dgst}`, ociStore: { sessionID: "sess", storeID: "busybox-oci" } } },
+  ]);
+  // Unlike docker-image contexts the created time is kept (Go does not clear it here).
+  assert.equal(img?.created, "2024-01-01T00:00:00Z");
+  assert.equal(await state.getDir(), "/app");
+  const src = inspectDefinition(await state.marshal()).find((o) => o.op.source)!.op.source!;
+  assert.equal(src.identifier, `oci-layout://docker.io/library/base@${dgst}`);
+  assert.deepEqual(src.attrs, { "oci.session": "sess", "oci.store": "busybox-oci" });
+  await assert.rejects(async () => (await bc.namedContext("bad", {}))!.load(), /oci-layout reference "busybox-oci:tag" has no digest/);
+  await assert.rejects(async () => (await bc.namedContext("ugly", {}))!.load(), /could not parse oci-layout reference "Bad@x": /);
+});

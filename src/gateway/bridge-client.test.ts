@@ -53,3 +53,27 @@ test("ResolveSourceMeta: the git commit object and the http Last-Modified time",
   assert.equal(req.Git?.ReturnObject, true);
   assert.equal(req.LogName, "[internal] x");
 });
+
+test("ResolveImageConfig: a registry lookup sends its resolve mode, an OCI layout lookup the resolver type, store and session", async () => {
+  const seen: Uint8Array[] = [];
+  const response = gw.ResolveImageConfigResponse.encode({ Ref: "", Digest: "sha256:" + "2".repeat(64), Config: new TextEncoder().encode("{}") }).finish();
+  const c = new BridgeGatewayClient(transport("ResolveImageConfig", response, seen), { workerPlatforms: [], sessionID: "client-session" });
+  const reg = await c.resolveImageConfig("docker.io/library/busybox:latest", { platform: { os: "linux", architecture: "arm64" }, resolveMode: "pull" });
+  assert.equal(reg.ref, "docker.io/library/busybox:latest");
+  assert.equal(reg.digest, "sha256:" + "2".repeat(64));
+  const r0 = gw.ResolveImageConfigRequest.decode(seen[0]!);
+  assert.equal(r0.ResolveMode, "pull");
+  assert.equal(Number(r0.ResolverType), 0);
+  assert.equal(r0.StoreID, "");
+  assert.equal(r0.LogName, "[internal] load metadata for docker.io/library/busybox:latest (linux/arm64)");
+  const dummy = "docker.io/library/base@sha256:" + "3".repeat(64);
+  await c.resolveImageConfig(dummy, { platform: undefined, resolveMode: "default", logName: "[context base] load metadata for " + dummy, ociStore: { sessionID: "store-session", storeID: "busybox-oci" } });
+  const r1 = gw.ResolveImageConfigRequest.decode(seen[1]!);
+  assert.equal(r1.Ref, dummy);
+  assert.equal(Number(r1.ResolverType), 1);
+  assert.equal(r1.StoreID, "busybox-oci");
+  assert.equal(r1.SessionID, "store-session");
+  assert.equal(r1.ResolveMode, "");
+  assert.equal(r1.Platform, null);
+  assert.equal(r1.LogName, "[context base] load metadata for " + dummy);
+});

@@ -5,7 +5,7 @@
  * frontend image).
  */
 
-import type { FileStat, GatewayClient, GatewayResult, GatewaySolveRequest, GatewaySolveResult, GatewayWarning, ResultRef } from "./types.js";
+import type { FileStat, GatewayClient, GatewayResolveImageOptions, GatewayResult, GatewaySolveRequest, GatewaySolveResult, GatewayWarning, ResultRef } from "./types.js";
 import { formatPlatform, normalizePlatform, type Definition, type Platform, type ResolveMode } from "../llb/index.js";
 import { moby, pb, fsutil } from "../proto/index.js";
 import { encodeErrorStatus } from "./errdefs.js";
@@ -13,6 +13,9 @@ import { fromPbDefinition, toPbDefinition } from "./definition.js";
 import type { GatewayTransport } from "./transport.js";
 
 const gw = moby.buildkit.v1.frontend;
+
+/** sourceresolver.ResolverTypeOCILayout (ResolverTypeRegistry is 0). */
+const RESOLVER_TYPE_OCI_LAYOUT = 1;
 
 /** The LLBBridge service path prefix of every method. */
 export const LLB_BRIDGE = "/moby.buildkit.v1.frontend.LLBBridge/";
@@ -135,14 +138,17 @@ export class BridgeGatewayClient implements GatewayClient {
     return toStat(res.stat);
   }
 
-  async resolveImageConfig(ref: string, options: { platform: Platform | undefined; resolveMode: ResolveMode }) {
+  async resolveImageConfig(ref: string, options: GatewayResolveImageOptions) {
     const p = options.platform ? normalizePlatform(options.platform) : undefined;
+    const oci = options.ociStore;
     const res = await this.call("ResolveImageConfig", gw.ResolveImageConfigRequest, gw.ResolveImageConfigResponse, {
       Ref: ref,
       Platform: p ? { OS: p.os, Architecture: p.architecture, Variant: p.variant ?? "" } : null,
-      ResolveMode: options.resolveMode ?? "default",
-      LogName: `[internal] load metadata for ${ref}${p ? ` (${formatPlatform(p)})` : ""}`,
-      SessionID: this.options.sessionID,
+      LogName: options.logName ?? `[internal] load metadata for ${ref}${p ? ` (${formatPlatform(p)})` : ""}`,
+      // Go's grpcclient: a registry lookup sends the resolve mode, an OCI layout lookup the resolver type and its store.
+      ...(oci
+        ? { ResolverType: RESOLVER_TYPE_OCI_LAYOUT, SessionID: oci.sessionID, StoreID: oci.storeID }
+        : { ResolveMode: options.resolveMode ?? "default", SessionID: this.options.sessionID }),
     });
     return { ref: res.Ref || ref, digest: res.Digest ?? "", config: res.Config ?? new Uint8Array() };
   }

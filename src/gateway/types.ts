@@ -61,6 +61,17 @@ export interface GatewayWarning {
   ranges?: readonly { start: { line: number; character: number }; end: { line: number; character: number } }[];
 }
 
+/** Options of `resolveImageConfig` (Go's `sourceresolver.Opt`: ImageOpt, or OCILayoutOpt when `ociStore` is set). */
+export interface GatewayResolveImageOptions {
+  platform: Platform | undefined;
+  /** Registry resolve mode; not used for an OCI layout store. */
+  resolveMode: ResolveMode;
+  /** The progress name of the lookup (Go's `LogName`); default `[internal] load metadata for REF`. */
+  logName?: string;
+  /** Resolve in this OCI layout store of a client session instead of a registry (ResolverTypeOCILayout). */
+  ociStore?: { sessionID: string; storeID: string };
+}
+
 export interface GatewayClient extends ImageMetaResolver {
   /** The worker platforms (first = default build platform). */
   readonly workerPlatforms: readonly Platform[];
@@ -68,7 +79,8 @@ export interface GatewayClient extends ImageMetaResolver {
   readFile(ref: ResultRef, path: string, range?: { offset: number; length: number }): Promise<Uint8Array>;
   readDir(ref: ResultRef, path: string, includePattern?: string): Promise<FileStat[]>;
   statFile(ref: ResultRef, path: string): Promise<FileStat>;
-  resolveImageConfig(ref: string, options: { platform: Platform | undefined; resolveMode: ResolveMode }): Promise<{ ref: string; digest: string; config: Uint8Array }>;
+  /** An image's config from a registry, or with `ociStore` from an OCI layout store the client's session exposes (`--oci-layout`). */
+  resolveImageConfig(ref: string, options: GatewayResolveImageOptions): Promise<{ ref: string; digest: string; config: Uint8Array }>;
   /** Named inputs given to the frontend (`FrontendInputs`). */
   inputs(): Promise<Record<string, Definition>>;
   /** The daemon's gateway caps (`Ping`), when known. */

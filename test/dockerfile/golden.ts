@@ -384,11 +384,7 @@ async function main(): Promise<void> {
         problem = "";
       } else problem = comparers[j.mode](normalizeAnswer(want), normalizeAnswer(got));
     }
-    const gap = problem ? KNOWN_GAPS.get(`dockerfile golden ${key}`) : undefined;
-    if (gap !== undefined) {
-      // An open gap of issue 10, listed in test/skip-allowlist.txt: reported as a skip, never a pass.
-      console.log(`ok ${passed + failed + 1} - dockerfile golden ${key} # SKIP ${gap} (${problem.split("\n")[0]})`);
-    } else if (problem) {
+    if (problem) {
       failed++;
       console.log(`FAIL ${key}: ${problem}`);
     } else {
@@ -399,16 +395,5 @@ async function main(): Promise<void> {
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
 }
-
-/** Open gaps (test/skip-allowlist.txt entries starting `dockerfile golden `): name -> reason. */
-const KNOWN_GAPS: Map<string, string> = (() => {
-  const m = new Map<string, string>();
-  const file = join(repoRoot, "test", "skip-allowlist.txt");
-  for (const line of readFileSync(file, "utf8").split("\n")) {
-    const at = line.lastIndexOf(" # ");
-    if (line.startsWith("dockerfile golden ") && at > 0) m.set(line.slice(0, at).trim(), line.slice(at + 3).trim());
-  }
-  return m;
-})();
 
 if (basename(process.argv[1] ?? "") === "golden.js" && basename(dirname(process.argv[1] ?? "")) === "dockerfile") await main();

@@ -28,7 +28,7 @@
  */
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -45,7 +45,7 @@ import {
   type Placeholders,
   type Snapshot,
 } from "./lib/dockerfile-corpus.js";
-import { ok, repoRoot, requireEnv, run, runCli, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
+import { ok, requireEnv, run, runCli, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
 import { ensureMinirootfs } from "./lib/example-inputs.js";
 import { ensureFrontendImage } from "./lib/frontend-image.js";
 import { ensureShellImage } from "./lib/shell-image.js";
@@ -57,14 +57,6 @@ assert.ok(MUTATION === undefined || ["label", "file", "line"].includes(MUTATION)
 const FILTER = process.env["TSF_DIFF_CASES"] ? new RegExp(process.env["TSF_DIFF_CASES"]) : undefined;
 const JOBS = Number(process.env["TSF_DIFF_JOBS"] || 3);
 const BASE_REF = process.env["TSF_DIFF_BASE_REF"] === "1";
-
-/** Cases listed in test/skip-allowlist.txt as open gaps of issue 10: name -> reason. */
-const OPEN_GAPS: Map<string, string> = new Map(
-  readFileSync(join(repoRoot, "test", "skip-allowlist.txt"), "utf8")
-    .split("\n")
-    .filter((l) => / \[(cli|image)\] # open gap/.test(l))
-    .map((l) => [l.slice(0, l.lastIndexOf(" # ")).trim(), l.slice(l.lastIndexOf(" # ") + 3).trim()] as [string, string]),
-);
 
 const cases = loadCorpus().filter((c) => !FILTER || FILTER.test(c.name));
 
@@ -206,12 +198,6 @@ describe("dockerfile corpus: dockerfile.v0 vs tsfrontend", { concurrency: JOBS }
     };
     for (const side of ["cli", "image"] as const) {
       it(`${c.name} [${side}]`, async (t) => {
-        const gap = OPEN_GAPS.get(`${c.name} [${side}]`);
-        if (gap !== undefined && !SELF) {
-          // An open gap of issue 10 (test/skip-allowlist.txt): reported as a skip, never a pass.
-          t.skip(gap);
-          return;
-        }
         const [oa, ob] = await Promise.all([sideA(), build(c, side)]);
         if (!oa.ok) {
           t.diagnostic(`fails as expected: ${JSON.stringify(oa.failure)}`);

@@ -2,17 +2,20 @@
  * Named contexts for Dockerfiles: a port of buildkit v0.32.2
  * frontend/dockerui/namedcontext.go (`NamedContext.Load`). A context
  * `docker-image://REF` is resolved at once and its image config returned
- * (FROM a named context inherits it); `local:NAME` applies the directory's
+ * (FROM a named context inherits it); `oci-layout://STORE@DIGEST` is resolved
+ * in the client's OCI layout store STORE and read from it under the context's
+ * normalized name; `local:NAME` applies the directory's
  * `.dockerignore` and is created only when the converter has asked for its
- * paths; `input:NAME` applies `input-metadata:NAME`'s image config; git,
- * http and oci-layout contexts are the states of program/named-contexts.ts.
+ * paths; `input:NAME` applies `input-metadata:NAME`'s image config; git and
+ * http contexts are the states of program/named-contexts.ts.
  */
 
 import { DockerfileError } from "../../errors.js";
 import type { GatewayClient } from "../../gateway/types.js";
-import { image, local, scratch, type LocalOptions, type Platform, type ResolveMode, type State } from "../../llb/index.js";
+import { image, local, ociLayout, scratch, type LocalOptions, type Platform, type ResolveMode, type State } from "../../llb/index.js";
 import { parseDockerOCIImage, type DockerOCIImage } from "../../llb/image-config.js";
-import { parseNormalizedNamed, tagNameOnly } from "../../llb/reference.js";
+import { parseNormalizedNamed, parseReference, tagNameOnly, withDigest, type ImageReference } from "../../llb/reference.js";
+import { goQuote } from "../../internal/go/strconv.js";
 import { parseIgnoreFile } from "../../internal/go/patternmatcher.js";
 import { namedContextState } from "../../program/named-contexts.js";
 import type { ProgramOpts } from "../../program/opts.js";
@@ -144,14 +147,60 @@ async function loadNamedContext(env: NamedContextEnv, nc: NamedContextSpec, coun
       }
       return { state: st, image: img };
     }
+    case "oci-layout":
+      return loadOCILayout(env, nc, rest);
     case "git":
     case "http":
-    case "https":
-    case "oci-layout": {
+    case "https": {
       const st = await namedContextState(nc.nameWithPlatform, nc.input, { gateway: env.gateway, sessionID: env.sessionID, opts: env.parsed }, () => env.gateway.inputs());
       return { state: st, image: undefined };
     }
     default:
       throw new DockerfileError(`unsupported context source ${scheme} for ${nc.nameWithPlatform}`);
   }
+}
+
+/**
+ * dockerui's `oci-layout` case: the config of `STORE@DIGEST` resolved in the
+ * client's OCI layout store STORE (session and store ID), under the dummy
+ * reference `ParseNormalizedNamed(name)@DIGEST` (it names the image in the
+ * progress and the source op), and the image read from that store with its
+ * config applied. A reference without a digest is an error, as in Go (buildx
+ * resolves `STORE:TAG` to a digest before sending it).
+ */
+async function loadOCILayout(env: NamedContextEnv, nc: NamedContextSpec, rest: string): Promise<{ state: State; image: DockerOCIImage | undefined }> {
+  const platform = nc.opt.platform;
+  const refSpec = rest.replace(/^\/\//, "");
+  let named: ImageReference;
+  try {
+    named = parseReference(refSpec);
+  } catch (err) {
+    throw new DockerfileError(`could not parse oci-layout reference ${goQuote(refSpec)}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!named.isDigested()) throw new DockerfileError(`oci-layout reference ${goQuote(named.toString())} has no digest`);
+  let dummyRef: string;
+  try {
+    dummyRef = withDigest(parseNormalizedNamed(nc.name), named.digest).toString();
+  } catch (err) {
+    throw new DockerfileError(`could not parse oci-layout reference ${goQuote(nc.name)}: ${(err as Error).message}`, { cause: err });
+  }
+  const store = { sessionID: env.sessionID, storeID: named.name() };
+  const resolved = await env.gateway.resolveImageConfig(dummyRef, {
+    platform,
+    resolveMode: "default",
+    logName: `[context ${nc.nameWithPlatform}] load metadata for ${dummyRef}`,
+    ociStore: store,
+  });
+  let img: DockerOCIImage;
+  try {
+    img = parseDockerOCIImage(resolved.config);
+  } catch (err) {
+    throw new DockerfileError(`could not parse oci-layout image config: ${(err as Error).message}`, { cause: err });
+  }
+  const st = ociLayout(dummyRef, {
+    customName: `[context ${nc.nameWithPlatform}] OCI load from client`,
+    ociStore: store,
+    ...(platform ? { platform } : {}),
+  }).withImageConfig(resolved.config);
+  return { state: st, image: img };
 }
