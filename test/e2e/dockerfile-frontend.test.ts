@@ -7,7 +7,8 @@
  * is random), `--call check|targets|outline` through buildx, and a failing
  * Dockerfile whose line reaches buildctl's output; the opt-in extensions
  * (`# tsfrontend=from-vars,program-stages`) through buildctl; and the same
- * Dockerfile with `tsfrontend build -f` (the converter client-side).
+ * Dockerfile with `tsfrontend build -f` (the converter client-side), and with
+ * a `# syntax=` line naming the image, forwarded to it through gateway.v0.
  */
 
 import { test, before, after } from "node:test";
@@ -185,4 +186,36 @@ test("tsfrontend build -f Dockerfile: two platforms client-side; a failing line 
   assert.equal(f.status, 1, f.stderr);
   assert.match(f.stderr, /Dockerfile:3\n-+\n(.*\n)* {3}3 \| >>> FOO bar/);
   assert.match(f.stderr, /unknown instruction: FOO/);
+});
+
+test("tsfrontend build -f: a `# syntax=` line naming the image forwards the build to it through gateway.v0; two platforms", async () => {
+  // Pinned by digest: another checkout pushing the same tag must not swap the image under the test.
+  const pinned = `${image.ref}@${image.digest}`;
+  const dir = dockerfileDir(DOCKERFILE, `# syntax=${pinned}\n`);
+  const tar = join(work.dir, "cli-forward.tar");
+  const r = await runCli(["--addr", env.buildkitHost, "build", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--platform", FRONTEND_PLATFORMS.join(","), "--progress", "plain", "-o", `type=oci,dest=${tar}`], { timeout: 10 * 60_000 });
+  ok(r, "tsfrontend build -f Dockerfile with # syntax=<image>");
+  // The daemon resolved and ran the frontend image (the forwarded request), which built the Dockerfile's steps.
+  assert.match(r.stderr, new RegExp(`resolve image config for docker-image://${pinned.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`), r.stderr);
+  assert.match(r.stderr, /\[linux\/arm64 app \d\/\d\] COPY arch-arm64\.txt \/arch/);
+  checkImages(readOciTar(tar));
+});
+
+test("gateway.v0 with the image as source: a syntax line naming the image itself is forwarded once (cmdline), not in a loop", async () => {
+  const pinned = `${image.ref}@${image.digest}`;
+  const dir = dockerfileDir(DOCKERFILE, `# syntax=${pinned}\n`);
+  const out = join(work.dir, "self-forward");
+  const args = ["--addr", env.buildkitHost, "build", "--frontend", "gateway.v0", "--opt", `source=${pinned}`, "--local", `context=${dir}`, "--local", `dockerfile=${dir}`, "--opt", "platform=linux/arm64", "--progress", "plain", "--output", `type=local,dest=${out}`];
+  const r = await run(buildctlPath(), args, { timeout: 10 * 60_000 });
+  ok(r, "buildctl gateway.v0 source=<image>");
+  assert.equal(readFileSync(join(out, "hello.txt"), "utf8"), "hello from the context\n");
+  assert.equal(readFileSync(join(out, "arch"), "utf8"), "arm64\n");
+});
+
+test("tsfrontend build -f: a `# syntax=` frontend that cannot be resolved fails at the syntax line", async () => {
+  const dir = dockerfileDir("FROM scratch\nCOPY hello.txt /\n", `# syntax=${env.registry}/tsf-no-such-frontend:1\n`);
+  const f = await runCli(["--addr", env.buildkitHost, "build", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--progress", "plain"], { timeout: 5 * 60_000 });
+  assert.equal(f.status, 1, f.stderr);
+  assert.match(f.stderr, /tsf-no-such-frontend/);
+  assert.match(f.stderr, /Dockerfile:1\n-+\n(.*\n)*.*1 \| >>> # syntax=/, f.stderr);
 });
