@@ -223,7 +223,32 @@ function committerTime(raw: string): Date | undefined {
   return undefined;
 }
 
-/** epoch.go archiveMaxTimeFromRef (allowNonArchive): the newest regular file's mtime in a (gzip) tar, undefined for anything else. */
+/** Go's zero time.Time (0001-01-01T00:00:00Z), the ModTime of a header that has none (a PAX global header). */
+const GO_ZERO_TIME_MS = -62135596800000;
+
+/** Mode type bits archive/tar's FileInfo().Mode() turns into a non-regular mode (c_ISDIR, c_ISFIFO, c_ISLNK, c_ISBLK, c_ISCHR, c_ISSOCK). */
+const SPECIAL_MODE_TYPES = new Set([0o40000, 0o10000, 0o120000, 0o60000, 0o20000, 0o140000]);
+
+/** The header checksum is valid (archive/tar: the unsigned or the signed sum with the checksum field as spaces). */
+function tarChecksumOK(h: Uint8Array, stored: number): boolean {
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < 512; i++) {
+    const b = i >= 148 && i < 156 ? 0x20 : h[i]!;
+    unsigned += b;
+    signed += b > 127 ? b - 256 : b;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/**
+ * epoch.go archiveMaxTimeFromRef with allowNonArchive: the newest mtime of
+ * the entries a tar reader returns whose FileInfo mode is regular (hard links
+ * and PAX global headers included, as archive/tar reports them), from a plain
+ * or gzip tar; undefined for anything else, including a tar that is corrupt
+ * or cut short (Go drops the times read so far then). bzip2, xz and zstd
+ * streams, which Go decompresses, are not decoded here.
+ */
 export function archiveMaxTime(dt: Uint8Array): Date | undefined {
   let data = dt;
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
@@ -239,31 +264,54 @@ export function archiveMaxTime(dt: Uint8Array): Date | undefined {
   ) {
     return undefined; // bzip2, xz, zstd: not decoded here
   }
+  const isZero = (b: Uint8Array) => b.every((x) => x === 0);
   let max: number | undefined;
   let off = 0;
   let paxMtime: number | undefined;
   const dec = new TextDecoder();
-  while (off + 512 <= data.length) {
+  const done = () => (max === undefined ? undefined : new Date(max));
+  for (;;) {
+    if (off === data.length) return done(); // io.EOF at a block boundary
+    if (off + 512 > data.length) return undefined; // io.ErrUnexpectedEOF
     const h = data.subarray(off, off + 512);
-    if (h.every((b) => b === 0)) return max === undefined ? undefined : new Date(max);
+    if (isZero(h)) {
+      if (off + 512 === data.length) return done();
+      if (off + 1024 > data.length) return undefined;
+      return isZero(data.subarray(off + 512, off + 1024)) ? done() : undefined;
+    }
     const field = (a: number, n: number) => dec.decode(h.subarray(a, a + n)).replace(/\0.*$/s, "").trim();
-    const size = parseInt(field(124, 12) || "0", 8);
+    const num = (a: number, n: number) => {
+      const f = field(a, n);
+      return f === "" ? 0 : /^[0-7]+$/.test(f) ? parseInt(f, 8) : NaN;
+    };
+    const chk = num(148, 8);
+    if (Number.isNaN(chk) || !tarChecksumOK(h, chk)) return undefined; // tar.ErrHeader
+    const size = num(124, 12);
+    const mode = num(100, 8);
+    if (Number.isNaN(size) || Number.isNaN(mode)) return undefined;
     const flag = String.fromCharCode(h[156]!);
-    if (Number.isNaN(size)) return undefined;
+    const end = off + 512 + Math.ceil(size / 512) * 512;
+    if (off + 512 + size > data.length) return undefined;
     const body = data.subarray(off + 512, off + 512 + size);
-    off += 512 + Math.ceil(size / 512) * 512;
+    // Padding cut short ends the archive cleanly in Go (its discard hits io.EOF); a short body does not.
+    off = Math.min(end, data.length);
     if (flag === "x") {
       for (const rec of dec.decode(body).split("\n")) {
-        const m = /^\d+ mtime=([0-9.]+)$/.exec(rec);
+        const m = /^\d+ mtime=(-?[0-9.]+)$/.exec(rec);
         if (m) paxMtime = Math.floor(Number(m[1]) * 1000);
       }
       continue;
     }
-    if (flag === "g" || flag === "L" || flag === "K") continue;
-    const mtime = paxMtime ?? parseInt(field(136, 12) || "0", 8) * 1000;
+    if (flag === "L" || flag === "K") continue;
+    let mtime: number;
+    if (flag === "g") mtime = GO_ZERO_TIME_MS;
+    else {
+      const t = num(136, 12);
+      if (Number.isNaN(t)) return undefined;
+      mtime = paxMtime ?? t * 1000;
+    }
     paxMtime = undefined;
-    if (flag !== "0" && flag !== "\0" && flag !== "7") continue;
+    if ("23456".includes(flag) || SPECIAL_MODE_TYPES.has(mode & ~0o7777)) continue;
     if (max === undefined || mtime > max) max = mtime;
   }
-  return max === undefined ? undefined : new Date(max);
 }

@@ -199,7 +199,12 @@ export class DockerUIClient implements DockerfileClient {
   async solveAndReadFile(state: State, filename: string): Promise<Uint8Array> {
     const res = await this.#gateway.solve({ definition: await state.marshal({ constraints: [withCaps(this.caps())] }) });
     if (!res.ref) throw new DockerfileError(`failed to read ${filename}: the daemon returned no result`);
-    return this.#gateway.readFile(res.ref, filename);
+    try {
+      return await this.#gateway.readFile(res.ref, filename);
+    } catch (err) {
+      // Go returns the ReadFile error as it is; typed here with the same message.
+      throw new DockerfileError((err as Error).message, { cause: err });
+    }
   }
 
   /** dockerui's `IsNoCache`: `no-cache` without a value means every stage. */

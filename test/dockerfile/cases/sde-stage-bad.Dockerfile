@@ -1,0 +1,3 @@
+FROM busybox AS src
+ADD https://example.com/x /
+FROM busybox
