@@ -19,7 +19,7 @@ export function cleanPath(p: string): string {
   if (p === "") return ".";
   const rooted = p.charCodeAt(0) === 0x2f;
   // fast path: already clean
-  if (isCleanRel(p)) return p;
+  if (isClean(p)) return p;
   const out: string[] = [];
   for (const part of p.split("/")) {
     if (part === "" || part === ".") continue;
@@ -34,11 +34,18 @@ export function cleanPath(p: string): string {
   return s === "" ? "." : s;
 }
 
-function isCleanRel(p: string): boolean {
+/** Whether `p` (not empty) is surely clean: "/", ".", or non-empty segments that are not "." or "..", no trailing "/". */
+function isClean(p: string): boolean {
   if (p === ".") return true;
-  if (p.charCodeAt(0) === 0x2f || p.charCodeAt(p.length - 1) === 0x2f) return false;
-  for (const part of p.split("/")) {
-    if (part === "" || part === "." || part === "..") return false;
+  const n = p.length;
+  let seg = p.charCodeAt(0) === 0x2f ? 1 : 0;
+  if (seg === n) return true;
+  for (let i = seg; i <= n; i++) {
+    if (i < n && p.charCodeAt(i) !== 0x2f) continue;
+    const len = i - seg;
+    if (len === 0) return false;
+    if (p.charCodeAt(seg) === 0x2e && (len === 1 || (len === 2 && p.charCodeAt(seg + 1) === 0x2e))) return false;
+    seg = i + 1;
   }
   return true;
 }
