@@ -14,24 +14,41 @@ export class BadPatternError extends Error {
   }
 }
 
-/** Go `path.Clean`: the shortest equivalent path, `"."` for empty. */
+/** Go `path.Clean`: the shortest equivalent path, `"."` for empty (Go's algorithm, on the string's characters). */
 export function cleanPath(p: string): string {
   if (p === "") return ".";
-  const rooted = p.charCodeAt(0) === 0x2f;
-  // fast path: already clean
   if (isClean(p)) return p;
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
+  const rooted = p.charCodeAt(0) === 0x2f;
+  const n = p.length;
+  const base = rooted ? 1 : 0;
+  let out = rooted ? "/" : "";
+  let r = base;
+  let dotdot = base;
+  while (r < n) {
+    const c = p.charCodeAt(r);
+    if (c === 0x2f) {
+      r++;
+    } else if (c === 0x2e && (r + 1 === n || p.charCodeAt(r + 1) === 0x2f)) {
+      r++;
+    } else if (c === 0x2e && p.charCodeAt(r + 1) === 0x2e && (r + 2 === n || p.charCodeAt(r + 2) === 0x2f)) {
+      r += 2;
+      if (out.length > dotdot) {
+        let w = out.length - 1;
+        while (w > dotdot && out.charCodeAt(w) !== 0x2f) w--;
+        out = out.slice(0, w);
+      } else if (!rooted) {
+        out += out.length > 0 ? "/.." : "..";
+        dotdot = out.length;
+      }
+    } else {
+      if (out.length !== base) out += "/";
+      let e = p.indexOf("/", r);
+      if (e < 0) e = n;
+      out += p.slice(r, e);
+      r = e;
     }
-    out.push(part);
   }
-  const s = (rooted ? "/" : "") + out.join("/");
-  return s === "" ? "." : s;
+  return out === "" ? "." : out;
 }
 
 /** Whether `p` (not empty) is surely clean: "/", ".", or non-empty segments that are not "." or "..", no trailing "/". */
