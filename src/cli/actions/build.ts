@@ -110,6 +110,7 @@ async function isDockerfile(file: string): Promise<boolean> {
   return (await classifyBuildFile(basename(file), source)).kind === "dockerfile";
 }
 
+/** Runs `tsfrontend build` with its parsed flags: a program, a Dockerfile, a frontend or a Definition from stdin. */
 export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });

@@ -3,6 +3,7 @@
 import { ReportedError } from "../../errors.js";
 import { checkPrograms } from "../../program/check.js";
 
+/** Runs `tsfrontend check`: prints each type error as one line; fails with a ReportedError if any. */
 export function runCheck(files: string[]): void {
   const diagnostics = checkPrograms(files);
   for (const d of diagnostics) {

@@ -11,6 +11,7 @@ function versionLine(v: { package: string; version: string; revision: string }):
   return [v.package, v.version, v.revision].filter((s) => s).join(" ");
 }
 
+/** Runs `tsfrontend daemon status`: which buildkitd would be used and whether it answers. */
 export async function runStatus(cmd: Command): Promise<void> {
   const opts = connectOptions(connectionFlags(cmd));
   const tw = new TabWriter();
@@ -55,6 +56,7 @@ export async function runStatus(cmd: Command): Promise<void> {
   process.stdout.write(tw.take());
 }
 
+/** Runs `tsfrontend daemon stop`: stops the buildkitd tsfrontend started and cleans up after it. */
 export async function runStop(): Promise<void> {
   const r = await stopEmbedded();
   const lines: string[] = [];

@@ -7,6 +7,7 @@ import type { DumpLlbFlags } from "../commands/debug.js";
 import { UsageError } from "../../errors.js";
 import { decodeDefinition, dumpDefinitionDot, dumpDefinitionJson } from "../../llb/index.js";
 
+/** Runs `tsfrontend debug dump-llb`: the Definition as JSON lines or a dot graph on stdout. */
 export async function dumpLlb(file: string | undefined, flags: DumpLlbFlags): Promise<void> {
   const bytes = file && file !== "-" ? await readDefinitionFile(file) : await readStdin();
   const def = decodeDefinition(bytes);

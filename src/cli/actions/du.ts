@@ -11,6 +11,7 @@ import { collect } from "../options.js";
 
 // --- the command ----------------------------------------------------------------------------
 
+/** Runs `tsfrontend du`: the build cache's records and totals, as buildctl prints them. */
 export async function runDu(flags: DuFlags, cmd: Command): Promise<void> {
   const filters = parseFilters(flags.filter ?? []);
   const conn = await connect(cmd);

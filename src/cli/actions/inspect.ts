@@ -11,6 +11,7 @@ import { formatBytes } from "../../internal/go/units.js";
 import { formatGoDuration, TabWriter } from "../format.js";
 import { oneOf } from "../options.js";
 
+/** Runs `tsfrontend inspect REF`: the image's index, configs and layers as text or JSON. */
 export async function runInspect(ref: string, flags: InspectFlags): Promise<void> {
   const format = oneOf(flags.format, ["text", "json"] as const, "--format");
   let platform;

@@ -80,6 +80,7 @@ async function withOptionalGateway<T>(cmd: Command, fn: (resolver: ImageMetaReso
   }
 }
 
+/** Runs `tsfrontend llb FILE`: the Definition of each target platform, to stdout or --output-dir. */
 export async function runLlb(file: string, flags: LlbFlags, cmd: Command): Promise<void> {
   const format = oneOf(flags.format, ["pb", "json"] as const, "--format");
   const opts = parseKeyValues(flags.opt ?? [], "--opt");

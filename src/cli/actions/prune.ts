@@ -36,6 +36,7 @@ export function pruneOptionsFromFlags(flags: PruneFlags): PruneOptions {
   return opts;
 }
 
+/** Runs `tsfrontend prune`: removes build cache and prints what went, as buildctl does. */
 export async function runPrune(flags: PruneFlags, cmd: Command): Promise<void> {
   const opts = pruneOptionsFromFlags(flags);
   const filters = opts.filter ?? [];

@@ -72,6 +72,7 @@ export function printWorkersTable(tw: TabWriter, workers: WorkerRecord[]): void 
   tw.flush();
 }
 
+/** Runs `tsfrontend workers`: the daemon's workers, as `buildctl debug workers`. */
 export async function runWorkers(flags: WorkersFlags, cmd: Command): Promise<void> {
   const filters = parseFilters(flags.filter ?? []);
   const conn = await connect(cmd);
