@@ -12,7 +12,7 @@ import { registerDu } from "./commands/du.js";
 import { registerInspect } from "./commands/inspect.js";
 import { registerPrune } from "./commands/prune.js";
 import { registerWorkers } from "./commands/workers.js";
-import { registerConnectionOptions } from "./connect.js";
+import { registerConnectionOptions } from "./connection-flags.js";
 import { configureLog, isDebug } from "./log.js";
 
 const program = new Command();

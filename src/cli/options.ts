@@ -1,7 +1,7 @@
 /** Parsing of flag values shared by commands, with errors that name the flag and the accepted forms. */
 
 import { UsageError } from "../errors.js";
-import { parsePlatform, type Platform } from "../llb/index.js";
+import { parsePlatform, type Platform } from "../llb/platform.js";
 import { TsfError } from "../errors.js";
 
 /** `--platform a,b --platform c` -> normalised platforms, de-duplicated, in order. */

@@ -13,8 +13,12 @@ const { runFrontend } = await import("./frontend.js");
 
 // The image build runs the entrypoint once with TSF_FRONTEND_WARMUP=1 and NODE_COMPILE_CACHE set
 // (Dockerfile.frontend): the modules are compiled and the V8 code cache written into the image,
-// so a real start reads compiled code instead of parsing the bundle again.
-if (process.env["TSF_FRONTEND_WARMUP"] === "1") process.exit(0);
+// so a real start reads compiled code instead of parsing the bundle again. esbuild's module is
+// loaded on first use (program/load.ts), so the warm-up loads it too, for its code cache.
+if (process.env["TSF_FRONTEND_WARMUP"] === "1") {
+  await import("esbuild");
+  process.exit(0);
+}
 
 const transport = new Http2GatewayTransport(pipeDuplex(process.stdin, process.stdout, writeStdout));
 let code = 0;

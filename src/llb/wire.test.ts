@@ -86,3 +86,22 @@ test("int64 bigints take the number path when they fit and give the same bytes a
     assert.equal(hex(w.finish()), slow(v), String(v));
   }
 });
+
+test("long strings (the TextEncoder path) give the loop's bytes and lengths, and still refuse lone surrogates", () => {
+  for (const s of ["a".repeat(48), "é".repeat(60) + "x".repeat(100), "ü€😀".repeat(40), "y".repeat(50000)]) {
+    const w = new ProtoWriter(4);
+    w.stringAlways(3, s);
+    const body = Buffer.from(s, "utf8");
+    const len: number[] = [];
+    for (let v = body.length; ; v = Math.floor(v / 128)) {
+      if (v < 128) {
+        len.push(v);
+        break;
+      }
+      len.push((v % 128) | 0x80);
+    }
+    assert.equal(hex(w.finish()), "1a" + Buffer.from(len).toString("hex") + body.toString("hex"));
+  }
+  assert.throws(() => new ProtoWriter().stringAlways(1, "a".repeat(60) + "\ud800"), /lone surrogate/);
+  assert.throws(() => new ProtoWriter().stringAlways(1, "\udc00" + "a".repeat(60)), /lone surrogate/);
+});

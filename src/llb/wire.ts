@@ -12,6 +12,22 @@ import { compareUtf8, utf8Length } from "../internal/go/utf8.js";
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
 
+/** Strings at least this long are encoded by TextEncoder (native; the JS loop wins only on short ones). */
+const NATIVE_UTF8_MIN = 48;
+const encoder = new TextEncoder();
+
+/** String.prototype.isWellFormed (Node 20; not in the ES2022 lib types): no lone surrogates. */
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v > 0x7f) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
 export class ProtoWriter {
   private buf: Uint8Array;
   private pos = 0;
@@ -138,6 +154,20 @@ export class ProtoWriter {
     // Fast path for strings under 128 UTF-16 units (digests, paths, cap names): reserve one
     // length byte, encode in place, and shift by one byte in the rare case the UTF-8 form
     // reaches 128 bytes (at most 3 * 127, so a two-byte varint always suffices).
+    if (n >= NATIVE_UTF8_MIN && isWellFormed(s)) {
+      // TextEncoder would replace a lone surrogate, so only well-formed strings come here (the loop
+      // below reports the others). The length prefix is reserved for the longest encoding and the
+      // bytes moved back when the actual length takes fewer varint bytes.
+      const lenBytes = varintSize(n * 3);
+      this.ensure(lenBytes + n * 3);
+      const start = this.pos + lenBytes;
+      const len = encoder.encodeInto(s, this.buf.subarray(start)).written;
+      const actual = varintSize(len);
+      this.varint(len);
+      if (actual < lenBytes) this.buf.copyWithin(this.pos, start, start + len);
+      this.pos += len;
+      return;
+    }
     if (n < 128) {
       this.ensure(2 + n * 3);
       const lenPos = this.pos++;

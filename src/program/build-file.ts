@@ -203,22 +203,13 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
       differ: { type: "none", required: false },
     });
     const solved = await solveDefinition(gateway, await st.marshal(), "failed to resolve dockerfile");
-    return {
-      path: filename,
-      source: await readRequired(gateway, solved.ref, filename),
-      files: localFiles(o, localName, sessionID),
-      ...(context ? { context } : {}),
-      ...(await sourceExtras(gateway, solved.ref, filename, solved.definition)),
-    };
+    // The build file and its .dockerignore are read at once: two independent round trips.
+    const [source, extras] = await Promise.all([readRequired(gateway, solved.ref, filename), sourceExtras(gateway, solved.ref, filename, solved.definition)]);
+    return { path: filename, source, files: localFiles(o, localName, sessionID), ...(context ? { context } : {}), ...extras };
   }
   const solved = dockerfileRef ? { ref: dockerfileRef, definition: await dockerfile.marshal() } : await solveDefinition(gateway, await dockerfile.marshal(), "failed to resolve dockerfile");
-  return {
-    path: filename,
-    source: await readRequired(gateway, solved.ref, filename),
-    files: refFiles(gateway, solved.ref, ""),
-    ...(context ? { context } : {}),
-    ...(await sourceExtras(gateway, solved.ref, filename, solved.definition)),
-  };
+  const [source, extras] = await Promise.all([readRequired(gateway, solved.ref, filename), sourceExtras(gateway, solved.ref, filename, solved.definition)]);
+  return { path: filename, source, files: refFiles(gateway, solved.ref, ""), ...(context ? { context } : {}), ...extras };
 }
 
 async function sourceExtras(gateway: GatewayClient, ref: ResultRef, filename: string, definition: Definition): Promise<Pick<BuildFile, "dockerignore" | "definition" | "vertex">> {

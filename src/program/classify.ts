@@ -9,7 +9,6 @@
  * `#` comment starts with a Dockerfile instruction, and neither when it does not.
  */
 
-import { build as esbuild } from "esbuild";
 import { blankDirectiveLines, detectSyntaxDirective, type SyntaxDirective } from "./syntax.js";
 
 export type BuildFileKind =
@@ -30,6 +29,8 @@ export async function hasDefaultExport(source: string, name = "build"): Promise<
 
 /** esbuild's parse of `source` as TypeScript: whether it has a default export, or its first error. */
 async function parseModule(source: string, name: string): Promise<{ defaultExport: boolean; error?: { text: string; line: number; column: number } }> {
+  // esbuild is loaded here, not at the top: a build file named *.ts, or a `//` directive, never needs it.
+  const { build: esbuild } = await import("esbuild");
   try {
     const out = await esbuild({
       stdin: { contents: source, loader: "ts", sourcefile: name },

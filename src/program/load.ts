@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { build as esbuild, transform as esbuildTransform, type Message } from "esbuild";
+import type { Message } from "esbuild";
 import { ProgramError, TsfError } from "../errors.js";
 import { SourceMap, type SourceLocation } from "../llb/index.js";
 import { setLocationProvider } from "../llb/constraints.js";
@@ -30,7 +30,7 @@ import { trackCalls, watchRun, type RunFault } from "./watch.js";
  * frontend: the daemon's Ping and reading the build file).
  */
 export function startTranspiler(): void {
-  esbuildTransform("", { loader: "ts" }).catch(() => {});
+  import("esbuild").then((e) => e.transform("", { loader: "ts" })).catch(() => {});
 }
 
 export interface LoadedProgram {
@@ -135,6 +135,8 @@ export async function loadProgramSource(o: ProgramSourceOptions): Promise<Loaded
   }
   let code: string;
   let mapText: string;
+  // esbuild is loaded on first use: running a loaded program (or a Dockerfile build) never needs it.
+  const { build: esbuild } = await import("esbuild");
   try {
     const out = await esbuild({
       entryPoints: [o.path],

@@ -5,13 +5,9 @@
  * Needs no daemon.
  */
 
-import { readFile } from "node:fs/promises";
-import { buffer } from "node:stream/consumers";
 import type { Command } from "commander";
-import { UsageError } from "../../errors.js";
-import { decodeDefinition, dumpDefinitionDot, dumpDefinitionJson } from "../../llb/index.js";
 
-interface DumpLlbFlags {
+export interface DumpLlbFlags {
   dot?: boolean;
 }
 
@@ -23,28 +19,7 @@ export function registerDebug(program: Command): void {
     .argument("[file]", "Definition file (as written by `tsfrontend llb` or llb.WriteTo); - or absent: stdin")
     .option("--dot", "print a Graphviz dot graph instead of JSON lines")
     .action(async (file: string | undefined, flags: DumpLlbFlags) => {
+      const { dumpLlb } = await import("../actions/debug.js");
       await dumpLlb(file, flags);
     });
-}
-
-async function dumpLlb(file: string | undefined, flags: DumpLlbFlags): Promise<void> {
-  const bytes = file && file !== "-" ? await readDefinitionFile(file) : await readStdin();
-  const def = decodeDefinition(bytes);
-  const text = flags.dot ? dumpDefinitionDot(def) : dumpDefinitionJson(def).map((l) => l + "\n").join("");
-  await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
-}
-
-async function readDefinitionFile(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
-    throw new UsageError(`${file}: ${why}`, { cause: err });
-  }
-}
-
-async function readStdin(): Promise<Uint8Array> {
-  if (process.stdin.isTTY) throw new UsageError("give a Definition FILE, or pipe one to stdin (e.g. tsfrontend llb PROGRAM.ts --platform linux/amd64 | tsfrontend debug dump-llb)");
-  return buffer(process.stdin);
 }

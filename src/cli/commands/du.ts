@@ -1,16 +1,9 @@
 /** `tsfrontend du`: build cache disk usage, as `buildctl du` prints it. */
 
 import type { Command } from "commander";
-import { ControlClient, type UsageRecord } from "../../client/connection.js";
-import { formatBytes } from "../../internal/go/units.js";
-import { connect } from "../connect.js";
-import { int64, printUsageRow, printUsageVerbose, sortUsage, TabWriter, USAGE_HEADER } from "../format.js";
-import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
 
-// --- the command ----------------------------------------------------------------------------
-
-interface DuFlags {
+export interface DuFlags {
   filter?: string[];
   verbose?: boolean;
 }
@@ -22,46 +15,7 @@ export function registerDu(program: Command): void {
     .option("-f, --filter <filter>", "filter records, e.g. type==regular (repeatable; commas separate alternatives, as in buildctl)", collect)
     .option("-v, --verbose", "verbose output")
     .action(async (flags: DuFlags, cmd: Command) => {
+      const { runDu } = await import("../actions/du.js");
       await runDu(flags, cmd);
     });
-}
-
-async function runDu(flags: DuFlags, cmd: Command): Promise<void> {
-  const filters = parseFilters(flags.filter ?? []);
-  const conn = await connect(cmd);
-  let records: UsageRecord[];
-  try {
-    records = sortUsage(await new ControlClient(conn).diskUsage(filters).catch((err: unknown) => filterError(err, filters)));
-  } finally {
-    conn.close();
-  }
-  const tw = new TabWriter();
-  if (flags.verbose) {
-    for (const r of records) printUsageVerbose(tw, r);
-  } else {
-    tw.write(USAGE_HEADER);
-    const now = Date.now();
-    for (const r of records) printUsageRow(tw, r, now);
-  }
-  tw.flush();
-  if (filters.length === 0) {
-    let total = 0n;
-    let reclaimable = 0n;
-    let shared = 0n;
-    for (const r of records) {
-      const size = int64(r.Size);
-      if (size > 0n) {
-        total += size;
-        if (!r.InUse) reclaimable += size;
-      }
-      if (r.Shared) shared += size;
-    }
-    if (shared > 0n) {
-      tw.write(`Shared:\t${formatBytes(shared)}\n`);
-      tw.write(`Private:\t${formatBytes(total - shared)}\n`);
-    }
-    tw.write(`Reclaimable:\t${formatBytes(reclaimable)}\n`);
-    tw.write(`Total:\t${formatBytes(total)}\n`);
-  }
-  process.stdout.write(tw.take());
 }

@@ -38,6 +38,8 @@ function extractFlags(line: string, d: Directives, ascii: boolean): [string, str
   const words: string[] = [];
   let phase = IN_SPACES;
   let word = "";
+  /** Where the characters not yet added to `word` start (-1: none): runs are sliced, not added one by one. */
+  let run = -1;
   let quote = 0;
   let blankOK = false;
   let ch = 0;
@@ -55,11 +57,14 @@ function extractFlags(line: string, d: Directives, ascii: boolean): [string, str
       phase = IN_WORD;
     }
     if ((phase === IN_WORD || phase === IN_QUOTE) && pos === n) {
+      if (run >= 0) word += line.slice(run, pos);
       if (word !== "--" && (blankOK || word.length > 0)) words.push(word);
       break;
     }
     if (phase === IN_WORD) {
       if (isSpace(ch)) {
+        if (run >= 0) word += line.slice(run, pos);
+        run = -1;
         phase = IN_SPACES;
         if (word === "--") return [rest(pos), words];
         if (blankOK || word.length > 0) words.push(word);
@@ -68,21 +73,29 @@ function extractFlags(line: string, d: Directives, ascii: boolean): [string, str
         continue;
       }
       if (ch === 0x27 || ch === 0x22) {
+        if (run >= 0) word += line.slice(run, pos);
+        run = -1;
         quote = ch;
         blankOK = true;
         phase = IN_QUOTE;
         continue;
       }
       if (ch === esc) {
+        if (run >= 0) word += line.slice(run, pos);
+        run = -1;
         if (pos + 1 === n) continue;
         pos++;
         ch = line.charCodeAt(pos);
         if (ascii && ch >= 0x80) return undefined;
       }
-      word += String.fromCharCode(ch);
+      if (run < 0) run = pos;
       continue;
     }
     if (phase === IN_QUOTE) {
+      if (ch === quote || ch === esc) {
+        if (run >= 0) word += line.slice(run, pos);
+        run = -1;
+      }
       if (ch === quote) {
         phase = IN_WORD;
         continue;
@@ -96,7 +109,7 @@ function extractFlags(line: string, d: Directives, ascii: boolean): [string, str
         ch = line.charCodeAt(pos);
         if (ascii && ch >= 0x80) return undefined;
       }
-      word += String.fromCharCode(ch);
+      if (run < 0) run = pos;
     }
   }
   return ["", words];

@@ -29,6 +29,13 @@ export interface ProcessWordResult {
 
 const EOF = -1;
 
+/** The empty name set results share (a result's sets are read, never added to: adding throws). */
+const NO_NAMES: Set<string> = new (class extends Set<string> {
+  override add(name: string): this {
+    throw new Error(`internal: the lexer's shared empty name set cannot take ${JSON.stringify(name)}`);
+  }
+})();
+
 /**
  * Go's shell.Lex: shell word splitting and variable expansion with the
  * Dockerfile's escape token. Not reentrant (as in Go).
@@ -47,6 +54,8 @@ export class Lex {
 
   /** Go's ProcessWord: `word` expanded (quotes removed) and the names it used that `env` lacks. */
   processWord(word: string, env: EnvGetter): { result: string; unmatched: Set<string> } {
+    // Most words of a Dockerfile expand to themselves: skip the scanner for them.
+    if (this.literal(word)) return { result: word, unmatched: NO_NAMES };
     const r = this.process(word, env, true);
     return { result: r.result, unmatched: r.unmatched };
   }
@@ -59,6 +68,17 @@ export class Lex {
   /** Go's ProcessWordWithMatches: as processWord, also naming the variables found in `env`. */
   processWordWithMatches(word: string, env: EnvGetter): ProcessWordResult {
     return this.process(word, env, true);
+  }
+
+  /** Whether `word` expands to itself: ASCII with no `$`, heredoc `<`, escape token or (processed) quote. */
+  private literal(word: string): boolean {
+    const esc = this.escapeToken.charCodeAt(0);
+    const quotes = !this.skipProcessQuotes;
+    for (let i = 0; i < word.length; i++) {
+      const c = word.charCodeAt(i);
+      if (c >= 0x80 || c === 0x24 || c === 0x3c || c === esc || (quotes && (c === 0x27 || c === 0x22))) return false;
+    }
+    return true;
   }
 
   private process(word: string, env: EnvGetter, capture: boolean): ProcessWordResult {
@@ -105,8 +125,9 @@ class ShellWord {
     this.rawEscapes = this.lex.rawEscapes;
     this.escapeToken = this.lex.escapeToken.codePointAt(0) ?? EOF;
     if (capture) {
-      this.matches = new Set();
-      this.nonmatches = new Set();
+      // Allocated by the first name found (most words name none).
+      this.matches = NO_NAMES;
+      this.nonmatches = NO_NAMES;
     }
     this.src = word;
     this.pos = 0;
@@ -418,10 +439,16 @@ class ShellWord {
   private getEnv(name: string): string | undefined {
     const v = this.envs.get(name);
     if (v !== undefined) {
-      if (this.capture) this.matches.add(name);
+      if (this.capture) {
+        if (this.matches === NO_NAMES) this.matches = new Set();
+        this.matches.add(name);
+      }
       return v;
     }
-    if (this.capture) this.nonmatches.add(name);
+    if (this.capture) {
+      if (this.nonmatches === NO_NAMES) this.nonmatches = new Set();
+      this.nonmatches.add(name);
+    }
     return undefined;
   }
 }

@@ -21,6 +21,14 @@ test("Go path.Clean, Join, Dir, Base", () => {
     ["../a", "../a"],
     ["./a", "a"],
     ["..", ".."],
+    ["/a/b/c.txt", "/a/b/c.txt"],
+    ["/a/b/", "/a/b"],
+    ["/./a", "/a"],
+    ["/a/..", "/"],
+    ["/..a/.b/...", "/..a/.b/..."],
+    ["x/.", "x"],
+    ["x/..", "."],
+    ["//", "/"],
   ];
   for (const [i, o] of clean) assert.equal(cleanPath(i), o, i);
   assert.equal(joinPath(".", "/a/b"), "a/b");

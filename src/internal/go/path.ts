@@ -14,31 +14,55 @@ export class BadPatternError extends Error {
   }
 }
 
-/** Go `path.Clean`: the shortest equivalent path, `"."` for empty. */
+/** Go `path.Clean`: the shortest equivalent path, `"."` for empty (Go's algorithm, on the string's characters). */
 export function cleanPath(p: string): string {
   if (p === "") return ".";
+  if (isClean(p)) return p;
   const rooted = p.charCodeAt(0) === 0x2f;
-  // fast path: already clean
-  if (isCleanRel(p)) return p;
-  const out: string[] = [];
-  for (const part of p.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
+  const n = p.length;
+  const base = rooted ? 1 : 0;
+  let out = rooted ? "/" : "";
+  let r = base;
+  let dotdot = base;
+  while (r < n) {
+    const c = p.charCodeAt(r);
+    if (c === 0x2f) {
+      r++;
+    } else if (c === 0x2e && (r + 1 === n || p.charCodeAt(r + 1) === 0x2f)) {
+      r++;
+    } else if (c === 0x2e && p.charCodeAt(r + 1) === 0x2e && (r + 2 === n || p.charCodeAt(r + 2) === 0x2f)) {
+      r += 2;
+      if (out.length > dotdot) {
+        let w = out.length - 1;
+        while (w > dotdot && out.charCodeAt(w) !== 0x2f) w--;
+        out = out.slice(0, w);
+      } else if (!rooted) {
+        out += out.length > 0 ? "/.." : "..";
+        dotdot = out.length;
+      }
+    } else {
+      if (out.length !== base) out += "/";
+      let e = p.indexOf("/", r);
+      if (e < 0) e = n;
+      out += p.slice(r, e);
+      r = e;
     }
-    out.push(part);
   }
-  const s = (rooted ? "/" : "") + out.join("/");
-  return s === "" ? "." : s;
+  return out === "" ? "." : out;
 }
 
-function isCleanRel(p: string): boolean {
+/** Whether `p` (not empty) is surely clean: "/", ".", or non-empty segments that are not "." or "..", no trailing "/". */
+function isClean(p: string): boolean {
   if (p === ".") return true;
-  if (p.charCodeAt(0) === 0x2f || p.charCodeAt(p.length - 1) === 0x2f) return false;
-  for (const part of p.split("/")) {
-    if (part === "" || part === "." || part === "..") return false;
+  const n = p.length;
+  let seg = p.charCodeAt(0) === 0x2f ? 1 : 0;
+  if (seg === n) return true;
+  for (let i = seg; i <= n; i++) {
+    if (i < n && p.charCodeAt(i) !== 0x2f) continue;
+    const len = i - seg;
+    if (len === 0) return false;
+    if (p.charCodeAt(seg) === 0x2e && (len === 1 || (len === 2 && p.charCodeAt(seg + 1) === 0x2e))) return false;
+    seg = i + 1;
   }
   return true;
 }

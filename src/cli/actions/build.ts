@@ -1,0 +1,290 @@
+/** What `tsfrontend build` does; its flags are declared in ../commands/build.ts, which loads this module only when the command runs. */
+
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import type { BuildFlags } from "../commands/build.js";
+import { buildProgram, gatewayBuild } from "../../client/build.js";
+import { classifyBuildFile } from "../../program/classify.js";
+import type { BuildkitConnection } from "../../client/connection.js";
+import { BuildkitError } from "../../client/errors.js";
+import { createProgressWriter, formatBuildError, fromStatusResponse, openTraceFile, type ProgressMode, type SourceLocation, type TraceFile } from "../../progress/index.js";
+import { withEntitlementHint } from "../../client/entitlements.js";
+import type { LocalDirOptions } from "../../client/session/file-sync.js";
+import { resolveSshAgents } from "../../client/session/ssh.js";
+import { sessionServices } from "../../client/session-services.js";
+import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";
+import { ReportedError, UsageError } from "../../errors.js";
+import { decodeDefinition, Definition, type PbOpMetadata } from "../../llb/index.js";
+import { programOpts } from "../../program/opts.js";
+import { connect } from "../connect.js";
+import { parseAllow } from "../flags/allow.js";
+import { parseExportCache, parseImportCache } from "../flags/cache.js";
+import { parseOutputs } from "../flags/outputs.js";
+import { parseSecretFlags } from "../flags/secrets.js";
+import { parseSshSpecs } from "../flags/ssh.js";
+import { collect, oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
+import { parseOciLayouts } from "../flags/oci-layout.js";
+import { parseRegistryAuthTlsContexts } from "../flags/registry-auth-tls.js";
+import { log } from "../log.js";
+import { TargetError } from "../../client/exporters.js";
+import { withMissingLocalHint } from "../../client/session/file-sync.js";
+import { loadSourcePolicyFile } from "../../client/source-policy.js";
+import { statSync } from "node:fs";
+
+function parseLocals(values: string[]): Map<string, LocalDirOptions> {
+  const dirs = new Map<string, LocalDirOptions>();
+  for (const [name, dir] of Object.entries(parseKeyValues(values, "--local"))) {
+    const abs = resolve(dir);
+    let isDir = false;
+    try {
+      isDir = statSync(abs).isDirectory();
+    } catch {
+      // reported below
+    }
+    if (!isDir) throw new UsageError(`${name}=${dir}: ${dir} is not a directory`, { flag: "--local" });
+    dirs.set(name, { dir: abs });
+  }
+  return dirs;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Go's buildctl writeMetadataFile: base64 values holding JSON objects are inlined. */
+function metadataJson(resp: Record<string, string>): string {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(resp).sort()) {
+    const v = resp[k]!;
+    let value: unknown = v;
+    if (/^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length % 4 === 0) {
+      try {
+        const parsed = JSON.parse(Buffer.from(v, "base64").toString("utf8")) as unknown;
+        if (parsed && typeof parsed === "object" && !Array.isArray(parsed) && Object.keys(parsed).length > 0) value = parsed;
+      } catch {
+        // Not JSON: keep the string.
+      }
+    }
+    out[k] = value;
+  }
+  return JSON.stringify(out, null, 2);
+}
+
+function writeAtomic(file: string, data: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+/** The lines of the error's source file, for the excerpt. */
+function errorSources(err: BuildkitError): SourceLocation[] {
+  const out: SourceLocation[] = [];
+  for (const s of err.details.sources ?? []) {
+    let text: string | undefined = s.data ? Buffer.from(s.data).toString("utf8") : undefined;
+    if (text === undefined) {
+      try {
+        text = readFileSync(s.filename, "utf8");
+      } catch {
+        text = "";
+      }
+    }
+    const r = s.ranges[0];
+    if (!r) continue;
+    out.push({ filename: s.filename, line: r.start, endLine: r.end, lines: text.split("\n") });
+  }
+  return out;
+}
+
+/** Whether `-f FILE` is a Dockerfile (program/classify.ts); a missing file is left to the program loader's error. */
+async function isDockerfile(file: string): Promise<boolean> {
+  let source: string;
+  try {
+    source = await readFile(file, "utf8");
+  } catch {
+    return false;
+  }
+  return (await classifyBuildFile(basename(file), source)).kind === "dockerfile";
+}
+
+/** Runs `tsfrontend build` with its parsed flags: a program, a Dockerfile, a frontend or a Definition from stdin. */
+export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
+  const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
+  if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
+  const optValues = parseKeyValues(flags.opt ?? [], "--opt");
+  // --platform and --opt platform=... are one setting: both given must agree (an --opt value alone is sent as given).
+  const platforms = (flags.platform ?? []).length > 0 ? targetPlatformFlags(flags.platform ?? [], optValues) : [];
+  const buildPlatform = flags.buildPlatform ? parsePlatformFlags([flags.buildPlatform], "--build-platform")[0] : undefined;
+  // Flags become frontend opts, which a program build and a frontend read alike (program/opts.ts).
+  const opts = programOpts(
+    {
+      platforms,
+      buildArgs: parseKeyValues(flags.buildArg ?? [], "--build-arg"),
+      ...(flags.target !== undefined ? { target: flags.target } : {}),
+      noCache: !flags.cache,
+    },
+    optValues,
+  );
+  const locals = parseLocals(flags.local ?? []);
+  // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.
+  const dockerfile = flags.file ? await isDockerfile(flags.file) : false;
+  if (dockerfile && flags.file) {
+    if (!locals.has("dockerfile")) locals.set("dockerfile", { dir: resolve(dirname(flags.file)) });
+    if (opts["filename"] === undefined) opts["filename"] = basename(flags.file);
+  }
+  const ociLayouts = parseOciLayouts(flags.ociLayout ?? []);
+  const outputs = parseOutputs(flags.output ?? [], {});
+  const cacheExports = (flags.exportCache ?? []).flatMap((v) => parseExportCache([v]));
+  const cacheImports = (flags.importCache ?? []).flatMap((v) => parseImportCache([v]));
+  const entitlements = parseAllow(flags.allow ?? []);
+  const secrets = parseSecretFlags(flags.secret ?? []);
+  const sshAgents = resolveSshAgents(parseSshSpecs(flags.ssh ?? []));
+  const sourcePolicy = flags.sourcePolicyFile !== undefined ? loadSourcePolicyFile(flags.sourcePolicyFile) : undefined;
+  const registryAuthTls = parseRegistryAuthTlsContexts(flags.registryAuthTlscontext ?? []);
+
+  // Load the program (or read stdin) before connecting, so input errors come first.
+  // The program loader (esbuild) and the Dockerfile converter are loaded only by the builds that use them.
+  const program = flags.file && !dockerfile ? await (await import("../../program/load.js")).loadProgram(flags.file) : undefined;
+  const buildDockerfile = dockerfile ? (await import("../../dockerfile/index.js")).buildDockerfile : undefined;
+  let definition: Definition | undefined;
+  if (!program && !dockerfile && !flags.frontend) {
+    if (process.stdin.isTTY) throw new UsageError("give a build program with -f PROGRAM.ts, a --frontend, or pipe an LLB Definition to stdin", { flag: "-f" });
+    definition = decodeDefinition(await readStdin());
+    if (definition.def.length === 0) throw new UsageError("empty definition on stdin; give -f PROGRAM.ts or --frontend instead", { flag: "-f" });
+    if (!flags.cache) {
+      const md = new Map<string, PbOpMetadata>();
+      for (const [k, v] of definition.metadata) md.set(k, { ...v, ignore_cache: true });
+      definition = new Definition(definition.def, md, definition.source);
+    }
+  }
+
+  const warn = (m: string) => log.warn(m);
+  // The session's services, before connecting: an export target that cannot be
+  // written fails here, before anything is built (buildctl opens its output files first).
+  const request = await sessionServices({
+    locals,
+    fileSend: { targets: outputs.map((o) => o.target) },
+    sshAgents,
+    ...(secrets.length > 0 ? { secrets } : {}),
+    cacheExports,
+    cacheImports,
+    ...(ociLayouts.size > 0 ? { ociLayouts } : {}),
+    ...(registryAuthTls.size > 0 ? { registryAuthTls } : {}),
+    onWarning: warn,
+  }).catch((err: unknown) => {
+    if (err instanceof TargetError) throw new UsageError(err.message, { flag: "--output", cause: err });
+    throw err;
+  });
+  const fileSend = request.fileSend;
+  let trace: TraceFile | undefined;
+  if (flags.trace !== undefined) {
+    try {
+      trace = openTraceFile(flags.trace);
+    } catch (err) {
+      throw new UsageError(`cannot open ${flags.trace}: ${(err as Error).message}`, { flag: "--trace", cause: err });
+    }
+    log.info(`tracing logs to ${flags.trace}`);
+  }
+
+  let conn: BuildkitConnection;
+  try {
+    conn = await connect(cmd);
+  } catch (err) {
+    trace?.close();
+    throw err;
+  }
+  const pw = createProgressWriter(mode, process.stderr);
+
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) {
+      // Asked twice: stop waiting for the daemon. Staged exports are removed on exit (file-send.ts).
+      void pw.done();
+      process.stderr.write("tsfrontend: build canceled\n");
+      process.exit(130);
+    }
+    interrupted = true;
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const common: SolveOptions = {
+    exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
+    requestServices: request,
+    ...(entitlements.length > 0 ? { entitlements } : {}),
+    ...(sourcePolicy ? { sourcePolicy } : {}),
+    ...(flags.proxyNetwork ? { proxyNetwork: true } : {}),
+    signal: abort.signal,
+    onStatus: (s) => {
+      const status = fromStatusResponse(s);
+      pw.write(status);
+      trace?.write(status);
+    },
+    onWarning: warn,
+  };
+  let result: SolveResult | undefined;
+  try {
+    if (program) {
+      result = await buildProgram(conn, { ...common, program, ...(buildPlatform ? { buildPlatform } : {}), opts });
+    } else if (dockerfile) {
+      // A failure has gone back through Return (with its Dockerfile source): the daemon fails the
+      // solve with it, and that error (a BuildkitError) is printed with the excerpt below.
+      result = await gatewayBuild(conn, { ...common, ...(buildPlatform ? { buildPlatform } : {}), opts }, (gateway, env) =>
+        buildDockerfile!(gateway, { opts: env.opts, sessionID: env.sessionID, buildPlatform: env.buildPlatform }).catch(() => undefined),
+      );
+    } else if (flags.frontend) {
+      result = await solve(conn, { ...common, frontend: flags.frontend, frontendAttrs: opts });
+    } else {
+      result = await solve(conn, { ...common, definition: definition! });
+    }
+    await pw.done();
+  } catch (err) {
+    // A refused entitlement: say which flag grants it.
+    err = withEntitlementHint(err);
+    // A local dir the build reads but was not given: say which --local is missing.
+    const failed = err instanceof BuildkitError && err.details.vertex ? pw.vertex(err.details.vertex) : undefined;
+    err = withMissingLocalHint(err, {
+      given: [...locals.keys()],
+      ...(failed?.name ? { vertexName: failed.name } : {}),
+      ...(flags.frontend === "dockerfile.v0" || dockerfile ? { expected: ["context", "dockerfile"] } : {}),
+    });
+    await pw.done(err instanceof Error ? err : undefined);
+    // Wait for export streams to end, so nothing half-written is left at a target.
+    await fileSend?.discard();
+    if (interrupted) {
+      process.stderr.write("tsfrontend: build canceled\n");
+      throw new ReportedError("build canceled", 130);
+    }
+    // The daemon went away: one line (main.ts prints it), not a build error block.
+    if (err instanceof BuildkitError && err.reason === "CONNECTION_LOST") throw err;
+    if (err instanceof BuildkitError) {
+      const vertex = err.details.vertex ? pw.vertex(err.details.vertex) : undefined;
+      process.stderr.write(
+        formatBuildError(
+          {
+            message: err.message,
+            ...(vertex?.name ? { vertexName: vertex.name } : {}),
+            logTail: err.details.vertex ? pw.logTail(err.details.vertex) : [],
+            source: errorSources(err),
+          },
+          { omitStepLogs: mode !== "quiet" && mode !== "rawjson" },
+        ),
+      );
+      throw new ReportedError(err.message, 1, { cause: err });
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    conn.close();
+    trace?.close();
+  }
+  for (const [k, v] of Object.entries(result.exporterResponse)) log.debug(`exporter response: ${k}=${v}`);
+  if (flags.refFile) writeAtomic(flags.refFile, result.ref);
+  if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(result.exporterResponse));
+}
