@@ -157,8 +157,7 @@ export async function scanPlatforms(gateway: GatewayClient, scanner: SBOMScanner
     targets.map(async (t) => {
       const id = formatPlatformAll(normalizePlatform(t.platform));
       const att = scanner(id, t.core, t.extras, t.ignoreCache ? { ignoreCache: true } : {});
-      // Go marshals with the default (host) platform; every op here has the scanner's platform already.
-      const def = await att.ref.marshal({ platform: scanner.platform });
+      const def = await att.ref.marshal();
       const solved = await gateway.solve({ definition: def });
       const { ref: _state, ...rest } = att;
       const list = out.get(id) ?? [];
