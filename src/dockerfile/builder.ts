@@ -20,7 +20,10 @@
  * that frontend image through `gateway.v0` (Go's `forwardGateway`), in the
  * frontend image and client-side alike.
  *
- * Not ported: the SBOM scanner run for `attest:sbom`.
+ * With `attest:sbom` (or `build-arg:BUILDKIT_ATTEST_SBOM`) each platform's
+ * image, plus the context and stages named by `BUILDKIT_SBOM_SCAN_CONTEXT`
+ * and `BUILDKIT_SBOM_SCAN_STAGE`, goes through the SBOM scanner
+ * (program/sbom.ts) and the result carries its attestation bundle.
  */
 
 import { DockerfileError, type DockerfileRange } from "../errors.js";
@@ -31,9 +34,10 @@ import type { Definition } from "../llb/index.js";
 import { detectSyntaxDirective } from "../program/syntax.js";
 import type { GatewayClient, GatewayResult } from "../gateway/types.js";
 import { marshalDockerOCIImage } from "../llb/image-config.js";
-import type { Platform, SourceMap } from "../llb/index.js";
+import { formatPlatformAll, normalizePlatform, type Platform, type SourceMap } from "../llb/index.js";
 import type { BuildFile } from "../program/build-file.js";
 import { assembleResult, type PlatformBuildResult } from "../program/result.js";
+import { createSBOMScanner, scanPlatforms, type ScanTarget } from "../program/sbom.js";
 import type { ConvertOpt, ConvertResult } from "./convert/options.js";
 import type { LinterConfig, LintWarnFunc } from "./linter/linter.js";
 import { DockerUIClient, type Source } from "./dockerui/config.js";
@@ -123,7 +127,7 @@ async function forwardGateway(gateway: GatewayClient, opts: Readonly<Record<stri
     }
   }
   const res = await gateway.solve({ frontend: "gateway.v0", frontendOpt, ...(frontendInputs ? { frontendInputs } : {}) });
-  return { ...(res.ref ? { ref: res.ref } : {}), ...(res.refs ? { refs: res.refs } : {}), metadata: res.metadata };
+  return { ...(res.ref ? { ref: res.ref } : {}), ...(res.refs ? { refs: res.refs } : {}), metadata: res.metadata, ...(res.attestations ? { attestations: res.attestations } : {}) };
 }
 
 /** Go's `errors.Wrap(err, prefix)`: the message prefixed, the details (code, sources) kept. */
@@ -251,6 +255,16 @@ export async function build(gateway: GatewayClient, converter: DockerfileConvert
 
   try {
     const buildPlatform = bc.config.buildPlatforms?.[0];
+    // attest:sbom: the scanner (its image config resolved first) runs on the build platform.
+    const sbom = bc.config.sbom;
+    const scanner = sbom
+      ? await createSBOMScanner(gateway, sbom.generator, {
+          platform: buildPlatform ?? { os: "linux", architecture: "amd64" },
+          resolveMode: bc.config.imageResolveMode,
+          parameters: sbom.parameters,
+        })
+      : undefined;
+    const scanTargets: ScanTarget[] = [];
     const targets: (Platform | undefined)[] = bc.config.targetPlatforms && bc.config.targetPlatforms.length > 0 ? [...bc.config.targetPlatforms] : [undefined];
     const results = await Promise.all(
       targets.map(async (tp, idx): Promise<PlatformBuildResult> => {
@@ -264,8 +278,10 @@ export async function build(gateway: GatewayClient, converter: DockerfileConvert
         const def = await dfRes.state.marshal();
         const solved = await gateway.solve({ definition: def });
         const baseConfig = dfRes.baseImage ? encoder.encode(marshalDockerOCIImage(dfRes.baseImage)) : undefined;
+        const platform = tp ?? buildPlatform ?? { os: "linux", architecture: "amd64" };
+        scanTargets[idx] = { platform, core: dfRes.sbom.core, extras: dfRes.sbom.extras, ...(dfRes.isIgnoreCache ? { ignoreCache: true } : {}) };
         return {
-          platform: tp ?? buildPlatform ?? { os: "linux", architecture: "amd64" },
+          platform,
           ref: solved.ref ?? null,
           config: encoder.encode(marshalDockerOCIImage(dfRes.image)),
           ...(baseConfig ? { baseConfig } : {}),
@@ -273,6 +289,10 @@ export async function build(gateway: GatewayClient, converter: DockerfileConvert
         };
       }),
     );
+    if (scanner) {
+      const scans = await scanPlatforms(gateway, scanner, scanTargets);
+      for (const r of results) r.attestations = scans.get(formatPlatformAll(normalizePlatform(r.platform))) ?? [];
+    }
     await Promise.all(pending);
     return assembleResult(results, bc.config.multiPlatformRequested);
   } catch (err) {

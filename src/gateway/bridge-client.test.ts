@@ -77,3 +77,30 @@ test("ResolveImageConfig: a registry lookup sends its resolve mode, an OCI layou
   assert.equal(r1.Platform, null);
   assert.equal(r1.LogName, "[context base] load metadata for " + dummy);
 });
+
+test("Return sends the attestations by platform (kind, metadata, ref, path, predicate type, subjects); Solve reads them back", async () => {
+  const seen: Uint8Array[] = [];
+  const c = new BridgeGatewayClient(transport("Return", gw.ReturnResponse.encode({}).finish(), seen), { workerPlatforms: [], sessionID: "s" });
+  const att = {
+    kind: "bundle" as const,
+    metadata: { reason: new TextEncoder().encode("sbom") },
+    ref: { id: "scan-1" },
+    path: "",
+    inToto: { predicateType: "https://spdx.dev/Document", subjects: [{ kind: "raw" as const, name: "x", digest: ["sha256:" + "1".repeat(64)] }] },
+  };
+  await c.return({ refs: { "linux/amd64": { id: "img-1" } }, metadata: {}, attestations: { "linux/amd64": [att] } });
+  const req = gw.ReturnRequest.decode(seen[0]!);
+  const pb = req.result!.attestations!["linux/amd64"]!.attestation![0]!;
+  assert.equal(pb.kind, gw.AttestationKind.Bundle);
+  assert.equal(pb.ref?.id, "scan-1");
+  assert.equal(pb.inTotoPredicateType, "https://spdx.dev/Document");
+  assert.equal(pb.inTotoSubjects?.[0]?.kind, gw.InTotoSubjectKind.Raw);
+  assert.equal(new TextDecoder().decode(pb.metadata?.["reason"]), "sbom");
+
+  // A frontend's result solved through this client keeps them (forwarding returns them on).
+  const res = gw.SolveResponse.encode({ result: { ref: { id: "r" }, metadata: {}, attestations: req.result!.attestations } }).finish();
+  const s = new BridgeGatewayClient(transport("Solve", res, []), { workerPlatforms: [], sessionID: "s" });
+  const solved = await s.solve({ frontend: "gateway.v0" });
+  const back = solved.attestations?.["linux/amd64"]?.[0];
+  assert.deepEqual({ ...back, metadata: { reason: Buffer.from(back!.metadata["reason"]!).toString() } }, { ...att, metadata: { reason: "sbom" } });
+});

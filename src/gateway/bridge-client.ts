@@ -5,7 +5,7 @@
  * frontend image).
  */
 
-import type { FileStat, GatewayClient, GatewayResolveImageOptions, GatewayResult, GatewaySolveRequest, GatewaySolveResult, GatewayWarning, ResultRef } from "./types.js";
+import type { FileStat, GatewayAttestation, GatewayClient, GatewayResolveImageOptions, GatewayResult, GatewaySolveRequest, GatewaySolveResult, GatewayWarning, ResultRef } from "./types.js";
 import { formatPlatform, normalizePlatform, type Definition, type Platform, type ResolveMode } from "../llb/index.js";
 import { moby, pb, fsutil } from "../proto/index.js";
 import { encodeErrorStatus } from "./errdefs.js";
@@ -48,6 +48,39 @@ function toRef(r: moby.buildkit.v1.frontend.Ref.$Properties | null | undefined):
 function refToPb(r: ResultRef | null | undefined): moby.buildkit.v1.frontend.Ref.$Properties {
   if (!r) return { id: "" };
   return r.definition ? { id: r.id, def: toPbDefinition(r.definition) } : { id: r.id };
+}
+
+/** gateway.proto `Attestation` of an attestation (Go's `AttestationToPB` plus its ref). */
+export function attestationToPb(a: GatewayAttestation): moby.buildkit.v1.frontend.Attestation.$Properties {
+  return {
+    kind: a.kind === "bundle" ? gw.AttestationKind.Bundle : gw.AttestationKind.InToto,
+    metadata: { ...a.metadata },
+    ...(a.ref ? { ref: refToPb(a.ref) } : {}),
+    path: a.path,
+    inTotoPredicateType: a.inToto.predicateType,
+    inTotoSubjects: a.inToto.subjects.map((s) => ({ kind: s.kind === "raw" ? gw.InTotoSubjectKind.Raw : gw.InTotoSubjectKind.Self, name: s.name, digest: [...s.digest] })),
+  };
+}
+
+/** An attestation from gateway.proto (Go's `AttestationFromPB` plus its ref). */
+export function attestationFromPb(a: moby.buildkit.v1.frontend.Attestation.$Properties): GatewayAttestation {
+  const ref = toRef(a.ref);
+  return {
+    kind: a.kind === gw.AttestationKind.Bundle ? "bundle" : "in-toto",
+    metadata: { ...(a.metadata ?? {}) },
+    ...(ref ? { ref } : {}),
+    path: a.path ?? "",
+    inToto: {
+      predicateType: a.inTotoPredicateType ?? "",
+      subjects: (a.inTotoSubjects ?? []).map((s) => ({ kind: s.kind === gw.InTotoSubjectKind.Raw ? "raw" : "self", name: s.name ?? "", digest: [...(s.digest ?? [])] })),
+    },
+  };
+}
+
+function attestationsToPb(atts: Record<string, GatewayAttestation[]>): Record<string, moby.buildkit.v1.frontend.Attestations.$Properties> {
+  const out: Record<string, moby.buildkit.v1.frontend.Attestations.$Properties> = {};
+  for (const [k, as] of Object.entries(atts)) if (as.length > 0) out[k] = { attestation: as.map(attestationToPb) };
+  return out;
 }
 
 export interface BridgeGatewayClientOptions {
@@ -114,6 +147,12 @@ export class BridgeGatewayClient implements GatewayClient {
     if (r?.refs?.refs) {
       out.refs = {};
       for (const [k, v] of Object.entries(r.refs.refs)) out.refs[k] = toRef(v)!;
+    }
+    if (r?.attestations) {
+      for (const [k, v] of Object.entries(r.attestations)) {
+        const as = (v.attestation ?? []).map(attestationFromPb);
+        if (as.length > 0) (out.attestations ??= {})[k] = as;
+      }
     }
     if (!r && res.ref !== undefined) out.ref = { id: res.ref ?? "" };
     return out;
@@ -204,6 +243,7 @@ export class BridgeGatewayClient implements GatewayClient {
     } else {
       r.ref = refToPb(result.ref);
     }
+    if (result.attestations && Object.keys(result.attestations).length > 0) r.attestations = attestationsToPb(result.attestations);
     await this.call("Return", gw.ReturnRequest, gw.ReturnResponse, { result: r });
   }
 }

@@ -27,6 +27,30 @@ export interface GatewaySolveResult {
   ref?: ResultRef;
   refs?: Record<string, ResultRef>;
   metadata: Record<string, Uint8Array>;
+  /** Attestations of the result keyed by platform id (a frontend's result solved through `frontend`). */
+  attestations?: Record<string, GatewayAttestation[]>;
+}
+
+/** An in-toto subject of an attestation (gateway.proto `InTotoSubject`). */
+export interface GatewayInTotoSubject {
+  /** "self": the image the attestation is attached to; "raw": `name` and `digest` as given. */
+  kind: "self" | "raw";
+  name: string;
+  digest: string[];
+}
+
+/**
+ * An attestation of a result (gateway.proto `Attestation`, Go's
+ * `result.Attestation`): `bundle` is a directory of in-toto statements in
+ * `ref` (at `path`), each unbundled by the exporter; `in-toto` is one
+ * predicate file at `path` of `ref`.
+ */
+export interface GatewayAttestation {
+  kind: "in-toto" | "bundle";
+  metadata: Record<string, Uint8Array>;
+  ref?: ResultRef;
+  path: string;
+  inToto: { predicateType: string; subjects: GatewayInTotoSubject[] };
 }
 
 /** A file system entry in a result (fsutil Stat). */
@@ -46,6 +70,8 @@ export interface GatewayResult {
   ref?: ResultRef | null;
   refs?: Record<string, ResultRef | null>;
   metadata: Record<string, Uint8Array>;
+  /** Attestations keyed by platform id (`refs.platforms` ids, e.g. `linux/amd64`). */
+  attestations?: Record<string, GatewayAttestation[]>;
 }
 
 /** A warning for the build's progress (LLBBridge `Warn`): a linter finding at a line of the build file. */

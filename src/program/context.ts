@@ -79,6 +79,9 @@ export function normalizeBuildResult(result: BuildResult | undefined | null, ctx
     if (!r || typeof r !== "object" || !(r.state instanceof State)) {
       throw new ProgramError(`${where}: result ${i} has no state: return { state: State, config?: ImageConfig }`);
     }
+    for (const [name, st] of Object.entries(r.sbomExtras ?? {})) {
+      if (!(st instanceof State)) throw new ProgramError(`${where}: result ${i}: sbomExtras.${name} is not a State`);
+    }
     let platform = r.platform;
     if (!platform) {
       if (list.length !== 1 || ctx.targetPlatforms.length !== 1) {

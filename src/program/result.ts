@@ -5,11 +5,13 @@
  * `containerimage.config` (plus `containerimage.base.config` and
  * `source.date.epoch` when known) for a single platform, or a ref map keyed by
  * platform with the same keys suffixed `/<platform>` when several platforms
- * or multi-platform are asked for; `refs.platforms` always. Shared by the
- * program runner (run.ts) and the Dockerfile builder.
+ * or multi-platform are asked for; `refs.platforms` always; attestations
+ * (the SBOM scans of sbom.ts, `ResultBuilder.AddAttestation`) keyed by the
+ * platform id in both forms. Shared by the program runner (run.ts) and the
+ * Dockerfile builder.
  */
 
-import type { GatewayResult, ResultRef } from "../gateway/types.js";
+import type { GatewayAttestation, GatewayResult, ResultRef } from "../gateway/types.js";
 import { formatPlatformAll, normalizePlatform, type Platform } from "../llb/index.js";
 
 /** One platform's part of a build result. */
@@ -22,6 +24,8 @@ export interface PlatformBuildResult {
   baseConfig?: Uint8Array;
   /** SOURCE_DATE_EPOCH of the result (`source.date.epoch`), if any. */
   epoch?: Date;
+  /** Attestations of this platform's image (e.g. its SBOM). */
+  attestations?: readonly GatewayAttestation[];
 }
 
 const encoder = new TextEncoder();
@@ -41,6 +45,7 @@ export function assembleResult(results: readonly PlatformBuildResult[], multiPla
   const refs: Record<string, ResultRef | null> = {};
   let single: ResultRef | null = null;
   const platforms: { ID: string; Platform: Record<string, unknown> }[] = [];
+  const attestations: Record<string, GatewayAttestation[]> = {};
   for (const r of results) {
     const p = normalizePlatform(r.platform);
     const id = formatPlatformAll(p);
@@ -51,7 +56,9 @@ export function assembleResult(results: readonly PlatformBuildResult[], multiPla
     if (r.baseConfig && r.baseConfig.length > 0) metadata[`containerimage.base.config${suffix}`] = r.baseConfig;
     if (r.epoch) metadata[`source.date.epoch${suffix}`] = encoder.encode(String(Math.floor(r.epoch.getTime() / 1000)));
     platforms.push({ ID: id, Platform: platformJson(p) });
+    if (r.attestations && r.attestations.length > 0) (attestations[id] ??= []).push(...r.attestations);
   }
   metadata["refs.platforms"] = encoder.encode(JSON.stringify({ Platforms: platforms }));
-  return multiPlatform ? { refs, metadata } : { ref: single, metadata };
+  const atts = Object.keys(attestations).length > 0 ? { attestations } : {};
+  return multiPlatform ? { refs, metadata, ...atts } : { ref: single, metadata, ...atts };
 }

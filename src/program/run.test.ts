@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { ProgramError } from "../errors.js";
 import { decodeErrorDetails, encodeErrorStatus } from "../gateway/errdefs.js";
 import type { GatewayClient, GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
-import { image, parsePlatform, SourceMap, type Platform } from "../llb/index.js";
+import { image, inspectDefinition, parsePlatform, SourceMap, type Platform } from "../llb/index.js";
 import { google } from "../proto/index.js";
 import type { LoadedProgram } from "./load.js";
 import { parseProgramOpts, programOpts } from "./opts.js";
@@ -163,4 +163,44 @@ test("an error without a location is returned with its message only", async () =
   const status = encodeErrorStatus(gw.returned.error);
   assert.deepEqual(status.details, []);
   assert.match(status.message!, /no worker platforms/);
+});
+
+test("attest:sbom: the scanner runs per platform on the build platform, its output solved and returned as an SPDX bundle keyed by platform", async () => {
+  const scanner = "docker.io/tsf/scanner:1";
+  const gw = new FakeGateway([amd64], { [scanner]: { config: { Entrypoint: ["/scan"], Cmd: ["-v"], Env: ["A=1"], WorkingDir: "/w" } } });
+  const result = await runProgramBuild(gw, {
+    program: program((ctx) => ctx.perPlatform((p) => ({ state: image("alpine:3.20", { platform: p }), sbomExtras: { tools: image("busybox", { platform: p }) } }))),
+    opts: { ...programOpts({ platforms: [arm64, amd64] }), "attest:sbom": "generator=tsf/scanner:1,mode=max", "build-arg:BUILDKIT_SBOM_SCAN_CONTEXT": "true" },
+  });
+  // The scanner's config is resolved for the build platform, before the build.
+  assert.deepEqual(gw.resolved[0], { ref: scanner, platform: amd64 });
+  assert.equal(gw.solves.length, 4);
+  assert.deepEqual(Object.keys(result.attestations ?? {}).sort(), ["linux/amd64", "linux/arm64"]);
+  for (const [id, atts] of Object.entries(result.attestations!)) {
+    assert.equal(atts.length, 1);
+    const a = atts[0]!;
+    assert.equal(a.kind, "bundle");
+    assert.equal(a.inToto.predicateType, "https://spdx.dev/Document");
+    assert.deepEqual(Object.fromEntries(Object.entries(a.metadata).map(([k, v]) => [k, Buffer.from(v).toString()])), { reason: "sbom", "sbom-core": "sbom" });
+    assert.match(a.ref!.id, /^ref-[34]$/);
+    const def = gw.solves[Number(a.ref!.id.slice(4)) - 1]!.definition!;
+    const exec = inspectDefinition(def).find((o) => o.kind === "exec")!;
+    assert.equal(exec.name, `[${id}] generating sbom using ${scanner}`);
+    const meta = exec.op.exec!.meta!;
+    assert.deepEqual(meta.args, ["/scan", "-v"]);
+    assert.equal(meta.cwd, "/w");
+    assert.deepEqual(meta.env, ["A=1", "BUILDKIT_SCAN_DESTINATION=/run/out/", "BUILDKIT_SCAN_SOURCE=/run/src/core/sbom", "BUILDKIT_SCAN_SOURCE_EXTRAS=/run/src/extras", "BUILDKIT_SCAN_mode=max"]);
+    assert.deepEqual(exec.op.exec!.mounts!.map((m) => m.dest), ["/", "/run/out/", "/run/src/core/sbom", "/run/src/extras/sbom-context", "/run/src/extras/sbom-tools", "/tmp"].sort());
+    assert.equal(exec.op.platform?.Architecture, "amd64");
+  }
+});
+
+test("attest:sbom: a scanner image without Entrypoint and Cmd fails the build as buildkit does", async () => {
+  const gw = new FakeGateway([amd64], { "docker.io/tsf/nocmd:latest": { config: { Env: ["A=1"] } } });
+  await assert.rejects(
+    runProgramBuild(gw, { program: program(() => ({ state: image("alpine:3.20") })), opts: { "attest:sbom": "generator=tsf/nocmd" } }),
+    (err: Error) => err instanceof ProgramError && err.message === "scanner docker.io/tsf/nocmd:latest does not have cmd",
+  );
+  assert.ok(gw.returned && "error" in gw.returned);
+  assert.equal(gw.solves.length, 0);
 });

@@ -11,15 +11,17 @@
  */
 
 import { ProgramError, TsfError } from "../errors.js";
+import { parseBool } from "../internal/go/strconv.js";
 import { withErrorDetails, type ErrorSource } from "../gateway/errdefs.js";
 import type { GatewayClient, GatewayResult } from "../gateway/types.js";
-import type { Platform, State } from "../llb/index.js";
+import { formatPlatformAll, normalizePlatform, type Platform, type State } from "../llb/index.js";
 import { createBuildContext } from "./context.js";
 import { composeImageConfig, type ImageDocument } from "./image-config.js";
 import { runProgram, type LoadedProgram } from "./load.js";
 import { loadNamedContexts } from "./named-contexts.js";
 import { parseProgramOpts, targetPlatforms } from "./opts.js";
 import { assembleResult, type PlatformBuildResult } from "./result.js";
+import { createSBOMScanner, scanPlatforms, type ScanTarget } from "./sbom.js";
 import { prefixStepNames } from "./step-names.js";
 
 export interface RunProgramBuildOptions {
@@ -75,6 +77,10 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
     const buildPlatform = options.buildPlatform ?? gateway.workerPlatforms[0];
     if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
     const targets = targetPlatforms(parsed, buildPlatform);
+    // attest:sbom: the scanner's config is resolved before the build, as dockerfile.v0 does.
+    const scanner = parsed.sbom
+      ? await createSBOMScanner(gateway, parsed.sbom.generator, { platform: buildPlatform, resolveMode: parsed.imageResolveMode, parameters: parsed.sbom.parameters })
+      : undefined;
     const namedContexts = await loadNamedContexts({ gateway, sessionID: options.sessionID, opts: parsed });
     const ctx = createBuildContext({
       targetPlatforms: targets,
@@ -110,6 +116,16 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
         return { platform: r.platform, ref: solved?.ref ?? null, config: encoder.encode(JSON.stringify(composeImageConfig(r.platform, programConfig, base))) };
       }),
     );
+    if (scanner) {
+      const scanContext = parseBool(parsed.buildArgs["BUILDKIT_SBOM_SCAN_CONTEXT"] ?? "") === true;
+      const targets = results.map((r): ScanTarget => {
+        const extras = new Map<string, State>(Object.entries(r.sbomExtras ?? {}));
+        if (scanContext) extras.set("context", ctx.context);
+        return { platform: r.platform, core: r.state, extras, ...(parsed.noCache ? { ignoreCache: true } : {}) };
+      });
+      const scans = await scanPlatforms(gateway, scanner, targets);
+      for (const b of built) b.attestations = scans.get(formatPlatformAll(normalizePlatform(b.platform))) ?? [];
+    }
     const result = assembleResult(built, multi);
     await gateway.return(result);
     return result;

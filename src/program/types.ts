@@ -60,6 +60,13 @@ export interface PlatformResult {
    * inherited and `config` is applied on top.
    */
   base?: string;
+  /**
+   * Extra states the SBOM scanner gets with `state` when `attest:sbom` is
+   * asked for (as a Dockerfile's `BUILDKIT_SBOM_SCAN_STAGE` adds stages):
+   * each is mounted at `/run/src/extras/sbom-NAME`. The build-arg
+   * `BUILDKIT_SBOM_SCAN_CONTEXT=true` adds the build context as `context`.
+   */
+  sbomExtras?: Readonly<Record<string, State>>;
 }
 
 /** A program returns one result (single platform) or one per target platform. */

@@ -381,6 +381,21 @@ async function runBuild(mod: DockerfileModule, dt: Uint8Array, req: Request, res
     out["metadata"] = Object.fromEntries(Object.entries(res.metadata).map(([k, v]) => [k, textOrBase64(v)]));
     out["refs"] = Object.keys(res.refs ?? {}).sort();
     out["ref"] = !!res.ref;
+    if (res.attestations && Object.keys(res.attestations).length > 0) {
+      out["attestations"] = Object.fromEntries(
+        Object.entries(res.attestations).map(([k, as]) => [
+          k,
+          as.map((a) => ({
+            kind: a.kind === "bundle" ? "Bundle" : "InToto",
+            metadata: Object.fromEntries(Object.entries(a.metadata).map(([mk, mv]) => [mk, textOrBase64(mv)])),
+            path: a.path,
+            predicateType: a.inToto.predicateType,
+            subjects: a.inToto.subjects.length,
+            ref: !!a.ref,
+          })),
+        ]),
+      );
+    }
   } catch (err) {
     // The frontend returns Dockerfile errors wrapped with their source (Go's wrapSource): the typed error is a cause.
     let typed: unknown = err;

@@ -165,6 +165,21 @@ func runBuild(ctx context.Context, stub *stubResolver, dt []byte, j job) map[str
 	out["metadata"] = md
 	out["refs"] = refs
 	out["ref"] = res.Ref != nil
+	if len(res.Attestations) > 0 {
+		atts := map[string]any{}
+		for k, as := range res.Attestations {
+			list := []map[string]any{}
+			for _, a := range as {
+				amd := map[string]string{}
+				for mk, mv := range a.Metadata {
+					amd[mk] = textOrBase64(mv)
+				}
+				list = append(list, map[string]any{"kind": a.Kind.String(), "metadata": amd, "path": a.Path, "predicateType": a.InToto.PredicateType, "subjects": len(a.InToto.Subjects), "ref": a.Ref != nil})
+			}
+			atts[k] = list
+		}
+		out["attestations"] = atts
+	}
 	return out
 }
 

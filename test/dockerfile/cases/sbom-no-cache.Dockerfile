@@ -1,0 +1,5 @@
+FROM busybox AS build
+RUN echo hi > /out.txt
+
+FROM scratch
+COPY --from=build /out.txt /out.txt

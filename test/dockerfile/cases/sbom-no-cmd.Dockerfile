@@ -1,0 +1,2 @@
+FROM scratch
+COPY hello.txt /hello.txt
