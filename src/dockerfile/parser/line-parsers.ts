@@ -63,7 +63,11 @@ const IN_SPACES = 0;
 const IN_WORD = 1;
 const IN_QUOTE = 2;
 
-/** Go's parseWords: space-separated words, quotes and escapes kept (removed later by the lexer). */
+/**
+ * Go's parseWords: space-separated words, quotes and escapes kept (removed later by the lexer).
+ * Go appends character by character; every word is a substring of `rest` (only an escape token
+ * ending the line is left out), so words are sliced.
+ */
 export function parseWords(rest: string, d: Directives): string[] {
   const words: string[] = [];
   let phase = IN_SPACES;
@@ -71,7 +75,9 @@ export function parseWords(rest: string, d: Directives): string[] {
   let blankOK = false;
   let ch = 0;
   let chWidth = 0;
-  let word = "";
+  /** Where the current word starts, and where it ends when an escape token ends the line (else -1). */
+  let start = 0;
+  let end = -1;
   const esc = d.escapeToken.charCodeAt(0);
   const n = rest.length;
   for (let pos = 0; pos <= n; pos += chWidth) {
@@ -83,16 +89,17 @@ export function parseWords(rest: string, d: Directives): string[] {
       if (pos === n) break;
       if (isSpace(ch)) continue;
       phase = IN_WORD;
+      start = pos;
     }
     if ((phase === IN_WORD || phase === IN_QUOTE) && pos === n) {
-      if (blankOK || word.length > 0) words.push(word);
+      const e = end >= 0 ? end : n;
+      if (blankOK || e > start) words.push(rest.slice(start, e));
       break;
     }
     if (phase === IN_WORD) {
       if (isSpace(ch)) {
         phase = IN_SPACES;
-        if (blankOK || word.length > 0) words.push(word);
-        word = "";
+        if (blankOK || pos > start) words.push(rest.slice(start, pos));
         blankOK = false;
         continue;
       }
@@ -102,13 +109,14 @@ export function parseWords(rest: string, d: Directives): string[] {
         phase = IN_QUOTE;
       }
       if (ch === esc) {
-        if (pos + chWidth === n) continue;
-        word += String.fromCodePoint(ch);
+        if (pos + chWidth === n) {
+          end = pos;
+          continue;
+        }
         pos += chWidth;
         ch = rest.codePointAt(pos)!;
         chWidth = ch > 0xffff ? 2 : 1;
       }
-      word += String.fromCodePoint(ch);
       continue;
     }
     if (phase === IN_QUOTE) {
@@ -116,14 +124,13 @@ export function parseWords(rest: string, d: Directives): string[] {
       if (ch === esc && quote !== 0x27) {
         if (pos + chWidth === n) {
           phase = IN_WORD;
+          end = pos;
           continue;
         }
         pos += chWidth;
-        word += String.fromCodePoint(ch);
         ch = rest.codePointAt(pos)!;
         chWidth = ch > 0xffff ? 2 : 1;
       }
-      word += String.fromCodePoint(ch);
     }
   }
   return words;
