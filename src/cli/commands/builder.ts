@@ -1,0 +1,161 @@
+/**
+ * `tsfrontend builder create|append|rm|ls|inspect|use`: builders made of
+ * several buildkitd nodes (src/builder/), as `docker buildx create --driver
+ * remote`, `buildx rm`, `buildx ls`, `buildx inspect` and `buildx use` manage
+ * them (buildx v0.38.2 commands/). Only flags are parsed here.
+ */
+
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { displayPlatforms, nodeStatuses, type NodeStatus } from "../../builder/nodes.js";
+import { createBuilder, loadBuilders, removeBuilder, saveBuilders, selectBuilder, useBuilder, type Builder, type NodeTls } from "../../builder/store.js";
+import { BuilderError, UsageError } from "../../errors.js";
+import { TabWriter } from "../format.js";
+import { collect, parseKeyValues } from "../options.js";
+
+interface CreateFlags {
+  name?: string;
+  node?: string;
+  platform?: string[];
+  label?: string[];
+  driverOpt?: string[];
+  append?: boolean;
+  use?: boolean;
+}
+
+export function registerBuilder(program: Command): void {
+  const builder = program.command("builder").description("builders: named lists of buildkitd nodes a build is split over by platform (as `docker buildx` builders)");
+  const addCreate = (c: Command, append: boolean) =>
+    c
+      .argument("<endpoint>", "the node's buildkitd: unix:///path, tcp://host:port or ssh://[user@]host[:port][/socket]")
+      .option("--name <name>", append ? "the builder to add the node to" : "builder name (default: builder-<random>)")
+      .option("--node <name>", "node name (default: <builder><index>); an existing node of that name is replaced")
+      .option("--platform <platforms>", "platforms the node serves natively, comma separated or repeated (default: read from its workers)", collect)
+      .option("--label <key=value>", "label of the node (repeatable)", collect)
+      .option("--driver-opt <key=value>", "TLS of a tcp:// node, as buildx's remote driver: cacert=FILE, cert=FILE, key=FILE, servername=NAME (repeatable)", collect)
+      .option("--use", "make it the current builder")
+      .action(async (endpoint: string, flags: CreateFlags) => {
+        runCreate(endpoint, { ...flags, ...(append ? { append: true } : {}) });
+      });
+  addCreate(builder.command("create").description("create a builder with one node, or add a node to one with --append").option("--append", "add the node to the builder --name"), false);
+  addCreate(builder.command("append").description("add a node to the builder --name (same as `create --append`)"), true);
+  builder
+    .command("rm")
+    .description("remove a builder, or one node of it with --node")
+    .argument("<name>", "builder name")
+    .option("--node <name>", "remove only this node")
+    .action(async (name: string, flags: { node?: string }) => {
+      const doc = loadBuilders();
+      saveBuilders(removeBuilder(doc, name, flags.node));
+      process.stdout.write(flags.node !== undefined ? `removed node ${flags.node} of ${name}\n` : `removed builder ${name}\n`);
+    });
+  builder
+    .command("use")
+    .description("make a builder the current one (used by builds without --addr, --builder or BUILDKIT_HOST)")
+    .argument("<name>", "builder name")
+    .action(async (name: string) => {
+      saveBuilders(useBuilder(loadBuilders(), name));
+    });
+  builder
+    .command("ls")
+    .description("list builders and the state and platforms of each node (as `buildx ls`)")
+    .action(async () => {
+      await runLs();
+    });
+  builder
+    .command("inspect")
+    .description("show a builder's nodes: endpoint, state, buildkitd version, platforms, labels (default: --builder, TSFRONTEND_BUILDER, else the current builder)")
+    .argument("[name]", "builder name")
+    .option("--bootstrap", "fail unless every node answers")
+    .action(async (name: string | undefined, flags: { bootstrap?: boolean }, cmd: Command) => {
+      await runInspect(name, flags, cmd);
+    });
+}
+
+function parseTlsOpts(values: readonly string[]): NodeTls {
+  const kv = parseKeyValues(values, "--driver-opt");
+  const tls: NodeTls = {};
+  for (const [k, v] of Object.entries(kv)) {
+    if (k === "cacert" || k === "cert" || k === "key") tls[k] = resolve(v);
+    else if (k === "servername") tls.servername = v;
+    else throw new UsageError(`unknown driver option ${JSON.stringify(k)}: use cacert, cert, key or servername`, { flag: "--driver-opt" });
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new UsageError("cert and key go together (the client identity)", { flag: "--driver-opt" });
+  return tls;
+}
+
+function runCreate(endpoint: string, flags: CreateFlags): void {
+  if (flags.append && flags.name === undefined) throw new UsageError("appending needs the builder's --name", { flag: "--append" });
+  const tls = parseTlsOpts(flags.driverOpt ?? []);
+  const { doc, builder, node } = createBuilder(loadBuilders(), {
+    endpoint,
+    ...(flags.name !== undefined ? { name: flags.name } : {}),
+    ...(flags.node !== undefined ? { node: flags.node } : {}),
+    platforms: flags.platform ?? [],
+    labels: parseKeyValues(flags.label ?? [], "--label"),
+    tls,
+    ...(flags.append ? { append: true } : {}),
+    ...(flags.use ? { use: true } : {}),
+  });
+  saveBuilders(doc);
+  // buildx prints the builder's name (and nothing else) on create.
+  process.stdout.write(flags.append ? `${builder} (node ${node})\n` : `${builder}\n`);
+}
+
+function statusText(s: NodeStatus): string {
+  return s.state === "running" ? "running" : `unreachable: ${s.reason}`;
+}
+
+async function runLs(): Promise<void> {
+  const doc = loadBuilders();
+  const tw = new TabWriter(0, 8, 1, " ");
+  tw.write("NAME/NODE\tENDPOINT\tSTATUS\tBUILDKIT\tPLATFORMS\n");
+  const names = Object.keys(doc.builders).sort();
+  const statuses = await Promise.all(names.map((n) => nodeStatuses(doc.builders[n]!, { timeoutMs: 3000 })));
+  names.forEach((name, i) => {
+    tw.write(`${name}${doc.current === name ? "*" : ""}\t\t\t\t\n`);
+    for (const s of statuses[i]!) {
+      const platforms = displayPlatforms(s.node.platforms, s.state === "running" ? s.workers : []);
+      tw.write(` \\_ ${s.node.name}\t \\_ ${s.node.endpoint}\t${statusText(s)}\t${s.state === "running" ? (s.version ?? "") : ""}\t${platforms}\n`);
+    }
+  });
+  process.stdout.write(tw.take().replace(/ +$/gm, ""));
+}
+
+async function runInspect(name: string | undefined, flags: { bootstrap?: boolean }, cmd: Command): Promise<void> {
+  const doc = loadBuilders();
+  let builder: Builder | undefined;
+  if (name !== undefined) {
+    builder = doc.builders[name];
+    if (!builder) throw new BuilderError(`no builder ${JSON.stringify(name)} (see \`tsfrontend builder ls\`)`);
+  } else {
+    builder = selectBuilder(doc, cmd.optsWithGlobals<{ builder?: string }>().builder, process.env, true)?.builder;
+    if (!builder) throw new BuilderError("no builder given and none is current: name one, or `tsfrontend builder use NAME`");
+  }
+  const statuses = await nodeStatuses(builder, { timeoutMs: 5000 });
+  const tw = new TabWriter(0, 8, 1, " ");
+  tw.write(`Name:\t${builder.name}\n`);
+  tw.write(`Driver:\tremote\n\nNodes:\n`);
+  statuses.forEach((s, i) => {
+    if (i > 0) tw.write("\n");
+    tw.write(`Name:\t${s.node.name}\n`);
+    tw.write(`Endpoint:\t${s.node.endpoint}\n`);
+    if (s.node.tls) {
+      const opts = Object.entries(s.node.tls).map(([k, v]) => `${k}="${v}"`);
+      tw.write(`Driver Options:\t${opts.join(" ")}\n`);
+    }
+    tw.write(`Status:\t${statusText(s)}\n`);
+    if (s.state === "running" && s.version) tw.write(`BuildKit version:\t${s.version}\n`);
+    tw.write(`Platforms:\t${displayPlatforms(s.node.platforms, s.state === "running" ? s.workers : [])}\n`);
+    const labels = Object.entries(s.node.labels);
+    if (labels.length > 0) {
+      tw.write("Labels:\n");
+      for (const [k, v] of labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) tw.write(` ${k}:\t${v}\n`);
+    }
+  });
+  process.stdout.write(tw.take());
+  if (flags.bootstrap) {
+    const down = statuses.filter((s): s is Extract<NodeStatus, { state: "unreachable" }> => s.state === "unreachable");
+    if (down.length > 0) throw new BuilderError(down.map((s) => `node ${JSON.stringify(s.node.name)} (${s.node.endpoint}): ${s.reason}`).join("; "));
+  }
+}
