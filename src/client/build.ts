@@ -62,6 +62,11 @@ export async function workerPlatforms(conn: BuildkitConnection): Promise<Platfor
   return out;
 }
 
+/** The `attest:*` options (`attest:provenance=mode=min`...), which the daemon itself acts on. */
+function attestAttrs(opts: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(opts).filter(([k]) => k.startsWith("attest:")));
+}
+
 /**
  * Runs `run` as the build's gateway callback (Go's `client.Build`): it gets
  * a {@link BridgeGatewayClient} over the control connection for this build
@@ -86,7 +91,8 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
   return solve(conn, {
     ...options,
     // The exporter compares these with the result's platforms (and warns when they differ).
-    frontendAttrs: { ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
+    // `attest:*` opts (provenance, sbom) are read by the daemon's Solve from the frontend attrs, as buildctl sends them.
+    frontendAttrs: { ...attestAttrs(opts), ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
     gateway: async (ref, session, _attrs, cacheImports) => {
       const transport = new ControlGatewayTransport(conn, ref);
       // Go's grpcclient pings first; a daemon that does not answer leaves the caps unknown.

@@ -208,13 +208,17 @@ export class RegistryRepository {
   }
 
   /** GET with auth (one retry after a 401 challenge). */
-  private async get(path: string, accept?: string): Promise<Response> {
+  private get(path: string, accept?: string): Promise<Response> {
+    return this.send("GET", path, accept ? { Accept: accept } : {});
+  }
+
+  /** A request with auth (one retry after a 401 challenge: a PUT's challenge asks for push scope). */
+  private async send(method: string, path: string, extraHeaders: Record<string, string>, body?: Uint8Array): Promise<Response> {
     const url = `${this.endpoint}/v2/${this.ref.path}/${path}`;
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = {};
-      if (accept) headers["Accept"] = accept;
+      const headers: Record<string, string> = { ...extraHeaders };
       if (this.authorization) headers["Authorization"] = this.authorization;
-      const res = await this.request(url, { headers });
+      const res = await this.request(url, { method, headers, ...(body ? { body } : {}) });
       if (res.status === 401 && attempt === 0) {
         await this.authorize(res);
         continue;
@@ -245,6 +249,30 @@ export class RegistryRepository {
     const claimed = res.headers.get("docker-content-digest");
     if (claimed && claimed.startsWith("sha256:") && claimed !== digest) throw new ImageError(`${what}: the registry says the digest is ${claimed}, the content has ${digest}`);
     return { bytes, mediaType, digest };
+  }
+
+  /**
+   * Uploads a manifest or index under `reference` (a tag or its digest), as
+   * containerd's pusher does: `PUT /v2/NAME/manifests/REF` with its media
+   * type; resolves with the digest the registry reports (checked against the bytes).
+   */
+  async putManifest(reference: string, bytes: Uint8Array, mediaType: string): Promise<string> {
+    const what = `${this.ref.name()}${reference.includes(":") ? "@" : ":"}${reference}`;
+    const res = await this.send("PUT", `manifests/${reference}`, { "Content-Type": mediaType }, bytes);
+    if (!res.ok) return this.fail(res, `pushing ${what}`);
+    await res.arrayBuffer();
+    const digest = sha256Digest(bytes);
+    const claimed = res.headers.get("docker-content-digest");
+    if (claimed && claimed.startsWith("sha256:") && claimed !== digest) throw new ImageError(`pushing ${what}: the registry says the digest is ${claimed}, the content has ${digest}`);
+    return digest;
+  }
+
+  /** Whether the repository has a manifest (`HEAD /v2/NAME/manifests/REF`). */
+  async hasManifest(reference: string): Promise<boolean> {
+    const res = await this.send("HEAD", `manifests/${reference}`, { Accept: MANIFEST_ACCEPT });
+    if (res.status === 404) return false;
+    if (!res.ok) return this.fail(res, `${this.ref.name()}@${reference}`);
+    return true;
   }
 
   /** A blob by digest (verified). */

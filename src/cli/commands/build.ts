@@ -14,9 +14,6 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { buildProgram, gatewayBuild } from "../../client/build.js";
-import { buildDockerfile } from "../../dockerfile/index.js";
-import { classifyBuildFile } from "../../program/classify.js";
 import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
 import { createProgressWriter, formatBuildError, fromStatusResponse, openTraceFile, type ProgressMode, type SourceLocation, type TraceFile } from "../../progress/index.js";
@@ -24,12 +21,15 @@ import { withEntitlementHint } from "../../client/entitlements.js";
 import type { LocalDirOptions } from "../../client/session/file-sync.js";
 import { resolveSshAgents } from "../../client/session/ssh.js";
 import { sessionServices } from "../../client/session-services.js";
-import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";
-import { ReportedError, UsageError } from "../../errors.js";
+import type { SolveResult } from "../../client/solve.js";
+import { BuilderNodeError, ReportedError, UsageError } from "../../errors.js";
 import { decodeDefinition, Definition, type PbOpMetadata } from "../../llb/index.js";
-import { loadProgram } from "../../program/load.js";
 import { programOpts } from "../../program/opts.js";
-import { connect } from "../connect.js";
+import { connect, connectionFlags } from "../connect.js";
+import { runBuildRequest, type BuildInput, type BuildRequest } from "../../builder/request.js";
+import { loadBuilders, selectBuilder, type Builder } from "../../builder/store.js";
+import type { LoadedProgram } from "../../program/load.js";
+import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
 import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
@@ -68,6 +68,7 @@ interface BuildFlags {
   sourcePolicyFile?: string;
   proxyNetwork?: boolean;
   registryAuthTlscontext?: string[];
+  retryOtherNode?: boolean;
 }
 
 export function registerBuild(program: Command): void {
@@ -97,6 +98,7 @@ export function registerBuild(program: Command): void {
     .option("--source-policy-file <file>", "source policy (JSON, as buildctl's) applied to every source of the build")
     .option("--proxy-network", "run the build with proxy network enforcement (needs a daemon that supports it)")
     .option("--registry-auth-tlscontext <spec>", "TLS for a registry's token server (its tokens are then fetched by tsfrontend): host=HOST[,ca=FILE][,cert=FILE,key=FILE][,insecure=true]; repeatable", collect)
+    .option("--retry-other-node", "with a builder (--builder): build the platforms of a node that is down or goes away on another node that serves them")
     .action(async (flags: BuildFlags, cmd: Command) => {
       await runBuild(flags, cmd);
     });
@@ -176,7 +178,103 @@ async function isDockerfile(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+  const { classifyBuildFile } = await import("../../program/classify.js");
   return (await classifyBuildFile(basename(file), source)).kind === "dockerfile";
+}
+
+/**
+ * The builder of this build: `--builder` (not with `--addr`), else none when
+ * `--addr` is given, else `$TSFRONTEND_BUILDER`, else none when
+ * `$BUILDKIT_HOST` is set, else the current builder (`builder use`), else none.
+ */
+function chosenBuilder(cmd: Command): Builder | undefined {
+  const flag = cmd.optsWithGlobals<{ builder?: string }>().builder;
+  const addr = connectionFlags(cmd).addr;
+  if (flag !== undefined && addr !== undefined) throw new UsageError("give either --builder (several daemons) or --addr (one daemon), not both", { flag: "--builder" });
+  if (flag === undefined && addr !== undefined) return undefined;
+  const env = process.env;
+  if (flag === undefined && !env["TSFRONTEND_BUILDER"] && env["BUILDKIT_HOST"]) return undefined;
+  return selectBuilder(loadBuilders(env), flag, env, true)?.builder;
+}
+
+/** Runs the build on a builder's nodes (src/builder/run.ts): one progress display, one error line per failed node. */
+async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressMode, buildRequest: BuildRequest, outputs: ReturnType<typeof parseOutputs>, services: import("../../client/session-services.js").SessionServicesOptions): Promise<void> {
+  const { builderBuild } = await import("../../builder/run.js");
+  const { labelStatus, labelledDigest } = await import("../../builder/progress.js");
+  const platforms = buildRequest.opts["platform"] ? parsePlatformFlags([buildRequest.opts["platform"]], "--platform").map(formatPlatformAll) : [];
+  let trace: TraceFile | undefined;
+  if (flags.trace !== undefined) {
+    try {
+      trace = openTraceFile(flags.trace);
+    } catch (err) {
+      throw new UsageError(`cannot open ${flags.trace}: ${(err as Error).message}`, { flag: "--trace", cause: err });
+    }
+  }
+  const pw = createProgressWriter(mode, process.stderr);
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) {
+      void pw.done();
+      process.stderr.write("tsfrontend: build canceled\n");
+      process.exit(130);
+    }
+    interrupted = true;
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let response: Record<string, string>;
+  let ref = "";
+  try {
+    const r = await builderBuild({
+      builder,
+      request: buildRequest,
+      platforms,
+      outputs,
+      services,
+      ...(flags.retryOtherNode ? { retryOtherNode: true } : {}),
+      signal: abort.signal,
+      onStatus: (run, s) => {
+        const status = labelStatus(fromStatusResponse(s), run.node, run.label);
+        pw.write(status);
+        trace?.write(status);
+      },
+      onInfo: (m) => log.info(m),
+      ...(services.onWarning ? { onWarning: services.onWarning } : {}),
+    });
+    response = r.exporterResponse;
+    ref = r.nodes[0]?.result.ref ?? "";
+    await pw.done();
+  } catch (err) {
+    await pw.done(err instanceof Error ? err : undefined);
+    if (interrupted) {
+      process.stderr.write("tsfrontend: build canceled\n");
+      throw new ReportedError("build canceled", 130);
+    }
+    // A build step failed on a node: its error block, then the node's line.
+    const cause = err instanceof BuilderNodeError ? err.cause : undefined;
+    if (err instanceof BuilderNodeError && cause instanceof BuildkitError && cause.reason !== "CONNECTION_LOST" && cause.details.vertex) {
+      const digest = labelledDigest(cause.details.vertex, err.node);
+      const vertex = pw.vertex(digest);
+      process.stderr.write(
+        formatBuildError(
+          { message: cause.message, ...(vertex?.name ? { vertexName: vertex.name } : {}), logTail: pw.logTail(digest), source: errorSources(cause) },
+          { omitStepLogs: mode !== "quiet" && mode !== "rawjson" },
+        ),
+      );
+      process.stderr.write(`tsfrontend: ${err.toOneLine()}\n`);
+      throw new ReportedError(err.message, 1, { cause: err });
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    trace?.close();
+  }
+  for (const [k, v] of Object.entries(response)) log.debug(`exporter response: ${k}=${v}`);
+  if (flags.refFile) writeAtomic(flags.refFile, ref);
+  if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(response));
 }
 
 async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
@@ -196,6 +294,7 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     },
     optValues,
   );
+  const builder = chosenBuilder(cmd);
   const locals = parseLocals(flags.local ?? []);
   // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.
   const dockerfile = flags.file ? await isDockerfile(flags.file) : false;
@@ -214,7 +313,8 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const registryAuthTls = parseRegistryAuthTlsContexts(flags.registryAuthTlscontext ?? []);
 
   // Load the program (or read stdin) before connecting, so input errors come first.
-  const program = flags.file && !dockerfile ? await loadProgram(flags.file) : undefined;
+  // esbuild is loaded only for a program.
+  const program = flags.file && !dockerfile ? await (await import("../../program/load.js")).loadProgram(flags.file) : undefined;
   let definition: Definition | undefined;
   if (!program && !dockerfile && !flags.frontend) {
     if (process.stdin.isTTY) throw new UsageError("give a build program with -f PROGRAM.ts, a --frontend, or pipe an LLB Definition to stdin", { flag: "-f" });
@@ -227,7 +327,35 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     }
   }
 
+  const input: BuildInput = program
+    ? { kind: "program", program }
+    : dockerfile
+      ? { kind: "dockerfile" }
+      : flags.frontend
+        ? { kind: "frontend", frontend: flags.frontend }
+        : { kind: "definition", definition: definition! };
+  const buildRequest: BuildRequest = {
+    input,
+    opts,
+    ...(buildPlatform ? { buildPlatform } : {}),
+    ...(entitlements.length > 0 ? { entitlements } : {}),
+    ...(sourcePolicy ? { sourcePolicy } : {}),
+    ...(flags.proxyNetwork ? { proxyNetwork: true } : {}),
+  };
   const warn = (m: string) => log.warn(m);
+  if (builder) {
+    await runOnBuilder(builder, flags, mode, buildRequest, outputs, {
+      locals,
+      sshAgents,
+      ...(secrets.length > 0 ? { secrets } : {}),
+      cacheExports,
+      cacheImports,
+      ...(ociLayouts.size > 0 ? { ociLayouts } : {}),
+      ...(registryAuthTls.size > 0 ? { registryAuthTls } : {}),
+      onWarning: warn,
+    });
+    return;
+  }
   // The session's services, before connecting: an export target that cannot be
   // written fails here, before anything is built (buildctl opens its output files first).
   const request = await sessionServices({
@@ -279,35 +407,19 @@ async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const common: SolveOptions = {
-    exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
-    requestServices: request,
-    ...(entitlements.length > 0 ? { entitlements } : {}),
-    ...(sourcePolicy ? { sourcePolicy } : {}),
-    ...(flags.proxyNetwork ? { proxyNetwork: true } : {}),
-    signal: abort.signal,
-    onStatus: (s) => {
-      const status = fromStatusResponse(s);
-      pw.write(status);
-      trace?.write(status);
-    },
-    onWarning: warn,
-  };
   let result: SolveResult | undefined;
   try {
-    if (program) {
-      result = await buildProgram(conn, { ...common, program, ...(buildPlatform ? { buildPlatform } : {}), opts });
-    } else if (dockerfile) {
-      // A failure has gone back through Return (with its Dockerfile source): the daemon fails the
-      // solve with it, and that error (a BuildkitError) is printed with the excerpt below.
-      result = await gatewayBuild(conn, { ...common, ...(buildPlatform ? { buildPlatform } : {}), opts }, (gateway, env) =>
-        buildDockerfile(gateway, { opts: env.opts, sessionID: env.sessionID, buildPlatform: env.buildPlatform }).catch(() => undefined),
-      );
-    } else if (flags.frontend) {
-      result = await solve(conn, { ...common, frontend: flags.frontend, frontendAttrs: opts });
-    } else {
-      result = await solve(conn, { ...common, definition: definition! });
-    }
+    result = await runBuildRequest(conn, buildRequest, {
+      exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
+      requestServices: request,
+      signal: abort.signal,
+      onStatus: (s) => {
+        const status = fromStatusResponse(s);
+        pw.write(status);
+        trace?.write(status);
+      },
+      onWarning: warn,
+    });
     await pw.done();
   } catch (err) {
     // A refused entitlement: say which flag grants it.
