@@ -81,3 +81,12 @@ test("exportedDescriptor: containerimage.descriptor (base64 JSON), else the dige
   assert.equal(exportedDescriptor({ "containerimage.digest": dg("f") }, "n").digest, dg("f"));
   assert.throws(() => exportedDescriptor({}, "node x"), /node x: the daemon's exporter response names no image/);
 });
+
+test("mergeSources: a node's lone image manifest for its one platform is taken as it is (nothing read)", async () => {
+  const root: Descriptor = { mediaType: MediaType.ociManifest, digest: dg("9"), size: 700 };
+  const fetch: MergeSource["fetch"] = async (d) => {
+    throw new Error(`read ${d.digest}`);
+  };
+  const merged = await mergeSources([{ label: "node arm", root, fetch, platforms: ["linux/arm/v7"] }], []);
+  assert.deepEqual(merged.manifests, [{ ...root, platform: { architecture: "arm", os: "linux", variant: "v7" } }]);
+});

@@ -12,7 +12,8 @@
 
 import { sha256Digest } from "../llb/digest.js";
 import { BuilderError } from "../errors.js";
-import { descriptorPlatform, isIndexMediaType, MediaType, documentMediaType, type BlobSource, type Descriptor } from "../client/image-inspect.js";
+import { parsePlatform } from "../llb/index.js";
+import { descriptorPlatform, isIndexMediaType, isManifestMediaType, MediaType, documentMediaType, type BlobSource, type Descriptor } from "../client/image-inspect.js";
 
 /** Entries collected from one node's result. */
 export interface MergeSource {
@@ -21,6 +22,11 @@ export interface MergeSource {
   /** The node's result: its root descriptor, and how to read its documents. */
   root: Descriptor;
   fetch: BlobSource["fetch"];
+  /**
+   * The platforms the node built. A root that is an image manifest of a node
+   * that built one platform is that platform's image: no need to read it.
+   */
+  platforms?: readonly string[];
 }
 
 /** The index: its bytes, and a descriptor of it. */
@@ -60,6 +66,13 @@ export function cleanDescriptor(d: Descriptor): Descriptor {
 /** The entries of one node's result: an index's entries, or the one manifest with its platform (from its config). */
 export async function sourceEntries(source: MergeSource): Promise<Descriptor[]> {
   const root = source.root;
+  if (isManifestMediaType(root.mediaType)) {
+    if (root.platform) return [cleanDescriptor(root)];
+    if (source.platforms?.length === 1) {
+      const p = parsePlatform(source.platforms[0]!);
+      return [cleanDescriptor({ ...root, platform: { architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}) } })];
+    }
+  }
   const bytes = await source.fetch(root, "manifest");
   const doc = parseJson(bytes, `${source.label}: ${root.digest}`);
   const mediaType = documentMediaType(doc, root.mediaType);

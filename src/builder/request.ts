@@ -40,6 +40,8 @@ export interface BuildRunOptions {
   signal?: AbortSignal;
   onStatus?: (status: moby.buildkit.v1.StatusResponse) => void;
   onWarning?: (message: string) => void;
+  /** The daemon's worker platforms if known (saves a `ListWorkers` call). */
+  workerPlatforms?: Platform[];
 }
 
 /** Runs `request` on `conn` and resolves with the exporter response. */
@@ -54,7 +56,10 @@ export async function runBuildRequest(conn: BuildkitConnection, request: BuildRe
     ...(run.onStatus ? { onStatus: run.onStatus } : {}),
     ...(run.onWarning ? { onWarning: run.onWarning } : {}),
   };
-  const buildPlatform = request.buildPlatform ? { buildPlatform: request.buildPlatform } : {};
+  const buildPlatform = {
+    ...(request.buildPlatform ? { buildPlatform: request.buildPlatform } : {}),
+    ...(run.workerPlatforms ? { workerPlatforms: run.workerPlatforms } : {}),
+  };
   const input = request.input;
   switch (input.kind) {
     case "program":

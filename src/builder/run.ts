@@ -26,6 +26,7 @@ import type { ExportEntry, SolveResult } from "../client/solve.js";
 import type { CacheOptionsEntry } from "../client/cache.js";
 import { BuilderError, BuilderNodeError, TsfError, UsageError } from "../errors.js";
 import type { moby } from "../proto/index.js";
+import { parsePlatform } from "../llb/index.js";
 import { exportedDescriptor, mergeSources, type MergeSource, type MergedIndex } from "./merge.js";
 import { connectNode, failureReason, schedulingView, type ConnectedNode } from "./nodes.js";
 import { writeMergedOciTar } from "./oci-tar.js";
@@ -220,6 +221,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
         const result = await runBuildRequest(c.conn, { ...request, opts }, {
           exports,
           requestServices,
+          workerPlatforms: c.workers.map((w) => parsePlatform(w)),
           signal: abort.signal,
           ...(options.onStatus ? { onStatus: (s: moby.buildkit.v1.StatusResponse) => options.onStatus!({ node: a.node, label }, s) } : {}),
           ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -290,7 +292,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
             const src = archiveSource({ kind: "tar", path: tars[i]!.path });
             opened.push(src);
             const root = await src.root();
-            sources.push({ label: `node ${JSON.stringify(r.node)} (${r.platforms.join(",")})`, root: root.descriptor, fetch: src.fetch.bind(src) });
+            sources.push({ label: `node ${JSON.stringify(r.node)} (${r.platforms.join(",")})`, root: root.descriptor, fetch: src.fetch.bind(src), platforms: r.platforms });
           }
           index = await mergeSources(sources, platforms);
         } finally {
@@ -327,6 +329,7 @@ async function pushIndex(o: OutputEntry, runs: readonly NodeRun[], platforms: re
   const sources: MergeSource[] = runs.map((r) => ({
     label: `node ${JSON.stringify(r.node)} (${r.platforms.join(",")})`,
     root: exportedDescriptor(r.result.exporterResponse, `node ${JSON.stringify(r.node)}`),
+    platforms: r.platforms,
     fetch: async (d, kind) => (kind === "manifest" ? (await repo.manifest(d.digest)).bytes : repo.blob(d.digest)),
   }));
   const index = await mergeSources(sources, platforms);

@@ -3,16 +3,6 @@
 
 import { Command, CommanderError } from "commander";
 import { ReportedError, TsfError } from "../errors.js";
-import { registerBuild } from "./commands/build.js";
-import { registerBuilder } from "./commands/builder.js";
-import { registerLlb } from "./commands/llb.js";
-import { registerCheck } from "./commands/check.js";
-import { registerDaemon } from "./commands/daemon.js";
-import { registerDebug } from "./commands/debug.js";
-import { registerDu } from "./commands/du.js";
-import { registerInspect } from "./commands/inspect.js";
-import { registerPrune } from "./commands/prune.js";
-import { registerWorkers } from "./commands/workers.js";
 import { registerConnectionOptions } from "./connect.js";
 import { configureLog, isDebug } from "./log.js";
 
@@ -31,16 +21,45 @@ program.hook("preAction", (_thisCommand, actionCommand) => {
   const g = actionCommand.optsWithGlobals<{ debug?: boolean; logFormat?: string }>();
   configureLog({ debug: g.debug === true, ...(g.logFormat !== undefined ? { format: g.logFormat } : {}) });
 });
-registerLlb(program);
-registerCheck(program);
-registerBuild(program);
-registerBuilder(program);
-registerDu(program);
-registerPrune(program);
-registerWorkers(program);
-registerDaemon(program);
-registerDebug(program);
-registerInspect(program);
+/**
+ * Each command's module, in help order. Only the module of the command being
+ * run is loaded (all of them for help or an unknown command): a build does
+ * not pay for loading every other command's dependencies.
+ */
+const commands: [string, () => Promise<(p: Command) => void>][] = [
+  ["llb", async () => (await import("./commands/llb.js")).registerLlb],
+  ["check", async () => (await import("./commands/check.js")).registerCheck],
+  ["build", async () => (await import("./commands/build.js")).registerBuild],
+  ["builder", async () => (await import("./commands/builder.js")).registerBuilder],
+  ["du", async () => (await import("./commands/du.js")).registerDu],
+  ["prune", async () => (await import("./commands/prune.js")).registerPrune],
+  ["workers", async () => (await import("./commands/workers.js")).registerWorkers],
+  ["daemon", async () => (await import("./commands/daemon.js")).registerDaemon],
+  ["debug", async () => (await import("./commands/debug.js")).registerDebug],
+  ["inspect", async () => (await import("./commands/inspect.js")).registerInspect],
+];
+
+/** Global options that take a value (registerConnectionOptions), skipped when looking for the command name. */
+const VALUE_OPTIONS = new Set(["--addr", "--builder", "--tlsservername", "--tlscacert", "--tlscert", "--tlskey", "--tlsdir", "--timeout", "--log-format"]);
+
+/** The command named on the command line, if it is one of ours. */
+function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") return undefined;
+    if (a.startsWith("-")) {
+      if (VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    return commands.some(([n]) => n === a) ? a : undefined;
+  }
+  return undefined;
+}
+
+const named = commandName(process.argv.slice(2));
+for (const [name, load] of commands) {
+  if (named === undefined || name === named) (await load())(program);
+}
 
 function fail(err: unknown): never {
   if (err instanceof CommanderError) {

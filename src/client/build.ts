@@ -32,6 +32,8 @@ export interface GatewayBuildOptions extends Omit<SolveOptions, "definition" | "
   buildArgs?: Record<string, string>;
   /** Replaces `opts.target`. */
   target?: string;
+  /** The daemon's worker platforms, when the caller has read them already (else `ListWorkers` is called). */
+  workerPlatforms?: Platform[];
   /** Ignore cached results for every op (`--no-cache`; adds `opts["no-cache"]`). */
   noCache?: boolean;
 }
@@ -83,7 +85,7 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
     },
     options.opts ?? {},
   );
-  const workers = await workerPlatforms(conn);
+  const workers = options.workerPlatforms ?? (await workerPlatforms(conn));
   const buildPlatform = options.buildPlatform ?? workers[0];
   if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
   const targets = targetPlatforms(parseProgramOpts(opts), buildPlatform);
