@@ -155,6 +155,9 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
   if (builder.nodes.length === 0) throw new BuilderError(`builder ${JSON.stringify(builder.name)} has no nodes`);
   checkBuilderOutputs(options.outputs);
   const info = options.onInfo ?? (() => {});
+  if (request.input.kind === "definition" && options.platforms.length > 1) {
+    throw new UsageError(`an LLB Definition from stdin is built for the platforms it was marshalled for and cannot be split over nodes: give one --platform (the node to use), not ${options.platforms.join(",")}`, { flag: "--platform" });
+  }
 
   // Every node at once; the ones that do not answer are kept with their reason.
   const connected = new Map<string, ConnectedNode>();
@@ -184,9 +187,6 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
       const native = first.declared[0] ?? first.workers[0];
       if (!native) throw down.get(first.name) ?? new BuilderError(`node ${JSON.stringify(first.name)} has no platform`);
       platforms = [native];
-    }
-    if (request.input.kind === "definition" && platforms.length > 1) {
-      throw new UsageError(`an LLB Definition from stdin is built for the platforms it was marshalled for and cannot be split over nodes: give one --platform (the node to use), not ${platforms.join(",")}`, { flag: "--platform" });
     }
 
     const failed = new Set<string>(options.retryOtherNode ? down.keys() : []);

@@ -73,7 +73,8 @@ export function registerBuilder(program: Command): void {
 }
 
 function parseTlsOpts(values: readonly string[]): NodeTls {
-  const kv = parseKeyValues(values, "--driver-opt");
+  // buildx takes `--driver-opt a=1,b=2` as well as repeated flags.
+  const kv = parseKeyValues(values.flatMap((v) => v.split(",")).filter((v) => v.trim() !== ""), "--driver-opt");
   const tls: NodeTls = {};
   for (const [k, v] of Object.entries(kv)) {
     if (k === "cacert" || k === "cert" || k === "key") tls[k] = resolve(v);
