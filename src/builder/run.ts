@@ -105,7 +105,7 @@ export function checkBuilderOutputs(outputs: readonly OutputEntry[]): void {
 }
 
 /** A node's outputs: images by digest, oci to a temporary tarball, local to its platform's folder. */
-function nodeOutputs(outputs: readonly OutputEntry[], node: string, platforms: readonly string[], temps: string[]): OutputEntry[] {
+function nodeOutputs(outputs: readonly OutputEntry[], node: string, platforms: readonly string[], temps: string[], single = false): OutputEntry[] {
   return outputs.map((o): OutputEntry => {
     if (o.type === "image" || o.type === "registry") {
       // buildkit refuses to push a tagged name by digest: the repositories only.
@@ -120,6 +120,8 @@ function nodeOutputs(outputs: readonly OutputEntry[], node: string, platforms: r
       temps.push(tmp);
       return { type: o.type, attrs: { ...o.attrs }, target: { kind: "file", path: tmp, exporter: "oci" } };
     }
+    // A build of one platform writes into dest, as on one daemon.
+    if (o.type === "local" && o.target?.kind === "dir" && single) return o;
     if (o.type === "local" && o.target?.kind === "dir") {
       // One platform: buildkit writes into dest itself, so dest is that platform's folder; several:
       // buildkit makes the platform folders, in a staging dir moved into place afterwards.
@@ -207,7 +209,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     const runOne = async (a: Assignment): Promise<void> => {
       const c = connected.get(a.node)!;
       const label = nodeLabel(a.node, a.platforms);
-      const outputs = nodeOutputs(options.outputs, a.node, a.platforms, temps);
+      const outputs = nodeOutputs(options.outputs, a.node, a.platforms, temps, platforms.length === 1);
       info(`${label} building on ${c.node.endpoint}`);
       try {
         const requestServices = await sessionServices({
@@ -227,7 +229,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
           ...(options.onWarning ? { onWarning: options.onWarning } : {}),
         });
         // A one-platform local export is written into a folder the client made (0700): make it as the others.
-        for (const o of outputs) if (o.type === "local" && o.target?.kind === "dir" && a.platforms.length === 1 && existsSync(o.target.path)) chmodSync(o.target.path, 0o755);
+        if (platforms.length > 1) for (const o of outputs) if (o.type === "local" && o.target?.kind === "dir" && a.platforms.length === 1 && existsSync(o.target.path)) chmodSync(o.target.path, 0o755);
         runs.push({ node: a.node, address: c.node.endpoint, platforms: a.platforms, label, result });
       } catch (err) {
         if (err instanceof BuilderNodeError) throw err;

@@ -13,7 +13,8 @@
  * index tarball. Faults: a node down is one line naming node and platform;
  * a daemon killed mid-build is one such line and nothing is tagged; with
  * --retry-other-node the survivor builds the lost platform; Ctrl-C leaves both
- * daemons with no build running and nothing tagged.
+ * daemons with no build running and nothing tagged. A tcp:// node with mutual
+ * TLS (lib/tls.ts) takes its certificates as buildx's remote driver-opts.
  */
 
 import { test, before, after } from "node:test";
@@ -27,6 +28,7 @@ import { activeBuilds } from "./lib/active-builds.js";
 import { cliPath, ok, repoRoot, requireEnv, runCli, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
 import { startPrivateDaemon, type PrivateDaemon } from "./lib/private-daemon.js";
 import { ensureShellImage, type ShellImage } from "./lib/shell-image.js";
+import { makeCerts, startTlsDaemon, type TlsDaemon } from "./lib/tls.js";
 
 let env: E2eEnv;
 let work: ReturnType<typeof tempDir>;
@@ -35,6 +37,7 @@ let arm: PrivateDaemon;
 const retired: PrivateDaemon[] = [];
 let shell: ShellImage;
 let cliEnv: NodeJS.ProcessEnv;
+let tlsDaemon: TlsDaemon | undefined;
 const run = randomBytes(4).toString("hex");
 
 const PLATFORMS = "linux/amd64,linux/arm64";
@@ -151,6 +154,7 @@ before(async () => {
 
 after(async () => {
   for (const d of [amd, arm, ...retired]) await d?.stop();
+  await tlsDaemon?.stop();
   work?.remove();
 });
 
@@ -263,4 +267,21 @@ test("Ctrl-C stops the build on every node: both daemons idle, nothing tagged", 
   assert.match(r.stderr, /tsfrontend: build canceled\n$/);
   await Promise.all([waitIdle(amd), waitIdle(arm)]);
   assert.equal(await tagged(ref("interrupted")), false);
+});
+
+test("a tcp:// node with mutual TLS: certificates as driver options; without a client certificate it is unreachable, saying why", async () => {
+  const certs = await makeCerts(join(work.dir, "pki"));
+  tlsDaemon = await startTlsDaemon(certs);
+  ok(await cli(["builder", "create", "--name", "tls", "--node", "remote", "--platform", "linux/amd64", "--driver-opt", `cacert=${certs.ca},cert=${certs.client.cert},key=${certs.client.key}`, tlsDaemon.address]), "create tls");
+  ok(await cli(["builder", "create", "--name", "nocert", "--node", "remote", "--driver-opt", `cacert=${certs.ca}`, tlsDaemon.address]), "create nocert");
+  assert.match(ok(await cli(["builder", "inspect", "tls", "--bootstrap"]), "inspect tls"), /Status:\s+running\n/);
+  const bad = await cli(["builder", "inspect", "nocert", "--bootstrap"]);
+  assert.equal(bad.status, 1, bad.stderr);
+  assert.match(bad.stdout, /Status:\s+unreachable: .*client certificate/);
+  assert.match(bad.stderr, /^tsfrontend: node "remote" \(tcp:\/\/127\.0\.0\.1:\d+\): .*client certificate.*\n$/);
+  const out = join(work.dir, "tls-out");
+  ok(await cli(["build", "--builder", "tls", "-f", "examples/busybox-shell.ts", "--local", `busybox=${join(env.cache, "busybox")}`,
+    "--platform", "linux/amd64", "--progress", "plain", "-o", `type=local,dest=${out}`]), "build over mTLS");
+  // One platform: written into dest, as on one daemon.
+  assert.ok(readdirSync(join(out, "bin")).includes("busybox"));
 });

@@ -226,6 +226,11 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
   process.on("SIGTERM", onSignal);
   let response: Record<string, string>;
   let ref = "";
+  // Lines said during the build: at once, except under the tty display, which they would break (after it).
+  const held: string[] = [];
+  const flushHeld = () => {
+    for (const m of held.splice(0)) log.info(m);
+  };
   try {
     const r = await builderBuild({
       builder,
@@ -240,14 +245,16 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
         pw.write(status);
         trace?.write(status);
       },
-      onInfo: (m) => log.info(m),
+      onInfo: (m) => (pw.mode === "tty" ? held.push(m) : log.info(m)),
       ...(services.onWarning ? { onWarning: services.onWarning } : {}),
     });
     response = r.exporterResponse;
     ref = r.nodes[0]?.result.ref ?? "";
     await pw.done();
+    flushHeld();
   } catch (err) {
     await pw.done(err instanceof Error ? err : undefined);
+    flushHeld();
     if (interrupted) {
       process.stderr.write("tsfrontend: build canceled\n");
       throw new ReportedError("build canceled", 130);
