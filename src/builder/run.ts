@@ -41,6 +41,8 @@ export interface NodeRun {
   platforms: string[];
   /** `[node platform,...]`, the prefix of its progress lines. */
   label: string;
+  /** Names this run's temporary outputs (a retry may put two runs on one node). */
+  key: string;
   result: SolveResult;
 }
 
@@ -104,8 +106,8 @@ export function checkBuilderOutputs(outputs: readonly OutputEntry[]): void {
   }
 }
 
-/** A node's outputs: images by digest, oci to a temporary tarball, local to its platform's folder. */
-function nodeOutputs(outputs: readonly OutputEntry[], node: string, platforms: readonly string[], temps: string[], single = false): OutputEntry[] {
+/** A run's outputs (`key`: the run's name for temporary files): images by digest, oci to a temporary tarball, local to its platform's folder. */
+function nodeOutputs(outputs: readonly OutputEntry[], key: string, platforms: readonly string[], temps: string[], single = false): OutputEntry[] {
   return outputs.map((o): OutputEntry => {
     if (o.type === "image" || o.type === "registry") {
       // buildkit refuses to push a tagged name by digest: the repositories only.
@@ -116,7 +118,7 @@ function nodeOutputs(outputs: readonly OutputEntry[], node: string, platforms: r
       return { type: o.type, attrs: { ...o.attrs, name: repos.join(","), push: "true", "push-by-digest": "true" } };
     }
     if (o.type === "oci" && o.target?.kind === "file") {
-      const tmp = join(dirname(o.target.path), `.${basename(o.target.path)}.tsfrontend-${node}-${process.pid}.tar`);
+      const tmp = join(dirname(o.target.path), `.${basename(o.target.path)}.tsfrontend-${key}.tar`);
       temps.push(tmp);
       return { type: o.type, attrs: { ...o.attrs }, target: { kind: "file", path: tmp, exporter: "oci" } };
     }
@@ -125,7 +127,7 @@ function nodeOutputs(outputs: readonly OutputEntry[], node: string, platforms: r
     if (o.type === "local" && o.target?.kind === "dir") {
       // One platform: buildkit writes into dest itself, so dest is that platform's folder; several:
       // buildkit makes the platform folders, in a staging dir moved into place afterwards.
-      const path = platforms.length === 1 ? join(o.target.path, platformFolder(platforms[0]!)) : join(o.target.path, `.tsfrontend-${node}-${process.pid}`);
+      const path = platforms.length === 1 ? join(o.target.path, platformFolder(platforms[0]!)) : join(o.target.path, `.tsfrontend-${key}`);
       if (platforms.length > 1) temps.push(path);
       return { type: o.type, attrs: { ...o.attrs }, target: { kind: "dir", path, exporter: "local" } };
     }
@@ -205,11 +207,24 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) abort.abort();
 
+    // Platform folders of type=local made by this build: removed again if the build fails.
+    const madeFolders: string[] = [];
+    if (platforms.length > 1) {
+      for (const o of options.outputs) {
+        if (o.type !== "local" || o.target?.kind !== "dir") continue;
+        for (const p of platforms) {
+          const f = join(o.target.path, platformFolder(p));
+          if (!existsSync(f)) madeFolders.push(f);
+        }
+      }
+    }
     const runs: NodeRun[] = [];
+    let runCount = 0;
     const runOne = async (a: Assignment): Promise<void> => {
       const c = connected.get(a.node)!;
       const label = nodeLabel(a.node, a.platforms);
-      const outputs = nodeOutputs(options.outputs, a.node, a.platforms, temps, platforms.length === 1);
+      const key = `${a.node}-${process.pid}-${runCount++}`;
+      const outputs = nodeOutputs(options.outputs, key, a.platforms, temps, platforms.length === 1);
       info(`${label} building on ${c.node.endpoint}`);
       try {
         const requestServices = await sessionServices({
@@ -230,7 +245,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
         });
         // A one-platform local export is written into a folder the client made (0700): make it as the others.
         if (platforms.length > 1) for (const o of outputs) if (o.type === "local" && o.target?.kind === "dir" && a.platforms.length === 1 && existsSync(o.target.path)) chmodSync(o.target.path, 0o755);
-        runs.push({ node: a.node, address: c.node.endpoint, platforms: a.platforms, label, result });
+        runs.push({ node: a.node, address: c.node.endpoint, platforms: a.platforms, label, key, result });
       } catch (err) {
         if (err instanceof BuilderNodeError) throw err;
         throw new BuilderNodeError(a.node, c.node.endpoint, a.platforms, failureReason(err, c.node.endpoint), { cause: err });
@@ -272,6 +287,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     for (const a of plan) start(a);
     while (pending.size > 0) await Promise.all([...pending]);
     options.signal?.removeEventListener("abort", onAbort);
+    if (options.signal?.aborted || firstError !== undefined) for (const f of madeFolders) rmSync(f, { recursive: true, force: true });
     if (options.signal?.aborted) throw new BuildkitError("CANCELED", "build canceled", firstError !== undefined ? { cause: firstError } : {});
     if (firstError !== undefined) throw firstError;
 
@@ -286,7 +302,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
         response["containerimage.descriptor"] = Buffer.from(JSON.stringify(desc)).toString("base64");
         response["image.name"] = o.attrs["name"]!;
       } else if (o.type === "oci" && o.target?.kind === "file") {
-        const tars = runs.map((r) => nodeOutputs([o], r.node, r.platforms, []).at(0)!.target as { path: string });
+        const tars = runs.map((r) => nodeOutputs([o], r.key, r.platforms, []).at(0)!.target as { path: string });
         const sources: MergeSource[] = [];
         const opened: ReturnType<typeof archiveSource>[] = [];
         try {
@@ -306,7 +322,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
       } else if (o.type === "local" && o.target?.kind === "dir") {
         for (const r of runs) {
           if (r.platforms.length < 2) continue;
-          const staging = join(o.target.path, `.tsfrontend-${r.node}-${process.pid}`);
+          const staging = join(o.target.path, `.tsfrontend-${r.key}`);
           for (const entry of readdirSync(staging)) {
             const to = join(o.target.path, entry);
             if (existsSync(to)) rmSync(to, { recursive: true, force: true });

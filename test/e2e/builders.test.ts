@@ -25,7 +25,7 @@ import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { activeBuilds } from "./lib/active-builds.js";
-import { cliPath, ok, repoRoot, requireEnv, runCli, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
+import { cliPath, ok, repoRoot, requireEnv, run as runCmd, runCli, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
 import { startPrivateDaemon, type PrivateDaemon } from "./lib/private-daemon.js";
 import { ensureShellImage, type ShellImage } from "./lib/shell-image.js";
 import { makeCerts, startTlsDaemon, type TlsDaemon } from "./lib/tls.js";
@@ -228,7 +228,9 @@ test("a node that is down: one line naming node, address and platform; nothing t
 });
 
 test("a daemon killed mid-build: one line naming its node and platform, the other node stopped, nothing tagged", async () => {
-  const b = startCli(slowArgs("killed", 60));
+  const out = join(work.dir, "killed-out");
+  mkdirSync(out);
+  const b = startCli([...slowArgs("killed", 60), "-o", `type=local,dest=${out}`]);
   await waitActive([amd, arm]);
   arm.kill();
   const r = await b.done;
@@ -236,6 +238,7 @@ test("a daemon killed mid-build: one line naming its node and platform, the othe
   const errorLines = r.stderr.split("\n").filter((l) => l.startsWith("tsfrontend: node "));
   assert.deepEqual(errorLines, [`tsfrontend: node "arm" (${arm.address}) for linux/arm64: went away during the build (connection lost)`]);
   assert.equal(await tagged(ref("killed")), false);
+  assert.deepEqual(readdirSync(out), [], "no platform folder is left by a failed build");
   // The survivor's build was cancelled, not left running.
   await waitIdle(amd);
   await replaceArm();
@@ -284,4 +287,15 @@ test("a tcp:// node with mutual TLS: certificates as driver options; without a c
     "--platform", "linux/amd64", "--progress", "plain", "-o", `type=local,dest=${out}`]), "build over mTLS");
   // One platform: written into dest, as on one daemon.
   assert.ok(readdirSync(join(out, "bin")).includes("busybox"));
+});
+
+test("--export-cache per node: {platform} in the ref gives one registry cache per platform", async () => {
+  const cacheRef = `${env.registry}/tsfrontend-builders/${run}-cache:{platform}`;
+  ok(await cli(["build", "--builder", "pool", "-f", join(work.dir, "slow.ts"), "--build-arg", `BASE=${shell.ref}`, "--build-arg", "SLEEP=0",
+    "--build-arg", `NONCE=${run}-cache`, "--platform", PLATFORMS, "--progress", "quiet", "--export-cache", `type=registry,ref=${cacheRef},mode=max`]), "build with --export-cache");
+  for (const p of ["linux-amd64", "linux-arm64"]) {
+    const r = await runCmd(env.skopeo, ["inspect", "--raw", "--tls-verify=false", ...skopeoCreds(env), `docker://${cacheRef.replace("{platform}", p)}`], { timeout: 120_000 });
+    assert.equal(r.status, 0, `cache for ${p}: ${r.stderr}`);
+    assert.match(r.stdout, /application\/vnd\.buildkit\.cacheconfig\.v0/);
+  }
 });
