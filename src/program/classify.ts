@@ -9,7 +9,6 @@
  * `#` comment starts with a Dockerfile instruction, and neither when it does not.
  */
 
-import { build as esbuild } from "esbuild";
 import { blankDirectiveLines, detectSyntaxDirective, type SyntaxDirective } from "./syntax.js";
 
 export type BuildFileKind =
@@ -31,6 +30,7 @@ export async function hasDefaultExport(source: string, name = "build"): Promise<
 /** esbuild's parse of `source` as TypeScript: whether it has a default export, or its first error. */
 async function parseModule(source: string, name: string): Promise<{ defaultExport: boolean; error?: { text: string; line: number; column: number } }> {
   try {
+    const { build: esbuild } = await import("esbuild");
     const out = await esbuild({
       stdin: { contents: source, loader: "ts", sourcefile: name },
       bundle: false,
@@ -63,6 +63,10 @@ export async function classifyBuildFile(name: string, source: string): Promise<B
   const syntax = detectSyntaxDirective(source);
   if (/\.m?ts$/.test(name)) return { kind: "program", reason: "extension", syntax };
   if (syntax?.form === "//") return { kind: "program", reason: "directive", syntax };
+  // A file that starts with an instruction and never says `export` has no default export: a
+  // Dockerfile, known without starting esbuild.
+  const first = firstInstructionLine(source);
+  if (first !== undefined && !source.includes("export")) return { kind: "dockerfile", line: first, syntax };
   const parsed = await parseModule(blankDirectiveLines(source), name);
   if (parsed.defaultExport) return { kind: "program", reason: "default-export", syntax };
   const line = firstInstructionLine(source);
