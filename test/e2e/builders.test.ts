@@ -49,7 +49,8 @@ import type { BuildContext } from "tsfrontend/program";
 export default (ctx: BuildContext) =>
   ctx.perPlatform((target) => ({
     state: image(ctx.buildArgs["BASE"]!, { platform: target })
-      .run({ args: ["/bin/sh", "-c", "sleep " + ctx.buildArgs["SLEEP"] + "; uname -m > /arch; echo " + ctx.buildArgs["NONCE"] + " > /nonce"] })
+      .run({ args: ["/bin/sh", "-c", "sleep " + ctx.buildArgs["SLEEP"] + "; uname -m > /arch; echo " + ctx.buildArgs["NONCE"] + " > /nonce" +
+        (ctx.buildArgs["FAIL_ARCH"] ? "; if [ $(uname -m) = " + ctx.buildArgs["FAIL_ARCH"] + " ]; then echo boom-$(uname -m) >&2; exit 3; fi" : "")] })
       .root(),
     config: { Cmd: ["/bin/sh"] },
   }));
@@ -298,4 +299,14 @@ test("--export-cache per node: {platform} in the ref gives one registry cache pe
     assert.equal(r.status, 0, `cache for ${p}: ${r.stderr}`);
     assert.match(r.stdout, /application\/vnd\.buildkit\.cacheconfig\.v0/);
   }
+});
+
+test("a step that fails on one node: its log and the node's line, the other node stopped, nothing tagged", async () => {
+  const r = await cli([...slowArgs("failed", 0), "--build-arg", "FAIL_ARCH=aarch64"]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /boom-aarch64/);
+  const last = r.stderr.trimEnd().split("\n").at(-1)!;
+  assert.match(last, new RegExp(`^tsfrontend: node "arm" \\(${arm.address.replace(/[.]/g, "\\.")}\\) for linux/arm64: process "/bin/sh -c .*" did not complete successfully: exit code: 3$`));
+  assert.equal(await tagged(ref("failed")), false);
+  await Promise.all([waitIdle(amd), waitIdle(arm)]);
 });

@@ -20,7 +20,7 @@ import { createProgressWriter, formatBuildError, fromStatusResponse, openTraceFi
 import { withEntitlementHint } from "../../client/entitlements.js";
 import type { LocalDirOptions } from "../../client/session/file-sync.js";
 import { resolveSshAgents } from "../../client/session/ssh.js";
-import { sessionServices } from "../../client/session-services.js";
+import { sessionServices, type SessionServicesOptions } from "../../client/session-services.js";
 import type { SolveResult } from "../../client/solve.js";
 import { BuilderNodeError, ReportedError, UsageError } from "../../errors.js";
 import { decodeDefinition, Definition, type PbOpMetadata } from "../../llb/index.js";
@@ -198,7 +198,7 @@ function chosenBuilder(cmd: Command): Builder | undefined {
 }
 
 /** Runs the build on a builder's nodes (src/builder/run.ts): one progress display, one error line per failed node. */
-async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressMode, buildRequest: BuildRequest, outputs: ReturnType<typeof parseOutputs>, services: import("../../client/session-services.js").SessionServicesOptions): Promise<void> {
+async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressMode, buildRequest: BuildRequest, outputs: ReturnType<typeof parseOutputs>, services: SessionServicesOptions): Promise<void> {
   const { builderBuild } = await import("../../builder/run.js");
   const { labelStatus, labelledDigest } = await import("../../builder/progress.js");
   const platforms = buildRequest.opts["platform"] ? parsePlatformFlags([buildRequest.opts["platform"]], "--platform").map(formatPlatformAll) : [];
