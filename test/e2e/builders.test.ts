@@ -310,3 +310,31 @@ test("a step that fails on one node: its log and the node's line, the other node
   assert.equal(await tagged(ref("failed")), false);
   await Promise.all([waitIdle(amd), waitIdle(arm)]);
 });
+
+test("a frontend (dockerfile.v0) is split by platform too; a Definition from stdin goes to the node of its one platform", async () => {
+  const ctx = join(work.dir, "df");
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, "Dockerfile"), `FROM ${shell.ref}\nARG TARGETARCH\nRUN echo $TARGETARCH > /target && uname -m > /arch\n`);
+  const dest = join(work.dir, "df.oci.tar");
+  const r = await cli(["build", "--builder", "pool", "--frontend", "dockerfile.v0", "--local", `context=${ctx}`, "--local", `dockerfile=${ctx}`,
+    "--platform", PLATFORMS, "--progress", "plain", "-o", `type=oci,dest=${dest}`]);
+  ok(r, "dockerfile.v0 on the builder");
+  // Each node's frontend got its own platform (TARGETARCH expanded in the step name).
+  assert.match(r.stderr, /\[amd linux\/amd64\] \[2\/2\] RUN echo amd64 >/);
+  assert.match(r.stderr, /\[arm linux\/arm64\] \[2\/2\] RUN echo arm64 >/);
+  assert.deepEqual((await inspectJson(dest)).images.map((i) => i.platform), ["linux/amd64", "linux/arm64"]);
+  // A Definition marshalled for linux/arm64 goes to the arm node.
+  writeFileSync(join(work.dir, "def.ts"), `import { mkfile, scratch } from "tsfrontend/llb";
+export default () => ({ state: scratch().file(mkfile("/def-${run}", 0o644, "from a definition\\n")) });
+`);
+  const defs = join(work.dir, "defs");
+  ok(await cli(["llb", join(work.dir, "def.ts"), "--platform", "linux/arm64", "--output-dir", defs]), "llb");
+  const [defFile] = readdirSync(defs);
+  const out = join(work.dir, "def-out");
+  const d = await runCli(["build", "--builder", "pool", "--platform", "linux/arm64", "--progress", "plain", "-o", `type=local,dest=${out}`],
+    { env: cliEnv, input: readFileSync(join(defs, defFile!)) });
+  ok(d, "Definition on the builder");
+  assert.match(d.stderr, /\[arm linux\/arm64\] mkfile \/def-/);
+  assert.doesNotMatch(d.stderr, /\[amd /);
+  assert.equal(readFileSync(join(out, `def-${run}`), "utf8"), "from a definition\n");
+});
