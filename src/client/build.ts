@@ -64,9 +64,12 @@ export async function workerPlatforms(conn: BuildkitConnection): Promise<Platfor
   return out;
 }
 
-/** The `attest:*` options (`attest:provenance=mode=min`...), which the daemon itself acts on. */
+/**
+ * `attest:provenance` (`mode=min|max`...), which the daemon itself acts on, as buildctl
+ * and buildx send it. (`attest:sbom` stays with the frontend, which runs the scanner.)
+ */
 function attestAttrs(opts: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(opts).filter(([k]) => k.startsWith("attest:")));
+  return Object.fromEntries(Object.entries(opts).filter(([k]) => k === "attest:provenance"));
 }
 
 /**
@@ -93,7 +96,7 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
   return solve(conn, {
     ...options,
     // The exporter compares these with the result's platforms (and warns when they differ).
-    // `attest:*` opts (provenance, sbom) are read by the daemon's Solve from the frontend attrs, as buildctl sends them.
+    // Provenance is added by the daemon's Solve when the frontend attrs ask for it.
     frontendAttrs: { ...attestAttrs(opts), ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
     gateway: async (ref, session, _attrs, cacheImports) => {
       const transport = new ControlGatewayTransport(conn, ref);
