@@ -226,6 +226,13 @@ test("a node that is down: one line naming node, address and platform; nothing t
   assert.equal(await tagged(ref("down")), false);
   // builder ls says the same.
   assert.match(ok(await cli(["builder", "ls"]), "ls"), /\\_ gone\s+\\_ unix:\S+\s+unreachable: \S+ does not exist/);
+  // With --retry-other-node the build goes on without it: its platform is built (emulated) on the other node.
+  const retried = await cli(["build", "--builder", "broken", "--retry-other-node", "-f", join(work.dir, "slow.ts"), "--build-arg", `BASE=${shell.ref}`,
+    "--build-arg", "SLEEP=0", "--build-arg", `NONCE=${run}-down-retried`, "--platform", PLATFORMS, "--progress", "plain", "-o", `type=image,name=${ref("down-retried")},push=true`]);
+  ok(retried, "build without the down node");
+  assert.match(retried.stderr, /tsfrontend: node "gone" \(unix:\S+\) for linux\/arm64: \S+ does not exist; building without it/);
+  assert.match(retried.stderr, /\[amd linux\/amd64,linux\/arm64\] building on/);
+  assert.deepEqual((await inspectJson(ref("down-retried"))).images.map((i) => i.platform), ["linux/amd64", "linux/arm64"]);
 });
 
 test("a daemon killed mid-build: one line naming its node and platform, the other node stopped, nothing tagged", async () => {
