@@ -27,6 +27,10 @@ export const ErrorCode = {
   Build: "BUILD",
   /** The build was cancelled (Ctrl-C, SIGTERM). */
   Canceled: "CANCELED",
+  /** A builder (a named list of buildkitd nodes) is unknown, malformed or cannot serve a request. */
+  Builder: "BUILDER",
+  /** One node of a builder could not be reached or failed its part of a build. */
+  BuilderNode: "BUILDER_NODE",
   /** Something that should not happen happened. */
   Internal: "INTERNAL",
 } as const;
@@ -177,5 +181,33 @@ export class ReportedError extends TsfError {
   constructor(message: string, exitCode = 1, options: TsfErrorOptions = {}) {
     super(exitCode === 130 ? ErrorCode.Canceled : ErrorCode.Build, message, options);
     this.exitCode = exitCode;
+  }
+}
+
+/** A builder is unknown, its file is malformed, or it cannot serve the build (no node for a platform). */
+export class BuilderError extends TsfError {
+  constructor(message: string, options: TsfErrorOptions = {}) {
+    super(ErrorCode.Builder, message, options);
+  }
+}
+
+/**
+ * One node of a builder failed: unreachable, or its build failed or was cut
+ * off. The message is one line naming the node, its address and its platforms:
+ * `node "n1" (tcp://host:1234) for linux/arm64: connection refused`.
+ */
+export class BuilderNodeError extends TsfError {
+  readonly node: string;
+  readonly address: string;
+  readonly platforms: string[];
+  /** The reason alone (the underlying error's one line). */
+  readonly reason: string;
+
+  constructor(node: string, address: string, platforms: readonly string[], reason: string, options: TsfErrorOptions = {}) {
+    super(ErrorCode.BuilderNode, `node ${JSON.stringify(node)} (${address})${platforms.length > 0 ? ` for ${platforms.join(",")}` : ""}: ${reason}`, options);
+    this.node = node;
+    this.address = address;
+    this.platforms = [...platforms];
+    this.reason = reason;
   }
 }

@@ -4,6 +4,7 @@
 import { Command, CommanderError } from "commander";
 import { ReportedError, TsfError } from "../errors.js";
 import { registerBuild } from "./commands/build.js";
+import { registerBuilder } from "./commands/builder.js";
 import { registerLlb } from "./commands/llb.js";
 import { registerCheck } from "./commands/check.js";
 import { registerDaemon } from "./commands/daemon.js";
@@ -33,6 +34,7 @@ program.hook("preAction", (_thisCommand, actionCommand) => {
 registerLlb(program);
 registerCheck(program);
 registerBuild(program);
+registerBuilder(program);
 registerDu(program);
 registerPrune(program);
 registerWorkers(program);

@@ -32,6 +32,8 @@ export interface GatewayBuildOptions extends Omit<SolveOptions, "definition" | "
   buildArgs?: Record<string, string>;
   /** Replaces `opts.target`. */
   target?: string;
+  /** The daemon's worker platforms, when the caller has read them already (else `ListWorkers` is called). */
+  workerPlatforms?: Platform[];
   /** Ignore cached results for every op (`--no-cache`; adds `opts["no-cache"]`). */
   noCache?: boolean;
 }
@@ -63,6 +65,14 @@ export async function workerPlatforms(conn: BuildkitConnection): Promise<Platfor
 }
 
 /**
+ * `attest:provenance` (`mode=min|max`...), which the daemon itself acts on, as buildctl
+ * and buildx send it. (`attest:sbom` stays with the frontend, which runs the scanner.)
+ */
+function attestAttrs(opts: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(opts).filter(([k]) => k === "attest:provenance"));
+}
+
+/**
  * Runs `run` as the build's gateway callback (Go's `client.Build`): it gets
  * a {@link BridgeGatewayClient} over the control connection for this build
  * (with the daemon's caps from `Ping`), must `Return` the result, and the
@@ -78,7 +88,7 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
     },
     options.opts ?? {},
   );
-  const workers = await workerPlatforms(conn);
+  const workers = options.workerPlatforms ?? (await workerPlatforms(conn));
   const buildPlatform = options.buildPlatform ?? workers[0];
   if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
   const targets = targetPlatforms(parseProgramOpts(opts), buildPlatform);
@@ -86,7 +96,8 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
   return solve(conn, {
     ...options,
     // The exporter compares these with the result's platforms (and warns when they differ).
-    frontendAttrs: { ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
+    // Provenance is added by the daemon's Solve when the frontend attrs ask for it.
+    frontendAttrs: { ...attestAttrs(opts), ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
     gateway: async (ref, session, _attrs, cacheImports) => {
       const transport = new ControlGatewayTransport(conn, ref);
       // Go's grpcclient pings first; a daemon that does not answer leaves the caps unknown.

@@ -16,6 +16,7 @@ import { parseNormalizedNamed, tagNameOnly, type ImageReference } from "../llb/r
 import { baseMediaType, ImageError, MANIFEST_ACCEPT, verifyDigest, type BlobSource, type Descriptor } from "./image-inspect.js";
 import { credentialsFor, loadDockerConfig, type Credentials, type DockerConfig } from "./session/auth.js";
 import { sha256Digest } from "../llb/digest.js";
+import { httpRequest, type HttpRequestError, type HttpRequestInit, type HttpResponse } from "./http-request.js";
 
 /** One challenge of a `WWW-Authenticate` header: scheme (lower case) and parameters (keys lower case). */
 export interface AuthChallenge {
@@ -143,19 +144,19 @@ export class RegistryRepository {
     return this.credentials;
   }
 
-  private async request(url: string, init: RequestInit): Promise<Response> {
+  private async request(url: string, init: HttpRequestInit): Promise<HttpResponse> {
     try {
-      return await fetch(url, { ...init, redirect: "follow", signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000) });
+      return await httpRequest(url, { ...init, timeoutMs: this.options.timeoutMs ?? 60_000 });
     } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const why = err.name === "TimeoutError" ? "timed out" : (err.cause?.code ?? err.cause?.message ?? err.message);
-      const hint = url.startsWith("https:") && /EPROTO|wrong version|SSL/i.test(String(err.cause?.message ?? err.cause?.code ?? "")) ? " (a plain-http registry? use --plain-http)" : "";
+      const err = e as HttpRequestError;
+      const why = err.code === "ETIMEDOUT" ? "timed out" : (err.code ?? err.message);
+      const hint = url.startsWith("https:") && /EPROTO|wrong version|SSL/i.test(`${err.code} ${err.message}`) ? " (a plain-http registry? use --plain-http)" : "";
       throw new ImageError(`cannot reach registry ${new URL(url).host}: ${why}${hint}`, { cause: e });
     }
   }
 
   /** Answers a 401 challenge: sets the Authorization header to use, or throws with the registry's message. */
-  private async authorize(res: Response): Promise<void> {
+  private async authorize(res: HttpResponse): Promise<void> {
     const body = await res.text();
     const challenges = parseWwwAuthenticate(res.headers.get("www-authenticate") ?? "");
     const creds = await this.lookupCredentials();
@@ -180,7 +181,7 @@ export class RegistryRepository {
     if (!realm) throw new ImageError(`${this.ref.domain}: Bearer challenge without a realm`);
     const service = challenge.params["service"];
     const scope = challenge.params["scope"] || `repository:${this.ref.path}:pull`;
-    let res: Response;
+    let res: HttpResponse;
     if (creds.username === "" && creds.secret !== "") {
       // An identity token: OAuth2 refresh-token grant (POST), as containerd does.
       const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: creds.secret, client_id: "tsfrontend", scope });
@@ -208,13 +209,17 @@ export class RegistryRepository {
   }
 
   /** GET with auth (one retry after a 401 challenge). */
-  private async get(path: string, accept?: string): Promise<Response> {
+  private get(path: string, accept?: string): Promise<HttpResponse> {
+    return this.send("GET", path, accept ? { Accept: accept } : {});
+  }
+
+  /** A request with auth (one retry after a 401 challenge: a PUT's challenge asks for push scope). */
+  private async send(method: string, path: string, extraHeaders: Record<string, string>, body?: Uint8Array): Promise<HttpResponse> {
     const url = `${this.endpoint}/v2/${this.ref.path}/${path}`;
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = {};
-      if (accept) headers["Accept"] = accept;
+      const headers: Record<string, string> = { ...extraHeaders };
       if (this.authorization) headers["Authorization"] = this.authorization;
-      const res = await this.request(url, { headers });
+      const res = await this.request(url, { method, headers, ...(body ? { body } : {}) });
       if (res.status === 401 && attempt === 0) {
         await this.authorize(res);
         continue;
@@ -223,7 +228,7 @@ export class RegistryRepository {
     }
   }
 
-  private async fail(res: Response, what: string): Promise<never> {
+  private async fail(res: HttpResponse, what: string): Promise<never> {
     const message = registryErrorMessage(await res.text());
     if (res.status === 401) throw new ImageError(`${this.ref.domain}: 401 Unauthorized: ${message || "authentication required"}`);
     if (res.status === 404) throw new ImageError(`unknown image ${what}: ${message || "not found"}`);
@@ -245,6 +250,30 @@ export class RegistryRepository {
     const claimed = res.headers.get("docker-content-digest");
     if (claimed && claimed.startsWith("sha256:") && claimed !== digest) throw new ImageError(`${what}: the registry says the digest is ${claimed}, the content has ${digest}`);
     return { bytes, mediaType, digest };
+  }
+
+  /**
+   * Uploads a manifest or index under `reference` (a tag or its digest), as
+   * containerd's pusher does: `PUT /v2/NAME/manifests/REF` with its media
+   * type; resolves with the digest the registry reports (checked against the bytes).
+   */
+  async putManifest(reference: string, bytes: Uint8Array, mediaType: string): Promise<string> {
+    const what = `${this.ref.name()}${reference.includes(":") ? "@" : ":"}${reference}`;
+    const res = await this.send("PUT", `manifests/${reference}`, { "Content-Type": mediaType }, bytes);
+    if (!res.ok) return this.fail(res, `pushing ${what}`);
+    await res.arrayBuffer();
+    const digest = sha256Digest(bytes);
+    const claimed = res.headers.get("docker-content-digest");
+    if (claimed && claimed.startsWith("sha256:") && claimed !== digest) throw new ImageError(`pushing ${what}: the registry says the digest is ${claimed}, the content has ${digest}`);
+    return digest;
+  }
+
+  /** Whether the repository has a manifest (`HEAD /v2/NAME/manifests/REF`). */
+  async hasManifest(reference: string): Promise<boolean> {
+    const res = await this.send("HEAD", `manifests/${reference}`, { Accept: MANIFEST_ACCEPT });
+    if (res.status === 404) return false;
+    if (!res.ok) return this.fail(res, `${this.ref.name()}@${reference}`);
+    return true;
   }
 
   /** A blob by digest (verified). */

@@ -21,7 +21,7 @@ import { parseDockerOCIImage } from "../llb/image-config.js";
 import type { Platform } from "../llb/index.js";
 import { createBuildContext } from "../program/context.js";
 import { composeImageConfig, type ImageDocument } from "../program/image-config.js";
-import { loadProgramSource, runProgram } from "../program/load.js";
+import type * as ProgramLoad from "../program/load.js";
 import type { NamedContext } from "./convert/options.js";
 import type { DockerUIClient } from "./dockerui/config.js";
 
@@ -91,6 +91,8 @@ export function programStageLoader(env: ProgramStageEnv): NonNullable<ConvertExt
         if (path === ".." || path.startsWith("../")) throw new DockerfileError(`program stage ${name}: the program must be in the Dockerfile's directory or below`);
         const found = await bf.files.readFirst([path]);
         if (!found) throw new DockerfileError(`program stage ${name}: ${path} not found next to ${bf.path}`);
+        // The program loader (and esbuild) only when a Dockerfile has a program stage.
+        const { loadProgramSource, runProgram } = (await import("../program/load.js")) as typeof ProgramLoad;
         const program = await loadProgramSource({ path: found.path, source: found.data, files: bf.files });
         const parsed = env.client.parsed;
         const ctx = createBuildContext({

@@ -32,6 +32,7 @@ async function parseModule(source: string, name: string): Promise<{ defaultExpor
   // esbuild is loaded here, not at the top: a build file named *.ts, or a `//` directive, never needs it.
   const { build: esbuild } = await import("esbuild");
   try {
+    const { build: esbuild } = await import("esbuild");
     const out = await esbuild({
       stdin: { contents: source, loader: "ts", sourcefile: name },
       bundle: false,
@@ -64,6 +65,10 @@ export async function classifyBuildFile(name: string, source: string): Promise<B
   const syntax = detectSyntaxDirective(source);
   if (/\.m?ts$/.test(name)) return { kind: "program", reason: "extension", syntax };
   if (syntax?.form === "//") return { kind: "program", reason: "directive", syntax };
+  // A file that starts with an instruction and never says `export` has no default export: a
+  // Dockerfile, known without starting esbuild.
+  const first = firstInstructionLine(source);
+  if (first !== undefined && !source.includes("export")) return { kind: "dockerfile", line: first, syntax };
   const parsed = await parseModule(blankDirectiveLines(source), name);
   if (parsed.defaultExport) return { kind: "program", reason: "default-export", syntax };
   const line = firstInstructionLine(source);

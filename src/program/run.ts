@@ -17,7 +17,7 @@ import type { GatewayClient, GatewayResult } from "../gateway/types.js";
 import { formatPlatformAll, normalizePlatform, type Platform, type State } from "../llb/index.js";
 import { createBuildContext } from "./context.js";
 import { composeImageConfig, type ImageDocument } from "./image-config.js";
-import { runProgram, type LoadedProgram } from "./load.js";
+import type { LoadedProgram } from "./load.js";
 import { loadNamedContexts } from "./named-contexts.js";
 import { parseProgramOpts, targetPlatforms } from "./opts.js";
 import { assembleResult, type PlatformBuildResult } from "./result.js";
@@ -97,6 +97,8 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
       opts: parsed.opts,
       gateway,
     });
+    // Loaded here: whoever loaded the program has it already; a Dockerfile build never loads esbuild.
+    const { runProgram } = await import("./load.js");
     const results = await runProgram(options.program, ctx);
     // dockerui's Build: a ref map (an image index) when several platforms or multi-platform are asked for.
     const multi = parsed.multiPlatform || results.length > 1;

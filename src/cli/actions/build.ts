@@ -5,26 +5,28 @@ import { basename, dirname, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { BuildFlags } from "../commands/build.js";
-import { buildProgram, gatewayBuild } from "../../client/build.js";
-import { classifyBuildFile } from "../../program/classify.js";
 import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
 import { createProgressWriter, formatBuildError, fromStatusResponse, openTraceFile, type ProgressMode, type SourceLocation, type TraceFile } from "../../progress/index.js";
 import { withEntitlementHint } from "../../client/entitlements.js";
 import type { LocalDirOptions } from "../../client/session/file-sync.js";
 import { resolveSshAgents } from "../../client/session/ssh.js";
-import { sessionServices } from "../../client/session-services.js";
-import { solve, type SolveOptions, type SolveResult } from "../../client/solve.js";
-import { ReportedError, UsageError } from "../../errors.js";
+import { sessionServices, type SessionServicesOptions } from "../../client/session-services.js";
+import type { SolveResult } from "../../client/solve.js";
+import { BuilderNodeError, ReportedError, UsageError } from "../../errors.js";
 import { decodeDefinition, Definition, type PbOpMetadata } from "../../llb/index.js";
 import { programOpts } from "../../program/opts.js";
-import { connect } from "../connect.js";
+import { connect, connectionFlags } from "../connect.js";
+import { runBuildRequest, type BuildInput, type BuildRequest } from "../../builder/request.js";
+import { loadBuilders, selectBuilder, type Builder } from "../../builder/store.js";
+import type { LoadedProgram } from "../../program/load.js";
+import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
 import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
 import { parseSecretFlags } from "../flags/secrets.js";
 import { parseSshSpecs } from "../flags/ssh.js";
-import { collect, oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
+import { oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
 import { parseOciLayouts } from "../flags/oci-layout.js";
 import { parseRegistryAuthTlsContexts } from "../flags/registry-auth-tls.js";
 import { log } from "../log.js";
@@ -107,10 +109,113 @@ async function isDockerfile(file: string): Promise<boolean> {
   } catch {
     return false;
   }
+  const { classifyBuildFile } = await import("../../program/classify.js");
   return (await classifyBuildFile(basename(file), source)).kind === "dockerfile";
 }
 
-/** Runs `tsfrontend build` with its parsed flags: a program, a Dockerfile, a frontend or a Definition from stdin. */
+/**
+ * The builder of this build: `--builder` (not with `--addr`), else none when
+ * `--addr` is given, else `$TSFRONTEND_BUILDER`, else none when
+ * `$BUILDKIT_HOST` is set, else the current builder (`builder use`), else none.
+ */
+function chosenBuilder(cmd: Command): Builder | undefined {
+  const flag = cmd.optsWithGlobals<{ builder?: string }>().builder;
+  const addr = connectionFlags(cmd).addr;
+  if (flag !== undefined && addr !== undefined) throw new UsageError("give either --builder (several daemons) or --addr (one daemon), not both", { flag: "--builder" });
+  if (flag === undefined && addr !== undefined) return undefined;
+  const env = process.env;
+  if (flag === undefined && !env["TSFRONTEND_BUILDER"] && env["BUILDKIT_HOST"]) return undefined;
+  return selectBuilder(loadBuilders(env), flag, env, true)?.builder;
+}
+
+/** Runs the build on a builder's nodes (src/builder/run.ts): one progress display, one error line per failed node. */
+async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressMode, buildRequest: BuildRequest, outputs: ReturnType<typeof parseOutputs>, services: SessionServicesOptions): Promise<void> {
+  const { builderBuild } = await import("../../builder/run.js");
+  const { labelStatus, labelledDigest } = await import("../../builder/progress.js");
+  const platforms = buildRequest.opts["platform"] ? parsePlatformFlags([buildRequest.opts["platform"]], "--platform").map(formatPlatformAll) : [];
+  let trace: TraceFile | undefined;
+  if (flags.trace !== undefined) {
+    try {
+      trace = openTraceFile(flags.trace);
+    } catch (err) {
+      throw new UsageError(`cannot open ${flags.trace}: ${(err as Error).message}`, { flag: "--trace", cause: err });
+    }
+  }
+  const pw = createProgressWriter(mode, process.stderr);
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) {
+      void pw.done();
+      process.stderr.write("tsfrontend: build canceled\n");
+      process.exit(130);
+    }
+    interrupted = true;
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let response: Record<string, string>;
+  let ref = "";
+  // Lines said during the build: at once, except under the tty display, which they would break (after it).
+  const held: string[] = [];
+  const flushHeld = () => {
+    for (const m of held.splice(0)) log.info(m);
+  };
+  try {
+    const r = await builderBuild({
+      builder,
+      request: buildRequest,
+      platforms,
+      outputs,
+      services,
+      ...(flags.retryOtherNode ? { retryOtherNode: true } : {}),
+      signal: abort.signal,
+      onStatus: (run, s) => {
+        const status = labelStatus(fromStatusResponse(s), run.node, run.label);
+        pw.write(status);
+        trace?.write(status);
+      },
+      onInfo: (m) => (pw.mode === "tty" ? held.push(m) : log.info(m)),
+      ...(services.onWarning ? { onWarning: services.onWarning } : {}),
+    });
+    response = r.exporterResponse;
+    ref = r.nodes[0]?.result.ref ?? "";
+    await pw.done();
+    flushHeld();
+  } catch (err) {
+    await pw.done(err instanceof Error ? err : undefined);
+    flushHeld();
+    if (interrupted) {
+      process.stderr.write("tsfrontend: build canceled\n");
+      throw new ReportedError("build canceled", 130);
+    }
+    // A build step failed on a node: its error block, then the node's line.
+    const cause = err instanceof BuilderNodeError ? err.cause : undefined;
+    if (err instanceof BuilderNodeError && cause instanceof BuildkitError && cause.reason !== "CONNECTION_LOST" && cause.details.vertex) {
+      const digest = labelledDigest(cause.details.vertex, err.node);
+      const vertex = pw.vertex(digest);
+      process.stderr.write(
+        formatBuildError(
+          { message: cause.message, ...(vertex?.name ? { vertexName: vertex.name } : {}), logTail: pw.logTail(digest), source: errorSources(cause) },
+          { omitStepLogs: mode !== "quiet" && mode !== "rawjson" },
+        ),
+      );
+      process.stderr.write(`tsfrontend: ${err.toOneLine()}\n`);
+      throw new ReportedError(err.message, 1, { cause: err });
+    }
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    trace?.close();
+  }
+  for (const [k, v] of Object.entries(response)) log.debug(`exporter response: ${k}=${v}`);
+  if (flags.refFile) writeAtomic(flags.refFile, ref);
+  if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(response));
+}
+
+/** Runs `tsfrontend build` with its parsed flags: a program, a Dockerfile, a frontend or a Definition from stdin, on one daemon or a builder's nodes. */
 export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
@@ -128,6 +233,7 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     },
     optValues,
   );
+  const builder = chosenBuilder(cmd);
   const locals = parseLocals(flags.local ?? []);
   // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.
   const dockerfile = flags.file ? await isDockerfile(flags.file) : false;
@@ -146,9 +252,8 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const registryAuthTls = parseRegistryAuthTlsContexts(flags.registryAuthTlscontext ?? []);
 
   // Load the program (or read stdin) before connecting, so input errors come first.
-  // The program loader (esbuild) and the Dockerfile converter are loaded only by the builds that use them.
+  // esbuild is loaded only for a program.
   const program = flags.file && !dockerfile ? await (await import("../../program/load.js")).loadProgram(flags.file) : undefined;
-  const buildDockerfile = dockerfile ? (await import("../../dockerfile/index.js")).buildDockerfile : undefined;
   let definition: Definition | undefined;
   if (!program && !dockerfile && !flags.frontend) {
     if (process.stdin.isTTY) throw new UsageError("give a build program with -f PROGRAM.ts, a --frontend, or pipe an LLB Definition to stdin", { flag: "-f" });
@@ -161,7 +266,35 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     }
   }
 
+  const input: BuildInput = program
+    ? { kind: "program", program }
+    : dockerfile
+      ? { kind: "dockerfile" }
+      : flags.frontend
+        ? { kind: "frontend", frontend: flags.frontend }
+        : { kind: "definition", definition: definition! };
+  const buildRequest: BuildRequest = {
+    input,
+    opts,
+    ...(buildPlatform ? { buildPlatform } : {}),
+    ...(entitlements.length > 0 ? { entitlements } : {}),
+    ...(sourcePolicy ? { sourcePolicy } : {}),
+    ...(flags.proxyNetwork ? { proxyNetwork: true } : {}),
+  };
   const warn = (m: string) => log.warn(m);
+  if (builder) {
+    await runOnBuilder(builder, flags, mode, buildRequest, outputs, {
+      locals,
+      sshAgents,
+      ...(secrets.length > 0 ? { secrets } : {}),
+      cacheExports,
+      cacheImports,
+      ...(ociLayouts.size > 0 ? { ociLayouts } : {}),
+      ...(registryAuthTls.size > 0 ? { registryAuthTls } : {}),
+      onWarning: warn,
+    });
+    return;
+  }
   // The session's services, before connecting: an export target that cannot be
   // written fails here, before anything is built (buildctl opens its output files first).
   const request = await sessionServices({
@@ -213,35 +346,19 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const common: SolveOptions = {
-    exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
-    requestServices: request,
-    ...(entitlements.length > 0 ? { entitlements } : {}),
-    ...(sourcePolicy ? { sourcePolicy } : {}),
-    ...(flags.proxyNetwork ? { proxyNetwork: true } : {}),
-    signal: abort.signal,
-    onStatus: (s) => {
-      const status = fromStatusResponse(s);
-      pw.write(status);
-      trace?.write(status);
-    },
-    onWarning: warn,
-  };
   let result: SolveResult | undefined;
   try {
-    if (program) {
-      result = await buildProgram(conn, { ...common, program, ...(buildPlatform ? { buildPlatform } : {}), opts });
-    } else if (dockerfile) {
-      // A failure has gone back through Return (with its Dockerfile source): the daemon fails the
-      // solve with it, and that error (a BuildkitError) is printed with the excerpt below.
-      result = await gatewayBuild(conn, { ...common, ...(buildPlatform ? { buildPlatform } : {}), opts }, (gateway, env) =>
-        buildDockerfile!(gateway, { opts: env.opts, sessionID: env.sessionID, buildPlatform: env.buildPlatform }).catch(() => undefined),
-      );
-    } else if (flags.frontend) {
-      result = await solve(conn, { ...common, frontend: flags.frontend, frontendAttrs: opts });
-    } else {
-      result = await solve(conn, { ...common, definition: definition! });
-    }
+    result = await runBuildRequest(conn, buildRequest, {
+      exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
+      requestServices: request,
+      signal: abort.signal,
+      onStatus: (s) => {
+        const status = fromStatusResponse(s);
+        pw.write(status);
+        trace?.write(status);
+      },
+      onWarning: warn,
+    });
     await pw.done();
   } catch (err) {
     // A refused entitlement: say which flag grants it.

@@ -37,6 +37,7 @@ export interface BuildFlags {
   sourcePolicyFile?: string;
   proxyNetwork?: boolean;
   registryAuthTlscontext?: string[];
+  retryOtherNode?: boolean;
 }
 
 export function registerBuild(program: Command): void {
@@ -66,6 +67,7 @@ export function registerBuild(program: Command): void {
     .option("--source-policy-file <file>", "source policy (JSON, as buildctl's) applied to every source of the build")
     .option("--proxy-network", "run the build with proxy network enforcement (needs a daemon that supports it)")
     .option("--registry-auth-tlscontext <spec>", "TLS for a registry's token server (its tokens are then fetched by tsfrontend): host=HOST[,ca=FILE][,cert=FILE,key=FILE][,insecure=true]; repeatable", collect)
+    .option("--retry-other-node", "with a builder (--builder): build the platforms of a node that is down or goes away on another node that serves them")
     .action(async (flags: BuildFlags, cmd: Command) => {
       const { runBuild } = await import("../actions/build.js");
       await runBuild(flags, cmd);

@@ -1,0 +1,69 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sha256Digest } from "../llb/digest.js";
+import { scanTar } from "../client/oci-archive.js";
+import { MediaType } from "../client/image-inspect.js";
+import { tarHeader, writeMergedOciTar } from "./oci-tar.js";
+
+/** A tar of `files` made with tarHeader (the writer's own format). */
+function tarOf(files: Record<string, Buffer>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, data] of Object.entries(files)) {
+    parts.push(tarHeader(name, data.length), data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+function members(file: string): Map<string, Buffer> {
+  const fd = openSync(file, "r");
+  try {
+    const out = new Map<string, Buffer>();
+    const data = readFileSync(file);
+    for (const [name, m] of scanTar(fd, statSync(file).size)) out.set(name, data.subarray(m.offset, m.offset + m.size));
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+test("tarHeader: a ustar header with a valid checksum that scanTar reads back", () => {
+  const h = tarHeader("blobs/sha256/" + "a".repeat(64), 1234);
+  assert.equal(h.length, 512);
+  assert.equal(h.subarray(257, 262).toString(), "ustar");
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
+  assert.equal(parseInt(h.subarray(148, 155).toString(), 8), sum);
+  assert.throws(() => tarHeader("x".repeat(100), 1), /too long/);
+});
+
+test("writeMergedOciTar: oci-layout, index.json naming the index blob, the index, every input blob once", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsf-oci-tar-"));
+  try {
+    const blobA = Buffer.from("layer a");
+    const blobB = Buffer.from("layer b");
+    const shared = Buffer.from("shared config");
+    const name = (b: Buffer) => `blobs/${sha256Digest(b).replace(":", "/")}`;
+    writeFileSync(join(dir, "a.tar"), tarOf({ "oci-layout": Buffer.from("{}"), "index.json": Buffer.from("{}"), [name(blobA)]: blobA, [name(shared)]: shared }));
+    writeFileSync(join(dir, "b.tar"), tarOf({ "index.json": Buffer.from("{}"), [name(blobB)]: blobB, [name(shared)]: shared }));
+    const index = Buffer.from('{"schemaVersion":2}');
+    const desc = { mediaType: MediaType.ociIndex, digest: sha256Digest(index), size: index.length };
+    writeMergedOciTar(join(dir, "out.tar"), [join(dir, "a.tar"), join(dir, "b.tar")], { bytes: index, descriptor: desc }, "app:1");
+    const m = members(join(dir, "out.tar"));
+    assert.deepEqual([...m.keys()], ["oci-layout", "index.json", name(index), name(blobA), name(shared), name(blobB)]);
+    assert.deepEqual(JSON.parse(m.get("oci-layout")!.toString()), { imageLayoutVersion: "1.0.0" });
+    assert.deepEqual(JSON.parse(m.get("index.json")!.toString()), {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [{ ...desc, annotations: { "org.opencontainers.image.ref.name": "app:1" } }],
+    });
+    assert.deepEqual(m.get(name(blobB)), blobB);
+    // Nothing else is left beside it (the temporary file was renamed).
+    assert.deepEqual(readdirSync(dir).sort(), ["a.tar", "b.tar", "out.tar"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

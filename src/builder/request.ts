@@ -1,0 +1,81 @@
+/**
+ * One build request on one connection: a program (program/run.ts through
+ * `buildProgram`), a Dockerfile (the Dockerfile builder through
+ * `gatewayBuild`, loaded only when needed), a frontend or a Definition
+ * (`solve`). `tsfrontend build` runs it once on one daemon; a builder
+ * (run.ts) runs it once per node, each with its own session services.
+ */
+
+import { buildProgram, gatewayBuild } from "../client/build.js";
+import type { BuildkitConnection } from "../client/connection.js";
+import type { RequestServices } from "../client/session-services.js";
+import { solve, type ExportEntry, type SolveOptions, type SolveResult } from "../client/solve.js";
+import type { moby } from "../proto/index.js";
+import type { Definition, Platform } from "../llb/index.js";
+import type { LoadedProgram } from "../program/load.js";
+
+/** What is built. */
+export type BuildInput =
+  | { kind: "program"; program: LoadedProgram }
+  | { kind: "dockerfile" }
+  | { kind: "frontend"; frontend: string }
+  | { kind: "definition"; definition: Definition };
+
+/** A build request, independent of the daemon it runs on. */
+export interface BuildRequest {
+  input: BuildInput;
+  /** Frontend options (`platform`, `build-arg:*`, `target`, `no-cache`, `filename`...). */
+  opts: Record<string, string>;
+  buildPlatform?: Platform;
+  entitlements?: string[];
+  sourcePolicy?: moby.buildkit.v1.sourcepolicy.Policy.$Properties;
+  proxyNetwork?: boolean;
+}
+
+/** How one run of a request on a connection is wired. */
+export interface BuildRunOptions {
+  exports: ExportEntry[];
+  /** The session services assembled for this run (client/session-services.ts). */
+  requestServices: RequestServices;
+  signal?: AbortSignal;
+  onStatus?: (status: moby.buildkit.v1.StatusResponse) => void;
+  onWarning?: (message: string) => void;
+  /** The daemon's worker platforms if known (saves a `ListWorkers` call). */
+  workerPlatforms?: Platform[];
+}
+
+/** Runs `request` on `conn` and resolves with the exporter response. */
+export async function runBuildRequest(conn: BuildkitConnection, request: BuildRequest, run: BuildRunOptions): Promise<SolveResult> {
+  const common: SolveOptions = {
+    exports: run.exports,
+    requestServices: run.requestServices,
+    ...(request.entitlements && request.entitlements.length > 0 ? { entitlements: request.entitlements } : {}),
+    ...(request.sourcePolicy ? { sourcePolicy: request.sourcePolicy } : {}),
+    ...(request.proxyNetwork ? { proxyNetwork: true } : {}),
+    ...(run.signal ? { signal: run.signal } : {}),
+    ...(run.onStatus ? { onStatus: run.onStatus } : {}),
+    ...(run.onWarning ? { onWarning: run.onWarning } : {}),
+  };
+  const buildPlatform = {
+    ...(request.buildPlatform ? { buildPlatform: request.buildPlatform } : {}),
+    ...(run.workerPlatforms ? { workerPlatforms: run.workerPlatforms } : {}),
+  };
+  const input = request.input;
+  switch (input.kind) {
+    case "program":
+      return buildProgram(conn, { ...common, program: input.program, ...buildPlatform, opts: request.opts });
+    case "dockerfile": {
+      // Loaded here, not at startup: a program or Definition build never pays for the converter.
+      const { buildDockerfile } = await import("../dockerfile/index.js");
+      // A failure has gone back through Return (with its Dockerfile source): the daemon fails the
+      // solve with it, and that error (a BuildkitError) is what the caller reports.
+      return gatewayBuild(conn, { ...common, ...buildPlatform, opts: request.opts }, (gateway, env) =>
+        buildDockerfile(gateway, { opts: env.opts, sessionID: env.sessionID, buildPlatform: env.buildPlatform }).catch(() => undefined),
+      );
+    }
+    case "frontend":
+      return solve(conn, { ...common, frontend: input.frontend, frontendAttrs: request.opts });
+    case "definition":
+      return solve(conn, { ...common, definition: input.definition });
+  }
+}

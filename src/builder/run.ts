@@ -1,0 +1,362 @@
+/**
+ * A build on a builder: the requested platforms are split over the nodes
+ * (schedule.ts), every node builds its share in parallel with its own
+ * session services (the request's services assembled once per node), and
+ * the results are put together (merge.ts): images pushed by digest, then one
+ * index pushed under the tags once every platform succeeded; `type=oci` one
+ * index tarball; `type=local` one folder per platform (`linux_amd64/`). As
+ * buildx's multi-node build (buildx v0.38.2 build/build.go: push-by-digest
+ * per node, then imagetools Combine and Push), plus oci/local outputs.
+ *
+ * Faults: a node that cannot be reached, or whose build fails, is one
+ * {@link BuilderNodeError} naming the node and its platforms; the other nodes'
+ * builds are cancelled. With `retryOtherNode`, the platforms of a node that
+ * is down or went away are built again on another node that serves them.
+ * Abort (Ctrl-C) cancels every node's build and waits for them to end.
+ */
+
+import { chmodSync, existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join, dirname, basename } from "node:path";
+import { BuildkitError } from "../client/errors.js";
+import type { OutputEntry } from "../client/exporters.js";
+import { RegistryRepository, parseRegistryRef, type RegistryOptions } from "../client/registry.js";
+import { archiveSource } from "../client/oci-archive.js";
+import { sessionServices, type SessionServicesOptions } from "../client/session-services.js";
+import type { ExportEntry, SolveResult } from "../client/solve.js";
+import type { CacheOptionsEntry } from "../client/cache.js";
+import { BuilderError, BuilderNodeError, TsfError, UsageError } from "../errors.js";
+import type { moby } from "../proto/index.js";
+import { parsePlatform } from "../llb/index.js";
+import { exportedDescriptor, mergeSources, type MergeSource, type MergedIndex } from "./merge.js";
+import { connectNode, failureReason, schedulingView, type ConnectedNode } from "./nodes.js";
+import { writeMergedOciTar } from "./oci-tar.js";
+import { runBuildRequest, type BuildRequest } from "./request.js";
+import { schedulePlatforms, type Assignment, type NodePlatforms } from "./schedule.js";
+import type { Builder, BuilderNode } from "./store.js";
+
+/** One node's part of a build, as it ran. */
+export interface NodeRun {
+  node: string;
+  address: string;
+  platforms: string[];
+  /** `[node platform,...]`, the prefix of its progress lines. */
+  label: string;
+  /** Names this run's temporary outputs (a retry may put two runs on one node). */
+  key: string;
+  result: SolveResult;
+}
+
+export interface BuilderBuildOptions {
+  builder: Builder;
+  request: BuildRequest;
+  /** Target platforms (normalised strings); empty: the first node's native platform. */
+  platforms: readonly string[];
+  /** Outputs as parsed (`--output`): image (push), oci (file), local (dir); none at all is fine. */
+  outputs: readonly OutputEntry[];
+  /** The request's session services, assembled once per node (file send is set up here). */
+  services: Omit<SessionServicesOptions, "fileSend">;
+  /** Rebuild the platforms of a node that is down or went away on another node. */
+  retryOtherNode?: boolean;
+  signal?: AbortSignal;
+  /** How long each node may take to answer (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Every Status message, with the node's label. */
+  onStatus?: (run: { node: string; label: string }, status: moby.buildkit.v1.StatusResponse) => void;
+  /** Lines worth showing: which node builds what, retries, the pushed index. */
+  onInfo?: (message: string) => void;
+  onWarning?: (message: string) => void;
+  /** For pushing the index (docker config, plain http...). */
+  registry?: RegistryOptions;
+}
+
+export interface BuilderBuildResult {
+  nodes: NodeRun[];
+  /** What a one-daemon build's exporter response would say: the index digest and descriptor, the image names. */
+  exporterResponse: Record<string, string>;
+  /** The merged index (image and oci outputs). */
+  index?: MergedIndex;
+}
+
+/** `linux/arm/v7` -> `linux_arm_v7`: the folder buildkit's local exporter gives each platform. */
+export function platformFolder(platform: string): string {
+  return platform.replace(/\//g, "_");
+}
+
+/** The `[node platform,...]` prefix of a node's progress lines. */
+export function nodeLabel(node: string, platforms: readonly string[]): string {
+  return `[${node} ${platforms.join(",")}]`;
+}
+
+/** Checks the outputs a builder can produce from several nodes; a UsageError names `--output`. */
+export function checkBuilderOutputs(outputs: readonly OutputEntry[]): void {
+  for (const o of outputs) {
+    if (o.type === "image" || o.type === "registry") {
+      const push = o.type === "registry" || /^(1|t|true)$/i.test(o.attrs["push"] ?? "");
+      if (!push) throw new UsageError(`type=${o.type} without push=true: a builder of several nodes has no one image store to keep the result in; add push=true (as buildx requires)`, { flag: "--output" });
+      if (!o.attrs["name"]) throw new UsageError(`type=${o.type} needs name=REF to push the index under`, { flag: "--output" });
+      if (/^(1|t|true)$/i.test(o.attrs["push-by-digest"] ?? "")) throw new UsageError("push-by-digest is what each node does already; the index is pushed under the names", { flag: "--output" });
+    } else if (o.type === "oci") {
+      if (o.target?.kind !== "file") throw new UsageError("type=oci from a builder needs dest=FILE (the index tarball is assembled locally)", { flag: "--output" });
+    } else if (o.type === "local") {
+      if (o.target?.kind !== "dir") throw new UsageError("type=local needs dest=DIR", { flag: "--output" });
+      if (o.target.mode === "delete") throw new UsageError("type=local,mode=delete is not supported with a builder (each platform gets its own folder)", { flag: "--output" });
+    } else {
+      throw new UsageError(`type=${o.type} is not supported with a builder: use type=image,push=true, type=oci or type=local`, { flag: "--output" });
+    }
+  }
+}
+
+/** A run's outputs (`key`: the run's name for temporary files): images by digest, oci to a temporary tarball, local to its platform's folder. */
+function nodeOutputs(outputs: readonly OutputEntry[], key: string, platforms: readonly string[], temps: string[], single = false): OutputEntry[] {
+  return outputs.map((o): OutputEntry => {
+    if (o.type === "image" || o.type === "registry") {
+      // buildkit refuses to push a tagged name by digest: the repositories only.
+      const repos = [...new Set((o.attrs["name"] ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "").map((n) => {
+        const r = parseRegistryRef(n);
+        return `${r.domain}/${r.path}`;
+      }))];
+      return { type: o.type, attrs: { ...o.attrs, name: repos.join(","), push: "true", "push-by-digest": "true" } };
+    }
+    if (o.type === "oci" && o.target?.kind === "file") {
+      const tmp = join(dirname(o.target.path), `.${basename(o.target.path)}.tsfrontend-${key}.tar`);
+      temps.push(tmp);
+      return { type: o.type, attrs: { ...o.attrs }, target: { kind: "file", path: tmp, exporter: "oci" } };
+    }
+    // A build of one platform writes into dest, as on one daemon.
+    if (o.type === "local" && o.target?.kind === "dir" && single) return o;
+    if (o.type === "local" && o.target?.kind === "dir") {
+      // One platform: buildkit writes into dest itself, so dest is that platform's folder; several:
+      // buildkit makes the platform folders, in a staging dir moved into place afterwards.
+      const path = platforms.length === 1 ? join(o.target.path, platformFolder(platforms[0]!)) : join(o.target.path, `.tsfrontend-${key}`);
+      if (platforms.length > 1) temps.push(path);
+      return { type: o.type, attrs: { ...o.attrs }, target: { kind: "dir", path, exporter: "local" } };
+    }
+    return o;
+  });
+}
+
+/** Cache entries with `{node}` and `{platform}` (platforms joined with `-`, `/` as `-`) replaced: one registry ref per node/platform. */
+export function nodeCacheEntries(entries: readonly CacheOptionsEntry[] | undefined, node: string, platforms: readonly string[]): CacheOptionsEntry[] {
+  const plat = platforms.map((p) => p.replace(/\//g, "-")).join("-");
+  return (entries ?? []).map((e) => ({ type: e.type, attrs: Object.fromEntries(Object.entries(e.attrs).map(([k, v]) => [k, v.replaceAll("{node}", node).replaceAll("{platform}", plat)])) }));
+}
+
+/** Whether a node failure is the node's fault (down, went away), so another node may do its work. */
+function nodeWentAway(err: unknown): boolean {
+  const e = err instanceof BuilderNodeError ? err.cause : err;
+  if (err instanceof BuilderNodeError && !(e instanceof BuildkitError)) return true; // could not connect
+  return e instanceof BuildkitError && (e.reason === "CONNECTION_LOST" || e.reason === "UNAVAILABLE");
+}
+
+function errorLine(err: unknown): string {
+  if (err instanceof TsfError) return err.message.split("\n")[0]!;
+  return err instanceof Error ? err.message.split("\n")[0]! : String(err);
+}
+
+/** Runs a build on a builder (see the module comment). */
+export async function builderBuild(options: BuilderBuildOptions): Promise<BuilderBuildResult> {
+  const { builder, request } = options;
+  if (builder.nodes.length === 0) throw new BuilderError(`builder ${JSON.stringify(builder.name)} has no nodes`);
+  checkBuilderOutputs(options.outputs);
+  const info = options.onInfo ?? (() => {});
+  if (request.input.kind === "definition" && options.platforms.length > 1) {
+    throw new UsageError(`an LLB Definition from stdin is built for the platforms it was marshalled for and cannot be split over nodes: give one --platform (the node to use), not ${options.platforms.join(",")}`, { flag: "--platform" });
+  }
+
+  // Every node at once; the ones that do not answer are kept with their reason.
+  const connected = new Map<string, ConnectedNode>();
+  const down = new Map<string, BuilderNodeError>();
+  await Promise.all(
+    builder.nodes.map(async (n) => {
+      try {
+        connected.set(n.name, await connectNode(n, options.connectTimeoutMs !== undefined ? { timeoutMs: options.connectTimeoutMs } : {}));
+      } catch (err) {
+        down.set(n.name, err instanceof BuilderNodeError ? err : new BuilderNodeError(n.name, n.endpoint, n.platforms, errorLine(err), { cause: err }));
+      }
+    }),
+  );
+  const closeAll = () => {
+    for (const c of connected.values()) c.conn.close();
+  };
+  const temps: string[] = [];
+  try {
+    const view = (n: BuilderNode): NodePlatforms => {
+      const c = connected.get(n.name);
+      return c ? schedulingView(c) : { name: n.name, declared: n.platforms, workers: [] };
+    };
+    const views = builder.nodes.map(view);
+    let platforms = [...options.platforms];
+    if (platforms.length === 0) {
+      const first = views.find((v) => connected.has(v.name)) ?? views[0]!;
+      const native = first.declared[0] ?? first.workers[0];
+      if (!native) throw down.get(first.name) ?? new BuilderError(`node ${JSON.stringify(first.name)} has no platform`);
+      platforms = [native];
+    }
+
+    const failed = new Set<string>(options.retryOtherNode ? down.keys() : []);
+    const plan: Assignment[] = schedulePlatforms(platforms, views, { exclude: failed });
+    const firstDown = plan.find((a) => down.has(a.node));
+    if (firstDown) {
+      const e = down.get(firstDown.node)!;
+      throw new BuilderNodeError(e.node, e.address, firstDown.platforms, e.reason, { cause: e.cause });
+    }
+    if (options.retryOtherNode) for (const e of down.values()) info(`${e.message}; building without it`);
+
+    const abort = new AbortController();
+    const onAbort = () => abort.abort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    if (options.signal?.aborted) abort.abort();
+
+    // Platform folders of type=local made by this build: removed again if the build fails.
+    const madeFolders: string[] = [];
+    if (platforms.length > 1) {
+      for (const o of options.outputs) {
+        if (o.type !== "local" || o.target?.kind !== "dir") continue;
+        for (const p of platforms) {
+          const f = join(o.target.path, platformFolder(p));
+          if (!existsSync(f)) madeFolders.push(f);
+        }
+      }
+    }
+    const runs: NodeRun[] = [];
+    let runCount = 0;
+    const runOne = async (a: Assignment): Promise<void> => {
+      const c = connected.get(a.node)!;
+      const label = nodeLabel(a.node, a.platforms);
+      const key = `${a.node}-${process.pid}-${runCount++}`;
+      const outputs = nodeOutputs(options.outputs, key, a.platforms, temps, platforms.length === 1);
+      info(`${label} building on ${c.node.endpoint}`);
+      try {
+        const requestServices = await sessionServices({
+          ...options.services,
+          cacheExports: nodeCacheEntries(options.services.cacheExports, a.node, a.platforms),
+          cacheImports: nodeCacheEntries(options.services.cacheImports, a.node, a.platforms),
+          fileSend: { targets: outputs.map((o) => o.target) },
+        });
+        const exports: ExportEntry[] = outputs.map((o) => ({ type: o.type, attrs: o.attrs }));
+        const opts = request.input.kind === "definition" ? request.opts : { ...request.opts, platform: a.platforms.join(",") };
+        const result = await runBuildRequest(c.conn, { ...request, opts }, {
+          exports,
+          requestServices,
+          workerPlatforms: c.workers.map((w) => parsePlatform(w)),
+          signal: abort.signal,
+          ...(options.onStatus ? { onStatus: (s: moby.buildkit.v1.StatusResponse) => options.onStatus!({ node: a.node, label }, s) } : {}),
+          ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+        });
+        // A one-platform local export is written into a folder the client made (0700): make it as the others.
+        if (platforms.length > 1) for (const o of outputs) if (o.type === "local" && o.target?.kind === "dir" && a.platforms.length === 1 && existsSync(o.target.path)) chmodSync(o.target.path, 0o755);
+        runs.push({ node: a.node, address: c.node.endpoint, platforms: a.platforms, label, key, result });
+      } catch (err) {
+        if (err instanceof BuilderNodeError) throw err;
+        throw new BuilderNodeError(a.node, c.node.endpoint, a.platforms, failureReason(err, c.node.endpoint), { cause: err });
+      }
+    };
+
+    // Each node's share; a failure cancels the others unless it can be retried elsewhere.
+    let firstError: unknown;
+    const pending = new Set<Promise<void>>();
+    const start = (a: Assignment) => {
+      const p: Promise<void> = runOne(a)
+        .catch((err: unknown) => {
+          if (abort.signal.aborted) {
+            firstError ??= err;
+            return;
+          }
+          if (options.retryOtherNode && nodeWentAway(err) && err instanceof BuilderNodeError) {
+            failed.add(a.node);
+            connected.get(a.node)?.conn.close();
+            connected.delete(a.node);
+            let again: Assignment[];
+            try {
+              again = schedulePlatforms(a.platforms, views, { exclude: failed });
+            } catch (e) {
+              firstError ??= new BuilderNodeError(err.node, err.address, err.platforms, `${err.reason}; no other node can take ${a.platforms.join(",")}`, { cause: e });
+              abort.abort();
+              return;
+            }
+            info(`${err.message}; retrying ${a.platforms.join(",")} on ${again.map((x) => `node ${JSON.stringify(x.node)}`).join(", ")}`);
+            for (const x of again) start(x);
+            return;
+          }
+          firstError ??= err;
+          abort.abort();
+        })
+        .finally(() => pending.delete(p));
+      pending.add(p);
+    };
+    for (const a of plan) start(a);
+    while (pending.size > 0) await Promise.all([...pending]);
+    options.signal?.removeEventListener("abort", onAbort);
+    if (options.signal?.aborted || firstError !== undefined) for (const f of madeFolders) rmSync(f, { recursive: true, force: true });
+    if (options.signal?.aborted) throw new BuildkitError("CANCELED", "build canceled", firstError !== undefined ? { cause: firstError } : {});
+    if (firstError !== undefined) throw firstError;
+
+    // Every platform built: put the results together.
+    const response: Record<string, string> = {};
+    let index: MergedIndex | undefined;
+    for (const o of options.outputs) {
+      if (o.type === "image" || o.type === "registry") {
+        index = await pushIndex(o, runs, platforms, options.registry ?? {}, info);
+        const desc = { ...index.descriptor };
+        response["containerimage.digest"] = desc.digest;
+        response["containerimage.descriptor"] = Buffer.from(JSON.stringify(desc)).toString("base64");
+        response["image.name"] = o.attrs["name"]!;
+      } else if (o.type === "oci" && o.target?.kind === "file") {
+        const tars = runs.map((r) => nodeOutputs([o], r.key, r.platforms, []).at(0)!.target as { path: string });
+        const sources: MergeSource[] = [];
+        const opened: ReturnType<typeof archiveSource>[] = [];
+        try {
+          for (const [i, r] of runs.entries()) {
+            const src = archiveSource({ kind: "tar", path: tars[i]!.path });
+            opened.push(src);
+            const root = await src.root();
+            sources.push({ label: `node ${JSON.stringify(r.node)} (${r.platforms.join(",")})`, root: root.descriptor, fetch: src.fetch.bind(src), platforms: r.platforms });
+          }
+          index = await mergeSources(sources, platforms);
+        } finally {
+          for (const s of opened) s.close();
+        }
+        writeMergedOciTar(o.target.path, tars.map((t) => t.path), index, o.attrs["name"]);
+        response["containerimage.digest"] = index.descriptor.digest;
+        response["containerimage.descriptor"] = Buffer.from(JSON.stringify(index.descriptor)).toString("base64");
+      } else if (o.type === "local" && o.target?.kind === "dir") {
+        for (const r of runs) {
+          if (r.platforms.length < 2) continue;
+          const staging = join(o.target.path, `.tsfrontend-${r.key}`);
+          for (const entry of readdirSync(staging)) {
+            const to = join(o.target.path, entry);
+            if (existsSync(to)) rmSync(to, { recursive: true, force: true });
+            renameSync(join(staging, entry), to);
+          }
+        }
+      }
+    }
+    return { nodes: runs, exporterResponse: response, ...(index ? { index } : {}) };
+  } finally {
+    closeAll();
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
+  }
+}
+
+/** Pushes the index of the nodes' by-digest images under every name of `o` (after all succeeded). */
+async function pushIndex(o: OutputEntry, runs: readonly NodeRun[], platforms: readonly string[], registry: RegistryOptions, info: (m: string) => void): Promise<MergedIndex> {
+  const names = o.attrs["name"]!.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const plainHttp = /^(1|t|true)$/i.test(o.attrs["registry.insecure"] ?? "") ? { plainHttp: true } : {};
+  const first = parseRegistryRef(names[0]!);
+  const repo = new RegistryRepository(first, { ...registry, ...plainHttp });
+  const sources: MergeSource[] = runs.map((r) => ({
+    label: `node ${JSON.stringify(r.node)} (${r.platforms.join(",")})`,
+    root: exportedDescriptor(r.result.exporterResponse, `node ${JSON.stringify(r.node)}`),
+    platforms: r.platforms,
+    fetch: async (d, kind) => (kind === "manifest" ? (await repo.manifest(d.digest)).bytes : repo.blob(d.digest)),
+  }));
+  const index = await mergeSources(sources, platforms);
+  for (const name of names) {
+    const ref = parseRegistryRef(name);
+    const target = ref.domain === first.domain && ref.path === first.path ? repo : new RegistryRepository(ref, { ...registry, ...plainHttp });
+    // Every node pushed its images to each name's repository (push-by-digest pushes to every name).
+    await target.putManifest(ref.tag || index.descriptor.digest, index.bytes, index.descriptor.mediaType);
+    info(`pushed ${ref.name()}${ref.tag ? `:${ref.tag}` : ""}@${index.descriptor.digest} (${index.manifests.length} manifests)`);
+  }
+  return index;
+}

@@ -1,0 +1,53 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BuilderError } from "../errors.js";
+import { nodeServes, schedulePlatforms, type NodePlatforms } from "./schedule.js";
+
+const EMULATING = ["linux/amd64", "linux/amd64/v2", "linux/arm64", "linux/arm/v7", "linux/riscv64"];
+const amd: NodePlatforms = { name: "amd", declared: ["linux/amd64"], workers: EMULATING };
+const arm: NodePlatforms = { name: "arm", declared: ["linux/arm64"], workers: EMULATING };
+
+test("declared platforms win over emulation, each platform to its native node", () => {
+  assert.deepEqual(schedulePlatforms(["linux/amd64", "linux/arm64"], [amd, arm]), [
+    { node: "amd", platforms: ["linux/amd64"] },
+    { node: "arm", platforms: ["linux/arm64"] },
+  ]);
+  // Request order does not change the node order of the result.
+  assert.deepEqual(schedulePlatforms(["linux/arm64", "linux/amd64"], [amd, arm]), [
+    { node: "amd", platforms: ["linux/amd64"] },
+    { node: "arm", platforms: ["linux/arm64"] },
+  ]);
+});
+
+test("a platform nobody declares goes to an emulating node, ties spread over nodes", () => {
+  assert.deepEqual(schedulePlatforms(["linux/arm/v7", "linux/riscv64"], [amd, arm]), [
+    { node: "amd", platforms: ["linux/arm/v7"] },
+    { node: "arm", platforms: ["linux/riscv64"] },
+  ]);
+  // With native work counted: amd has amd64, arm has arm64, so arm/v7 goes to the first (equal load).
+  assert.deepEqual(schedulePlatforms(["linux/amd64", "linux/arm64", "linux/arm/v7"], [amd, arm]), [
+    { node: "amd", platforms: ["linux/amd64", "linux/arm/v7"] },
+    { node: "arm", platforms: ["linux/arm64"] },
+  ]);
+});
+
+test("a node without declared platforms is native for its first worker platform", () => {
+  const plain: NodePlatforms = { name: "plain", declared: [], workers: ["linux/arm64", "linux/amd64"] };
+  assert.equal(nodeServes(plain, "linux/arm64"), 0);
+  assert.equal(nodeServes(plain, "linux/amd64"), 1);
+  assert.equal(nodeServes(plain, "linux/s390x"), undefined);
+  assert.deepEqual(schedulePlatforms(["linux/arm64"], [amd, plain]), [{ node: "plain", platforms: ["linux/arm64"] }]);
+});
+
+test("excluded nodes get nothing: the survivor takes their platforms (retry)", () => {
+  assert.deepEqual(schedulePlatforms(["linux/arm64"], [amd, arm], { exclude: new Set(["arm"]) }), [{ node: "amd", platforms: ["linux/arm64"] }]);
+});
+
+test("a platform no node serves is a BuilderError naming it and the nodes", () => {
+  const only: NodePlatforms = { name: "only", declared: ["linux/amd64"], workers: [] };
+  assert.throws(
+    () => schedulePlatforms(["linux/amd64", "linux/s390x"], [only]),
+    (e: unknown) => e instanceof BuilderError && e.code === "BUILDER" && /serves linux\/s390x/.test(e.message) && /only \[linux\/amd64\]/.test(e.message),
+  );
+  assert.throws(() => schedulePlatforms(["linux/arm64"], [amd, arm], { exclude: new Set(["amd", "arm"]) }), /left out: amd, arm/);
+});

@@ -1,0 +1,71 @@
+/**
+ * Which node builds which platform: pure. As buildx's driver resolver
+ * (buildx v0.38.2 build/driver.go `resolveDrivers`, util/platformutil): a
+ * platform goes to a node that serves it natively, i.e. one that declares it
+ * (`--platform` on `builder create`) or, for a node that declares nothing,
+ * whose first worker platform it is; else to a node whose workers can run it
+ * (emulation); ties go to the node with the fewest platforms so far, then to
+ * the earlier node. Nodes left out (`exclude`: failed ones, for a retry) get
+ * nothing.
+ */
+
+import { BuilderError } from "../errors.js";
+
+/** What the scheduler knows of a node (platforms as normalised strings). */
+export interface NodePlatforms {
+  name: string;
+  /** Declared platforms: native for this node. */
+  declared: readonly string[];
+  /** Its workers' platforms (the first is the native one), including those it emulates; empty when unknown. */
+  workers: readonly string[];
+}
+
+/** One node's share of a build. */
+export interface Assignment {
+  node: string;
+  platforms: string[];
+}
+
+export interface ScheduleOptions {
+  /** Nodes not to use (failed ones). */
+  exclude?: ReadonlySet<string>;
+}
+
+/** How well a node serves a platform: 0 native, 1 can emulate, undefined not at all. */
+export function nodeServes(node: NodePlatforms, platform: string): 0 | 1 | undefined {
+  if (node.declared.includes(platform)) return 0;
+  if (node.declared.length === 0 && node.workers[0] === platform) return 0;
+  if (node.workers.includes(platform)) return 1;
+  // A node that declares platforms but whose workers are unknown (not bootstrapped) serves only those.
+  return undefined;
+}
+
+/**
+ * Splits `platforms` over `nodes`; the result lists the nodes that got
+ * something, in node order, each with its platforms in request order.
+ * Throws a {@link BuilderError} naming a platform no node serves.
+ */
+export function schedulePlatforms(platforms: readonly string[], nodes: readonly NodePlatforms[], options: ScheduleOptions = {}): Assignment[] {
+  const usable = nodes.filter((n) => !options.exclude?.has(n.name));
+  const load = new Map<string, number>(usable.map((n) => [n.name, 0]));
+  const chosen = new Map<string, string[]>();
+  for (const p of platforms) {
+    let best: NodePlatforms | undefined;
+    let bestRank = 2;
+    for (const n of usable) {
+      const rank = nodeServes(n, p);
+      if (rank === undefined) continue;
+      if (rank < bestRank || (rank === bestRank && load.get(n.name)! < load.get(best!.name)!)) {
+        best = n;
+        bestRank = rank;
+      }
+    }
+    if (!best) {
+      const left = options.exclude && options.exclude.size > 0 ? ` (left out: ${[...options.exclude].join(", ")})` : "";
+      throw new BuilderError(`no node of the builder serves ${p}${left}; nodes: ${usable.map((n) => `${n.name} [${(n.declared.length > 0 ? n.declared : n.workers).join(", ") || "unknown"}]`).join(", ") || "none"}`);
+    }
+    load.set(best.name, load.get(best.name)! + 1);
+    chosen.set(best.name, [...(chosen.get(best.name) ?? []), p]);
+  }
+  return usable.filter((n) => chosen.has(n.name)).map((n) => ({ node: n.name, platforms: chosen.get(n.name)! }));
+}
