@@ -127,7 +127,9 @@ test("a Dockerfile goes to the Dockerfile builder (its error at its line); a for
     "d/Dockerfile": "# syntax=tsfrontend-loopback\nFROM scratch\nFOO bar\n",
     "i/build.ts": `import { scratch } from "tsfrontend/llb";\nimport { readFileSync } from "node:fs";\nexport default () => ({ state: scratch(), config: { Cmd: [readFileSync("/etc/hostname", "utf8")] } });\n`,
   });
-  const df = await buildThroughFrontend({ opts: {}, locals: { dockerfile: join(t.dir, "d") } });
+  // `cmdline` as dockerfile.v0 sets it when it forwards to the image of a `# syntax=` line: without
+  // it the Dockerfile builder would forward again, to an image named tsfrontend-loopback.
+  const df = await buildThroughFrontend({ opts: { cmdline: "tsfrontend-loopback" }, locals: { dockerfile: join(t.dir, "d") } });
   assert.ok(df.error);
   assert.match(df.error.message, /unknown instruction: FOO/);
   assert.equal(df.exitCode, 0);
