@@ -127,6 +127,11 @@ root = "$STATE"
 [grpc]
   address = ["unix://$SOCK"]
 
+# Each daemon its own trace socket: the default /run/buildkit/otel-grpc.sock is shared, and a
+# second buildkitd started while another holds it fails with "address already in use".
+[otel]
+  socketPath = "$RUNDIR/otel-grpc.sock"
+
 [worker.oci]
   enabled = true
   snapshotter = "overlayfs"

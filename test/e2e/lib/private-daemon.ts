@@ -58,6 +58,9 @@ export async function startPrivateDaemon(options: PrivateDaemonOptions = {}): Pr
     `root = ${JSON.stringify(join(dir, "state"))}`,
     "[grpc]",
     `  address = [${JSON.stringify(`unix://${socket}`)}]`,
+    // Its own trace socket: the default /run/buildkit/otel-grpc.sock is taken by whichever daemon started first.
+    "[otel]",
+    `  socketPath = ${JSON.stringify(join(dir, "otel-grpc.sock"))}`,
     "[worker.oci]",
     "  enabled = true",
     '  snapshotter = "overlayfs"',

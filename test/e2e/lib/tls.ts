@@ -166,6 +166,10 @@ export async function startTlsDaemon(certs: Certs): Promise<TlsDaemon> {
     [
       `root = ${JSON.stringify(join(runDir, "state"))}`,
       "",
+      // Its own trace socket (the default one is taken by whichever daemon started first).
+      "[otel]",
+      `  socketPath = ${JSON.stringify(join(runDir, "otel-grpc.sock"))}`,
+      "",
       "[worker.oci]",
       "  enabled = true",
       '  snapshotter = "overlayfs"',
