@@ -91,6 +91,26 @@ test("help shows no empty-list defaults and one default for --platform", () => {
   for (const flag of ["--oci-layout", "--source-policy-file", "--trace", "--registry-auth-tlscontext", "--proxy-network"]) assert.ok(build.includes(flag), `${flag} in:\n${build}`);
 });
 
+test("--attest, --sbom and --provenance: bad values and a differing --opt attest:* are one line naming the flag, before connecting", () => {
+  let r = run(["--addr", noDaemon, "build", "-f", program, "--sbom", "generator"]);
+  assertOneLineError(r, /^tsfrontend: --sbom: "generator": invalid value generator: want key=value/);
+  r = run(["--addr", noDaemon, "build", "-f", program, "--provenance", "mode=medium"]);
+  assertOneLineError(r, /^tsfrontend: --provenance: "mode=medium": invalid mode "medium"/);
+  r = run(["--addr", noDaemon, "build", "-f", program, "--attest", "type=spdx"]);
+  assertOneLineError(r, /^tsfrontend: --attest: "type=spdx": unknown attestation type "spdx"/);
+  r = run(["--addr", noDaemon, "build", "-f", program, "--sbom", "generator=a", "--opt", "attest:sbom=generator=b"]);
+  assertOneLineError(r, /^tsfrontend: --sbom: --opt attest:sbom=generator=b and the sbom attestation flags ask for different things/);
+  r = run(["--addr", noDaemon, "build", "-f", program, "--provenance", "false", "--opt", "attest:provenance=mode=max"]);
+  assertOneLineError(r, /^tsfrontend: --provenance: --opt attest:provenance=mode=max and the provenance attestation flags/);
+  // Good values (and an --opt of the same value) pass the checks.
+  for (const args of [["--sbom", "true", "--provenance", "mode=max"], ["--attest", "type=sbom,generator=reg/scan:1", "--attest", "type=provenance,disabled=true"], ["--sbom", "generator=a", "--opt", "attest:sbom=type=sbom,generator=a"]]) {
+    r = run(["--addr", noDaemon, "build", "-f", program, ...args]);
+    assertOneLineError(r, /cannot connect to buildkitd/);
+  }
+  const help = run(["build", "--help"]).stdout;
+  for (const flag of ["--attest <spec>", "--sbom <spec>", "--provenance <spec>"]) assert.ok(help.includes(flag), `${flag} in:\n${help}`);
+});
+
 test("--source-policy-file: a bad file is one line naming it", () => {
   withTemp((dir) => {
     const bad = join(dir, "policy.json");

@@ -1,5 +1,6 @@
 /**
- * SBOM attestations (`attest:sbom`) against the real daemon. No scanner image
+ * SBOM attestations (`attest:sbom`, and the `--sbom`/`--provenance`/`--attest`
+ * flags of `tsfrontend build` and of docker buildx) against the real daemon. No scanner image
  * can be pulled, so the test builds one from scratch (static busybox and a
  * shell script) and pushes it: following buildkit's scanner contract it
  * writes one in-toto statement with an SPDX document listing the files (with
@@ -27,6 +28,7 @@ import { join } from "node:path";
 import { buildctlPath } from "../lib/buildctl.js";
 import { ok, repoRoot, requireEnv, run, runCli, tempDir, type E2eEnv } from "./lib/env.js";
 import { ensureFrontendImage, type FrontendImage } from "./lib/frontend-image.js";
+import { createRemoteBuilder } from "./lib/buildx-builder.js";
 import { readOciTar, type Descriptor, type OciLayout } from "./lib/oci.js";
 
 const PLATFORMS = ["linux/amd64", "linux/arm64"];
@@ -230,4 +232,106 @@ test("attest:sbom: a scanner image without a command fails the build with buildk
     "--output", `type=oci,dest=${join(work.dir, "nocmd.tar")}`], { timeout: 5 * 60_000 });
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, new RegExp(`scanner ${ref.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} does not have cmd`));
+});
+
+/** What docker buildx v0.38.2 sends for `--sbom generator=REF` (buildflags.CanonicalizeAttest then Attests.ToMap). */
+function buildxSbomOpt(): string {
+  return `attest:sbom=type=sbom,generator=${scannerRef}`;
+}
+
+/** dockerfile.v0's SBOMs of the context for buildx's `--sbom generator=REF` value, built once. */
+let builtinBuildx: Promise<Map<string, Map<string, Statement>>> | undefined;
+function builtinForBuildxValue(dir: string): Promise<Map<string, Map<string, Statement>>> {
+  builtinBuildx ??= (async () => {
+    const tar = join(work.dir, "builtin-buildx-value.tar");
+    ok(await run(buildctlPath(), ["--addr", env.buildkitHost, "build", "--frontend", "dockerfile.v0", "--local", `context=${dir}`, "--local", `dockerfile=${dir}`,
+      "--opt", `platform=${PLATFORMS.join(",")}`, "--opt", buildxSbomOpt(), "--output", `type=oci,dest=${tar}`], { timeout: 10 * 60_000 }), "dockerfile.v0 with attest:sbom=type=sbom,...");
+    const a = attestations(readOciTar(tar));
+    checkDockerfileSBOMs(a, "dockerfile.v0 (buildx's value)");
+    return a;
+  })();
+  return builtinBuildx;
+}
+
+/** The context dir shared by the --sbom tests (the same files, so the context SBOMs compare). */
+let flagDir: string | undefined;
+
+test("--sbom generator=REF: tsfrontend build (-f Dockerfile, --frontend, --builder) sends buildx's attest:sbom and gets dockerfile.v0's SBOMs", async () => {
+  flagDir ??= contextDir();
+  const dir = flagDir;
+  const tar = join(work.dir, "flag-sbom.tar");
+  const r = await runCli(["build", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--platform", PLATFORMS.join(","), "--sbom", `generator=${scannerRef}`,
+    "--progress", "plain", "--output", `type=oci,dest=${tar}`], { timeout: 10 * 60_000 });
+  ok(r, "tsfrontend build -f Dockerfile --sbom generator=REF");
+  const ours = attestations(readOciTar(tar));
+  checkDockerfileSBOMs(ours, "tsfrontend build --sbom");
+  // buildx's value carries type=sbom, which buildkit hands the scanner as a parameter.
+  for (const [id, stmts] of ours) assert.match(stmts.get("sbom")!.predicate.comment ?? "", /BUILDKIT_SCAN_type=sbom /, `${id}: the scanner got buildx's type=sbom`);
+  const builtin = await builtinForBuildxValue(dir);
+  assert.deepEqual(comparable(ours), comparable(builtin), "tsfrontend build --sbom: dockerfile.v0's statements for attest:sbom=type=sbom,generator=REF");
+  // The same opts reach a --frontend and the nodes of a builder (here one node on the test daemon, in a private config dir).
+  const viaFrontend = join(work.dir, "flag-sbom-frontend.tar");
+  ok(await runCli(["build", "--frontend", "dockerfile.v0", "--local", `context=${dir}`, "--local", `dockerfile=${dir}`, "--platform", PLATFORMS.join(","), "--sbom", `generator=${scannerRef}`,
+    "--progress", "plain", "--output", `type=oci,dest=${viaFrontend}`], { timeout: 10 * 60_000 }), "tsfrontend build --frontend dockerfile.v0 --sbom");
+  assert.deepEqual(comparable(attestations(readOciTar(viaFrontend))), comparable(builtin), "--frontend dockerfile.v0 --sbom");
+  const cliEnv = { ...process.env, TSFRONTEND_CONFIG_DIR: join(work.dir, "builders-config") };
+  ok(await runCli(["builder", "create", "--name", "sbom", "--node", "n1", "--platform", PLATFORMS.join(","), env.buildkitHost], { env: cliEnv }), "builder create");
+  const viaBuilder = join(work.dir, "flag-sbom-builder.tar");
+  ok(await runCli(["--builder", "sbom", "build", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--platform", PLATFORMS.join(","), "--sbom", `generator=${scannerRef}`,
+    "--progress", "plain", "--output", `type=oci,dest=${viaBuilder}`], { env: cliEnv, timeout: 10 * 60_000 }), "tsfrontend --builder sbom build --sbom");
+  assert.deepEqual(comparable(attestations(readOciTar(viaBuilder))), comparable(builtin), "--builder: the node's build got --sbom");
+});
+
+test("no attestation flag sends none (as buildctl); --sbom false neither; --provenance mode=max gets the daemon's SLSA provenance", async () => {
+  const dir = contextDir();
+  const build = async (name: string, extra: string[]) => {
+    const tar = join(work.dir, `${name}.tar`);
+    ok(await runCli(["build", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--platform", "linux/amd64", ...extra, "--progress", "plain", "--output", `type=oci,dest=${tar}`], { timeout: 10 * 60_000 }), `tsfrontend build ${extra.join(" ")}`);
+    return readOciTar(tar);
+  };
+  const isAttestation = (d: Descriptor) => d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest";
+  for (const [name, extra] of [["noflag", []], ["sbom-false", ["--sbom", "false"]]] as const) {
+    const layout = await build(name, [...extra]);
+    assert.equal(layout.images.length, 1, name);
+    assert.deepEqual(layout.index.manifests.filter(isAttestation), [], `${name}: no attestation manifest`);
+  }
+  const layout = await build("prov-max", ["--provenance", "mode=max"]);
+  const atts = layout.index.manifests.filter(isAttestation);
+  assert.equal(atts.length, 1, JSON.stringify(layout.index.manifests));
+  const manifest = JSON.parse(layout.blob(atts[0]!.digest).toString("utf8")) as { layers: Descriptor[] };
+  const prov = manifest.layers.find((l) => l.annotations?.["in-toto.io/predicate-type"]?.startsWith("https://slsa.dev/provenance/"));
+  assert.ok(prov, `a SLSA provenance layer: ${JSON.stringify(manifest.layers)}`);
+  const st = JSON.parse(layout.blob(prov.digest).toString("utf8")) as { predicate: Record<string, unknown> };
+  // mode=max records the build's LLB (min leaves it out): the request reached the daemon as given.
+  assert.match(JSON.stringify(st.predicate), /"llbDefinition"/, "mode=max: the build's definition is in the provenance");
+  // A program build sends it too (client/build.ts hands attest:provenance to the daemon); mode=min leaves the definition out.
+  const tar = join(work.dir, "prov-program.tar");
+  ok(await runCli(["build", "-f", join(repoRoot, "test", "e2e", "fixtures", "sbom.ts"), "--platform", "linux/amd64", "--provenance", "mode=min", "--progress", "plain", "--output", `type=oci,dest=${tar}`], { timeout: 10 * 60_000 }), "program --provenance mode=min");
+  const pl = readOciTar(tar);
+  const patt = pl.index.manifests.filter(isAttestation);
+  assert.equal(patt.length, 1, JSON.stringify(pl.index.manifests));
+  const pm = JSON.parse(pl.blob(patt[0]!.digest).toString("utf8")) as { layers: Descriptor[] };
+  const pprov = pm.layers.find((l) => l.annotations?.["in-toto.io/predicate-type"]?.startsWith("https://slsa.dev/provenance/"));
+  assert.ok(pprov, `program: a SLSA provenance layer: ${JSON.stringify(pm.layers)}`);
+  assert.equal(pm.layers.length, 1, "program: provenance only, no SBOM");
+  assert.doesNotMatch(pl.blob(pprov.digest).toString("utf8"), /"llbDefinition"/, "mode=min: no definition");
+});
+
+test("docker buildx build --sbom=generator=REF through the frontend image gives dockerfile.v0's SBOMs", async () => {
+  flagDir ??= contextDir();
+  const dir = flagDir;
+  const image = await frontend;
+  const builder = await createRemoteBuilder(env, work.dir, `tsf-sbom-${process.pid}`);
+  try {
+    const tar = join(work.dir, "buildx-sbom.tar");
+    const r = await builder.run(["build", "--builder", builder.name, "--progress", "plain", "--platform", PLATFORMS.join(","), "--build-arg", `BUILDKIT_SYNTAX=${image.ref}`,
+      `--sbom=generator=${scannerRef}`, "--provenance=false", "--output", `type=oci,dest=${tar}`, dir]);
+    ok(r, "buildx build --sbom=generator=REF");
+    const got = attestations(readOciTar(tar));
+    checkDockerfileSBOMs(got, "buildx --sbom via the frontend image");
+    for (const [id, stmts] of got) assert.match(stmts.get("sbom")!.predicate.comment ?? "", /BUILDKIT_SCAN_type=sbom /, `${id}: buildx's type=sbom reached the scanner`);
+    assert.deepEqual(comparable(got), comparable(await builtinForBuildxValue(dir)), "buildx --sbom through our frontend: dockerfile.v0's statements");
+  } finally {
+    await builder.remove();
+  }
 });

@@ -22,6 +22,7 @@ import { loadBuilders, selectBuilder, type Builder } from "../../builder/store.j
 import type { LoadedProgram } from "../../program/load.js";
 import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
+import { attestOpts } from "../flags/attest.js";
 import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
 import { parseSecretFlags } from "../flags/secrets.js";
@@ -233,6 +234,16 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     },
     optValues,
   );
+  // --attest/--sbom/--provenance become attest:<type> opts, as buildx sends them (none by default, as buildctl).
+  const attests = attestOpts({ ...(flags.attest ? { attest: flags.attest } : {}), ...(flags.sbom !== undefined ? { sbom: flags.sbom } : {}), ...(flags.provenance !== undefined ? { provenance: flags.provenance } : {}) });
+  for (const type of attests.types) {
+    const key = `attest:${type}`;
+    const given = Object.keys(optValues).find((k) => k.toLowerCase() === key);
+    if (given !== undefined && optValues[given] !== attests.opts[key]) {
+      throw new UsageError(`--opt ${given}=${optValues[given]} and the ${type} attestation flags ask for different things: give it once, with either`, { flag: type === "sbom" && flags.sbom !== undefined ? "--sbom" : type === "provenance" && flags.provenance !== undefined ? "--provenance" : "--attest" });
+    }
+  }
+  Object.assign(opts, attests.opts);
   const builder = chosenBuilder(cmd);
   const locals = parseLocals(flags.local ?? []);
   // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.

@@ -7,7 +7,9 @@
  * --no-cache, --metadata-file, --ref-file, --export-cache, --import-cache,
  * --secret, --ssh, --allow, --source-policy-file, --proxy-network,
  * --registry-auth-tlscontext; plus --platform, --build-platform, --build-arg
- * and --target (same as their --opt forms; --platform and --opt platform must agree).
+ * and --target (same as their --opt forms; --platform and --opt platform must agree);
+ * and buildx's --attest, --sbom, --provenance (the opts attest:sbom / attest:provenance,
+ * parsed by flags/attest.ts; nothing is sent unless one is given).
  */
 
 import type { Command } from "commander";
@@ -38,6 +40,9 @@ export interface BuildFlags {
   proxyNetwork?: boolean;
   registryAuthTlscontext?: string[];
   retryOtherNode?: boolean;
+  attest?: string[];
+  sbom?: string;
+  provenance?: string;
 }
 
 export function registerBuild(program: Command): void {
@@ -67,6 +72,9 @@ export function registerBuild(program: Command): void {
     .option("--source-policy-file <file>", "source policy (JSON, as buildctl's) applied to every source of the build")
     .option("--proxy-network", "run the build with proxy network enforcement (needs a daemon that supports it)")
     .option("--registry-auth-tlscontext <spec>", "TLS for a registry's token server (its tokens are then fetched by tsfrontend): host=HOST[,ca=FILE][,cert=FILE,key=FILE][,insecure=true]; repeatable", collect)
+    .option("--attest <spec>", "attestation, as docker buildx's: type=sbom[,generator=REF][,k=v] | type=provenance[,mode=min|max][,k=v] | type=T,disabled=true; repeatable (sent as --opt attest:T)", collect)
+    .option("--sbom <spec>", 'shorthand for --attest type=sbom,SPEC: true | false | generator=REF[,k=v]')
+    .option("--provenance <spec>", 'shorthand for --attest type=provenance,SPEC: true | false | mode=min|max[,k=v]')
     .option("--retry-other-node", "with a builder (--builder): build the platforms of a node that is down or goes away on another node that serves them")
     .action(async (flags: BuildFlags, cmd: Command) => {
       const { runBuild } = await import("../actions/build.js");
