@@ -6,7 +6,7 @@
 //   frontend  dist/frontend/main.mjs: the frontend image's entry point, one file (scripts/frontend-image.sh).
 // esbuild stays a package (its native binary, and programs are bundled with it at run time);
 // typescript is loaded by `tsfrontend check` from the user's project (src/program/check.ts).
-// grpc-js and protobufjs are bundled. protobufjs is CommonJS: the banner gives every output file
+// grpc-js and protobufjs are bundled (not @grpc/proto-loader in the CLI, see below). protobufjs is CommonJS: the banner gives every output file
 // a `require`. Programs still get this bundle's own llb/program modules (src/program/imports.ts).
 //
 //   usage: node scripts/bundle.mjs [cli] [frontend]   (default: cli)
@@ -36,6 +36,9 @@ const targets = {
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
     target: "node20",
+    // grpc-js requires it only for channelz and ORCA, which we never serve: left in node_modules, it
+    // keeps ~0.9 MB (its own protobufjs) out of the client's chunk, read on every build.
+    external: [...common.external, "@grpc/proto-loader"],
   },
   frontend: {
     ...common,
