@@ -17,7 +17,8 @@ export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 /** `$TSF_CACHE`, as scripts/env/paths.sh sets it. */
 export const cacheRoot = process.env["TSF_CACHE"] ?? path.join(process.env["XDG_CACHE_HOME"] ?? path.join(os.homedir(), ".cache"), "tsfrontend");
 export const buildctl = process.env["BUILDCTL"] ?? path.join(cacheRoot, "bin", "buildctl");
-export const tsCli = path.join(repo, "dist", "src", "cli", "main.js");
+/** The CLI as users run it: package.json `bin` (the bundle dist/cli/main.js). */
+export const tsCli = path.join(repo, (JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")) as { bin: { tsfrontend: string } }).bin.tsfrontend);
 
 /** splitmix64: a small seeded generator for sizes and layout. */
 export function prng(seed: string): () => number {

@@ -40,7 +40,7 @@ die() { printf '[frontend-image] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ -n "${BUILDKIT_HOST:-}" ] || die "BUILDKIT_HOST is not set: source the env.sh of scripts/env/start.sh"
 [ -n "${TSF_REGISTRY:-}" ] || die "TSF_REGISTRY is not set: source the env.sh of scripts/env/start.sh"
-[ -f "$REPO/dist/src/cli/main.js" ] && [ -f "$REPO/dist/src/frontend/main.js" ] || die "no build in $REPO/dist: run npm run build first"
+[ -f "$REPO/dist/cli/main.js" ] && [ -f "$REPO/dist/src/frontend/main.js" ] || die "no build in $REPO/dist: run npm run build first"
 for tool in npm apt-get dpkg-deb readelf "$SKOPEO" flock; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
@@ -180,14 +180,11 @@ prepare_modules() {
   echo "$key" >"$stamp"
 }
 
-# The frontend and the library as one ES module (dist/frontend/main.mjs): programs reach the
-# bundle's own llb/program modules (src/program/imports.ts), esbuild stays a package (its native
-# binary). protobufjs is CommonJS: the banner gives the bundle a `require`.
+# The frontend and the library as one ES module (dist/frontend/main.mjs), by scripts/bundle.mjs
+# (which also bundles the CLI): programs reach the bundle's own llb/program modules
+# (src/program/imports.ts), esbuild stays a package (its native binary).
 log "bundling dist/src/frontend/main.js"
-"$REPO/node_modules/.bin/esbuild" "$REPO/dist/src/frontend/main.js" --bundle --platform=node --format=esm --target=node22 \
-  --external:esbuild --outfile="$REPO/dist/frontend/main.mjs" --log-level=warning \
-  --banner:js='import { createRequire as __tsfCreateRequire } from "node:module"; const require = __tsfCreateRequire(import.meta.url);' ||
-  die "bundling the frontend failed"
+node "$REPO/scripts/bundle.mjs" frontend || die "bundling the frontend failed"
 
 LOCALS=(--local "app=$REPO")
 for arch in "${ARCHES[@]}"; do
@@ -201,7 +198,7 @@ log "prepared in $((PREPARED - START)) s; building $REF"
 md="$(mktemp "$WORK/metadata.XXXXXX")"
 TMPS+=("$md")
 platforms="$(printf 'linux/%s,' "${ARCHES[@]}")"
-(cd "$REPO" && node dist/src/cli/main.js build -f Dockerfile.frontend --platform "${platforms%,}" "${LOCALS[@]}" --build-arg "VERSION=$VERSION" \
+(cd "$REPO" && node dist/cli/main.js build -f Dockerfile.frontend --platform "${platforms%,}" "${LOCALS[@]}" --build-arg "VERSION=$VERSION" \
   --progress "${TSF_PROGRESS:-plain}" --metadata-file "$md" -o "type=image,name=$REF,push=true" >&2) || die "building $REF failed"
 DIGEST="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))["containerimage.digest"]' "$md")"
 log "built and pushed in $((SECONDS - PREPARED)) s"

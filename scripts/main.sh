@@ -7,7 +7,7 @@
 #
 # The daemon is BUILDKIT_HOST when set, else /run/buildkit/buildkitd.sock when a
 # daemon answers there, else a buildkitd that tsfrontend starts itself (stop it
-# with `node dist/src/cli/main.js daemon stop`).
+# with `node dist/cli/main.js daemon stop`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +22,7 @@ npm run --silent build
 
 mkdir -p out
 export PATH="$TSF_BIN:$PATH"
-node dist/src/cli/main.js build \
+node dist/cli/main.js build \
   -f examples/busybox-shell.ts \
   --local "busybox=$TSF_CACHE/busybox" \
   --platform linux/amd64,linux/arm64,linux/arm/v7 \

@@ -12,9 +12,9 @@
  */
 
 import { createRequire } from "node:module";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { ProgramError } from "../errors.js";
 import { blankDirectiveLines } from "./syntax.js";
 
@@ -28,8 +28,19 @@ export interface CheckDiagnostic {
   message: string;
 }
 
-/** Our built modules (dist/src), whose .d.ts files programs are checked against. */
-const distSrc = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/**
+ * Our built modules (dist/src), whose .d.ts files programs are checked against:
+ * above this module in dist/src/program, or next to the CLI bundle's chunk
+ * (dist/cli/chunks -> dist/src).
+ */
+function distSrc(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "index.d.ts")) && existsSync(join(dir, "llb", "index.d.ts"))) return dir;
+    if (existsSync(join(dir, "src", "index.d.ts"))) return join(dir, "src");
+    if (dirname(dir) === dir) return resolve(here, "..");
+  }
+}
 
 type TypeScript = typeof import("typescript");
 
@@ -67,6 +78,7 @@ export function checkPrograms(files: readonly string[]): CheckDiagnostic[] {
   const abs = files.map((f) => resolve(f));
   const ts = loadTypeScript(dirname(abs[0]!));
   const typesRoot = nodeTypesRoot(dirname(abs[0]!));
+  const types = distSrc();
   const options: import("typescript").CompilerOptions = {
     noEmit: true,
     strict: true,
@@ -82,8 +94,8 @@ export function checkPrograms(files: readonly string[]): CheckDiagnostic[] {
     ...(typesRoot ? { typeRoots: [typesRoot] } : {}),
     baseUrl: "/",
     paths: {
-      tsfrontend: [resolve(distSrc, "index.d.ts")],
-      "tsfrontend/*": [resolve(distSrc, "*", "index.d.ts")],
+      tsfrontend: [resolve(types, "index.d.ts")],
+      "tsfrontend/*": [resolve(types, "*", "index.d.ts")],
     },
   };
   // Build files are checked as esbuild loads them: directive lines blanked, and a file not named

@@ -10,9 +10,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cliPath } from "../lib/cli.js";
 import { repoRoot } from "../lib/gobin.js";
 
-const cli = join(repoRoot, "dist", "src", "cli", "main.js");
+const cli = cliPath;
 const program = join("test", "cli", "fixtures", "run-error.ts");
 const noDaemon = "unix:///nonexistent/tsfrontend-test.sock";
 

@@ -11,9 +11,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cliPath } from "../lib/cli.js";
 import { repoRoot } from "../lib/gobin.js";
 
-const cli = join(repoRoot, "dist", "src", "cli", "main.js");
+const cli = cliPath;
 
 function withConfig(fn: (run: (args: string[], input?: string, env?: NodeJS.ProcessEnv) => { status: number | null; stdout: string; stderr: string }, dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), "tsf-cli-builder-"));

@@ -6,10 +6,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cliPath } from "../lib/cli.js";
 import { repoRoot } from "../lib/gobin.js";
 import { buildctlPath, buildctlProblem } from "../lib/buildctl.js";
 
-const cli = join(repoRoot, "dist", "src", "cli", "main.js");
+const cli = cliPath;
 
 function tsfrontend(args: string[], input?: Uint8Array) {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, input: input ?? new Uint8Array(), encoding: "buffer" });

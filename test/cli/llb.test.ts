@@ -7,10 +7,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeDefinition, inspectDefinition } from "../../src/llb/index.js";
+import { cliPath } from "../lib/cli.js";
 import { repoRoot } from "../lib/gobin.js";
 import { buildctlPath, buildctlProblem } from "../lib/buildctl.js";
 
-const cli = join(repoRoot, "dist", "src", "cli", "main.js");
+const cli = cliPath;
 const fixture = (name: string) => join("test", "cli", "fixtures", name);
 
 function run(args: string[]) {

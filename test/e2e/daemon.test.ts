@@ -19,9 +19,10 @@ import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { DEFAULT_ADDRESS } from "../../src/client/address.js";
 import { probeDaemon } from "../../src/client/probe.js";
+import { cliPath } from "../lib/cli.js";
 import { repoRoot } from "../lib/gobin.js";
 
-const cli = join(repoRoot, "dist", "src", "cli", "main.js");
+const cli = cliPath;
 const host = process.env["BUILDKIT_HOST"];
 const cacheBin = join(process.env["TSF_CACHE"] || join(process.env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "tsfrontend"), "bin");
 

@@ -11,10 +11,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cliPath } from "../../lib/cli.js";
 
 /** The work tree (dist/test/e2e/lib -> four levels up). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
-export const cliPath = join(repoRoot, "dist", "src", "cli", "main.js");
+/** The CLI as users run it (package.json `bin`). */
+export { cliPath };
 
 export interface E2eEnv {
   buildkitHost: string;
@@ -90,7 +92,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
   });
 }
 
-/** Runs the built CLI (`node dist/src/cli/main.js ARGS`). */
+/** Runs the CLI as users do (`node <package.json bin> ARGS`: dist/cli/main.js). */
 export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return run(process.execPath, [cliPath, ...args], opts);
 }
