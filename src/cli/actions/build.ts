@@ -114,6 +114,49 @@ async function isDockerfile(file: string): Promise<boolean> {
   return (await classifyBuildFile(basename(file), source)).kind === "dockerfile";
 }
 
+/** Opens `--trace`'s file (a UsageError naming the flag when it cannot be). */
+function openTrace(file: string | undefined): TraceFile | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return openTraceFile(file);
+  } catch (err) {
+    throw new UsageError(`cannot open ${file}: ${(err as Error).message}`, { flag: "--trace", cause: err });
+  }
+}
+
+/**
+ * Ctrl-C and SIGTERM during a build: the first aborts it (every node's, with
+ * a builder) and lets the caller report; a second stops waiting for the
+ * daemon and exits at once (staged exports are removed on exit: file-send.ts).
+ */
+function watchInterrupt(pw: { done(): Promise<void> }): { signal: AbortSignal; interrupted(): boolean; release(): void } {
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) {
+      void pw.done();
+      process.stderr.write("tsfrontend: build canceled\n");
+      process.exit(130);
+    }
+    abort.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    signal: abort.signal,
+    interrupted: () => abort.signal.aborted,
+    release: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+/** The build was interrupted: one line, exit status 130. */
+function canceled(): ReportedError {
+  process.stderr.write("tsfrontend: build canceled\n");
+  return new ReportedError("build canceled", 130);
+}
+
 /**
  * The builder of this build: `--builder` (not with `--addr`), else none when
  * `--addr` is given, else `$TSFRONTEND_BUILDER`, else none when
@@ -134,28 +177,9 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
   const { builderBuild } = await import("../../builder/run.js");
   const { labelStatus, labelledDigest } = await import("../../builder/progress.js");
   const platforms = buildRequest.opts["platform"] ? parsePlatformFlags([buildRequest.opts["platform"]], "--platform").map(formatPlatformAll) : [];
-  let trace: TraceFile | undefined;
-  if (flags.trace !== undefined) {
-    try {
-      trace = openTraceFile(flags.trace);
-    } catch (err) {
-      throw new UsageError(`cannot open ${flags.trace}: ${(err as Error).message}`, { flag: "--trace", cause: err });
-    }
-  }
+  const trace = openTrace(flags.trace);
   const pw = createProgressWriter(mode, process.stderr);
-  const abort = new AbortController();
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) {
-      void pw.done();
-      process.stderr.write("tsfrontend: build canceled\n");
-      process.exit(130);
-    }
-    interrupted = true;
-    abort.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupt = watchInterrupt(pw);
   let response: Record<string, string>;
   let ref = "";
   // Lines said during the build: at once, except under the tty display, which they would break (after it).
@@ -171,7 +195,7 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
       outputs,
       services,
       ...(flags.retryOtherNode ? { retryOtherNode: true } : {}),
-      signal: abort.signal,
+      signal: interrupt.signal,
       onStatus: (run, s) => {
         const status = labelStatus(fromStatusResponse(s), run.node, run.label);
         pw.write(status);
@@ -187,10 +211,7 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
   } catch (err) {
     await pw.done(err instanceof Error ? err : undefined);
     flushHeld();
-    if (interrupted) {
-      process.stderr.write("tsfrontend: build canceled\n");
-      throw new ReportedError("build canceled", 130);
-    }
+    if (interrupt.interrupted()) throw canceled();
     // A build step failed on a node: its error block, then the node's line.
     const cause = err instanceof BuilderNodeError ? err.cause : undefined;
     if (err instanceof BuilderNodeError && cause instanceof BuildkitError && cause.reason !== "CONNECTION_LOST" && cause.details.vertex) {
@@ -207,8 +228,7 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
     }
     throw err;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupt.release();
     trace?.close();
   }
   for (const [k, v] of Object.entries(response)) log.debug(`exporter response: ${k}=${v}`);
@@ -323,15 +343,8 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     throw err;
   });
   const fileSend = request.fileSend;
-  let trace: TraceFile | undefined;
-  if (flags.trace !== undefined) {
-    try {
-      trace = openTraceFile(flags.trace);
-    } catch (err) {
-      throw new UsageError(`cannot open ${flags.trace}: ${(err as Error).message}`, { flag: "--trace", cause: err });
-    }
-    log.info(`tracing logs to ${flags.trace}`);
-  }
+  const trace = openTrace(flags.trace);
+  if (flags.trace !== undefined) log.info(`tracing logs to ${flags.trace}`);
 
   let conn: BuildkitConnection;
   try {
@@ -342,27 +355,14 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   }
   const pw = createProgressWriter(mode, process.stderr);
 
-  const abort = new AbortController();
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) {
-      // Asked twice: stop waiting for the daemon. Staged exports are removed on exit (file-send.ts).
-      void pw.done();
-      process.stderr.write("tsfrontend: build canceled\n");
-      process.exit(130);
-    }
-    interrupted = true;
-    abort.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const interrupt = watchInterrupt(pw);
 
   let result: SolveResult | undefined;
   try {
     result = await runBuildRequest(conn, buildRequest, {
       exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
       requestServices: request,
-      signal: abort.signal,
+      signal: interrupt.signal,
       onStatus: (s) => {
         const status = fromStatusResponse(s);
         pw.write(status);
@@ -384,10 +384,7 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     await pw.done(err instanceof Error ? err : undefined);
     // Wait for export streams to end, so nothing half-written is left at a target.
     await fileSend?.discard();
-    if (interrupted) {
-      process.stderr.write("tsfrontend: build canceled\n");
-      throw new ReportedError("build canceled", 130);
-    }
+    if (interrupt.interrupted()) throw canceled();
     // The daemon went away: one line (main.ts prints it), not a build error block.
     if (err instanceof BuildkitError && err.reason === "CONNECTION_LOST") throw err;
     if (err instanceof BuildkitError) {
@@ -407,8 +404,7 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     }
     throw err;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    interrupt.release();
     conn.close();
     trace?.close();
   }
