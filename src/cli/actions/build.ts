@@ -313,24 +313,9 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     ...(flags.proxyNetwork ? { proxyNetwork: true } : {}),
   };
   const warn = (m: string) => log.warn(m);
-  if (builder) {
-    await runOnBuilder(builder, flags, mode, buildRequest, outputs, {
-      locals,
-      sshAgents,
-      ...(secrets.length > 0 ? { secrets } : {}),
-      cacheExports,
-      cacheImports,
-      ...(ociLayouts.size > 0 ? { ociLayouts } : {}),
-      ...(registryAuthTls.size > 0 ? { registryAuthTls } : {}),
-      onWarning: warn,
-    });
-    return;
-  }
-  // The session's services, before connecting: an export target that cannot be
-  // written fails here, before anything is built (buildctl opens its output files first).
-  const request = await sessionServices({
+  // The session's services: assembled once per node with a builder, once here without.
+  const services: SessionServicesOptions = {
     locals,
-    fileSend: { targets: outputs.map((o) => o.target) },
     sshAgents,
     ...(secrets.length > 0 ? { secrets } : {}),
     cacheExports,
@@ -338,7 +323,14 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     ...(ociLayouts.size > 0 ? { ociLayouts } : {}),
     ...(registryAuthTls.size > 0 ? { registryAuthTls } : {}),
     onWarning: warn,
-  }).catch((err: unknown) => {
+  };
+  if (builder) {
+    await runOnBuilder(builder, flags, mode, buildRequest, outputs, services);
+    return;
+  }
+  // The session's services, before connecting: an export target that cannot be
+  // written fails here, before anything is built (buildctl opens its output files first).
+  const request = await sessionServices({ ...services, fileSend: { targets: outputs.map((o) => o.target) } }).catch((err: unknown) => {
     if (err instanceof TargetError) throw new UsageError(err.message, { flag: "--output", cause: err });
     throw err;
   });
