@@ -1,19 +1,25 @@
 #!/usr/bin/env node
 // Bundles the compiled library (dist/src, tsc's output) with esbuild into what runs:
-//   cli       dist/cli/main.js: the `tsfrontend` command (package.json `bin`), an ES module split
-//             into chunks (dist/cli/chunks/) so what the commands import lazily (src/cli/actions/*,
-//             the Dockerfile converter, the program loader) is only read when used;
-//   frontend  dist/frontend/main.mjs: the frontend image's entry point, one file (scripts/frontend-image.sh).
+//   cli       dist/cli/tsfrontend.cjs: the `tsfrontend` command (src/cli/main.ts and all it loads) as one
+//             CommonJS file, its first line `// tsfrontend-cli-bundle <sha256 of the rest>`; and
+//             dist/cli/main.js (package.json `bin`, from src/cli/bin.ts), which runs that file with V8's
+//             code cache of it (made after each command's first run, kept in the user's cache dir).
+//             One file, not ES module chunks: Node 20 caches compiled code only for scripts (vm.Script),
+//             and the lazily loaded parts (actions, the Dockerfile converter, the program loader) stay
+//             lazy inside it (esbuild's lazy module inits; their code is compiled only when they run).
+//   frontend  dist/frontend/main.mjs: the frontend image's entry point, one ES module (scripts/frontend-image.sh;
+//             Node 22 in the image caches its compiled code through NODE_COMPILE_CACHE).
 // esbuild stays a package (its native binary, and programs are bundled with it at run time);
 // typescript is loaded by `tsfrontend check` from the user's project (src/program/check.ts).
-// grpc-js and protobufjs are bundled (not @grpc/proto-loader in the CLI, see below). protobufjs is CommonJS: the banner gives every output file
-// a `require`. Programs still get this bundle's own llb/program modules (src/program/imports.ts).
+// grpc-js and protobufjs are bundled (not @grpc/proto-loader in the CLI, see below). Programs still get
+// this bundle's own llb/program modules (src/program/imports.ts).
 //
 //   usage: node scripts/bundle.mjs [cli] [frontend]   (default: cli)
 import { build } from "esbuild";
-import { chmodSync, existsSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(repo, "dist");
@@ -21,52 +27,81 @@ const dist = join(repo, "dist");
 const common = {
   bundle: true,
   platform: "node",
-  format: "esm",
   external: ["esbuild", "typescript"],
-  banner: { js: 'import { createRequire as __tsfCreateRequire } from "node:module"; const require = __tsfCreateRequire(import.meta.url);' },
   logLevel: "warning",
-  metafile: true,
 };
 
-const targets = {
-  cli: {
+function need(entry) {
+  if (!existsSync(entry)) {
+    process.stderr.write(`bundle: ${relative(repo, entry)} is missing: run tsc first (npm run build)\n`);
+    process.exit(1);
+  }
+}
+
+async function bundleCli() {
+  const out = join(dist, "cli");
+  const entry = join(dist, "src", "cli", "main.js");
+  const binEntry = join(dist, "src", "cli", "bin.js");
+  need(entry);
+  need(binEntry);
+  const { BUNDLE_ID_PREFIX } = await import(pathToFileURL(join(dist, "src", "cli", "compile-cache.js")).href);
+  // An earlier layout (ES module chunks) or bundle would otherwise stay behind.
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const result = await build({
     ...common,
-    entryPoints: { main: join(dist, "src", "cli", "main.js") },
-    outdir: join(dist, "cli"),
-    splitting: true,
-    chunkNames: "chunks/[name]-[hash]",
+    entryPoints: [entry],
+    format: "cjs",
     target: "node20",
+    charset: "ascii",
+    write: false,
+    outfile: join(out, "tsfrontend.cjs"),
     // grpc-js requires it only for channelz and ORCA, which we never serve: left in node_modules, it
-    // keeps ~0.9 MB (its own protobufjs) out of the client's chunk, read on every build.
+    // keeps ~0.9 MB (its own protobufjs) out of what every start reads.
     external: [...common.external, "@grpc/proto-loader"],
-  },
-  frontend: {
-    ...common,
-    entryPoints: [join(dist, "src", "frontend", "main.js")],
-    outfile: join(dist, "frontend", "main.mjs"),
-    target: "node22",
-  },
-};
+    // Code run from a code cache has no import() in Node 20 (src/program/dynamic-import.ts): every
+    // import() of our own modules becomes a lazy init, and externals a require.
+    supported: { "dynamic-import": false },
+    // src/proto/schema.ts and src/program/check.ts find the package from their own location.
+    define: { "import.meta.url": "__tsfBundleUrl" },
+    banner: { js: 'var __tsfBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+  const text = result.outputFiles[0].text.replace(/^#![^\n]*\n/, "");
+  // bin.ts reads it as latin1 (faster than UTF-8): esbuild's `charset: "ascii"` escapes the rest.
+  if (/[^\x00-\x7f]/.test(text)) throw new Error("bundle: the CLI bundle is not ASCII-only");
+  const id = createHash("sha256").update(text).digest("hex");
+  writeFileSync(join(out, "tsfrontend.cjs"), `${BUNDLE_ID_PREFIX}${id}\n${text}`);
+  await build({ ...common, entryPoints: [binEntry], format: "esm", target: "node20", outfile: join(out, "main.js") });
+  chmodSync(join(out, "main.js"), 0o755);
+  process.stderr.write(`bundle: cli: ${relative(repo, join(out, "main.js"))} running ${relative(repo, join(out, "tsfrontend.cjs"))} (${(text.length / 1e6).toFixed(1)} MB, id ${id.slice(0, 16)})\n`);
+}
 
+async function bundleFrontend() {
+  const entry = join(dist, "src", "frontend", "main.js");
+  need(entry);
+  const outfile = join(dist, "frontend", "main.mjs");
+  const result = await build({
+    ...common,
+    entryPoints: [entry],
+    outfile,
+    format: "esm",
+    target: "node22",
+    metafile: true,
+    // protobufjs is CommonJS: the banner gives the module a `require`.
+    banner: { js: 'import { createRequire as __tsfCreateRequire } from "node:module"; const require = __tsfCreateRequire(import.meta.url);' },
+  });
+  chmodSync(outfile, 0o755);
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  process.stderr.write(`bundle: frontend: ${relative(repo, outfile)} (${(bytes / 1e6).toFixed(1)} MB)\n`);
+}
+
+const targets = { cli: bundleCli, frontend: bundleFrontend };
 const names = process.argv.slice(2);
 for (const name of names.length > 0 ? names : ["cli"]) {
-  const options = targets[name];
-  if (!options) {
+  const run = targets[name];
+  if (!run) {
     process.stderr.write(`bundle: unknown target ${JSON.stringify(name)} (cli or frontend)\n`);
     process.exit(2);
   }
-  for (const entry of Object.values(options.entryPoints)) {
-    if (!existsSync(entry)) {
-      process.stderr.write(`bundle: ${relative(repo, entry)} is missing: run tsc first (npm run build)\n`);
-      process.exit(1);
-    }
-  }
-  // Stale chunks of an earlier bundle would otherwise pile up (their names carry a hash).
-  if (options.outdir) rmSync(options.outdir, { recursive: true, force: true });
-  const result = await build(options);
-  const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith(".js") || f.endsWith(".mjs"));
-  const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0);
-  const main = options.outfile ?? join(options.outdir, "main.js");
-  chmodSync(main, 0o755);
-  process.stderr.write(`bundle: ${name}: ${relative(repo, main)} (${outputs.length} file(s), ${(bytes / 1e6).toFixed(1)} MB)\n`);
+  await run();
 }

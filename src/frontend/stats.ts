@@ -12,7 +12,10 @@
  *     returned;
  *   - `frontend.tsfrontend.timeline-ms`: JSON `[[method, start, end], ...]`,
  *     each LLBBridge call before the Return, in ms since the process started
- *     (where a build's time goes: Ping, ReadFile, ResolveImageConfig, Solve).
+ *     (where a build's time goes: Ping, ReadFile, ResolveImageConfig, Solve),
+ *     then the phases measured in the process (`performance.measure` named
+ *     `tsfrontend:NAME`, e.g. loading the bundle, transpiling the program)
+ *     as `~NAME`.
  * Measured with a clock read per call: nothing written to stdio.
  */
 
@@ -22,6 +25,9 @@ import type { GatewayTransport } from "../gateway/transport.js";
 export const METADATA_COLDSTART_MS = "frontend.tsfrontend.coldstart-ms";
 export const METADATA_MAXRSS_BYTES = "frontend.tsfrontend.maxrss-bytes";
 export const METADATA_TIMELINE_MS = "frontend.tsfrontend.timeline-ms";
+
+/** Prefix of the `performance.measure` names that go into the timeline as phases. */
+export const PHASE_PREFIX = "tsfrontend:";
 
 /** One LLBBridge call: its method's short name, and when it started and ended (ms since the process started). */
 export type TimedCall = [method: string, start: number, end: number];
@@ -45,7 +51,14 @@ export function timedTransport(transport: GatewayTransport): TimedTransport {
       }
     },
     firstCallMs: () => calls[0]?.[1],
-    timeline: () => calls,
+    // The phases measured with `performance.measure("tsfrontend:NAME", ...)` (program/load.ts, main.ts) follow the calls as `~NAME`.
+    timeline: () => [
+      ...calls,
+      ...performance
+        .getEntriesByType("measure")
+        .filter((m) => m.name.startsWith(PHASE_PREFIX))
+        .map((m): TimedCall => [`~${m.name.slice(PHASE_PREFIX.length)}`, round(m.startTime), round(m.startTime + m.duration)]),
+    ],
   };
 }
 

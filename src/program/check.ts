@@ -30,8 +30,8 @@ export interface CheckDiagnostic {
 
 /**
  * Our built modules (dist/src), whose .d.ts files programs are checked against:
- * above this module in dist/src/program, or next to the CLI bundle's chunk
- * (dist/cli/chunks -> dist/src).
+ * above this module in dist/src/program, or next to the CLI bundle
+ * (dist/cli -> dist/src).
  */
 function distSrc(): string {
   const here = dirname(fileURLToPath(import.meta.url));

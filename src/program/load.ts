@@ -17,6 +17,7 @@ import { ProgramError, TsfError } from "../errors.js";
 import { SourceMap, type SourceLocation } from "../llb/index.js";
 import { setLocationProvider } from "../llb/constraints.js";
 import { classifyBuildFile } from "./classify.js";
+import { importModule } from "./dynamic-import.js";
 import { normalizeBuildResult, type ResolvedResult } from "./context.js";
 import { PROGRAM_NAMESPACE, programImports, type ProgramFiles } from "./imports.js";
 import type { BuildContext, BuildProgram, ProgramDeclarations } from "./types.js";
@@ -30,7 +31,11 @@ import { trackCalls, watchRun, type RunFault } from "./watch.js";
  * frontend: the daemon's Ping and reading the build file).
  */
 export function startTranspiler(): void {
-  import("esbuild").then((e) => e.transform("", { loader: "ts" })).catch(() => {});
+  const start = performance.now();
+  import("esbuild")
+    .then((e) => e.transform("", { loader: "ts" }))
+    .then(() => performance.measure("tsfrontend:esbuild-start", { start }))
+    .catch(() => {});
 }
 
 export interface LoadedProgram {
@@ -136,6 +141,7 @@ export async function loadProgramSource(o: ProgramSourceOptions): Promise<Loaded
   let code: string;
   let mapText: string;
   // esbuild is loaded on first use: running a loaded program (or a Dockerfile build) never needs it.
+  const transpileStart = performance.now();
   const { build: esbuild } = await import("esbuild");
   try {
     const out = await esbuild({
@@ -154,6 +160,8 @@ export async function loadProgramSource(o: ProgramSourceOptions): Promise<Loaded
     });
     code = out.outputFiles.find((f) => f.path.endsWith(".mjs"))!.text;
     mapText = out.outputFiles.find((f) => f.path.endsWith(".map"))!.text;
+    // Where a frontend's time goes (frontend/stats.ts puts these in the bench's timeline).
+    performance.measure("tsfrontend:transpile", { start: transpileStart });
   } catch (err) {
     const errors = (err as { errors?: Message[] }).errors;
     if (errors) throw esbuildError(errors, files, displayName);
@@ -169,8 +177,10 @@ export async function loadProgramSource(o: ProgramSourceOptions): Promise<Loaded
   const positions: ProgramPositions = { bundleUrl: pathToFileURL(bundle).href, lookup, file: entrySource, displayName };
   let mod: { default?: unknown; targets?: unknown; args?: unknown };
   try {
+    const importStart = performance.now();
     await writeFile(bundle, code);
-    mod = (await import(positions.bundleUrl)) as typeof mod;
+    mod = await importModule<typeof mod>(positions.bundleUrl);
+    performance.measure("tsfrontend:import", { start: importStart });
   } catch (err) {
     throw programFailure(err, positions, "failed while loading");
   } finally {
