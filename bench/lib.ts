@@ -51,6 +51,7 @@ export interface RunResult {
 export interface RunOptions {
   stdinFile?: string;
   env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 let current: ChildProcess | undefined;
@@ -65,7 +66,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
   return new Promise((resolve, reject) => {
     const stdin = options.stdinFile ? fs.openSync(options.stdinFile, "r") : "ignore";
     const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: [stdin, "pipe", "pipe"], env: options.env ?? process.env });
+    const child = spawn(cmd, args, { stdio: [stdin, "pipe", "pipe"], env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}) });
     current = child;
     if (typeof stdin === "number") fs.closeSync(stdin);
     const chunks: Buffer[] = [];

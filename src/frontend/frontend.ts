@@ -60,8 +60,13 @@ export interface RunFrontendOptions {
 export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
   const env = o.env ?? readFrontendEnv(process.env);
   const transport = timedTransport(o.transport);
-  startTranspiler();
+  // Inputs is asked for together with the Ping (a round trip less); its answer is used only when the
+  // daemon has the cap (build-file.ts). esbuild's service starts after the Ping: its start holds
+  // this thread ~15 ms, which would otherwise delay the Ping's answer.
+  const inputs = new BridgeGatewayClient(transport, { workerPlatforms: [], sessionID: env.sessionID }).inputs();
+  inputs.catch(() => {});
   const pong: BridgePong = await pingBridge(transport);
+  startTranspiler();
   const workerPlatforms = env.workerPlatforms.length > 0 ? env.workerPlatforms : pong.workerPlatforms;
   let cacheImports: CacheImport[] = [];
   let optsError: unknown;
@@ -83,7 +88,7 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
       return true;
     }
 
-    const build = await readBuildFile({ opts: env.opts, gateway, sessionID: env.sessionID, caps: pong.caps });
+    const build = await readBuildFile({ opts: env.opts, gateway, sessionID: env.sessionID, caps: pong.caps, inputs });
     file = { displayName: build.path, source: build.source };
     if ((await classifyBuildFile(build.path, build.source)).kind === "dockerfile") {
       await buildDockerfile(gateway, {

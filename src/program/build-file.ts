@@ -49,6 +49,8 @@ export interface BuildFileOptions {
   sessionID: string;
   /** Gateway caps of the daemon (`frontend.inputs` decides whether inputs are asked for). */
   caps: ReadonlySet<string>;
+  /** The inputs, when asked for already (the frontend asks together with its Ping); used only with the cap. */
+  inputs?: Promise<Record<string, Definition>>;
 }
 
 const decoder = new TextDecoder();
@@ -183,7 +185,7 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
       dockerfileRef = ref;
     }
   } else if (o.caps.has("frontend.inputs")) {
-    const inputs = await gateway.inputs();
+    const inputs = await (o.inputs ?? gateway.inputs());
     if (!forceLocal && inputs["dockerfile"]) dockerfile = definitionState(inputs["dockerfile"]);
     if (inputs["context"]) context = definitionState(inputs["context"]);
   }
