@@ -7,8 +7,9 @@
 //             One file, not ES module chunks: Node 20 caches compiled code only for scripts (vm.Script),
 //             and the lazily loaded parts (actions, the Dockerfile converter, the program loader) stay
 //             lazy inside it (esbuild's lazy module inits; their code is compiled only when they run).
-//   frontend  dist/frontend/main.mjs: the frontend image's entry point, one ES module (scripts/frontend-image.sh;
-//             Node 22 in the image caches its compiled code through NODE_COMPILE_CACHE).
+//   frontend  dist/frontend/frontend.cjs: the frontend (src/frontend/process.ts and all it loads), one CommonJS
+//             file, and dist/frontend/main.mjs (src/frontend/main.ts), the image's entry point, which runs it with
+//             the V8 code cache the image build writes after a warm-up (scripts/frontend-image.sh).
 // esbuild stays a package (its native binary, and programs are bundled with it at run time);
 // typescript is loaded by `tsfrontend check` from the user's project (src/program/check.ts).
 // grpc-js and protobufjs are bundled (not @grpc/proto-loader in the CLI, see below). Programs still get
@@ -77,22 +78,29 @@ async function bundleCli() {
 }
 
 async function bundleFrontend() {
-  const entry = join(dist, "src", "frontend", "main.js");
+  const entry = join(dist, "src", "frontend", "process.js");
+  const mainEntry = join(dist, "src", "frontend", "main.js");
   need(entry);
-  const outfile = join(dist, "frontend", "main.mjs");
+  need(mainEntry);
+  const out = join(dist, "frontend");
+  rmSync(out, { recursive: true, force: true });
   const result = await build({
     ...common,
     entryPoints: [entry],
-    outfile,
-    format: "esm",
+    outfile: join(out, "frontend.cjs"),
+    format: "cjs",
     target: "node22",
+    charset: "ascii",
     metafile: true,
-    // protobufjs is CommonJS: the banner gives the module a `require`.
-    banner: { js: 'import { createRequire as __tsfCreateRequire } from "node:module"; const require = __tsfCreateRequire(import.meta.url);' },
+    // As the CLI's (above): run from a code cache, with programs imported through main.mjs.
+    supported: { "dynamic-import": false },
+    define: { "import.meta.url": "__tsfBundleUrl" },
+    banner: { js: 'var __tsfBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
-  chmodSync(outfile, 0o755);
+  await build({ ...common, entryPoints: [mainEntry], outfile: join(out, "main.mjs"), format: "esm", target: "node22", charset: "ascii" });
+  chmodSync(join(out, "main.mjs"), 0o755);
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  process.stderr.write(`bundle: frontend: ${relative(repo, outfile)} (${(bytes / 1e6).toFixed(1)} MB)\n`);
+  process.stderr.write(`bundle: frontend: ${relative(repo, join(out, "main.mjs"))} running ${relative(repo, join(out, "frontend.cjs"))} (${(bytes / 1e6).toFixed(1)} MB)\n`);
 }
 
 const targets = { cli: bundleCli, frontend: bundleFrontend };

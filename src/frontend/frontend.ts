@@ -17,7 +17,7 @@ import { GrpcCode } from "../internal/grpc/status.js";
 import { BridgeGatewayClient, pingBridge, type BridgePong } from "../gateway/bridge-client.js";
 import type { GatewayTransport } from "../gateway/transport.js";
 import type { GatewayResult } from "../gateway/types.js";
-import { loadProgramSource, startTranspiler } from "../program/load.js";
+import { loadProgramSource } from "../program/load.js";
 import { parseProgramOpts, type CacheImport } from "../program/opts.js";
 import { returnedError, runProgramBuild, type BuildFileSource } from "../program/run.js";
 import { readBuildFile } from "../program/build-file.js";
@@ -61,12 +61,10 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
   const env = o.env ?? readFrontendEnv(process.env);
   const transport = timedTransport(o.transport);
   // Inputs is asked for together with the Ping (a round trip less); its answer is used only when the
-  // daemon has the cap (build-file.ts). esbuild's service starts after the Ping: its start holds
-  // this thread ~15 ms, which would otherwise delay the Ping's answer.
+  // daemon has the cap (build-file.ts).
   const inputs = new BridgeGatewayClient(transport, { workerPlatforms: [], sessionID: env.sessionID }).inputs();
   inputs.catch(() => {});
   const pong: BridgePong = await pingBridge(transport);
-  startTranspiler();
   const workerPlatforms = env.workerPlatforms.length > 0 ? env.workerPlatforms : pong.workerPlatforms;
   let cacheImports: CacheImport[] = [];
   let optsError: unknown;

@@ -1,36 +1,74 @@
 /**
- * Entry point of the frontend image: `node <root>/dist/src/frontend/main.js`.
- * stdin/stdout are the gRPC connection to buildkitd; stdout is guarded first
- * (stdio-guard.ts), then the frontend runs one request, closes the connection
+ * Entry point of the frontend process: in the image `node
+ * /tsfrontend/dist/frontend/main.mjs` (this module bundled), unbundled
+ * `node dist/src/frontend/main.js`. stdin/stdout are the gRPC connection to
+ * buildkitd; stdout is guarded first (stdio-guard.ts, the first import), then
+ * the frontend runs one request (process.ts), leaves the connection open
  * and exits 0 (a failure has gone back through `Return`). Only a daemon that
  * cannot be reached at all (no Ping answer) exits 1.
+ *
+ * In the image the frontend is a CommonJS bundle next to this module
+ * (frontend.cjs, scripts/bundle.mjs), run with the V8 code cache the image
+ * build wrote (frontend.cjs.v8cache): the build runs this entrypoint once with
+ * TSF_FRONTEND_WARMUP=1, which runs two builds in-process (warmup.ts) and
+ * then writes the cache, so a request starts with compiled code for what it
+ * runs. NODE_COMPILE_CACHE (Dockerfile.frontend) covers this module and
+ * esbuild's.
  */
 
 import { writeStdout } from "./stdio-guard.js";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCommonJsBundle, type LoadedBundle } from "../internal/node/cjs-bundle.js";
+import { DYNAMIC_IMPORT } from "../program/dynamic-import.js";
 
-const { Http2GatewayTransport, pipeDuplex } = await import("./stdio-transport.js");
-const { runFrontend } = await import("./frontend.js");
-// Process start (Node's time origin) to the frontend's modules evaluated: the phase `~modules` of the bench's timeline.
-performance.measure("tsfrontend:modules", { start: 0 });
+const warmup = process.env["TSF_FRONTEND_WARMUP"] === "1";
+const here = dirname(fileURLToPath(import.meta.url));
 
-// The image build runs the entrypoint once with TSF_FRONTEND_WARMUP=1 and NODE_COMPILE_CACHE set
-// (Dockerfile.frontend): the modules are compiled and the V8 code cache written into the image,
-// so a real start reads compiled code instead of parsing the bundle again. esbuild's module is
-// loaded on first use (program/load.ts), so the warm-up loads it too, for its code cache.
-if (process.env["TSF_FRONTEND_WARMUP"] === "1") {
-  await import("esbuild");
-  process.exit(0);
+// esbuild's service (a child process) starts while this process loads the frontend: its start
+// takes ~35 ms, partly on the other core; begun once gateway calls are under way, it would hold
+// their answers. Programs are transpiled with it (program/load.ts).
+if (!warmup) {
+  try {
+    (createRequire(import.meta.url)("esbuild") as typeof import("esbuild")).transform("", { loader: "ts" }).catch(() => {});
+  } catch {
+    // loaded again, with its error, when a program is transpiled
+  }
 }
 
-const transport = new Http2GatewayTransport(pipeDuplex(process.stdin, process.stdout, writeStdout));
-let code = 0;
-try {
-  await runFrontend({ transport });
-} catch (err) {
-  process.stderr.write(`tsfrontend frontend: ${err instanceof Error ? err.message : String(err)}\n`);
-  code = 1;
+type Entry = typeof import("./process.js");
+const bundleFile = join(here, "frontend.cjs");
+const cacheFile = `${bundleFile}.v8cache`;
+let bundle: LoadedBundle | undefined;
+let entry: Entry;
+if (existsSync(bundleFile)) {
+  // Code run from a code cache cannot use `import()` in Node 20 and 22: programs are imported here.
+  (globalThis as Record<symbol, unknown>)[Symbol.for(DYNAMIC_IMPORT)] = (url: string) => import(url);
+  bundle = runCommonJsBundle(bundleFile, () => {
+    if (warmup) return undefined;
+    try {
+      return readFileSync(cacheFile);
+    } catch {
+      return undefined;
+    }
+  });
+  entry = bundle.exports as unknown as Entry;
+} else {
+  // Unbundled (dist/src/frontend). A computed specifier: the bundler must not pull it into main.mjs.
+  const unbundled = "./process.js";
+  entry = (await import(unbundled)) as Entry;
+}
+// Process start (Node's time origin) to the frontend loaded: the phase `~modules` of bench:frontend's timeline.
+performance.measure("tsfrontend:modules", { start: 0 });
+
+if (warmup) {
+  await entry.warmUp();
+  if (bundle) writeFileSync(cacheFile, bundle.createCachedData());
+  process.exit(0);
 }
 // Exit without closing the connection: buildkitd (v0.32.2 frontend/gateway/gateway.go) takes a
 // connection closed while the process still runs for a crash ("frontend grpc server closed
 // unexpectedly"), and that error replaces the result given to Return. The process ending ends it.
-process.exit(code);
+process.exit(await entry.serveStdio(writeStdout));

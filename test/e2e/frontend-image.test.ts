@@ -75,7 +75,8 @@ fs.writeFileSync("/smoke.json", JSON.stringify({
   tmpMode: (fs.statSync("/tmp").mode & 0o7777).toString(8),
   probe: fs.readFileSync("/tmp/probe", "utf8"),
   testFiles: files(root).filter((e) => /\\.test\\./.test(e.name)).length,
-  bundle: fs.statSync(root + "/dist/frontend/main.mjs").size,
+  bundle: fs.statSync(root + "/dist/frontend/frontend.cjs").size,
+  bundleCache: fs.statSync(root + "/dist/frontend/frontend.cjs.v8cache").size,
   compileCache: files(root + "/compile-cache").length,
   env: process.env.NODE_COMPILE_CACHE,
 }));
@@ -116,7 +117,8 @@ test("node, esbuild, the bundle, its code cache and /tmp work in the image: linu
     assert.equal(s["probe"], "written", `${p}: /tmp is writable`);
     assert.equal(s["testFiles"], 0, `${p}: no test files in the image`);
     assert.ok(Number(s["bundle"]) > 100_000, `${p}: the bundle is there (${String(s["bundle"])} bytes)`);
-    assert.ok(Number(s["compileCache"]) > 0, `${p}: the build wrote V8's code cache of the bundle`);
+    assert.ok(Number(s["compileCache"]) > 0, `${p}: the build wrote Node's compile cache of the entrypoint`);
+    assert.ok(Number(s["bundleCache"]) > 100_000, `${p}: the warm-up wrote V8's code cache of the bundle (${String(s["bundleCache"])} bytes)`);
   }
 });
 
