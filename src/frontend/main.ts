@@ -31,11 +31,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 // takes ~35 ms, partly on the other core; begun once gateway calls are under way, it would hold
 // their answers. Programs are transpiled with it (program/load.ts).
 if (!warmup) {
+  const start = performance.now();
   try {
     (createRequire(import.meta.url)("esbuild") as typeof import("esbuild")).transform("", { loader: "ts" }).catch(() => {});
   } catch {
     // loaded again, with its error, when a program is transpiled
   }
+  performance.measure("tsfrontend:esbuild-spawn", { start });
 }
 
 type Entry = typeof import("./process.js");
@@ -46,6 +48,7 @@ let entry: Entry;
 if (existsSync(bundleFile)) {
   // Code run from a code cache cannot use `import()` in Node 20 and 22: programs are imported here.
   (globalThis as Record<symbol, unknown>)[Symbol.for(DYNAMIC_IMPORT)] = (url: string) => import(url);
+  const start = performance.now();
   bundle = runCommonJsBundle(bundleFile, () => {
     if (warmup) return undefined;
     try {
@@ -55,6 +58,7 @@ if (existsSync(bundleFile)) {
     }
   });
   entry = bundle.exports as unknown as Entry;
+  performance.measure(bundle.cacheUsed ? "tsfrontend:bundle-cached" : "tsfrontend:bundle-compiled", { start });
 } else {
   // Unbundled (dist/src/frontend). A computed specifier: the bundler must not pull it into main.mjs.
   const unbundled = "./process.js";
