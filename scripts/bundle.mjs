@@ -60,7 +60,7 @@ async function bundleCli() {
     // grpc-js requires it only for channelz and ORCA, which we never serve: left in node_modules, it
     // keeps ~0.9 MB (its own protobufjs) out of what every start reads.
     external: [...common.external, "@grpc/proto-loader"],
-    // Code run from a code cache has no import() in Node 20 (src/program/dynamic-import.ts): every
+    // Code run from a code cache has no import() in Node 20 (src/internal/node/dynamic-import.ts): every
     // import() of our own modules becomes a lazy init, and externals a require.
     supported: { "dynamic-import": false },
     // src/proto/schema.ts and src/program/check.ts find the package from their own location.

@@ -21,7 +21,6 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommonJsBundle, type LoadedBundle } from "../internal/node/cjs-bundle.js";
-import { DYNAMIC_IMPORT } from "../program/dynamic-import.js";
 import { bundleId, commandOf, compileCacheDir, compileCacheKey } from "./compile-cache.js";
 
 const useCache = process.env["TSFRONTEND_COMPILE_CACHE"] !== "0";
@@ -44,11 +43,6 @@ process.once("exit", () => {
     // best effort (read-only home, full disk): the next start compiles again
   }
 });
-
-// Code compiled from a cache cannot use `import()` in Node 20 ("A dynamic import callback was not
-// specified"): the bundle has none of its own (esbuild turns them into lazy inits) and imports
-// ES modules (build programs) through this module's `import()`.
-(globalThis as Record<symbol, unknown>)[Symbol.for(DYNAMIC_IMPORT)] = (url: string) => import(url);
 
 bundle = runCommonJsBundle(join(dirname(fileURLToPath(import.meta.url)), "tsfrontend.cjs"), (source) => {
   const id = bundleId(source);

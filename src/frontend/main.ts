@@ -22,7 +22,6 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommonJsBundle, type LoadedBundle } from "../internal/node/cjs-bundle.js";
-import { DYNAMIC_IMPORT } from "../program/dynamic-import.js";
 
 const warmup = process.env["TSF_FRONTEND_WARMUP"] === "1";
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,8 +45,6 @@ const cacheFile = `${bundleFile}.v8cache`;
 let bundle: LoadedBundle | undefined;
 let entry: Entry;
 if (existsSync(bundleFile)) {
-  // Code run from a code cache cannot use `import()` in Node 20 and 22: programs are imported here.
-  (globalThis as Record<symbol, unknown>)[Symbol.for(DYNAMIC_IMPORT)] = (url: string) => import(url);
   const start = performance.now();
   bundle = runCommonJsBundle(bundleFile, () => {
     if (warmup) return undefined;

@@ -17,26 +17,13 @@ import { ProgramError, TsfError } from "../errors.js";
 import { SourceMap, type SourceLocation } from "../llb/index.js";
 import { setLocationProvider } from "../llb/constraints.js";
 import { classifyBuildFile } from "./classify.js";
-import { importModule } from "./dynamic-import.js";
+import { importModule } from "../internal/node/dynamic-import.js";
 import { normalizeBuildResult, type ResolvedResult } from "./context.js";
 import { PROGRAM_NAMESPACE, programImports, type ProgramFiles } from "./imports.js";
 import type { BuildContext, BuildProgram, ProgramDeclarations } from "./types.js";
 import { blankDirectiveLines, detectSyntax } from "./syntax.js";
 import { SourceMapLookup } from "./source-map.js";
 import { trackCalls, watchRun, type RunFault } from "./watch.js";
-
-/**
- * Starts esbuild's service process now (it is spawned on first use), so its
- * start overlaps whatever the caller waits for before loading a program (the
- * frontend: the daemon's Ping and reading the build file).
- */
-export function startTranspiler(): void {
-  const start = performance.now();
-  import("esbuild")
-    .then((e) => e.transform("", { loader: "ts" }))
-    .then(() => performance.measure("tsfrontend:esbuild-start", { start }))
-    .catch(() => {});
-}
 
 export interface LoadedProgram {
   /** Absolute path of the program file (locally), or its path in the build file's local (frontend). */

@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Script } from "node:vm";
+import { publishDynamicImport } from "./dynamic-import.js";
 
 export interface LoadedBundle {
   /** The bundle's `module.exports`. */
@@ -34,6 +35,8 @@ export interface LoadedBundle {
  * not is ignored: `cacheUsed` is then false).
  */
 export function runCommonJsBundle(file: string, cachedData: (source: string) => Buffer | undefined = () => undefined): LoadedBundle {
+  // This module runs in the entry (not from a cache): its import() serves the bundle's ES module imports.
+  publishDynamicImport((url) => import(url));
   const source = readFileSync(file, "latin1");
   const cache = cachedData(source);
   // Node's CommonJS wrapper, so the bundle sees exports, require, module, __filename and __dirname.
