@@ -85,17 +85,18 @@ export function failureReason(err: unknown, address: string): string {
 /** Connects one node and reads its workers; a failure is a {@link BuilderNodeError} naming it. */
 export async function connectNode(node: BuilderNode, options: ConnectNodesOptions = {}): Promise<ConnectedNode> {
   const tls = nodeTls(node);
-  let conn: BuildkitConnection;
+  let records: WorkerRecord[] = [];
   try {
-    conn = await connectDaemon({ addr: node.endpoint, allowStart: false, timeoutMs: options.timeoutMs ?? 5000, ...(tls ? { tls } : {}) });
+    // The workers are read as the connection's check: one round trip, not an Info and then ListWorkers.
+    const conn = await connectDaemon({
+      addr: node.endpoint,
+      allowStart: false,
+      timeoutMs: options.timeoutMs ?? 5000,
+      ...(tls ? { tls } : {}),
+      probe: async (c, timeoutMs) => (records = await new ControlClient(c).listWorkers([], { timeoutMs })),
+    });
+    return { node, conn, workers: recordPlatforms(records) };
   } catch (err) {
-    throw new BuilderNodeError(node.name, node.endpoint, node.platforms, failureReason(err, node.endpoint), { cause: err });
-  }
-  try {
-    const workers = recordPlatforms(await new ControlClient(conn).listWorkers());
-    return { node, conn, workers };
-  } catch (err) {
-    conn.close();
     throw new BuilderNodeError(node.name, node.endpoint, node.platforms, failureReason(err, node.endpoint), { cause: err });
   }
 }

@@ -70,7 +70,12 @@ export async function runBuildRequest(conn: BuildkitConnection, request: BuildRe
       // A failure has gone back through Return (with its Dockerfile source): the daemon fails the
       // solve with it, and that error (a BuildkitError) is what the caller reports.
       return gatewayBuild(conn, { ...common, ...buildPlatform, opts: request.opts }, (gateway, env) =>
-        buildDockerfile(gateway, { opts: env.opts, sessionID: env.sessionID, buildPlatform: env.buildPlatform }).catch(() => undefined),
+        buildDockerfile(gateway, {
+          opts: env.opts,
+          sessionID: env.sessionID,
+          buildPlatform: env.buildPlatform,
+          ...(run.requestServices.localFiles ? { localFiles: run.requestServices.localFiles } : {}),
+        }).catch(() => undefined),
       );
     }
     case "frontend":

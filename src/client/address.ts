@@ -109,11 +109,17 @@ export interface ConnectDaemonOptions extends ResolveDaemonOptions, ConnectOptio
    * (client.Wait retries while Info is UNAVAILABLE).
    */
   wait?: boolean;
+  /**
+   * The call that checks the connection (default: Info), given the time left;
+   * a caller that needs another call first (a builder node its workers) makes
+   * it the check instead of adding a round trip.
+   */
+  probe?: (conn: BuildkitConnection, timeoutMs: number) => Promise<unknown>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** {@link resolveDaemon}, then a connection checked with an Info call. */
+/** {@link resolveDaemon}, then a connection checked with an Info call (or `probe`). */
 export async function connectDaemon(opts: ConnectDaemonOptions = {}): Promise<BuildkitConnection> {
   const resolved = await resolveDaemon(opts);
   const from = resolved.source === "addr" ? " (--addr)" : resolved.source === "BUILDKIT_HOST" ? " (BUILDKIT_HOST)" : "";
@@ -139,7 +145,7 @@ export async function connectDaemon(opts: ConnectDaemonOptions = {}): Promise<Bu
     try {
       // One Info per attempt; with --wait a short one, so a daemon coming up is seen within a second or so.
       const left = deadline === Infinity ? 2 ** 31 - 1 : Math.max(1, deadline - Date.now());
-      await infoOf(conn, opts.wait ? Math.max(250, Math.min(left, 1000)) : left);
+      await (opts.probe ?? infoOf)(conn, opts.wait ? Math.max(250, Math.min(left, 1000)) : left);
       return conn;
     } catch (err) {
       // As client.Wait: an UNIMPLEMENTED Info (buildkit < v0.11) still answers; retry only while unavailable.

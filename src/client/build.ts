@@ -108,6 +108,8 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
         cacheImports,
         signal: session.signal,
         ...(pong ? { caps: pong.caps, llbCaps: pong.llbCaps } : {}),
+        // The inputs are the ones this Solve sent (none unless given): no Inputs call needed.
+        inputs: options.frontendInputs ?? {},
       });
       await run(gateway, { opts, buildPlatform, sessionID: session.id });
     },

@@ -158,12 +158,14 @@ export class ControlClient {
     return this.conn.unary("/moby.buildkit.v1.Control/Info", control.InfoRequest, control.InfoResponse, control.InfoRequest.create());
   }
 
-  async listWorkers(filter: string[] = []): Promise<WorkerRecord[]> {
+  async listWorkers(filter: string[] = [], options: { timeoutMs?: number } = {}): Promise<WorkerRecord[]> {
     const res = await this.conn.unary(
       "/moby.buildkit.v1.Control/ListWorkers",
       control.ListWorkersRequest,
       control.ListWorkersResponse,
       control.ListWorkersRequest.create({ filter }),
+      new grpc.Metadata(),
+      options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {},
     );
     return res.record ?? [];
   }

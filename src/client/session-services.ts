@@ -10,7 +10,7 @@
 import { prepareCache, type CacheOptionsEntry, type PreparedCache } from "./cache.js";
 import { authService, type AuthServiceOptions, type AuthTlsConfig, type DockerConfig } from "./session/auth.js";
 import { checkTargets, fileSendService, type FileSendOptions, type FileSendService, type FileSendTarget } from "./session/file-send.js";
-import { fileSyncService, type LocalDirOptions } from "./session/file-sync.js";
+import { fileSyncService, localFileReader, type LocalDirOptions } from "./session/file-sync.js";
 import { contentStoreService, OciContentStore } from "./session/content.js";
 import { secretsService, type SecretSource } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
@@ -48,6 +48,8 @@ export interface RequestServices {
   cache: PreparedCache;
   /** The FileSend service, when some output is written by the client (for `commit()`/`discard()`/`exported`). */
   fileSend?: FileSendService;
+  /** Reads a file of a served local dir here, without a transfer (file-sync.ts `localFileReader`); none without locals. */
+  localFiles?: (localName: string, path: string) => Promise<Uint8Array | null | undefined>;
 }
 
 function targetList(targets: FileSendOptions["targets"]): FileSendTarget[] {
@@ -91,5 +93,10 @@ export async function sessionServices(options: SessionServicesOptions = {}): Pro
     if (!content) services.push((content = contentStoreService()));
     for (const [name, dir] of options.ociLayouts) content.add(`oci:${name}`, new OciContentStore(dir));
   }
-  return { services, cache, ...(fileSend ? { fileSend } : {}) };
+  return {
+    services,
+    cache,
+    ...(fileSend ? { fileSend } : {}),
+    ...(options.locals && options.locals.size > 0 ? { localFiles: localFileReader(options.locals) } : {}),
+  };
 }

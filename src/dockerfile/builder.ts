@@ -35,7 +35,7 @@ import { detectSyntaxDirective } from "../program/syntax.js";
 import type { GatewayClient, GatewayResult } from "../gateway/types.js";
 import { marshalDockerOCIImage } from "../llb/image-config.js";
 import { formatPlatformAll, normalizePlatform, type Platform, type SourceMap } from "../llb/index.js";
-import type { BuildFile } from "../program/build-file.js";
+import type { BuildFile, LocalFileReader } from "../program/build-file.js";
 import { assembleResult, type PlatformBuildResult } from "../program/result.js";
 import { createSBOMScanner, scanPlatforms, type ScanTarget } from "../program/sbom.js";
 import type { ConvertOpt, ConvertResult } from "./convert/options.js";
@@ -66,6 +66,8 @@ export interface DockerfileBuildOptions {
   buildPlatform?: Platform;
   /** The Dockerfile when already read (the frontend reads it to classify it); else read as dockerui does. */
   buildFile?: BuildFile;
+  /** The session's locals read in place (client-side builds; program/build-file.ts `LocalFileReader`). */
+  localFiles?: LocalFileReader;
   /** Extra converter options (the opt-in extensions of dockerfile/extensions.ts). */
   convertOpt?: Partial<ConvertOpt>;
 }
@@ -174,6 +176,7 @@ export async function build(gateway: GatewayClient, converter: DockerfileConvert
     ...(o.buildPlatform ? { buildPlatform: o.buildPlatform } : {}),
     parseLintOptions: (v) => converter.parseLintOptions(v),
     ...(o.buildFile ? { buildFile: o.buildFile } : {}),
+    ...(o.localFiles ? { localFiles: o.localFiles } : {}),
   });
   const caps = validateCaps(o.opts["frontend.caps"]);
   if (!caps.forward && caps.error) throw caps.error;

@@ -97,6 +97,8 @@ export interface BridgeGatewayClientOptions {
   /** The daemon's gateway caps and LLB caps, from `Ping` (see {@link pingBridge}). */
   caps?: ReadonlySet<string>;
   llbCaps?: ReadonlySet<string>;
+  /** The frontend inputs, when this side sent them with the Solve (a client-side build): `inputs()` answers without a call. */
+  inputs?: Readonly<Record<string, Definition>>;
 }
 
 /** Gateway calls for one build over a transport. */
@@ -193,6 +195,7 @@ export class BridgeGatewayClient implements GatewayClient {
   }
 
   async inputs(): Promise<Record<string, Definition>> {
+    if (this.options.inputs) return { ...this.options.inputs };
     const res = await this.call("Inputs", gw.InputsRequest, gw.InputsResponse, {});
     const out: Record<string, Definition> = {};
     for (const [k, v] of Object.entries(res.Definitions ?? {})) out[k] = fromPbDefinition(v)!;

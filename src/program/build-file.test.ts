@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { isArchive } from "./build-file.js";
+import { definitionHead, isArchive, readBuildFile, type LocalFileReader } from "./build-file.js";
+import type { GatewayClient, GatewaySolveRequest } from "../gateway/types.js";
+import { local } from "../llb/index.js";
 
 /** One ustar header block for a file `name` of `size` bytes, checksum filled in. */
 function tarHeader(name: string, size: number): Uint8Array {
@@ -32,4 +34,78 @@ test("isArchive: compressed magic numbers and tar headers, as dockerui's isArchi
   assert.equal(isArchive(bad), false);
   assert.equal(isArchive(Buffer.from("# syntax=x\nexport default () => {}\n")), false);
   assert.equal(isArchive(Buffer.alloc(600)), false);
+});
+
+
+/** A gateway that records its calls; ReadFile answers from `files`. */
+function recordingGateway(files: Record<string, string>) {
+  const calls: string[] = [];
+  const solves: GatewaySolveRequest[] = [];
+  const gateway = {
+    workerPlatforms: [],
+    async solve(req: GatewaySolveRequest) {
+      calls.push(`solve${req.evaluate ? " evaluate" : ""}`);
+      solves.push(req);
+      return { ref: { id: "r1" }, metadata: {} };
+    },
+    async readFile(_ref: unknown, path: string) {
+      calls.push(`readFile ${path}`);
+      const f = files[path];
+      if (f === undefined) throw new Error(`open ${path}: no such file or directory`);
+      return new TextEncoder().encode(f);
+    },
+  } as unknown as GatewayClient;
+  return { gateway, calls, solves };
+}
+
+const dockerfileLocal = (filename: string) =>
+  local("dockerfile", {
+    followPaths: [filename, `${filename}.dockerignore`, ...(filename === "Dockerfile" ? ["dockerfile"] : [])],
+    sessionID: "s1",
+    sharedKeyHint: "dockerfile",
+    customName: `[internal] load build definition from ${filename}`,
+    differ: { type: "none", required: false },
+  });
+
+test("readBuildFile with the locals read in place: no ReadFile, the same source definition, its transfer started beside", async () => {
+  const here: Record<string, string> = { Dockerfile: "FROM scratch\n", "Dockerfile.dockerignore": "*.log\n" };
+  const reads: string[] = [];
+  const localFiles: LocalFileReader = async (name, p) => {
+    reads.push(`${name}:${p}`);
+    return here[p] === undefined ? null : new TextEncoder().encode(here[p]);
+  };
+  const { gateway, calls, solves } = recordingGateway({});
+  const bf = await readBuildFile({ opts: {}, gateway, sessionID: "s1", caps: new Set(), localFiles });
+  assert.equal(bf.source, "FROM scratch\n");
+  assert.equal(new TextDecoder().decode(bf.dockerignore), "*.log\n");
+  const expected = await dockerfileLocal("Dockerfile").marshal();
+  assert.deepEqual(bf.definition?.def, expected.def);
+  assert.equal(bf.vertex, definitionHead(expected));
+  assert.deepEqual(calls, ["solve evaluate"]);
+  assert.deepEqual(solves[0]?.definition?.def, expected.def);
+  assert.deepEqual(reads.sort(), ["dockerfile:Dockerfile", "dockerfile:Dockerfile.dockerignore", "dockerfile:dockerfile"]);
+});
+
+test("readBuildFile: `dockerfile` stands in for a missing `Dockerfile` in place too; no .dockerignore is none", async () => {
+  const localFiles: LocalFileReader = async (_n, p) => (p === "dockerfile" ? new TextEncoder().encode("FROM a\n") : null);
+  const { gateway } = recordingGateway({});
+  const bf = await readBuildFile({ opts: {}, gateway, sessionID: "s1", caps: new Set(), localFiles });
+  assert.equal(bf.path, "Dockerfile");
+  assert.equal(bf.source, "FROM a\n");
+  assert.equal(bf.dockerignore, undefined);
+});
+
+test("readBuildFile falls back to the daemon's read: file missing here, unknown here, or a local of another session", async () => {
+  const cases: { localFiles: LocalFileReader; opts: Record<string, string> }[] = [
+    { localFiles: async () => null, opts: {} },
+    { localFiles: async () => undefined, opts: {} },
+    { localFiles: async (_n, p) => (p === "Dockerfile.dockerignore" ? undefined : new TextEncoder().encode("FROM b\n")), opts: {} },
+    { localFiles: async () => new TextEncoder().encode("FROM here\n"), opts: { "local-sessionid:dockerfile": "other" } },
+  ];
+  for (const c of cases) {
+    const { gateway, calls } = recordingGateway({ Dockerfile: "FROM daemon\n" });
+    const bf = await readBuildFile({ opts: c.opts, gateway, sessionID: "s1", caps: new Set(), localFiles: c.localFiles });
+    assert.equal(bf.source, "FROM daemon\n");
+    assert.deepEqual(calls.sort(), ["readFile Dockerfile", "readFile Dockerfile.dockerignore", "solve"]);
+  }
 });

@@ -43,6 +43,13 @@ export interface BuildFile {
   vertex?: string;
 }
 
+/**
+ * Reads a file of a client local where the local is (the client's disk),
+ * without a transfer: bytes, `null` when the file is not there, `undefined`
+ * when it cannot say (then the file is read through the daemon).
+ */
+export type LocalFileReader = (localName: string, path: string) => Promise<Uint8Array | null | undefined>;
+
 export interface BuildFileOptions {
   opts: Readonly<Record<string, string>>;
   gateway: GatewayClient;
@@ -51,6 +58,8 @@ export interface BuildFileOptions {
   caps: ReadonlySet<string>;
   /** The inputs, when asked for already (the frontend asks together with its Ping); used only with the cap. */
   inputs?: Promise<Record<string, Definition>>;
+  /** The session's locals read in place (a client-side build): the build file without the transfer's round trips. */
+  localFiles?: LocalFileReader;
 }
 
 const decoder = new TextDecoder();
@@ -204,6 +213,25 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
       customName: `[internal] load build definition from ${filename}`,
       differ: { type: "none", required: false },
     });
+    if (o.localFiles && sessionID === o.sessionID) {
+      const here = await readHere(o.localFiles, localName, filename);
+      if (here) {
+        const definition = await st.marshal();
+        // The transfer still runs, beside the conversion instead of before it: its step shows in the
+        // progress as with dockerfile.v0, and the Dockerfile's warnings attach to it (a display drops
+        // warnings of steps it has not seen).
+        gateway.solve({ definition, evaluate: true }).catch(() => {});
+        return {
+          path: filename,
+          source: decoder.decode(here.source),
+          files: localFiles(o, localName, sessionID),
+          ...(context ? { context } : {}),
+          ...(here.dockerignore ? { dockerignore: here.dockerignore } : {}),
+          definition,
+          vertex: definitionHead(definition),
+        };
+      }
+    }
     const solved = await solveDefinition(gateway, await st.marshal(), "failed to resolve dockerfile");
     // The build file and its .dockerignore are read at once: two independent round trips.
     const [source, extras] = await Promise.all([readRequired(gateway, solved.ref, filename), sourceExtras(gateway, solved.ref, filename, solved.definition)]);
@@ -212,6 +240,20 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
   const solved = dockerfileRef ? { ref: dockerfileRef, definition: await dockerfile.marshal() } : await solveDefinition(gateway, await dockerfile.marshal(), "failed to resolve dockerfile");
   const [source, extras] = await Promise.all([readRequired(gateway, solved.ref, filename), sourceExtras(gateway, solved.ref, filename, solved.definition)]);
   return { path: filename, source, files: refFiles(gateway, solved.ref, ""), ...(context ? { context } : {}), ...extras };
+}
+
+/** The build file (or `dockerfile` for `Dockerfile`, as readRequired) and its `.dockerignore`, read in place; undefined when either cannot be. */
+async function readHere(read: LocalFileReader, localName: string, filename: string): Promise<{ source: Uint8Array; dockerignore: Uint8Array | null } | undefined> {
+  const base = filename.slice(filename.lastIndexOf("/") + 1);
+  const [source, lower, dockerignore] = await Promise.all([
+    read(localName, filename),
+    base === DEFAULT_FILENAME ? read(localName, filename.slice(0, filename.length - base.length) + "dockerfile") : null,
+    read(localName, `${filename}.dockerignore`),
+  ]);
+  const file = source ?? (source === null ? lower : undefined);
+  // Missing here (the daemon's read error is the one to report) or not known: read through the daemon.
+  if (!file || dockerignore === undefined) return undefined;
+  return { source: file, dockerignore };
 }
 
 async function sourceExtras(gateway: GatewayClient, ref: ResultRef, filename: string, definition: Definition): Promise<Pick<BuildFile, "dockerignore" | "definition" | "vertex">> {

@@ -9,7 +9,7 @@ import * as path from "node:path";
 
 import { fsutil, type Long } from "../../proto/index.js";
 import { canRequestData, decodePacket, decodeStat, isDirMode, ModeSymlink, type FileStat } from "./fs-stat.js";
-import { decodedMetadataValues, fileSyncService, missingLocalHint, withMissingLocalHint, type LocalDirOptions } from "./file-sync.js";
+import { decodedMetadataValues, fileSyncService, localFileReader, missingLocalHint, withMissingLocalHint, type LocalDirOptions } from "./file-sync.js";
 import { BuildkitError } from "../errors.js";
 import { basePath, cleanPath, dirPath } from "../../internal/go/path.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream, type StreamHandler } from "./service.js";
@@ -662,4 +662,31 @@ test("missing --local: buildkit's errors get a hint naming the flag", () => {
   assert.match(hinted.message, /: add --local context=DIR/);
   assert.equal(hinted.details.vertex, "sha256:x");
   assert.equal(withMissingLocalHint(hinted, { given }), hinted);
+});
+
+test("localFileReader: a plain file's bytes, null when absent, undefined wherever the transfer could show something else", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsf-localread-"));
+  try {
+    fs.writeFileSync(path.join(dir, "Dockerfile"), "FROM scratch\n");
+    fs.mkdirSync(path.join(dir, "sub"));
+    fs.writeFileSync(path.join(dir, "sub", "f"), "x");
+    fs.symlinkSync("Dockerfile", path.join(dir, "link"));
+    fs.symlinkSync("sub", path.join(dir, "sublink"));
+    fs.writeFileSync(path.join(dir, "..", `${path.basename(dir)}-outside`), "secret");
+    const read = localFileReader(new Map<string, LocalDirOptions>([["ctx", { dir }], ["filtered", { dir, dockerignore: true }]]));
+    assert.equal(new TextDecoder().decode((await read("ctx", "Dockerfile"))!), "FROM scratch\n");
+    assert.equal(new TextDecoder().decode((await read("ctx", "/sub/f"))!), "x");
+    assert.equal(await read("ctx", ".dockerignore"), null);
+    assert.equal(await read("ctx", "sub/missing"), null);
+    assert.equal(await read("ctx", "link"), undefined, "a symlink is sent as one");
+    assert.equal(await read("ctx", "sublink/f"), undefined, "through a symlinked folder");
+    assert.equal(await read("ctx", "sublink/missing"), undefined);
+    assert.equal(await read("ctx", "sub"), undefined, "a folder");
+    assert.equal(await read("ctx", `../${path.basename(dir)}-outside`), undefined, "outside the dir");
+    assert.equal(await read("other", "Dockerfile"), undefined, "an unknown local");
+    assert.equal(await read("filtered", "Dockerfile"), undefined, "our own ignore file applies on top");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(path.join(path.dirname(dir), `${path.basename(dir)}-outside`), { force: true });
+  }
 });

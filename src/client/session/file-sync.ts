@@ -10,6 +10,7 @@
 
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, realpathSync } from "node:fs";
 import * as fsp from "node:fs/promises";
+import { dirname, join, posix } from "node:path";
 
 import {
   canRequestData,
@@ -92,6 +93,42 @@ export function fileSyncService(dirs: ReadonlyMap<string, LocalDirOptions>): Ses
         },
       },
     },
+  };
+}
+
+/**
+ * Reads one file of a served dir where it is, without a transfer: what the
+ * Dockerfile builder uses for the build file and `.dockerignore` when the
+ * client converts (program/build-file.ts `LocalFileReader`). Bytes, `null`
+ * when the file is not there, `undefined` when this side cannot say what
+ * the transfer would show (an unknown local, a dir with our own ignore file
+ * or stat mapping, a symlink on the way, a path leaving the dir): then the
+ * caller reads it through the daemon as before.
+ */
+export function localFileReader(dirs: ReadonlyMap<string, LocalDirOptions>): (localName: string, path: string) => Promise<Uint8Array | null | undefined> {
+  const roots = new Map<string, Promise<string | undefined>>();
+  return async (localName, path) => {
+    const d = dirs.get(localName);
+    if (!d || d.dockerignore || d.mapStat) return undefined;
+    const rel = posix.normalize(path.replace(/^\/+/, ""));
+    if (rel === "." || rel === ".." || rel.startsWith("../")) return undefined;
+    let root = roots.get(localName);
+    if (!root) roots.set(localName, (root = resolveRoot(d.dir).catch(() => undefined)));
+    const dir = await root;
+    if (!dir) return undefined;
+    const full = join(dir, rel);
+    try {
+      // fsutil sends a symlink as a symlink: only a plain file reached without one reads the same here.
+      if ((await fsp.realpath(full)) !== full) return undefined;
+      const st = await fsp.lstat(full);
+      return st.isFile() ? new Uint8Array(await fsp.readFile(full)) : undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") return undefined;
+      // Not there, unless a symlinked folder on the way would lead the transfer elsewhere.
+      const parent = dirname(full);
+      return (await fsp.realpath(parent).catch(() => undefined)) === parent ? null : undefined;
+    }
   };
 }
 

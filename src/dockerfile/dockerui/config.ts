@@ -13,7 +13,7 @@ import type { GatewayClient } from "../../gateway/types.js";
 import { formatPlatformAll, local, normalizePlatform, SourceMap, withCaps, type CapSet, type Definition, type LocalOptions, type Platform, type State } from "../../llb/index.js";
 import { parseNormalizedNamed } from "../../llb/reference.js";
 import { parseIgnoreFile } from "../../internal/go/patternmatcher.js";
-import { readBuildFile, type BuildFile } from "../../program/build-file.js";
+import { readBuildFile, type BuildFile, type LocalFileReader } from "../../program/build-file.js";
 import { parseProgramOpts, type ProgramOpts } from "../../program/opts.js";
 import { parseBool } from "../../internal/go/strconv.js";
 import type { ContextOpt, DockerfileClient, DockerfileConfig, NamedContext, SourceMetadata } from "../convert/options.js";
@@ -50,6 +50,8 @@ export interface DockerUIClientOptions {
   parseLintOptions?: (v: string) => LinterConfig;
   /** The build file already read (e.g. by the frontend to classify it); else read on first use. */
   buildFile?: BuildFile;
+  /** The session's locals read in place (a client-side build): the build file and `.dockerignore` without waiting for transfers. */
+  localFiles?: LocalFileReader;
 }
 
 const decoder = new TextDecoder();
@@ -63,6 +65,7 @@ export class DockerUIClient implements DockerfileClient {
   readonly #opts: Record<string, string>;
   readonly #sessionID: string;
   readonly #ignoreCache: string[] | undefined;
+  readonly #localFiles: LocalFileReader | undefined;
   #buildFile: Promise<BuildFile> | undefined;
   #dockerignore: { name: string; data: Uint8Array } | undefined;
   #dockerignoreLoad: Promise<{ name: string; data: Uint8Array }> | undefined;
@@ -72,6 +75,7 @@ export class DockerUIClient implements DockerfileClient {
     this.#gateway = gateway;
     this.#opts = { ...o.opts };
     this.#sessionID = o.sessionID;
+    this.#localFiles = o.localFiles;
     validateMinCaps(gateway, this.#opts);
     const parsed = parseProgramOpts(this.#opts);
     this.parsed = parsed;
@@ -130,7 +134,7 @@ export class DockerUIClient implements DockerfileClient {
 
   /** initContext (program/build-file.ts), once. */
   buildContext(): Promise<BuildFile> {
-    return (this.#buildFile ??= readBuildFile({ opts: this.#opts, gateway: this.#gateway, sessionID: this.#sessionID, caps: this.caps() }));
+    return (this.#buildFile ??= readBuildFile({ opts: this.#opts, gateway: this.#gateway, sessionID: this.#sessionID, caps: this.caps(), ...(this.#localFiles ? { localFiles: this.#localFiles } : {}) }));
   }
 
   /** dockerui's `ReadEntrypoint`: the Dockerfile's source map (and `<Dockerfile>.dockerignore`, kept for the main context). */
@@ -240,6 +244,12 @@ export class DockerUIClient implements DockerfileClient {
       customName: `[internal] load ${DEFAULT_DOCKERIGNORE_NAME}`,
       differ: { type: "none", required: false },
     });
+    const here = sessionID === this.#sessionID ? await this.#localFiles?.(DEFAULT_LOCAL_NAME_CONTEXT, DEFAULT_DOCKERIGNORE_NAME) : undefined;
+    if (here !== undefined) {
+      // Read in place; the transfer runs beside the conversion, for its step in the progress.
+      this.#gateway.solve({ definition: await st.marshal(), evaluate: true }).catch(() => {});
+      return { name: DEFAULT_DOCKERIGNORE_NAME, data: here ?? new Uint8Array() };
+    }
     const res = await this.#gateway.solve({ definition: await st.marshal() });
     let data: Uint8Array = new Uint8Array();
     if (res.ref) {
