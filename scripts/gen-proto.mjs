@@ -71,7 +71,7 @@ function inputHash() {
 
 async function pbjs(rootName, outFile, files) {
   await run(process.execPath, [
-    pbjsBin, "-t", "static-module", "-w", "es6", "--keep-case",
+    pbjsBin, "-t", "static-module", "-w", "es6", "--keep-case", "--no-verify", "--no-delimited",
     "-r", rootName, "-p", PROTO, "--dts", "-o", outFile,
     ...files.map((f) => join(PROTO, f)),
   ], { maxBuffer: 64 << 20 });
