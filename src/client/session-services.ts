@@ -14,6 +14,7 @@ import { fileSyncService, localFileReader, type LocalDirOptions } from "./sessio
 import { contentStoreService, OciContentStore } from "./session/content.js";
 import { secretsService, type SecretSource } from "./session/secrets.js";
 import type { SessionService } from "./session/service.js";
+import type { LocalFileReader } from "../program/build-file.js";
 import { sshForwardService, type SshAgentSource } from "./session/ssh.js";
 
 export interface SessionServicesOptions {
@@ -49,7 +50,7 @@ export interface RequestServices {
   /** The FileSend service, when some output is written by the client (for `commit()`/`discard()`/`exported`). */
   fileSend?: FileSendService;
   /** Reads a file of a served local dir here, without a transfer (file-sync.ts `localFileReader`); none without locals. */
-  localFiles?: (localName: string, path: string) => Promise<Uint8Array | null | undefined>;
+  localFiles?: LocalFileReader;
 }
 
 function targetList(targets: FileSendOptions["targets"]): FileSendTarget[] {

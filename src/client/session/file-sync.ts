@@ -11,6 +11,7 @@
 import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, realpathSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
+import type { LocalFileReader } from "../../program/build-file.js";
 
 import {
   canRequestData,
@@ -105,7 +106,7 @@ export function fileSyncService(dirs: ReadonlyMap<string, LocalDirOptions>): Ses
  * or stat mapping, a symlink on the way, a path leaving the dir): then the
  * caller reads it through the daemon as before.
  */
-export function localFileReader(dirs: ReadonlyMap<string, LocalDirOptions>): (localName: string, path: string) => Promise<Uint8Array | null | undefined> {
+export function localFileReader(dirs: ReadonlyMap<string, LocalDirOptions>): LocalFileReader {
   const roots = new Map<string, Promise<string | undefined>>();
   return async (localName, path) => {
     const d = dirs.get(localName);
