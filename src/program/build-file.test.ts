@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { definitionHead, isArchive, readBuildFile, type LocalFileReader } from "./build-file.js";
 import type { GatewayClient, GatewaySolveRequest } from "../gateway/types.js";
-import { local } from "../llb/index.js";
+import { local, mkfile, scratch } from "../llb/index.js";
 
 /** One ustar header block for a file `name` of `size` bytes, checksum filled in. */
 function tarHeader(name: string, size: number): Uint8Array {
@@ -67,7 +67,7 @@ const dockerfileLocal = (filename: string) =>
     differ: { type: "none", required: false },
   });
 
-test("readBuildFile with the locals read in place: no ReadFile, the same source definition, its transfer started beside", async () => {
+test("readBuildFile with the locals read in place: no ReadFile, the same source definition, its step a file op beside", async () => {
   const here: Record<string, string> = { Dockerfile: "FROM scratch\n", "Dockerfile.dockerignore": "*.log\n" };
   const reads: string[] = [];
   const localFiles: LocalFileReader = async (name, p) => {
@@ -78,12 +78,29 @@ test("readBuildFile with the locals read in place: no ReadFile, the same source 
   const bf = await readBuildFile({ opts: {}, gateway, sessionID: "s1", caps: new Set(), localFiles });
   assert.equal(bf.source, "FROM scratch\n");
   assert.equal(new TextDecoder().decode(bf.dockerignore), "*.log\n");
+  // The source map keeps the local source dockerfile.v0 reads from ...
   const expected = await dockerfileLocal("Dockerfile").marshal();
   assert.deepEqual(bf.definition?.def, expected.def);
-  assert.equal(bf.vertex, definitionHead(expected));
+  // ... and the progress step (the warnings' vertex) writes the bytes read here: no transfer.
+  const step = await scratch()
+    .file(mkfile("/Dockerfile", 0o644, "FROM scratch\n"), { customName: "[internal] load build definition from Dockerfile" })
+    .marshal();
+  assert.deepEqual(calls, ["solve evaluate"]);
+  assert.deepEqual(solves[0]?.definition?.def, step.def);
+  assert.equal(bf.vertex, definitionHead(step));
+  assert.deepEqual(reads.sort(), ["dockerfile:Dockerfile", "dockerfile:Dockerfile.dockerignore", "dockerfile:dockerfile"]);
+});
+
+test("readBuildFile: a build file read in place but too big for a request is transferred for its step", async () => {
+  const big = "#" + "x".repeat(1 << 20) + "\nFROM scratch\n";
+  const localFiles: LocalFileReader = async (_n, p) => (p === "Dockerfile" ? new TextEncoder().encode(big) : null);
+  const { gateway, calls, solves } = recordingGateway({});
+  const bf = await readBuildFile({ opts: {}, gateway, sessionID: "s1", caps: new Set(), localFiles });
+  assert.equal(bf.source, big);
+  const expected = await dockerfileLocal("Dockerfile").marshal();
   assert.deepEqual(calls, ["solve evaluate"]);
   assert.deepEqual(solves[0]?.definition?.def, expected.def);
-  assert.deepEqual(reads.sort(), ["dockerfile:Dockerfile", "dockerfile:Dockerfile.dockerignore", "dockerfile:dockerfile"]);
+  assert.equal(bf.vertex, definitionHead(expected));
 });
 
 test("readBuildFile: `dockerfile` stands in for a missing `Dockerfile` in place too; no .dockerignore is none", async () => {

@@ -20,7 +20,7 @@
 import { ProgramError } from "../errors.js";
 import { parseBool } from "../internal/go/strconv.js";
 import type { GatewayClient, ResultRef } from "../gateway/types.js";
-import { copy, decodeOp, definitionState, local, scratch, type Definition, type State } from "../llb/index.js";
+import { copy, decodeOp, definitionState, local, mkfile, scratch, type Definition, type State } from "../llb/index.js";
 import type { ProgramFiles } from "./imports.js";
 import { gitContextState, httpContextState } from "./named-contexts.js";
 
@@ -217,10 +217,6 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
       const here = await readHere(o.localFiles, localName, filename);
       if (here) {
         const definition = await st.marshal();
-        // The transfer still runs, beside the conversion instead of before it: its step shows in the
-        // progress as with dockerfile.v0, and the Dockerfile's warnings attach to it (a display drops
-        // warnings of steps it has not seen).
-        gateway.solve({ definition, evaluate: true }).catch(() => {});
         return {
           path: filename,
           source: decoder.decode(here.source),
@@ -228,7 +224,7 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
           ...(context ? { context } : {}),
           ...(here.dockerignore ? { dockerignore: here.dockerignore } : {}),
           definition,
-          vertex: definitionHead(definition),
+          vertex: await loadedHereStep(gateway, base, here.source, `[internal] load build definition from ${filename}`, definition),
         };
       }
     }
@@ -243,6 +239,24 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
 }
 
 /** The build file (or `dockerfile` for `Dockerfile`, as readRequired) and its `.dockerignore`, read in place; undefined when either cannot be. */
+/** Above this, a file read in place is still transferred for its step rather than put into a solve request. */
+const HERE_STEP_MAX_BYTES = 1 << 20;
+
+/**
+ * The progress step of a file read in place, solved in the background: a file
+ * op writing the same bytes, named as dockerfile.v0 names its transfer, so
+ * the step shows and the warnings have a vertex to attach to (a display drops
+ * warnings of steps it has not seen), without the daemon fetching the file
+ * over the session beside the conversion's own calls (which made the
+ * conversion's round trips wait). A big file is transferred (`transfer`, the
+ * source that reads it). Returns the step's vertex digest.
+ */
+export async function loadedHereStep(gateway: GatewayClient, name: string, data: Uint8Array, customName: string, transfer: Definition): Promise<string> {
+  const definition = data.length > HERE_STEP_MAX_BYTES ? transfer : await scratch().file(mkfile(`/${name}`, 0o644, data), { customName }).marshal();
+  gateway.solve({ definition, evaluate: true }).catch(() => {});
+  return definitionHead(definition);
+}
+
 async function readHere(read: LocalFileReader, localName: string, filename: string): Promise<{ source: Uint8Array; dockerignore: Uint8Array | null } | undefined> {
   const base = filename.slice(filename.lastIndexOf("/") + 1);
   const [source, lower, dockerignore] = await Promise.all([

@@ -13,7 +13,7 @@ import type { GatewayClient } from "../../gateway/types.js";
 import { formatPlatformAll, local, normalizePlatform, SourceMap, withCaps, type CapSet, type Definition, type LocalOptions, type Platform, type State } from "../../llb/index.js";
 import { parseNormalizedNamed } from "../../llb/reference.js";
 import { parseIgnoreFile } from "../../internal/go/patternmatcher.js";
-import { readBuildFile, type BuildFile, type LocalFileReader } from "../../program/build-file.js";
+import { loadedHereStep, readBuildFile, type BuildFile, type LocalFileReader } from "../../program/build-file.js";
 import { parseProgramOpts, type ProgramOpts } from "../../program/opts.js";
 import { parseBool } from "../../internal/go/strconv.js";
 import type { ContextOpt, DockerfileClient, DockerfileConfig, NamedContext, SourceMetadata } from "../convert/options.js";
@@ -246,8 +246,8 @@ export class DockerUIClient implements DockerfileClient {
     });
     const here = sessionID === this.#sessionID ? await this.#localFiles?.(DEFAULT_LOCAL_NAME_CONTEXT, DEFAULT_DOCKERIGNORE_NAME) : undefined;
     if (here !== undefined) {
-      // Read in place; the transfer runs beside the conversion, for its step in the progress.
-      this.#gateway.solve({ definition: await st.marshal(), evaluate: true }).catch(() => {});
+      // Read in place; a file that is there gets its step in the progress (none is there: no step).
+      if (here) await loadedHereStep(this.#gateway, DEFAULT_DOCKERIGNORE_NAME, here, `[internal] load ${DEFAULT_DOCKERIGNORE_NAME}`, await st.marshal());
       return { name: DEFAULT_DOCKERIGNORE_NAME, data: here ?? new Uint8Array() };
     }
     const res = await this.#gateway.solve({ definition: await st.marshal() });
