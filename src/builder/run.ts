@@ -20,6 +20,7 @@ import { join, dirname, basename } from "node:path";
 import { BuildkitError } from "../client/errors.js";
 import type { OutputEntry } from "../client/exporters.js";
 import { RegistryRepository, parseRegistryRef, type RegistryOptions } from "../client/registry.js";
+import type { ImageReference } from "../llb/reference.js";
 import { archiveSource } from "../client/oci-archive.js";
 import { sessionServices, type SessionServicesOptions } from "../client/session-services.js";
 import type { ExportEntry, SolveResult } from "../client/solve.js";
@@ -285,6 +286,8 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
       pending.add(p);
     };
     for (const a of plan) start(a);
+    const indexes = new Map<OutputEntry, IndexTarget[]>();
+    for (const o of options.outputs) if (o.type === "image" || o.type === "registry") indexes.set(o, indexTargets(o, options.registry ?? {}));
     while (pending.size > 0) await Promise.all([...pending]);
     options.signal?.removeEventListener("abort", onAbort);
     if (options.signal?.aborted || firstError !== undefined) for (const f of madeFolders) rmSync(f, { recursive: true, force: true });
@@ -296,7 +299,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     let index: MergedIndex | undefined;
     for (const o of options.outputs) {
       if (o.type === "image" || o.type === "registry") {
-        index = await pushIndex(o, runs, platforms, options.registry ?? {}, info);
+        index = await pushIndex(indexes.get(o)!, runs, platforms, info);
         const desc = { ...index.descriptor };
         response["containerimage.digest"] = desc.digest;
         response["containerimage.descriptor"] = Buffer.from(JSON.stringify(desc)).toString("base64");
@@ -338,12 +341,37 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
   }
 }
 
-/** Pushes the index of the nodes' by-digest images under every name of `o` (after all succeeded). */
-async function pushIndex(o: OutputEntry, runs: readonly NodeRun[], platforms: readonly string[], registry: RegistryOptions, info: (m: string) => void): Promise<MergedIndex> {
+/** Where an image output's index goes: each name and the repository client for it (one per repository). */
+interface IndexTarget {
+  ref: ImageReference;
+  repo: RegistryRepository;
+}
+
+/**
+ * The index targets of an image output, their registries' challenges
+ * answered in the background (the nodes build meanwhile), so the index push
+ * at the end is one request per name.
+ */
+function indexTargets(o: OutputEntry, registry: RegistryOptions): IndexTarget[] {
   const names = o.attrs["name"]!.split(",").map((s) => s.trim()).filter((s) => s !== "");
   const plainHttp = /^(1|t|true)$/i.test(o.attrs["registry.insecure"] ?? "") ? { plainHttp: true } : {};
-  const first = parseRegistryRef(names[0]!);
-  const repo = new RegistryRepository(first, { ...registry, ...plainHttp });
+  const repos = new Map<string, RegistryRepository>();
+  return names.map((name) => {
+    const ref = parseRegistryRef(name);
+    const key = `${ref.domain}/${ref.path}`;
+    let repo = repos.get(key);
+    if (!repo) {
+      repo = new RegistryRepository(ref, { ...registry, ...plainHttp });
+      void repo.prepareAuth({ push: true });
+      repos.set(key, repo);
+    }
+    return { ref, repo };
+  });
+}
+
+/** Pushes the index of the nodes' by-digest images under every name of `o` (after all succeeded). */
+async function pushIndex(targets: readonly IndexTarget[], runs: readonly NodeRun[], platforms: readonly string[], info: (m: string) => void): Promise<MergedIndex> {
+  const repo = targets[0]!.repo;
   const sources: MergeSource[] = runs.map((r) => ({
     label: `node ${JSON.stringify(r.node)} (${r.platforms.join(",")})`,
     root: exportedDescriptor(r.result.exporterResponse, `node ${JSON.stringify(r.node)}`),
@@ -351,9 +379,7 @@ async function pushIndex(o: OutputEntry, runs: readonly NodeRun[], platforms: re
     fetch: async (d, kind) => (kind === "manifest" ? (await repo.manifest(d.digest)).bytes : repo.blob(d.digest)),
   }));
   const index = await mergeSources(sources, platforms);
-  for (const name of names) {
-    const ref = parseRegistryRef(name);
-    const target = ref.domain === first.domain && ref.path === first.path ? repo : new RegistryRepository(ref, { ...registry, ...plainHttp });
+  for (const { ref, repo: target } of targets) {
     // Every node pushed its images to each name's repository (push-by-digest pushes to every name).
     await target.putManifest(ref.tag || index.descriptor.digest, index.bytes, index.descriptor.mediaType);
     info(`pushed ${ref.name()}${ref.tag ? `:${ref.tag}` : ""}@${index.descriptor.digest} (${index.manifests.length} manifests)`);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { inspectImage, MediaType } from "./image-inspect.js";
-import { isLoopbackHost, parseRegistryRef, parseWwwAuthenticate, registryEndpoint, registryErrorMessage, registrySource } from "./registry.js";
+import { isLoopbackHost, parseRegistryRef, RegistryRepository, parseWwwAuthenticate, registryEndpoint, registryErrorMessage, registrySource } from "./registry.js";
 import { sha256Digest } from "../llb/digest.js";
 
 test("parseWwwAuthenticate: Bearer with quoted parameters, several challenges, escapes, bare tokens", () => {
@@ -120,4 +120,60 @@ test("a registry's answers are checked: wrong content for a digest, a wrong Dock
   } finally {
     await lying.close();
   }
+});
+
+/** A registry taking manifest PUTs, with Basic auth or Bearer tokens (its /v2/ challenge names no scope, as registries' do). */
+async function pushRegistry(scheme: "basic" | "bearer") {
+  const requests: string[] = [];
+  let base = "";
+  const basic = `Basic ${Buffer.from("u:p").toString("base64")}`;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url!, base);
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    if (url.pathname === "/token") {
+      assert.equal(req.headers.authorization, basic);
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ token: `T:${url.searchParams.get("scope")}` }));
+      return;
+    }
+    const ok = scheme === "basic" ? req.headers.authorization === basic : req.headers.authorization === "Bearer T:repository:team/app:pull,push";
+    if (!ok) {
+      const challenge = scheme === "basic" ? 'Basic realm="fake"' : `Bearer realm="${base}/token"${url.pathname === "/v2/" ? "" : ',scope="repository:team/app:pull,push"'}`;
+      res.writeHead(401, { "WWW-Authenticate": challenge, "Content-Type": "application/json" }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      return;
+    }
+    if (req.method === "PUT") req.resume().on("end", () => res.writeHead(201).end());
+    else res.writeHead(200, { "Content-Type": "application/json" }).end("{}");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://${host}`;
+  return { host, requests, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+test("prepareAuth answers the challenge ahead: the push that follows is one authorized request (Basic, and Bearer with push scope)", async () => {
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] }));
+  for (const scheme of ["basic", "bearer"] as const) {
+    const reg = await pushRegistry(scheme);
+    try {
+      const repo = new RegistryRepository(parseRegistryRef(`${reg.host}/team/app:v1`), { dockerConfig: creds(reg.host) });
+      await repo.prepareAuth({ push: true });
+      const before = reg.requests.length;
+      assert.equal(await repo.putManifest("v1", index, MediaType.ociIndex), sha256Digest(index));
+      assert.deepEqual(reg.requests.slice(before), ["PUT /v2/team/app/manifests/v1"], `${scheme}: ${reg.requests.join(", ")}`);
+      assert.deepEqual(
+        reg.requests.slice(0, before),
+        scheme === "basic" ? ["GET /v2/"] : ["GET /v2/", "GET /token?scope=repository%3Ateam%2Fapp%3Apull%2Cpush"],
+      );
+    } finally {
+      await reg.close();
+    }
+  }
+});
+
+test("prepareAuth never fails: an unreachable registry is reported by the request that needs it", async () => {
+  const reg = await pushRegistry("basic");
+  await reg.close();
+  const repo = new RegistryRepository(parseRegistryRef(`${reg.host}/team/app:v1`), { dockerConfig: creds(reg.host), timeoutMs: 2000 });
+  await repo.prepareAuth({ push: true });
+  await assert.rejects(repo.putManifest("v1", new Uint8Array([123, 125]), MediaType.ociIndex), /cannot reach registry 127\.0\.0\.1:\d+: ECONNREFUSED/);
 });

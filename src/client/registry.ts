@@ -122,6 +122,8 @@ export interface RegistryOptions {
 export class RegistryRepository {
   readonly endpoint: string;
   private authorization: string | undefined;
+  /** An answer to the registry's challenge under way ({@link prepareAuth}): requests wait for it. */
+  private preparing: Promise<void> | undefined;
   private credentials: Promise<Credentials> | undefined;
   private config: DockerConfig | undefined;
 
@@ -155,8 +157,29 @@ export class RegistryRepository {
     }
   }
 
-  /** Answers a 401 challenge: sets the Authorization header to use, or throws with the registry's message. */
-  private async authorize(res: HttpResponse): Promise<void> {
+  /**
+   * Answers the registry's challenge before a request that will need it (a
+   * builder's index, pushed once every node is done, prepares while they
+   * build): `GET /v2/` and, on a 401, the authorization for this repository
+   * (a token with push scope when `push`), so that request goes out
+   * authorized instead of after a 401 of its own. Never throws: whatever
+   * fails here fails again, and is reported, in the request.
+   */
+  prepareAuth(options: { push?: boolean } = {}): Promise<void> {
+    this.preparing ??= (async () => {
+      const res = await this.request(`${this.endpoint}/v2/`, { method: "GET" });
+      if (res.status === 401) await this.authorize(res, options.push ? `repository:${this.ref.path}:pull,push` : undefined);
+      else await res.arrayBuffer();
+    })().catch(() => {});
+    return this.preparing;
+  }
+
+  /**
+   * Answers a 401 challenge: sets the Authorization header to use, or throws
+   * with the registry's message. `scope`: the token scope when the challenge
+   * names none (default pull).
+   */
+  private async authorize(res: HttpResponse, scope?: string): Promise<void> {
     const body = await res.text();
     const challenges = parseWwwAuthenticate(res.headers.get("www-authenticate") ?? "");
     const creds = await this.lookupCredentials();
@@ -164,7 +187,7 @@ export class RegistryRepository {
       new ImageError(`${this.ref.domain}: 401 Unauthorized: ${registryErrorMessage(body) || "authentication required"}${extra}`);
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer) {
-      this.authorization = `Bearer ${await this.fetchToken(bearer, creds)}`;
+      this.authorization = `Bearer ${await this.fetchToken(bearer, creds, scope)}`;
       return;
     }
     const basic = challenges.find((c) => c.scheme === "basic");
@@ -176,11 +199,11 @@ export class RegistryRepository {
     throw denied(challenges.length === 0 ? " (no WWW-Authenticate challenge)" : ` (unsupported auth scheme ${challenges.map((c) => c.scheme).join(", ")})`);
   }
 
-  private async fetchToken(challenge: AuthChallenge, creds: Credentials): Promise<string> {
+  private async fetchToken(challenge: AuthChallenge, creds: Credentials, defaultScope?: string): Promise<string> {
     const realm = challenge.params["realm"];
     if (!realm) throw new ImageError(`${this.ref.domain}: Bearer challenge without a realm`);
     const service = challenge.params["service"];
-    const scope = challenge.params["scope"] || `repository:${this.ref.path}:pull`;
+    const scope = challenge.params["scope"] || defaultScope || `repository:${this.ref.path}:pull`;
     let res: HttpResponse;
     if (creds.username === "" && creds.secret !== "") {
       // An identity token: OAuth2 refresh-token grant (POST), as containerd does.
@@ -216,6 +239,7 @@ export class RegistryRepository {
   /** A request with auth (one retry after a 401 challenge: a PUT's challenge asks for push scope). */
   private async send(method: string, path: string, extraHeaders: Record<string, string>, body?: Uint8Array): Promise<HttpResponse> {
     const url = `${this.endpoint}/v2/${this.ref.path}/${path}`;
+    if (this.preparing) await this.preparing;
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...extraHeaders };
       if (this.authorization) headers["Authorization"] = this.authorization;
