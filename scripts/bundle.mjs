@@ -8,7 +8,7 @@
 //             and the lazily loaded parts (actions, the Dockerfile converter, the program loader) stay
 //             lazy inside it (esbuild's lazy module inits; their code is compiled only when they run).
 //   frontend  dist/frontend/frontend.cjs: the frontend (src/frontend/process.ts and all it loads), one CommonJS
-//             file, and dist/frontend/main.mjs (src/frontend/main.ts), the image's entry point, which runs it with
+//             file, and dist/frontend/main.cjs (src/frontend/main.ts), the image's entry point, which runs it with
 //             the V8 code cache the image build writes after a warm-up (scripts/frontend-image.sh).
 // esbuild stays a package (its native binary, and programs are bundled with it at run time);
 // typescript is loaded by `tsfrontend check` from the user's project (src/program/check.ts).
@@ -103,15 +103,25 @@ async function bundleFrontend() {
     target: "node22",
     charset: "ascii",
     metafile: true,
-    // As the CLI's (above): run from a code cache, with programs imported through main.mjs.
+    // As the CLI's (above): run from a code cache, with programs imported through main.cjs.
     supported: { "dynamic-import": false },
     define: { "import.meta.url": "__tsfBundleUrl" },
     banner: { js: 'var __tsfBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
-  await build({ ...common, entryPoints: [mainEntry], outfile: join(out, "main.mjs"), format: "esm", target: "node22", charset: "ascii" });
-  chmodSync(join(out, "main.mjs"), 0o755);
+  // CommonJS, as the CLI's entry: Node starts it without its ES module loader (about 5 ms).
+  await build({
+    ...common,
+    entryPoints: [mainEntry],
+    outfile: join(out, "main.cjs"),
+    format: "cjs",
+    target: "node22",
+    charset: "ascii",
+    define: { "import.meta.url": "__tsfMainUrl" },
+    banner: { js: 'var __tsfMainUrl = require("node:url").pathToFileURL(__filename).href;' },
+  });
+  chmodSync(join(out, "main.cjs"), 0o755);
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  process.stderr.write(`bundle: frontend: ${relative(repo, join(out, "main.mjs"))} running ${relative(repo, join(out, "frontend.cjs"))} (${(bytes / 1e6).toFixed(1)} MB)\n`);
+  process.stderr.write(`bundle: frontend: ${relative(repo, join(out, "main.cjs"))} running ${relative(repo, join(out, "frontend.cjs"))} (${(bytes / 1e6).toFixed(1)} MB)\n`);
 }
 
 const targets = { cli: bundleCli, frontend: bundleFrontend };

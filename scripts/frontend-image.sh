@@ -18,7 +18,7 @@
 #                      (1777: buildkit's FileOp mkdir masks modes with 0777, a copied dir keeps its mode)
 #   modules-<arch>/    node_modules: `npm ci --omit=dev` of package-lock.json for that cpu (esbuild's
 #                      native package of the arch), type-only packages removed; the image takes esbuild only
-# Those and the work tree (the bundle dist/frontend/{main.mjs,frontend.cjs} made here, package.json) reach the build
+# Those and the work tree (the bundle dist/frontend/{main.cjs,frontend.cjs} made here, package.json) reach the build
 # as --local contexts.
 # TSF_NODE_VERSION (default below) picks the Node version; TSF_PROGRESS the progress mode (plain).
 set -euo pipefail
@@ -181,7 +181,7 @@ prepare_modules() {
 }
 
 # The frontend and the library as one CommonJS bundle (dist/frontend/frontend.cjs) and its entrypoint
-# (dist/frontend/main.mjs), by scripts/bundle.mjs (which also bundles the CLI): programs reach the
+# (dist/frontend/main.cjs), by scripts/bundle.mjs (which also bundles the CLI): programs reach the
 # bundle's own llb/program modules (src/program/imports.ts), esbuild stays a package (its native binary).
 log "bundling dist/src/frontend"
 node "$REPO/scripts/bundle.mjs" frontend || die "bundling the frontend failed"

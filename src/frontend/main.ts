@@ -1,6 +1,6 @@
 /**
  * Entry point of the frontend process: in the image `node
- * /tsfrontend/dist/frontend/main.mjs` (this module bundled), unbundled
+ * /tsfrontend/dist/frontend/main.cjs` (this module bundled, CommonJS), unbundled
  * `node dist/src/frontend/main.js`. stdin/stdout are the gRPC connection to
  * buildkitd; stdout is guarded first (stdio-guard.ts, the first import), then
  * the frontend runs one request (process.ts), leaves the connection open
@@ -40,36 +40,43 @@ if (!warmup) {
 }
 
 type Entry = typeof import("./process.js");
-const bundleFile = join(here, "frontend.cjs");
-const cacheFile = `${bundleFile}.v8cache`;
-let bundle: LoadedBundle | undefined;
-let entry: Entry;
-if (existsSync(bundleFile)) {
-  const start = performance.now();
-  bundle = runCommonJsBundle(bundleFile, () => {
-    if (warmup) return undefined;
-    try {
-      return readFileSync(cacheFile);
-    } catch {
-      return undefined;
-    }
-  });
-  entry = bundle.exports as unknown as Entry;
-  performance.measure(bundle.cacheUsed ? "tsfrontend:bundle-cached" : "tsfrontend:bundle-compiled", { start });
-} else {
-  // Unbundled (dist/src/frontend). A computed specifier: the bundler must not pull it into main.mjs.
-  const unbundled = "./process.js";
-  entry = (await import(unbundled)) as Entry;
-}
-// Process start (Node's time origin) to the frontend loaded: the phase `~modules` of bench:frontend's timeline.
-performance.measure("tsfrontend:modules", { start: 0 });
 
-if (warmup) {
-  await entry.warmUp();
-  if (bundle) writeFileSync(cacheFile, bundle.createCachedData());
-  process.exit(0);
+// A function, not top-level await: bundled, this module is CommonJS (main.cjs), which Node starts
+// without its ES module loader.
+async function main(): Promise<never> {
+  const bundleFile = join(here, "frontend.cjs");
+  const cacheFile = `${bundleFile}.v8cache`;
+  let bundle: LoadedBundle | undefined;
+  let entry: Entry;
+  if (existsSync(bundleFile)) {
+    const start = performance.now();
+    bundle = runCommonJsBundle(bundleFile, () => {
+      if (warmup) return undefined;
+      try {
+        return readFileSync(cacheFile);
+      } catch {
+        return undefined;
+      }
+    });
+    entry = bundle.exports as unknown as Entry;
+    performance.measure(bundle.cacheUsed ? "tsfrontend:bundle-cached" : "tsfrontend:bundle-compiled", { start });
+  } else {
+    // Unbundled (dist/src/frontend). A computed specifier: the bundler must not pull it into main.cjs.
+    const unbundled = "./process.js";
+    entry = (await import(unbundled)) as Entry;
+  }
+  // Process start (Node's time origin) to the frontend loaded: the phase `~modules` of bench:frontend's timeline.
+  performance.measure("tsfrontend:modules", { start: 0 });
+
+  if (warmup) {
+    await entry.warmUp();
+    if (bundle) writeFileSync(cacheFile, bundle.createCachedData());
+    process.exit(0);
+  }
+  // Exit without closing the connection: buildkitd (v0.32.2 frontend/gateway/gateway.go) takes a
+  // connection closed while the process still runs for a crash ("frontend grpc server closed
+  // unexpectedly"), and that error replaces the result given to Return. The process ending ends it.
+  process.exit(await entry.serveStdio(writeStdout));
 }
-// Exit without closing the connection: buildkitd (v0.32.2 frontend/gateway/gateway.go) takes a
-// connection closed while the process still runs for a crash ("frontend grpc server closed
-// unexpectedly"), and that error replaces the result given to Return. The process ending ends it.
-process.exit(await entry.serveStdio(writeStdout));
+
+void main();

@@ -32,7 +32,6 @@ async function parseModule(source: string, name: string): Promise<{ defaultExpor
   // esbuild is loaded here, not at the top: a build file named *.ts, or a `//` directive, never needs it.
   const { build: esbuild } = await import("esbuild");
   try {
-    const { build: esbuild } = await import("esbuild");
     const out = await esbuild({
       stdin: { contents: source, loader: "ts", sourcefile: name },
       bundle: false,

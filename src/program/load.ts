@@ -214,6 +214,34 @@ function frameIn(stack: string | undefined, pos: ProgramPositions): [number, num
   return undefined;
 }
 
+/**
+ * The program's line and column calling into the library now (as {@link
+ * frameIn} on a fresh stack), read from V8's call sites: called for every op
+ * a program creates, it must not format the stack as text (that was most of
+ * the time of creating an op).
+ */
+function callerIn(pos: ProgramPositions): [number, number] | undefined {
+  const prepare = Error.prepareStackTrace;
+  const limit = Error.stackTraceLimit;
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.stackTraceLimit = 40;
+    Error.prepareStackTrace = (_err, callSites) => callSites;
+    const holder: { stack?: unknown } = {};
+    Error.captureStackTrace(holder, callerIn);
+    sites = holder.stack as NodeJS.CallSite[]; // formatted (by the hook above) when first read
+  } finally {
+    Error.prepareStackTrace = prepare;
+    Error.stackTraceLimit = limit;
+  }
+  for (const site of sites) {
+    if (site.getFileName() !== pos.bundleUrl) continue;
+    const orig = pos.lookup.lookup(site.getLineNumber() ?? 0, site.getColumnNumber() ?? 0);
+    if (orig && orig.source === pos.file) return [orig.line, orig.column];
+  }
+  return undefined;
+}
+
 function programFailure(err: unknown, pos: ProgramPositions, what: string): ProgramError {
   if (err instanceof ProgramError && err.location) return err;
   const e = err instanceof Error ? err : new Error(String(err));
@@ -251,11 +279,7 @@ function runFault(fault: RunFault, pos: ProgramPositions): Error {
 export async function runProgram(program: LoadedProgram, ctx: BuildContext): Promise<ResolvedResult[]> {
   const locations = new Map<number, SourceLocation>();
   const previous = setLocationProvider(() => {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 40;
-    const stack = new Error().stack;
-    Error.stackTraceLimit = limit;
-    const frame = frameIn(stack, program.positions);
+    const frame = callerIn(program.positions);
     if (!frame) return undefined;
     let loc = locations.get(frame[0]);
     if (!loc) locations.set(frame[0], (loc = program.sourceMap.lines(frame[0])));

@@ -106,13 +106,13 @@ export async function runProgramBuild(gateway: GatewayClient, options: RunProgra
     // daemon (dockerfile.v0 resolves its platforms' bases together too). Assembled in platform order.
     const built = await Promise.all(
       results.map(async (r): Promise<PlatformBuildResult> => {
+        // The base's config is asked for first: the daemon looks it up while this process marshals.
+        const resolving = r.base ? gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: parsed.imageResolveMode }) : undefined;
+        resolving?.catch(() => {}); // awaited below, unless marshalling fails first
         let def = await r.state.marshal({ platform: r.platform, ...(parsed.noCache ? { ignoreCache: true } : {}) });
         // Several platforms: tell their identical steps apart in progress, as dockerfile2llb does.
         if (results.length > 1) def = prefixStepNames(def, r.platform);
-        const [solved, resolved] = await Promise.all([
-          def.isEmpty() ? undefined : gateway.solve({ definition: def, evaluate: options.evaluate ?? false }),
-          r.base ? gateway.resolveImageConfig(r.base, { platform: r.platform, resolveMode: parsed.imageResolveMode }) : undefined,
-        ]);
+        const [solved, resolved] = await Promise.all([def.isEmpty() ? undefined : gateway.solve({ definition: def, evaluate: options.evaluate ?? false }), resolving]);
         const base = resolved ? (JSON.parse(Buffer.from(resolved.config).toString("utf8")) as Partial<ImageDocument>) : undefined;
         const programConfig = Object.keys(parsed.labels).length > 0 ? { ...(r.config ?? {}), Labels: { ...(r.config?.Labels ?? {}), ...parsed.labels } } : r.config;
         return { platform: r.platform, ref: solved?.ref ?? null, config: encoder.encode(JSON.stringify(composeImageConfig(r.platform, programConfig, base))) };

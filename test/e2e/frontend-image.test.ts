@@ -46,7 +46,7 @@ test("the index holds linux/amd64 and linux/arm64; each config has the entrypoin
     assert.equal(`${c.os}/${c.architecture}`, p);
     const [node, main] = c.config.Entrypoint ?? [];
     assert.match(node ?? "", /^\/.+\/bin\/node$/, `${p}: the entrypoint runs node`);
-    assert.match(main ?? "", /\/dist\/frontend\/main\.mjs$/, `${p}: the entrypoint runs the frontend's bundle`);
+    assert.match(main ?? "", /\/dist\/frontend\/main\.cjs$/, `${p}: the entrypoint runs the frontend's bundle`);
     assert.ok(c.config.Env?.some((e) => /^NODE_COMPILE_CACHE=\/.+/.test(e)), `${p}: NODE_COMPILE_CACHE names the image's code cache`);
     assert.equal(c.config.Labels?.["moby.buildkit.frontend.network.none"], "true");
     assert.equal(c.config.Labels?.["moby.buildkit.frontend.caps"], FRONTEND_CAPS.join(","));

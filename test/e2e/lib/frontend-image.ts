@@ -3,8 +3,8 @@
  * scripts/frontend-image.sh to `$TSF_REGISTRY/tsfrontend:<version>`, once per
  * environment, version and content (pushed-image.ts): keyed by BUILDKIT_HOST,
  * TSF_REGISTRY and the content of what goes into it (the program, the
- * script, package.json, package-lock.json and the built modules dist/src
- * without tests).
+ * script, the bundler, package.json, package-lock.json and the built modules
+ * dist/src without tests).
  */
 
 import assert from "node:assert/strict";
@@ -41,7 +41,7 @@ function filesUnder(dir: string, prefix = ""): string[] {
 /** A hash of everything the image is built from. */
 function contentKey(): string {
   const h = createHash("sha256");
-  for (const f of ["Dockerfile.frontend", "scripts/frontend-image.sh", "package.json", "package-lock.json"]) {
+  for (const f of ["Dockerfile.frontend", "scripts/frontend-image.sh", "scripts/bundle.mjs", "package.json", "package-lock.json"]) {
     h.update(`${f}\n`).update(readFileSync(join(repoRoot, f)));
   }
   const dist = join(repoRoot, "dist", "src");
