@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as zlib from "node:zlib";
 import { gzipSync } from "node:zlib";
 import { archiveMaxTime, formatSourceDateEpochValue } from "./epoch.js";
 
@@ -33,6 +34,28 @@ test("archiveMaxTime: newest regular file of a tar or tar.gz, undefined for othe
   assert.equal(archiveMaxTime(gzipSync(tar))?.getTime(), 2000_000);
   assert.equal(archiveMaxTime(Buffer.from("not an archive")), undefined);
   assert.equal(archiveMaxTime(Buffer.alloc(1024)), undefined);
+});
+
+/** A zstd frame of raw (stored) blocks: what any zstd decoder reads back as `data`. */
+function zstdStored(data: Buffer): Buffer {
+  const blocks: Buffer[] = [];
+  for (let off = 0; off === 0 || off < data.length; off += 1 << 17) {
+    const chunk = data.subarray(off, off + (1 << 17));
+    const last = off + (1 << 17) >= data.length ? 1 : 0;
+    const header = last | (chunk.length << 3); // Last_Block, Block_Type 0 (raw), Block_Size
+    blocks.push(Buffer.from([header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff]), chunk);
+  }
+  // Magic, Frame_Header_Descriptor 0 (no content size, checksum or dictionary), Window_Descriptor 2^17.
+  return Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 7 << 3]), ...blocks]);
+}
+
+test("archiveMaxTime: a zstd tar where Node decodes zstd (the frontend image's Node 22), else none; bzip2 and xz none", () => {
+  const tar = Buffer.concat([tarEntry("a", "0", 1000, "x"), tarEntry("b", "0", 3000, "yy"), Buffer.alloc(1024)]);
+  const hasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === "function";
+  assert.equal(archiveMaxTime(zstdStored(tar))?.getTime(), hasZstd ? 3000_000 : undefined);
+  assert.equal(archiveMaxTime(zstdStored(Buffer.from("not a tar"))), undefined);
+  assert.equal(archiveMaxTime(Buffer.concat([Buffer.from("BZh91AY&SY"), tar])), undefined);
+  assert.equal(archiveMaxTime(Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), tar])), undefined);
 });
 
 test("archiveMaxTime follows archive/tar as Go reads it (answers checked against Go 1.x's tar.Reader)", () => {

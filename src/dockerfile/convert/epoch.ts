@@ -6,6 +6,7 @@
  * an HTTP Last-Modified, else the newest file in a downloaded archive.
  */
 
+import * as zlib from "node:zlib";
 import { gunzipSync } from "node:zlib";
 import { DockerfileError } from "../../errors.js";
 import { basePath } from "../../internal/go/path.js";
@@ -246,8 +247,9 @@ function tarChecksumOK(h: Uint8Array, stored: number): boolean {
  * the entries a tar reader returns whose FileInfo mode is regular (hard links
  * and PAX global headers included, as archive/tar reports them), from a plain
  * or gzip tar; undefined for anything else, including a tar that is corrupt
- * or cut short (Go drops the times read so far then). bzip2, xz and zstd
- * streams, which Go decompresses, are not decoded here.
+ * or cut short (Go drops the times read so far then). A zstd tar is read
+ * where Node has a zstd decoder (22.15 and later: the frontend image's);
+ * bzip2 and xz streams, which Go decompresses too, are not decoded here.
  */
 export function archiveMaxTime(dt: Uint8Array): Date | undefined {
   let data = dt;
@@ -257,12 +259,16 @@ export function archiveMaxTime(dt: Uint8Array): Date | undefined {
     } catch {
       return undefined;
     }
-  } else if (
-    (data.length >= 3 && data[0] === 0x42 && data[1] === 0x5a && data[2] === 0x68) ||
-    (data.length >= 6 && data[0] === 0xfd && data[1] === 0x37 && data[2] === 0x7a) ||
-    (data.length >= 4 && data[0] === 0x28 && data[1] === 0xb5 && data[2] === 0x2f && data[3] === 0xfd)
-  ) {
-    return undefined; // bzip2, xz, zstd: not decoded here
+  } else if (data.length >= 4 && data[0] === 0x28 && data[1] === 0xb5 && data[2] === 0x2f && data[3] === 0xfd) {
+    const zstd = (zlib as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
+    if (!zstd) return undefined; // Node 20 has no zstd decoder
+    try {
+      data = zstd(data);
+    } catch {
+      return undefined;
+    }
+  } else if ((data.length >= 3 && data[0] === 0x42 && data[1] === 0x5a && data[2] === 0x68) || (data.length >= 6 && data[0] === 0xfd && data[1] === 0x37 && data[2] === 0x7a)) {
+    return undefined; // bzip2, xz: not decoded here
   }
   const isZero = (b: Uint8Array) => b.every((x) => x === 0);
   let max: number | undefined;
