@@ -238,7 +238,6 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
   return { path: filename, source, files: refFiles(gateway, solved.ref, ""), ...(context ? { context } : {}), ...extras };
 }
 
-/** The build file (or `dockerfile` for `Dockerfile`, as readRequired) and its `.dockerignore`, read in place; undefined when either cannot be. */
 /** Above this, a file read in place is still transferred for its step rather than put into a solve request. */
 const HERE_STEP_MAX_BYTES = 1 << 20;
 
@@ -257,6 +256,7 @@ export async function loadedHereStep(gateway: GatewayClient, name: string, data:
   return definitionHead(definition);
 }
 
+/** The build file (or `dockerfile` for `Dockerfile`, as readRequired) and its `.dockerignore`, read in place; undefined when either cannot be. */
 async function readHere(read: LocalFileReader, localName: string, filename: string): Promise<{ source: Uint8Array; dockerignore: Uint8Array | null } | undefined> {
   const base = filename.slice(filename.lastIndexOf("/") + 1);
   const [source, lower, dockerignore] = await Promise.all([
