@@ -32,3 +32,36 @@ export function compileCacheDir(env: NodeJS.ProcessEnv, home: string): string {
 export function compileCacheKey(id: string, nodeVersion: string, arch: string): string {
   return `${id.slice(0, 16)}-${nodeVersion}-${arch}`;
 }
+
+/**
+ * How many runs of a command write its cache. A cache holds what the run that
+ * wrote it compiled; one made by a run that took a short path (`--help`, a
+ * flag error, a Definition from stdin) would leave the next builds compiling
+ * most of what they run. So the first runs each write the cache again with
+ * what they ran besides (what V8 took from the cache stays compiled, so each
+ * cache holds its predecessor's), and then it stays as it is.
+ */
+export const CACHE_GENERATIONS = 3;
+
+/** The trailer after V8's data in a cache file: this tag, then the generation byte. */
+const GENERATION_TAG = Buffer.from("tsfgen");
+
+/** A cache file's V8 data and its generation (1 for a file without the trailer). */
+export function readCacheFile(file: Buffer): { data: Buffer; generation: number } {
+  const tagAt = file.length - GENERATION_TAG.length - 1;
+  if (tagAt >= 0 && file.subarray(tagAt, tagAt + GENERATION_TAG.length).equals(GENERATION_TAG)) {
+    return { data: file.subarray(0, tagAt), generation: file[file.length - 1]! };
+  }
+  return { data: file, generation: 1 };
+}
+
+/** A cache file: V8's data, then the trailer naming its generation. */
+export function cacheFileBytes(data: Buffer, generation: number): Buffer {
+  return Buffer.concat([data, GENERATION_TAG, Buffer.from([generation])]);
+}
+
+/** The generation a run writes at exit: none (undefined) once the cache it took is the last generation. */
+export function nextGeneration(taken: { used: boolean; generation: number }): number | undefined {
+  if (!taken.used) return 1;
+  return taken.generation < CACHE_GENERATIONS ? taken.generation + 1 : undefined;
+}

@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { cliPath } from "../lib/cli.js";
 import { repoRoot } from "../lib/gobin.js";
-import { BUNDLE_ID_PREFIX, bundleId, CACHED_COMMANDS, commandOf } from "../../src/cli/compile-cache.js";
+import { BUNDLE_ID_PREFIX, bundleId, CACHE_GENERATIONS, CACHED_COMMANDS, commandOf, readCacheFile } from "../../src/cli/compile-cache.js";
 
 const bundlePath = join(dirname(cliPath), "tsfrontend.cjs");
 
@@ -102,7 +102,7 @@ test("every command has its own code cache; the command of a command line is the
   assert.equal(commandOf(["--version"]), "other");
 });
 
-test("the code cache: written after a command's first run, read (not rewritten) by the next, made again when V8 rejects it", () => {
+test("the code cache: written by a command's first runs, each adding what it ran, then only read; made again when V8 rejects it", () => {
   const home = mkdtempSync(join(tmpdir(), "tsf-compile-cache-"));
   try {
     const env = { ...process.env, XDG_CACHE_HOME: home, TSFRONTEND_COMPILE_CACHE: "" };
@@ -121,9 +121,18 @@ test("the code cache: written after a command's first run, read (not rewritten) 
     const file = join(dir, files[0]!);
     const first = readFileSync(file);
     assert.ok(first.length > 1000);
+    assert.equal(readCacheFile(first).generation, 1);
+    // The next runs add what they ran (here the llb command itself, not only its help) ...
+    assert.equal(run(["llb", "--help"]), out);
+    assert.equal(readCacheFile(readFileSync(file)).generation, 2);
+    run(["llb", join(repoRoot, "test", "cli", "fixtures", "run-error.ts"), "--platform", "linux/arm64"]);
+    const third = readCacheFile(readFileSync(file));
+    assert.equal(third.generation, CACHE_GENERATIONS);
+    assert.ok(third.data.length > readCacheFile(first).data.length + 10_000, `${third.data.length} bytes after an llb run, ${first.length} after --help`);
+    // ... and then the cache is only read.
     const mtime = statSync(file).mtimeMs;
     assert.equal(run(["llb", "--help"]), out);
-    assert.equal(statSync(file).mtimeMs, mtime, "a cache V8 took is not written again");
+    assert.equal(statSync(file).mtimeMs, mtime, "a cache of the last generation is not written again");
     // A cache V8 rejects (here: garbage) is replaced by a good one.
     writeFileSync(file, Buffer.alloc(first.length, 7));
     assert.equal(run(["llb", "--help"]), out);
