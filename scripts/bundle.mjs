@@ -39,13 +39,33 @@ function need(entry) {
   }
 }
 
+/**
+ * esbuild's helpers for lazy modules (`__esm` for ours, `__commonJS` for
+ * packages) made to record each module's name as it initialises, in a Set
+ * under Symbol.for(key): bin.ts writes the code cache again when a run used
+ * modules the cache does not cover. Fails the bundle if the helpers change.
+ */
+function recordInits(text, key) {
+  const helpers = [
+    ["var __esm = (fn, res, err) => function __init() {\n", "  fn && __tsfInits.add(__getOwnPropNames(fn)[0]);\n"],
+    ["var __commonJS = (cb, mod) => function __require() {\n", "  mod || __tsfInits.add(__getOwnPropNames(cb)[0]);\n"],
+  ];
+  let out = text;
+  for (const [head, line] of helpers) {
+    if (out.split(head).length !== 2) throw new Error(`bundle: esbuild's helper changed, cannot record module inits: ${JSON.stringify(head)}`);
+    out = out.replace(head, head + line);
+  }
+  const decl = `var __tsfInits = globalThis[Symbol.for(${JSON.stringify(key)})] = new Set();\n`;
+  return out.replace("var __esm = ", decl + "var __esm = ");
+}
+
 async function bundleCli() {
   const out = join(dist, "cli");
   const entry = join(dist, "src", "cli", "main.js");
   const binEntry = join(dist, "src", "cli", "bin.js");
   need(entry);
   need(binEntry);
-  const { BUNDLE_ID_PREFIX } = await import(pathToFileURL(join(dist, "src", "cli", "compile-cache.js")).href);
+  const { BUNDLE_ID_PREFIX, BUNDLE_INITS } = await import(pathToFileURL(join(dist, "src", "cli", "compile-cache.js")).href);
   // An earlier layout (ES module chunks) or bundle would otherwise stay behind.
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
@@ -67,7 +87,7 @@ async function bundleCli() {
     define: { "import.meta.url": "__tsfBundleUrl" },
     banner: { js: 'var __tsfBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
-  const text = result.outputFiles[0].text.replace(/^#![^\n]*\n/, "");
+  const text = recordInits(result.outputFiles[0].text.replace(/^#![^\n]*\n/, ""), BUNDLE_INITS);
   // bin.ts reads it as latin1 (faster than UTF-8): esbuild's `charset: "ascii"` escapes the rest.
   if (/[^\x00-\x7f]/.test(text)) throw new Error("bundle: the CLI bundle is not ASCII-only");
   const id = createHash("sha256").update(text).digest("hex");

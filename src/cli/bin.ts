@@ -7,10 +7,10 @@
  * a start reads compiled code instead of parsing and compiling megabytes of
  * JavaScript again (about 100 ms of every build on Node 20).
  *
- * The cache is made after the first runs of each command (`build`, `llb`...:
- * a cache made after a run holds the functions that ran; each of the first
- * CACHE_GENERATIONS runs adds what it ran, so one short run does not decide
- * what later ones find compiled), written at exit to
+ * The cache is made after the first run of each command (`build`, `llb`...:
+ * a cache made after a run holds the functions that ran), and again after a
+ * run that used parts of the bundle it does not cover (compile-cache.ts
+ * `modulesToCache`), written at exit to
  * `$XDG_CACHE_HOME/tsfrontend/compile-cache/` (default `~/.cache`) under the
  * bundle's id, the Node version and the architecture (compile-cache.ts), so
  * another bundle or Node never reads it; V8 rejects a cache that does not fit
@@ -23,7 +23,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommonJsBundle, type LoadedBundle } from "../internal/node/cjs-bundle.js";
-import { bundleId, cacheFileBytes, commandOf, compileCacheDir, compileCacheKey, nextGeneration, readCacheFile } from "./compile-cache.js";
+import { BUNDLE_INITS, bundleId, cacheFileBytes, commandOf, compileCacheDir, compileCacheKey, modulesToCache, readCacheFile } from "./compile-cache.js";
 
 const useCache = process.env["TSFRONTEND_COMPILE_CACHE"] !== "0";
 const dir = compileCacheDir(process.env, homedir());
@@ -31,14 +31,15 @@ let key = "";
 let cacheFile = "";
 let bundle: LoadedBundle | undefined;
 
-let generation = 0;
+let covered: () => Set<string> = () => new Set();
 
 process.once("exit", () => {
   if (!bundle || cacheFile === "") return;
-  const next = nextGeneration({ used: bundle.cacheUsed, generation });
-  if (next === undefined) return;
+  const ran = ((globalThis as Record<symbol, Set<string> | undefined>)[Symbol.for(BUNDLE_INITS)] ?? new Set<string>());
+  const modules = modulesToCache({ used: bundle.cacheUsed, modules: covered }, ran);
+  if (!modules) return;
   try {
-    const data = cacheFileBytes(bundle.createCachedData(), next);
+    const data = cacheFileBytes(bundle.createCachedData(), modules);
     mkdirSync(dir, { recursive: true });
     // Caches of other bundles or Node versions are of no more use.
     for (const f of readdirSync(dir)) if (!f.startsWith(key)) rmSync(join(dir, f), { force: true });
@@ -57,7 +58,7 @@ bundle = runCommonJsBundle(join(dirname(fileURLToPath(import.meta.url)), "tsfron
   cacheFile = join(dir, `${key}-${commandOf(process.argv.slice(2))}.bin`);
   try {
     const taken = readCacheFile(readFileSync(cacheFile));
-    generation = taken.generation;
+    covered = taken.modules;
     return taken.data;
   } catch {
     return undefined; // none yet: made at exit

@@ -34,34 +34,62 @@ export function compileCacheKey(id: string, nodeVersion: string, arch: string): 
 }
 
 /**
- * How many runs of a command write its cache. A cache holds what the run that
- * wrote it compiled; one made by a run that took a short path (`--help`, a
- * flag error, a Definition from stdin) would leave the next builds compiling
- * most of what they run. So the first runs each write the cache again with
- * what they ran besides (what V8 took from the cache stays compiled, so each
- * cache holds its predecessor's), and then it stays as it is.
+ * The global under which the CLI bundle records the names of its lazy modules
+ * as they initialise (scripts/bundle.mjs adds that to esbuild's `__esm` and
+ * `__commonJS` helpers): which parts of the bundle a run used.
  */
-export const CACHE_GENERATIONS = 3;
+export const BUNDLE_INITS = "tsfrontend.bundleInits";
 
-/** The trailer after V8's data in a cache file: this tag, then the generation byte. */
-const GENERATION_TAG = Buffer.from("tsfgen");
+/** The trailer after V8's data in a cache file: the JSON list of modules, its length (u32 LE), this tag. */
+const MODULES_TAG = Buffer.from("tsfmods1");
 
-/** A cache file's V8 data and its generation (1 for a file without the trailer). */
-export function readCacheFile(file: Buffer): { data: Buffer; generation: number } {
-  const tagAt = file.length - GENERATION_TAG.length - 1;
-  if (tagAt >= 0 && file.subarray(tagAt, tagAt + GENERATION_TAG.length).equals(GENERATION_TAG)) {
-    return { data: file.subarray(0, tagAt), generation: file[file.length - 1]! };
+/**
+ * A cache file: V8's data, then the lazy modules of the bundle whose code it
+ * holds compiled (the runs that wrote it initialised them).
+ */
+export function cacheFileBytes(data: Buffer, modules: Iterable<string>): Buffer {
+  const json = Buffer.from(JSON.stringify([...modules].sort()));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(json.length);
+  return Buffer.concat([data, json, len, MODULES_TAG]);
+}
+
+/** A cache file's V8 data and the modules it covers (none known for a file without the trailer). */
+export function readCacheFile(file: Buffer): { data: Buffer; modules: () => Set<string> } {
+  const tagAt = file.length - MODULES_TAG.length;
+  if (tagAt >= 4 && file.subarray(tagAt).equals(MODULES_TAG)) {
+    const len = file.readUInt32LE(tagAt - 4);
+    const jsonAt = tagAt - 4 - len;
+    if (jsonAt >= 0) {
+      // Parsed only when needed (at exit): a start reads the data and nothing more.
+      return {
+        data: file.subarray(0, jsonAt),
+        modules: () => {
+          try {
+            return new Set(JSON.parse(file.subarray(jsonAt, tagAt - 4).toString("utf8")) as string[]);
+          } catch {
+            return new Set();
+          }
+        },
+      };
+    }
   }
-  return { data: file, generation: 1 };
+  return { data: file, modules: () => new Set() };
 }
 
-/** A cache file: V8's data, then the trailer naming its generation. */
-export function cacheFileBytes(data: Buffer, generation: number): Buffer {
-  return Buffer.concat([data, GENERATION_TAG, Buffer.from([generation])]);
-}
-
-/** The generation a run writes at exit: none (undefined) once the cache it took is the last generation. */
-export function nextGeneration(taken: { used: boolean; generation: number }): number | undefined {
-  if (!taken.used) return 1;
-  return taken.generation < CACHE_GENERATIONS ? taken.generation + 1 : undefined;
+/**
+ * The modules a cache written now would cover, or undefined when the cache the
+ * run took covers every module it used (then it is not written again). A
+ * cache holds what the runs that wrote it compiled: one made by a short run
+ * (`--help`, a flag error, a failing build) would leave later builds
+ * compiling most of what they run, so a run that used modules the cache does
+ * not cover writes it again, with what it took from it (still compiled) and
+ * what it compiled besides.
+ */
+export function modulesToCache(taken: { used: boolean; modules: () => ReadonlySet<string> }, ran: Iterable<string>): Set<string> | undefined {
+  if (!taken.used) return new Set(ran);
+  const covered = taken.modules();
+  const union = new Set(covered);
+  for (const m of ran) union.add(m);
+  return union.size > covered.size ? union : undefined;
 }
