@@ -125,6 +125,8 @@ async function main(): Promise<void> {
       console.log(`${label[tool].padEnd(25)} median ${median(times[tool]).toFixed(2)} s [${times[tool].map((t) => t.toFixed(2)).join(", ")}; median of ${iterations}, 1 warm-up]`);
     }
     console.log(`ts builder fixed cost over buildx (difference of the medians): ${(median(times.two) - median(times.buildx)).toFixed(2)} s`);
+    // Paired within each round (its tools run back to back): less moved by the machine's load drifting between rounds.
+    console.log(`median of the rounds' ts/buildx ratios: ${median(times.two.map((t, k) => t / times.buildx[k]!)).toFixed(2)}`);
     console.log(`builders ts/buildx ratio: ${(median(times.two) / median(times.buildx)).toFixed(2)}`);
     console.log(`builders two/one ratio: ${(median(times.two) / median(times.one)).toFixed(2)}`);
   } finally {

@@ -201,6 +201,9 @@ async function main(): Promise<void> {
         `${size.name} (${size.lines} lines): fixed cost over dockerfile.v0: ts ${(m("ts") - m("dockerfile.v0")).toFixed(2)} s, buildkit's dockerfile image ${(m("dockerfile image") - m("dockerfile.v0")).toFixed(2)} s; ` +
           `ratios to dockerfile.v0: ts ${(m("ts") / m("dockerfile.v0")).toFixed(2)}, dockerfile image ${(m("dockerfile image") / m("dockerfile.v0")).toFixed(2)}`,
       );
+      // The same, paired within each round (its tools run back to back): less moved by the machine's load drifting between rounds.
+      const paired = median(times["ts"].map((t, k) => t / times["dockerfile.v0"][k]!));
+      console.log(`${size.name}: median of the rounds' ts/dockerfile.v0 ratios ${paired.toFixed(2)}`);
       ratios[size.name] = m("ts") / m("dockerfile.v0");
     }
     await run(buildctl, ["--addr", addr, "prune", "--filter", `description~=${tag}`]);
