@@ -3,7 +3,8 @@
 //   cli       dist/cli/tsfrontend.cjs: the `tsfrontend` command (src/cli/main.ts and all it loads) as one
 //             CommonJS file, its first line `// tsfrontend-cli-bundle <sha256 of the rest>`; and
 //             dist/cli/main.js (package.json `bin`, from src/cli/bin.ts, CommonJS), which runs that file with
-//             V8's code cache of it (made after each command's first run, kept in the user's cache dir).
+//             V8's code cache of it (made after each command's first run, and again after a run that used lazy
+//             modules it does not cover: recordInits below; kept in the user's cache dir).
 //             One file, not ES module chunks: Node 20 caches compiled code only for scripts (vm.Script),
 //             and the lazily loaded parts (actions, the Dockerfile converter, the program loader) stay
 //             lazy inside it (esbuild's lazy module inits; their code is compiled only when they run).

@@ -41,6 +41,12 @@ export interface BuildFile {
   definition?: Definition;
   /** Its head vertex (Go's `def.Head()`), which warnings are attached to. */
   vertex?: string;
+  /**
+   * Settles once the vertex has been solved, when it is solved in the
+   * background (a file read in place): a warning sent before the daemon has
+   * shown the vertex would be dropped by the display.
+   */
+  vertexShown?: Promise<void>;
 }
 
 /**
@@ -224,7 +230,7 @@ export async function readBuildFile(o: BuildFileOptions): Promise<BuildFile> {
           ...(context ? { context } : {}),
           ...(here.dockerignore ? { dockerignore: here.dockerignore } : {}),
           definition,
-          vertex: await loadedHereStep(gateway, base, here.source, `[internal] load build definition from ${filename}`, definition),
+          ...(await loadedHereStep(gateway, base, here.source, `[internal] load build definition from ${filename}`, async () => definition)),
         };
       }
     }
@@ -248,12 +254,22 @@ const HERE_STEP_MAX_BYTES = 1 << 20;
  * warnings of steps it has not seen), without the daemon fetching the file
  * over the session beside the conversion's own calls (which made the
  * conversion's round trips wait). A big file is transferred (`transfer`, the
- * source that reads it). Returns the step's vertex digest.
+ * source that reads it). Returns the step's vertex digest and when it has
+ * been solved (so shown).
  */
-export async function loadedHereStep(gateway: GatewayClient, name: string, data: Uint8Array, customName: string, transfer: Definition): Promise<string> {
-  const definition = data.length > HERE_STEP_MAX_BYTES ? transfer : await scratch().file(mkfile(`/${name}`, 0o644, data), { customName }).marshal();
-  gateway.solve({ definition, evaluate: true }).catch(() => {});
-  return definitionHead(definition);
+export async function loadedHereStep(
+  gateway: GatewayClient,
+  name: string,
+  data: Uint8Array,
+  customName: string,
+  transfer: () => Promise<Definition>,
+): Promise<{ vertex: string; vertexShown: Promise<void> }> {
+  const definition = data.length > HERE_STEP_MAX_BYTES ? await transfer() : await scratch().file(mkfile(`/${name}`, 0o644, data), { customName }).marshal();
+  const vertexShown = gateway.solve({ definition, evaluate: true }).then(
+    () => {},
+    () => {},
+  );
+  return { vertex: definitionHead(definition), vertexShown };
 }
 
 /** The build file (or `dockerfile` for `Dockerfile`, as readRequired) and its `.dockerignore`, read in place; undefined when either cannot be. */

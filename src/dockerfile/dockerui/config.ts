@@ -149,6 +149,7 @@ export class DockerUIClient implements DockerfileClient {
       vertex,
       async warn(message, opts) {
         if (!gateway.warn) return;
+        await bf.vertexShown;
         await gateway.warn(vertex, {
           level: opts.level || 1,
           message,
@@ -247,7 +248,7 @@ export class DockerUIClient implements DockerfileClient {
     const here = sessionID === this.#sessionID ? await this.#localFiles?.(DEFAULT_LOCAL_NAME_CONTEXT, DEFAULT_DOCKERIGNORE_NAME) : undefined;
     if (here !== undefined) {
       // Read in place; a file that is there gets its step in the progress (none is there: no step).
-      if (here) await loadedHereStep(this.#gateway, DEFAULT_DOCKERIGNORE_NAME, here, `[internal] load ${DEFAULT_DOCKERIGNORE_NAME}`, await st.marshal());
+      if (here) await loadedHereStep(this.#gateway, DEFAULT_DOCKERIGNORE_NAME, here, `[internal] load ${DEFAULT_DOCKERIGNORE_NAME}`, () => st.marshal());
       return { name: DEFAULT_DOCKERIGNORE_NAME, data: here ?? new Uint8Array() };
     }
     const res = await this.#gateway.solve({ definition: await st.marshal() });
