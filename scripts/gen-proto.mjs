@@ -15,7 +15,8 @@
 //                               stack, containerd); its `pb` is re-exported from ops.js,
 //                               so there is exactly one set of pb classes at runtime.
 //
-// Generation uses protobufjs-cli (pbjs -t static-module -w es6 --keep-case --dts).
+// Generation uses protobufjs-cli (pbjs -t static-module -w es6 --keep-case --dts, and the
+// flags of OPS_FLAGS and BUILDKIT_FLAGS below).
 // Output is deterministic; a stamp (hash of inputs) makes re-runs a no-op.
 // Usage: node scripts/gen-proto.mjs [--force]
 
@@ -69,9 +70,19 @@ function inputHash() {
   return h.digest("hex");
 }
 
-async function pbjs(rootName, outFile, files) {
+/**
+ * pbjs flags beyond the common ones. Nothing here calls verify, the delimited
+ * forms or getTypeUrl; of the conversions (fromObject/toObject/toJSON) only
+ * `pb`'s toObject is used (frontend.convertllb prints ops as JSON), so
+ * buildkit.js is generated without them: a third less code for every start
+ * of the CLI and the frontend to load.
+ */
+const OPS_FLAGS = ["--no-typeurl"];
+const BUILDKIT_FLAGS = ["--no-typeurl", "--no-convert"];
+
+async function pbjs(rootName, outFile, files, flags) {
   await run(process.execPath, [
-    pbjsBin, "-t", "static-module", "-w", "es6", "--keep-case", "--no-verify", "--no-delimited",
+    pbjsBin, "-t", "static-module", "-w", "es6", "--keep-case", "--no-verify", "--no-delimited", ...flags,
     "-r", rootName, "-p", PROTO, "--dts", "-o", outFile,
     ...files.map((f) => join(PROTO, f)),
   ], { maxBuffer: 64 << 20 });
@@ -109,15 +120,16 @@ function postProcess(tmp) {
   // Replace buildkit's own copy of `pb` by the one from ops.js (after checking they agree).
   const jsStart = "export const pb = $root.pb = (() => {";
   const a = topLevelBlock(bkJs, jsStart, "})();", "buildkit.js");
-  const b = topLevelBlock(opsJs, jsStart, "})();", "ops.js");
-  if (a.text !== b.text) throw new Error("pb in buildkit.js differs from ops.js; refusing to dedupe");
+  // ops.proto alone, generated with buildkit.js's flags: the same pb as buildkit.js's own copy.
+  const b = topLevelBlock(fixImports(read("ops-check.js")), jsStart, "})();", "ops-check.js");
+  if (a.text !== b.text) throw new Error("pb in buildkit.js differs from ops.proto generated alone; refusing to dedupe");
   bkJs = bkJs.slice(0, a.start) + "export { pb };\n$root.pb = pb;\n" + bkJs.slice(a.end);
   bkJs = bkJs.replace(/^(import \$protobuf from "protobufjs\/minimal\.js";\n)/m, '$1import { pb } from "./ops.js";\n');
 
   const dStart = "export namespace pb {";
   const c = topLevelBlock(bkDts, dStart, "}", "buildkit.d.ts");
-  const d = topLevelBlock(opsDts, dStart, "}", "ops.d.ts");
-  if (c.text !== d.text) throw new Error("pb in buildkit.d.ts differs from ops.d.ts; refusing to dedupe");
+  const d = topLevelBlock(fixImports(read("ops-check.d.ts")), dStart, "}", "ops-check.d.ts");
+  if (c.text !== d.text) throw new Error("pb in buildkit.d.ts differs from ops.proto generated alone; refusing to dedupe");
   bkDts = bkDts.slice(0, c.start) + "export { pb };\n" + bkDts.slice(c.end);
   bkDts = bkDts.replace(/^(import \* as \$protobuf from "protobufjs\/minimal\.js";\n)/m, '$1import { pb } from "./ops.js";\n');
   if (!bkJs.includes('import { pb } from "./ops.js"') || !bkDts.includes('import { pb } from "./ops.js"')) {
@@ -135,6 +147,7 @@ function postProcess(tmp) {
     writeFileSync(f.endsWith(".d.ts") ? join(tmp, f) : join(tmp, JS_SUBDIR, f), t);
     if (!f.endsWith(".d.ts")) rmSync(join(tmp, f));
   }
+  for (const f of ["ops-check.js", "ops-check.d.ts"]) rmSync(join(tmp, f));
 }
 
 function sameFile(a, b) {
@@ -167,8 +180,9 @@ async function main() {
   try {
     const t0 = Date.now();
     await Promise.all([
-      pbjs("tsfrontend-ops", join(tmp, "ops.js"), [OPS_PROTO]),
-      pbjs("tsfrontend-buildkit", join(tmp, "buildkit.js"), protos.filter((p) => p !== OPS_PROTO)),
+      pbjs("tsfrontend-ops", join(tmp, "ops.js"), [OPS_PROTO], OPS_FLAGS),
+      pbjs("tsfrontend-ops", join(tmp, "ops-check.js"), [OPS_PROTO], BUILDKIT_FLAGS),
+      pbjs("tsfrontend-buildkit", join(tmp, "buildkit.js"), protos.filter((p) => p !== OPS_PROTO), BUILDKIT_FLAGS),
     ]);
     postProcess(tmp);
     writeFileSync(join(tmp, ".stamp"), hash + "\n");
