@@ -7,9 +7,21 @@
 import { decodeDefinition, type Definition } from "../llb/index.js";
 import { pb } from "../proto/index.js";
 
-/** A Definition as the `pb.Definition` message of a request. */
+/**
+ * The messages made so far, per Definition (immutable, so its message never
+ * changes): a build file's definition travels in its step's solve and again
+ * in every warning about it.
+ */
+const messages = new WeakMap<Definition, pb.Definition>();
+
+/** A Definition as the `pb.Definition` message of a request (encoding does not change a message, so one is shared). */
 export function toPbDefinition(def: Definition): pb.Definition {
-  return pb.Definition.decode(def.toBytes());
+  let message = messages.get(def);
+  if (!message) {
+    message = pb.Definition.decode(def.toBytes());
+    messages.set(def, message);
+  }
+  return message;
 }
 
 /** A `pb.Definition` of a response (a result's or an input's) as a Definition. */
