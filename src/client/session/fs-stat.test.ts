@@ -92,6 +92,13 @@ test("encodeStat/encodeStatPacket decode with the generated protobuf code", () =
     sample({ devmajor: 259n, devminor: 300n, mode: ModeDevice | ModeCharDevice | 0o620 }),
     sample({ xattrs: new Map([["user.a", new Uint8Array([1, 2, 3])], ["security.capability", new Uint8Array(0)]]) }),
     sample({ size: 0n, modTime: 0n, mode: 0, uid: 0, gid: 0 }),
+    // around 2^53 (the number fast path), 2^56, 2^63 and negative: every varint length
+    sample({ size: 0x1fffffffffffffn, modTime: 0x20000000000000n }),
+    sample({ size: 0x100000000000000n, modTime: 1796520798079469902n }),
+    sample({ size: 0x7fffffffffffffffn, modTime: -1n, devmajor: 0xffffffffn, devminor: 0x100000000n }),
+    ...[0x7fn, 0x80n, 0x3fffn, 0x4000n, 0x7ffffffffn, 0x800000000n, 0x3ffffffffffn, 0x40000000000n, 0x1ffffffffffffffn, 0xffffffffffffffffn - 0x8000000000000000n].map((v) =>
+      sample({ size: v, modTime: -v }),
+    ),
   ];
   for (const s of cases) {
     const pb = fsutil.types.Stat.decode(encodeStat(s));

@@ -157,14 +157,18 @@ function varintSize(v: number): number {
   return n;
 }
 
+/** The two 32-bit halves of `v` as an unsigned 64-bit value (int64 as Go's varint writes it). */
+function halves(v: bigint): [hi: number, lo: number] {
+  const u = BigInt.asUintN(64, v);
+  return [Number(u >> 32n), Number(u & 0xffffffffn)];
+}
+
+// Values past 2^53 (modification times in ns, negative int64s) are split into 32-bit halves
+// once: a BigInt shift per 7 bits was most of the time of encoding a stat.
 function bigVarintSize(v: bigint): number {
-  let u = BigInt.asUintN(64, v);
-  let n = 1;
-  while (u >= 0x80n) {
-    u >>= 7n;
-    n++;
-  }
-  return n;
+  if (v >= 0n && v < 0x20000000000000n) return varintSize(Number(v));
+  const [hi] = halves(v);
+  return Math.ceil((64 - Math.clz32(hi)) / 7);
 }
 
 class Writer {
@@ -186,16 +190,17 @@ class Writer {
     this.buf[this.pos++] = v;
   }
   bigVarint(v: bigint): void {
-    let u = BigInt.asUintN(64, v);
-    if (u < 0x20000000000000n) {
-      this.varint(Number(u));
+    if (v >= 0n && v < 0x20000000000000n) {
+      this.varint(Number(v));
       return;
     }
-    while (u >= 0x80n) {
-      this.buf[this.pos++] = Number(u & 0x7fn) | 0x80;
-      u >>= 7n;
+    let [hi, lo] = halves(v);
+    while (hi !== 0 || lo >= 0x80) {
+      this.buf[this.pos++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
     }
-    this.buf[this.pos++] = Number(u);
+    this.buf[this.pos++] = lo;
   }
   bytes(b: Uint8Array): void {
     this.buf.set(b, this.pos);
