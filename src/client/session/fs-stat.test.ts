@@ -117,7 +117,8 @@ test("encodeStat/encodeStatPacket decode with the generated protobuf code", () =
     );
     // and our own decoder agrees
     const back = decodeStat(encodeStat(s));
-    assert.deepEqual({ ...back, xattrs: back.xattrs && [...back.xattrs] }, { ...s, xattrs: s.xattrs && [...s.xattrs] });
+    const plain = (x: Map<string, Uint8Array> | undefined) => x && [...x].map(([k, v]) => [k, [...v]]);
+    assert.deepEqual({ ...back, xattrs: plain(back.xattrs) }, { ...s, xattrs: plain(s.xattrs) });
 
     const p = fsutil.types.Packet.decode(encodeStatPacket(s));
     assert.equal(p.type, fsutil.types.Packet.PacketType.PACKET_STAT);

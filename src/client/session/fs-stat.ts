@@ -174,10 +174,15 @@ function bigVarintSize(v: bigint): number {
 class Writer {
   pos: number;
   constructor(
-    readonly buf: Uint8Array,
+    readonly buf: Buffer,
     start = 0,
   ) {
     this.pos = start;
+  }
+  /** `s` as UTF-8, `length` bytes (its Buffer.byteLength): written in place, no copy made first. */
+  utf8(s: string, length: number): void {
+    this.buf.write(s, this.pos, length, "utf8");
+    this.pos += length;
   }
   byte(b: number): void {
     this.buf[this.pos++] = b;
@@ -209,17 +214,21 @@ class Writer {
 }
 
 interface StatParts {
-  path: Uint8Array;
+  /** Raw path bytes (pathRaw), else the path is written from the string. */
+  pathRaw: Uint8Array | undefined;
+  pathLength: number;
   linkname: Uint8Array;
   xattrs: Array<[Uint8Array, Uint8Array, number]>; // key, value, entry length
   size: number;
 }
 
 function statParts(s: FileStat): StatParts {
-  const path = s.pathRaw ?? utf8.encode(s.path);
+  // Listing thousands of paths: encoded straight into the packet (writeStat), not into a copy first.
+  const pathRaw = s.pathRaw;
+  const pathLength = pathRaw ? pathRaw.length : Buffer.byteLength(s.path, "utf8");
   const linkname = s.linknameRaw ?? (s.linkname === "" ? new Uint8Array(0) : utf8.encode(s.linkname));
   let size = 0;
-  if (path.length > 0) size += 1 + varintSize(path.length) + path.length;
+  if (pathLength > 0) size += 1 + varintSize(pathLength) + pathLength;
   if (s.mode !== 0) size += 1 + varintSize(s.mode >>> 0);
   if (s.uid !== 0) size += 1 + varintSize(s.uid >>> 0);
   if (s.gid !== 0) size += 1 + varintSize(s.gid >>> 0);
@@ -239,14 +248,15 @@ function statParts(s: FileStat): StatParts {
       size += 1 + varintSize(n) + n;
     }
   }
-  return { path, linkname, xattrs, size };
+  return { pathRaw, pathLength, linkname, xattrs, size };
 }
 
 function writeStat(w: Writer, s: FileStat, p: StatParts): void {
-  if (p.path.length > 0) {
+  if (p.pathLength > 0) {
     w.byte(0x0a);
-    w.varint(p.path.length);
-    w.bytes(p.path);
+    w.varint(p.pathLength);
+    if (p.pathRaw) w.bytes(p.pathRaw);
+    else w.utf8(s.path, p.pathLength);
   }
   if (s.mode !== 0) {
     w.byte(0x10);
@@ -300,7 +310,7 @@ function writeStat(w: Writer, s: FileStat, p: StatParts): void {
 /** Encodes a `fsutil.types.Stat` message. */
 export function encodeStat(s: FileStat): Uint8Array {
   const p = statParts(s);
-  const w = new Writer(new Uint8Array(p.size));
+  const w = new Writer(Buffer.allocUnsafe(p.size));
   writeStat(w, s, p);
   return w.buf;
 }
@@ -308,7 +318,8 @@ export function encodeStat(s: FileStat): Uint8Array {
 /** Encodes `Packet{type: STAT, stat}`. */
 export function encodeStatPacket(s: FileStat): Uint8Array {
   const p = statParts(s);
-  const w = new Writer(new Uint8Array(1 + varintSize(p.size) + p.size));
+  // Every byte is written (the size is exact); small packets come from Buffer's pool.
+  const w = new Writer(Buffer.allocUnsafe(1 + varintSize(p.size) + p.size));
   w.byte(0x12);
   w.varint(p.size);
   writeStat(w, s, p);
@@ -322,7 +333,7 @@ export function encodePacket(type: PacketTypeValue, id = 0, data?: Uint8Array): 
   if (id !== 0) size += 1 + varintSize(id >>> 0);
   const dlen = data ? data.length : 0;
   if (dlen > 0) size += 1 + varintSize(dlen) + dlen;
-  const w = new Writer(new Uint8Array(size));
+  const w = new Writer(Buffer.alloc(size));
   if (type !== 0) {
     w.byte(0x08);
     w.varint(type);
@@ -348,7 +359,7 @@ export const DATA_HEADER_RESERVE = 16;
  * copying file chunks.
  */
 export function encodeDataPacketInPlace(buf: Uint8Array, id: number, n: number): Uint8Array {
-  const header = new Writer(new Uint8Array(DATA_HEADER_RESERVE));
+  const header = new Writer(Buffer.alloc(DATA_HEADER_RESERVE));
   header.byte(0x08);
   header.varint(PacketType.DATA);
   if (id !== 0) {
