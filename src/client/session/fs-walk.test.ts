@@ -38,6 +38,11 @@ test("batch and async walks list the same entries in the same order, yielding to
     mkdirSync(join(dir, "big"));
     for (let f = 0; f < 300; f++) writeFileSync(join(dir, "big", `b${String(f).padStart(3, "0")}`), "");
     symlinkSync("big/b000", join(dir, "link"));
+    // Names sorted by their UTF-8 bytes (U+E000 before U+1F600, unlike UTF-16), and a name that
+    // is not UTF-8 (its directory is read again as bytes).
+    mkdirSync(join(dir, "names"));
+    for (const n of ["\u{1F600}", "\u{E000}", "z", "\u00e9"]) writeFileSync(join(dir, "names", n), "");
+    writeFileSync(Buffer.concat([Buffer.from(join(dir, "names") + "/"), Buffer.from([0x61, 0xff])]), "");
     const root = await resolveRoot(dir);
     const filter = await buildFilter(root, { excludePatterns: ["d1*/inner/f1"] });
     const list = async (stat: "batch" | "async") => {
@@ -56,7 +61,11 @@ test("batch and async walks list the same entries in the same order, yielding to
     const batch = await list("batch");
     const async = await list("async");
     assert.deepEqual(batch.out, async.out);
-    assert.equal(batch.out.length, 1 + 300 + 1 + 40 * 2 + 40 * 3 - 10);
+    assert.equal(batch.out.length, 1 + 300 + 1 + 1 + 5 + 40 * 2 + 40 * 3 - 10);
+    assert.deepEqual(
+      batch.out.filter((l) => l.startsWith("names/")).map((l) => l.split(" ")[0]),
+      ["names/a\ufffd", "names/z", "names/\u00e9", "names/\u{E000}", "names/\u{1F600}"],
+    );
     assert.ok(batch.out.indexOf("big 20000000755 ") < batch.out.findIndex((l) => l.startsWith("d00 ")));
     assert.ok(batch.turns > 0, "the batch walk never let the event loop run");
   } finally {
