@@ -259,6 +259,11 @@ class FileQueue {
     this.waiters = [];
   }
 
+  /** Files requested and not yet taken by a worker. */
+  get waiting(): number {
+    return this.items.length - this.head;
+  }
+
   next(): Promise<FileToSend | undefined> {
     if (this.head < this.items.length) {
       const f = this.items[this.head++]!;
@@ -282,6 +287,8 @@ class Sender {
   private readonly files = new Map<number, FileToSend>();
   private readonly queue = new FileQueue();
   private walkDone = false;
+  /** Workers sending a file now. */
+  private sending = 0;
 
   constructor(
     private readonly stream: MessageStream,
@@ -349,7 +356,7 @@ class Sender {
 
   private async walk(): Promise<void> {
     let id = 0;
-    await walk(this.prep.root, this.prep.filter, { map: this.prep.map, signal: this.ac.signal, stat: this.prep.statMode }, async (e) => {
+    await walk(this.prep.root, this.prep.filter, { map: this.prep.map, signal: this.ac.signal, stat: this.prep.statMode, contended: () => this.sending > 0 || this.queue.waiting > 0 }, async (e) => {
       const stat = e.stat;
       if (canRequestData(stat.mode)) {
         this.files.set(id, { id, abs: e.abs, path: stat.path, dev: e.dev, ino: e.ino, size: stat.size });
@@ -407,7 +414,12 @@ class Sender {
     for (;;) {
       const f = await this.queue.next();
       if (!f || this.failure) return;
-      await this.sendFile(f);
+      this.sending++;
+      try {
+        await this.sendFile(f);
+      } finally {
+        this.sending--;
+      }
     }
   }
 

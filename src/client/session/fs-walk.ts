@@ -89,6 +89,14 @@ export interface WalkOptions {
   stat?: "batch" | "async";
   /** Batch size / lstat calls in flight per directory (default 64). */
   prefetch?: number;
+  /**
+   * Whether others are waiting for the event loop (file data to send): then
+   * a batch walk also yields before each directory. Otherwise it yields only
+   * every `prefetch` calls, so a listing goes out in big writes: yielding
+   * before every directory made a one-changed-file upload of 20,000 files
+   * 50 % slower, yielding only per batch made a full one 8 % slower.
+   */
+  contended?: () => boolean;
 }
 
 const PATTERN_CHARS = /[*[\]?^\\]/;
@@ -521,7 +529,13 @@ class Walker {
    */
   private async readdir(abs: string | Buffer): Promise<DirEntry[]> {
     const sync = this.opts.stat !== "async";
-    if (sync) this.syncCalls++;
+    if (sync) {
+      if (this.opts.contended?.()) {
+        this.syncCalls = 0;
+        await yieldToEventLoop();
+      }
+      this.syncCalls++;
+    }
     // Names as strings (a Buffer per name cost a third of the walk); a name that is not valid
     // UTF-8 reads with U+FFFD in it: then the directory is read again as bytes.
     const names = sync ? fs.readdirSync(abs, { withFileTypes: true }) : await fsp.readdir(abs, { withFileTypes: true });

@@ -135,7 +135,8 @@ function publicKeyOf(keyFile: string) {
   const [b] = at2 < blob.length ? readStr(blob, at2) : [Buffer.alloc(0)];
   const u = (x: Buffer) => x.subarray(x[0] === 0 ? 1 : 0).toString("base64url");
   const t = type.toString();
-  if (t === "ssh-ed25519") return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: u(a) }, format: "jwk" });
+  // An Ed25519 key is 32 raw bytes, not an mpint: a leading zero byte is part of it (1 key in 256).
+  if (t === "ssh-ed25519") return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: a.toString("base64url") }, format: "jwk" });
   if (t === "ssh-rsa") return createPublicKey({ key: { kty: "RSA", e: u(a), n: u(b) }, format: "jwk" });
   const crv = { nistp256: "P-256", nistp384: "P-384", nistp521: "P-521" }[a.toString()]!;
   const half = (b.length - 1) / 2;
