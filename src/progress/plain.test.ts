@@ -58,6 +58,23 @@ describe("plain details", () => {
     assert.ok(lines.includes("#3 [1/2] FROM docker.io/library/alpine:3.19@sha256:c5b1261d6d3e43071626931f..."));
   });
 
+  it("a warning that arrives after its step was printed as done prints the step again with it", async () => {
+    const out = new MemOut();
+    const t = 1714557600000;
+    const w = createProgressWriter("plain", out, { now: () => t, env: {}, rateMs: 0, tickMs: 100000 });
+    const a = "sha256:aa";
+    const b = "sha256:bb";
+    w.write({ vertexes: [vtx(a, "[internal] load build definition from Dockerfile", { started: at(0), completed: at(0), cached: true })] });
+    w.write({ vertexes: [vtx(b, "[internal] load .dockerignore", { started: at(1), completed: at(1), cached: true })] });
+    w.write({ warnings: [{ vertex: a, level: 1, short: Buffer.from("FromAsCasing: 'AS' and 'from' keywords' casing do not match (line 1)"), detail: [], url: "" }] });
+    await w.done();
+    assert.equal(
+      out.text(),
+      "#1 [internal] load build definition from Dockerfile\n#1 CACHED\n\n#2 [internal] load .dockerignore\n#2 CACHED\n\n" +
+        "#1 [internal] load build definition from Dockerfile\n#1 WARN: FromAsCasing: 'AS' and 'from' keywords' casing do not match (line 1)\n#1 CACHED\n",
+    );
+  });
+
   it("rate limiting batches updates and done() flushes everything", async () => {
     const out = new MemOut();
     const t = 1714557600000;

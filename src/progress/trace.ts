@@ -365,6 +365,10 @@ export class Trace {
       if (!v) continue;
       v.warnings.push(w);
       v.update(1, this.now());
+      // A warning can arrive after its step was printed as done (a lint
+      // warning sent once the build file's step completed): print the step
+      // again rather than drop the warning, as late logs are printed.
+      if (v.isCompleted()) this.updates.add(v.digest);
     }
     for (const l of s.logs ?? []) {
       const v = this.byDigest.get(l.vertex);
