@@ -22,14 +22,17 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommonJsBundle, type LoadedBundle } from "../internal/node/cjs-bundle.js";
+import { isProgramFileName } from "../program/file-name.js";
 
 const warmup = process.env["TSF_FRONTEND_WARMUP"] === "1";
 const here = dirname(fileURLToPath(import.meta.url));
 
 // esbuild's service (a child process) starts while this process loads the frontend: its start
 // takes ~35 ms, partly on the other core; begun once gateway calls are under way, it would hold
-// their answers. Programs are transpiled with it (program/load.ts).
-if (!warmup) {
+// their answers. Programs are transpiled with it (program/load.ts). Only for a build file named
+// as a program: a Dockerfile (the default name) never needs it, and a program named otherwise
+// (`// syntax=` in a file called Dockerfile) starts it when it is read.
+if (!warmup && isProgramFileName(buildFileName(process.env))) {
   const start = performance.now();
   try {
     (createRequire(import.meta.url)("esbuild") as typeof import("esbuild")).transform("", { loader: "ts" }).catch(() => {});
@@ -37,6 +40,14 @@ if (!warmup) {
     // loaded again, with its error, when a program is transpiled
   }
   performance.measure("tsfrontend:esbuild-spawn", { start });
+}
+
+/** The build file's name from the `filename` option in buildkitd's environment (env.ts), or dockerui's default. */
+function buildFileName(env: NodeJS.ProcessEnv): string {
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith("BUILDKIT_FRONTEND_OPT_") && v?.startsWith("filename=")) return v.slice("filename=".length);
+  }
+  return "Dockerfile";
 }
 
 type Entry = typeof import("./process.js");

@@ -9,6 +9,7 @@
  * `#` comment starts with a Dockerfile instruction, and neither when it does not.
  */
 
+import { isProgramFileName } from "./file-name.js";
 import { blankDirectiveLines, detectSyntaxDirective, type SyntaxDirective } from "./syntax.js";
 
 export type BuildFileKind =
@@ -62,7 +63,7 @@ export function firstInstructionLine(source: string): number | undefined {
 /** Classifies a build file by its name (the path's last element counts) and contents. */
 export async function classifyBuildFile(name: string, source: string): Promise<BuildFileKind> {
   const syntax = detectSyntaxDirective(source);
-  if (/\.m?ts$/.test(name)) return { kind: "program", reason: "extension", syntax };
+  if (isProgramFileName(name)) return { kind: "program", reason: "extension", syntax };
   if (syntax?.form === "//") return { kind: "program", reason: "directive", syntax };
   // A file that starts with an instruction and never says `export` has no default export: a
   // Dockerfile, known without starting esbuild.
