@@ -4,6 +4,8 @@
  * source maps.
  */
 
+import { DefinitionError } from "../errors.js";
+import { pb } from "../proto/ops.js";
 import { encodeDefinitionParts, type PbDefinition, type PbOpMetadata, type PbSource } from "./pb.js";
 
 export class Definition {
@@ -31,6 +33,22 @@ export class Definition {
    */
   toBytes(): Uint8Array {
     return encodeDefinitionParts(this.def, this.metadata, this.source);
+  }
+
+  /**
+   * Go's `Definition.Head()`: the digest of the vertex the terminal op points
+   * at, the graph's result ("" for an empty definition).
+   */
+  head(): string {
+    const last = this.def.at(-1);
+    if (!last) return "";
+    let op: pb.Op;
+    try {
+      op = pb.Op.decode(last);
+    } catch (err) {
+      throw new DefinitionError(`failed to parse llb proto op: ${(err as Error).message}`, { cause: err });
+    }
+    return op.inputs[0]?.digest ?? "";
   }
 
   /** True for the empty definition of `scratch()`. */

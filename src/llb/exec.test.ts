@@ -463,6 +463,15 @@ test("caps unknown / known / known without setsdefaultpath / windows", async () 
   assert.deepEqual(win.head.env, []);
   assert.equal(terminalDigest(win.def), goTerminal("caps-windows"));
 
+  // Go's Marshal always has a platform (the host's, linux, when none is given): an exec whose own
+  // platform is windows still gets PATH unless the marshal platform is windows (exec.go:166-172).
+  const ownWin = scratch().run({ shlex: "cmd", platform: parsePlatform("windows/amd64") }).root();
+  const ownWinDef = await ownWin.marshal({ caps: [] });
+  const ownWinExec = ownWinDef.def.find((b) => readMsg(b).has(2))!;
+  assert.deepEqual(decodeExec(ownWinExec).env, ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
+  // What Go's client/llb v0.32.2 gives for llb.Scratch().Run(llb.Shlex("cmd"), llb.Platform(windows/amd64)) marshalled with WithCaps(nil set).
+  assert.equal(digestOf(ownWinExec), "sha256:1df7620ebf07fc9aeeabfa9badb7895df1b2830fa980ba6eee1acdcea78496e1");
+
   const path = await marshalHead(scratch().addEnv("PATH", "/custom/bin").run({ shlex: "env" }).root(), { caps: [] });
   assert.deepEqual(path.head.env, ["PATH=/custom/bin"]);
 });

@@ -18,8 +18,9 @@
  * - Inputs are deduplicated by (digest, index); `inputs()` by output identity.
  * - PATH: only when caps are known (`caps` option on marshal) and lack
  *   `exec.meta.setsdefaultpath` is PATH defaulted into env (never for windows;
- *   the OS is the marshal platform's, else the op's, else "linux" — Go's host
- *   default); when the cap is present it is recorded on the op instead; with
+ *   the OS is the marshal platform's, else "linux" — Go's host default, which
+ *   its Marshal always sets, so the op's own platform never decides); when the
+ *   cap is present it is recorded on the op instead; with
  *   caps unknown neither happens.
  * - SSH sockets without a target get `/run/buildkit/ssh_agent.<i>` at marshal
  *   time (stored on the op); SSH_AUTH_SOCK is set to the first socket's target
@@ -646,8 +647,9 @@ export class ExecOp implements Vertex {
     const own = this.constraints;
     if (c.caps !== undefined) {
       if (!c.caps.has("exec.meta.setsdefaultpath")) {
-        // Go reads the marshal platform, which defaults to the host's (linux here).
-        const os = c.platform?.os ?? own.platform?.os ?? "linux";
+        // Go reads the marshal platform, which its Marshal always sets (the host's, linux here,
+        // when none is given), so the exec's own platform never decides (exec.go:166-172).
+        const os = c.platform?.os ?? "linux";
         if (os !== "windows") env = env.setDefault("PATH", DEFAULT_PATH_UNIX);
       } else {
         addCap(own, Caps.ExecMetaSetsDefaultPath);

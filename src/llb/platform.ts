@@ -222,6 +222,7 @@ export const platforms = {
   linuxArmV7: { os: "linux", architecture: "arm", variant: "v7" },
   linuxArmV6: { os: "linux", architecture: "arm", variant: "v6" },
   linuxS390x: { os: "linux", architecture: "s390x" },
+  linuxPpc64: { os: "linux", architecture: "ppc64" },
   linuxPpc64le: { os: "linux", architecture: "ppc64le" },
   linuxRiscv64: { os: "linux", architecture: "riscv64" },
   windowsAmd64: { os: "windows", architecture: "amd64" },

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { definitionHead, isArchive, readBuildFile, type LocalFileReader } from "./build-file.js";
+import { isArchive, readBuildFile, type LocalFileReader } from "./build-file.js";
 import type { GatewayClient, GatewaySolveRequest } from "../gateway/types.js";
 import { local, mkfile, scratch } from "../llb/index.js";
 
@@ -87,7 +87,7 @@ test("readBuildFile with the locals read in place: no ReadFile, the same source 
     .marshal();
   assert.deepEqual(calls, ["solve evaluate"]);
   assert.deepEqual(solves[0]?.definition?.def, step.def);
-  assert.equal(bf.vertex, definitionHead(step));
+  assert.equal(bf.vertex, step.head());
   assert.deepEqual(reads.sort(), ["dockerfile:Dockerfile", "dockerfile:Dockerfile.dockerignore", "dockerfile:dockerfile"]);
 });
 
@@ -100,7 +100,7 @@ test("readBuildFile: a build file read in place but too big for a request is tra
   const expected = await dockerfileLocal("Dockerfile").marshal();
   assert.deepEqual(calls, ["solve evaluate"]);
   assert.deepEqual(solves[0]?.definition?.def, expected.def);
-  assert.equal(bf.vertex, definitionHead(expected));
+  assert.equal(bf.vertex, expected.head());
 });
 
 test("readBuildFile: `dockerfile` stands in for a missing `Dockerfile` in place too; no .dockerignore is none", async () => {

@@ -20,7 +20,7 @@
 import { ProgramError } from "../errors.js";
 import { parseBool } from "../internal/go/strconv.js";
 import type { GatewayClient, ResultRef } from "../gateway/types.js";
-import { copy, decodeOp, definitionState, local, mkfile, scratch, type Definition, type State } from "../llb/index.js";
+import { copy, definitionState, local, mkfile, scratch, type Definition, type State } from "../llb/index.js";
 import type { ProgramFiles } from "./imports.js";
 import { gitContextState, httpContextState } from "./named-contexts.js";
 
@@ -131,13 +131,6 @@ async function solveDefinition(gateway: GatewayClient, definition: Definition, w
   const res = await gateway.solve({ definition });
   if (!res.ref) throw new ProgramError(`${what}: the daemon returned no result`);
   return { ref: res.ref, definition };
-}
-
-/** Go's `Definition.Head()`: the vertex the terminal op points at ("" for an empty definition). */
-export function definitionHead(def: Definition): string {
-  const last = def.def.at(-1);
-  if (!last) return "";
-  return decodeOp(last).inputs?.[0]?.digest ?? "";
 }
 
 async function readOptional(gateway: GatewayClient, ref: ResultRef, filename: string): Promise<Uint8Array | undefined> {
@@ -269,7 +262,7 @@ export async function loadedHereStep(
     () => {},
     () => {},
   );
-  return { vertex: definitionHead(definition), vertexShown };
+  return { vertex: definition.head(), vertexShown };
 }
 
 /** The build file (or `dockerfile` for `Dockerfile`, as readRequired) and its `.dockerignore`, read in place; undefined when either cannot be. */
@@ -288,5 +281,5 @@ async function readHere(read: LocalFileReader, localName: string, filename: stri
 
 async function sourceExtras(gateway: GatewayClient, ref: ResultRef, filename: string, definition: Definition): Promise<Pick<BuildFile, "dockerignore" | "definition" | "vertex">> {
   const dockerignore = await readOptional(gateway, ref, `${filename}.dockerignore`);
-  return { ...(dockerignore ? { dockerignore } : {}), definition, vertex: definitionHead(definition) };
+  return { ...(dockerignore ? { dockerignore } : {}), definition, vertex: definition.head() };
 }
