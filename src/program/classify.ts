@@ -5,8 +5,11 @@
  * 2. its syntax directive (buildkit's `DetectSyntax`, syntax.ts) is written `// syntax=...`;
  * 3. its body, with the directive lines blanked, parses as a TypeScript ES
  *    module with a default export (esbuild, no type-checking, deterministic).
- * Otherwise it is a Dockerfile when its first line that is neither blank nor a
- * `#` comment starts with a Dockerfile instruction, and neither when it does not.
+ * Otherwise it is a Dockerfile, unless its first line that is neither blank nor
+ * a `#` comment starts the way a TypeScript module does (`import`, `export`,
+ * `const`, ..., `//`, `/*`, {@link MODULE_START}): such a file is neither. So a
+ * misspelt instruction, an empty file or one of comments only goes to the
+ * Dockerfile parser, which reports it at its line as dockerfile.v0 does.
  */
 
 import { isProgramFileName } from "./file-name.js";
@@ -22,6 +25,9 @@ const INSTRUCTIONS = new Set([
   "add", "arg", "cmd", "copy", "entrypoint", "env", "expose", "from", "healthcheck", "label",
   "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir",
 ]);
+
+/** How a line starts when the file is meant as a TypeScript module (a statement keyword or a comment). */
+export const MODULE_START = /^(?:(?:import|export|const|let|var|function|async|class|interface|type|enum|declare|namespace|abstract)\b|\/\/|\/\*)/;
 
 /** Whether `source` (directives blanked) is an ES module with a default export. */
 export async function hasDefaultExport(source: string, name = "build"): Promise<boolean> {
@@ -48,16 +54,23 @@ async function parseModule(source: string, name: string): Promise<{ defaultExpor
   }
 }
 
-/** The 1-based line of the first Dockerfile instruction, if the file starts with one. */
-export function firstInstructionLine(source: string): number | undefined {
+/** The first line that is neither blank nor a `#` comment: its 1-based number and its text, trimmed. */
+function firstContentLine(source: string): { line: number; text: string } | undefined {
   const lines = source.replace(/^\ufeff/, "").split("\n");
   for (const [i, raw] of lines.entries()) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const word = /^([A-Za-z]+)(?:\s|$)/.exec(line)?.[1];
-    return word && INSTRUCTIONS.has(word.toLowerCase()) ? i + 1 : undefined;
+    const text = raw.trim();
+    if (text === "" || text.startsWith("#")) continue;
+    return { line: i + 1, text };
   }
   return undefined;
+}
+
+/** The 1-based line of the first Dockerfile instruction, if the file starts with one. */
+export function firstInstructionLine(source: string): number | undefined {
+  const first = firstContentLine(source);
+  if (!first) return undefined;
+  const word = /^([A-Za-z]+)(?:\s|$)/.exec(first.text)?.[1];
+  return word && INSTRUCTIONS.has(word.toLowerCase()) ? first.line : undefined;
 }
 
 /** Classifies a build file by its name (the path's last element counts) and contents. */
@@ -73,5 +86,9 @@ export async function classifyBuildFile(name: string, source: string): Promise<B
   if (parsed.defaultExport) return { kind: "program", reason: "default-export", syntax };
   const line = firstInstructionLine(source);
   if (line !== undefined) return { kind: "dockerfile", line, syntax };
-  return { kind: "unknown", syntax, ...(parsed.error ? { parseError: parsed.error } : {}) };
+  const content = firstContentLine(source);
+  if (content && MODULE_START.test(content.text)) return { kind: "unknown", syntax, ...(parsed.error ? { parseError: parsed.error } : {}) };
+  // Not meant as a module: the Dockerfile parser names what is wrong (an unknown instruction at its
+  // line, an empty file, no instructions), as dockerfile.v0 does.
+  return { kind: "dockerfile", line: content?.line ?? 0, syntax };
 }

@@ -70,7 +70,13 @@ test("build files: .ts names, // directives and default exports are programs; Do
   assert.deepEqual(await classifyBuildFile("Dockerfile", "# syntax=r/tsf\nexport default () => 1;\n").then((k) => [k.kind, k.kind === "program" && k.reason]), ["program", "default-export"]);
   assert.deepEqual(await classifyBuildFile("Dockerfile", "# syntax=r/tsf\n\n# comment\nFROM alpine\nRUN x\n"), { kind: "dockerfile", line: 4, syntax: { ref: "r/tsf", cmdline: "r/tsf", line: 1, form: "#" } });
   assert.equal((await classifyBuildFile("Dockerfile", "export const a = 1;\n")).kind, "unknown");
-  assert.equal((await classifyBuildFile("Dockerfile", "hello\n")).kind, "unknown");
+  assert.deepEqual(await classifyBuildFile("Dockerfile", "import { x } from './x'\nconst = 1\n").then((k) => [k.kind, k.kind === "unknown" && k.parseError?.line]), ["unknown", 2]);
+  assert.equal((await classifyBuildFile("Dockerfile", "/* a program */ export const a = 1;\n")).kind, "unknown");
+  // Not meant as a module: the Dockerfile parser reports it (a misspelt instruction at its line, empty, comments only).
+  assert.deepEqual(await classifyBuildFile("Dockerfile", "# syntax=r/tsf\n\nFORM alpine\n"), { kind: "dockerfile", line: 3, syntax: { ref: "r/tsf", cmdline: "r/tsf", line: 1, form: "#" } });
+  assert.equal((await classifyBuildFile("Dockerfile", "hello\n")).kind, "dockerfile");
+  assert.deepEqual(await classifyBuildFile("Dockerfile", ""), { kind: "dockerfile", line: 0, syntax: undefined });
+  assert.equal((await classifyBuildFile("Dockerfile", "# only a comment\n")).kind, "dockerfile");
   assert.equal(firstInstructionLine("\ufeff\n  from alpine"), 2);
 });
 
