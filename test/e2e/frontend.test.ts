@@ -127,6 +127,7 @@ test("a failing program goes back through Return with the build file's line; the
 test("a Dockerfile goes to the Dockerfile builder (its error at its line); a forbidden import names itself and its line", async () => {
   const t = project({
     "d/Dockerfile": "# syntax=tsfrontend-loopback\nFROM scratch\nFOO bar\n",
+    "typo/Dockerfile": "# syntax=tsfrontend-loopback\n\nFORM scratch\n",
     "i/build.ts": `import { scratch } from "tsfrontend/llb";\nimport { readFileSync } from "node:fs";\nexport default () => ({ state: scratch(), config: { Cmd: [readFileSync("/etc/hostname", "utf8")] } });\n`,
   });
   // `cmdline` as dockerfile.v0 sets it when it forwards to the image of a `# syntax=` line: without
@@ -138,6 +139,10 @@ test("a Dockerfile goes to the Dockerfile builder (its error at its line); a for
   const dfDetails = decodeStatusDetails(df.returned!.error!.details ?? []);
   assert.equal(dfDetails.sources?.[0]?.filename, "Dockerfile");
   assert.deepEqual(dfDetails.sources?.[0]?.ranges, [{ start: 3, end: 3 }]);
+  // A misspelt first instruction is a Dockerfile too: dockerfile.v0's error at its line.
+  const typo = await buildThroughFrontend({ opts: { cmdline: "tsfrontend-loopback" }, locals: { dockerfile: join(t.dir, "typo") } });
+  assert.match(String(typo.error?.message), /dockerfile parse error on line 3: unknown instruction: FORM \(did you mean FROM\?\)/);
+  assert.deepEqual(decodeStatusDetails(typo.returned!.error!.details ?? []).sources?.[0]?.ranges, [{ start: 3, end: 3 }]);
   const imp = await buildThroughFrontend({ opts: { filename: "build.ts" }, locals: { dockerfile: join(t.dir, "i") } });
   assert.ok(imp.error);
   assert.match(imp.error.message, /import "node:fs" is not allowed in a build program/);
