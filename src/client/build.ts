@@ -91,7 +91,8 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
   const workers = options.workerPlatforms ?? (await workerPlatforms(conn));
   const buildPlatform = options.buildPlatform ?? workers[0];
   if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
-  const targets = targetPlatforms(parseProgramOpts(opts), buildPlatform);
+  const parsed = parseProgramOpts(opts);
+  const targets = targetPlatforms(parsed, buildPlatform);
 
   return solve(conn, {
     ...options,
@@ -105,7 +106,8 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
       const gateway = new BridgeGatewayClient(transport, {
         workerPlatforms: workers,
         sessionID: session.id,
-        cacheImports,
+        // --import-cache, and the frontend's own `cache-imports`/`cache-from` opts as dockerui reads them.
+        cacheImports: [...cacheImports, ...parsed.cacheImports],
         signal: session.signal,
         ...(pong ? { caps: pong.caps, llbCaps: pong.llbCaps } : {}),
         // The inputs are the ones this Solve sent (none unless given): no Inputs call needed.

@@ -282,6 +282,16 @@ test("fresh daemon, --import-cache type=registry: every RUN step is CACHED and t
   }
 });
 
+test("fresh daemon, the frontend opt cache-from=REF (dockerui's form, no --import-cache): every RUN step is CACHED", async () => {
+  const d = await startDaemon("cache-from");
+  try {
+    const r = await build(["--opt", `cache-from=${registryRef}`], "rebuild with --opt cache-from", { addr: d.addr });
+    assertAllCached(r.progress, "cache-from import");
+  } finally {
+    await d.stop();
+  }
+});
+
 test("fresh daemon, --import-cache type=local: the daemon reads the cache through the session; every RUN step is CACHED; --no-cache runs them again", async () => {
   const d = await startDaemon("local");
   try {
