@@ -28,6 +28,7 @@
 
 import { DockerfileError, type DockerfileRange } from "../errors.js";
 import { DetailedError, ErrorDetailType, errorDetailsOf, withErrorDetails, type BuildkitErrorDetails } from "../gateway/errdefs.js";
+import { withResolveCache } from "../gateway/resolve-cache.js";
 import { goJSONString } from "../internal/go/json.js";
 import { GrpcCode } from "../internal/grpc/status.js";
 import type { Definition } from "../llb/index.js";
@@ -169,7 +170,9 @@ export function wrapSource(err: unknown, sm: SourceMap | undefined): Error {
  * Go's `Build`: the result of the build (or of the subrequest) to return to
  * the daemon. Throws on failure (a Dockerfile location as an errdefs.Source).
  */
-export async function build(gateway: GatewayClient, converter: DockerfileConverter, o: DockerfileBuildOptions): Promise<GatewayResult> {
+export async function build(client: GatewayClient, converter: DockerfileConverter, o: DockerfileBuildOptions): Promise<GatewayResult> {
+  // As Go's Build: every image-config lookup (stages, named contexts, subrequests) made once.
+  const gateway = withResolveCache(client);
   const bc = new DockerUIClient(gateway, {
     opts: o.opts,
     sessionID: o.sessionID,
