@@ -75,7 +75,11 @@ async function loadNamedContext(env: NamedContextEnv, nc: NamedContextSpec, coun
       } catch (err) {
         throw new DockerfileError((err as Error).message, { cause: err });
       }
-      const resolved = await env.gateway.resolveImageConfig(named, { platform, resolveMode: resolveModeOf(opt.resolveMode, env.parsed.imageResolveMode) });
+      const resolved = await env.gateway.resolveImageConfig(named, {
+        platform,
+        resolveMode: resolveModeOf(opt.resolveMode, env.parsed.imageResolveMode),
+        logName: `[context ${nc.nameWithPlatform}] load metadata for ${ref}`,
+      });
       const img = parseDockerOCIImage(resolved.config);
       img.created = undefined;
       const st = image(resolved.ref, { customName: `[context ${nc.nameWithPlatform}] ${ref}`, ...(platform ? { platform } : {}) }).withImageConfig(resolved.config);
