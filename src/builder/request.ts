@@ -10,6 +10,7 @@ import { buildProgram, gatewayBuild } from "../client/build.js";
 import type { BuildkitConnection } from "../client/connection.js";
 import type { RequestServices } from "../client/session-services.js";
 import { solve, type ExportEntry, type SolveOptions, type SolveResult } from "../client/solve.js";
+import type { GatewayResult } from "../gateway/types.js";
 import type { moby } from "../proto/index.js";
 import type { Definition, Platform } from "../llb/index.js";
 import type { LoadedProgram } from "../program/load.js";
@@ -79,6 +80,21 @@ export async function runBuildRequest(conn: BuildkitConnection, request: BuildRe
       );
     }
     case "frontend":
+      // A subrequest is asked through the gateway, as buildctl does, to get the answer back.
+      if (request.opts["requestid"] !== undefined) {
+        const frontend = input.frontend;
+        return gatewayBuild(conn, { ...common, ...buildPlatform, opts: request.opts }, async (gateway, env) => {
+          let result: GatewayResult | { error: Error };
+          try {
+            const res = await gateway.solve({ frontend, frontendOpt: env.opts });
+            result = { ...(res.ref ? { ref: res.ref } : {}), ...(res.refs ? { refs: res.refs } : {}), metadata: res.metadata };
+          } catch (err) {
+            // The daemon then fails the solve with it (its details kept), as for any frontend.
+            result = { error: err instanceof Error ? err : new Error(String(err)) };
+          }
+          await gateway.return(result);
+        });
+      }
       return solve(conn, { ...common, frontend: input.frontend, frontendAttrs: request.opts });
     case "definition":
       return solve(conn, { ...common, definition: input.definition });

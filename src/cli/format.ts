@@ -116,3 +116,18 @@ export function sortUsage(records: UsageRecord[]): UsageRecord[] {
     return ia < ib ? -1 : ia > ib ? 1 : 0;
   });
 }
+
+/**
+ * A subrequest's answer as buildctl prints it after the build (cmd/buildctl/build.go):
+ * `result.txt` as is, else every `result.*` entry as its name and its value on lines of
+ * their own (sorted here; Go's map order is random).
+ */
+export function formatSubrequestResult(metadata: Readonly<Record<string, Uint8Array>>): Buffer {
+  const txt = metadata["result.txt"];
+  if (txt) return Buffer.from(txt);
+  const parts: Buffer[] = [];
+  for (const k of Object.keys(metadata).sort()) {
+    if (k.startsWith("result.")) parts.push(Buffer.from(`${k}\n`), Buffer.from(metadata[k]!), Buffer.from("\n"));
+  }
+  return Buffer.concat(parts);
+}

@@ -10,11 +10,12 @@
 
 import { ProgramError } from "../errors.js";
 import { BridgeGatewayClient, pingBridge } from "../gateway/bridge-client.js";
-import type { GatewayClient } from "../gateway/types.js";
+import type { GatewayClient, GatewayResult } from "../gateway/types.js";
 import { formatPlatformAll, normalizePlatform, type Platform } from "../llb/index.js";
 import type { LoadedProgram } from "../program/load.js";
 import { parseProgramOpts, programOpts, targetPlatforms } from "../program/opts.js";
 import { runProgramBuild } from "../program/run.js";
+import { programSubrequest } from "../program/subrequests.js";
 import type { BuildkitConnection } from "./connection.js";
 import { ControlClient } from "./connection.js";
 import { ControlGatewayTransport } from "./gateway-transport.js";
@@ -94,7 +95,9 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
   const parsed = parseProgramOpts(opts);
   const targets = targetPlatforms(parsed, buildPlatform);
 
-  return solve(conn, {
+  // A subrequest's answer is the metadata of the result the frontend returns.
+  let subrequest: Record<string, Uint8Array> | undefined;
+  const result = await solve(conn, {
     ...options,
     // The exporter compares these with the result's platforms (and warns when they differ).
     // Provenance is added by the daemon's Solve when the frontend attrs ask for it.
@@ -112,21 +115,35 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
         ...(pong ? { caps: pong.caps, llbCaps: pong.llbCaps } : {}),
         // The inputs are the ones this Solve sent (none unless given): no Inputs call needed.
         inputs: options.frontendInputs ?? {},
+        ...(opts["requestid"] !== undefined ? { onReturn: (r: GatewayResult) => (subrequest = r.metadata) } : {}),
       });
       await run(gateway, { opts, buildPlatform, sessionID: session.id });
     },
   });
+  return subrequest ? { ...result, subrequest } : result;
 }
 
 /** Runs a build program against the daemon and exports its result. */
 export async function buildProgram(conn: BuildkitConnection, options: ProgramBuildOptions): Promise<SolveResult> {
-  return gatewayBuild(conn, options, (gateway, env) =>
-    runProgramBuild(gateway, {
+  return gatewayBuild(conn, options, async (gateway, env) => {
+    // A subrequest (`--opt requestid=...`) is answered from the program's declarations, as the frontend image does.
+    let answer: GatewayResult | undefined;
+    try {
+      answer = programSubrequest(options.program, env.opts);
+    } catch (err) {
+      await gateway.return({ error: err instanceof Error ? err : new Error(String(err)) });
+      return;
+    }
+    if (answer) {
+      await gateway.return(answer);
+      return;
+    }
+    await runProgramBuild(gateway, {
       program: options.program,
       opts: env.opts,
       buildPlatform: env.buildPlatform,
       sessionID: env.sessionID,
       ...(options.evaluate !== undefined ? { evaluate: options.evaluate } : {}),
-    }),
-  );
+    });
+  });
 }

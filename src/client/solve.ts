@@ -76,6 +76,12 @@ export interface SolveOptions {
 export interface SolveResult {
   exporterResponse: Record<string, string>;
   ref: string;
+  /**
+   * A client-side build's answer to a subrequest (the `requestid` opt): the
+   * result's metadata (`result.json`, `result.txt`, `version`...), which
+   * buildctl prints.
+   */
+  subrequest?: Record<string, Uint8Array>;
 }
 
 /** Runs one solve on the daemon and resolves with the exporter response. */

@@ -24,7 +24,7 @@ import { readBuildFile } from "../program/build-file.js";
 import { classifyBuildFile } from "../program/classify.js";
 import { buildDockerfile } from "../dockerfile/index.js";
 import { readFrontendEnv, type FrontendEnv } from "./env.js";
-import { describeResult, outlineResult, REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, targetsResult, unsupportedSubrequest } from "../program/subrequests.js";
+import { describeResult, programSubrequest, REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, unsupportedSubrequest } from "../program/subrequests.js";
 import { FRONTEND_CAPS } from "./caps.js";
 import { timedTransport, withStats } from "./stats.js";
 
@@ -99,12 +99,9 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
     }
     if (request !== undefined && request !== REQUEST_OUTLINE && request !== REQUEST_TARGETS) throw unsupportedSubrequest(request);
     const program = await loadProgramSource({ path: build.path, source: build.source, files: build.files });
-    if (request === REQUEST_TARGETS) {
-      await gateway.return(targetsResult(program.declarations, build.source));
-      return true;
-    }
-    if (request === REQUEST_OUTLINE) {
-      await gateway.return(outlineResult(program.declarations, build.source, env.opts["target"] || undefined));
+    const answer = programSubrequest(program, env.opts);
+    if (answer) {
+      await gateway.return(answer);
       return true;
     }
     await runProgramBuild(gateway, {

@@ -99,6 +99,8 @@ export interface BridgeGatewayClientOptions {
   llbCaps?: ReadonlySet<string>;
   /** The frontend inputs, when this side sent them with the Solve (a client-side build): `inputs()` answers without a call. */
   inputs?: Readonly<Record<string, Definition>>;
+  /** Called with the result as it is returned (a client-side build reads a subrequest's answer here). */
+  onReturn?: (result: GatewayResult) => void;
 }
 
 /** Gateway calls for one build over a transport. */
@@ -238,6 +240,7 @@ export class BridgeGatewayClient implements GatewayClient {
       await this.call("Return", gw.ReturnRequest, gw.ReturnResponse, { error: encodeErrorStatus(result.error) });
       return;
     }
+    this.options.onReturn?.(result);
     const r: moby.buildkit.v1.frontend.Result.$Properties = { metadata: result.metadata };
     if (result.refs) {
       const refs: Record<string, moby.buildkit.v1.frontend.Ref.$Properties> = {};

@@ -148,6 +148,27 @@ export function unsupportedSubrequest(id: string): Error {
   return new DetailedError(`unsupported request ${id}`, { other: [{ typeUrl: ErrorDetailType.subrequest, value: encoder.encode(`{"name":${goJSONString(id)}}`) }] });
 }
 
+/**
+ * A loaded program's answer to the subrequest its opts ask for (`requestid`):
+ * describe, targets or outline from what it declares; undefined when none is
+ * asked (a build). Any other request is refused.
+ */
+export function programSubrequest(program: { declarations?: ProgramDeclarations | undefined; source: string }, opts: Readonly<Record<string, string>>): GatewayResult | undefined {
+  const request = opts["requestid"];
+  switch (request) {
+    case undefined:
+      return undefined;
+    case REQUEST_DESCRIBE:
+      return describeResult();
+    case REQUEST_TARGETS:
+      return targetsResult(program.declarations, program.source);
+    case REQUEST_OUTLINE:
+      return outlineResult(program.declarations, program.source, opts["target"] || undefined);
+    default:
+      throw unsupportedSubrequest(request);
+  }
+}
+
 /** A subrequest result document: its Go JSON form comes from `toJSON` (the converter's results carry one). */
 interface GoJSON {
   toJSON?(): unknown;

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { layerEntries, platformOf, readOciDir, readOciTar, sha256, type OciLayout } from "./lib/oci.js";
 import { ok, requireEnv, run, runCli, skopeo, skopeoCreds, tempDir, type E2eEnv } from "./lib/env.js";
 import { ensureShellImage, SHELL_PLATFORMS, type ShellImage } from "./lib/shell-image.js";
+import { buildctlPath } from "../lib/buildctl.js";
 
 const PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const expected: Record<string, { uname: string; dir: string; arch: string; variant?: string }> = {
@@ -249,4 +250,30 @@ test("a Dockerfile read in place: its lint warnings show under its build-definit
     assert.match(r, new RegExp(`^#${step} WARN: FromAsCasing: 'AS' and 'from' keywords' casing do not match \\(line 1\\)$`, "m"), `build ${i + 1}:\n${r}`);
     assert.match(r, /^#\d+ \[internal\] load \.dockerignore$/m);
   }
+});
+
+test("--opt requestid=ID prints the subrequest's answer as buildctl does: a Dockerfile client-side and through --frontend dockerfile.v0, and a program", async () => {
+  const dir = out("subrequests");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "Dockerfile"), "from scratch AS base\nCOPY x /x\n\nFROM base AS final\nARG LEVEL=1\n");
+  writeFileSync(join(dir, "x"), "x\n");
+  const locals = ["--local", `context=${dir}`, "--local", `dockerfile=${dir}`];
+  for (const id of ["frontend.targets", "frontend.outline", "frontend.lint", "frontend.subrequests.describe"]) {
+    const go = await run(buildctlPath(), ["--addr", env.buildkitHost, "build", "--progress", "quiet", "--frontend", "dockerfile.v0", ...locals, "--opt", `requestid=${id}`]);
+    ok(go, `buildctl ${id}`);
+    assert.ok(go.stdout.length > 0, `buildctl printed the answer to ${id}`);
+    const viaFrontend = await runCli(["build", "--progress", "quiet", "--frontend", "dockerfile.v0", ...locals, "--opt", `requestid=${id}`]);
+    ok(viaFrontend, `--frontend dockerfile.v0 ${id}`);
+    assert.equal(viaFrontend.stdout, go.stdout, `--frontend dockerfile.v0 ${id}`);
+    const clientSide = await runCli(["build", "--progress", "quiet", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--opt", `requestid=${id}`]);
+    ok(clientSide, `-f Dockerfile ${id}`);
+    assert.equal(clientSide.stdout, go.stdout, `-f Dockerfile ${id}`);
+  }
+  // A program answers from what it declares (as the frontend image does).
+  const targets = await runCli(["build", "--progress", "quiet", "-f", "examples/org-base.ts", "--opt", "requestid=frontend.outline"]);
+  ok(targets, "program outline");
+  assert.match(targets.stdout, /^BUILD ARG +VALUE +DESCRIPTION\nBASE /);
+  const refused = await runCli(["build", "--progress", "quiet", "-f", "examples/org-base.ts", "--opt", "requestid=frontend.lint"]);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /unsupported request frontend\.lint/);
 });

@@ -17,6 +17,7 @@ import { BuilderNodeError, ReportedError, UsageError } from "../../errors.js";
 import { decodeDefinition, Definition, type PbOpMetadata } from "../../llb/index.js";
 import { programOpts } from "../../program/opts.js";
 import { connect, connectionFlags } from "../connect.js";
+import { formatSubrequestResult } from "../format.js";
 import { runBuildRequest, type BuildInput, type BuildRequest } from "../../builder/request.js";
 import { loadBuilders, selectBuilder, type Builder } from "../../builder/store.js";
 import type { LoadedProgram } from "../../program/load.js";
@@ -264,6 +265,8 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     }
   }
   Object.assign(opts, attests.opts);
+  // A subrequest says the client takes subrequest answers, as buildctl does.
+  if (opts["requestid"] !== undefined && opts["frontend.caps"] === undefined) opts["frontend.caps"] = "moby.buildkit.frontend.subrequests";
   const builder = chosenBuilder(cmd);
   const locals = parseLocals(flags.local ?? []);
   // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.
@@ -401,6 +404,7 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     trace?.close();
   }
   for (const [k, v] of Object.entries(result.exporterResponse)) log.debug(`exporter response: ${k}=${v}`);
+  if (result.subrequest) process.stdout.write(formatSubrequestResult(result.subrequest));
   if (flags.refFile) writeAtomic(flags.refFile, result.ref);
   if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(result.exporterResponse));
 }
