@@ -230,8 +230,12 @@ export interface LintResults extends GoJSON {
   error: { message: string } | undefined;
 }
 
-/** lint.LintResults.ToResult: result.json, result.txt (warnings sorted by file and line), result.statuscode, version. */
-export function lintToResult(r: LintResults): GatewayResult {
+/**
+ * lint.LintResults.PrintTo: the warnings sorted by file and line, each with
+ * its source excerpt; `sourceName` renames every source in the excerpts
+ * (buildx shows the Dockerfile's path as the user gave it).
+ */
+export function printLintWarnings(r: Pick<LintResults, "warnings" | "sources">, sourceName?: string): string {
   const byName = (a: { ruleName: string }, b: { ruleName: string }) => (a.ruleName < b.ruleName ? -1 : a.ruleName > b.ruleName ? 1 : 0);
   const sorted = [...r.warnings].sort((a, b) => {
     const ia = a.location?.sourceIndex ?? -1;
@@ -254,8 +258,14 @@ export function lintToResult(r: LintResults): GatewayResult {
     txt += `\n${w.detail}\n`;
     const idx = w.location?.sourceIndex ?? -1;
     const src = idx >= 0 ? r.sources[idx] : undefined;
-    if (src) txt += formatSource({ filename: src.filename, data: src.data, ranges: w.location?.ranges ?? [] });
+    if (src) txt += formatSource({ filename: sourceName ?? src.filename, data: src.data, ranges: w.location?.ranges ?? [] });
   }
+  return txt;
+}
+
+/** lint.LintResults.ToResult: result.json, result.txt (PrintTo), result.statuscode, version. */
+export function lintToResult(r: LintResults): GatewayResult {
+  const txt = printLintWarnings(r);
   const status = r.warnings.length > 0 || r.error ? 1 : 0;
   return {
     metadata: {

@@ -136,6 +136,20 @@ test("buildx --call targets and --call outline", async (t) => {
   t.diagnostic(`--call targets:\n${targets.stdout}--call outline:\n${outline.stdout}`);
 });
 
+test("tsfrontend build --call check|targets|outline prints what buildx prints (same stdout, same exit status), client-side", async () => {
+  const dir = dockerfileDir(`FROM scratch as base\nCOPY hello.txt /\nCMD /hello\n\n${DOCKERFILE}`);
+  for (const call of ["check", "targets", "outline"]) {
+    const bx = await remoteBuilder.run(["build", "--builder", builder, "--call", call, dir]);
+    const ts = await runCli(["build", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--progress", "quiet", "--call", call]);
+    assert.equal(ts.stdout, bx.stdout, `--call ${call}`);
+    assert.equal(ts.status, bx.status, `--call ${call}: exit status`);
+  }
+  // --check is --call check.
+  const check = await runCli(["build", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--progress", "quiet", "--check"]);
+  assert.equal(check.status, 1);
+  assert.match(check.stdout, /^Check complete, \d+ warnings have been found!\n/);
+});
+
 test("a failing Dockerfile shows its line in buildctl's output", async () => {
   const dir = dockerfileDir("FROM scratch\nCOPY hello.txt /\nFOO bar\n");
   const r = await buildctlWithImage(dir, []);

@@ -24,6 +24,7 @@ import type { LoadedProgram } from "../../program/load.js";
 import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
 import { attestOpts } from "../flags/attest.js";
+import { callOutput, parseCallFlag } from "../flags/call.js";
 import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
 import { parseSecretFlags } from "../flags/secrets.js";
@@ -265,6 +266,12 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     }
   }
   Object.assign(opts, attests.opts);
+  // --call NAME (buildx's) asks the frontend's subrequest frontend.NAME instead of building.
+  const call = flags.call !== undefined ? parseCallFlag(flags.call) : flags.check ? parseCallFlag("check") : undefined;
+  if (call) {
+    if (optValues["requestid"] !== undefined) throw new UsageError(`--call ${call.name} and --opt requestid=${optValues["requestid"]} both ask a subrequest: give one`, { flag: "--call" });
+    opts["requestid"] = `frontend.${call.name}`;
+  }
   // A subrequest says the client takes subrequest answers, as buildctl does.
   if (opts["requestid"] !== undefined && opts["frontend.caps"] === undefined) opts["frontend.caps"] = "moby.buildkit.frontend.subrequests";
   const builder = chosenBuilder(cmd);
@@ -328,6 +335,7 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     onWarning: warn,
   };
   if (builder) {
+    if (opts["requestid"] !== undefined) throw new UsageError("a subrequest (--call, --check, --opt requestid) is asked of one daemon: give --addr instead of a builder", { flag: flags.call !== undefined ? "--call" : flags.check ? "--check" : "--opt" });
     await runOnBuilder(builder, flags, mode, buildRequest, outputs, services);
     return;
   }
@@ -404,7 +412,19 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     trace?.close();
   }
   for (const [k, v] of Object.entries(result.exporterResponse)) log.debug(`exporter response: ${k}=${v}`);
-  if (result.subrequest) process.stdout.write(formatSubrequestResult(result.subrequest));
+  if (call) {
+    // As buildx prints it: the answer on stdout, a lint error on stderr, the answer's status as the exit code.
+    // buildx names the Dockerfile in excerpts by its path as given (-f).
+    const printed = callOutput(call, result.subrequest ?? {}, dockerfile ? flags.file : undefined);
+    process.stdout.write(printed.stdout);
+    if (printed.error !== undefined) {
+      process.stderr.write(`error: ${printed.error}`);
+      throw new ReportedError(printed.error, 1);
+    }
+    if (printed.status !== 0) throw new ReportedError(`--call ${call.name}: status ${printed.status}`, printed.status);
+  } else if (result.subrequest) {
+    process.stdout.write(formatSubrequestResult(result.subrequest));
+  }
   if (flags.refFile) writeAtomic(flags.refFile, result.ref);
   if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(result.exporterResponse));
 }

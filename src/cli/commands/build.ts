@@ -40,6 +40,8 @@ export interface BuildFlags {
   proxyNetwork?: boolean;
   registryAuthTlscontext?: string[];
   retryOtherNode?: boolean;
+  call?: string;
+  check?: boolean;
   attest?: string[];
   sbom?: string;
   provenance?: string;
@@ -75,6 +77,8 @@ export function registerBuild(program: Command): void {
     .option("--attest <spec>", "attestation, as docker buildx's: type=sbom[,generator=REF][,k=v] | type=provenance[,mode=min|max][,k=v] | type=T,disabled=true; repeatable (sent as --opt attest:T)", collect)
     .option("--sbom <spec>", 'shorthand for --attest type=sbom,SPEC: true | false | generator=REF[,k=v]')
     .option("--provenance <spec>", 'shorthand for --attest type=provenance,SPEC: true | false | mode=min|max[,k=v]')
+    .option("--call <name>", "ask the frontend instead of building, as docker buildx's: outline | targets | check | subrequests.describe | build (default), [,format=json][,ignorestatus=true]; the answer is printed")
+    .option("--check", "shorthand for --call check: the build checks' warnings (exits 1 when there are any)")
     .option("--retry-other-node", "with a builder (--builder): build the platforms of a node that is down or goes away on another node that serves them")
     .action(async (flags: BuildFlags, cmd: Command) => {
       const { runBuild } = await import("../actions/build.js");
