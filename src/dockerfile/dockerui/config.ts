@@ -247,8 +247,8 @@ export class DockerUIClient implements DockerfileClient {
     });
     const here = sessionID === this.#sessionID ? await this.#localFiles?.(DEFAULT_LOCAL_NAME_CONTEXT, DEFAULT_DOCKERIGNORE_NAME) : undefined;
     if (here !== undefined) {
-      // Read in place; a file that is there gets its step in the progress (none is there: no step).
-      if (here) await loadedHereStep(this.#gateway, DEFAULT_DOCKERIGNORE_NAME, here, `[internal] load ${DEFAULT_DOCKERIGNORE_NAME}`, () => st.marshal());
+      // Read in place; the step shows in the progress whether the file is there or not, as dockerui's transfer does.
+      await loadedHereStep(this.#gateway, DEFAULT_DOCKERIGNORE_NAME, here ?? new Uint8Array(), `[internal] load ${DEFAULT_DOCKERIGNORE_NAME}`, () => st.marshal());
       return { name: DEFAULT_DOCKERIGNORE_NAME, data: here ?? new Uint8Array() };
     }
     const res = await this.#gateway.solve({ definition: await st.marshal() });
