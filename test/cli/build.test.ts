@@ -169,3 +169,16 @@ test("global --log-format, --timeout and --wait", () => {
     assert.match(first["time"]!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 });
+
+test("--call: a bad value, one given with --opt requestid, or asked of a Definition on stdin is a usage error naming the flag", () => {
+  let r = run(["--addr", noDaemon, "build", "-f", program, "--call", "targets,colour=red"]);
+  assertOneLineError(r, /^tsfrontend: --call: invalid print field: colour=red/);
+  r = run(["--addr", noDaemon, "build", "-f", program, "--call", "targets", "--opt", "requestid=frontend.outline"]);
+  assertOneLineError(r, /^tsfrontend: --call: --call targets and --opt requestid=frontend.outline both ask a subrequest/);
+  const def = spawnSync(process.execPath, [cli, "--addr", noDaemon, "build", "--check"], { cwd: repoRoot, encoding: "utf8", input: Buffer.from([0x0a, 0x02, 0x08, 0x01]), env: { ...process.env, BUILDKIT_HOST: "" } });
+  assert.equal(def.status, 1, def.stderr);
+  assert.match(def.stderr, /^tsfrontend: --check: a subrequest \(--call, --check, --opt requestid\) is asked of a frontend/);
+  // A valid one gets past the checks.
+  r = run(["--addr", noDaemon, "build", "-f", program, "--call", "outline,format=json"]);
+  assertOneLineError(r, /cannot connect to buildkitd/);
+});

@@ -307,6 +307,9 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     }
   }
 
+  if (definition && opts["requestid"] !== undefined) {
+    throw new UsageError("a subrequest (--call, --check, --opt requestid) is asked of a frontend: give -f FILE or --frontend, not a Definition on stdin", { flag: flags.call !== undefined ? "--call" : flags.check ? "--check" : "--opt" });
+  }
   const input: BuildInput = program
     ? { kind: "program", program }
     : dockerfile
