@@ -13,6 +13,7 @@
 import { ProgramError, TsfError } from "../errors.js";
 import { parseBool } from "../internal/go/strconv.js";
 import { withErrorDetails, type ErrorSource } from "../gateway/errdefs.js";
+import { withResolveCache } from "../gateway/resolve-cache.js";
 import type { GatewayClient, GatewayResult } from "../gateway/types.js";
 import { formatPlatformAll, normalizePlatform, type Platform, type State } from "../llb/index.js";
 import { createBuildContext } from "./context.js";
@@ -71,7 +72,9 @@ export function returnedError(err: unknown, file: BuildFileSource | undefined): 
  * (`Return`) and resolves with what was returned. On failure the error is
  * returned to the daemon (with the program's file:line when known) and thrown.
  */
-export async function runProgramBuild(gateway: GatewayClient, options: RunProgramBuildOptions): Promise<GatewayResult> {
+export async function runProgramBuild(client: GatewayClient, options: RunProgramBuildOptions): Promise<GatewayResult> {
+  // One lookup per image and platform however many states of the program start from it.
+  const gateway = withResolveCache(client);
   try {
     const parsed = parseProgramOpts(options.opts ?? {});
     const buildPlatform = options.buildPlatform ?? gateway.workerPlatforms[0];
