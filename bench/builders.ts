@@ -36,7 +36,7 @@ import * as path from "node:path";
 import { buildxPath, buildxProblem } from "../test/lib/buildx.js";
 import { startPrivateDaemon, type PrivateDaemon } from "../test/e2e/lib/private-daemon.js";
 import { ensureShellImage } from "../test/e2e/lib/shell-image.js";
-import { daemon, median, run, runOk, tsCli } from "./lib.js";
+import { daemon, median, run, runOk, runTsCli, tsCli } from "./lib.js";
 
 const args = process.argv.slice(2);
 const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 5));
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
 
     const ref = (tool: Tool, i: number) => `${process.env["TSF_REGISTRY"]}/tsfrontend-bench-builders/${id}:${tool}-${i}`;
     const tsArgs = (tool: Tool, i: number, tag: string) => [
-      tsCli, ...(tool === "one" ? ["--addr", amd.address] : ["--builder", "bench"]), "build", "--no-cache", "-f", path.join(dir, "Dockerfile"),
+      ...(tool === "one" ? ["--addr", amd.address] : ["--builder", "bench"]), "build", "--no-cache", "-f", path.join(dir, "Dockerfile"),
       "--local", `context=${dir}`, "--build-arg", `BASE=${base}`, "--build-arg", `TAG=${tag}`, "--platform", PLATFORMS, "--progress", "plain",
       "-o", `type=image,name=${ref(tool, i)},push=true`,
     ];
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
       tool === "buildx"
         ? runOk(buildx, ["build", "--builder", "bench", "--no-cache", "--provenance=false", "--platform", PLATFORMS, "--build-arg", `BASE=${base}`,
             "--build-arg", `TAG=${tag}`, "--progress", "plain", "-t", ref(tool, i), "--push", dir], { env: bxEnv })
-        : runOk(process.execPath, tsArgs(tool, i, tag), { env: tsEnv });
+        : runTsCli(tsArgs(tool, i, tag), { env: tsEnv });
 
     const tools: Tool[] = ["one", "two", "buildx"];
     const times: Record<Tool, number[]> = { one: [], two: [], buildx: [] };

@@ -20,6 +20,16 @@ export const buildctl = process.env["BUILDCTL"] ?? path.join(cacheRoot, "bin", "
 /** The CLI as users run it: package.json `bin` (the bundle dist/cli/main.js). */
 export const tsCli = path.join(repo, (JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")) as { bin: { tsfrontend: string } }).bin.tsfrontend);
 
+/**
+ * Runs the CLI as a user's shell does, the file itself (its `#!/bin/sh` line starts node from PATH:
+ * this node's folder is put first), not `node <bin>`, which skips that line.
+ */
+export function runTsCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const env = { ...(options.env ?? process.env) };
+  env["PATH"] = [path.dirname(process.execPath), env["PATH"] ?? ""].join(path.delimiter);
+  return runOk(tsCli, args, { ...options, env });
+}
+
 /** splitmix64: a small seeded generator for sizes and layout. */
 export function prng(seed: string): () => number {
   let s = createHash("sha256").update(seed).digest().readBigUInt64LE(0);

@@ -19,7 +19,7 @@
 //   usage: node scripts/bundle.mjs [cli] [frontend]   (default: cli)
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -32,6 +32,10 @@ const common = {
   external: ["esbuild", "typescript"],
   logLevel: "warning",
 };
+
+const SHELL_HEADER =
+  "#!/bin/sh\n" +
+  '":" //; [ -z "$NODE_EXTRA_CA_CERTS" ] || { TSFRONTEND_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS; NODE_EXTRA_CA_CERTS=; export TSFRONTEND_EXTRA_CA_CERTS NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"\n';
 
 function need(entry) {
   if (!existsSync(entry)) {
@@ -104,6 +108,13 @@ async function bundleCli() {
     define: { "import.meta.url": "__tsfBinUrl" },
     banner: { js: 'var __tsfBinUrl = require("node:url").pathToFileURL(__filename).href;' },
   });
+  // Run as a file (`tsfrontend ...`), main.js is a shell script whose one line starts node with
+  // NODE_EXTRA_CA_CERTS moved aside (read on first TLS use, src/internal/node/extra-ca.ts: Node 20
+  // parses that file and its own roots before any JavaScript, about 45 ms a start); to node the line is
+  // a string and a comment. `node dist/cli/main.js` skips it and works as before.
+  const mainJs = readFileSync(join(out, "main.js"), "utf8");
+  if (!mainJs.startsWith("#!/usr/bin/env node\n")) throw new Error("bundle: dist/cli/main.js does not start with node's shebang");
+  writeFileSync(join(out, "main.js"), SHELL_HEADER + mainJs.slice(mainJs.indexOf("\n") + 1));
   writeFileSync(join(out, "package.json"), '{ "type": "commonjs" }\n');
   chmodSync(join(out, "main.js"), 0o755);
   process.stderr.write(`bundle: cli: ${relative(repo, join(out, "main.js"))} running ${relative(repo, join(out, "tsfrontend.cjs"))} (${(text.length / 1e6).toFixed(1)} MB, id ${id.slice(0, 16)})\n`);

@@ -23,7 +23,11 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommonJsBundle, type LoadedBundle } from "../internal/node/cjs-bundle.js";
+import { adoptDeferredExtraCaCerts } from "../internal/node/extra-ca-env.js";
 import { BUNDLE_INITS, bundleId, cacheFileBytes, commandOf, compileCacheDir, compileCacheKey, modulesToCache, readCacheFile } from "./compile-cache.js";
+
+// First: child processes get NODE_EXTRA_CA_CERTS back (the header of dist/cli/main.js moved it).
+adoptDeferredExtraCaCerts();
 
 const useCache = process.env["TSFRONTEND_COMPILE_CACHE"] !== "0";
 const dir = compileCacheDir(process.env, homedir());

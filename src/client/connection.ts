@@ -8,6 +8,7 @@
 import { isIP } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { moby, google } from "../proto/index.js";
+import { defaultCaBuffer } from "../internal/node/extra-ca.js";
 import type { ConnectionHelper } from "./connhelper.js";
 import { BuildkitError, mapGrpcError } from "./errors.js";
 
@@ -83,7 +84,7 @@ export class BuildkitConnection {
   constructor(address: string, options: ConnectOptions = {}) {
     this.address = address;
     const creds = options.tls
-      ? withoutIpSni(grpc.credentials.createSsl(options.tls.caCert ?? null, options.tls.key ?? null, options.tls.cert ?? null))
+      ? withoutIpSni(grpc.credentials.createSsl(options.tls.caCert ?? defaultCaBuffer(), options.tls.key ?? null, options.tls.cert ?? null))
       : grpc.credentials.createInsecure();
     const channelOptions: grpc.ChannelOptions = {
       "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,

@@ -10,6 +10,7 @@
 
 import * as http from "node:http";
 import * as https from "node:https";
+import { defaultCaCertificates } from "../internal/node/extra-ca.js";
 
 /** The part of a fetch Response the registry client reads. */
 export interface HttpResponse {
@@ -40,12 +41,22 @@ export class HttpRequestError extends Error {
   }
 }
 
-const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+const httpAgent = new http.Agent({ keepAlive: true });
+let httpsAgent: https.Agent | undefined;
+/** Made on first use: its default CAs may be a file to read (internal/node/extra-ca.ts). */
+function agentFor(url: URL): http.Agent {
+  if (url.protocol !== "https:") return httpAgent;
+  if (!httpsAgent) {
+    const ca = defaultCaCertificates();
+    httpsAgent = new https.Agent({ keepAlive: true, ...(ca ? { ca } : {}) });
+  }
+  return httpsAgent;
+}
 
 function once(url: URL, init: HttpRequestInit, body: Buffer | undefined, headers: Record<string, string>): Promise<{ res: http.IncomingMessage; data: Buffer }> {
   const mod = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, { method: init.method ?? "GET", headers, agent: url.protocol === "https:" ? agents.https : agents.http }, (res) => {
+    const req = mod.request(url, { method: init.method ?? "GET", headers, agent: agentFor(url) }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ res, data: Buffer.concat(chunks) }));

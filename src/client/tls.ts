@@ -9,6 +9,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import { isIP } from "node:net";
 import * as tls from "node:tls";
+import { defaultCaCertificates } from "../internal/node/extra-ca.js";
 import type { TlsOptions } from "./connection.js";
 
 /** Where each TLS value came from, for messages, e.g. `ca.pem (--tlscacert)`. */
@@ -99,7 +100,8 @@ function probe(ep: Endpoint, t: TlsOptions | undefined, timeoutMs: number): Prom
       rejectUnauthorized: false,
       checkServerIdentity: () => undefined,
     };
-    if (t?.caCert) opts.ca = t.caCert;
+    const ca = t?.caCert ?? defaultCaCertificates();
+    if (ca) opts.ca = ca;
     if (t?.cert) opts.cert = t.cert;
     if (t?.key) opts.key = t.key;
     const sni = t?.serverName ?? ("host" in ep ? ep.host : undefined);

@@ -25,6 +25,7 @@ import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import { rootCertificates } from "node:tls";
+import { defaultCaCertificates } from "../../internal/node/extra-ca.js";
 
 /** authprovider.AuthTLSConfig: TLS for one registry host's token server. */
 export interface AuthTlsConfig {
@@ -85,7 +86,7 @@ export class HostSeeds {
 export function tlsOptions(config: AuthTlsConfig): https.RequestOptions {
   const opts: https.RequestOptions = {};
   if (config.rootCAs.length > 0) {
-    opts.ca = [...rootCertificates, ...config.rootCAs.map((f) => readPem(f, `failed to read ${f}`))];
+    opts.ca = [...(defaultCaCertificates() ?? rootCertificates), ...config.rootCAs.map((f) => readPem(f, `failed to read ${f}`))];
   }
   if (config.keyPairs.length > 0) {
     opts.cert = config.keyPairs.map((p) => readPem(p.certificate, `failed to load keypair for ${p.certificate}`));
@@ -126,7 +127,9 @@ interface HttpResult {
 function request(method: "GET" | "POST", url: URL, headers: Record<string, string>, body: string | undefined, tls: https.RequestOptions, signal?: AbortSignal): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === "http:" ? http : https;
-    const req = mod.request(url, { method, headers, ...(url.protocol === "https:" ? tls : {}), ...(signal ? { signal } : {}) }, (res) => {
+    const ca = tls.ca ?? defaultCaCertificates();
+    const secure = url.protocol === "https:" ? { ...tls, ...(ca ? { ca } : {}) } : {};
+    const req = mod.request(url, { method, headers, ...secure, ...(signal ? { signal } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? "", body: Buffer.concat(chunks).toString("utf8") }));
