@@ -6,14 +6,14 @@
  */
 
 import type { Writable } from "node:stream";
-import { Http2GatewayTransport, pipeDuplex } from "./stdio-transport.js";
+import { Http2GatewayTransport, stdioPipe } from "./stdio-transport.js";
 import { runFrontend } from "./frontend.js";
 
 export { warmUp } from "./warmup.js";
 
 /** Serves one request over stdin/stdout, writing stdout through `writeStdout` only; resolves with the exit code. */
 export async function serveStdio(writeStdout: Writable["write"]): Promise<number> {
-  const transport = new Http2GatewayTransport(pipeDuplex(process.stdin, process.stdout, writeStdout));
+  const transport = new Http2GatewayTransport(stdioPipe(process.stdin, process.stdout, writeStdout));
   try {
     await runFrontend({ transport });
     return 0;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { encodeErrorStatus, withErrorDetails } from "../gateway/errdefs.js";
 import { encodeFrame, FrameDecoder } from "../internal/grpc/frame.js";
 import { google } from "../proto/index.js";
-import { Http2GatewayTransport, pipeDuplex, StdioCallError } from "./stdio-transport.js";
+import { Http2GatewayTransport, stdioPipe, StdioCallError } from "./stdio-transport.js";
 
 /** An in-process HTTP/2 server standing in for buildkitd's LLBBridge: `handle` answers each call. */
 async function fakeDaemon(handle: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, request: Buffer) => void) {
@@ -25,7 +25,7 @@ async function fakeDaemon(handle: (stream: ServerHttp2Stream, headers: IncomingH
   const socket: Socket = connect(sock);
   await new Promise((r) => socket.once("connect", r));
   // As in the image: a readable (stdin) and a separate write function (the real stdout's).
-  const transport = new Http2GatewayTransport(pipeDuplex(socket, socket));
+  const transport = new Http2GatewayTransport(stdioPipe(socket, socket));
   return {
     transport,
     async close() {
