@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { getEventListeners } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { constants, createServer, type Http2Server, type ServerOptions, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from "node:http2";
 import { connect, type Socket } from "node:net";
@@ -170,5 +171,21 @@ test("cancel sends RST_STREAM; after GOAWAY the streams the peer took finish and
     await assert.rejects(pending, /connection closed|connection failed/);
   } finally {
     await p2.close();
+  }
+});
+
+test("one signal shared by many requests: each listens while it waits or runs, none is left after", async () => {
+  const p = await peer((stream) => {
+    stream.respond({ ":status": 200 });
+    stream.end("ok");
+  }, { settings: { maxConcurrentStreams: 3 } });
+  try {
+    const shared = new AbortController();
+    const asked = Array.from({ length: 30 }, () => p.client.request(req("/ok"), Buffer.from("q"), shared.signal));
+    assert.equal(getEventListeners(shared.signal, "abort").length, 30);
+    await Promise.all(asked);
+    assert.equal(getEventListeners(shared.signal, "abort").length, 0);
+  } finally {
+    await p.close();
   }
 });

@@ -86,8 +86,6 @@ interface Stream {
   unacked: number;
   resolve: (r: Http2Response) => void;
   reject: (e: Http2StreamError) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
   /** The request as asked, to ask again if the peer refuses the stream unprocessed. */
   request: Queued;
 }
@@ -96,6 +94,10 @@ interface Queued {
   headers: [string, string][];
   body: Buffer;
   signal?: AbortSignal;
+  /** Its one abort listener, for its whole life (waiting, then on a stream); removed when it settles. */
+  onAbort?: () => void;
+  /** Its stream while it has one. */
+  streamId?: number;
   resolve: (r: Http2Response) => void;
   reject: (e: Http2StreamError) => void;
 }
@@ -164,15 +166,24 @@ export class Http2ClientSession {
       const refused = this.failure ?? this.closing;
       if (refused) return reject(refused);
       if (signal?.aborted) return reject(new Http2StreamError("canceled", Http2ErrorCode.CANCEL, true));
-      const q: Queued = { headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), resolve, reject, ...(signal ? { signal } : {}) };
+      const q: Queued = { headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), resolve, reject };
+      if (signal) {
+        q.signal = signal;
+        q.onAbort = () => {
+          const canceled = new Http2StreamError("canceled", Http2ErrorCode.CANCEL, true);
+          const s = q.streamId !== undefined ? this.streams.get(q.streamId) : undefined;
+          if (s) {
+            this.write(rstStream(s.id, Http2ErrorCode.CANCEL));
+            this.finish(s, canceled);
+            return;
+          }
+          const i = this.queue.indexOf(q);
+          if (i >= 0) this.queue.splice(i, 1);
+          reject(canceled);
+        };
+        signal.addEventListener("abort", q.onAbort, { once: true });
+      }
       this.queue.push(q);
-      if (signal) signal.addEventListener("abort", () => {
-        const i = this.queue.indexOf(q);
-        if (i >= 0) {
-          this.queue.splice(i, 1);
-          reject(new Http2StreamError("canceled", Http2ErrorCode.CANCEL, true));
-        }
-      }, { once: true });
       this.startQueued();
     });
   }
@@ -198,14 +209,7 @@ export class Http2ClientSession {
       const id = this.nextId;
       this.nextId += 2;
       const s: Stream = { id, body: [], pending: q.body, sendWindow: this.peerInitialWindow, unacked: 0, resolve: q.resolve, reject: q.reject, request: q };
-      if (q.signal) {
-        s.signal = q.signal;
-        s.onAbort = () => {
-          this.write(rstStream(id, Http2ErrorCode.CANCEL));
-          this.finish(s, new Http2StreamError("canceled", Http2ErrorCode.CANCEL, true));
-        };
-        q.signal.addEventListener("abort", s.onAbort, { once: true });
-      }
+      q.streamId = id;
       this.streams.set(id, s);
       this.sendHeaders(id, encodeHeaders(q.headers), q.body.length === 0);
     }
@@ -290,7 +294,7 @@ export class Http2ClientSession {
         if (code === Http2ErrorCode.REFUSED_STREAM && !s.headers && !s.request.signal?.aborted) {
           // Refused unprocessed (e.g. above the peer's stream limit before its SETTINGS came): ask again.
           this.streams.delete(s.id);
-          if (s.signal && s.onAbort) s.signal.removeEventListener("abort", s.onAbort);
+          delete s.request.streamId;
           this.queue.unshift(s.request);
           this.startQueued();
           return;
@@ -313,7 +317,7 @@ export class Http2ClientSession {
         const err = new Http2StreamError(`the peer went away (GOAWAY code ${code})`, code);
         for (const s of [...this.streams.values()]) if (s.id > last) this.finish(s, err);
         // Requests from now on would not be processed.
-        for (const q of this.queue.splice(0)) q.reject(err);
+        for (const q of this.queue.splice(0)) settleQueued(q, err);
         this.closing ??= err;
         this.notifyIdle();
         return;
@@ -391,7 +395,8 @@ export class Http2ClientSession {
 
   private finish(s: Stream, r: Http2Response | Http2StreamError): void {
     if (!this.streams.delete(s.id)) return;
-    if (s.signal && s.onAbort) s.signal.removeEventListener("abort", s.onAbort);
+    const q = s.request;
+    if (q.signal && q.onAbort) q.signal.removeEventListener("abort", q.onAbort);
     if (r instanceof Http2StreamError) s.reject(r);
     else s.resolve(r);
     this.startQueued();
@@ -406,9 +411,15 @@ export class Http2ClientSession {
   private fail(err: Http2StreamError): void {
     this.failure ??= err;
     for (const s of [...this.streams.values()]) this.finish(s, err);
-    for (const q of this.queue.splice(0)) q.reject(err);
+    for (const q of this.queue.splice(0)) settleQueued(q, err);
     this.notifyIdle();
   }
+}
+
+/** Rejects a request that never got a stream (its abort listener removed). */
+function settleQueued(q: Queued, err: Http2StreamError): void {
+  if (q.signal && q.onAbort) q.signal.removeEventListener("abort", q.onAbort);
+  q.reject(err);
 }
 
 function frame(type: number, flags: number, id: number, payload: Uint8Array): Buffer {
