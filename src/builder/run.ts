@@ -154,6 +154,85 @@ function errorLine(err: unknown): string {
   return err instanceof Error ? err.message.split("\n")[0]! : String(err);
 }
 
+/** A builder's nodes, all connected at once; the ones that do not answer are kept with their reason. */
+interface BuilderConnections {
+  connected: Map<string, ConnectedNode>;
+  down: Map<string, BuilderNodeError>;
+  /** What the scheduler knows of every node, in the builder's order (declared platforms only for a node down). */
+  views: NodePlatforms[];
+  closeAll(): void;
+}
+
+async function connectBuilderNodes(builder: Builder, timeoutMs: number | undefined): Promise<BuilderConnections> {
+  const connected = new Map<string, ConnectedNode>();
+  const down = new Map<string, BuilderNodeError>();
+  await Promise.all(
+    builder.nodes.map(async (n) => {
+      try {
+        connected.set(n.name, await connectNode(n, timeoutMs !== undefined ? { timeoutMs } : {}));
+      } catch (err) {
+        down.set(n.name, err instanceof BuilderNodeError ? err : new BuilderNodeError(n.name, n.endpoint, n.platforms, errorLine(err), { cause: err }));
+      }
+    }),
+  );
+  const views = builder.nodes.map((n): NodePlatforms => {
+    const c = connected.get(n.name);
+    return c ? schedulingView(c) : { name: n.name, declared: n.platforms, workers: [] };
+  });
+  return {
+    connected,
+    down,
+    views,
+    closeAll: () => {
+      for (const c of connected.values()) c.conn.close();
+    },
+  };
+}
+
+/** The platform built when none is asked for: the first answering node's native one (declared, else its first worker's), as buildx. */
+function defaultPlatform(views: readonly NodePlatforms[], connected: ReadonlyMap<string, ConnectedNode>, down: ReadonlyMap<string, BuilderNodeError>): string {
+  const first = views.find((v) => connected.has(v.name)) ?? views[0]!;
+  const native = first.declared[0] ?? first.workers[0];
+  if (!native) throw down.get(first.name) ?? new BuilderError(`node ${JSON.stringify(first.name)} has no platform`);
+  return native;
+}
+
+export interface SubrequestNodeOptions {
+  builder: Builder;
+  /** Target platforms (normalised strings); empty: the first node's native platform. */
+  platforms: readonly string[];
+  /** Ask another node that serves the platform when the chosen one is down. */
+  retryOtherNode?: boolean;
+  connectTimeoutMs?: number;
+  onInfo?: (message: string) => void;
+}
+
+/**
+ * The node a subrequest (`--call`, `--check`, `--opt requestid`) is asked of:
+ * the one that would build the first platform. buildx asks every node of a
+ * multi-node build and prints one answer; the answers describe the build file,
+ * not the platform, so one node gives the same. The other nodes are closed;
+ * the caller closes the returned connection. A node that is down is a
+ * {@link BuilderNodeError} naming it, unless `retryOtherNode` finds another.
+ */
+export async function subrequestNode(options: SubrequestNodeOptions): Promise<ConnectedNode> {
+  const { builder } = options;
+  if (builder.nodes.length === 0) throw new BuilderError(`builder ${JSON.stringify(builder.name)} has no nodes`);
+  const { connected, down, views, closeAll } = await connectBuilderNodes(builder, options.connectTimeoutMs);
+  try {
+    const platform = options.platforms[0] ?? defaultPlatform(views, connected, down);
+    const [assignment] = schedulePlatforms([platform], views, { exclude: new Set(options.retryOtherNode ? down.keys() : []) });
+    const e = down.get(assignment!.node);
+    if (e) throw new BuilderNodeError(e.node, e.address, [platform], e.reason, { cause: e.cause });
+    const chosen = connected.get(assignment!.node)!;
+    connected.delete(chosen.node.name);
+    options.onInfo?.(`${nodeLabel(chosen.node.name, [platform])} asking the subrequest of ${chosen.node.endpoint}`);
+    return chosen;
+  } finally {
+    closeAll();
+  }
+}
+
 /** Runs a build on a builder (see the module comment). */
 export async function builderBuild(options: BuilderBuildOptions): Promise<BuilderBuildResult> {
   const { builder, request } = options;
@@ -164,35 +243,10 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     throw new UsageError(`an LLB Definition from stdin is built for the platforms it was marshalled for and cannot be split over nodes: give one --platform (the node to use), not ${options.platforms.join(",")}`, { flag: "--platform" });
   }
 
-  // Every node at once; the ones that do not answer are kept with their reason.
-  const connected = new Map<string, ConnectedNode>();
-  const down = new Map<string, BuilderNodeError>();
-  await Promise.all(
-    builder.nodes.map(async (n) => {
-      try {
-        connected.set(n.name, await connectNode(n, options.connectTimeoutMs !== undefined ? { timeoutMs: options.connectTimeoutMs } : {}));
-      } catch (err) {
-        down.set(n.name, err instanceof BuilderNodeError ? err : new BuilderNodeError(n.name, n.endpoint, n.platforms, errorLine(err), { cause: err }));
-      }
-    }),
-  );
-  const closeAll = () => {
-    for (const c of connected.values()) c.conn.close();
-  };
+  const { connected, down, views, closeAll } = await connectBuilderNodes(builder, options.connectTimeoutMs);
   const temps: string[] = [];
   try {
-    const view = (n: BuilderNode): NodePlatforms => {
-      const c = connected.get(n.name);
-      return c ? schedulingView(c) : { name: n.name, declared: n.platforms, workers: [] };
-    };
-    const views = builder.nodes.map(view);
-    let platforms = [...options.platforms];
-    if (platforms.length === 0) {
-      const first = views.find((v) => connected.has(v.name)) ?? views[0]!;
-      const native = first.declared[0] ?? first.workers[0];
-      if (!native) throw down.get(first.name) ?? new BuilderError(`node ${JSON.stringify(first.name)} has no platform`);
-      platforms = [native];
-    }
+    const platforms = options.platforms.length > 0 ? [...options.platforms] : [defaultPlatform(views, connected, down)];
 
     const failed = new Set<string>(options.retryOtherNode ? down.keys() : []);
     const plan: Assignment[] = schedulePlatforms(platforms, views, { exclude: failed });

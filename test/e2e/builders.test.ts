@@ -235,6 +235,38 @@ test("a node that is down: one line naming node, address and platform; nothing t
   assert.deepEqual((await inspectJson(ref("down-retried"))).images.map((i) => i.platform), ["linux/amd64", "linux/arm64"]);
 });
 
+test("--call through a builder: asked of the node of the first platform, the same answer as one daemon's; a node down is its one line", async () => {
+  const dir = join(work.dir, "call");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "Dockerfile"), "# Build a small image.\nFROM scratch AS base\n\n# The release stage.\nFROM base AS release\nARG VERSION=1\nCOPY Dockerfile /\n");
+  const callArgs = (call: string, extra: readonly string[]) => ["build", ...extra, "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--progress", "quiet", "--call", call];
+  for (const call of ["targets", "outline"]) {
+    const one = await cli(callArgs(call, ["--addr", amd.address]));
+    ok(one, `--call ${call} on one daemon`);
+    const pool = await cli(callArgs(call, ["--builder", "pool", "--platform", "linux/arm64,linux/amd64"]));
+    ok(pool, `--call ${call} on the builder`);
+    assert.equal(pool.stdout, one.stdout, `--call ${call}`);
+    assert.match(pool.stdout, call === "targets" ? /^base\s*\nrelease \(default\)/m : /VERSION\s+1/, `--call ${call}: ${pool.stdout}`);
+    assert.match(pool.stderr, new RegExp(`\\[arm linux/arm64\\] asking the subrequest of ${arm.address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+  }
+  const down = `unix://${join(work.dir, "no-call-daemon.sock")}`;
+  ok(await cli(["builder", "create", "--name", "call-broken", "--node", "gone", "--platform", "linux/arm64", down]), "create call-broken");
+  ok(await cli(["builder", "create", "--append", "--name", "call-broken", "--node", "amd", "--platform", "linux/amd64", amd.address]), "append amd");
+  const r = await cli(callArgs("targets", ["--builder", "call-broken", "--platform", "linux/arm64"]));
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(r.stderr.trim(), `tsfrontend: node "gone" (${down}) for linux/arm64: ${join(work.dir, "no-call-daemon.sock")} does not exist`);
+  assert.equal(r.stdout, "");
+  // With --retry-other-node, another node that serves the platform (amd emulates arm64).
+  const retried = await cli(callArgs("targets", ["--builder", "call-broken", "--platform", "linux/arm64", "--retry-other-node"]));
+  ok(retried, "--call with --retry-other-node");
+  assert.match(retried.stderr, /\[amd linux\/arm64\] asking the subrequest of/);
+  assert.equal(retried.stdout, ok(await cli(callArgs("targets", ["--addr", amd.address])), "targets on amd"));
+  // Without --platform: the first answering node's native platform.
+  const first = await cli(callArgs("targets", ["--builder", "call-broken"]));
+  ok(first, "--call without --platform");
+  assert.match(first.stderr, /\[amd linux\/amd64\] asking the subrequest of/);
+});
+
 test("a daemon killed mid-build: one line naming its node and platform, the other node stopped, nothing tagged", async () => {
   const out = join(work.dir, "killed-out");
   mkdirSync(out);

@@ -238,6 +238,14 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
   if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(response));
 }
 
+/** The connection to the builder's node a subrequest is asked of (builder/run.ts `subrequestNode`). */
+async function subrequestConnection(builder: Builder, flags: BuildFlags, buildRequest: BuildRequest): Promise<BuildkitConnection> {
+  const { subrequestNode } = await import("../../builder/run.js");
+  const platforms = buildRequest.opts["platform"] ? parsePlatformFlags([buildRequest.opts["platform"]], "--platform").map(formatPlatformAll) : [];
+  const node = await subrequestNode({ builder, platforms, ...(flags.retryOtherNode ? { retryOtherNode: true } : {}), onInfo: (m) => log.info(m) });
+  return node.conn;
+}
+
 /** Runs `tsfrontend build` with its parsed flags: a program, a Dockerfile, a frontend or a Definition from stdin, on one daemon or a builder's nodes. */
 export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
@@ -337,8 +345,8 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     ...(registryAuthTls.size > 0 ? { registryAuthTls } : {}),
     onWarning: warn,
   };
-  if (builder) {
-    if (opts["requestid"] !== undefined) throw new UsageError("a subrequest (--call, --check, --opt requestid) is asked of one daemon: give --addr instead of a builder", { flag: flags.call !== undefined ? "--call" : flags.check ? "--check" : "--opt" });
+  // A subrequest on a builder is asked of one node (the one of the first platform) below, as of one daemon.
+  if (builder && opts["requestid"] === undefined) {
     await runOnBuilder(builder, flags, mode, buildRequest, outputs, services);
     return;
   }
@@ -354,7 +362,7 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
 
   let conn: BuildkitConnection;
   try {
-    conn = await connect(cmd);
+    conn = builder ? await subrequestConnection(builder, flags, buildRequest) : await connect(cmd);
   } catch (err) {
     trace?.close();
     throw err;
