@@ -100,6 +100,7 @@ async function main(): Promise<void> {
 
     const tools: Tool[] = ["one", "two", "buildx"];
     const times: Record<Tool, number[]> = { one: [], two: [], buildx: [] };
+    const cpu: Record<Tool, number[]> = { one: [], two: [], buildx: [] };
     for (let i = 0; i <= iterations; i++) {
       const order = tools.map((_, k) => tools[(k + i) % tools.length]!);
       const line: string[] = [];
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
         const platforms = (JSON.parse(inspect.out) as { images: { platform: string }[] }).images.map((x) => x.platform).join(",");
         if (platforms !== PLATFORMS) throw new Error(`${tool}: pushed ${platforms || "nothing"}, not ${PLATFORMS}`);
         if (i > 0) times[tool].push(r.ms / 1000);
+        if (i > 0 && r.cpuMs !== undefined) cpu[tool].push(r.cpuMs / 1000);
         line.push(`${tool} ${(r.ms / 1000).toFixed(2)} s`);
       }
       console.log(`${i === 0 ? "warm-up" : `iteration ${i}/${iterations}`}: ${line.join("; ")}`);
@@ -123,6 +125,10 @@ async function main(): Promise<void> {
     const label: Record<Tool, string> = { one: "ts one node", two: "ts builder (2 nodes)", buildx: "buildx builder (2 nodes)" };
     for (const tool of tools) {
       console.log(`${label[tool].padEnd(25)} median ${median(times[tool]).toFixed(2)} s [${times[tool].map((t) => t.toFixed(2)).join(", ")}; median of ${iterations}, 1 warm-up]`);
+    }
+    // On 2 shared cores the client's own CPU is taken from the daemons' RUN steps and start-up work.
+    if (tools.every((t) => cpu[t].length > 0)) {
+      console.log(`client CPU, user + system (medians): ${tools.map((t) => `${label[t]} ${median(cpu[t]).toFixed(2)} s`).join("; ")}`);
     }
     console.log(`ts builder fixed cost over buildx (difference of the medians): ${(median(times.two) - median(times.buildx)).toFixed(2)} s`);
     // Paired within each round (its tools run back to back): less moved by the machine's load drifting between rounds.

@@ -5,7 +5,7 @@
  * stopped after), a seeded generator, free disk space, and medians.
  */
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -56,6 +56,29 @@ export interface RunResult {
   code: number | null;
   out: string;
   ms: number;
+  /** The command's CPU time, user + system (ms; Linux only, see {@link childrenCpuMs}). */
+  cpuMs?: number;
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU time (user + system, ms) of this process's children that have ended and
+ * been waited for, from /proc/self/stat (cutime + cstime, in clock ticks of
+ * 10 ms); undefined off Linux. The difference across one run is that run's
+ * CPU as long as no other child ends meanwhile (the benches run one command
+ * at a time; their daemons end only at the end).
+ */
+export function childrenCpuMs(): number | undefined {
+  try {
+    const stat = fs.readFileSync("/proc/self/stat", "utf8");
+    // Fields after the command name (which may hold spaces): [0] is field 3 (state), so cutime (16) and cstime (17) are [13] and [14].
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    clockTicks ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    return ((Number(f[13]) + Number(f[14])) * 1000) / clockTicks;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface RunOptions {
@@ -76,6 +99,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
   return new Promise((resolve, reject) => {
     const stdin = options.stdinFile ? fs.openSync(options.stdinFile, "r") : "ignore";
     const t0 = performance.now();
+    const cpu0 = childrenCpuMs();
     const child = spawn(cmd, args, { stdio: [stdin, "pipe", "pipe"], env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}) });
     current = child;
     if (typeof stdin === "number") fs.closeSync(stdin);
@@ -85,7 +109,9 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     child.on("error", reject);
     child.on("close", (code) => {
       current = undefined;
-      resolve({ code, out: Buffer.concat(chunks).toString("utf8"), ms: performance.now() - t0 });
+      const ms = performance.now() - t0;
+      const cpu1 = childrenCpuMs();
+      resolve({ code, out: Buffer.concat(chunks).toString("utf8"), ms, ...(cpu0 !== undefined && cpu1 !== undefined ? { cpuMs: cpu1 - cpu0 } : {}) });
     });
   });
 }

@@ -101,6 +101,21 @@ export async function connectNode(node: BuilderNode, options: ConnectNodesOption
   }
 }
 
+/**
+ * Every node connected, all at once, for commands that act on each (du,
+ * prune, workers): a node that does not answer fails the lot with its
+ * {@link BuilderNodeError} (the others are closed), as buildx's do.
+ */
+export async function connectEveryNode(builder: Builder, options: ConnectNodesOptions = {}): Promise<ConnectedNode[]> {
+  const results = await Promise.allSettled(builder.nodes.map((n) => connectNode(n, options)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    for (const r of results) if (r.status === "fulfilled") r.value.conn.close();
+    throw failed.reason;
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<ConnectedNode>).value);
+}
+
 /** Every node's state, all probed at once (nothing stays connected). */
 export async function nodeStatuses(builder: Builder, options: ConnectNodesOptions = {}): Promise<NodeStatus[]> {
   return Promise.all(

@@ -1,7 +1,9 @@
 /**
  * Connecting to buildkitd from the global daemon flags (declared in connection-flags.ts, which
  * loads nothing heavy so that `--help` and `--version` stay fast): {@link connectOptions} checks
- * them and reads the TLS files, {@link connect} resolves the daemon and connects.
+ * them and reads the TLS files, {@link connect} resolves the daemon and connects;
+ * {@link chosenBuilder} tells when a builder's nodes are meant instead, and
+ * {@link connectEach} connects them all (or the one daemon).
  */
 
 import { readFileSync, statSync } from "node:fs";
@@ -11,6 +13,7 @@ import { addressProblem, connectDaemon, type ConnectDaemonOptions } from "../cli
 import type { BuildkitConnection, TlsOptions } from "../client/connection.js";
 import { tlsMaterialProblem } from "../client/tls.js";
 import { UsageError } from "../errors.js";
+import { loadBuilders, selectBuilder, type Builder } from "../builder/store.js";
 import { log } from "./log.js";
 import { connectionFlags, type ConnectionFlags } from "./connection-flags.js";
 
@@ -109,4 +112,35 @@ export function connect(cmd: Command, extra: Pick<ConnectDaemonOptions, "allowSt
     log.debug(`connected to buildkitd at ${conn.address}`);
     return conn;
   });
+}
+
+/**
+ * The builder a command works on: `--builder` (not with `--addr`), else none
+ * when `--addr` is given, else `$TSFRONTEND_BUILDER`, else none when
+ * `$BUILDKIT_HOST` is set, else the current builder (`builder use`), else none.
+ */
+export function chosenBuilder(cmd: Command): Builder | undefined {
+  const flag = cmd.optsWithGlobals<{ builder?: string }>().builder;
+  const addr = connectionFlags(cmd).addr;
+  if (flag !== undefined && addr !== undefined) throw new UsageError("give either --builder (several daemons) or --addr (one daemon), not both", { flag: "--builder" });
+  if (flag === undefined && addr !== undefined) return undefined;
+  const env = process.env;
+  if (flag === undefined && !env["TSFRONTEND_BUILDER"] && env["BUILDKIT_HOST"]) return undefined;
+  return selectBuilder(loadBuilders(env), flag, env, true)?.builder;
+}
+
+/**
+ * Every daemon a cache command (du, prune, workers) acts on, as buildx's do:
+ * each node of the chosen builder, all connected at once (a node that does
+ * not answer fails the command with its one line), else the one daemon of
+ * {@link connect}. The caller closes them.
+ */
+export async function connectEach(cmd: Command): Promise<BuildkitConnection[]> {
+  const builder = chosenBuilder(cmd);
+  if (!builder) return [await connect(cmd)];
+  const { connectEveryNode } = await import("../builder/nodes.js");
+  const { timeoutMs } = connectOptions(connectionFlags(cmd));
+  const nodes = await connectEveryNode(builder, timeoutMs !== undefined ? { timeoutMs } : {});
+  for (const n of nodes) log.debug(`connected to node ${n.node.name} of builder ${builder.name} at ${n.conn.address}`);
+  return nodes.map((n) => n.conn);
 }

@@ -28,7 +28,7 @@ export interface ConnectionFlags {
 export function registerConnectionOptions(program: Command): void {
   program
     .option("--addr <address>", "buildkitd address, unix:///path, tcp://host:port or ssh://[user@]host[:port][/socket] (default: $BUILDKIT_HOST, else unix:///run/buildkit/buildkitd.sock if it answers, else a buildkitd tsfrontend starts as root)")
-    .option("--builder <name>", "build on this builder's nodes (`tsfrontend builder ls`; default: $TSFRONTEND_BUILDER, else --addr/$BUILDKIT_HOST, else the current builder)")
+    .option("--builder <name>", "build on this builder's nodes; du, prune and workers act on each node (`tsfrontend builder ls`; default: $TSFRONTEND_BUILDER, else --addr/$BUILDKIT_HOST, else the current builder)")
     .option("--tlsservername <name>", "buildkitd server name for certificate validation (default: the host of --addr)")
     .option("--tlscacert <file>", "CA certificate for validation")
     .option("--tlscert <file>", "client certificate")

@@ -377,3 +377,45 @@ export default () => ({ state: scratch().file(mkfile("/def-${run}", 0o644, "from
   assert.doesNotMatch(d.stderr, /\[amd /);
   assert.equal(readFileSync(join(out, `def-${run}`), "utf8"), "from a definition\n");
 });
+
+/** The record IDs of a `du --verbose` or `prune --verbose` listing. */
+function recordIds(listing: string): string[] {
+  return [...listing.matchAll(/^ID:\s+(\S+)$/gm)].map((m) => m[1]!).sort();
+}
+
+test("du, workers and prune with --builder act on every node, as buildx's; a node down is its one line", async () => {
+  // Nothing builds meanwhile (this file runs alone, its tests one after the other); one
+  // quick build through the pool leaves cache on both nodes whatever ran before.
+  ok(await cli(slowArgs("du", 0)), "a quick build through the pool");
+  const [amdDu, armDu] = await Promise.all([cli(["--addr", amd.address, "du", "--verbose"]), cli(["--addr", arm.address, "du", "--verbose"])]);
+  const amdIds = recordIds(ok(amdDu, "du on amd"));
+  const armIds = recordIds(ok(armDu, "du on arm"));
+  assert.ok(amdIds.length > 0 && armIds.length > 0, "both nodes have build cache by now");
+  assert.deepEqual(recordIds(ok(await cli(["--builder", "pool", "du", "--verbose"]), "du on the builder")), [...amdIds, ...armIds].sort());
+  const table = ok(await cli(["--builder", "pool", "du"]), "du table on the builder");
+  assert.match(table, /^ID\s+RECLAIMABLE\s+SIZE\s+LAST ACCESSED$/m);
+  assert.match(table, /^Total:\s+\S+/m);
+
+  const [amdWorkers, armWorkers] = await Promise.all([cli(["--addr", amd.address, "workers"]), cli(["--addr", arm.address, "workers"])]);
+  const rows = (s: string) => s.trim().split("\n").slice(1);
+  assert.deepEqual(rows(ok(await cli(["--builder", "pool", "workers"]), "workers on the builder")), [...rows(ok(amdWorkers, "workers amd")), ...rows(ok(armWorkers, "workers arm"))]);
+
+  // --addr and --builder together: a usage error naming the flag.
+  const both = await cli(["--builder", "pool", "--addr", amd.address, "du"]);
+  assert.equal(both.status, 1, both.stderr);
+  assert.match(both.stderr, /--builder: give either --builder \(several daemons\) or --addr \(one daemon\), not both/);
+
+  // A builder with a node down: one line naming it, nothing pruned anywhere.
+  const down = `unix://${join(work.dir, "no-prune-daemon.sock")}`;
+  ok(await cli(["builder", "create", "--name", "prune-broken", "--node", "amd", "--platform", "linux/amd64", amd.address]), "create prune-broken");
+  ok(await cli(["builder", "create", "--append", "--name", "prune-broken", "--node", "gone", "--platform", "linux/arm64", down]), "append gone");
+  const refused = await cli(["--builder", "prune-broken", "prune", "--all"]);
+  assert.equal(refused.status, 1, refused.stderr);
+  assert.equal(refused.stderr.trim(), `tsfrontend: node "gone" (${down}) for linux/arm64: ${join(work.dir, "no-prune-daemon.sock")} does not exist`);
+  assert.deepEqual(recordIds(ok(await cli(["--addr", amd.address, "du", "--verbose"]), "du on amd after the refused prune")), amdIds);
+
+  // prune --all through the builder: both nodes' records go (listed together), both caches are empty after.
+  const pruned = recordIds(ok(await cli(["--builder", "pool", "prune", "--all", "--verbose"]), "prune on the builder"));
+  for (const id of [...amdIds, ...armIds]) assert.ok(pruned.includes(id), `record ${id} pruned`);
+  assert.deepEqual(recordIds(ok(await cli(["--builder", "pool", "du", "--verbose"]), "du after prune")), []);
+});

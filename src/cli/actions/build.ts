@@ -16,10 +16,10 @@ import type { SolveResult } from "../../client/solve.js";
 import { BuilderNodeError, ReportedError, UsageError } from "../../errors.js";
 import { decodeDefinition, Definition, type PbOpMetadata } from "../../llb/index.js";
 import { programOpts } from "../../program/opts.js";
-import { connect, connectionFlags } from "../connect.js";
+import { chosenBuilder, connect, connectionFlags } from "../connect.js";
 import { formatSubrequestResult } from "../format.js";
 import { runBuildRequest, type BuildInput, type BuildRequest } from "../../builder/request.js";
-import { loadBuilders, selectBuilder, type Builder } from "../../builder/store.js";
+import type { Builder } from "../../builder/store.js";
 import type { LoadedProgram } from "../../program/load.js";
 import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
@@ -157,21 +157,6 @@ function watchInterrupt(pw: { done(): Promise<void> }): { signal: AbortSignal; i
 function canceled(): ReportedError {
   process.stderr.write("tsfrontend: build canceled\n");
   return new ReportedError("build canceled", 130);
-}
-
-/**
- * The builder of this build: `--builder` (not with `--addr`), else none when
- * `--addr` is given, else `$TSFRONTEND_BUILDER`, else none when
- * `$BUILDKIT_HOST` is set, else the current builder (`builder use`), else none.
- */
-function chosenBuilder(cmd: Command): Builder | undefined {
-  const flag = cmd.optsWithGlobals<{ builder?: string }>().builder;
-  const addr = connectionFlags(cmd).addr;
-  if (flag !== undefined && addr !== undefined) throw new UsageError("give either --builder (several daemons) or --addr (one daemon), not both", { flag: "--builder" });
-  if (flag === undefined && addr !== undefined) return undefined;
-  const env = process.env;
-  if (flag === undefined && !env["TSFRONTEND_BUILDER"] && env["BUILDKIT_HOST"]) return undefined;
-  return selectBuilder(loadBuilders(env), flag, env, true)?.builder;
 }
 
 /** Runs the build on a builder's nodes (src/builder/run.ts): one progress display, one error line per failed node. */

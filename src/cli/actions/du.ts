@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { DuFlags } from "../commands/du.js";
 import { ControlClient, type UsageRecord } from "../../client/connection.js";
 import { formatBytes } from "../../internal/go/units.js";
-import { connect } from "../connect.js";
+import { connectEach } from "../connect.js";
 import { int64, printUsageRow, printUsageVerbose, sortUsage, TabWriter, USAGE_HEADER } from "../format.js";
 import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
@@ -14,12 +14,14 @@ import { collect } from "../options.js";
 /** Runs `tsfrontend du`: the build cache's records and totals, as buildctl prints them. */
 export async function runDu(flags: DuFlags, cmd: Command): Promise<void> {
   const filters = parseFilters(flags.filter ?? []);
-  const conn = await connect(cmd);
+  // A builder's nodes: each node's records (sorted as buildctl sorts them) in node order, one summary, as buildx du.
+  const conns = await connectEach(cmd);
   let records: UsageRecord[];
   try {
-    records = sortUsage(await new ControlClient(conn).diskUsage(filters).catch((err: unknown) => filterError(err, filters)));
+    const each = await Promise.all(conns.map(async (conn) => sortUsage(await new ControlClient(conn).diskUsage(filters).catch((err: unknown) => filterError(err, filters)))));
+    records = each.flat();
   } finally {
-    conn.close();
+    for (const conn of conns) conn.close();
   }
   const tw = new TabWriter();
   if (flags.verbose) {

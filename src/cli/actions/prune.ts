@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { PruneFlags } from "../commands/prune.js";
 import { ControlClient, type PruneOptions } from "../../client/connection.js";
 import { UsageError } from "../../errors.js";
-import { connect } from "../connect.js";
+import { connectEach } from "../connect.js";
 import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
 import { formatBytes } from "../../internal/go/units.js";
@@ -40,12 +40,14 @@ export function pruneOptionsFromFlags(flags: PruneFlags): PruneOptions {
 export async function runPrune(flags: PruneFlags, cmd: Command): Promise<void> {
   const opts = pruneOptionsFromFlags(flags);
   const filters = opts.filter ?? [];
-  const conn = await connect(cmd);
+  // A builder's nodes are pruned at once; their records in node order, one total, as buildx prune.
+  const conns = await connectEach(cmd);
   let records;
   try {
-    records = await new ControlClient(conn).prune(opts).catch((err: unknown) => filterError(err, filters));
+    const each = await Promise.all(conns.map((conn) => new ControlClient(conn).prune(opts).catch((err: unknown) => filterError(err, filters))));
+    records = each.flat();
   } finally {
-    conn.close();
+    for (const conn of conns) conn.close();
   }
   // buildctl prints each record as it arrives (flushing the table per row), then the total.
   const tw = new TabWriter();

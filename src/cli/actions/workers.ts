@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { WorkersFlags } from "../commands/workers.js";
 import { ControlClient, type WorkerRecord } from "../../client/connection.js";
 import { formatPlatform, normalizePlatform } from "../../llb/index.js";
-import { connect } from "../connect.js";
+import { connectEach } from "../connect.js";
 import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
 import { formatBytesG } from "../../internal/go/units.js";
@@ -75,12 +75,14 @@ export function printWorkersTable(tw: TabWriter, workers: WorkerRecord[]): void 
 /** Runs `tsfrontend workers`: the daemon's workers, as `buildctl debug workers`. */
 export async function runWorkers(flags: WorkersFlags, cmd: Command): Promise<void> {
   const filters = parseFilters(flags.filter ?? []);
-  const conn = await connect(cmd);
+  // A builder's nodes: their workers one after the other, in node order.
+  const conns = await connectEach(cmd);
   let workers: WorkerRecord[];
   try {
-    workers = await new ControlClient(conn).listWorkers(filters).catch((err: unknown) => filterError(err, filters));
+    const each = await Promise.all(conns.map((conn) => new ControlClient(conn).listWorkers(filters).catch((err: unknown) => filterError(err, filters))));
+    workers = each.flat();
   } finally {
-    conn.close();
+    for (const conn of conns) conn.close();
   }
   const tw = new TabWriter();
   if (flags.verbose) printWorkersVerbose(tw, workers);
