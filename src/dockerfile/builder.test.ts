@@ -182,6 +182,21 @@ test("subrequests: outline, targets, describe and an unknown request", async () 
   assert.equal(await handleSubrequest({}, {}), undefined);
 });
 
+test("a subrequest's error at a Dockerfile line keeps that line as its source (not the # syntax= line a client would show)", async () => {
+  const err = new DockerfileError("busybox: failed to resolve source metadata", { ranges: [{ start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }] });
+  const converter = { ...fakeConverter([]), dockerfile2Outline: async () => Promise.reject(err) };
+  await assert.rejects(
+    () => build(new FakeGateway({ dockerfile: { Dockerfile: DOCKERFILE } }), converter, { opts: { requestid: "frontend.outline" }, sessionID: "s" }),
+    (e: Error) => {
+      const status = encodeErrorStatus(e);
+      const d = decodeErrorDetails(google.rpc.Status.encode(status).finish());
+      assert.equal(status.message, "busybox: failed to resolve source metadata");
+      assert.deepEqual(d.sources?.[0]?.ranges.map((r) => [r.start, r.end]), [[1, 1]]);
+      return true;
+    },
+  );
+});
+
 test("lint results print each warning with its source lines and set the status code", async () => {
   const conv = fakeConverter([]);
   conv.dockerfileLint = async () => ({

@@ -251,12 +251,19 @@ export async function build(client: GatewayClient, converter: DockerfileConverte
     ...(o.convertOpt ?? {}),
   };
 
-  const sub = await handleSubrequest(bc.opts, {
-    outline: () => converter.dockerfile2Outline(dt, convertOpt),
-    listTargets: async () => converter.listTargets(dt),
-    lint: () => converter.dockerfileLint(dt, convertOpt),
-    convertLLB: () => converter.dockerfileConvertLLB(dt, convertOpt),
-  });
+  // Go returns a subrequest's error without its source, which clients then show at the `# syntax=`
+  // line when the file came through an image; with its own line they show the instruction at fault.
+  let sub: GatewayResult | undefined;
+  try {
+    sub = await handleSubrequest(bc.opts, {
+      outline: () => converter.dockerfile2Outline(dt, convertOpt),
+      listTargets: async () => converter.listTargets(dt),
+      lint: () => converter.dockerfileLint(dt, convertOpt),
+      convertLLB: () => converter.dockerfileConvertLLB(dt, convertOpt),
+    });
+  } catch (err) {
+    throw wrapSource(err, src.sourceMap);
+  }
   if (sub) return sub;
 
   try {
