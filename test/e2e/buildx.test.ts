@@ -6,17 +6,20 @@
  * random), two platforms to an OCI tarball with and without buildx's default
  * provenance attestations, a push to the test registry (credentials from the
  * env's DOCKER_CONFIG, plain http from buildkitd's own registry config),
- * `--call targets|outline` answered from what the program declares, and a
- * program that throws failing with its file:line in buildx's output.
+ * `--call targets|outline` answered from what the program declares, a
+ * program that throws failing with its file:line in buildx's output, and the
+ * seed example examples/minimal-base.ts as it is (its `// syntax=` line
+ * overridden by the BUILDKIT_SYNTAX build arg) to an OCI tarball and pushed.
  */
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ok, requireEnv, skopeo, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
+import { ok, repoRoot, requireEnv, skopeo, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
 import { createRemoteBuilder, type RemoteBuilder } from "./lib/buildx-builder.js";
 import { ensureFrontendImage, FRONTEND_PLATFORMS, type FrontendImage } from "./lib/frontend-image.js";
+import { EXAMPLE_ARCHES, ensureMinirootfs } from "./lib/example-inputs.js";
 import { layerEntries, platformOf, readOciTar } from "./lib/oci.js";
 
 let env: E2eEnv;
@@ -157,4 +160,35 @@ export default (ctx: BuildContext) => {
   assert.match(r.stderr, /^build\.ts:5$/m, `the program's file:line reaches buildx:\n${r.stderr}`);
   assert.doesNotMatch(r.stderr, /no result for incomplete build|closed unexpectedly/, "the frontend returned an error instead of crashing");
   t.diagnostic(`buildx output, last lines:\n${r.stderr.trimEnd().split("\n").slice(-14).join("\n")}`);
+});
+
+/** ELF e_machine of each example arch (x86-64, AArch64). */
+const ELF_MACHINE: Record<string, number> = { amd64: 0x3e, arm64: 0xb7 };
+
+test("a seed example as it is in examples/ (minimal-base.ts, its // syntax= line overridden by BUILDKIT_SYNTAX): type=oci and --push for both platforms", async () => {
+  const rootfs = await ensureMinirootfs(env);
+  const common = ["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "-f", join(repoRoot, "examples", "minimal-base.ts"),
+    "--build-arg", `BUILDKIT_SYNTAX=${image.ref}`];
+  const tar = join(work.dir, "minimal-base.tar");
+  ok(await remoteBuilder.run([...common, "--output", `type=oci,dest=${tar}`, rootfs]), "buildx build examples/minimal-base.ts -o type=oci");
+  const layout = readOciTar(tar);
+  assert.deepEqual(layout.images.map((i) => platformOf(i.descriptor.platform)).sort(), [...FRONTEND_PLATFORMS]);
+  for (const img of layout.images) {
+    const arch = img.config.architecture;
+    assert.equal(img.config.config.Labels?.["org.opencontainers.image.title"], "minimal-base", `${arch}: the example's label`);
+    const entries = img.manifest.layers.flatMap((l) => layerEntries(layout, l));
+    const busybox = entries.find((e) => e.name.replace(/^\.?\//, "") === "bin/busybox");
+    assert.ok(busybox, `${arch}: the tarball was unpacked: ${entries.slice(0, 8).map((e) => e.name).join(", ")}`);
+    assert.equal(busybox.data.readUInt16LE(18), ELF_MACHINE[arch], `${arch}: busybox of the platform's architecture`);
+  }
+  assert.ok(EXAMPLE_ARCHES.every((a) => layout.images.some((i) => i.config.architecture === a.deb)));
+
+  const ref = `${env.registry}/tsfrontend-test/buildx-example-${process.pid}:latest`;
+  ok(await remoteBuilder.run([...common, "--tag", ref, "--push", rootfs]), "buildx build examples/minimal-base.ts --push");
+  const index = JSON.parse(await skopeo(env, ["inspect", "--raw", "--tls-verify=false", ...skopeoCreds(env), `docker://${ref}`])) as {
+    manifests: { platform?: { os: string; architecture: string; variant?: string }; annotations?: Record<string, string> }[];
+  };
+  const platforms = index.manifests.filter((m) => m.annotations?.[ATTESTATION] !== "attestation-manifest").map((m) => platformOf(m.platform));
+  assert.deepEqual(platforms.sort(), [...FRONTEND_PLATFORMS]);
+  assert.equal(index.manifests.filter((m) => m.annotations?.[ATTESTATION] === "attestation-manifest").length, FRONTEND_PLATFORMS.length, "buildx's provenance per platform");
 });
