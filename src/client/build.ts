@@ -14,8 +14,8 @@ import type { GatewayClient, GatewayResult } from "../gateway/types.js";
 import { formatPlatformAll, normalizePlatform, type Platform } from "../llb/index.js";
 import type { LoadedProgram } from "../program/load.js";
 import { parseProgramOpts, programOpts, targetPlatforms } from "../program/opts.js";
-import { runProgramBuild } from "../program/run.js";
-import { programSubrequest } from "../program/subrequests.js";
+import { returnedError, runProgramBuild } from "../program/run.js";
+import { programSubrequest, REQUEST_LINT } from "../program/subrequests.js";
 import type { BuildkitConnection } from "./connection.js";
 import { ControlClient } from "./connection.js";
 import { ControlGatewayTransport } from "./gateway-transport.js";
@@ -129,9 +129,15 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
     // A subrequest (`--opt requestid=...`) is answered from the program's declarations, as the frontend image does.
     let answer: GatewayResult | undefined;
     try {
-      answer = programSubrequest(options.program, env.opts);
+      if (env.opts["requestid"] === REQUEST_LINT) {
+        // --call check: the program is run and marshalled, nothing solved.
+        const { lintProgram } = await import("../program/lint.js");
+        answer = await lintProgram(gateway, options.program, { opts: env.opts, buildPlatform: env.buildPlatform, sessionID: env.sessionID });
+      } else {
+        answer = programSubrequest(options.program, env.opts);
+      }
     } catch (err) {
-      await gateway.return({ error: err instanceof Error ? err : new Error(String(err)) });
+      await gateway.return({ error: returnedError(err, options.program) });
       return;
     }
     if (answer) {

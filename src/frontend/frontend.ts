@@ -24,7 +24,7 @@ import { readBuildFile } from "../program/build-file.js";
 import { classifyBuildFile } from "../program/classify.js";
 import { buildDockerfile } from "../dockerfile/index.js";
 import { readFrontendEnv, type FrontendEnv } from "./env.js";
-import { describeResult, programSubrequest, REQUEST_DESCRIBE, REQUEST_OUTLINE, REQUEST_TARGETS, unsupportedSubrequest } from "../program/subrequests.js";
+import { describeResult, programSubrequest, REQUEST_DESCRIBE, REQUEST_LINT, REQUEST_OUTLINE, REQUEST_TARGETS, unsupportedSubrequest } from "../program/subrequests.js";
 import { FRONTEND_CAPS } from "./caps.js";
 import { timedTransport, withStats } from "./stats.js";
 
@@ -97,8 +97,20 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
       });
       return true;
     }
-    if (request !== undefined && request !== REQUEST_OUTLINE && request !== REQUEST_TARGETS) throw unsupportedSubrequest(request);
+    if (request !== undefined && request !== REQUEST_OUTLINE && request !== REQUEST_TARGETS && request !== REQUEST_LINT) throw unsupportedSubrequest(request);
     const program = await loadProgramSource({ path: build.path, source: build.source, files: build.files });
+    if (request === REQUEST_LINT) {
+      const { lintProgram } = await import("../program/lint.js");
+      await gateway.return(
+        await lintProgram(gateway, program, {
+          opts: env.opts,
+          ...(workerPlatforms[0] ? { buildPlatform: workerPlatforms[0] } : {}),
+          sessionID: env.sessionID,
+          ...(build.context ? { context: build.context } : {}),
+        }),
+      );
+      return true;
+    }
     const answer = programSubrequest(program, env.opts);
     if (answer) {
       await gateway.return(answer);

@@ -21,6 +21,8 @@ export interface BuildContextOptions {
   multiPlatform?: boolean;
   opts?: Record<string, string>;
   gateway?: GatewayClient;
+  /** Wraps every build-arg record the program is given (`buildArgs`, `args(p)`): `frontend.lint` watches what the program reads. */
+  watchArgs?: (args: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
 }
 
 /** A result paired with its normalised platform. */
@@ -30,7 +32,8 @@ export function createBuildContext(o: BuildContextOptions): BuildContext {
   if (o.targetPlatforms.length === 0) throw new ProgramError("no target platform given");
   const targets = o.targetPlatforms.map(normalizePlatform);
   const build = normalizePlatform(o.buildPlatform);
-  const buildArgs = Object.freeze({ ...(o.buildArgs ?? {}) });
+  const watch = o.watchArgs ?? ((a: Readonly<Record<string, string>>) => a);
+  const buildArgs = watch(Object.freeze({ ...(o.buildArgs ?? {}) }));
   const namedContexts = Object.freeze({ ...(o.namedContexts ?? {}) });
   const ctx: BuildContext = {
     targetPlatforms: Object.freeze(targets),
@@ -51,7 +54,7 @@ export function createBuildContext(o: BuildContextOptions): BuildContext {
     multiPlatform: o.multiPlatform ?? targets.length > 1,
     opts: Object.freeze({ ...(o.opts ?? {}) }),
     gateway: o.gateway,
-    args: (target) => ({ ...buildArgs, ...platformArgs(target, build) }),
+    args: (target) => watch({ ...buildArgs, ...platformArgs(target, build) }) as ReturnType<BuildContext["args"]>,
     perPlatform: async (fn) => {
       const out: PlatformResult[] = [];
       for (const p of targets) {

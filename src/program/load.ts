@@ -242,6 +242,11 @@ function callerIn(pos: ProgramPositions): [number, number] | undefined {
   return undefined;
 }
 
+/** The program's line that (directly or through tsfrontend's code) called the function running now. */
+export function programCallerLine(program: LoadedProgram): number | undefined {
+  return callerIn(program.positions)?.[0];
+}
+
 function programFailure(err: unknown, pos: ProgramPositions, what: string): ProgramError {
   if (err instanceof ProgramError && err.location) return err;
   const e = err instanceof Error ? err : new Error(String(err));

@@ -16,13 +16,14 @@ import { withErrorDetails, type ErrorSource } from "../gateway/errdefs.js";
 import { withResolveCache } from "../gateway/resolve-cache.js";
 import type { GatewayClient, GatewayResult } from "../gateway/types.js";
 import { formatPlatformAll, normalizePlatform, type Platform, type State } from "../llb/index.js";
-import { createBuildContext } from "./context.js";
+import { createBuildContext, type BuildContextOptions } from "./context.js";
 import { composeImageConfig, type ImageDocument } from "./image-config.js";
 import type { LoadedProgram } from "./load.js";
 import { loadNamedContexts } from "./named-contexts.js";
-import { parseProgramOpts, targetPlatforms } from "./opts.js";
+import { parseProgramOpts, targetPlatforms, type ProgramOpts } from "./opts.js";
 import { assembleResult, type PlatformBuildResult } from "./result.js";
 import { createSBOMScanner, scanPlatforms, type ScanTarget } from "./sbom.js";
+import type { BuildContext } from "./types.js";
 import { prefixStepNames } from "./step-names.js";
 
 export interface RunProgramBuildOptions {
@@ -72,6 +73,36 @@ export function returnedError(err: unknown, file: BuildFileSource | undefined): 
  * (`Return`) and resolves with what was returned. On failure the error is
  * returned to the daemon (with the program's file:line when known) and thrown.
  */
+/** The parsed options, build platform and context a program runs with (the named contexts loaded). */
+export async function programContext(
+  gateway: GatewayClient,
+  options: Pick<RunProgramBuildOptions, "opts" | "buildPlatform" | "sessionID" | "context">,
+  extra: Pick<BuildContextOptions, "watchArgs"> = {},
+  parsed: ProgramOpts = parseProgramOpts(options.opts ?? {}),
+): Promise<{ parsed: ProgramOpts; buildPlatform: Platform; ctx: BuildContext }> {
+  const buildPlatform = options.buildPlatform ?? gateway.workerPlatforms[0];
+  if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
+  const targets = targetPlatforms(parsed, buildPlatform);
+  const namedContexts = await loadNamedContexts({ gateway, sessionID: options.sessionID, opts: parsed });
+  const ctx = createBuildContext({
+    targetPlatforms: targets,
+    buildPlatform,
+    buildArgs: parsed.buildArgs,
+    ...(parsed.target !== undefined ? { target: parsed.target } : {}),
+    namedContexts,
+    ...(options.context ? { context: options.context } : {}),
+    labels: parsed.labels,
+    imageResolveMode: parsed.imageResolveMode,
+    extraHosts: parsed.extraHosts,
+    ...(parsed.networkMode ? { networkMode: parsed.networkMode } : {}),
+    multiPlatform: parsed.multiPlatform,
+    opts: parsed.opts,
+    gateway,
+    ...extra,
+  });
+  return { parsed, buildPlatform, ctx };
+}
+
 export async function runProgramBuild(client: GatewayClient, options: RunProgramBuildOptions): Promise<GatewayResult> {
   // One lookup per image and platform however many states of the program start from it.
   const gateway = withResolveCache(client);
@@ -79,27 +110,11 @@ export async function runProgramBuild(client: GatewayClient, options: RunProgram
     const parsed = parseProgramOpts(options.opts ?? {});
     const buildPlatform = options.buildPlatform ?? gateway.workerPlatforms[0];
     if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
-    const targets = targetPlatforms(parsed, buildPlatform);
     // attest:sbom: the scanner's config is resolved before the build, as dockerfile.v0 does.
     const scanner = parsed.sbom
       ? await createSBOMScanner(gateway, parsed.sbom.generator, { platform: buildPlatform, resolveMode: parsed.imageResolveMode, parameters: parsed.sbom.parameters })
       : undefined;
-    const namedContexts = await loadNamedContexts({ gateway, sessionID: options.sessionID, opts: parsed });
-    const ctx = createBuildContext({
-      targetPlatforms: targets,
-      buildPlatform,
-      buildArgs: parsed.buildArgs,
-      ...(parsed.target !== undefined ? { target: parsed.target } : {}),
-      namedContexts,
-      ...(options.context ? { context: options.context } : {}),
-      labels: parsed.labels,
-      imageResolveMode: parsed.imageResolveMode,
-      extraHosts: parsed.extraHosts,
-      ...(parsed.networkMode ? { networkMode: parsed.networkMode } : {}),
-      multiPlatform: parsed.multiPlatform,
-      opts: parsed.opts,
-      gateway,
-    });
+    const { ctx } = await programContext(gateway, { ...options, buildPlatform }, {}, parsed);
     // Loaded here: whoever loaded the program has it already; a Dockerfile build never loads esbuild.
     const { runProgram } = await import("./load.js");
     const results = await runProgram(options.program, ctx);

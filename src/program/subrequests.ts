@@ -13,6 +13,7 @@ import { DetailedError, ErrorDetailType, formatSource } from "../gateway/errdefs
 import type { GatewayResult } from "../gateway/types.js";
 import { goJSONMarshalIndent, goJSONString } from "../internal/go/json.js";
 import { TabWriter } from "../internal/go/tabwriter.js";
+import type { PbLocation } from "../llb/pb.js";
 import type { ProgramDeclarations } from "./types.js";
 
 export const REQUEST_DESCRIBE = "frontend.subrequests.describe";
@@ -280,4 +281,16 @@ export function lintToResult(r: LintResults): GatewayResult {
 /** convertllb.Result.ToResult: result.json (already Go's JSON: the converter writes it), version. */
 export function convertLLBToResult(json: string): GatewayResult {
   return { metadata: { "result.json": encoder.encode(json), version: encoder.encode("0.1.0") } };
+}
+
+function positionJSON(p: { line: number; character: number } | undefined): Record<string, number> | undefined {
+  if (!p) return undefined;
+  return { ...(p.line !== 0 ? { line: p.line } : {}), ...(p.character !== 0 ? { character: p.character } : {}) };
+}
+
+/** A pb.Location as Go's encoding/json writes the generated struct (omitempty on every field). */
+export function locationJSONValue(l: PbLocation | undefined): Record<string, unknown> | undefined {
+  if (!l) return undefined;
+  const ranges = l.ranges.map((r) => ({ start: positionJSON(r.start), end: positionJSON(r.end) }));
+  return { ...(l.sourceIndex !== 0 ? { sourceIndex: l.sourceIndex } : {}), ...(ranges.length > 0 ? { ranges } : {}) };
 }

@@ -128,6 +128,22 @@ test("--call targets lists the declared targets; --call outline the declared bui
   t.diagnostic(`--call targets:\n${targets.stdout}--call outline:\n${outline.stdout}`);
 });
 
+test("--call check runs the program for both platforms without building: clean, then an undeclared build arg (a warning at its line), then a throw (the error at its line)", async (t) => {
+  const clean = await buildProgram(["--call", "check"], "buildx build --call check");
+  assert.match(clean.stdout + clean.stderr, /Check complete, no warnings found/);
+  const warned = programDir("build.ts", "//", BODY.replace(`ctx.buildArgs["GREETING"] ?? "hello"`, `ctx.buildArgs["GRETING"] ?? "hello"`));
+  const w = await remoteBuilder.run(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "--call", "check", "-f", join(warned, "build.ts"), warned]);
+  assert.equal(w.status, 1, w.stderr);
+  assert.match(w.stdout + w.stderr, /WARNING: UndeclaredBuildArg\nBuild arg 'GRETING' is read but not declared in args, and no value was given\n\S*build\.ts:10$/m);
+  const thrown = programDir("build.ts", "//", BODY.replace("ctx.perPlatform((p, args) => ({", `ctx.perPlatform((p, args) => {
+    if (args.TARGETARCH === "arm64") throw new Error("not on arm64");
+    return {`).replace("  }));\n", "  }; });\n"));
+  const e = await remoteBuilder.run(["build", "--builder", builder, "--progress", "plain", "--platform", FRONTEND_PLATFORMS.join(","), "--call", "check", "-f", join(thrown, "build.ts"), thrown]);
+  assert.equal(e.status, 1, e.stderr);
+  assert.match(e.stdout + e.stderr, /the program threw: not on arm64\n\S*build\.ts:10\n/);
+  t.diagnostic(`--call check with a throw:\n${(e.stdout + e.stderr).trimEnd().split("\n").slice(-9).join("\n")}`);
+});
+
 test("a program that throws fails in buildx's output with its file and line", async (t) => {
   const body = `import type { BuildContext } from "tsfrontend/program";
 

@@ -9,6 +9,9 @@
 
 import type { DockerfileRange } from "../../errors.js";
 import type { PbLocation } from "../../llb/pb.js";
+import { locationJSONValue } from "../../program/subrequests.js";
+
+export { locationJSONValue };
 import type { DispatchState } from "./dispatch-state.js";
 
 /** outline.Arg. */
@@ -111,18 +114,6 @@ function compLocation(a: PbLocation | undefined, b: PbLocation | undefined): num
 }
 
 // -- JSON ------------------------------------------------------------------------------
-
-function positionJSON(p: { line: number; character: number } | undefined): Record<string, number> | undefined {
-  if (!p) return undefined;
-  return { ...(p.line !== 0 ? { line: p.line } : {}), ...(p.character !== 0 ? { character: p.character } : {}) };
-}
-
-/** A pb.Location as Go's encoding/json writes the generated struct (omitempty on every field). */
-export function locationJSONValue(l: PbLocation | undefined): Record<string, unknown> | undefined {
-  if (!l) return undefined;
-  const ranges = l.ranges.map((r) => ({ start: positionJSON(r.start), end: positionJSON(r.end) }));
-  return { ...(l.sourceIndex !== 0 ? { sourceIndex: l.sourceIndex } : {}), ...(ranges.length > 0 ? { ranges } : {}) };
-}
 
 function nonEmpty<T>(list: T[]): T[] | undefined {
   return list.length > 0 ? list : undefined;
