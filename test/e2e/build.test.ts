@@ -273,7 +273,14 @@ test("--opt requestid=ID prints the subrequest's answer as buildctl does: a Dock
   const targets = await runCli(["build", "--progress", "quiet", "-f", "examples/org-base.ts", "--opt", "requestid=frontend.outline"]);
   ok(targets, "program outline");
   assert.match(targets.stdout, /^BUILD ARG +VALUE +DESCRIPTION\nBASE /);
-  const refused = await runCli(["build", "--progress", "quiet", "-f", "examples/org-base.ts", "--opt", "requestid=frontend.lint"]);
+  // frontend.lint runs the program without building: org-base.ts without its BASE fails at the program's line.
+  const lint = await runCli(["build", "--progress", "quiet", "-f", "examples/org-base.ts", "--call", "check,format=json"]);
+  assert.equal(lint.status, 1, lint.stderr);
+  const lintDoc = JSON.parse(lint.stdout) as { buildError?: { message: string; location: { ranges: { start: { line: number } }[] } } };
+  assert.match(lintDoc.buildError?.message ?? "", /BASE/, lint.stdout);
+  assert.equal(lintDoc.buildError?.location.ranges[0]?.start.line, 42, lint.stdout);
+  // What a program does not answer (a Dockerfile would) is refused.
+  const refused = await runCli(["build", "--progress", "quiet", "-f", "examples/org-base.ts", "--opt", "requestid=frontend.convertllb"]);
   assert.notEqual(refused.status, 0);
-  assert.match(refused.stderr, /unsupported request frontend\.lint/);
+  assert.match(refused.stderr, /unsupported request frontend\.convertllb/);
 });

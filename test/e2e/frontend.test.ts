@@ -152,7 +152,7 @@ test("a Dockerfile goes to the Dockerfile builder (its error at its line); a for
 });
 
 test("subrequests: describe, targets and outline from the program's declarations", async () => {
-  const t = project({ "src/Dockerfile": PROGRAM, "src/lib/greeting.ts": "export const greeting = (n: string) => n;\n" });
+  const t = project({ "src/Dockerfile": PROGRAM, "src/lib/greeting.ts": "export const greeting = (n: string) => n;\n", "ctx/note.txt": "note\n", "extra/extra.txt": "x\n" });
   const caps = { "frontend.caps": "moby.buildkit.frontend.subrequests+forward" };
   const text = (r: Awaited<ReturnType<typeof buildThroughFrontend>>, k: string) => Buffer.from(r.returned!.result!.metadata![k]!).toString();
   const describe = await buildThroughFrontend({ opts: { ...caps, requestid: "frontend.subrequests.describe" }, locals: {} });
@@ -161,9 +161,16 @@ test("subrequests: describe, targets and outline from the program's declarations
   assert.deepEqual(JSON.parse(text(targets, "result.json")).targets, [{ name: "app", default: true, description: "the app" }, { name: "debug", description: "with debug files" }]);
   const outline = await buildThroughFrontend({ opts: { requestid: "frontend.outline", target: "app" }, locals: { dockerfile: join(t.dir, "src") } });
   assert.deepEqual(JSON.parse(text(outline, "result.json")).args, [{ name: "NAME", description: "who to greet", value: "world" }]);
-  // A program answers no lint request (a Dockerfile would): the build file is read first, as dockerfile.v0 does.
-  const other = await buildThroughFrontend({ opts: { requestid: "frontend.lint" }, locals: { dockerfile: join(t.dir, "src") } });
-  assert.match(String(other.error?.message), /unsupported request frontend.lint/);
+  // frontend.lint runs the program (its own solves and reads included, the result not solved): no warnings, status 0.
+  const lint = await buildThroughFrontend({
+    opts: { requestid: "frontend.lint", "context:extra": "local:extra" },
+    locals: { dockerfile: join(t.dir, "src"), context: join(t.dir, "ctx"), extra: join(t.dir, "extra") },
+  });
+  assert.equal(text(lint, "result.statuscode"), "0", text(lint, "result.json"));
+  assert.equal(JSON.parse(text(lint, "result.json")).warnings, null);
+  // A program answers no convertllb request (a Dockerfile would): the build file is read first, as dockerfile.v0 does.
+  const other = await buildThroughFrontend({ opts: { requestid: "frontend.convertllb" }, locals: { dockerfile: join(t.dir, "src") } });
+  assert.match(String(other.error?.message), /unsupported request frontend.convertllb/);
   t.remove();
 });
 
