@@ -8,12 +8,13 @@
  * downloaded file named `context`), `oci-layout://STORE@DIGEST` (the client's
  * OCI layout store), `local:NAME` (a local directory of the session) and
  * `input:NAME` (a frontend input; `input-metadata:NAME` may give its image
- * config). Difference from dockerui: `.dockerignore` of a `local:` context is
- * not applied.
+ * config). A `local:` context leaves out what its `.dockerignore` names, as
+ * dockerui's does ({@link localContextExcludes}, shared with the Dockerfile's).
  */
 
 import { ProgramError } from "../errors.js";
 import type { GatewayClient } from "../gateway/types.js";
+import { parseIgnoreFile } from "../internal/go/patternmatcher.js";
 import { definitionState, formatPlatformAll, git, http, image, local, normalizePlatform, ociLayout, parsePlatform, scratch, type Platform, type State } from "../llb/index.js";
 import { parseGitRef, type GitRef } from "./git-ref.js";
 import type { ProgramOpts } from "./opts.js";
@@ -52,6 +53,41 @@ export function gitContextState(ref: string, customName: string, extra: { keepGi
 export function httpContextState(ref: string): State | undefined {
   if (!/^https?:\/\//.test(ref)) return undefined;
   return http(ref, { filename: "context", customName: "[internal] load remote build context" });
+}
+
+const DOCKERIGNORE = ".dockerignore";
+
+/**
+ * dockerui's `.dockerignore` of a `local:NAME` context: the file alone is
+ * solved from the session and read; its patterns (none when it is absent or
+ * `read` is false). `fail` makes the error for a file that does not parse.
+ */
+export async function localContextExcludes(
+  gateway: GatewayClient,
+  o: { localName: string; sessionID: string | undefined; nameWithPlatform: string; read?: boolean; fail?: (message: string, cause: unknown) => Error },
+): Promise<string[]> {
+  const probe = local(o.localName, {
+    ...(o.sessionID ? { sessionID: o.sessionID } : {}),
+    followPaths: [DOCKERIGNORE],
+    sharedKeyHint: `context:${o.nameWithPlatform}-${DOCKERIGNORE}`,
+    customName: `[context ${o.nameWithPlatform}] load ${DOCKERIGNORE}`,
+    differ: { type: "none", required: false },
+  });
+  const res = await gateway.solve({ definition: await probe.marshal(), evaluate: true });
+  if (o.read === false || !res.ref) return [];
+  let dt: Uint8Array;
+  try {
+    dt = await gateway.readFile(res.ref, DOCKERIGNORE);
+  } catch {
+    return []; // no .dockerignore (Go ignores the read error too)
+  }
+  if (dt.length === 0) return [];
+  try {
+    return parseIgnoreFile(new TextDecoder().decode(dt));
+  } catch (err) {
+    const message = `failed parsing ${DOCKERIGNORE}: ${(err as Error).message}`;
+    throw o.fail ? o.fail(message, err) : new ProgramError(message, { cause: err });
+  }
 }
 
 export interface NamedContextEnv {
@@ -104,11 +140,13 @@ export async function namedContextState(nameWithPlatform: string, value: string,
     }
     case "local": {
       const sessionID = env.opts.localSessionIDs[rest] ?? env.sessionID;
-      const sharedKey = env.opts.opts[`sharedkey:localdir:${nameWithPlatform}`];
+      const sharedKey = env.opts.opts[`sharedkey:localdir:${nameWithPlatform}`] ?? "";
+      const excludes = env.gateway ? await localContextExcludes(env.gateway, { localName: rest, sessionID, nameWithPlatform }) : [];
       return local(rest, {
         ...(sessionID ? { sessionID } : {}),
-        ...(sharedKey ? { sharedKeyHint: sharedKey } : {}),
+        sharedKeyHint: `context:${nameWithPlatform}-${sharedKey}`,
         customName: `${label} load from client`,
+        ...(excludes.length > 0 ? { excludePatterns: excludes } : {}),
       });
     }
     case "input": {

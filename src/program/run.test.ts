@@ -130,8 +130,11 @@ test("opts: build args, target and no-cache reach the program and the marshalled
   assert.deepEqual(seen!.buildArgs, { B: "2", A: "1" });
   assert.equal(seen!.target, "t");
   assert.equal(seen!.opts["no-cache"], "");
-  assert.equal(gw.solves[0]!.evaluate, true);
-  const md = [...gw.solves[0]!.definition!.metadata.values()];
+  // First the local context's .dockerignore (as dockerui reads it), then the program's graph.
+  assert.equal(gw.solves.length, 2);
+  assert.match(JSON.stringify([...gw.solves[0]!.definition!.metadata.values()]), /\[context src\] load \.dockerignore/);
+  assert.equal(gw.solves[1]!.evaluate, true);
+  const md = [...gw.solves[1]!.definition!.metadata.values()];
   assert.ok(md.some((m) => m.ignore_cache === true), "the image op ignores the cache");
   assert.deepEqual(parseProgramOpts(seen!.opts).contexts, { src: "local:x" });
 });

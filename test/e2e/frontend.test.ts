@@ -42,7 +42,8 @@ export default async (ctx: BuildContext) => {
   return ctx.perPlatform((p, args) => ({
     state: scratch()
       .file(mkfile("/hello", 0o644, greeting(args.NAME ?? "world") + " " + args.TARGETARCH + " " + note + "\\n"))
-      .file(copy(extra, "/extra.txt", "/extra.txt")),
+      .file(copy(extra, "/extra.txt", "/extra.txt"))
+      .file(copy(extra, "/", "/all", { copyDirContentsOnly: true, createDestPath: true })),
     config: { Env: ["A=1"], Labels: { "from.program": "yes" } },
   }));
 };
@@ -63,6 +64,8 @@ test("a program named Dockerfile: two platforms, imports, context files, named c
     "src/lib/greeting.ts": "export const greeting = (n: string): string => `hello ${n}`;\n",
     "ctx/note.txt": "from the context\n",
     "extra/extra.txt": "named context\n",
+    "extra/secret.txt": "left out by the .dockerignore\n",
+    "extra/.dockerignore": "secret.txt\n",
   });
   const tar = join(t.dir, "out.tar");
   const r = await buildThroughFrontend({
@@ -93,6 +96,8 @@ test("a program named Dockerfile: two platforms, imports, context files, named c
     const files = new Map(img.manifest.layers.flatMap((l) => layerEntries(layout, l)).map((e) => [e.name.replace(/^\.?\//, ""), e.data.toString()]));
     assert.equal(files.get("hello"), `hello tests ${img.config.architecture} from the context\n`);
     assert.equal(files.get("extra.txt"), "named context\n");
+    // The local: context without what its .dockerignore names, as dockerui's.
+    assert.ok(files.has("all/extra.txt") && !files.has("all/secret.txt"), [...files.keys()].join(" "));
   }
   t.remove();
 });

@@ -16,13 +16,11 @@ import { image, local, ociLayout, scratch, type LocalOptions, type Platform, typ
 import { parseDockerOCIImage, type DockerOCIImage } from "../../llb/image-config.js";
 import { parseNormalizedNamed, parseReference, tagNameOnly, withDigest, type ImageReference } from "../../llb/reference.js";
 import { goQuote } from "../../internal/go/strconv.js";
-import { parseIgnoreFile } from "../../internal/go/patternmatcher.js";
-import { namedContextState } from "../../program/named-contexts.js";
+import { localContextExcludes, namedContextState } from "../../program/named-contexts.js";
 import type { ProgramOpts } from "../../program/opts.js";
 import type { ContextOpt, NamedContext } from "../convert/options.js";
 
 const MAX_CONTEXT_RECURSION = 10;
-const DOCKERIGNORE = ".dockerignore";
 
 /** What a named context needs of the client (dockerui.Client's fields). */
 export interface NamedContextEnv {
@@ -52,7 +50,6 @@ interface NamedContextSpec {
   opt: ContextOpt;
 }
 
-const decoder = new TextDecoder();
 
 async function loadNamedContext(env: NamedContextEnv, nc: NamedContextSpec, count: number): Promise<{ state: State; image: DockerOCIImage | undefined }> {
   const opt = nc.opt;
@@ -87,30 +84,13 @@ async function loadNamedContext(env: NamedContextEnv, nc: NamedContextSpec, coun
     }
     case "local": {
       const sessionID = env.parsed.localSessionIDs[rest] ?? env.sessionID;
-      const probe = local(rest, {
+      const excludes = await localContextExcludes(env.gateway, {
+        localName: rest,
         sessionID,
-        followPaths: [DOCKERIGNORE],
-        sharedKeyHint: `context:${nc.nameWithPlatform}-${DOCKERIGNORE}`,
-        customName: `[context ${nc.nameWithPlatform}] load ${DOCKERIGNORE}`,
-        differ: { type: "none", required: false },
+        nameWithPlatform: nc.nameWithPlatform,
+        read: !opt.noDockerignore,
+        fail: (message, cause) => new DockerfileError(message, { cause }),
       });
-      const res = await env.gateway.solve({ definition: await probe.marshal(), evaluate: true });
-      let excludes: string[] = [];
-      if (!opt.noDockerignore && res.ref) {
-        let dt: Uint8Array | undefined;
-        try {
-          dt = await env.gateway.readFile(res.ref, DOCKERIGNORE);
-        } catch {
-          dt = undefined;
-        }
-        if (dt && dt.length > 0) {
-          try {
-            excludes = parseIgnoreFile(decoder.decode(dt));
-          } catch (err) {
-            throw new DockerfileError(`failed parsing ${DOCKERIGNORE}: ${(err as Error).message}`, { cause: err });
-          }
-        }
-      }
       // Go's asyncLocalOutput: the local source is made when the graph is marshalled, after the
       // converter knows which paths it reads (opt.asyncLocalOpts).
       const state = scratch().async(async () => {

@@ -1,0 +1,64 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import type { GatewayClient, GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
+import { decodeOp, parsePlatform, type Platform } from "../llb/index.js";
+import { loadNamedContexts } from "./named-contexts.js";
+import { parseProgramOpts } from "./opts.js";
+
+/** A session whose local dirs hold the given `.dockerignore` texts (none: absent). */
+class LocalsGateway implements GatewayClient {
+  readonly workerPlatforms: readonly Platform[] = [parsePlatform("linux/amd64")];
+  readonly solves: GatewaySolveRequest[] = [];
+  private readonly refs = new Map<string, string>();
+  constructor(private readonly ignores: Record<string, string>) {}
+  async solve(req: GatewaySolveRequest) {
+    this.solves.push(req);
+    const name = req.definition!.def.map((d) => decodeOp(d).source?.identifier).find((x) => x?.startsWith("local://"))!.slice("local://".length);
+    const id = `ref-${this.solves.length}`;
+    this.refs.set(id, name);
+    return { ref: { id }, metadata: {} };
+  }
+  async readFile(ref: { id: string }, path: string): Promise<Uint8Array> {
+    const text = this.ignores[this.refs.get(ref.id)!];
+    if (path !== ".dockerignore" || text === undefined) throw new Error(`open ${path}: no such file or directory`);
+    return new TextEncoder().encode(text);
+  }
+  async readDir(): Promise<never> {
+    throw new Error("not used");
+  }
+  async statFile(): Promise<never> {
+    throw new Error("not used");
+  }
+  async resolveImageConfig(): Promise<never> {
+    throw new Error("not used");
+  }
+  async inputs() {
+    return {};
+  }
+  async return(_r: GatewayResult | { error: Error }) {}
+}
+
+async function localAttrs(st: { marshal(): Promise<{ def: readonly Uint8Array[] }> }): Promise<Record<string, string>> {
+  const def = await st.marshal();
+  const src = def.def.map((d) => decodeOp(d).source).find((s) => s?.identifier.startsWith("local://"));
+  assert.ok(src, "a local source");
+  return { ...(src.attrs ?? {}) };
+}
+
+test("local: named contexts leave out what their .dockerignore names, as dockerui's do; none without one", async () => {
+  const gw = new LocalsGateway({ src: "# comment\n*.log\n!keep.log\nbuild/\n" });
+  const opts = parseProgramOpts({ "context:src": "local:src", "context:other::linux/arm64": "local:other" });
+  const contexts = await loadNamedContexts({ gateway: gw, sessionID: "sess", opts });
+  // One probe per local context: the .dockerignore alone, evaluated.
+  assert.equal(gw.solves.length, 2);
+  assert.ok(gw.solves.every((s) => s.evaluate === true));
+  const probe = await localAttrs({ marshal: async () => gw.solves[0]!.definition! });
+  assert.equal(probe["local.followpaths"], '[".dockerignore"]');
+  const src = await localAttrs(contexts["src"]!);
+  assert.equal(src["local.excludepatterns"], '["*.log","!keep.log","build"]');
+  assert.equal(src["local.session"], "sess");
+  assert.equal(src["local.sharedkeyhint"], "context:src-");
+  const other = await localAttrs(contexts["other::linux/arm64"]!);
+  assert.equal(other["local.excludepatterns"], undefined);
+});
