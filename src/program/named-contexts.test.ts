@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import type { GatewayClient, GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
-import { decodeOp, parsePlatform, type Platform } from "../llb/index.js";
-import { loadNamedContexts } from "./named-contexts.js";
+import { decodeOp, local, parsePlatform, type Platform } from "../llb/index.js";
+import { loadNamedContexts, mainContextState } from "./named-contexts.js";
 import { parseProgramOpts } from "./opts.js";
 
 /** A session whose local dirs hold the given `.dockerignore` texts (none: absent). */
@@ -43,7 +43,9 @@ async function localAttrs(st: { marshal(): Promise<{ def: readonly Uint8Array[] 
   const def = await st.marshal();
   const src = def.def.map((d) => decodeOp(d).source).find((s) => s?.identifier.startsWith("local://"));
   assert.ok(src, "a local source");
-  return { ...(src.attrs ?? {}) };
+  // local.unique differs per local() call: not what these tests compare.
+  const { ["local.unique"]: _unique, ...attrs } = src.attrs ?? {};
+  return attrs;
 }
 
 test("local: named contexts leave out what their .dockerignore names, as dockerui's do; none without one", async () => {
@@ -61,4 +63,24 @@ test("local: named contexts leave out what their .dockerignore names, as dockeru
   assert.equal(src["local.sharedkeyhint"], "context:src-");
   const other = await localAttrs(contexts["other::linux/arm64"]!);
   assert.equal(other["local.excludepatterns"], undefined);
+});
+
+test("the main context (ctx.context) leaves out what the context's .dockerignore names; read only when marshalled; plain when it cannot be read", async () => {
+  const gw = new LocalsGateway({ context: "node_modules\n.git\n" });
+  const st = mainContextState(gw, undefined);
+  assert.equal(gw.solves.length, 0, "nothing read before the state is used");
+  const attrs = await localAttrs(st);
+  assert.equal(attrs["local.excludepatterns"], '["node_modules",".git"]');
+  assert.match(JSON.stringify([...gw.solves[0]!.definition!.metadata.values()]), /\[internal\] load \.dockerignore/);
+  await localAttrs(st);
+  assert.equal(gw.solves.length, 1, "read once however often it is marshalled");
+  assert.deepEqual(await localAttrs(mainContextState(new LocalsGateway({}), undefined)), await localAttrs(local("context")));
+  // No gateway (tsfrontend llb): the plain local.
+  assert.deepEqual(await localAttrs(mainContextState(undefined, undefined)), await localAttrs(local("context")));
+  // A session without a context local: the probe fails, the local stays plain (the build's solve says what is missing).
+  const failing = new LocalsGateway({});
+  failing.solve = async () => {
+    throw new Error("no access allowed to dir \"context\"");
+  };
+  assert.deepEqual(await localAttrs(mainContextState(failing, undefined)), await localAttrs(local("context")));
 });

@@ -58,19 +58,19 @@ export function httpContextState(ref: string): State | undefined {
 const DOCKERIGNORE = ".dockerignore";
 
 /**
- * dockerui's `.dockerignore` of a `local:NAME` context: the file alone is
- * solved from the session and read; its patterns (none when it is absent or
- * `read` is false). `fail` makes the error for a file that does not parse.
+ * dockerui's read of a local's `.dockerignore`: the file alone is solved from
+ * the session and read; its patterns (none when it is absent or `read` is
+ * false). `fail` makes the error for a file that does not parse.
  */
-export async function localContextExcludes(
+export async function readLocalDockerignore(
   gateway: GatewayClient,
-  o: { localName: string; sessionID: string | undefined; nameWithPlatform: string; read?: boolean; fail?: (message: string, cause: unknown) => Error },
+  o: { localName: string; sessionID: string | undefined; sharedKeyHint: string; customName: string; read?: boolean; fail?: (message: string, cause: unknown) => Error },
 ): Promise<string[]> {
   const probe = local(o.localName, {
     ...(o.sessionID ? { sessionID: o.sessionID } : {}),
     followPaths: [DOCKERIGNORE],
-    sharedKeyHint: `context:${o.nameWithPlatform}-${DOCKERIGNORE}`,
-    customName: `[context ${o.nameWithPlatform}] load ${DOCKERIGNORE}`,
+    sharedKeyHint: o.sharedKeyHint,
+    customName: o.customName,
     differ: { type: "none", required: false },
   });
   const res = await gateway.solve({ definition: await probe.marshal(), evaluate: true });
@@ -88,6 +88,42 @@ export async function localContextExcludes(
     const message = `failed parsing ${DOCKERIGNORE}: ${(err as Error).message}`;
     throw o.fail ? o.fail(message, err) : new ProgramError(message, { cause: err });
   }
+}
+
+/** dockerui's `.dockerignore` of a `local:NAME` named context (`nameWithPlatform` is the key after `context:`). */
+export function localContextExcludes(
+  gateway: GatewayClient,
+  o: { localName: string; sessionID: string | undefined; nameWithPlatform: string; read?: boolean; fail?: (message: string, cause: unknown) => Error },
+): Promise<string[]> {
+  const { nameWithPlatform, ...rest } = o;
+  return readLocalDockerignore(gateway, { ...rest, sharedKeyHint: `context:${nameWithPlatform}-${DOCKERIGNORE}`, customName: `[context ${nameWithPlatform}] load ${DOCKERIGNORE}` });
+}
+
+/**
+ * A program's main context (`ctx.context`) when the build gave no other: the
+ * `context` local minus what its `.dockerignore` names, as dockerui's
+ * `MainContext`. The file is read when the state is first marshalled, so a
+ * program that never uses its context pays nothing; when the probe itself
+ * fails (no `context` local in the session) the local is left as it is and
+ * the build's own solve reports that at the program's line.
+ */
+export function mainContextState(gateway: GatewayClient | undefined, sessionID: string | undefined): State {
+  const plain = local("context", sessionID ? { sessionID } : {});
+  if (!gateway) return plain;
+  return scratch().async(async () => {
+    let excludes: string[] = [];
+    try {
+      excludes = await readLocalDockerignore(gateway, {
+        localName: "context",
+        sessionID,
+        sharedKeyHint: `context-${DOCKERIGNORE}`,
+        customName: `[internal] load ${DOCKERIGNORE}`,
+      });
+    } catch (err) {
+      if (err instanceof ProgramError) throw err;
+    }
+    return excludes.length > 0 ? local("context", { ...(sessionID ? { sessionID } : {}), excludePatterns: excludes }) : plain;
+  });
 }
 
 export interface NamedContextEnv {

@@ -19,7 +19,7 @@ import { formatPlatformAll, normalizePlatform, type Platform, type State } from 
 import { createBuildContext, type BuildContextOptions } from "./context.js";
 import { composeImageConfig, type ImageDocument } from "./image-config.js";
 import type { LoadedProgram } from "./load.js";
-import { loadNamedContexts } from "./named-contexts.js";
+import { loadNamedContexts, mainContextState } from "./named-contexts.js";
 import { parseProgramOpts, targetPlatforms, type ProgramOpts } from "./opts.js";
 import { assembleResult, type PlatformBuildResult } from "./result.js";
 import { createSBOMScanner, scanPlatforms, type ScanTarget } from "./sbom.js";
@@ -36,7 +36,7 @@ export interface RunProgramBuildOptions {
   evaluate?: boolean;
   /** The client's session (`local:` and `oci-layout://` named contexts). */
   sessionID?: string;
-  /** The main build context (`ctx.context`); default `local("context")`. */
+  /** The main build context (`ctx.context`); default the `context` local minus its `.dockerignore`. */
   context?: State;
 }
 
@@ -90,7 +90,8 @@ export async function programContext(
     buildArgs: parsed.buildArgs,
     ...(parsed.target !== undefined ? { target: parsed.target } : {}),
     namedContexts,
-    ...(options.context ? { context: options.context } : {}),
+    // The build's own context (git, http, input) as given; else the `context` local minus its .dockerignore.
+    context: options.context ?? mainContextState(gateway, parsed.localSessionIDs["context"]),
     labels: parsed.labels,
     imageResolveMode: parsed.imageResolveMode,
     extraHosts: parsed.extraHosts,

@@ -145,6 +145,22 @@ test(".dockerignore: ignored paths are absent, re-included ones present (as buil
   assert.equal(readFileSync(join(root, "a/b/c/d/deep.txt"), "utf8"), "deep\n");
 });
 
+test("ctx.context as given to a program is the context minus its .dockerignore: the same tree", async () => {
+  const program = join(work.dir, "main-context.ts");
+  writeFileSync(
+    program,
+    `import { copy, scratch } from "tsfrontend/llb";
+import type { BuildContext } from "tsfrontend/program";
+export default (ctx: BuildContext) => ({ state: scratch().file(copy(ctx.context, "/", "/ctx/", { copyDirContentsOnly: true, createDestPath: true })) });
+`,
+  );
+  const out = join(work.dir, "out-main-context");
+  const r = await runCli(["build", "-f", program, "--local", `context=${ctxDir}`, "--progress", "plain", "-o", `type=local,dest=${out}`]);
+  ok(r, "tsfrontend build of ctx.context");
+  assert.match(r.stderr, /\[internal\] load \.dockerignore/);
+  assert.deepEqual(listTree(join(out, "ctx")), listTree(join(work.dir, "out1", "ctx")));
+});
+
 test("symlinks are sent as symlinks with their targets; nothing outside the context is sent", () => {
   const root = join(work.dir, "out1", "ctx");
   for (const [link, target] of [
