@@ -1,36 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import type { GatewayClient, GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
-import { parsePlatform, type Platform } from "../llb/index.js";
+import type { GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
+import { UnusedGateway } from "../gateway/unused-gateway.test-util.js";
+import { parsePlatform } from "../llb/index.js";
 import { lintProgram } from "./lint.js";
 import { loadProgramSource } from "./load.js";
 import { programOpts } from "./opts.js";
 
 /** A gateway that must never solve: a check marshals graphs without building them. */
-class NoSolveGateway implements GatewayClient {
-  readonly workerPlatforms: readonly Platform[] = [parsePlatform("linux/amd64")];
+class NoSolveGateway extends UnusedGateway {
   readonly solves: GatewaySolveRequest[] = [];
-  async solve(req: GatewaySolveRequest): Promise<never> {
+  override async solve(req: GatewaySolveRequest): Promise<never> {
     this.solves.push(req);
     throw new Error("a check solved a graph");
   }
-  async readFile(): Promise<never> {
-    throw new Error("not used");
-  }
-  async readDir(): Promise<never> {
-    throw new Error("not used");
-  }
-  async statFile(): Promise<never> {
-    throw new Error("not used");
-  }
-  async resolveImageConfig(): Promise<never> {
-    throw new Error("not used");
-  }
-  async inputs() {
-    return {};
-  }
-  async return(_r: GatewayResult | { error: Error }): Promise<void> {
+  override async return(_r: GatewayResult | { error: Error }): Promise<void> {
     throw new Error("lintProgram returns its answer to the caller");
   }
 }

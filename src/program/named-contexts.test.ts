@@ -1,42 +1,31 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import type { GatewayClient, GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
-import { decodeOp, local, parsePlatform, type Platform } from "../llb/index.js";
+import type { GatewaySolveRequest } from "../gateway/types.js";
+import { UnusedGateway } from "../gateway/unused-gateway.test-util.js";
+import { decodeOp, local } from "../llb/index.js";
 import { loadNamedContexts, mainContextState } from "./named-contexts.js";
 import { parseProgramOpts } from "./opts.js";
 
 /** A session whose local dirs hold the given `.dockerignore` texts (none: absent). */
-class LocalsGateway implements GatewayClient {
-  readonly workerPlatforms: readonly Platform[] = [parsePlatform("linux/amd64")];
+class LocalsGateway extends UnusedGateway {
   readonly solves: GatewaySolveRequest[] = [];
   private readonly refs = new Map<string, string>();
-  constructor(private readonly ignores: Record<string, string>) {}
-  async solve(req: GatewaySolveRequest) {
+  constructor(private readonly ignores: Record<string, string>) {
+    super();
+  }
+  override async solve(req: GatewaySolveRequest) {
     this.solves.push(req);
     const name = req.definition!.def.map((d) => decodeOp(d).source?.identifier).find((x) => x?.startsWith("local://"))!.slice("local://".length);
     const id = `ref-${this.solves.length}`;
     this.refs.set(id, name);
     return { ref: { id }, metadata: {} };
   }
-  async readFile(ref: { id: string }, path: string): Promise<Uint8Array> {
+  override async readFile(ref: { id: string }, path: string): Promise<Uint8Array> {
     const text = this.ignores[this.refs.get(ref.id)!];
     if (path !== ".dockerignore" || text === undefined) throw new Error(`open ${path}: no such file or directory`);
     return new TextEncoder().encode(text);
   }
-  async readDir(): Promise<never> {
-    throw new Error("not used");
-  }
-  async statFile(): Promise<never> {
-    throw new Error("not used");
-  }
-  async resolveImageConfig(): Promise<never> {
-    throw new Error("not used");
-  }
-  async inputs() {
-    return {};
-  }
-  async return(_r: GatewayResult | { error: Error }) {}
 }
 
 async function localAttrs(st: { marshal(): Promise<{ def: readonly Uint8Array[] }> }): Promise<Record<string, string>> {
