@@ -334,6 +334,8 @@ export interface ProgramOptsInput {
   buildArgs?: Readonly<Record<string, string>>;
   target?: string;
   noCache?: boolean;
+  /** Extra opts (`label:K`, `context:NAME`...) set before the typed values, over `base`. */
+  extra?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -342,7 +344,7 @@ export interface ProgramOptsInput {
  * replace theirs, `noCache` adds `no-cache=` (all ops), as buildctl sends them.
  */
 export function programOpts(input: ProgramOptsInput, base: Readonly<Record<string, string>> = {}): Record<string, string> {
-  const opts: Record<string, string> = { ...base };
+  const opts: Record<string, string> = { ...base, ...(input.extra ?? {}) };
   for (const [k, v] of Object.entries(input.buildArgs ?? {})) opts[BUILD_ARG + k] = v;
   if (input.target !== undefined) opts["target"] = input.target;
   if (input.platforms && input.platforms.length > 0) opts["platform"] = input.platforms.map(formatPlatformAll).join(",");

@@ -284,3 +284,34 @@ test("--opt requestid=ID prints the subrequest's answer as buildctl does: a Dock
   assert.notEqual(refused.status, 0);
   assert.match(refused.stderr, /unsupported request frontend\.convertllb/);
 });
+
+test("buildx's flags: PATH (PATH/Dockerfile and the context), -t/--push, --label, --build-context with a directory and an OCI layout", async () => {
+  const dir = out("buildx-flags");
+  mkdirSync(join(dir, "app"), { recursive: true });
+  mkdirSync(join(dir, "extra"), { recursive: true });
+  writeFileSync(join(dir, "app", "Dockerfile"), `FROM scratch\nCOPY main.txt /\nCOPY --from=extra extra.txt /\nCOPY --from=layout /bin/busybox /busybox\n`);
+  writeFileSync(join(dir, "app", "main.txt"), "main\n");
+  writeFileSync(join(dir, "extra", "extra.txt"), "extra\n");
+  // An OCI layout of the shell image's amd64 platform, as docker buildx --build-context oci-layout:// reads one.
+  const layout = join(dir, "layout");
+  await skopeo(env, ["copy", "--src-tls-verify=false", ...skopeoCreds(env).map((c) => c.replace(/^--creds/, "--src-creds")), "--override-arch", "amd64", `docker://${shell.ref}`, `oci:${layout}:v1`]);
+  const ref = `${env.registry}/tsfrontend-test/buildx-flags:e2e-${process.pid}`;
+  const r = await runCli(["build", join(dir, "app"), "-t", ref, "--push", "--label", "org.example.flag=yes", "--build-context", `extra=${join(dir, "extra")}`,
+    "--build-context", `layout=oci-layout://${layout}:v1`, "--platform", "linux/amd64", "--progress", "plain"]);
+  ok(r, "tsfrontend build PATH -t --push --label --build-context");
+  const config = JSON.parse(await skopeo(env, ["inspect", "--config", "--raw", "--tls-verify=false", ...skopeoCreds(env), `docker://${ref}`])) as { config: { Labels?: Record<string, string> } };
+  assert.equal(config.config.Labels?.["org.example.flag"], "yes");
+  const tar = out("buildx-flags.tar");
+  ok(await runCli(["build", join(dir, "app"), "-t", "example.com/x:1", "--build-context", `extra=${join(dir, "extra")}`, "--build-context", `layout=oci-layout://${layout}:v1`,
+    "--platform", "linux/amd64", "--progress", "quiet", "-o", `type=oci,dest=${tar}`]), "the same to an OCI tarball");
+  const img = readOciTar(tar);
+  assert.equal(img.top.manifests[0]?.annotations?.["io.containerd.image.name"], "example.com/x:1", "-t names the OCI tarball's image");
+  const files = new Map(img.images[0]!.manifest.layers.flatMap((l) => layerEntries(img, l)).map((e) => [e.name.replace(/^\.?\//, ""), e]));
+  assert.equal(files.get("main.txt")?.data.toString(), "main\n");
+  assert.equal(files.get("extra.txt")?.data.toString(), "extra\n");
+  assert.ok(files.has("busybox"), `busybox from the OCI layout context: ${[...files.keys()].join(" ")}`);
+  // --push without a name is refused as buildx refuses it.
+  const noName = await runCli(["build", join(dir, "app"), "--push"]);
+  assert.equal(noName.status, 1);
+  assert.match(noName.stderr, /--push: tag is needed when pushing to registry/);
+});

@@ -1,7 +1,7 @@
 /** What `tsfrontend build` does; its flags are declared in ../commands/build.ts, which loads this module only when the command runs. */
 
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { BuildFlags } from "../commands/build.js";
@@ -24,6 +24,7 @@ import type { LoadedProgram } from "../../program/load.js";
 import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
 import { attestOpts } from "../flags/attest.js";
+import { applyTagsAndPush, labelOpts, parseBuildContexts } from "../flags/buildx.js";
 import { callOutput, parseCallFlag } from "../flags/call.js";
 import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
@@ -232,10 +233,21 @@ async function subrequestConnection(builder: Builder, flags: BuildFlags, buildRe
 }
 
 /** Runs `tsfrontend build` with its parsed flags: a program, a Dockerfile, a frontend or a Definition from stdin, on one daemon or a builder's nodes. */
-export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
+export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
+  // buildx's PATH argument: without -f or --frontend, PATH/Dockerfile is what is built.
+  const flags: BuildFlags = given.contextPath !== undefined && given.file === undefined && given.frontend === undefined ? { ...given, file: join(given.contextPath, "Dockerfile") } : given;
   const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
   const optValues = parseKeyValues(flags.opt ?? [], "--opt");
+  // buildx's --label and --build-context are opts too (label:K, context:NAME); an --opt saying otherwise is an error.
+  const buildContexts = parseBuildContexts(flags.buildContext ?? []);
+  const flagOpts = { ...labelOpts(flags.label ?? []), ...buildContexts.opts };
+  for (const [k, v] of Object.entries(flagOpts)) {
+    if (optValues[k] !== undefined && optValues[k] !== v) {
+      throw new UsageError(`--opt ${k}=${optValues[k]} and ${k.startsWith("label:") ? "--label" : "--build-context"} ask for different things: give it once`, { flag: k.startsWith("label:") ? "--label" : "--build-context" });
+    }
+  }
+  if (Object.keys(buildContexts.opts).length > 0 && optValues["frontend.caps"] === undefined) flagOpts["frontend.caps"] = "moby.buildkit.frontend.contexts+forward";
   // --platform and --opt platform=... are one setting: both given must agree (an --opt value alone is sent as given).
   const platforms = (flags.platform ?? []).length > 0 ? targetPlatformFlags(flags.platform ?? [], optValues) : [];
   const buildPlatform = flags.buildPlatform ? parsePlatformFlags([flags.buildPlatform], "--build-platform")[0] : undefined;
@@ -246,6 +258,7 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
       buildArgs: parseKeyValues(flags.buildArg ?? [], "--build-arg"),
       ...(flags.target !== undefined ? { target: flags.target } : {}),
       noCache: !flags.cache,
+      extra: flagOpts,
     },
     optValues,
   );
@@ -269,6 +282,12 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
   if (opts["requestid"] !== undefined && opts["frontend.caps"] === undefined) opts["frontend.caps"] = "moby.buildkit.frontend.subrequests";
   const builder = chosenBuilder(cmd);
   const locals = parseLocals(flags.local ?? []);
+  const localsFromFlags = (name: string, dir: string, flag: string) => {
+    if (locals.has(name)) throw new UsageError(`${flag} and --local ${name}=... both name the local ${name}: give one`, { flag });
+    locals.set(name, { dir: resolve(dir) });
+  };
+  if (flags.contextPath !== undefined) localsFromFlags("context", flags.contextPath, "PATH");
+  for (const [name, dir] of buildContexts.locals) localsFromFlags(name, dir, "--build-context");
   // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.
   const dockerfile = flags.file ? await isDockerfile(flags.file) : false;
   if (dockerfile && flags.file) {
@@ -276,7 +295,11 @@ export async function runBuild(flags: BuildFlags, cmd: Command): Promise<void> {
     if (opts["filename"] === undefined) opts["filename"] = basename(flags.file);
   }
   const ociLayouts = parseOciLayouts(flags.ociLayout ?? []);
-  const outputs = parseOutputs(flags.output ?? [], {});
+  for (const [store, dir] of buildContexts.ociLayouts) ociLayouts.set(store, dir);
+  const outputs = applyTagsAndPush(parseOutputs(flags.output ?? [], {}), { tags: flags.tag ?? [], push: flags.push === true });
+  if ((flags.tag ?? []).length > 0 && outputs.length === 0) {
+    log.warn("no output specified: the build result only remains in the build cache; add --push to push the image, or --output");
+  }
   const cacheExports = (flags.exportCache ?? []).flatMap((v) => parseExportCache([v]));
   const cacheImports = (flags.importCache ?? []).flatMap((v) => parseImportCache([v]));
   const entitlements = parseAllow(flags.allow ?? []);

@@ -9,7 +9,8 @@
  * --registry-auth-tlscontext; plus --platform, --build-platform, --build-arg
  * and --target (same as their --opt forms; --platform and --opt platform must agree);
  * and buildx's --attest, --sbom, --provenance (the opts attest:sbom / attest:provenance,
- * parsed by flags/attest.ts; nothing is sent unless one is given).
+ * parsed by flags/attest.ts; nothing is sent unless one is given), -t/--tag, --push,
+ * --label, --build-context and the context PATH argument (flags/buildx.ts).
  */
 
 import type { Command } from "commander";
@@ -45,6 +46,12 @@ export interface BuildFlags {
   attest?: string[];
   sbom?: string;
   provenance?: string;
+  tag?: string[];
+  push?: boolean;
+  label?: string[];
+  buildContext?: string[];
+  /** The context path argument (buildx's PATH). */
+  contextPath?: string;
 }
 
 export function registerBuild(program: Command): void {
@@ -80,8 +87,13 @@ export function registerBuild(program: Command): void {
     .option("--call <name>", "ask the frontend instead of building, as docker buildx's: outline | targets | check | subrequests.describe | build (default), [,format=json][,ignorestatus=true]; the answer is printed")
     .option("--check", "shorthand for --call check: the build checks' warnings (exits 1 when there are any)")
     .option("--retry-other-node", "with a builder (--builder): build the platforms of a node that is down or goes away on another node that serves them")
-    .action(async (flags: BuildFlags, cmd: Command) => {
+    .option("-t, --tag <name>", "as docker buildx's: name of the image (repeatable), for the image, oci and docker outputs that name none", collect)
+    .option("--push", "as docker buildx's: push the image (an image output with push=true, named by -t)")
+    .option("--label <key=value>", "image label (same as --opt label:KEY=VALUE); repeatable", collect)
+    .option("--build-context <name=value>", "as docker buildx's: a named context: DIR | docker-image://REF | git or https URL | oci-layout://DIR[:TAG][@DIGEST]; repeatable", collect)
+    .argument("[context]", "as docker buildx's PATH: sent as the `context` local; without -f or --frontend, PATH/Dockerfile is built")
+    .action(async (context: string | undefined, flags: BuildFlags, cmd: Command) => {
       const { runBuild } = await import("../actions/build.js");
-      await runBuild(flags, cmd);
+      await runBuild(context !== undefined ? { ...flags, contextPath: context } : flags, cmd);
     });
 }

@@ -1,0 +1,76 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { UsageError } from "../../errors.js";
+import { applyTagsAndPush, labelOpts, parseBuildContexts } from "./buildx.js";
+import { parseOutputs } from "./outputs.js";
+
+function usage(flag: string, re: RegExp) {
+  return (err: unknown) => {
+    assert.ok(err instanceof UsageError, String(err));
+    assert.equal(err.flag, flag);
+    assert.match(err.message, re);
+    return true;
+  };
+}
+
+const attrsOf = (values: string[], o: { tags?: string[]; push?: boolean }) =>
+  applyTagsAndPush(parseOutputs(values, { stdoutIsTTY: false }), { tags: o.tags ?? [], push: o.push ?? false }).map((e): Record<string, string> => ({ type: e.type, ...e.attrs }));
+
+test("-t and --push as buildx: tags name the image outputs; --push adds one or sets push=true; type=registry is a pushed image", () => {
+  assert.deepEqual(attrsOf([], { tags: ["r/a:1", "r/a:latest"], push: true }), [{ type: "image", push: "true", name: "r/a:1,r/a:latest" }]);
+  assert.deepEqual(attrsOf(["type=image,name=r/b:2"], { tags: ["r/a:1"], push: true }), [{ type: "image", name: "r/b:2", push: "true" }]);
+  assert.deepEqual(attrsOf(["type=registry"], { tags: ["r/a:1"] }), [{ type: "image", push: "true", name: "r/a:1" }]);
+  assert.deepEqual(attrsOf([], { tags: ["r/a:1"] }), [], "-t alone exports nothing (buildx's remote driver)");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tsf-buildx-flags-"));
+  try {
+    const oci = attrsOf([`type=oci,dest=${path.join(dir, "x.tar")}`], { tags: ["r/a:1"] });
+    assert.equal(oci[0]!["name"], "r/a:1", "an oci tarball is named by the tags too");
+    assert.equal(attrsOf([`type=local,dest=${dir}`], { tags: ["r/a:1"] })[0]!["name"], undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => attrsOf([], { push: true }), usage("--push", /tag is needed when pushing to registry/));
+  assert.throws(() => attrsOf(["type=image,push=true"], {}), usage("--output", /tag is needed/));
+});
+
+test("--label K=V is the opt label:K", () => {
+  assert.deepEqual(labelOpts(["org.opencontainers.image.title=app", "empty=", "a=b=c"]), { "label:org.opencontainers.image.title": "app", "label:empty": "", "label:a": "b=c" });
+  assert.throws(() => labelOpts(["=x"]), usage("--label", /want KEY=VALUE/));
+});
+
+test("--build-context: URLs and images as given, a directory as a local (context and dockerfile renamed), an OCI layout as a store with its manifest", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "tsf-buildx-ctx-"));
+  try {
+    mkdirSync(path.join(dir, "src"));
+    mkdirSync(path.join(dir, "layout"));
+    const d1 = "sha256:" + "1".repeat(64);
+    const d2 = "sha256:" + "2".repeat(64);
+    writeFileSync(path.join(dir, "layout", "index.json"), JSON.stringify({ manifests: [{ digest: d1, annotations: { "org.opencontainers.image.ref.name": "v1" } }, { digest: d2, annotations: { "org.opencontainers.image.ref.name": "latest" } }] }));
+    const r = parseBuildContexts([
+      "base=docker-image://alpine:3.20",
+      "Repo=https://github.com/moby/buildkit.git#v0.32.2",
+      `src=${path.join(dir, "src")}`,
+      `context=${path.join(dir, "src")}`,
+      `img=oci-layout://${path.join(dir, "layout")}:v1`,
+      `latest=oci-layout://${path.join(dir, "layout")}`,
+    ]);
+    assert.deepEqual(r.opts, {
+      "context:base": "docker-image://alpine:3.20",
+      "context:repo": "https://github.com/moby/buildkit.git#v0.32.2",
+      "context:src": "local:src",
+      "context:context": "local:_context",
+      "context:img": `oci-layout://build-context-img:v1@${d1}`,
+      "context:latest": `oci-layout://build-context-latest:latest@${d2}`,
+    });
+    assert.deepEqual([...r.locals], [["src", path.join(dir, "src")], ["_context", path.join(dir, "src")]]);
+    assert.deepEqual([...r.ociLayouts.keys()], ["build-context-img", "build-context-latest"]);
+    assert.throws(() => parseBuildContexts([`x=${path.join(dir, "nope")}`]), usage("--build-context", /failed to get build context x/));
+    assert.throws(() => parseBuildContexts(["x"]), usage("--build-context", /expected key=value/));
+    assert.throws(() => parseBuildContexts([`x=oci-layout://${path.join(dir, "layout")}:v9`]), usage("--build-context", /no manifest tagged v9/));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
