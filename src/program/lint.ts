@@ -24,7 +24,7 @@ const PREDEFINED = /^(TARGET|BUILD)(PLATFORM|OS|ARCH|VARIANT)$|^(HTTPS?|FTP|NO|A
 
 /** Names worth a warning: what a program writes as `buildArgs.NAME` / `buildArgs["NAME"]`, not what the runtime probes (`then`, `toJSON`...). */
 const ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PROBED = new Set(["then", "toJSON", "constructor", "inspect", "asymmetricMatch", "$$typeof", "nodeType"]);
+const PROBED = new Set(["then", "toJSON", "constructor"]);
 
 interface Warning {
   ruleName: string;
