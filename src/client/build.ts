@@ -8,6 +8,7 @@
  * exporters write the image.
  */
 
+import { readFileSync } from "node:fs";
 import { ProgramError } from "../errors.js";
 import { BridgeGatewayClient, pingBridge } from "../gateway/bridge-client.js";
 import type { GatewayClient, GatewayResult } from "../gateway/types.js";
@@ -123,8 +124,18 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
   return subrequest ? { ...result, subrequest } : result;
 }
 
+/** `<program>.dockerignore` next to a program on disk (it replaces the context's, as dockerui's `<Dockerfile>.dockerignore`). */
+function buildFileIgnore(program: LoadedProgram): Uint8Array | undefined {
+  try {
+    return readFileSync(`${program.file}.dockerignore`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs a build program against the daemon and exports its result. */
 export async function buildProgram(conn: BuildkitConnection, options: ProgramBuildOptions): Promise<SolveResult> {
+  const ignore = buildFileIgnore(options.program);
   return gatewayBuild(conn, options, async (gateway, env) => {
     // A subrequest (`--opt requestid=...`) is answered from the program's declarations, as the frontend image does.
     let answer: GatewayResult | undefined;
@@ -132,7 +143,7 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
       if (env.opts["requestid"] === REQUEST_LINT) {
         // --call check: the program is run and marshalled, nothing solved.
         const { lintProgram } = await import("../program/lint.js");
-        answer = await lintProgram(gateway, options.program, { opts: env.opts, buildPlatform: env.buildPlatform, sessionID: env.sessionID });
+        answer = await lintProgram(gateway, options.program, { opts: env.opts, buildPlatform: env.buildPlatform, sessionID: env.sessionID, ...(ignore ? { buildFileIgnore: ignore } : {}) });
       } else {
         answer = programSubrequest(options.program, env.opts);
       }
@@ -149,6 +160,7 @@ export async function buildProgram(conn: BuildkitConnection, options: ProgramBui
       opts: env.opts,
       buildPlatform: env.buildPlatform,
       sessionID: env.sessionID,
+      ...(ignore ? { buildFileIgnore: ignore } : {}),
       ...(options.evaluate !== undefined ? { evaluate: options.evaluate } : {}),
     });
   });

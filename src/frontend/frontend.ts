@@ -107,6 +107,7 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
           ...(workerPlatforms[0] ? { buildPlatform: workerPlatforms[0] } : {}),
           sessionID: env.sessionID,
           ...(build.context ? { context: build.context } : {}),
+          ...(build.dockerignore ? { buildFileIgnore: build.dockerignore } : {}),
         }),
       );
       return true;
@@ -122,6 +123,7 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
       ...(workerPlatforms[0] ? { buildPlatform: workerPlatforms[0] } : {}),
       sessionID: env.sessionID,
       ...(build.context ? { context: build.context } : {}),
+      ...(build.dockerignore ? { buildFileIgnore: build.dockerignore } : {}),
     });
     return true;
   } catch (err) {

@@ -73,3 +73,11 @@ test("the main context (ctx.context) leaves out what the context's .dockerignore
   };
   assert.deepEqual(await localAttrs(mainContextState(failing, undefined)), await localAttrs(local("context")));
 });
+
+test("<build file>.dockerignore replaces the context's .dockerignore for the main context, with no probe", async () => {
+  const gw = new LocalsGateway({ context: "node_modules\n" });
+  const attrs = await localAttrs(mainContextState(gw, undefined, new TextEncoder().encode("*\n!src\n")));
+  assert.equal(attrs["local.excludepatterns"], '["*","!src"]');
+  assert.equal(gw.solves.length, 0);
+  assert.deepEqual(await localAttrs(mainContextState(gw, undefined, new Uint8Array())), await localAttrs(local("context")), "an empty one excludes nothing");
+});

@@ -101,14 +101,24 @@ export function localContextExcludes(
 
 /**
  * A program's main context (`ctx.context`) when the build gave no other: the
- * `context` local minus what its `.dockerignore` names, as dockerui's
- * `MainContext`. The file is read when the state is first marshalled, so a
+ * `context` local minus what its `.dockerignore` names (or, when the build
+ * file has one, `<build file>.dockerignore`), as dockerui's `MainContext`. The file is read when the state is first marshalled, so a
  * program that never uses its context pays nothing; when the probe itself
  * fails (no `context` local in the session) the local is left as it is and
  * the build's own solve reports that at the program's line.
  */
-export function mainContextState(gateway: GatewayClient | undefined, sessionID: string | undefined): State {
+export function mainContextState(gateway: GatewayClient | undefined, sessionID: string | undefined, buildFileIgnore?: Uint8Array): State {
   const plain = local("context", sessionID ? { sessionID } : {});
+  // `<build file>.dockerignore` next to the build file wins over the context's, as in dockerui.
+  if (buildFileIgnore !== undefined) {
+    let excludes: string[];
+    try {
+      excludes = parseIgnoreFile(new TextDecoder().decode(buildFileIgnore));
+    } catch (err) {
+      throw new ProgramError(`failed parsing the build file's .dockerignore: ${(err as Error).message}`, { cause: err });
+    }
+    return excludes.length > 0 ? local("context", { ...(sessionID ? { sessionID } : {}), excludePatterns: excludes }) : plain;
+  }
   if (!gateway) return plain;
   return scratch().async(async () => {
     let excludes: string[] = [];

@@ -38,6 +38,8 @@ export interface RunProgramBuildOptions {
   sessionID?: string;
   /** The main build context (`ctx.context`); default the `context` local minus its `.dockerignore`. */
   context?: State;
+  /** `<build file>.dockerignore`, when there is one: it replaces the context's `.dockerignore`. */
+  buildFileIgnore?: Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -76,7 +78,7 @@ export function returnedError(err: unknown, file: BuildFileSource | undefined): 
 /** The parsed options, build platform and context a program runs with (the named contexts loaded). */
 export async function programContext(
   gateway: GatewayClient,
-  options: Pick<RunProgramBuildOptions, "opts" | "buildPlatform" | "sessionID" | "context">,
+  options: Pick<RunProgramBuildOptions, "opts" | "buildPlatform" | "sessionID" | "context" | "buildFileIgnore">,
   extra: Pick<BuildContextOptions, "watchArgs"> = {},
   parsed: ProgramOpts = parseProgramOpts(options.opts ?? {}),
 ): Promise<{ parsed: ProgramOpts; buildPlatform: Platform; ctx: BuildContext }> {
@@ -91,7 +93,7 @@ export async function programContext(
     ...(parsed.target !== undefined ? { target: parsed.target } : {}),
     namedContexts,
     // The build's own context (git, http, input) as given; else the `context` local minus its .dockerignore.
-    context: options.context ?? mainContextState(gateway, parsed.localSessionIDs["context"]),
+    context: options.context ?? mainContextState(gateway, parsed.localSessionIDs["context"], options.buildFileIgnore),
     labels: parsed.labels,
     imageResolveMode: parsed.imageResolveMode,
     extraHosts: parsed.extraHosts,

@@ -159,6 +159,11 @@ export default (ctx: BuildContext) => ({ state: scratch().file(copy(ctx.context,
   ok(r, "tsfrontend build of ctx.context");
   assert.match(r.stderr, /\[internal\] load \.dockerignore/);
   assert.deepEqual(listTree(join(out, "ctx")), listTree(join(work.dir, "out1", "ctx")));
+  // <program>.dockerignore next to the program replaces the context's (dockerui's <Dockerfile>.dockerignore).
+  writeFileSync(`${program}.dockerignore`, "*\n!top.tmp\n");
+  const own = join(work.dir, "out-main-context-own");
+  ok(await runCli(["build", "-f", program, "--local", `context=${ctxDir}`, "--progress", "quiet", "-o", `type=local,dest=${own}`]), "with the program's own .dockerignore");
+  assert.deepEqual(listTree(join(own, "ctx")), ["top.tmp"]);
 });
 
 test("symlinks are sent as symlinks with their targets; nothing outside the context is sent", () => {
