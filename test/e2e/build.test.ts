@@ -310,6 +310,12 @@ test("buildx's flags: PATH (PATH/Dockerfile and the context), -t/--push, --label
   assert.equal(files.get("main.txt")?.data.toString(), "main\n");
   assert.equal(files.get("extra.txt")?.data.toString(), "extra\n");
   assert.ok(files.has("busybox"), `busybox from the OCI layout context: ${[...files.keys()].join(" ")}`);
+  // PATH with --frontend: the context and dockerfile locals both, as buildx sends them.
+  const fe = out("buildx-flags-frontend");
+  ok(await runCli(["build", join(dir, "app"), "--frontend", "dockerfile.v0", "--build-context", `extra=${join(dir, "extra")}`, "--build-context", `layout=oci-layout://${layout}:v1`,
+    "--platform", "linux/amd64", "--progress", "quiet", "-o", `type=local,dest=${fe}`]), "PATH --frontend dockerfile.v0");
+  assert.equal(readFileSync(join(fe, "main.txt"), "utf8"), "main\n");
+  assert.equal(readFileSync(join(fe, "extra.txt"), "utf8"), "extra\n");
   // --push without a name is refused as buildx refuses it.
   const noName = await runCli(["build", join(dir, "app"), "--push"]);
   assert.equal(noName.status, 1);

@@ -286,7 +286,11 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
     if (locals.has(name)) throw new UsageError(`${flag} and --local ${name}=... both name the local ${name}: give one`, { flag });
     locals.set(name, { dir: resolve(dir) });
   };
-  if (flags.contextPath !== undefined) localsFromFlags("context", flags.contextPath, "PATH");
+  if (flags.contextPath !== undefined) {
+    localsFromFlags("context", flags.contextPath, "PATH");
+    // With --frontend, PATH is also the dockerfile local, as buildx sends both.
+    if (flags.frontend !== undefined && !locals.has("dockerfile")) locals.set("dockerfile", { dir: resolve(flags.contextPath) });
+  }
   for (const [name, dir] of buildContexts.locals) localsFromFlags(name, dir, "--build-context");
   // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.
   const dockerfile = flags.file ? await isDockerfile(flags.file) : false;
