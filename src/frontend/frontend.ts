@@ -99,17 +99,17 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
     }
     if (request !== undefined && request !== REQUEST_OUTLINE && request !== REQUEST_TARGETS && request !== REQUEST_LINT) throw unsupportedSubrequest(request);
     const program = await loadProgramSource({ path: build.path, source: build.source, files: build.files });
+    // What the program runs with, for a build and for a check alike.
+    const run = {
+      opts: env.opts,
+      ...(workerPlatforms[0] ? { buildPlatform: workerPlatforms[0] } : {}),
+      sessionID: env.sessionID,
+      ...(build.context ? { context: build.context } : {}),
+      ...(build.dockerignore ? { buildFileIgnore: build.dockerignore } : {}),
+    };
     if (request === REQUEST_LINT) {
       const { lintProgram } = await import("../program/lint.js");
-      await gateway.return(
-        await lintProgram(gateway, program, {
-          opts: env.opts,
-          ...(workerPlatforms[0] ? { buildPlatform: workerPlatforms[0] } : {}),
-          sessionID: env.sessionID,
-          ...(build.context ? { context: build.context } : {}),
-          ...(build.dockerignore ? { buildFileIgnore: build.dockerignore } : {}),
-        }),
-      );
+      await gateway.return(await lintProgram(gateway, program, run));
       return true;
     }
     const answer = programSubrequest(program, env.opts);
@@ -117,14 +117,7 @@ export async function runFrontend(o: RunFrontendOptions): Promise<boolean> {
       await gateway.return(answer);
       return true;
     }
-    await runProgramBuild(gateway, {
-      program,
-      opts: env.opts,
-      ...(workerPlatforms[0] ? { buildPlatform: workerPlatforms[0] } : {}),
-      sessionID: env.sessionID,
-      ...(build.context ? { context: build.context } : {}),
-      ...(build.dockerignore ? { buildFileIgnore: build.dockerignore } : {}),
-    });
+    await runProgramBuild(gateway, { program, ...run });
     return true;
   } catch (err) {
     // runProgramBuild has returned its own errors; anything before it is returned here.

@@ -15,13 +15,13 @@ export class UnusedGateway implements GatewayClient {
   async readFile(_ref: { id: string }, _path: string): Promise<Uint8Array> {
     throw new Error("readFile: not used");
   }
-  async readDir(): Promise<never> {
+  async readDir(..._a: Parameters<GatewayClient["readDir"]>): ReturnType<GatewayClient["readDir"]> {
     throw new Error("readDir: not used");
   }
-  async statFile(): Promise<never> {
+  async statFile(..._a: Parameters<GatewayClient["statFile"]>): ReturnType<GatewayClient["statFile"]> {
     throw new Error("statFile: not used");
   }
-  async resolveImageConfig(): Promise<never> {
+  async resolveImageConfig(..._a: Parameters<GatewayClient["resolveImageConfig"]>): ReturnType<GatewayClient["resolveImageConfig"]> {
     throw new Error("resolveImageConfig: not used");
   }
   async inputs() {

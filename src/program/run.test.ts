@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 
 import { ProgramError } from "../errors.js";
 import { decodeErrorDetails, encodeErrorStatus } from "../gateway/errdefs.js";
-import type { GatewayClient, GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
+import type { GatewayResult, GatewaySolveRequest } from "../gateway/types.js";
+import { UnusedGateway } from "../gateway/unused-gateway.test-util.js";
 import { image, inspectDefinition, parsePlatform, SourceMap, type Platform } from "../llb/index.js";
 import { google } from "../proto/index.js";
 import type { LoadedProgram } from "./load.js";
@@ -28,35 +29,25 @@ function program(run: (ctx: BuildContext) => BuildResult | Promise<BuildResult>)
 }
 
 /** A gateway that records what the runner asks and returns. */
-class FakeGateway implements GatewayClient {
+class FakeGateway extends UnusedGateway {
   readonly solves: GatewaySolveRequest[] = [];
   readonly resolved: { ref: string; platform: Platform | undefined }[] = [];
   returned: GatewayResult | { error: Error } | undefined;
   constructor(
-    readonly workerPlatforms: readonly Platform[],
+    override readonly workerPlatforms: readonly Platform[],
     private readonly configs: Record<string, unknown> = {},
-  ) {}
-  async solve(req: GatewaySolveRequest) {
+  ) {
+    super();
+  }
+  override async solve(req: GatewaySolveRequest) {
     this.solves.push(req);
     return { ref: { id: `ref-${this.solves.length}` }, metadata: {} };
   }
-  async readFile(): Promise<Uint8Array> {
-    throw new Error("not used");
-  }
-  async readDir(): Promise<never> {
-    throw new Error("not used");
-  }
-  async statFile(): Promise<never> {
-    throw new Error("not used");
-  }
-  async resolveImageConfig(ref: string, options: { platform: Platform | undefined }) {
+  override async resolveImageConfig(ref: string, options: { platform: Platform | undefined }) {
     this.resolved.push({ ref, platform: options.platform });
     return { ref, digest: "sha256:" + "0".repeat(64), config: new TextEncoder().encode(JSON.stringify(this.configs[ref] ?? {})) };
   }
-  async inputs() {
-    return {};
-  }
-  async return(result: GatewayResult | { error: Error }) {
+  override async return(result: GatewayResult | { error: Error }) {
     if (this.returned) throw new Error("returned twice");
     this.returned = result;
   }
