@@ -57,31 +57,52 @@ export function httpContextState(ref: string): State | undefined {
 
 const DOCKERIGNORE = ".dockerignore";
 
-/**
- * dockerui's read of a local's `.dockerignore`: the file alone is solved from
- * the session and read; its patterns (none when it is absent or `read` is
- * false). `fail` makes the error for a file that does not parse.
- */
-export async function readLocalDockerignore(
-  gateway: GatewayClient,
-  o: { localName: string; sessionID: string | undefined; sharedKeyHint: string; customName: string; read?: boolean; fail?: (message: string, cause: unknown) => Error },
-): Promise<string[]> {
-  const probe = local(o.localName, {
+/** What reading a local's `.dockerignore` takes: the local, its session, and the probe's name and cache hint. */
+export interface DockerignoreProbe {
+  localName: string;
+  sessionID: string | undefined;
+  sharedKeyHint: string;
+  customName: string;
+  /** Solve the probe with evaluate (dockerui does for named contexts, not for the main context). Default true. */
+  evaluate?: boolean;
+}
+
+/** The local with the `.dockerignore` alone (no diffing), as dockerui reads it. */
+export function dockerignoreProbe(o: DockerignoreProbe): State {
+  return local(o.localName, {
     ...(o.sessionID ? { sessionID: o.sessionID } : {}),
     followPaths: [DOCKERIGNORE],
     sharedKeyHint: o.sharedKeyHint,
     customName: o.customName,
     differ: { type: "none", required: false },
   });
-  const res = await gateway.solve({ definition: await probe.marshal(), evaluate: true });
-  if (o.read === false || !res.ref) return [];
-  let dt: Uint8Array;
+}
+
+/**
+ * dockerui's read of a local's `.dockerignore`: the file alone is solved from
+ * the session and read; its bytes, empty when there is none.
+ */
+export async function readLocalDockerignoreFile(gateway: GatewayClient, o: DockerignoreProbe): Promise<Uint8Array> {
+  const res = await gateway.solve({ definition: await dockerignoreProbe(o).marshal(), ...(o.evaluate === false ? {} : { evaluate: true }) });
+  if (!res.ref) return new Uint8Array();
   try {
-    dt = await gateway.readFile(res.ref, DOCKERIGNORE);
+    return await gateway.readFile(res.ref, DOCKERIGNORE);
   } catch {
-    return []; // no .dockerignore (Go ignores the read error too)
+    return new Uint8Array(); // no .dockerignore (Go ignores the read error too)
   }
-  if (dt.length === 0) return [];
+}
+
+/**
+ * The patterns of a local's `.dockerignore` ({@link readLocalDockerignoreFile});
+ * none when it is absent or `read` is false. `fail` makes the error for a file
+ * that does not parse.
+ */
+export async function readLocalDockerignore(
+  gateway: GatewayClient,
+  o: DockerignoreProbe & { read?: boolean; fail?: (message: string, cause: unknown) => Error },
+): Promise<string[]> {
+  const dt = await readLocalDockerignoreFile(gateway, o);
+  if (o.read === false || dt.length === 0) return [];
   try {
     return parseIgnoreFile(new TextDecoder().decode(dt));
   } catch (err) {
@@ -109,30 +130,24 @@ export function localContextExcludes(
  */
 export function mainContextState(gateway: GatewayClient | undefined, sessionID: string | undefined, buildFileIgnore?: Uint8Array): State {
   const plain = local("context", sessionID ? { sessionID } : {});
+  const minus = (excludes: string[]) => (excludes.length > 0 ? local("context", { ...(sessionID ? { sessionID } : {}), excludePatterns: excludes }) : plain);
   // `<build file>.dockerignore` next to the build file wins over the context's, as in dockerui.
   if (buildFileIgnore !== undefined) {
-    let excludes: string[];
     try {
-      excludes = parseIgnoreFile(new TextDecoder().decode(buildFileIgnore));
+      return minus(parseIgnoreFile(new TextDecoder().decode(buildFileIgnore)));
     } catch (err) {
       throw new ProgramError(`failed parsing the build file's .dockerignore: ${(err as Error).message}`, { cause: err });
     }
-    return excludes.length > 0 ? local("context", { ...(sessionID ? { sessionID } : {}), excludePatterns: excludes }) : plain;
   }
   if (!gateway) return plain;
   return scratch().async(async () => {
     let excludes: string[] = [];
     try {
-      excludes = await readLocalDockerignore(gateway, {
-        localName: "context",
-        sessionID,
-        sharedKeyHint: `context-${DOCKERIGNORE}`,
-        customName: `[internal] load ${DOCKERIGNORE}`,
-      });
+      excludes = await readLocalDockerignore(gateway, { localName: "context", sessionID, sharedKeyHint: `context-${DOCKERIGNORE}`, customName: `[internal] load ${DOCKERIGNORE}` });
     } catch (err) {
       if (err instanceof ProgramError) throw err;
     }
-    return excludes.length > 0 ? local("context", { ...(sessionID ? { sessionID } : {}), excludePatterns: excludes }) : plain;
+    return minus(excludes);
   });
 }
 

@@ -70,11 +70,6 @@ export function returnedError(err: unknown, file: BuildFileSource | undefined): 
   return error;
 }
 
-/**
- * Runs `options.program` against `gateway`, returns its result to the daemon
- * (`Return`) and resolves with what was returned. On failure the error is
- * returned to the daemon (with the program's file:line when known) and thrown.
- */
 /** The parsed options, build platform and context a program runs with (the named contexts loaded). */
 export async function programContext(
   gateway: GatewayClient,
@@ -106,6 +101,11 @@ export async function programContext(
   return { parsed, buildPlatform, ctx };
 }
 
+/**
+ * Runs `options.program` against `gateway`, returns its result to the daemon
+ * (`Return`) and resolves with what was returned. On failure the error is
+ * returned to the daemon (with the program's file:line when known) and thrown.
+ */
 export async function runProgramBuild(client: GatewayClient, options: RunProgramBuildOptions): Promise<GatewayResult> {
   // One lookup per image and platform however many states of the program start from it.
   const gateway = withResolveCache(client);

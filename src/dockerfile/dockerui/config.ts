@@ -11,6 +11,7 @@
 import { DockerfileError } from "../../errors.js";
 import type { GatewayClient } from "../../gateway/types.js";
 import { formatPlatformAll, local, normalizePlatform, SourceMap, withCaps, type CapSet, type Definition, type LocalOptions, type Platform, type State } from "../../llb/index.js";
+import { dockerignoreProbe, readLocalDockerignoreFile, type DockerignoreProbe } from "../../program/named-contexts.js";
 import { parseNormalizedNamed } from "../../llb/reference.js";
 import { parseIgnoreFile } from "../../internal/go/patternmatcher.js";
 import { loadedHereStep, readBuildFile, type BuildFile, type LocalFileReader } from "../../program/build-file.js";
@@ -238,28 +239,22 @@ export class DockerUIClient implements DockerfileClient {
 
   async #loadDockerignore(): Promise<{ name: string; data: Uint8Array }> {
     const sessionID = this.parsed.localSessionIDs[DEFAULT_LOCAL_NAME_CONTEXT] ?? this.#sessionID;
-    const st = local(DEFAULT_LOCAL_NAME_CONTEXT, {
+    // dockerui's MainContext solves its probe without evaluate (named contexts evaluate theirs).
+    const probe: DockerignoreProbe = {
+      localName: DEFAULT_LOCAL_NAME_CONTEXT,
       sessionID,
-      followPaths: [DEFAULT_DOCKERIGNORE_NAME],
       sharedKeyHint: `${DEFAULT_LOCAL_NAME_CONTEXT}-${DEFAULT_DOCKERIGNORE_NAME}`,
       customName: `[internal] load ${DEFAULT_DOCKERIGNORE_NAME}`,
-      differ: { type: "none", required: false },
-    });
+      evaluate: false,
+    };
+    const st = dockerignoreProbe(probe);
     const here = sessionID === this.#sessionID ? await this.#localFiles?.(DEFAULT_LOCAL_NAME_CONTEXT, DEFAULT_DOCKERIGNORE_NAME) : undefined;
     if (here !== undefined) {
       // Read in place; the step shows in the progress whether the file is there or not, as dockerui's transfer does.
       await loadedHereStep(this.#gateway, DEFAULT_DOCKERIGNORE_NAME, here ?? new Uint8Array(), `[internal] load ${DEFAULT_DOCKERIGNORE_NAME}`, () => st.marshal());
       return { name: DEFAULT_DOCKERIGNORE_NAME, data: here ?? new Uint8Array() };
     }
-    const res = await this.#gateway.solve({ definition: await st.marshal() });
-    let data: Uint8Array = new Uint8Array();
-    if (res.ref) {
-      try {
-        data = await this.#gateway.readFile(res.ref, DEFAULT_DOCKERIGNORE_NAME);
-      } catch {
-        // no .dockerignore
-      }
-    }
+    const data = await readLocalDockerignoreFile(this.#gateway, probe);
     return { name: DEFAULT_DOCKERIGNORE_NAME, data };
   }
 }
