@@ -2,7 +2,8 @@
 # Runs every test suite from a fresh clone: installs npm dependencies, builds,
 # then runs the unit tests, the proto drift test, the golden vectors, the
 # progress goldens (regenerated with Go and compared), the Dockerfile goldens
-# against buildkit's frontend and the Dockerfile fuzz run, and the e2e tests.
+# against buildkit's frontend, the Dockerfile fuzz run and the generated Dockerfiles compared
+# with buildkit's frontend (diff-fuzz), and the e2e tests.
 # Ends with one line: `N passed, M failed` (the sum over all suites; a skipped test is not
 # passed, and one not on test/skip-allowlist.txt is a failure).
 set -uo pipefail
@@ -67,6 +68,7 @@ suite cli node --test --test-reporter=tap dist/test/cli/
 suite golden node dist/test/golden/run.js
 suite dockerfile-golden node dist/test/dockerfile/golden.js
 suite dockerfile-fuzz node dist/test/dockerfile/fuzz.js
+suite dockerfile-diff-fuzz node dist/test/dockerfile/diff-fuzz.js
 suite progress node dist/test/progress/run.js
 # node --test runs files in parallel. A file that prunes the shared daemon or compares its `du`
 # with buildctl's (marked `// e2e: runs alone` in its first lines) would remove or change what the

@@ -24,7 +24,7 @@
  */
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
@@ -323,7 +323,7 @@ const requests: Request[] = [
   { opts: { "build-arg:SOURCE_DATE_EPOCH": "1700000000", "label:x": "y" } },
 ];
 
-function seedTexts(): string[] {
+export function seedTexts(): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     if (!existsSync(dir)) return;
@@ -528,4 +528,4 @@ async function main(): Promise<void> {
 }
 
 if (!isMainThread) await workerMain();
-else if ((process.argv[1] ?? "").endsWith("fuzz.js")) await main();
+else if (basename(process.argv[1] ?? "") === "fuzz.js") await main();

@@ -108,7 +108,8 @@ export function runGo(jobs: GoJob[]): Map<string, ModeAnswer> {
   try {
     const file = join(dir, "jobs.json");
     writeFileSync(file, JSON.stringify(jobs));
-    const out = execFileSync(dockerfileGoldenBinary(), ["run", "-in", file, "-stub", stubTableFile], { encoding: "utf8", maxBuffer: 1 << 30 });
+    // stderr is kept (and shown only if it fails): Go's text/scanner prints its own lexing errors there.
+    const out = execFileSync(dockerfileGoldenBinary(), ["run", "-in", file, "-stub", stubTableFile], { encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
     const answers = new Map<string, ModeAnswer>();
     for (const line of out.split("\n")) {
       if (!line) continue;
@@ -301,7 +302,7 @@ function compareBuild(want: ModeAnswer, got: ModeAnswer): string {
  * Go's linter lists the failing rules of `check=error=true` from a map
  * (linter.go `Error`), in random order: the list is sorted on both sides.
  */
-function normalizeAnswer<T>(v: T): T {
+export function normalizeAnswer<T>(v: T): T {
   if (typeof v === "string") {
     return v.replace(/(lint violation found for rules: )([A-Za-z, ]+)/g, (_m, head: string, list: string) => head + list.split(", ").sort().join(", ")) as T;
   }
@@ -331,7 +332,7 @@ function normalizeOutline(a: ModeAnswer): ModeAnswer {
   return { ...a, result: out };
 }
 
-const comparers: Record<Mode, (want: ModeAnswer, got: ModeAnswer) => string> = {
+export const comparers: Record<Mode, (want: ModeAnswer, got: ModeAnswer) => string> = {
   ast: compareJson(["ast", "escapeToken", "warnings"]),
   convert: compareConvert,
   lint: compareJson(["result"]),

@@ -305,7 +305,7 @@ function newRuleLinter(dt: DockerfileSource, opt: ConvertOpt): Linter {
   if (opt.client !== undefined && opt.client.linterConfig !== undefined) {
     lintConfig = opt.client.linterConfig;
   } else {
-    const lintOptionStr = parseDirective("check", sourceText(dt))?.cmdline ?? "";
+    const lintOptionStr = parseDirective("check", sourceText(dt))?.ref ?? "";
     try {
       lintConfig = parseLintOptions(lintOptionStr);
     } catch (e) {

@@ -1,0 +1,2 @@
+# check=skip=FromAsCasing;error=truE x=y
+FROM busybox

@@ -1,0 +1,167 @@
+/**
+ * `npm run test:dockerfile-diff-fuzz`: seeded random and mutated Dockerfiles
+ * (the generator of fuzz.ts) through buildkit v0.32.2's frontend
+ * (test/dockerfile/go, one process for all) and through ours, compared as
+ * test:dockerfile-golden compares its cases (`ast`, `convert`, `lint`,
+ * `outline`, `targets`). The golden cases are written by hand; these find the
+ * inputs nobody thought of (it found `# check=` values read past the first
+ * space). Ends with `N passed, M failed`, one per input and mode.
+ *
+ * What Go itself does not decide is made equal on both sides first:
+ *  - "did you mean X?" after an unknown instruction, and the suggestion of an
+ *    undefined variable: Go picks among equally close candidates in map order
+ *    (instructions/parse.go `allInstructionNames`), so a tie may go either way;
+ *  - several UndefinedVar warnings of one instruction: Go reports them in map
+ *    order (dockerfile2llb/validations.go `reportUnmatchedVariables`);
+ *  - which stage's base name error wins when several stages fail: Go resolves
+ *    them in goroutines (convert.go `resolveReachableStages`), the first to
+ *    fail wins.
+ * Inputs that are not valid UTF-8 are counted apart, not compared: Go keeps
+ * such bytes as they are in its strings, ours reads the file as UTF-8 (a known
+ * difference).
+ *
+ *   node dist/test/dockerfile/diff-fuzz.js [--count N] [--seed S] [--modes ast,convert,...] [--index I]
+ */
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { fuzzInput, seedTexts } from "./fuzz.js";
+import { comparers, normalizeAnswer, runGo } from "./golden.js";
+import { runTs, type Mode, type ModeAnswer, type Request } from "./ts-side.js";
+
+const DEFAULT_MODES: Mode[] = ["ast", "convert", "lint", "outline", "targets"];
+
+function argValue(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function isUtf8(dt: Uint8Array): boolean {
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(dt);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SUGGESTION = / \(did you mean [^?]*\?\)/g;
+const STAGE_NAME_ERROR = /^failed to parse stage name /;
+
+/** Strings with Go's map-order choices blanked (see the module comment). */
+function blankSuggestions<T>(v: T): T {
+  if (typeof v === "string") return v.replace(SUGGESTION, " (did you mean …?)") as T;
+  if (Array.isArray(v)) return v.map(blankSuggestions) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, blankSuggestions(x)])) as T;
+  return v;
+}
+
+/** Where a warning object says it is (convert's `ranges`, lint's `location`), as a key. */
+function warningPlace(w: unknown): string | undefined {
+  if (!w || typeof w !== "object") return undefined;
+  const o = w as Record<string, unknown>;
+  const place = o["ranges"] ?? o["location"];
+  return place === undefined ? undefined : JSON.stringify(place);
+}
+
+/** JSON with every object's keys sorted: Go's answers and ours name the same fields in other orders. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x,
+  );
+}
+
+/** Runs of warnings at one place sorted by their text: Go lists one instruction's undefined variables in map order. */
+function sortWarningsAtOnePlace<T>(v: T): T {
+  if (Array.isArray(v)) {
+    const out = v.map(sortWarningsAtOnePlace);
+    for (let i = 0; i < out.length; ) {
+      const place = warningPlace(out[i]);
+      let j = i + 1;
+      while (place !== undefined && j < out.length && warningPlace(out[j]) === place) j++;
+      if (j - i > 1) out.splice(i, j - i, ...out.slice(i, j).sort((a, b) => canonical(a).localeCompare(canonical(b))));
+      i = j;
+    }
+    return out as T;
+  }
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sortWarningsAtOnePlace(x)])) as T;
+  return v;
+}
+
+function errorMessage(a: ModeAnswer): string | undefined {
+  const e = a.error ?? ((a["result"] as { buildError?: { message?: string } } | undefined)?.buildError);
+  return e?.message;
+}
+
+/** Both fail on a stage's base name, when several stages can: which one Go reports is up to its scheduler. */
+function bothFailOnStageNames(want: ModeAnswer, got: ModeAnswer, text: string): boolean {
+  const w = errorMessage(want);
+  const g = errorMessage(got);
+  const froms = text.split("\n").filter((l) => /^\s*from\s/i.test(l)).length;
+  return froms > 1 && w !== undefined && g !== undefined && STAGE_NAME_ERROR.test(w) && STAGE_NAME_ERROR.test(g);
+}
+
+function normalize(a: ModeAnswer): ModeAnswer {
+  return sortWarningsAtOnePlace(blankSuggestions(normalizeAnswer(a)));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const count = Number(argValue(args, "--count") ?? 2000);
+  const seed = argValue(args, "--seed") ?? "diff-fuzz";
+  const modes = (argValue(args, "--modes")?.split(",") as Mode[] | undefined) ?? DEFAULT_MODES;
+  const only = argValue(args, "--index");
+  const indexes = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, i) => i);
+
+  const seeds = seedTexts();
+  const dir = mkdtempSync(join(tmpdir(), "tsfrontend-dfdiff-"));
+  try {
+    const inputs = new Map<string, { dt: Uint8Array; request: Request; text: string; file: string }>();
+    const jobs: { name: string; mode: Mode; dockerfile: string; request: Request }[] = [];
+    let notUtf8 = 0;
+    for (const i of indexes) {
+      const inp = fuzzInput(seed, i, seeds);
+      if (!isUtf8(inp.dt)) {
+        notUtf8++;
+        continue;
+      }
+      const name = `${seed}#${i}`;
+      const file = join(dir, `${i}.Dockerfile`);
+      writeFileSync(file, inp.dt);
+      inputs.set(name, { ...inp, file });
+      for (const mode of modes) jobs.push({ name, mode, dockerfile: file, request: inp.request });
+    }
+    const t0 = performance.now();
+    const go = runGo(jobs);
+    const goMs = performance.now() - t0;
+
+    let passed = 0;
+    let failed = 0;
+    for (const j of jobs) {
+      const inp = inputs.get(j.name)!;
+      const want = go.get(`${j.mode} ${j.name}`);
+      let problem: string;
+      if (!want) problem = "no answer from the Go program";
+      else if (want["panic"]) problem = ""; // buildkit itself crashes on this input: nothing to compare with
+      else {
+        const got = await runTs(j.mode, inp.dt, inp.request);
+        if (got.crash) problem = `ours crashed (not a DockerfileError): ${got.crash}`;
+        else if (bothFailOnStageNames(want, got, inp.text)) problem = "";
+        else problem = comparers[j.mode](normalize(want), normalize(got));
+      }
+      if (problem) {
+        failed++;
+        console.log(`FAIL ${j.mode} ${j.name} (replay: --seed ${seed} --index ${j.name.slice(j.name.indexOf("#") + 1)}) ${JSON.stringify(inp.request)}: ${problem}`);
+        console.log(`  input:\n${inp.text.split("\n").map((l) => `    | ${l}`).join("\n")}`);
+      } else passed++;
+    }
+    console.log(`${indexes.length} inputs (seed ${JSON.stringify(seed)}), ${notUtf8} not UTF-8 and left out; ${jobs.length} comparisons, Go in ${(goMs / 1000).toFixed(1)} s`);
+    console.log(`${passed} passed, ${failed} failed`);
+    process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (basename(process.argv[1] ?? "") === "diff-fuzz.js") await main();
