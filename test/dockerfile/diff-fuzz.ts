@@ -2,8 +2,8 @@
  * `npm run test:dockerfile-diff-fuzz`: seeded random and mutated Dockerfiles
  * (the generator of fuzz.ts) through buildkit v0.32.2's frontend
  * (test/dockerfile/go, one process for all) and through ours, compared as
- * test:dockerfile-golden compares its cases (`ast`, `convert`, `lint`,
- * `outline`, `targets`). The golden cases are written by hand; these find the
+ * test:dockerfile-golden compares its cases (`ast`, `convert`, `build`,
+ * `lint`, `outline`, `targets`). The golden cases are written by hand; these find the
  * inputs nobody thought of (it found `# check=` values read past the first
  * space). Ends with `N passed, M failed`, one per input and mode.
  *
@@ -30,7 +30,7 @@ import { fuzzInput, seedTexts } from "./fuzz.js";
 import { comparers, normalizeAnswer, runGo } from "./golden.js";
 import { runTs, type Mode, type ModeAnswer, type Request } from "./ts-side.js";
 
-const DEFAULT_MODES: Mode[] = ["ast", "convert", "lint", "outline", "targets"];
+const DEFAULT_MODES: Mode[] = ["ast", "convert", "build", "lint", "outline", "targets"];
 
 function argValue(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
