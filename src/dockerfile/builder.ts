@@ -116,8 +116,9 @@ export function validateCaps(req: string | undefined): { forward: boolean; error
 
 /**
  * Go's `forwardGateway`: the build solved by the frontend image `ref` through
- * `gateway.v0`, with every option of this request plus `source` and
- * `cmdline`, and the request's inputs when the daemon passes inputs on.
+ * `gateway.v0`, with every option of this request (as dockerui rewrote them)
+ * plus `source` and `cmdline`, and the request's inputs when the daemon
+ * passes inputs on.
  */
 async function forwardGateway(gateway: GatewayClient, opts: Readonly<Record<string, string>>, ref: string, cmdline: string): Promise<GatewayResult> {
   const frontendOpt: Record<string, string> = { ...opts, cmdline, source: ref };
@@ -192,7 +193,7 @@ export async function build(client: GatewayClient, converter: DockerfileConverte
     if (syntaxArg !== undefined) {
       const ref = syntaxArg.trim().split(" ", 1)[0]!;
       try {
-        return await forwardGateway(gateway, o.opts, ref, syntaxArg);
+        return await forwardGateway(gateway, bc.opts, ref, syntaxArg);
       } catch (err) {
         if (hasSources(err)) throw err;
         throw wrapMessage(err, `failed with ${KEY_SYNTAX_ARG} = ${syntaxArg}`);
@@ -201,7 +202,7 @@ export async function build(client: GatewayClient, converter: DockerfileConverte
     const syntax = detectSyntaxDirective(decoder.decode(dt));
     if (syntax) {
       try {
-        return await forwardGateway(gateway, o.opts, syntax.ref, syntax.cmdline);
+        return await forwardGateway(gateway, bc.opts, syntax.ref, syntax.cmdline);
       } catch (err) {
         if (hasSources(err)) throw err;
         const error = err instanceof Error ? err : new Error(String(err));

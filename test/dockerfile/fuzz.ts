@@ -321,6 +321,12 @@ const requests: Request[] = [
   { opts: { platform: "linux/arm64" } },
   { opts: { "build-arg:A": "a/b.c", "build-arg:TARGETARCH": "x", target: "stage" } },
   { opts: { "build-arg:SOURCE_DATE_EPOCH": "1700000000", "label:x": "y" } },
+  { opts: { platform: "linux/amd64,linux/arm64" } },
+  { opts: { "build-arg:BUILDKIT_MULTI_PLATFORM": "1", platform: "linux/arm/v7" } },
+  { opts: { "add-hosts": "h1=1.2.3.4,h2=::1", "force-network-mode": "none", hostname: "h" } },
+  { opts: { "no-cache": "", "image-resolve-mode": "pull", "shm-size": "1048576", ulimit: "nofile=1024:2048", "cgroup-parent": "/cg" } },
+  { opts: { "context:busybox": "docker-image://alpine:3.20", "context:stage": "docker-image://example.com/user-image:1", target: "stage" } },
+  { opts: { "build-arg:BUILDKIT_CACHE_MOUNT_NS": "ns", "build-arg:HTTP_PROXY": "http://proxy:3128", "build-arg:BUILDKIT_DOCKERFILE_CHECK": "error=true" } },
 ];
 
 export function seedTexts(): string[] {

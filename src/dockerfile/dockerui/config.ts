@@ -57,6 +57,22 @@ export interface DockerUIClientOptions {
 
 const decoder = new TextDecoder();
 
+/**
+ * The options as dockerui's `Config.init` leaves them: it writes
+ * `multi-platform` from `build-arg:BUILDKIT_MULTI_PLATFORM` and `hostname`
+ * from `build-arg:BUILDKIT_SANDBOX_HOSTNAME` (when not empty) into the
+ * request's own map, so a request forwarded to a `# syntax=` frontend carries
+ * them too.
+ */
+function withDockeruiRewrites(given: Readonly<Record<string, string>>): Record<string, string> {
+  const opts = { ...given };
+  const multiPlatform = opts["build-arg:BUILDKIT_MULTI_PLATFORM"];
+  if (multiPlatform) opts["multi-platform"] = multiPlatform;
+  const hostname = opts["build-arg:BUILDKIT_SANDBOX_HOSTNAME"];
+  if (hostname) opts["hostname"] = hostname;
+  return opts;
+}
+
 /** dockerui.Client over a gateway. */
 export class DockerUIClient implements DockerfileClient {
   readonly config: DockerfileConfig;
@@ -74,7 +90,7 @@ export class DockerUIClient implements DockerfileClient {
   /** dockerui.NewClient: checks the daemon's minimum caps and reads the options (throws their errors). */
   constructor(gateway: GatewayClient, o: DockerUIClientOptions) {
     this.#gateway = gateway;
-    this.#opts = { ...o.opts };
+    this.#opts = withDockeruiRewrites(o.opts);
     this.#sessionID = o.sessionID;
     this.#localFiles = o.localFiles;
     validateMinCaps(gateway, this.#opts);

@@ -1,0 +1,3 @@
+# syntax=registry.example/frontend:2
+FROM busybox
+RUN hostname
