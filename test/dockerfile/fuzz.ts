@@ -195,9 +195,16 @@ const validFlags: Record<string, readonly string[]> = {
     "--network=none",
     "--network=host",
     "--security=sandbox",
+    "--security=insecure",
+    "--network=default",
+    "--mount=type=cache,target=/c,from=stage,source=/",
+    "--mount=type=cache,target=/c,uid=1000,gid=1000,mode=0755",
+    "--mount=type=bind,source=/etc,target=/e,rw",
+    "--mount=type=bind,from=busybox,target=/b,readonly",
+    "--mount=type=secret,id=${A:-s},required=true",
   ],
-  COPY: ["--from=stage", "--from=busybox", "--chown=1000:1000", "--chmod=755", "--link", "--exclude=*.md", "--parents"],
-  ADD: ["--chown=1:1", "--chmod=0644", "--link", "--keep-git-dir=true", "--exclude=*.tmp"],
+  COPY: ["--from=stage", "--from=busybox", "--from=0", "--chown=1000:1000", "--chown=${A:-1}:2", "--chmod=755", "--chmod=u=rwx,g=rx", "--link", "--link=false", "--exclude=*.md", "--parents"],
+  ADD: ["--chown=1:1", "--chmod=0644", "--link", "--keep-git-dir=true", "--exclude=*.tmp", "--checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2945d1036d1dc68d", "--unpack=true"],
   HEALTHCHECK: ["--interval=30s", "--timeout=5s", "--start-period=1m", "--start-interval=2s", "--retries=3"],
 };
 const safeExpansions = expansions.filter((_, i) => ![6, 7, 15, 16, 17].includes(i));
@@ -236,7 +243,7 @@ function validInstruction(r: Rand, depth = 0): string {
     case "COPY":
     case "ADD":
       if (r() < 0.15) return `${name} ${f.replace("--parents ", "")}<<EOF /f-${int(r, 9)}\n${validWord(r)}\nEOF`;
-      return `${name} ${f}${pick(r, ["a.txt", "src/", ".", "*.go", name === "ADD" ? "https://example.com/f.tgz" : "dir"])} ${pick(r, ["/app/", "/dst", "${A:-/x}/", "rel/"])}`;
+      return `${name} ${f}${pick(r, ["a.txt", "src/", ".", "*.go", ...(name === "ADD" ? ["https://example.com/f.tgz", "https://github.com/moby/buildkit.git#v0.12.0", "git@github.com:moby/buildkit.git"] : ["dir", "a.txt b.txt"])])} ${pick(r, ["/app/", "/dst", "${A:-/x}/", "rel/"])}`;
     case "WORKDIR":
       return `WORKDIR ${pick(r, ["/app", "rel", "/w/${A:-x}", "${HOME}/w"])}`;
     case "USER":
@@ -270,7 +277,7 @@ function generatedValid(r: Rand): string {
   const stages = 1 + int(r, 3);
   for (let st = 0; st < stages; st++) {
     const base = st > 0 && r() < 0.4 ? "stage" : pick(r, ["busybox", "alpine:3.20", "scratch", "example.com/user-image:1", "example.com/onbuild:1", "${BASE:-busybox}"]);
-    lines.push(`FROM ${r() < 0.2 ? "--platform=$BUILDPLATFORM " : ""}${base}${st === 0 ? " AS stage" : ""}`);
+    lines.push(`FROM ${r() < 0.3 ? pick(r, ["--platform=$BUILDPLATFORM ", "--platform=$TARGETPLATFORM ", "--platform=linux/arm64 "]) : ""}${base}${st === 0 ? " AS stage" : ""}`);
     for (let n = int(r, 8); n > 0; n--) lines.push(validInstruction(r));
   }
   return lines.join("\n") + "\n";
