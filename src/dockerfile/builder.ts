@@ -289,7 +289,12 @@ export async function build(client: GatewayClient, converter: DockerfileConverte
           warn: idx !== 0 ? undefined : convertOpt.warn,
         };
         const dfRes = await converter.dockerfile2LLB(dt, opt);
-        const def = await dfRes.state.marshal();
+        let def;
+        try {
+          def = await dfRes.state.marshal();
+        } catch (err) {
+          throw wrapMessage(err, "failed to marshal LLB definition");
+        }
         const solved = await gateway.solve({ definition: def });
         const baseConfig = dfRes.baseImage ? encoder.encode(marshalDockerOCIImage(dfRes.baseImage)) : undefined;
         const platform = tp ?? buildPlatform ?? { os: "linux", architecture: "amd64" };

@@ -333,6 +333,8 @@ const requests: Request[] = [
   { opts: { "add-hosts": "h1=1.2.3.4,h2=::1", "force-network-mode": "none", hostname: "h" } },
   { opts: { "no-cache": "", "image-resolve-mode": "pull", "shm-size": "1048576", ulimit: "nofile=1024:2048", "cgroup-parent": "/cg" } },
   { opts: { "context:busybox": "docker-image://alpine:3.20", "context:stage": "docker-image://example.com/user-image:1", target: "stage" } },
+  { opts: { "context:alpine:3.20::linux/arm64": "docker-image://busybox", "context:other": "local:ctx", platform: "linux/arm64,linux/amd64" } },
+  { opts: { "build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR": "1", "build-arg:SOURCE_DATE_EPOCH": "0", "build-arg:BUILDKIT_SANDBOX_HOSTNAME": "sb", target: "stage" } },
   { opts: { "build-arg:BUILDKIT_CACHE_MOUNT_NS": "ns", "build-arg:HTTP_PROXY": "http://proxy:3128", "build-arg:BUILDKIT_DOCKERFILE_CHECK": "error=true" } },
 ];
 
