@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite from a fresh clone: installs npm dependencies, builds,
-# then runs the unit tests, the proto drift test, the golden vectors, the
+# then runs the unit tests, the proto drift test, the golden vectors, random graphs
+# compared with Go's client/llb (graph-fuzz), the
 # progress goldens (regenerated with Go and compared), the Dockerfile goldens
 # against buildkit's frontend, the Dockerfile fuzz run and the generated Dockerfiles compared
 # with buildkit's frontend (diff-fuzz), and the e2e tests.
@@ -66,6 +67,7 @@ suite proto node --test --test-reporter=tap dist/test/proto/
 suite lint node --test --test-reporter=tap dist/test/lint/
 suite cli node --test --test-reporter=tap dist/test/cli/
 suite golden node dist/test/golden/run.js
+suite graph-fuzz node dist/test/golden/graph-fuzz.js
 suite dockerfile-golden node dist/test/dockerfile/golden.js
 suite dockerfile-fuzz node dist/test/dockerfile/fuzz.js
 suite dockerfile-diff-fuzz node dist/test/dockerfile/diff-fuzz.js

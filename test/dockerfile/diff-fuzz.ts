@@ -15,7 +15,10 @@
  *    order (dockerfile2llb/validations.go `reportUnmatchedVariables`);
  *  - which stage's base image error wins when several stages fail: Go resolves
  *    them in goroutines (convert.go `resolveReachableStages`), the first to
- *    fail wins.
+ *    fail wins;
+ *  - which platform's error wins when a build for several fails on each: Go
+ *    builds the platforms in goroutines (builder/build.go), so the names of
+ *    the target platforms are blanked in the error then.
  * Inputs that are not valid UTF-8 are counted apart, not compared: Go keeps
  * such bytes as they are in its strings, ours reads the file as UTF-8 (a known
  * difference).
@@ -108,8 +111,18 @@ function bothFailOnOtherStages(want: ModeAnswer, got: ModeAnswer, text: string):
   return w !== g && isFrom(w) && isFrom(g);
 }
 
-function normalize(a: ModeAnswer): ModeAnswer {
-  return sortWarningsAtOnePlace(blankSuggestions(normalizeAnswer(a)));
+/** The error's message with the request's target platforms (and their architectures) blanked, when it asks for several. */
+function blankTargetPlatforms(a: ModeAnswer, request: Request): ModeAnswer {
+  const targets = (request.opts?.["platform"] ?? "").split(",").filter((p) => p !== "");
+  if (targets.length < 2 || !a.error) return a;
+  const names = [...new Set(targets.flatMap((p) => [p, p.split("/")[1] ?? p]))].sort((x, y) => y.length - x.length);
+  let message = a.error.message;
+  for (const n of names) message = message.split(n).join("<platform>");
+  return { ...a, error: { ...a.error, message } };
+}
+
+function normalize(a: ModeAnswer, request: Request): ModeAnswer {
+  return sortWarningsAtOnePlace(blankSuggestions(blankTargetPlatforms(normalizeAnswer(a), request)));
 }
 
 async function main(): Promise<void> {
@@ -154,7 +167,7 @@ async function main(): Promise<void> {
         const got = await runTs(j.mode, inp.dt, inp.request);
         if (got.crash) problem = `ours crashed (not a DockerfileError): ${got.crash}`;
         else if (bothFailOnOtherStages(want, got, inp.text)) problem = "";
-        else problem = comparers[j.mode](normalize(want), normalize(got));
+        else problem = comparers[j.mode](normalize(want, inp.request), normalize(got, inp.request));
       }
       if (problem) {
         failed++;

@@ -3,6 +3,7 @@ module tsfrontend.test/golden
 go 1.26.3
 
 require (
+	github.com/containerd/platforms v1.0.0-rc.4
 	github.com/distribution/reference v0.6.0
 	github.com/moby/buildkit v0.32.2
 	github.com/opencontainers/go-digest v1.0.0
@@ -15,7 +16,6 @@ require (
 	github.com/containerd/containerd/v2 v2.3.3 // indirect
 	github.com/containerd/errdefs v1.0.0 // indirect
 	github.com/containerd/log v0.1.0 // indirect
-	github.com/containerd/platforms v1.0.0-rc.4 // indirect
 	github.com/containerd/ttrpc v1.2.9 // indirect
 	github.com/containerd/typeurl/v2 v2.3.0 // indirect
 	github.com/felixge/httpsnoop v1.0.4 // indirect

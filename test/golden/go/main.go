@@ -296,7 +296,8 @@ func usage() {
   golden bench -ops N -iters K -warmup W
   golden benchdef -ops N -out FILE
   golden dump FILE.pb
-  golden table NAME -in FILE`)
+  golden table NAME -in FILE
+  golden graphs -in FILE`)
 	os.Exit(2)
 }
 
@@ -318,6 +319,8 @@ func main() {
 		err = cmdDump(os.Args[2:])
 	case "table":
 		err = cmdTable(os.Args[2:])
+	case "graphs":
+		err = cmdGraphs(os.Args[2:])
 	default:
 		usage()
 	}
