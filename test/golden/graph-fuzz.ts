@@ -116,6 +116,12 @@ type GraphNode =
       mounts?: GraphMount[];
       secrets?: GraphSecret[];
       ssh?: GraphSecret[];
+      extraHosts?: [string, string][];
+      ulimits?: { name: "nofile" | "nproc" | "core"; soft: number; hard: number }[];
+      cgroupParent?: string;
+      validExitCodes?: number[];
+      description?: Record<string, string>;
+      progressGroup?: { id: string; name: string; weak: boolean };
       out: string;
     }
   | { k: "file"; base: number; actions: GraphAction[] };
@@ -210,6 +216,12 @@ function genRun(r: Rand, nodes: number): GraphNode {
     if (outputs.length > 0 && maybe(r, 0.3)) n.out = pick(r, outputs).target;
   }
   if (maybe(r, 0.15)) n.secrets = [{ target: pick(r, ["/run/secrets/a", "/root/.npmrc"]), ...(maybe(r, 0.5) ? { id: "tok" } : {}), ...(maybe(r, 0.3) ? { optional: true } : {}) }];
+  if (maybe(r, 0.1)) n.extraHosts = [[pick(r, ["db", "a.local"]), pick(r, ["10.0.0.5", "2001:db8::1", "::ffff:1.2.3.4"])]];
+  if (maybe(r, 0.1)) n.ulimits = [{ name: pick(r, ["nofile", "nproc", "core"] as const), soft: pick(r, [1024, 0, -1]), hard: pick(r, [2048, 0, -1]) }];
+  if (maybe(r, 0.1)) n.cgroupParent = pick(r, ["/cg", "system.slice"]);
+  if (maybe(r, 0.1)) n.validExitCodes = pick(r, [[0], [0, 1], [2, 255]]);
+  if (maybe(r, 0.1)) n.description = { [pick(r, ["com.example.step", "llb.customname"])]: pick(r, ["x", "build it"]) };
+  if (maybe(r, 0.1)) n.progressGroup = { id: pick(r, ["g1", "g2"]), name: pick(r, ["group", "Group 2"]), weak: maybe(r, 0.5) };
   if (maybe(r, 0.15)) n.ssh = [{ ...(maybe(r, 0.5) ? { id: "default" } : {}), ...(maybe(r, 0.3) ? { target: "/run/ssh.sock" } : {}), ...(maybe(r, 0.3) ? { optional: true } : {}) }];
   return n;
 }
@@ -282,6 +294,12 @@ function buildRun(base: State, n: Extract<GraphNode, { k: "run" }>, at: (i: numb
     ...(n.security === "insecure" ? { security: SecurityMode.INSECURE } : {}),
     ...(n.customName ? { customName: n.customName } : {}),
     ...(n.ignoreCache ? { ignoreCache: true } : {}),
+    ...(n.description ? { description: n.description } : {}),
+    ...(n.progressGroup ? { progressGroup: n.progressGroup } : {}),
+    ...(n.extraHosts ? { extraHosts: n.extraHosts.map(([host, ip]) => ({ host, ip })) } : {}),
+    ...(n.ulimits ? { ulimits: n.ulimits } : {}),
+    ...(n.cgroupParent ? { cgroupParent: n.cgroupParent } : {}),
+    ...(n.validExitCodes ? { validExitCodes: n.validExitCodes } : {}),
     ...(mounts.length > 0 ? { mounts } : {}),
     ...(n.secrets ? { secrets: n.secrets.map((s) => ({ ...(s.id ? { id: s.id } : {}), target: s.target ?? "", ...(s.optional ? { optional: true } : {}) })) } : {}),
     ...(n.ssh ? { ssh: n.ssh.map((s) => ({ ...(s.id ? { id: s.id } : {}), ...(s.target ? { target: s.target } : {}), ...(s.optional ? { optional: true } : {}) })) } : {}),

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 
 	"github.com/containerd/platforms"
@@ -35,6 +36,18 @@ type graphMount struct {
 	CacheID  string `json:"cacheID"`
 	Sharing  string `json:"sharing"`
 	Tmpfs    bool   `json:"tmpfs"`
+}
+
+type graphUlimit struct {
+	Name string `json:"name"`
+	Soft int64  `json:"soft"`
+	Hard int64  `json:"hard"`
+}
+
+type graphGroup struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Weak bool   `json:"weak"`
 }
 
 type graphSecret struct {
@@ -100,20 +113,26 @@ type graphNode struct {
 	Key    string `json:"key"`
 	Value  string `json:"value"`
 	// run
-	Args        []string      `json:"args"`
-	Shlex       string        `json:"shlex"`
-	Env         [][2]string   `json:"env"`
-	Dir         string        `json:"dir"`
-	User        string        `json:"user"`
-	Network     string        `json:"network"`
-	Security    string        `json:"security"`
-	Hostname    string        `json:"hostname"`
-	IgnoreCache bool          `json:"ignoreCache"`
-	CustomName  string        `json:"customName"`
-	Mounts      []graphMount  `json:"mounts"`
-	Secrets     []graphSecret `json:"secrets"`
-	SSH         []graphSecret `json:"ssh"`
-	Out         string        `json:"out"`
+	Args         []string          `json:"args"`
+	Shlex        string            `json:"shlex"`
+	Env          [][2]string       `json:"env"`
+	Dir          string            `json:"dir"`
+	User         string            `json:"user"`
+	Network      string            `json:"network"`
+	Security     string            `json:"security"`
+	Hostname     string            `json:"hostname"`
+	IgnoreCache  bool              `json:"ignoreCache"`
+	CustomName   string            `json:"customName"`
+	Mounts       []graphMount      `json:"mounts"`
+	Secrets      []graphSecret     `json:"secrets"`
+	SSH          []graphSecret     `json:"ssh"`
+	Out          string            `json:"out"`
+	ExtraHosts   [][2]string       `json:"extraHosts"`
+	Ulimits      []graphUlimit     `json:"ulimits"`
+	CgroupParent string            `json:"cgroupParent"`
+	ValidExit    []int             `json:"validExitCodes"`
+	Description  map[string]string `json:"description"`
+	Group        *graphGroup       `json:"progressGroup"`
 	// file
 	Actions []graphAction `json:"actions"`
 }
@@ -279,11 +298,31 @@ func buildRun(base llb.State, n graphNode, at func(int) (llb.State, error)) (llb
 	if n.Security == "insecure" {
 		ro = append(ro, llb.Security(pb.SecurityMode_INSECURE))
 	}
+	// The constraints in the order src/llb/constraints.ts applies ConstraintsOptions
+	// (description before customName: a description's llb.customname is overridden).
+	if n.Description != nil {
+		ro = append(ro, llb.WithDescription(n.Description))
+	}
 	if n.CustomName != "" {
 		ro = append(ro, llb.WithCustomName(n.CustomName))
 	}
 	if n.IgnoreCache {
 		ro = append(ro, llb.IgnoreCache)
+	}
+	if n.Group != nil {
+		ro = append(ro, llb.ProgressGroup(n.Group.ID, n.Group.Name, n.Group.Weak))
+	}
+	for _, h := range n.ExtraHosts {
+		ro = append(ro, llb.AddExtraHost(h[0], net.ParseIP(h[1])))
+	}
+	for _, u := range n.Ulimits {
+		ro = append(ro, llb.AddUlimit(llb.UlimitName(u.Name), u.Soft, u.Hard))
+	}
+	if n.CgroupParent != "" {
+		ro = append(ro, llb.WithCgroupParent(n.CgroupParent))
+	}
+	if n.ValidExit != nil {
+		ro = append(ro, llb.ValidExitCodes(n.ValidExit...))
 	}
 	for _, m := range n.Mounts {
 		src := llb.Scratch()
