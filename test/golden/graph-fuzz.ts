@@ -92,10 +92,10 @@ type GraphAction =
 
 type GraphNode =
   | { k: "scratch" }
-  | { k: "image"; ref: string; platform?: string }
-  | { k: "local"; name: string; include?: string[]; exclude?: string[]; followPaths?: string[]; sharedKeyHint?: string }
-  | { k: "git"; url: string; gitRef: string; keepGitDir?: boolean }
-  | { k: "http"; url: string; filename?: string; chmod?: number }
+  | { k: "image"; ref: string; platform?: string; resolveMode?: "pull" | "local" | "default"; layerLimit?: number }
+  | { k: "local"; name: string; include?: string[]; exclude?: string[]; followPaths?: string[]; sharedKeyHint?: string; differ?: "none" | "metadata"; differRequired?: boolean }
+  | { k: "git"; url: string; gitRef: string; keepGitDir?: boolean; subdir?: string; skipSubmodules?: boolean; mtimeCommit?: boolean; fetchByCommit?: boolean; checksum?: string }
+  | { k: "http"; url: string; filename?: string; chmod?: number; checksum?: string }
   | { k: "env"; base: number; key: string; value: string }
   | { k: "dir" | "user" | "platform"; base: number; value: string }
   | { k: "merge"; inputs: number[] }
@@ -152,7 +152,13 @@ function genSource(r: Rand): GraphNode {
     case 1:
     case 2: {
       const ref = pick(r, ["busybox", "alpine:3.20", "docker.io/library/debian:12", "ghcr.io/org/img:tag", "example.com:5000/x/y@sha256:" + "a".repeat(64)]);
-      return maybe(r, 0.3) ? { k: "image", ref, platform: pick(r, PLATFORMS) } : { k: "image", ref };
+      return {
+        k: "image",
+        ref,
+        ...(maybe(r, 0.3) ? { platform: pick(r, PLATFORMS) } : {}),
+        ...(maybe(r, 0.2) ? { resolveMode: pick(r, ["pull", "local", "default"] as const) } : {}),
+        ...(maybe(r, 0.1) ? { layerLimit: pick(r, [0, 1, 5]) } : {}),
+      };
     }
     case 3: {
       const n: GraphNode = { k: "local", name: pick(r, ["context", "dockerfile", "src"]) };
@@ -160,14 +166,29 @@ function genSource(r: Rand): GraphNode {
       if (maybe(r, 0.4)) n.exclude = [pick(r, ["*_test.go", "node_modules", ".git"])];
       if (maybe(r, 0.2)) n.followPaths = [pick(r, ["a", "b/c"])];
       if (maybe(r, 0.3)) n.sharedKeyHint = pick(r, ["ctx", "key-1"]);
+      if (maybe(r, 0.2)) {
+        n.differ = pick(r, ["none", "metadata"] as const);
+        if (maybe(r, 0.5)) n.differRequired = true;
+      }
       return n;
     }
     case 4:
-      return { k: "git", url: pick(r, ["https://github.com/moby/buildkit.git", "https://example.com/repo.git", "github.com/org/repo"]), gitRef: pick(r, ["", "main", "v0.12.0", "refs/heads/dev"]), ...(maybe(r, 0.3) ? { keepGitDir: true } : {}) };
+      return {
+        k: "git",
+        url: pick(r, ["https://github.com/moby/buildkit.git", "https://example.com/repo.git", "github.com/org/repo"]),
+        gitRef: pick(r, ["", "main", "v0.12.0", "refs/heads/dev", "main:sub/dir"]),
+        ...(maybe(r, 0.3) ? { keepGitDir: true } : {}),
+        ...(maybe(r, 0.15) ? { subdir: pick(r, ["docs", "/a/b/"]) } : {}),
+        ...(maybe(r, 0.15) ? { skipSubmodules: true } : {}),
+        ...(maybe(r, 0.15) ? { mtimeCommit: true } : {}),
+        ...(maybe(r, 0.1) ? { fetchByCommit: true } : {}),
+        ...(maybe(r, 0.1) ? { checksum: pick(r, ["0123456789abcdef0123456789abcdef01234567", "abc123"]) } : {}),
+      };
     default: {
       const n: GraphNode = { k: "http", url: pick(r, ["https://example.com/f.tgz", "https://example.com/dir/", "http://127.0.0.1:8080/a.txt"]) };
       if (maybe(r, 0.4)) n.filename = pick(r, ["file.bin", "x.tgz"]);
       if (maybe(r, 0.3)) n.chmod = pick(r, [0o755, 0o600, 0o644]);
+      if (maybe(r, 0.2)) n.checksum = "sha256:" + "c".repeat(64);
       return n;
     }
   }
@@ -193,7 +214,7 @@ function genMount(r: Rand, nodes: number): GraphMount {
 function genRun(r: Rand, nodes: number): GraphNode {
   const n: Extract<GraphNode, { k: "run" }> = { k: "run", base: int(r, nodes), out: "root" };
   if (maybe(r, 0.4)) n.args = [pick(r, ["/bin/sh", "sh", "/usr/bin/env"]), ...(maybe(r, 0.5) ? ["-c", pick(r, WORDS)] : [])];
-  else n.shlex = pick(r, WORDS);
+  else n.shlex = maybe(r, 0.03) ? "" : pick(r, WORDS); // "": Go refuses to marshal it (arguments are required)
   if (maybe(r, 0.3)) n.env = Array.from({ length: 1 + int(r, 3) }, () => [pick(r, ["A", "B", "PATH", "HOME"]), pick(r, ["1", "x y", "/bin:/usr/bin", ""])]);
   if (maybe(r, 0.3)) n.dir = pick(r, ["/app", "sub", "../x"]);
   if (maybe(r, 0.2)) n.user = pick(r, ["1000", "app:app", "root"]);
@@ -356,7 +377,13 @@ export function buildGraph(p: GraphProgram): State {
         states.push(scratch());
         break;
       case "image":
-        states.push(image(n.ref, n.platform ? { platform: parsePlatform(n.platform) } : {}));
+        states.push(
+          image(n.ref, {
+            ...(n.platform ? { platform: parsePlatform(n.platform) } : {}),
+            ...(n.resolveMode ? { resolveMode: n.resolveMode } : {}),
+            ...(n.layerLimit !== undefined ? { layerLimit: n.layerLimit } : {}),
+          }),
+        );
         break;
       case "local":
         states.push(
@@ -365,14 +392,24 @@ export function buildGraph(p: GraphProgram): State {
             ...(n.exclude ? { excludePatterns: n.exclude } : {}),
             ...(n.followPaths ? { followPaths: n.followPaths } : {}),
             ...(n.sharedKeyHint ? { sharedKeyHint: n.sharedKeyHint } : {}),
+            ...(n.differ ? { differ: { type: n.differ, ...(n.differRequired ? { required: true } : {}) } } : {}),
           }),
         );
         break;
       case "git":
-        states.push(git(n.url, n.gitRef, n.keepGitDir ? { keepGitDir: true } : {}));
+        states.push(
+          git(n.url, n.gitRef, {
+            ...(n.keepGitDir ? { keepGitDir: true } : {}),
+            ...(n.subdir ? { subdir: n.subdir } : {}),
+            ...(n.skipSubmodules ? { skipSubmodules: true } : {}),
+            ...(n.mtimeCommit ? { mtime: "commit" } : {}),
+            ...(n.fetchByCommit ? { fetchByCommit: true } : {}),
+            ...(n.checksum ? { checksum: n.checksum } : {}),
+          }),
+        );
         break;
       case "http":
-        states.push(http(n.url, { ...(n.filename ? { filename: n.filename } : {}), ...(n.chmod ? { chmod: n.chmod } : {}) }));
+        states.push(http(n.url, { ...(n.filename ? { filename: n.filename } : {}), ...(n.chmod ? { chmod: n.chmod } : {}), ...(n.checksum ? { checksum: n.checksum } : {}) }));
         break;
       case "env":
         states.push(at(n.base).addEnv(n.key, n.value));

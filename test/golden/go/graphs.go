@@ -19,6 +19,7 @@ import (
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/client/llb"
 	"github.com/moby/buildkit/solver/pb"
+	digest "github.com/opencontainers/go-digest"
 )
 
 type graphProgram struct {
@@ -105,6 +106,15 @@ type graphNode struct {
 	KeepGitDir    bool     `json:"keepGitDir"`
 	Filename      string   `json:"filename"`
 	Chmod         uint32   `json:"chmod"`
+	ResolveMode   string   `json:"resolveMode"`
+	LayerLimit    *int     `json:"layerLimit"`
+	Differ        string   `json:"differ"`
+	DifferReq     bool     `json:"differRequired"`
+	SubDir        string   `json:"subdir"`
+	SkipSubmod    bool     `json:"skipSubmodules"`
+	MTimeCommit   bool     `json:"mtimeCommit"`
+	FetchByCommit bool     `json:"fetchByCommit"`
+	Checksum      string   `json:"checksum"`
 	// derived states
 	Base   int    `json:"base"`
 	Inputs []int  `json:"inputs"`
@@ -167,6 +177,17 @@ func buildGraph(p graphProgram) (llb.State, error) {
 				}
 				opts = append(opts, o)
 			}
+			switch n.ResolveMode {
+			case "pull":
+				opts = append(opts, llb.ResolveModeForcePull)
+			case "local":
+				opts = append(opts, llb.ResolveModePreferLocal)
+			case "default":
+				opts = append(opts, llb.ResolveModeDefault)
+			}
+			if n.LayerLimit != nil {
+				opts = append(opts, llb.WithLayerLimit(*n.LayerLimit))
+			}
 			st = llb.Image(n.Ref, opts...)
 		case "local":
 			var opts []llb.LocalOption
@@ -182,11 +203,32 @@ func buildGraph(p graphProgram) (llb.State, error) {
 			if n.SharedKeyHint != "" {
 				opts = append(opts, llb.SharedKeyHint(n.SharedKeyHint))
 			}
+			switch n.Differ {
+			case "none":
+				opts = append(opts, llb.Differ(llb.DiffNone, n.DifferReq))
+			case "metadata":
+				opts = append(opts, llb.Differ(llb.DiffMetadata, n.DifferReq))
+			}
 			st = llb.Local(n.Name, opts...)
 		case "git":
 			var opts []llb.GitOption
 			if n.KeepGitDir {
 				opts = append(opts, llb.KeepGitDir())
+			}
+			if n.SubDir != "" {
+				opts = append(opts, llb.GitSubDir(n.SubDir))
+			}
+			if n.SkipSubmod {
+				opts = append(opts, llb.GitSkipSubmodules())
+			}
+			if n.MTimeCommit {
+				opts = append(opts, llb.GitMTimeCommit())
+			}
+			if n.FetchByCommit {
+				opts = append(opts, llb.GitFetchByCommit())
+			}
+			if n.Checksum != "" {
+				opts = append(opts, llb.GitChecksum(n.Checksum))
 			}
 			st = llb.Git(n.URL, n.GitRef, opts...)
 		case "http":
@@ -196,6 +238,9 @@ func buildGraph(p graphProgram) (llb.State, error) {
 			}
 			if n.Chmod != 0 {
 				opts = append(opts, llb.Chmod(os.FileMode(n.Chmod)))
+			}
+			if n.Checksum != "" {
+				opts = append(opts, llb.Checksum(digest.Digest(n.Checksum)))
 			}
 			st = llb.HTTP(n.URL, opts...)
 		case "env", "dir", "user", "platform":
