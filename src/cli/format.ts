@@ -1,8 +1,8 @@
 /**
  * Table and value formatting shared by `du`, `prune`, `workers`, `daemon` and `inspect`, as buildctl prints them
  * (cmd/buildctl/diskusage.go, prune.go, workers.go at v0.32.2): a port of Go's text/tabwriter as buildctl
- * configures it (the writer is internal/go/tabwriter.ts), Go's time.Duration/time.Time formatting, and the disk-usage rows. Byte sizes are
- * internal/go/units.ts.
+ * configures it (the writer is internal/go/tabwriter.ts), Go's time.Time formatting, and the disk-usage rows. Byte sizes are
+ * internal/go/units.ts, durations internal/go/time.ts.
  */
 
 import type { UsageRecord } from "../client/connection.js";
@@ -19,45 +19,6 @@ export function int64(v: number | { toString(): string } | null | undefined): bi
   return BigInt(v.toString());
 }
 
-/** Go's `time.Duration.String()` of a number of nanoseconds: "48h0m0s", "1.5s", "300ms". */
-export function formatGoDuration(ns: bigint): string {
-  const neg = ns < 0n;
-  let u = neg ? -ns : ns;
-  let out: string;
-  const frac = (v: bigint, prec: number): [string, bigint] => {
-    let s = "";
-    let printed = false;
-    for (let i = 0; i < prec; i++) {
-      const digit = v % 10n;
-      printed = printed || digit !== 0n;
-      if (printed) s = digit.toString() + s;
-      v /= 10n;
-    }
-    return [printed ? "." + s : "", v];
-  };
-  if (u < 1_000_000_000n) {
-    if (u === 0n) return "0s";
-    let unit: string;
-    let prec: number;
-    if (u < 1000n) [unit, prec] = ["ns", 0];
-    else if (u < 1_000_000n) [unit, prec] = ["µs", 3];
-    else [unit, prec] = ["ms", 6];
-    const [f, rest] = frac(u, prec);
-    out = rest.toString() + f + unit;
-  } else {
-    const [f, secs] = frac(u, 9);
-    u = secs;
-    out = (u % 60n).toString() + f + "s";
-    u /= 60n;
-    if (u > 0n) {
-      out = (u % 60n).toString() + "m" + out;
-      u /= 60n;
-      if (u > 0n) out = u.toString() + "h" + out;
-    }
-  }
-  return neg ? "-" + out : out;
-}
-
 /** Go's `time.Time.String()` of a UTC protobuf timestamp: "2024-05-01 10:00:00.123 +0000 UTC". */
 export function formatGoTime(ts: { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined): string {
   const secs = int64(ts?.seconds);
@@ -67,6 +28,16 @@ export function formatGoTime(ts: { seconds?: number | { toString(): string } | n
   let s = `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
   if (nanos > 0) s += "." + p(nanos, 9).replace(/0+$/, "");
   return s + " +0000 UTC";
+}
+
+/** Go's `t.Local().Format(time.RFC3339)` of a protobuf timestamp: "2024-05-01T12:00:00+02:00", "Z" for UTC. */
+export function formatRfc3339Local(ts: { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined): string {
+  if (!ts) return "";
+  const d = new Date(Number(int64(ts.seconds)) * 1000);
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  const offset = -d.getTimezoneOffset();
+  const zone = offset === 0 ? "Z" : `${offset < 0 ? "-" : "+"}${p(Math.floor(Math.abs(offset) / 60))}:${p(Math.abs(offset) % 60)}`;
+  return `${p(d.getFullYear(), 4)}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${zone}`;
 }
 
 /** docker/go-units HumanDuration + " ago", as `docker buildx du` prints LAST ACCESSED. */

@@ -141,6 +141,7 @@ export class BuildkitConnection {
 }
 
 export type WorkerRecord = moby.buildkit.v1.types.WorkerRecord.$Properties;
+export type BuildHistoryEvent = moby.buildkit.v1.BuildHistoryEvent.$Properties;
 export type UsageRecord = moby.buildkit.v1.UsageRecord.$Properties;
 
 export interface PruneOptions {
@@ -174,6 +175,28 @@ export class ControlClient {
   async diskUsage(filter: string[] = []): Promise<UsageRecord[]> {
     const res = await this.conn.unary("/moby.buildkit.v1.Control/DiskUsage", control.DiskUsageRequest, control.DiskUsageResponse, control.DiskUsageRequest.create({ filter }));
     return res.record ?? [];
+  }
+
+  /** The daemon's build records as they are now (ListenBuildHistory with EarlyExit: the stream ends after them). */
+  buildHistory(): Promise<BuildHistoryEvent[]> {
+    const path = "/moby.buildkit.v1.Control/ListenBuildHistory";
+    const stream = this.conn.serverStream(path, control.BuildHistoryRequest, control.BuildHistoryEvent, control.BuildHistoryRequest.create({ EarlyExit: true }));
+    return new Promise((resolve, reject) => {
+      const out: BuildHistoryEvent[] = [];
+      stream.on("data", (e: BuildHistoryEvent) => out.push(e));
+      stream.on("error", (err: grpc.ServiceError) => reject(mapGrpcError(err, path, this.conn.address)));
+      stream.on("end", () => resolve(out));
+    });
+  }
+
+  /** Pins, unpins or deletes a build record (UpdateBuildHistory). */
+  async updateBuildHistory(ref: string, change: { pinned?: boolean; delete?: boolean }): Promise<void> {
+    await this.conn.unary(
+      "/moby.buildkit.v1.Control/UpdateBuildHistory",
+      control.UpdateBuildHistoryRequest,
+      control.UpdateBuildHistoryResponse,
+      control.UpdateBuildHistoryRequest.create({ Ref: ref, Pinned: change.pinned ?? false, Delete: change.delete ?? false }),
+    );
   }
 
   /** Prunes build cache; resolves with the records removed. */

@@ -8,7 +8,8 @@ import { archiveSource, parseArchiveRef } from "../../client/oci-archive.js";
 import { registrySource } from "../../client/registry.js";
 import { parsePlatform } from "../../llb/platform.js";
 import { formatBytes } from "../../internal/go/units.js";
-import { formatGoDuration, TabWriter } from "../format.js";
+import { TabWriter } from "../format.js";
+import { formatDuration } from "../../internal/go/time.js";
 import { oneOf } from "../options.js";
 
 /** Runs `tsfrontend inspect REF`: the image's index, configs and layers as text or JSON. */
@@ -73,7 +74,7 @@ function json(v: string[]): string {
 
 /** Go's time.Duration string of nanoseconds (`30s`, `1m30s`), for healthcheck intervals; null when unset. */
 function nsDuration(ns: number | null): string | null {
-  return ns === null || ns === 0 ? null : formatGoDuration(BigInt(Math.trunc(ns)));
+  return ns === null || ns === 0 ? null : formatDuration(BigInt(Math.trunc(ns)));
 }
 
 function printImage(out: string[], img: PlatformImage): void {

@@ -8,7 +8,8 @@ import { connectEach } from "../connect.js";
 import { filterError, parseFilters } from "../flags/filter.js";
 import { collect } from "../options.js";
 import { formatBytesG } from "../../internal/go/units.js";
-import { formatGoDuration, int64, TabWriter } from "../format.js";
+import { int64, TabWriter } from "../format.js";
+import { formatDuration } from "../../internal/go/time.js";
 import { compareUtf8 } from "../../internal/go/utf8.js";
 
 /** containerd's platforms.Format(platforms.Normalize(p)) of each platform, comma separated. */
@@ -52,7 +53,7 @@ export function printWorkersVerbose(tw: TabWriter, workers: WorkerRecord[]): voi
       tw.write(`\tAll:\t${Boolean(rule.all)}\n`);
       if (rule.filters && rule.filters.length > 0) tw.write(`\tFilters:\t${rule.filters.join(" ")}\n`);
       const keep = int64(rule.keepDuration);
-      if (keep > 0n) tw.write(`\tKeep duration:\t${formatGoDuration(keep)}\n`);
+      if (keep > 0n) tw.write(`\tKeep duration:\t${formatDuration(keep)}\n`);
       const reserved = int64(rule.reservedSpace);
       if (reserved > 0n) tw.write(`\tReserved space:\t${formatBytesG(reserved)}\n`);
       const minFree = int64(rule.minFreeSpace);

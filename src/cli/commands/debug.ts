@@ -1,14 +1,25 @@
 /**
- * `tsfrontend debug dump-llb [FILE|-]`: buildctl's `debug dump-llb` (buildkit
- * v0.32.2 cmd/buildctl/debug/dumpllb.go): prints a Definition read from a file
- * or stdin as JSON lines, one op per line, or with `--dot` as a Graphviz graph.
- * Needs no daemon.
+ * `tsfrontend debug ...`: buildctl's `debug` commands (buildkit v0.32.2
+ * cmd/buildctl/debug/): `dump-llb [FILE|-]` prints a Definition read from a
+ * file or stdin as JSON lines, one op per line, or with `--dot` as a Graphviz
+ * graph (no daemon needed); `info` the daemon's version; `workers` its
+ * workers (also `tsfrontend workers`); `histories` its build records;
+ * `ctl REF` pins, unpins or deletes one. With a builder, the daemon commands
+ * act on every node, one after the other.
  */
 
 import type { Command } from "commander";
+import { collect } from "../options.js";
+import type { WorkersFlags } from "./workers.js";
 
 export interface DumpLlbFlags {
   dot?: boolean;
+}
+
+export interface CtlFlags {
+  pin?: boolean;
+  unpin?: boolean;
+  delete?: boolean;
 }
 
 export function registerDebug(program: Command): void {
@@ -21,5 +32,50 @@ export function registerDebug(program: Command): void {
     .action(async (file: string | undefined, flags: DumpLlbFlags) => {
       const { dumpLlb } = await import("../actions/debug.js");
       await dumpLlb(file, flags);
+    });
+  debug
+    .command("info")
+    .description("display the daemon's version (as buildctl debug info)")
+    .action(async (_flags: object, cmd: Command) => {
+      const { runInfo } = await import("../actions/history.js");
+      await runInfo(cmd);
+    });
+  debug
+    .command("workers")
+    .description("list workers (as buildctl debug workers; also `tsfrontend workers`)")
+    .option("-f, --filter <filter>", "containerd-style filter, e.g. labels.\"org.mobyproject.buildkit.worker.executor\"==oci (repeatable; commas separate alternatives, as in buildctl)", collect)
+    .option("-v, --verbose", "verbose output")
+    .action(async (flags: WorkersFlags, cmd: Command) => {
+      const { runWorkers } = await import("../actions/workers.js");
+      await runWorkers(flags, cmd);
+    });
+  debug
+    .command("histories")
+    .description("list build records (as buildctl debug histories)")
+    .action(async (_flags: object, cmd: Command) => {
+      const { runHistories } = await import("../actions/history.js");
+      await runHistories(cmd);
+    });
+  debug
+    .command("ctl")
+    .description("pin, unpin or delete a build record (as buildctl debug ctl)")
+    .argument("[ref]", "the build record's ref (see `tsfrontend debug histories`)")
+    .option("--pin", "pin the build so it is not garbage collected")
+    .option("--unpin", "unpin the build so it can be garbage collected")
+    .option("--delete", "delete the build record")
+    .action(async (ref: string | undefined, flags: CtlFlags, cmd: Command) => {
+      const { runCtl } = await import("../actions/history.js");
+      await runCtl(ref, flags, cmd);
+    });
+}
+
+/** `tsfrontend prune-histories`: deletes every build record that is not pinned, as `buildctl prune-histories`. */
+export function registerPruneHistories(program: Command): void {
+  program
+    .command("prune-histories")
+    .description("clean up build histories: delete every record that is not pinned (as buildctl prune-histories)")
+    .action(async (_flags: object, cmd: Command) => {
+      const { runPruneHistories } = await import("../actions/history.js");
+      await runPruneHistories(cmd);
     });
 }

@@ -1,0 +1,110 @@
+/**
+ * What `tsfrontend debug info`, `debug histories`, `debug ctl` and
+ * `prune-histories` do, as buildctl's (buildkit v0.32.2 cmd/buildctl:
+ * debug/info.go, debug/histories.go, debug/ctl.go, prunehistories.go). Their
+ * flags are declared in ../commands/debug.ts, which loads this module only
+ * when one runs. With a builder, each node in turn (records in node order).
+ */
+
+import type { Command } from "commander";
+import type { CtlFlags } from "../commands/debug.js";
+import { ControlClient, type BuildHistoryEvent, type BuildkitConnection } from "../../client/connection.js";
+import { BuildkitError } from "../../client/errors.js";
+import { UsageError } from "../../errors.js";
+import { moby } from "../../proto/index.js";
+import { connectEach } from "../connect.js";
+import { formatRfc3339Local, TabWriter } from "../format.js";
+
+/** The event type as Go's enum String() prints it (the number when it has no name). */
+function eventType(t: BuildHistoryEvent["type"]): string {
+  const names = moby.buildkit.v1.BuildHistoryEventType as unknown as Record<number, string | undefined>;
+  const n = Number(t ?? 0);
+  return names[n] ?? String(n);
+}
+
+/** Runs `run` on every connection of the command (its builder's nodes, or the one daemon), closing them after. */
+async function onEachDaemon<T>(cmd: Command, run: (control: ControlClient) => Promise<T>): Promise<T[]> {
+  const conns: BuildkitConnection[] = await connectEach(cmd);
+  try {
+    const out: T[] = [];
+    for (const conn of conns) out.push(await run(new ControlClient(conn)));
+    return out;
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+}
+
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
+/** `debug info`: the daemon's BuildKit version (and its Dockerfile frontend's). */
+export async function runInfo(cmd: Command): Promise<void> {
+  const infos = await onEachDaemon(cmd, (c) => c.info());
+  const tw = new TabWriter(0, 0, 1, " ");
+  for (const res of infos) {
+    const v = res.buildkitVersion;
+    tw.write(`BuildKit:\t${v?.package ?? ""} ${v?.version ?? ""} ${v?.revision ?? ""}\n`);
+    if (v?.dockerfileVersion) tw.write(`Dockerfile:\t${v.dockerfileVersion}\n`);
+  }
+  tw.flush();
+  await write(tw.take());
+}
+
+/** `debug histories`: one row a build record. */
+export async function runHistories(cmd: Command): Promise<void> {
+  const events = (await onEachDaemon(cmd, (c) => c.buildHistory())).flat();
+  const tw = new TabWriter(1, 8, 1, "\t");
+  tw.write("TYPE\tREF\tCREATED\tCOMPLETED\tGENERATION\tPINNED\n");
+  for (const ev of events) {
+    const r = ev.record;
+    tw.write(`${eventType(ev.type)}\t${r?.Ref ?? ""}\t${formatRfc3339Local(r?.CreatedAt)}\t${formatRfc3339Local(r?.CompletedAt)}\t${r?.Generation ?? 0}\t${r?.pinned ? "*" : ""}\n`);
+    tw.flush();
+  }
+  tw.flush();
+  await write(tw.take());
+}
+
+/** `debug ctl REF --pin|--unpin|--delete`. With a builder, the node that has the record. */
+export async function runCtl(ref: string | undefined, flags: CtlFlags, cmd: Command): Promise<void> {
+  if (!ref) throw new UsageError("build ref must be specified");
+  const { pin = false, unpin = false, delete: del = false } = flags;
+  if (!pin && !unpin && !del) throw new UsageError("must specify one of --pin, --unpin, --delete");
+  if (pin && unpin) throw new UsageError("cannot specify both --pin and --unpin", { flag: "--unpin" });
+  if (del && (pin || unpin)) throw new UsageError("cannot specify --delete with --pin or --unpin", { flag: "--delete" });
+  const results = await onEachDaemon(cmd, (c) =>
+    c.updateBuildHistory(ref, { pinned: pin, delete: del }).then(
+      () => undefined,
+      (err: unknown) => err,
+    ),
+  );
+  // One daemon: its answer. Several: done when one of them had the record.
+  if (results.some((r) => r === undefined)) return;
+  throw results[0];
+}
+
+/** `prune-histories`: deletes every record that is not pinned, one row for each deleted. */
+export async function runPruneHistories(cmd: Command): Promise<void> {
+  const tw = new TabWriter(1, 8, 1, "\t");
+  tw.write("TYPE\tREF\tCREATED\tCOMPLETED\tGENERATION\n");
+  const errors: Error[] = [];
+  await onEachDaemon(cmd, async (c) => {
+    for (const ev of await c.buildHistory()) {
+      const r = ev.record;
+      if (!r || r.pinned) continue;
+      try {
+        await c.updateBuildHistory(r.Ref ?? "", { delete: true });
+      } catch (err) {
+        errors.push(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      tw.write(`${eventType(ev.type)}\t${r.Ref ?? ""}\t${formatRfc3339Local(r.CreatedAt)}\t${formatRfc3339Local(r.CompletedAt)}\t${r.Generation ?? 0}\n`);
+      tw.flush();
+    }
+  });
+  tw.flush();
+  await write(tw.take());
+  // Go's errors.Join: every failure, one a line.
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new BuildkitError("UNKNOWN", errors.map((e) => e.message).join("\n"), { cause: errors[0] });
+}
