@@ -9,7 +9,7 @@ import { join } from "node:path";
 export const BUNDLE_ID_PREFIX = "// tsfrontend-cli-bundle ";
 
 /** The commands of src/cli/main.ts, one cache each (a cache holds what its command ran compiled). */
-export const CACHED_COMMANDS = ["build", "builder", "check", "daemon", "debug", "du", "inspect", "llb", "prune", "workers"];
+export const CACHED_COMMANDS = ["build", "builder", "check", "daemon", "debug", "du", "inspect", "llb", "prune", "prune-histories", "workers"];
 
 /** The command a command line runs (the first argument naming one), for its cache file. */
 export function commandOf(args: readonly string[]): string {
