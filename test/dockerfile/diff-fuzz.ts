@@ -32,13 +32,10 @@ import { basename, join } from "node:path";
 import { fuzzInput, seedTexts } from "./fuzz.js";
 import { comparers, normalizeAnswer, runGo } from "./golden.js";
 import { runTs, type Mode, type ModeAnswer, type Request } from "./ts-side.js";
+import { argValue } from "../lib/args.js";
 
 const DEFAULT_MODES: Mode[] = ["ast", "convert", "build", "lint", "outline", "targets"];
 
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 function isUtf8(dt: Uint8Array): boolean {
   try {

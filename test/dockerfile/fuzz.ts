@@ -33,6 +33,7 @@ import { DockerfileError } from "../../src/errors.js";
 import { repoRoot } from "../lib/gobin.js";
 import { StubResolver } from "./stub-resolver.js";
 import { baseConvertOpt, loadDockerfileModule, sourceMapFor, type Request } from "./ts-side.js";
+import { argValue } from "../lib/args.js";
 
 // ---------------------------------------------------------------------------
 // Generation (deterministic from seed and index).
@@ -431,10 +432,6 @@ async function loadInstructionsParse(): Promise<((ast: unknown) => void) | undef
 // ---------------------------------------------------------------------------
 // The main thread: starts a worker on the remaining range, restarts it after a hang.
 
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

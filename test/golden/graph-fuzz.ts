@@ -48,6 +48,7 @@ import {
 } from "../../src/llb/index.js";
 import { compareDefinitions } from "../lib/definitions.js";
 import { goldenBinary } from "../lib/gobin.js";
+import { argValue } from "../lib/args.js";
 
 interface GraphMount {
   target: string;
@@ -451,10 +452,6 @@ interface GoAnswer {
   error?: string;
 }
 
-function argValue(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

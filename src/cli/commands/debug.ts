@@ -9,8 +9,7 @@
  */
 
 import type { Command } from "commander";
-import { collect } from "../options.js";
-import type { WorkersFlags } from "./workers.js";
+import { addWorkersCommand } from "./workers.js";
 
 export interface DumpLlbFlags {
   dot?: boolean;
@@ -40,15 +39,7 @@ export function registerDebug(program: Command): void {
       const { runInfo } = await import("../actions/history.js");
       await runInfo(cmd);
     });
-  debug
-    .command("workers")
-    .description("list workers (as buildctl debug workers; also `tsfrontend workers`)")
-    .option("-f, --filter <filter>", "containerd-style filter, e.g. labels.\"org.mobyproject.buildkit.worker.executor\"==oci (repeatable; commas separate alternatives, as in buildctl)", collect)
-    .option("-v, --verbose", "verbose output")
-    .action(async (flags: WorkersFlags, cmd: Command) => {
-      const { runWorkers } = await import("../actions/workers.js");
-      await runWorkers(flags, cmd);
-    });
+  addWorkersCommand(debug, "list workers (as buildctl debug workers; also `tsfrontend workers`)");
   debug
     .command("histories")
     .description("list build records (as buildctl debug histories)")

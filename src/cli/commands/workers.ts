@@ -9,9 +9,14 @@ export interface WorkersFlags {
 }
 
 export function registerWorkers(program: Command): void {
-  program
+  addWorkersCommand(program, "list workers (as `buildctl debug workers`)");
+}
+
+/** The workers command on `parent`: `tsfrontend workers` and `tsfrontend debug workers`. */
+export function addWorkersCommand(parent: Command, description: string): void {
+  parent
     .command("workers")
-    .description("list workers (as `buildctl debug workers`)")
+    .description(description)
     .option("-f, --filter <filter>", "containerd-style filter, e.g. labels.\"org.mobyproject.buildkit.worker.executor\"==oci (repeatable; commas separate alternatives, as in buildctl)", collect)
     .option("-v, --verbose", "verbose output")
     .action(async (flags: WorkersFlags, cmd: Command) => {
