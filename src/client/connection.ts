@@ -7,7 +7,7 @@
 
 import { isIP } from "node:net";
 import * as grpc from "@grpc/grpc-js";
-import { moby, google } from "../proto/index.js";
+import { containerd, moby, google } from "../proto/index.js";
 import { defaultCaBuffer } from "../internal/node/extra-ca.js";
 import type { ConnectionHelper } from "./connhelper.js";
 import { BuildkitError, mapGrpcError } from "./errors.js";
@@ -189,6 +189,23 @@ export class ControlClient {
     });
   }
 
+  /** The record of one build (ListenBuildHistory for its ref: the first event), or undefined when the daemon has none. */
+  buildRecord(ref: string): Promise<BuildHistoryEvent | undefined> {
+    const path = "/moby.buildkit.v1.Control/ListenBuildHistory";
+    const stream = this.conn.serverStream(path, control.BuildHistoryRequest, control.BuildHistoryEvent, control.BuildHistoryRequest.create({ Ref: ref }));
+    return new Promise((resolve, reject) => {
+      let first: BuildHistoryEvent | undefined;
+      stream.on("data", (e: BuildHistoryEvent) => {
+        if (first) return;
+        first = e;
+        resolve(e);
+        stream.cancel();
+      });
+      stream.on("error", (err: grpc.ServiceError) => (first ? undefined : reject(mapGrpcError(err, path, this.conn.address))));
+      stream.on("end", () => resolve(first));
+    });
+  }
+
   /** Pins, unpins or deletes a build record (UpdateBuildHistory). */
   async updateBuildHistory(ref: string, change: { pinned?: boolean; delete?: boolean }): Promise<void> {
     await this.conn.unary(
@@ -213,6 +230,36 @@ export class ControlClient {
       stream.on("data", (r: UsageRecord) => out.push(r));
       stream.on("error", (err: grpc.ServiceError) => reject(mapGrpcError(err, "/moby.buildkit.v1.Control/Prune", this.conn.address)));
       stream.on("end", () => resolve(out));
+    });
+  }
+}
+
+const content = containerd.services.content.v1;
+
+/**
+ * The daemon's content store (containerd's content service, which buildkitd
+ * serves on its control socket), as buildctl's `debug get` and `debug logs
+ * --trace` read blobs through containerd's content proxy.
+ */
+export class ContentClient {
+  constructor(readonly conn: BuildkitConnection) {}
+
+  /** The blob's size; fails as the daemon does for a digest it does not have ("content digest ...: not found"). */
+  async size(digest: string): Promise<number> {
+    const res = await this.conn.unary("/containerd.services.content.v1.Content/Info", content.InfoRequest, content.InfoResponse, content.InfoRequest.create({ digest }));
+    return Number(res.info?.size ?? 0);
+  }
+
+  /** Streams the blob to `write` in the daemon's chunks. */
+  read(digest: string, write: (chunk: Uint8Array) => void): Promise<void> {
+    const path = "/containerd.services.content.v1.Content/Read";
+    const stream = this.conn.serverStream(path, content.ReadContentRequest, content.ReadContentResponse, content.ReadContentRequest.create({ digest }));
+    return new Promise((resolve, reject) => {
+      stream.on("data", (r: containerd.services.content.v1.ReadContentResponse) => {
+        if (r.data && r.data.length > 0) write(r.data);
+      });
+      stream.on("error", (err: grpc.ServiceError) => reject(mapGrpcError(err, path, this.conn.address)));
+      stream.on("end", () => resolve());
     });
   }
 }

@@ -1,21 +1,24 @@
 /**
- * `tsfrontend debug info|histories|ctl` and `prune-histories` against a real
- * buildkitd of the test's own (pruning records of the shared daemon would
- * take them from other tests): the same bytes as buildctl's commands (records
- * printed in a non-UTC time zone, so the offsets are checked), pinning seen by
- * buildctl, prune-histories deleting every record but the pinned one, and
- * buildctl's one-line errors for bad `ctl` flags and an unknown ref.
+ * `tsfrontend debug info|histories|logs|get|ctl` and `prune-histories`
+ * against a real buildkitd of the test's own (pruning records of the shared
+ * daemon would take them from other tests): the same bytes as buildctl's
+ * commands (records printed in a non-UTC time zone, so the offsets are
+ * checked; a build's replayed logs; a blob of the content store), pinning seen
+ * by buildctl, prune-histories deleting every record but the pinned one, and
+ * buildctl's one-line errors for bad flags, digests and refs.
  */
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildctlPath } from "../lib/buildctl.js";
 import { ok, requireEnv, run, runCli, tempDir } from "./lib/env.js";
 import { startPrivateDaemon, type PrivateDaemon } from "./lib/private-daemon.js";
 
 let daemon: PrivateDaemon;
+/** The image the last build stored (`-o type=image`): its manifest digest, from the metadata file. */
+let manifestDigest = "";
 let work: ReturnType<typeof tempDir>;
 const env = { ...process.env, TZ: "Asia/Kolkata" };
 
@@ -39,7 +42,12 @@ before(async () => {
   writeFileSync(join(work.dir, "Dockerfile"), "FROM scratch\nCOPY a /a\n");
   for (const content of ["one", "two", "three"]) {
     writeFileSync(join(work.dir, "a"), content);
-    ok(await ts(["build", "--frontend", "dockerfile.v0", "--local", `context=${work.dir}`, "--local", `dockerfile=${work.dir}`, "--progress", "quiet"]), "a build to record");
+    const metadata = join(work.dir, "metadata.json");
+    ok(
+      await ts(["build", "--frontend", "dockerfile.v0", "--local", `context=${work.dir}`, "--local", `dockerfile=${work.dir}`, "--progress", "quiet", "-o", "type=image,name=example.com/history:1", "--metadata-file", metadata]),
+      "a build to record",
+    );
+    manifestDigest = (JSON.parse(readFileSync(metadata, "utf8")) as Record<string, string>)["containerimage.digest"]!;
   }
 });
 
@@ -54,6 +62,28 @@ test("debug info and debug histories print what buildctl prints", async () => {
   assert.equal(ours, ok(await buildctl(["debug", "histories"])));
   assert.equal(records(ours).length, 3, ours);
   assert.match(ours, /\+05:30\t/, "times in the local zone, as Go's Local().Format(RFC3339)");
+});
+
+test("debug logs replays a build as buildctl's does; debug get writes a blob as buildctl's does; their errors are buildctl's", async () => {
+  const [first] = records(ok(await buildctl(["debug", "histories"])));
+  for (const progress of ["plain", "rawjson"]) {
+    assert.equal(ok(await ts(["debug", "logs", first!.ref, "--progress", progress])), ok(await buildctl(["debug", "logs", first!.ref, "--progress", progress])), `--progress ${progress}`);
+  }
+  const trace = [await ts(["debug", "logs", first!.ref, "--trace"]), await buildctl(["debug", "logs", first!.ref, "--trace"])];
+  assert.equal(trace[0]!.status, trace[1]!.status, `--trace: ${trace[0]!.stderr} / ${trace[1]!.stderr}`);
+  assert.equal(trace[0]!.stdout, trace[1]!.stdout);
+
+  assert.match(manifestDigest, /^sha256:[a-f0-9]{64}$/);
+  const blob = ok(await ts(["debug", "get", manifestDigest]));
+  assert.equal(blob, ok(await buildctl(["debug", "get", manifestDigest])));
+  assert.equal(JSON.parse(blob).schemaVersion, 2);
+  for (const args of [["debug", "get", "sha256:abc"], ["debug", "get", `sha256:${"0".repeat(64)}`], ["debug", "logs"]]) {
+    const [ours, theirs] = [await ts(args), await buildctl(args)];
+    assert.equal(ours.status, 1, `${args.join(" ")}: ${ours.stderr}`);
+    assert.equal(theirs.status, 1);
+    // buildctl names the gRPC code of a daemon error first (buildkit's grpcerrors: "NotFound: ..."); ours prints the daemon's message.
+    assert.equal(ours.stderr.trim().replace(/^tsfrontend: /, ""), theirs.stderr.trim().replace(/^error: (NotFound: )?/, ""), args.join(" "));
+  }
 });
 
 test("debug ctl pins a record (buildctl sees it); its flags and an unknown ref fail as buildctl's do", async () => {

@@ -1,11 +1,17 @@
-/** What `tsfrontend debug` does; its flags are declared in ../commands/debug.ts, which loads this module only when the command runs. */
+/**
+ * What `tsfrontend debug dump-llb` and `debug get` do (the history commands
+ * are history.ts); their flags are declared in ../commands/debug.ts, which
+ * loads this module only when the command runs.
+ */
 
 import { readFile } from "node:fs/promises";
 import { buffer } from "node:stream/consumers";
 import type { Command } from "commander";
 import type { DumpLlbFlags } from "../commands/debug.js";
 import { UsageError } from "../../errors.js";
-import { decodeDefinition, dumpDefinitionDot, dumpDefinitionJson } from "../../llb/index.js";
+import { decodeDefinition, dumpDefinitionDot, dumpDefinitionJson, parseDigest } from "../../llb/index.js";
+import { ContentClient } from "../../client/connection.js";
+import { connectEach } from "../connect.js";
 
 /** Runs `tsfrontend debug dump-llb`: the Definition as JSON lines or a dot graph on stdout. */
 export async function dumpLlb(file: string | undefined, flags: DumpLlbFlags): Promise<void> {
@@ -28,4 +34,42 @@ async function readDefinitionFile(file: string): Promise<Uint8Array> {
 async function readStdin(): Promise<Uint8Array> {
   if (process.stdin.isTTY) throw new UsageError("give a Definition FILE, or pipe one to stdin (e.g. tsfrontend llb PROGRAM.ts --platform linux/amd64 | tsfrontend debug dump-llb)");
   return buffer(process.stdin);
+}
+
+/** Writes stdout and resolves once it took the chunk (large blobs are not held in memory). */
+function writeOut(chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(chunk, (err) => (err ? reject(err) : resolve())));
+}
+
+/** Runs `tsfrontend debug get DIGEST`: the blob, as buildctl reads it through containerd's content proxy (Info, then Read). With a builder, the first node that has it. */
+export async function runGet(digest: string | undefined, cmd: Command): Promise<void> {
+  if (!digest) throw new UsageError("blob digest must be specified");
+  try {
+    parseDigest(digest);
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
+  const conns = await connectEach(cmd);
+  try {
+    let firstError: unknown;
+    for (const conn of conns) {
+      const store = new ContentClient(conn);
+      try {
+        await store.size(digest);
+      } catch (err) {
+        firstError ??= err;
+        continue;
+      }
+      let pending = Promise.resolve();
+      await store.read(digest, (chunk) => {
+        const copy = Buffer.from(chunk);
+        pending = pending.then(() => writeOut(copy));
+      });
+      await pending;
+      return;
+    }
+    throw firstError;
+  } finally {
+    for (const conn of conns) conn.close();
+  }
 }

@@ -1,14 +1,18 @@
 /**
- * What `tsfrontend debug info`, `debug histories`, `debug ctl` and
- * `prune-histories` do, as buildctl's (buildkit v0.32.2 cmd/buildctl:
- * debug/info.go, debug/histories.go, debug/ctl.go, prunehistories.go). Their
+ * What `tsfrontend debug info`, `debug histories`, `debug logs`, `debug ctl`
+ * and `prune-histories` do, as buildctl's (buildkit v0.32.2 cmd/buildctl:
+ * debug/info.go, debug/histories.go, debug/logs.go, debug/ctl.go,
+ * prunehistories.go). Their
  * flags are declared in ../commands/debug.ts, which loads this module only
  * when one runs. With a builder, each node in turn (records in node order).
  */
 
 import type { Command } from "commander";
-import type { CtlFlags } from "../commands/debug.js";
-import { ControlClient, type BuildHistoryEvent, type BuildkitConnection } from "../../client/connection.js";
+import type { CtlFlags, LogsFlags } from "../commands/debug.js";
+import { ContentClient, ControlClient, type BuildHistoryEvent, type BuildkitConnection } from "../../client/connection.js";
+import { mapGrpcError } from "../../client/errors.js";
+import { createProgressWriter, fromStatusResponse, type ProgressMode } from "../../progress/index.js";
+import { oneOf } from "../options.js";
 import { BuildkitError } from "../../client/errors.js";
 import { UsageError } from "../../errors.js";
 import { moby } from "../../proto/index.js";
@@ -34,8 +38,8 @@ async function onEachDaemon<T>(cmd: Command, run: (control: ControlClient) => Pr
   }
 }
 
-function write(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+function write(data: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(data, (err) => (err ? reject(err) : resolve())));
 }
 
 /** `debug info`: the daemon's BuildKit version (and its Dockerfile frontend's). */
@@ -63,6 +67,47 @@ export async function runHistories(cmd: Command): Promise<void> {
   }
   tw.flush();
   await write(tw.take());
+}
+
+/**
+ * `debug logs REF`: the build's progress, which the daemon replays from its
+ * record through Status, shown on stdout as `--progress` asks; with
+ * `--trace`, the record's OpenTelemetry trace blob instead. One daemon (the
+ * first node of a builder).
+ */
+export async function runLogs(ref: string | undefined, flags: LogsFlags, cmd: Command): Promise<void> {
+  if (!ref) throw new UsageError("build ref must be specified");
+  const mode = oneOf(flags.progress ?? "auto", ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
+  const [conn, ...others] = await connectEach(cmd);
+  for (const c of others) c.close();
+  try {
+    if (flags.trace) {
+      const ev = await new ControlClient(conn!).buildRecord(ref);
+      if (!ev) throw new UsageError(`ref ${ref} not found`);
+      const trace = ev.record?.trace;
+      if (!trace?.digest) throw new UsageError(`ref ${ref} does not have trace`);
+      const store = new ContentClient(conn!);
+      await store.size(trace.digest);
+      const chunks: Buffer[] = [];
+      await store.read(trace.digest, (c) => chunks.push(Buffer.from(c)));
+      await write(Buffer.concat(chunks));
+      return;
+    }
+    const pw = createProgressWriter(mode, process.stdout);
+    const path = "/moby.buildkit.v1.Control/Status";
+    const stream = conn!.serverStream(path, moby.buildkit.v1.StatusRequest, moby.buildkit.v1.StatusResponse, { Ref: ref });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stream.on("data", (m: moby.buildkit.v1.StatusResponse) => pw.write(fromStatusResponse(m)));
+        stream.on("error", (err: Parameters<typeof mapGrpcError>[0]) => reject(mapGrpcError(err, path, conn!.address)));
+        stream.on("end", () => resolve());
+      });
+    } finally {
+      await pw.done();
+    }
+  } finally {
+    conn!.close();
+  }
 }
 
 /** `debug ctl REF --pin|--unpin|--delete`. With a builder, the node that has the record. */

@@ -4,8 +4,9 @@
  * file or stdin as JSON lines, one op per line, or with `--dot` as a Graphviz
  * graph (no daemon needed); `info` the daemon's version; `workers` its
  * workers (also `tsfrontend workers`); `histories` its build records;
- * `ctl REF` pins, unpins or deletes one. With a builder, the daemon commands
- * act on every node, one after the other.
+ * `logs REF` one build's progress replayed (or its trace); `ctl REF` pins,
+ * unpins or deletes a record; `get DIGEST` a blob of its content store. With
+ * a builder, the daemon commands act on every node, one after the other.
  */
 
 import type { Command } from "commander";
@@ -13,6 +14,11 @@ import { addWorkersCommand } from "./workers.js";
 
 export interface DumpLlbFlags {
   dot?: boolean;
+}
+
+export interface LogsFlags {
+  progress?: string;
+  trace?: boolean;
 }
 
 export interface CtlFlags {
@@ -46,6 +52,24 @@ export function registerDebug(program: Command): void {
     .action(async (_flags: object, cmd: Command) => {
       const { runHistories } = await import("../actions/history.js");
       await runHistories(cmd);
+    });
+  debug
+    .command("logs")
+    .description("display a build's logs, replayed by the daemon from its record (as buildctl debug logs)")
+    .argument("[ref]", "the build record's ref (see `tsfrontend debug histories`)")
+    .option("--progress <mode>", "progress output type: auto, tty, plain, rawjson or quiet", "auto")
+    .option("--trace", "print the build's OpenTelemetry trace instead")
+    .action(async (ref: string | undefined, flags: LogsFlags, cmd: Command) => {
+      const { runLogs } = await import("../actions/history.js");
+      await runLogs(ref, flags, cmd);
+    });
+  debug
+    .command("get")
+    .description("write a blob of the daemon's content store to stdout (as buildctl debug get)")
+    .argument("[digest]", "the blob's digest, e.g. sha256:...")
+    .action(async (digest: string | undefined, _flags: object, cmd: Command) => {
+      const { runGet } = await import("../actions/debug.js");
+      await runGet(digest, cmd);
     });
   debug
     .command("ctl")
