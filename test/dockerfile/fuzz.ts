@@ -235,18 +235,26 @@ function validInstruction(r: Rand, depth = 0): string {
     case "ARG":
       return `ARG ${pick(r, ["A", "B", "V_1", "TARGETARCH"])}${r() < 0.6 ? "=" + validWord(r) : ""}`;
     case "ENV":
+      if (r() < 0.1) return `ENV ${pick(r, ["A", "LEGACY"])} ${validWord(r)} rest of line`;
       return `ENV ${pick(r, ["A", "B", "V_1", "PATH"])}=${validWord(r)}${r() < 0.3 ? ` B=${validWord(r)}` : ""}`;
     case "LABEL":
-      return `LABEL org.example.${pick(r, ["a", "b"])}=${validWord(r)}`;
-    case "RUN":
-      if (r() < 0.2) return `RUN ${f}<<EOF\necho ${validWord(r)}\n${r() < 0.3 ? "#!/bin/sh\n" : ""}EOF`;
+      return r() < 0.2 ? `LABEL a=1 "b c"="d e" org.example.x=${validWord(r)}` : `LABEL org.example.${pick(r, ["a", "b"])}=${validWord(r)}`;
+    case "RUN": {
+      const k = r();
+      if (k < 0.15) return `RUN ${f}<<EOF\necho ${validWord(r)}\n${r() < 0.3 ? "#!/bin/sh\n" : ""}EOF`;
+      // Heredoc forms: tab-stripped, quoted (no expansion), two in one instruction, piped into a command.
+      if (k < 0.2) return `RUN ${f}<<-EOT\n\techo ${validWord(r)}\n\tEOT`;
+      if (k < 0.25) return `RUN ${f}<<"EOF" bash\necho $HOME ${validWord(r)}\nEOF`;
+      if (k < 0.28) return `RUN ${f}cat <<A <<B > /x\n${validWord(r)}\nA\n${validWord(r)}\nB`;
+      if (k < 0.32) return `RUN ${f}--mount=type=cache,id=\${A:-c},target=/c${r() < 0.5 ? ",sharing=private" : ""} ${cmd()}`;
       return `RUN ${f}${cmd()}`;
+    }
     case "COPY":
     case "ADD":
       if (r() < 0.15) return `${name} ${f.replace("--parents ", "")}<<EOF /f-${int(r, 9)}\n${validWord(r)}\nEOF`;
       return `${name} ${f}${pick(r, ["a.txt", "src/", ".", "*.go", ...(name === "ADD" ? ["https://example.com/f.tgz", "https://github.com/moby/buildkit.git#v0.12.0", "git@github.com:moby/buildkit.git"] : ["dir", "a.txt b.txt"])])} ${pick(r, ["/app/", "/dst", "${A:-/x}/", "rel/"])}`;
     case "WORKDIR":
-      return `WORKDIR ${pick(r, ["/app", "rel", "/w/${A:-x}", "${HOME}/w"])}`;
+      return `WORKDIR ${pick(r, ["/app", "rel", "/w/${A:-x}", "${HOME}/w", "..", "/a/../b/./c"])}`;
     case "USER":
       return `USER ${pick(r, ["1000", "app:app", "root", "${A:-nobody}"])}`;
     case "EXPOSE":
@@ -259,7 +267,7 @@ function validInstruction(r: Rand, depth = 0): string {
     case "SHELL":
       return `SHELL ["/bin/sh", "-c"]`;
     case "HEALTHCHECK":
-      return r() < 0.2 ? "HEALTHCHECK NONE" : `HEALTHCHECK ${f}CMD ${cmd()}`;
+      return r() < 0.2 ? "HEALTHCHECK NONE" : r() < 0.2 ? `HEALTHCHECK ${f}CMD-SHELL ${cmd()}` : `HEALTHCHECK ${f}CMD ${cmd()}`;
     case "STOPSIGNAL":
       return `STOPSIGNAL ${pick(r, ["SIGTERM", "9", "SIGKILL"])}`;
     case "ONBUILD":
