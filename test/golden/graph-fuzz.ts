@@ -89,6 +89,10 @@ type GraphAction =
       copyMode?: number;
       includePatterns?: string[];
       excludePatterns?: string[];
+      requiredPaths?: string[];
+      attemptUnpack?: boolean;
+      allowEmptyWildcard?: boolean;
+      alwaysReplace?: boolean;
     } & FileMeta);
 
 type GraphNode =
@@ -98,7 +102,10 @@ type GraphNode =
   | { k: "git"; url: string; gitRef: string; keepGitDir?: boolean; subdir?: string; skipSubmodules?: boolean; mtimeCommit?: boolean; fetchByCommit?: boolean; checksum?: string }
   | { k: "http"; url: string; filename?: string; chmod?: number; checksum?: string }
   | { k: "env"; base: number; key: string; value: string }
-  | { k: "dir" | "user" | "platform"; base: number; value: string }
+  | { k: "dir" | "user" | "platform" | "hostname"; base: number; value: string }
+  | { k: "network"; base: number; value: "sandbox" | "host" | "none" }
+  | { k: "security"; base: number; value: "sandbox" | "insecure" }
+  | { k: "extraHost"; base: number; key: string; value: string }
   | { k: "merge"; inputs: number[] }
   | { k: "diff"; lower: number; upper: number }
   | {
@@ -123,6 +130,9 @@ type GraphNode =
       validExitCodes?: number[];
       description?: Record<string, string>;
       progressGroup?: { id: string; name: string; weak: boolean };
+      /** Go's llb.ProxyEnv fields. */
+      proxy?: { HTTPProxy?: string; HTTPSProxy?: string; FTPProxy?: string; NoProxy?: string; AllProxy?: string };
+      readonlyRootfs?: boolean;
       out: string;
     }
   | { k: "file"; base: number; actions: GraphAction[] };
@@ -244,6 +254,8 @@ function genRun(r: Rand, nodes: number): GraphNode {
   if (maybe(r, 0.1)) n.validExitCodes = pick(r, [[0], [0, 1], [2, 255]]);
   if (maybe(r, 0.1)) n.description = { [pick(r, ["com.example.step", "llb.customname"])]: pick(r, ["x", "build it"]) };
   if (maybe(r, 0.1)) n.progressGroup = { id: pick(r, ["g1", "g2"]), name: pick(r, ["group", "Group 2"]), weak: maybe(r, 0.5) };
+  if (maybe(r, 0.08)) n.proxy = { HTTPProxy: "http://proxy:3128", ...(maybe(r, 0.5) ? { NoProxy: "localhost" } : {}), ...(maybe(r, 0.3) ? { AllProxy: "socks5://p:1080" } : {}) };
+  if (maybe(r, 0.08)) n.readonlyRootfs = true;
   if (maybe(r, 0.15)) n.ssh = [{ ...(maybe(r, 0.5) ? { id: "default" } : {}), ...(maybe(r, 0.3) ? { target: "/run/ssh.sock" } : {}), ...(maybe(r, 0.3) ? { optional: true } : {}) }];
   return n;
 }
@@ -271,6 +283,10 @@ function genAction(r: Rand, nodes: number): GraphAction {
       if (maybe(r, 0.2)) c.copyMode = pick(r, [0o755, 0o644]);
       if (maybe(r, 0.2)) c.includePatterns = [pick(r, ["*.go", "**/*.txt"])];
       if (maybe(r, 0.2)) c.excludePatterns = [pick(r, ["*_test.go", "tmp"])];
+      if (maybe(r, 0.1)) c.requiredPaths = [pick(r, ["main.go", "a/b"])];
+      if (maybe(r, 0.1)) c.attemptUnpack = true;
+      if (maybe(r, 0.1)) c.allowEmptyWildcard = true;
+      if (maybe(r, 0.1)) c.alwaysReplace = true;
       return c;
     }
   }
@@ -287,7 +303,20 @@ export function graphProgram(seed: string, index: number): GraphProgram {
     if (k < 3) nodes.push(genRun(r, n));
     else if (k < 6) nodes.push({ k: "file", base: int(r, n), actions: Array.from({ length: 1 + int(r, 3) }, () => genAction(r, n)) });
     else if (k === 6) nodes.push({ k: "env", base: int(r, n), key: pick(r, ["A", "PATH", "B"]), value: pick(r, ["1", "/opt/bin:$PATH", "x"]) });
-    else if (k === 7) nodes.push(maybe(r, 0.5) ? { k: "dir", base: int(r, n), value: pick(r, ["/w", "sub", "../up"]) } : maybe(r, 0.5) ? { k: "user", base: int(r, n), value: pick(r, ["app", "0:0"]) } : { k: "platform", base: int(r, n), value: pick(r, PLATFORMS) });
+    else if (k === 7) {
+      const base = int(r, n);
+      nodes.push(
+        pick<GraphNode>(r, [
+          { k: "dir", base, value: pick(r, ["/w", "sub", "../up"]) },
+          { k: "user", base, value: pick(r, ["app", "0:0"]) },
+          { k: "platform", base, value: pick(r, PLATFORMS) },
+          { k: "network", base, value: pick(r, ["sandbox", "host", "none"] as const) },
+          { k: "security", base, value: pick(r, ["sandbox", "insecure"] as const) },
+          { k: "hostname", base, value: pick(r, ["h1", "build-host"]) },
+          { k: "extraHost", base, key: pick(r, ["db", "cache.local"]), value: pick(r, ["10.1.2.3", "fd00::2"]) },
+        ]),
+      );
+    }
     else if (k === 8) nodes.push({ k: "merge", inputs: Array.from({ length: int(r, 4) }, () => int(r, n)) });
     else nodes.push({ k: "diff", lower: int(r, n), upper: int(r, n) });
   }
@@ -322,6 +351,18 @@ function buildRun(base: State, n: Extract<GraphNode, { k: "run" }>, at: (i: numb
     ...(n.ulimits ? { ulimits: n.ulimits } : {}),
     ...(n.cgroupParent ? { cgroupParent: n.cgroupParent } : {}),
     ...(n.validExitCodes ? { validExitCodes: n.validExitCodes } : {}),
+    ...(n.proxy
+      ? {
+          proxyEnv: {
+            ...(n.proxy.HTTPProxy ? { httpProxy: n.proxy.HTTPProxy } : {}),
+            ...(n.proxy.HTTPSProxy ? { httpsProxy: n.proxy.HTTPSProxy } : {}),
+            ...(n.proxy.FTPProxy ? { ftpProxy: n.proxy.FTPProxy } : {}),
+            ...(n.proxy.NoProxy ? { noProxy: n.proxy.NoProxy } : {}),
+            ...(n.proxy.AllProxy ? { allProxy: n.proxy.AllProxy } : {}),
+          },
+        }
+      : {}),
+    ...(n.readonlyRootfs ? { readonlyRootfs: true } : {}),
     ...(mounts.length > 0 ? { mounts } : {}),
     ...(n.secrets ? { secrets: n.secrets.map((s) => ({ ...(s.id ? { id: s.id } : {}), target: s.target ?? "", ...(s.optional ? { optional: true } : {}) })) } : {}),
     ...(n.ssh ? { ssh: n.ssh.map((s) => ({ ...(s.id ? { id: s.id } : {}), ...(s.target ? { target: s.target } : {}), ...(s.optional ? { optional: true } : {}) })) } : {}),
@@ -358,6 +399,10 @@ function buildAction(fa: FileAction | undefined, a: GraphAction, at: (i: number)
         ...(a.copyMode !== undefined ? { mode: a.copyMode } : {}),
         ...(a.includePatterns ? { includePatterns: a.includePatterns } : {}),
         ...(a.excludePatterns ? { excludePatterns: a.excludePatterns } : {}),
+        ...(a.requiredPaths ? { requiredPaths: a.requiredPaths } : {}),
+        ...(a.attemptUnpack ? { attemptUnpack: true } : {}),
+        ...(a.allowEmptyWildcard ? { allowEmptyWildcard: true } : {}),
+        ...(a.alwaysReplace ? { alwaysReplaceExistingDestPaths: true } : {}),
         ...metaOpts(a),
       };
       return fa ? fa.copy(at(a.from), a.src, a.dst, opts) : copy(at(a.from), a.src, a.dst, opts);
@@ -423,6 +468,18 @@ export function buildGraph(p: GraphProgram): State {
         break;
       case "platform":
         states.push(at(n.base).platform(parsePlatform(n.value)));
+        break;
+      case "network":
+        states.push(at(n.base).network(n.value === "host" ? NetMode.HOST : n.value === "none" ? NetMode.NONE : NetMode.UNSET));
+        break;
+      case "security":
+        states.push(at(n.base).security(n.value === "insecure" ? SecurityMode.INSECURE : SecurityMode.SANDBOX));
+        break;
+      case "hostname":
+        states.push(at(n.base).hostname(n.value));
+        break;
+      case "extraHost":
+        states.push(at(n.base).addExtraHost(n.key, n.value));
         break;
       case "merge":
         states.push(merge(n.inputs.map(at)));

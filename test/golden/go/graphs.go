@@ -72,6 +72,10 @@ type graphAction struct {
 	CopyDirContentsOnly bool     `json:"copyDirContentsOnly"`
 	FollowSymlinks      bool     `json:"followSymlinks"`
 	CopyMode            *uint32  `json:"copyMode"`
+	RequiredPaths       []string `json:"requiredPaths"`
+	AttemptUnpack       bool     `json:"attemptUnpack"`
+	AllowEmptyWildcard  bool     `json:"allowEmptyWildcard"`
+	AlwaysReplace       bool     `json:"alwaysReplace"`
 	IncludePatterns     []string `json:"includePatterns"`
 	ExcludePatterns     []string `json:"excludePatterns"`
 	Chown               string   `json:"chown"`
@@ -123,26 +127,28 @@ type graphNode struct {
 	Key    string `json:"key"`
 	Value  string `json:"value"`
 	// run
-	Args         []string          `json:"args"`
-	Shlex        string            `json:"shlex"`
-	Env          [][2]string       `json:"env"`
-	Dir          string            `json:"dir"`
-	User         string            `json:"user"`
-	Network      string            `json:"network"`
-	Security     string            `json:"security"`
-	Hostname     string            `json:"hostname"`
-	IgnoreCache  bool              `json:"ignoreCache"`
-	CustomName   string            `json:"customName"`
-	Mounts       []graphMount      `json:"mounts"`
-	Secrets      []graphSecret     `json:"secrets"`
-	SSH          []graphSecret     `json:"ssh"`
-	Out          string            `json:"out"`
-	ExtraHosts   [][2]string       `json:"extraHosts"`
-	Ulimits      []graphUlimit     `json:"ulimits"`
-	CgroupParent string            `json:"cgroupParent"`
-	ValidExit    []int             `json:"validExitCodes"`
-	Description  map[string]string `json:"description"`
-	Group        *graphGroup       `json:"progressGroup"`
+	Args           []string          `json:"args"`
+	Shlex          string            `json:"shlex"`
+	Env            [][2]string       `json:"env"`
+	Dir            string            `json:"dir"`
+	User           string            `json:"user"`
+	Network        string            `json:"network"`
+	Security       string            `json:"security"`
+	Hostname       string            `json:"hostname"`
+	IgnoreCache    bool              `json:"ignoreCache"`
+	CustomName     string            `json:"customName"`
+	Mounts         []graphMount      `json:"mounts"`
+	Secrets        []graphSecret     `json:"secrets"`
+	SSH            []graphSecret     `json:"ssh"`
+	Out            string            `json:"out"`
+	ExtraHosts     [][2]string       `json:"extraHosts"`
+	Ulimits        []graphUlimit     `json:"ulimits"`
+	CgroupParent   string            `json:"cgroupParent"`
+	ValidExit      []int             `json:"validExitCodes"`
+	Description    map[string]string `json:"description"`
+	Group          *graphGroup       `json:"progressGroup"`
+	Proxy          *llb.ProxyEnv     `json:"proxy"`
+	ReadonlyRootfs bool              `json:"readonlyRootfs"`
 	// file
 	Actions []graphAction `json:"actions"`
 }
@@ -243,7 +249,7 @@ func buildGraph(p graphProgram) (llb.State, error) {
 				opts = append(opts, llb.Checksum(digest.Digest(n.Checksum)))
 			}
 			st = llb.HTTP(n.URL, opts...)
-		case "env", "dir", "user", "platform":
+		case "env", "dir", "user", "platform", "network", "security", "hostname", "extraHost":
 			base, err := at(n.Base)
 			if err != nil {
 				return st, err
@@ -261,6 +267,14 @@ func buildGraph(p graphProgram) (llb.State, error) {
 					return st, err
 				}
 				st = base.Platform(platforms.Normalize(pl))
+			case "network":
+				st = base.Network(map[string]pb.NetMode{"sandbox": pb.NetMode_UNSET, "host": pb.NetMode_HOST, "none": pb.NetMode_NONE}[n.Value])
+			case "security":
+				st = base.Security(map[string]pb.SecurityMode{"sandbox": pb.SecurityMode_SANDBOX, "insecure": pb.SecurityMode_INSECURE}[n.Value])
+			case "hostname":
+				st = base.Hostname(n.Value)
+			case "extraHost":
+				st = base.AddExtraHost(n.Key, net.ParseIP(n.Value))
 			}
 		case "merge":
 			var in []llb.State
@@ -369,6 +383,12 @@ func buildRun(base llb.State, n graphNode, at func(int) (llb.State, error)) (llb
 	if n.ValidExit != nil {
 		ro = append(ro, llb.ValidExitCodes(n.ValidExit...))
 	}
+	if n.Proxy != nil {
+		ro = append(ro, llb.WithProxy(*n.Proxy))
+	}
+	if n.ReadonlyRootfs {
+		ro = append(ro, llb.ReadonlyRootFS())
+	}
 	for _, m := range n.Mounts {
 		src := llb.Scratch()
 		if m.Source != nil {
@@ -468,6 +488,11 @@ func buildAction(fa *llb.FileAction, a graphAction, at func(int) (llb.State, err
 			FollowSymlinks:      a.FollowSymlinks,
 			IncludePatterns:     a.IncludePatterns,
 			ExcludePatterns:     a.ExcludePatterns,
+			RequiredPaths:       a.RequiredPaths,
+			AttemptUnpack:       a.AttemptUnpack,
+			AllowEmptyWildcard:  a.AllowEmptyWildcard,
+
+			AlwaysReplaceExistingDestPaths: a.AlwaysReplace,
 		}
 		if a.CopyMode != nil {
 			ci.Mode = &llb.ChmodOpt{Mode: os.FileMode(*a.CopyMode)}
