@@ -321,3 +321,50 @@ test("buildx's flags: PATH (PATH/Dockerfile and the context), -t/--push, --label
   assert.equal(noName.status, 1);
   assert.match(noName.stderr, /--push: tag is needed when pushing to registry/);
 });
+
+test("buildx's RUN flags reach the RUN steps (--add-host, --ulimit, --shm-size, --network none, --no-cache-filter, --pull); --cache-to/--cache-from with a bare ref; --iidfile and --quiet give the image ID", async () => {
+  const dir = out("buildx-run-flags");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, "Dockerfile"),
+    `FROM ${shell.ref}@${shell.digest} AS probe
+RUN grep -w db.internal /etc/hosts > /hosts; ulimit -n > /nofile; df -k /dev/shm | tail -1 | awk '{print $2}' > /shm; (wget -q -T 2 -O- http://${env.registry}/v2/ >/dev/null 2>&1 && echo net || echo nonet) > /net; cat /proc/sys/kernel/random/uuid > /stamp
+FROM scratch
+COPY --from=probe /hosts /nofile /shm /net /stamp /
+`,
+  );
+  const cacheRef = `${env.registry}/tsfrontend-test/buildx-run-flags-cache:e2e-${process.pid}`;
+  const common = ["build", dir, "--platform", "linux/amd64", "--add-host", "db.internal:10.9.8.7", "--ulimit", "nofile=512:1024", "--shm-size", "32m", "--network", "none"];
+  const first = out("buildx-run-flags-1");
+  ok(await runCli([...common, "--no-cache-filter", "probe", "--pull", "--cache-to", cacheRef, "--progress", "quiet", "-o", `type=local,dest=${first}`]), "RUN flags and --cache-to REF");
+  assert.match(readFileSync(join(first, "hosts"), "utf8"), /^10\.9\.8\.7\s+db\.internal/);
+  assert.equal(readFileSync(join(first, "nofile"), "utf8").trim(), "512");
+  assert.equal(readFileSync(join(first, "shm"), "utf8").trim(), String(32 * 1024));
+  assert.equal(readFileSync(join(first, "net"), "utf8").trim(), "nonet");
+  // --no-cache-filter probe: the RUN runs again; without it, from the registry cache of --cache-from REF.
+  const second = out("buildx-run-flags-2");
+  ok(await runCli([...common, "--no-cache-filter", "probe", "--cache-from", cacheRef, "--progress", "quiet", "-o", `type=local,dest=${second}`]), "again with --no-cache-filter");
+  assert.notEqual(readFileSync(join(second, "stamp"), "utf8"), readFileSync(join(first, "stamp"), "utf8"), "--no-cache-filter probe ran the stage again");
+  const third = out("buildx-run-flags-3");
+  ok(await runCli([...common, "--cache-from", cacheRef, "--progress", "quiet", "-o", `type=local,dest=${third}`]), "again from the cache");
+  const stamps = [first, second].map((d) => readFileSync(join(d, "stamp"), "utf8"));
+  assert.ok(stamps.includes(readFileSync(join(third, "stamp"), "utf8")), "without --no-cache-filter the RUN is cached");
+  // --iidfile and --quiet: the image's config digest (what buildx calls the image ID).
+  const iid = join(dir, "iid");
+  writeFileSync(iid, "stale");
+  const ref = `${env.registry}/tsfrontend-test/buildx-run-flags:e2e-${process.pid}`;
+  const metadata = join(dir, "metadata.json");
+  const q = await runCli([...common, "-t", ref, "--push", "--quiet", "--iidfile", iid, "--metadata-file", metadata]);
+  const id = ok(q, "--quiet --iidfile").trim();
+  assert.equal(q.stderr, "", "--quiet: no progress");
+  const response = JSON.parse(readFileSync(metadata, "utf8")) as Record<string, string>;
+  assert.match(id, /^sha256:[a-f0-9]{64}$/);
+  assert.equal(id, response["containerimage.config.digest"]);
+  assert.equal(readFileSync(iid, "utf8"), id);
+  const both = await runCli([...common, "--quiet", "--progress", "plain"]);
+  assert.equal(both.status, 1);
+  assert.match(both.stderr, /progress=plain and quiet cannot be used together/);
+  const bad = await runCli(["build", dir, "--network", "bridge"]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--network: network mode "bridge" not supported by buildkit/);
+});

@@ -1,6 +1,6 @@
 /** What `tsfrontend build` does; its flags are declared in ../commands/build.ts, which loads this module only when the command runs. */
 
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
@@ -24,7 +24,7 @@ import type { LoadedProgram } from "../../program/load.js";
 import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
 import { attestOpts } from "../flags/attest.js";
-import { applyTagsAndPush, labelOpts, parseBuildContexts } from "../flags/buildx.js";
+import { applyTagsAndPush, buildxRunOpts, cacheShorthand, imageIdOf, labelOpts, parseBuildContexts } from "../flags/buildx.js";
 import { callOutput, parseCallFlag } from "../flags/call.js";
 import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
@@ -220,8 +220,15 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
     trace?.close();
   }
   for (const [k, v] of Object.entries(response)) log.debug(`exporter response: ${k}=${v}`);
+  writeResultFiles(flags, ref, response);
+}
+
+/** --ref-file, --metadata-file and --iidfile, and the image ID --quiet prints (as buildx). */
+function writeResultFiles(flags: BuildFlags, ref: string, response: Record<string, string>): void {
   if (flags.refFile) writeAtomic(flags.refFile, ref);
   if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(response));
+  if (flags.iidfile) writeAtomic(flags.iidfile, imageIdOf(response));
+  if (flags.quiet) process.stdout.write(`${imageIdOf(response)}\n`);
 }
 
 /** The connection to the builder's node a subrequest is asked of (builder/run.ts `subrequestNode`). */
@@ -236,15 +243,20 @@ async function subrequestConnection(builder: Builder, flags: BuildFlags, buildRe
 export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   // buildx's PATH argument: without -f or --frontend, PATH/Dockerfile is what is built.
   const flags: BuildFlags = given.contextPath !== undefined && given.file === undefined && given.frontend === undefined ? { ...given, file: join(given.contextPath, "Dockerfile") } : given;
-  const mode = oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress") as ProgressMode;
+  if (flags.quiet && flags.progress !== "auto" && flags.progress !== "quiet") throw new UsageError(`progress=${flags.progress} and quiet cannot be used together`, { flag: "--quiet" });
+  const mode = (flags.quiet ? "quiet" : oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress")) as ProgressMode;
+  // buildx removes an earlier image ID file first: a failed build leaves none.
+  if (flags.iidfile) rmSync(flags.iidfile, { force: true });
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
   const optValues = parseKeyValues(flags.opt ?? [], "--opt");
   // buildx's --label and --build-context are opts too (label:K, context:NAME); an --opt saying otherwise is an error.
   const buildContexts = parseBuildContexts(flags.buildContext ?? []);
-  const flagOpts = { ...labelOpts(flags.label ?? []), ...buildContexts.opts };
+  const runFlags = buildxRunOpts({ ...flags, ...(flags.cache ? {} : { noCacheFilter: [] }) });
+  const flagOpts = { ...labelOpts(flags.label ?? []), ...buildContexts.opts, ...runFlags.opts };
   for (const [k, v] of Object.entries(flagOpts)) {
     if (optValues[k] !== undefined && optValues[k] !== v) {
-      throw new UsageError(`--opt ${k}=${optValues[k]} and ${k.startsWith("label:") ? "--label" : "--build-context"} ask for different things: give it once`, { flag: k.startsWith("label:") ? "--label" : "--build-context" });
+      const flag = runFlags.flagOf[k] ?? (k.startsWith("label:") ? "--label" : "--build-context");
+      throw new UsageError(`--opt ${k}=${optValues[k]} and ${flag} ask for different things: give it once`, { flag });
     }
   }
   if (Object.keys(buildContexts.opts).length > 0 && optValues["frontend.caps"] === undefined) flagOpts["frontend.caps"] = "moby.buildkit.frontend.contexts+forward";
@@ -304,9 +316,9 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   if ((flags.tag ?? []).length > 0 && outputs.length === 0) {
     log.warn("no output specified: the build result only remains in the build cache; add --push to push the image, or --output");
   }
-  const cacheExports = (flags.exportCache ?? []).flatMap((v) => parseExportCache([v]));
-  const cacheImports = (flags.importCache ?? []).flatMap((v) => parseImportCache([v]));
-  const entitlements = parseAllow(flags.allow ?? []);
+  const cacheExports = [...(flags.exportCache ?? []), ...(flags.cacheTo ?? []).map(cacheShorthand)].flatMap((v) => parseExportCache([v]));
+  const cacheImports = [...(flags.importCache ?? []), ...(flags.cacheFrom ?? []).map(cacheShorthand)].flatMap((v) => parseImportCache([v]));
+  const entitlements = parseAllow([...(flags.allow ?? []), ...runFlags.entitlements.filter((e) => !(flags.allow ?? []).includes(e))]);
   const secrets = parseSecretFlags(flags.secret ?? []);
   const sshAgents = resolveSshAgents(parseSshSpecs(flags.ssh ?? []));
   const sourcePolicy = flags.sourcePolicyFile !== undefined ? loadSourcePolicyFile(flags.sourcePolicyFile) : undefined;
@@ -448,6 +460,5 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   } else if (result.subrequest) {
     process.stdout.write(formatSubrequestResult(result.subrequest));
   }
-  if (flags.refFile) writeAtomic(flags.refFile, result.ref);
-  if (flags.metadataFile) writeAtomic(flags.metadataFile, metadataJson(result.exporterResponse));
+  writeResultFiles(flags, result.ref, result.exporterResponse);
 }

@@ -13,7 +13,7 @@
  * --label, --build-context and the context PATH argument (flags/buildx.ts).
  */
 
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { collect } from "../options.js";
 
 export interface BuildFlags {
@@ -50,8 +50,30 @@ export interface BuildFlags {
   push?: boolean;
   label?: string[];
   buildContext?: string[];
+  addHost?: string[];
+  network?: string;
+  shmSize?: string;
+  ulimit?: string[];
+  cgroupParent?: string;
+  noCacheFilter?: string[];
+  pull?: boolean;
+  cacheFrom?: string[];
+  cacheTo?: string[];
+  iidfile?: string;
+  quiet?: boolean;
   /** The context path argument (buildx's PATH). */
   contextPath?: string;
+}
+
+/**
+ * A repeatable option whose name starts with `no-` but takes a value
+ * (buildx's `--no-cache-filter STAGE`): commander would take it for the
+ * negation of `--cache-filter`.
+ */
+function valueOptionNamedNo(flags: string, description: string): Option {
+  const o = new Option(flags, description).argParser(collect);
+  o.negate = false;
+  return o;
 }
 
 export function registerBuild(program: Command): void {
@@ -91,6 +113,17 @@ export function registerBuild(program: Command): void {
     .option("--push", "as docker buildx's: push the image (an image output with push=true, named by -t)")
     .option("--label <key=value>", "image label (same as --opt label:KEY=VALUE); repeatable", collect)
     .option("--build-context <name=value>", "as docker buildx's: a named context: DIR | docker-image://REF | git or https URL | oci-layout://DIR[:TAG][@DIGEST]; repeatable", collect)
+    .option("--add-host <host:ip>", "as docker buildx's: a host-to-IP mapping for RUN steps (the add-hosts opt); repeatable", collect)
+    .option("--network <mode>", "as docker buildx's: network mode of RUN steps, default | host | none (the force-network-mode opt; host also allows network.host)")
+    .option("--shm-size <bytes>", "as docker buildx's: /dev/shm size of RUN steps, e.g. 64m (the shm-size opt)")
+    .option("--ulimit <name=soft[:hard]>", "as docker buildx's: a ulimit of RUN steps, e.g. nofile=1024:2048 (the ulimit opt); repeatable", collect)
+    .option("--cgroup-parent <path>", "as docker buildx's: parent cgroup of RUN steps (the cgroup-parent opt)")
+    .addOption(valueOptionNamedNo("--no-cache-filter <stage>", "as docker buildx's: do not cache these stages (the no-cache opt); repeatable"))
+    .option("--pull", "as docker buildx's: always pull the images the build names (image-resolve-mode=pull)")
+    .option("--cache-from <spec>", "as docker buildx's: same as --import-cache; a bare REF is type=registry,ref=REF; repeatable", collect)
+    .option("--cache-to <spec>", "as docker buildx's: same as --export-cache; a bare REF is type=registry,ref=REF; repeatable", collect)
+    .option("--iidfile <file>", "as docker buildx's: write the image ID (the config digest, else the image digest) to this file")
+    .option("-q, --quiet", "as docker buildx's: no progress output; print the image ID when done")
     .argument("[context]", "as docker buildx's PATH: sent as the `context` local; without -f or --frontend, PATH/Dockerfile is built")
     .action(async (context: string | undefined, flags: BuildFlags, cmd: Command) => {
       const { runBuild } = await import("../actions/build.js");

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { UsageError } from "../../errors.js";
-import { applyTagsAndPush, labelOpts, parseBuildContexts } from "./buildx.js";
+import { applyTagsAndPush, buildxRunOpts, cacheShorthand, imageIdOf, labelOpts, parseBuildContexts, parseRamBytes } from "./buildx.js";
 import { parseOutputs } from "./outputs.js";
 
 function usage(flag: string, re: RegExp) {
@@ -73,4 +73,52 @@ test("--build-context: URLs and images as given, a directory as a local (context
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("buildx's RUN flags as the opts buildx sends: add-hosts, force-network-mode (+network.host), shm-size, ulimit, cgroup-parent, no-cache, image-resolve-mode", () => {
+  const r = buildxRunOpts({
+    addHost: ["db:10.0.0.5", "v6=[2001:db8::1]", "two:1.2.3.4,5.6.7.8"],
+    network: "host",
+    shmSize: "64m",
+    ulimit: ["nproc=512", "nofile=1024:2048", "nproc=100:200"],
+    cgroupParent: "/cg",
+    noCacheFilter: ["build", "test"],
+    pull: true,
+  });
+  assert.deepEqual(r.opts, {
+    "add-hosts": "db=10.0.0.5,v6=2001:db8::1,two=1.2.3.4,two=5.6.7.8",
+    "force-network-mode": "host",
+    "shm-size": "67108864",
+    ulimit: "nofile=1024:2048,nproc=100:200",
+    "cgroup-parent": "/cg",
+    "no-cache": "build,test",
+    "image-resolve-mode": "pull",
+  });
+  assert.deepEqual(r.entitlements, ["network.host"]);
+  assert.equal(r.flagOf["ulimit"], "--ulimit");
+  assert.deepEqual(buildxRunOpts({ network: "none" }).opts, { "force-network-mode": "none" });
+  assert.deepEqual(buildxRunOpts({ network: "default", shmSize: "0" }).opts, {});
+  assert.equal(parseRamBytes("1048576"), 1048576n);
+  assert.equal(parseRamBytes("1.5k"), 1536n);
+  assert.equal(parseRamBytes("2GiB"), 2147483648n);
+  for (const [flags, message] of [
+    [{ addHost: ["nohost"] }, /invalid host nohost/],
+    [{ addHost: ["h:notanip"] }, /invalid host h:notanip/],
+    [{ addHost: ["h:host-gateway"] }, /host-gateway/],
+    [{ network: "bridge" }, /network mode "bridge" not supported by buildkit/],
+    [{ shmSize: "lots" }, /invalid size: 'lots'/],
+    [{ ulimit: ["nofile"] }, /invalid ulimit argument: nofile/],
+    [{ ulimit: ["files=1"] }, /invalid ulimit type: files/],
+    [{ ulimit: ["nofile=10:5"] }, /soft limit must be less than or equal to hard limit: 10 > 5/],
+  ] as const) {
+    assert.throws(() => buildxRunOpts(flags), (e: Error) => e instanceof UsageError && message.test(e.message), JSON.stringify(flags));
+  }
+});
+
+test("--cache-from/--cache-to: a bare reference is a registry cache; the image ID is the config digest, else the image digest", () => {
+  assert.equal(cacheShorthand("registry.example/app:cache"), "type=registry,ref=registry.example/app:cache");
+  assert.equal(cacheShorthand("type=local,src=/c"), "type=local,src=/c");
+  assert.equal(imageIdOf({ "containerimage.digest": "sha256:m", "containerimage.config.digest": "sha256:c" }), "sha256:c");
+  assert.equal(imageIdOf({ "containerimage.digest": "sha256:m" }), "sha256:m");
+  assert.equal(imageIdOf({}), "");
 });

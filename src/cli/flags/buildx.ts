@@ -3,10 +3,15 @@
  * reads them (commands/build.go, build/build.go, build/opt.go): `-t/--tag` and
  * `--push` (names and push for the image outputs), `--label` (label:K opts),
  * `--build-context NAME=VALUE` (context:NAME opts, with the locals and OCI
- * layout stores they need) and the context path argument.
+ * layout stores they need), the context path argument, the RUN settings
+ * `--add-host`, `--network`, `--shm-size`, `--ulimit`, `--cgroup-parent`,
+ * `--no-cache-filter` and `--pull` (frontend opts), `--cache-from/--cache-to`
+ * (buildctl's cache specs, a bare ref meaning a registry) and the image ID of
+ * `--iidfile` and `--quiet`.
  */
 
 import { readFileSync, statSync } from "node:fs";
+import { isIPv4, isIPv6 } from "node:net";
 import { resolve } from "node:path";
 import type { OutputEntry } from "../../client/exporters.js";
 import { UsageError } from "../../errors.js";
@@ -129,4 +134,125 @@ function layoutDigest(dir: string, tag: string, name: string): string {
   const desc = named ?? (manifests.length === 1 ? manifests[0] : undefined);
   if (!desc?.digest) throw new UsageError(`${name}: failed to resolve digest: no manifest tagged ${tag} in ${dir}, and not exactly one`, { flag: "--build-context" });
   return desc.digest;
+}
+
+/** The flags of {@link buildxRunOpts}, as given. */
+export interface BuildxRunFlags {
+  addHost?: readonly string[];
+  network?: string;
+  shmSize?: string;
+  ulimit?: readonly string[];
+  cgroupParent?: string;
+  noCacheFilter?: readonly string[];
+  pull?: boolean;
+}
+
+/** What buildx's run flags add: frontend opts, and the entitlement `--network host` needs. */
+export interface BuildxRunOpts {
+  opts: Record<string, string>;
+  /** The flag each opt came from (for a conflict with --opt). */
+  flagOf: Record<string, string>;
+  entitlements: string[];
+}
+
+/** go-units' ulimit names (ParseUlimit). */
+const ULIMIT_NAMES = new Set(["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"]);
+
+/** go-units `ParseUlimit` and `Ulimit.String()`: `name=soft[:hard]` as `name=soft:hard`. */
+export function parseUlimit(value: string): { name: string; text: string } {
+  const eq = value.indexOf("=");
+  if (eq < 0) throw new UsageError(`invalid ulimit argument: ${value}`, { flag: "--ulimit" });
+  const name = value.slice(0, eq);
+  if (!ULIMIT_NAMES.has(name)) throw new UsageError(`invalid ulimit type: ${name}`, { flag: "--ulimit" });
+  const [softText, hardText] = value.slice(eq + 1).split(/:(.*)/s, 2);
+  const int = (s: string | undefined): bigint => {
+    if (s === undefined || !/^[+-]?\d+$/.test(s)) throw new UsageError(`invalid ulimit value ${JSON.stringify(s ?? "")} in ${JSON.stringify(value)}: want a number`, { flag: "--ulimit" });
+    return BigInt(s);
+  };
+  const soft = int(softText);
+  const hard = hardText !== undefined ? int(hardText) : soft;
+  if (hard !== -1n && soft > hard) throw new UsageError(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`, { flag: "--ulimit" });
+  return { name, text: `${name}=${soft}:${hard}` };
+}
+
+/** go-units `RAMInBytes` (docker's --shm-size): a number with an optional binary unit, "64m", "1g", "1048576". */
+export function parseRamBytes(value: string): bigint {
+  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(value);
+  if (!m) throw new UsageError(`invalid size: '${value}'`, { flag: "--shm-size" });
+  const exp = m[2] ? "kmgtp".indexOf(m[2].toLowerCase()) + 1 : 0;
+  const size = Number.parseFloat(m[1]!);
+  if (!Number.isFinite(size)) throw new UsageError(`invalid size: '${value}'`, { flag: "--shm-size" });
+  return BigInt(Math.trunc(size * 1024 ** exp));
+}
+
+const isIp = (s: string) => isIPv4(s) || isIPv6(s);
+
+/**
+ * buildx's `--add-host`, `--network`, `--shm-size`, `--ulimit`,
+ * `--cgroup-parent`, `--no-cache-filter` and `--pull` as the frontend opts
+ * buildx sends (build/opt.go `toSolveOpt`, build/utils.go): `add-hosts`
+ * (host=ip, comma separated), `force-network-mode` (with the network.host
+ * entitlement for host), `shm-size` in bytes, `ulimit` (sorted by name, the
+ * last of a name kept), `cgroup-parent`, `no-cache` (the stages) and
+ * `image-resolve-mode=pull`.
+ */
+export function buildxRunOpts(flags: BuildxRunFlags): BuildxRunOpts {
+  const res: BuildxRunOpts = { opts: {}, flagOf: {}, entitlements: [] };
+  const set = (key: string, value: string, flag: string) => {
+    res.opts[key] = value;
+    res.flagOf[key] = flag;
+  };
+  const hosts: string[] = [];
+  for (const h of flags.addHost ?? []) {
+    let i = h.indexOf("=");
+    if (i < 0) i = h.indexOf(":");
+    const host = i < 0 ? "" : h.slice(0, i);
+    const ips = i < 0 ? "" : h.slice(i + 1);
+    if (host === "" || ips === "") throw new UsageError(`invalid host ${h}: want HOST:IP`, { flag: "--add-host" });
+    if (ips === "host-gateway") throw new UsageError(`invalid host ${h}: host-gateway is the docker driver's, not buildkitd's: give the IP`, { flag: "--add-host" });
+    for (let ip of ips.split(",")) {
+      if (ip.length > 2 && ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
+      if (!isIp(ip)) throw new UsageError(`invalid host ${h}`, { flag: "--add-host" });
+      hosts.push(`${host}=${ip}`);
+    }
+  }
+  if (hosts.length > 0) set("add-hosts", hosts.join(","), "--add-host");
+  switch (flags.network ?? "default") {
+    case "host":
+      set("force-network-mode", "host", "--network");
+      res.entitlements.push("network.host");
+      break;
+    case "none":
+      set("force-network-mode", "none", "--network");
+      break;
+    case "":
+    case "default":
+      break;
+    default:
+      throw new UsageError(`network mode ${JSON.stringify(flags.network)} not supported by buildkit: use default, host or none`, { flag: "--network" });
+  }
+  if (flags.shmSize !== undefined) {
+    const bytes = parseRamBytes(flags.shmSize);
+    if (bytes > 0n) set("shm-size", bytes.toString(), "--shm-size");
+  }
+  const ulimits = new Map<string, string>();
+  for (const u of flags.ulimit ?? []) {
+    const p = parseUlimit(u);
+    ulimits.set(p.name, p.text);
+  }
+  if (ulimits.size > 0) set("ulimit", [...ulimits.keys()].sort().map((k) => ulimits.get(k)!).join(","), "--ulimit");
+  if (flags.cgroupParent) set("cgroup-parent", flags.cgroupParent, "--cgroup-parent");
+  if ((flags.noCacheFilter ?? []).length > 0) set("no-cache", flags.noCacheFilter!.join(","), "--no-cache-filter");
+  if (flags.pull) set("image-resolve-mode", "pull", "--pull");
+  return res;
+}
+
+/** buildx's `--cache-from`/`--cache-to` value: a bare reference is a registry cache (`type=registry,ref=REF`). */
+export function cacheShorthand(value: string): string {
+  return value.includes("=") ? value : `type=registry,ref=${value}`;
+}
+
+/** buildx's image ID (`--iidfile`, `--quiet`): the config digest when the exporter names one, else the image digest. */
+export function imageIdOf(response: Readonly<Record<string, string>>): string {
+  return response["containerimage.config.digest"] ?? response["containerimage.digest"] ?? "";
 }
