@@ -322,7 +322,7 @@ test("buildx's flags: PATH (PATH/Dockerfile and the context), -t/--push, --label
   assert.match(noName.stderr, /--push: tag is needed when pushing to registry/);
 });
 
-test("buildx's RUN flags reach the RUN steps (--add-host, --ulimit, --shm-size, --network none, --no-cache-filter, --pull); --cache-to/--cache-from with a bare ref; --iidfile and --quiet give the image ID", async () => {
+test("buildx's RUN flags reach the RUN steps (--add-host, --ulimit, --shm-size, --network none, --no-cache-filter, --pull); --cache-to/--cache-from with a bare ref; --annotation on the manifest; --iidfile and --quiet give the image ID", async () => {
   const dir = out("buildx-run-flags");
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -361,6 +361,10 @@ COPY --from=probe /hosts /nofile /shm /net /stamp /
   assert.match(id, /^sha256:[a-f0-9]{64}$/);
   assert.equal(id, response["containerimage.config.digest"]);
   assert.equal(readFileSync(iid, "utf8"), id);
+  // --annotation: on the image manifest (no type), as buildx sends it.
+  const tar = out("buildx-run-flags.tar");
+  ok(await runCli([...common, "--annotation", "org.example.note=annotated", "--progress", "quiet", "-o", `type=oci,dest=${tar}`]), "--annotation");
+  assert.equal(readOciTar(tar).images[0]?.manifest.annotations?.["org.example.note"], "annotated");
   const both = await runCli([...common, "--quiet", "--progress", "plain"]);
   assert.equal(both.status, 1);
   assert.match(both.stderr, /progress=plain and quiet cannot be used together/);

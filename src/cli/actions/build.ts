@@ -24,7 +24,7 @@ import type { LoadedProgram } from "../../program/load.js";
 import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
 import { attestOpts } from "../flags/attest.js";
-import { applyTagsAndPush, buildxRunOpts, cacheShorthand, imageIdOf, labelOpts, parseBuildContexts } from "../flags/buildx.js";
+import { annotationAttrs, applyTagsAndPush, buildxRunOpts, cacheShorthand, imageIdOf, labelOpts, parseBuildContexts } from "../flags/buildx.js";
 import { callOutput, parseCallFlag } from "../flags/call.js";
 import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
@@ -312,7 +312,9 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   }
   const ociLayouts = parseOciLayouts(flags.ociLayout ?? []);
   for (const [store, dir] of buildContexts.ociLayouts) ociLayouts.set(store, dir);
-  const outputs = applyTagsAndPush(parseOutputs(flags.output ?? [], {}), { tags: flags.tag ?? [], push: flags.push === true });
+  // buildx puts the annotations on every output (the exporters that do not take them ignore them).
+  const annotations = annotationAttrs(flags.annotation ?? []);
+  const outputs = applyTagsAndPush(parseOutputs(flags.output ?? [], {}), { tags: flags.tag ?? [], push: flags.push === true }).map((o) => ({ ...o, attrs: { ...o.attrs, ...annotations } }));
   if ((flags.tag ?? []).length > 0 && outputs.length === 0) {
     log.warn("no output specified: the build result only remains in the build cache; add --push to push the image, or --output");
   }

@@ -60,6 +60,7 @@ export interface BuildFlags {
   cacheFrom?: string[];
   cacheTo?: string[];
   iidfile?: string;
+  annotation?: string[];
   quiet?: boolean;
   /** The context path argument (buildx's PATH). */
   contextPath?: string;
@@ -122,6 +123,7 @@ export function registerBuild(program: Command): void {
     .option("--pull", "as docker buildx's: always pull the images the build names (image-resolve-mode=pull)")
     .option("--cache-from <spec>", "as docker buildx's: same as --import-cache; a bare REF is type=registry,ref=REF; repeatable", collect)
     .option("--cache-to <spec>", "as docker buildx's: same as --export-cache; a bare REF is type=registry,ref=REF; repeatable", collect)
+    .option("--annotation <spec>", "as docker buildx's: an annotation of the image, [TYPE[PLATFORM],...:]KEY=VALUE with TYPE manifest, manifest-descriptor, index or index-descriptor; repeatable", collect)
     .option("--iidfile <file>", "as docker buildx's: write the image ID (the config digest, else the image digest) to this file")
     .option("-q, --quiet", "as docker buildx's: no progress output; print the image ID when done")
     .argument("[context]", "as docker buildx's PATH: sent as the `context` local; without -f or --frontend, PATH/Dockerfile is built")

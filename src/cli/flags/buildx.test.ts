@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { UsageError } from "../../errors.js";
-import { applyTagsAndPush, buildxRunOpts, cacheShorthand, imageIdOf, labelOpts, parseBuildContexts, parseRamBytes } from "./buildx.js";
+import { annotationAttrs, applyTagsAndPush, buildxRunOpts, cacheShorthand, imageIdOf, labelOpts, parseBuildContexts, parseRamBytes } from "./buildx.js";
 import { parseOutputs } from "./outputs.js";
 
 function usage(flag: string, re: RegExp) {
@@ -121,4 +121,17 @@ test("--cache-from/--cache-to: a bare reference is a registry cache; the image I
   assert.equal(imageIdOf({ "containerimage.digest": "sha256:m", "containerimage.config.digest": "sha256:c" }), "sha256:c");
   assert.equal(imageIdOf({ "containerimage.digest": "sha256:m" }), "sha256:m");
   assert.equal(imageIdOf({}), "");
+});
+
+test("--annotation as buildx: exporter attrs annotation.KEY, annotation-TYPE[PLATFORM].KEY for each type; bad forms refused", () => {
+  assert.deepEqual(annotationAttrs(["org.example.a=1", "manifest,index:org.example.b=2", "manifest[linux/arm64]:c=x=y", "index[linux/amd64]:d=4", ""]), {
+    "annotation.org.example.a": "1",
+    "annotation-manifest.org.example.b": "2",
+    "annotation-index.org.example.b": "2",
+    "annotation-manifest[linux/arm64].c": "x=y",
+    "annotation-index.d": "4",
+  });
+  assert.throws(() => annotationAttrs(["novalue"]), usage("--annotation", /invalid annotation "novalue", expected key=value/));
+  assert.throws(() => annotationAttrs(["layer:k=v"]), usage("--annotation", /unknown annotation type "layer"/));
+  assert.throws(() => annotationAttrs(["Manifest:k=v"]), usage("--annotation", /invalid annotation type "Manifest"/));
 });

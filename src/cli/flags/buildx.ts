@@ -6,8 +6,8 @@
  * layout stores they need), the context path argument, the RUN settings
  * `--add-host`, `--network`, `--shm-size`, `--ulimit`, `--cgroup-parent`,
  * `--no-cache-filter` and `--pull` (frontend opts), `--cache-from/--cache-to`
- * (buildctl's cache specs, a bare ref meaning a registry) and the image ID of
- * `--iidfile` and `--quiet`.
+ * (buildctl's cache specs, a bare ref meaning a registry), `--annotation`
+ * (exporter attrs) and the image ID of `--iidfile` and `--quiet`.
  */
 
 import { readFileSync, statSync } from "node:fs";
@@ -15,6 +15,7 @@ import { isIPv4, isIPv6 } from "node:net";
 import { resolve } from "node:path";
 import type { OutputEntry } from "../../client/exporters.js";
 import { UsageError } from "../../errors.js";
+import { formatPlatformAll, parsePlatform } from "../../llb/index.js";
 
 /** Exporters whose `name` buildx fills from the tags. */
 const NAMED_EXPORTERS = new Set(["image", "oci", "docker"]);
@@ -255,4 +256,48 @@ export function cacheShorthand(value: string): string {
 /** buildx's image ID (`--iidfile`, `--quiet`): the config digest when the exporter names one, else the image digest. */
 export function imageIdOf(response: Readonly<Record<string, string>>): string {
   return response["containerimage.config.digest"] ?? response["containerimage.digest"] ?? "";
+}
+
+const ANNOTATION_TYPES = new Set(["", "index", "index-descriptor", "manifest", "manifest-descriptor"]);
+
+/**
+ * buildx's `--annotation [TYPE[PLATFORM],...:]KEY=VALUE` as the exporter
+ * attrs buildx puts on every output (util/buildflags ParseAnnotations, then
+ * buildkit's AnnotationKey.String): `annotation.KEY`,
+ * `annotation-manifest[PLATFORM].KEY`, `annotation-index.KEY`...
+ */
+export function annotationAttrs(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const inp of values) {
+    if (inp === "") continue;
+    const eq = inp.indexOf("=");
+    if (eq < 0) throw new UsageError(`invalid annotation ${JSON.stringify(inp)}, expected key=value`, { flag: "--annotation" });
+    const k = inp.slice(0, eq);
+    const v = inp.slice(eq + 1);
+    const colon = k.indexOf(":");
+    if (colon < 0) {
+      out[`annotation.${k}`] = v;
+      continue;
+    }
+    const key = k.slice(colon + 1);
+    for (const typeAndPlatform of k.slice(0, colon).split(",")) {
+      const m = /^([a-z-]+)(?:\[([A-Za-z0-9_/-]+)\])?$/.exec(typeAndPlatform);
+      if (!m) throw new UsageError(`invalid annotation type ${JSON.stringify(typeAndPlatform)}, expected type and optional platform in square brackets`, { flag: "--annotation" });
+      const type = m[1]!;
+      if (!ANNOTATION_TYPES.has(type)) throw new UsageError(`unknown annotation type ${JSON.stringify(type)}`, { flag: "--annotation" });
+      let platform = "";
+      if (m[2]) {
+        let p;
+        try {
+          p = parsePlatform(m[2]);
+        } catch (err) {
+          throw new UsageError(`invalid platform ${JSON.stringify(m[2])}: ${(err as Error).message}`, { flag: "--annotation", cause: err });
+        }
+        // Only manifest annotations are per platform (buildkit's AnnotationKey.String).
+        if (type.startsWith("manifest")) platform = `[${formatPlatformAll(p)}]`;
+      }
+      out[`annotation-${type}${platform}.${key}`] = v;
+    }
+  }
+  return out;
 }

@@ -24,6 +24,7 @@ export interface ImageManifest {
   mediaType?: string;
   config: Descriptor;
   layers: Descriptor[];
+  annotations?: Record<string, string>;
 }
 
 export interface ImageConfigDoc {
