@@ -10,7 +10,9 @@
  * and --target (same as their --opt forms; --platform and --opt platform must agree);
  * and buildx's --attest, --sbom, --provenance (the opts attest:sbom / attest:provenance,
  * parsed by flags/attest.ts; nothing is sent unless one is given), -t/--tag, --push,
- * --label, --build-context and the context PATH argument (flags/buildx.ts).
+ * --label, --build-context, the context PATH argument, --add-host, --network,
+ * --shm-size, --ulimit, --cgroup-parent, --no-cache-filter, --pull,
+ * --cache-from, --cache-to, --annotation, --iidfile and -q/--quiet (flags/buildx.ts).
  */
 
 import { Option, type Command } from "commander";
