@@ -251,6 +251,7 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   const optValues = parseKeyValues(flags.opt ?? [], "--opt");
   // buildx's --label and --build-context are opts too (label:K, context:NAME); an --opt saying otherwise is an error.
   const buildContexts = parseBuildContexts(flags.buildContext ?? []);
+  // --no-cache covers every stage: a --no-cache-filter beside it adds nothing (buildx sends no-cache="").
   const runFlags = buildxRunOpts({ ...flags, ...(flags.cache ? {} : { noCacheFilter: [] }) });
   const flagOpts = { ...labelOpts(flags.label ?? []), ...buildContexts.opts, ...runFlags.opts };
   for (const [k, v] of Object.entries(flagOpts)) {
@@ -320,7 +321,7 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   }
   const cacheExports = [...(flags.exportCache ?? []), ...(flags.cacheTo ?? []).map(cacheShorthand)].flatMap((v) => parseExportCache([v]));
   const cacheImports = [...(flags.importCache ?? []), ...(flags.cacheFrom ?? []).map(cacheShorthand)].flatMap((v) => parseImportCache([v]));
-  const entitlements = parseAllow([...(flags.allow ?? []), ...runFlags.entitlements.filter((e) => !(flags.allow ?? []).includes(e))]);
+  const entitlements = parseAllow([...new Set([...(flags.allow ?? []), ...runFlags.entitlements])]);
   const secrets = parseSecretFlags(flags.secret ?? []);
   const sshAgents = resolveSshAgents(parseSshSpecs(flags.ssh ?? []));
   const sourcePolicy = flags.sourcePolicyFile !== undefined ? loadSourcePolicyFile(flags.sourcePolicyFile) : undefined;

@@ -12,13 +12,14 @@ import { UsageError } from "../../errors.js";
 import { decodeDefinition, dumpDefinitionDot, dumpDefinitionJson, parseDigest } from "../../llb/index.js";
 import { ContentClient } from "../../client/connection.js";
 import { connectEach } from "../connect.js";
+import { writeStdout } from "../stdout.js";
 
 /** Runs `tsfrontend debug dump-llb`: the Definition as JSON lines or a dot graph on stdout. */
 export async function dumpLlb(file: string | undefined, flags: DumpLlbFlags): Promise<void> {
   const bytes = file && file !== "-" ? await readDefinitionFile(file) : await readStdin();
   const def = decodeDefinition(bytes);
   const text = flags.dot ? dumpDefinitionDot(def) : dumpDefinitionJson(def).map((l) => l + "\n").join("");
-  await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+  await writeStdout(text);
 }
 
 async function readDefinitionFile(file: string): Promise<Uint8Array> {
@@ -36,9 +37,14 @@ async function readStdin(): Promise<Uint8Array> {
   return buffer(process.stdin);
 }
 
-/** Writes stdout and resolves once it took the chunk (large blobs are not held in memory). */
-function writeOut(chunk: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(chunk, (err) => (err ? reject(err) : resolve())));
+/** A blob of the daemon's content store to stdout, chunk by chunk as the daemon sends it. */
+export async function writeBlob(store: ContentClient, digest: string): Promise<void> {
+  let pending = Promise.resolve();
+  await store.read(digest, (chunk) => {
+    const copy = Buffer.from(chunk);
+    pending = pending.then(() => writeStdout(copy));
+  });
+  await pending;
 }
 
 /** Runs `tsfrontend debug get DIGEST`: the blob, as buildctl reads it through containerd's content proxy (Info, then Read). With a builder, the first node that has it. */
@@ -60,12 +66,7 @@ export async function runGet(digest: string | undefined, cmd: Command): Promise<
         firstError ??= err;
         continue;
       }
-      let pending = Promise.resolve();
-      await store.read(digest, (chunk) => {
-        const copy = Buffer.from(chunk);
-        pending = pending.then(() => writeOut(copy));
-      });
-      await pending;
+      await writeBlob(store, digest);
       return;
     }
     throw firstError;

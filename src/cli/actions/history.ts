@@ -2,22 +2,22 @@
  * What `tsfrontend debug info`, `debug histories`, `debug logs`, `debug ctl`
  * and `prune-histories` do, as buildctl's (buildkit v0.32.2 cmd/buildctl:
  * debug/info.go, debug/histories.go, debug/logs.go, debug/ctl.go,
- * prunehistories.go). Their
- * flags are declared in ../commands/debug.ts, which loads this module only
- * when one runs. With a builder, each node in turn (records in node order).
+ * prunehistories.go). Their flags are declared in ../commands/debug.ts,
+ * which loads this module only when one runs. With a builder, each node in turn (records in node order).
  */
 
 import type { Command } from "commander";
 import type { CtlFlags, LogsFlags } from "../commands/debug.js";
 import { ContentClient, ControlClient, type BuildHistoryEvent, type BuildkitConnection } from "../../client/connection.js";
-import { mapGrpcError } from "../../client/errors.js";
+import { BuildkitError, mapGrpcError } from "../../client/errors.js";
 import { createProgressWriter, fromStatusResponse, type ProgressMode } from "../../progress/index.js";
 import { oneOf } from "../options.js";
-import { BuildkitError } from "../../client/errors.js";
 import { UsageError } from "../../errors.js";
 import { moby } from "../../proto/index.js";
 import { connectEach } from "../connect.js";
 import { formatRfc3339Local, TabWriter } from "../format.js";
+import { writeStdout as write } from "../stdout.js";
+import { writeBlob } from "./debug.js";
 
 /** The event type as Go's enum String() prints it (the number when it has no name). */
 function eventType(t: BuildHistoryEvent["type"]): string {
@@ -36,10 +36,6 @@ async function onEachDaemon<T>(cmd: Command, run: (control: ControlClient) => Pr
   } finally {
     for (const conn of conns) conn.close();
   }
-}
-
-function write(data: string | Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(data, (err) => (err ? reject(err) : resolve())));
 }
 
 /** `debug info`: the daemon's BuildKit version (and its Dockerfile frontend's). */
@@ -88,9 +84,7 @@ export async function runLogs(ref: string | undefined, flags: LogsFlags, cmd: Co
       if (!trace?.digest) throw new UsageError(`ref ${ref} does not have trace`);
       const store = new ContentClient(conn!);
       await store.size(trace.digest);
-      const chunks: Buffer[] = [];
-      await store.read(trace.digest, (c) => chunks.push(Buffer.from(c)));
-      await write(Buffer.concat(chunks));
+      await writeBlob(store, trace.digest);
       return;
     }
     const pw = createProgressWriter(mode, process.stdout);

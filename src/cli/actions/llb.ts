@@ -15,6 +15,7 @@ import { connect } from "../connect.js";
 import { sessionServices } from "../../client/session-services.js";
 import { log } from "../log.js";
 import { collect, oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
+import { writeStdout } from "../stdout.js";
 
 /** One Definition per target platform of a Dockerfile, with `resolver` for base image configs (none: unresolved). */
 async function dockerfileDefinitions(
@@ -137,8 +138,8 @@ export async function runLlb(file: string, flags: LlbFlags, cmd: Command): Promi
   if (format === "json") {
     // buildctl debug dump-llb's lines, platform after platform, nothing in between (--output-dir separates them).
     const text = defs.map(({ def }) => dumpDefinitionJson(def).map((l) => l + "\n").join("")).join("");
-    await new Promise<void>((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+    await writeStdout(text);
     return;
   }
-  await new Promise<void>((resolve, reject) => process.stdout.write(defs[0]!.def.toBytes(), (err) => (err ? reject(err) : resolve())));
+  await writeStdout(defs[0]!.def.toBytes());
 }
