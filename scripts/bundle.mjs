@@ -13,8 +13,8 @@
 //             the V8 code cache the image build writes after a warm-up (scripts/frontend-image.sh).
 // esbuild stays a package (its native binary, and programs are bundled with it at run time);
 // typescript is loaded by `tsfrontend check` from the user's project (src/program/check.ts).
-// grpc-js and protobufjs are bundled (not @grpc/proto-loader in the CLI, see below). Programs still get
-// this bundle's own llb/program modules (src/program/imports.ts).
+// protobufjs is bundled; gRPC is our own client on node:http2 (src/internal/grpc/client.ts). Programs still
+// get this bundle's own llb/program modules (src/program/imports.ts).
 //
 //   usage: node scripts/bundle.mjs [cli] [frontend]   (default: cli)
 import { build } from "esbuild";
@@ -82,9 +82,6 @@ async function bundleCli() {
     charset: "ascii",
     write: false,
     outfile: join(out, "tsfrontend.cjs"),
-    // grpc-js requires it only for channelz and ORCA, which we never serve: left in node_modules, it
-    // keeps ~0.9 MB (its own protobufjs) out of what every start reads.
-    external: [...common.external, "@grpc/proto-loader"],
     // Code run from a code cache has no import() in Node 20 (src/internal/node/dynamic-import.ts): every
     // import() of our own modules becomes a lazy init, and externals a require.
     supported: { "dynamic-import": false },

@@ -70,7 +70,7 @@ export function recordPlatforms(workers: readonly WorkerRecord[]): string[] {
 /** The reason of a connection failure without the address (the node error names it). */
 export function failureReason(err: unknown, address: string): string {
   const line = err instanceof TsfError ? err.message : err instanceof Error ? err.message : String(err);
-  // grpc-js's "No connection established. last error: connect ECONNREFUSED ...": say it as Go does.
+  // The channel's "No connection established: connect ECONNREFUSED ...": say it as Go does.
   if (/ECONNREFUSED/.test(line)) return "connection refused";
   if (/EHOSTUNREACH/.test(line)) return "no route to host";
   if (/ETIMEDOUT|Deadline exceeded/i.test(line)) return "timed out";

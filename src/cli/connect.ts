@@ -74,7 +74,7 @@ export function connectOptions(flags: ConnectionFlags): ConnectDaemonOptions {
     }
     ({ ca, cert, key } = tlsFilesFromDir(flags.tlsdir));
   }
-  // grpc-js (like Go's tls.LoadX509KeyPair) needs both halves of the client identity.
+  // node:tls (like Go's tls.LoadX509KeyPair) needs both halves of the client identity.
   if ((cert === undefined) !== (key === undefined)) {
     throw new UsageError(cert === undefined ? "--tlskey needs --tlscert (the client certificate)" : "--tlscert needs --tlskey (the client key)", { flag: cert === undefined ? "--tlscert" : "--tlskey" });
   }

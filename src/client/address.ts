@@ -154,7 +154,7 @@ export async function connectDaemon(opts: ConnectDaemonOptions = {}): Promise<Bu
       conn.close();
       const unavailable = err instanceof BuildkitError && (err.details.grpcCode === 14 || err.details.grpcCode === 4);
       if (unavailable && helperError === undefined && (await pause())) continue;
-      // grpc-js says "Failed to connect" or OpenSSL's text; say what is wrong instead.
+      // The channel says OpenSSL's text or the socket's error; say what is wrong instead.
       const tlsDetail = helperError === undefined && err instanceof BuildkitError && err.details.grpcCode === 14 ? await diagnoseTls(resolved.address, opts.tls, tlsLabels(opts)) : undefined;
       const detail = helperError ?? tlsDetail ?? connectionErrorDetail(err);
       throw new BuildkitError(err instanceof BuildkitError ? err.reason : "UNAVAILABLE", `cannot connect to buildkitd at ${resolved.address}${from}: ${detail}`, { cause: err });
@@ -167,7 +167,7 @@ function tlsLabels(opts: ConnectOptions): { labels?: NonNullable<ConnectOptions[
   return labels ? { labels } : {};
 }
 
-/** The useful part of a failed connection's message: grpc-js's text without our prefix and its empty notes. */
+/** The useful part of a failed connection's message: the channel's text without our prefix (and grpc-js's notes, in errors made by it). */
 export function connectionErrorDetail(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg

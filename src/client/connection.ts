@@ -1,14 +1,15 @@
 /**
- * The connection to buildkitd: one grpc-js channel per daemon address
- * (`unix://`, `tcp://`), message limits raised to buildkit's 16 MiB, and the
- * `moby.buildkit.v1.Control` calls. gRPC errors are mapped to
- * {@link BuildkitError} here, once.
+ * The connection to buildkitd: one gRPC channel per daemon address
+ * (`unix://`, `tcp://` with or without TLS, an ssh helper's socket), message
+ * limits raised to buildkit's 16 MiB, and the `moby.buildkit.v1.Control`
+ * calls. gRPC errors are mapped to {@link BuildkitError} here, once.
  */
 
-import { isIP } from "node:net";
-import * as grpc from "@grpc/grpc-js";
+import { connect as netConnect, isIP, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { containerd, moby, google } from "../proto/index.js";
-import { defaultCaBuffer } from "../internal/node/extra-ca.js";
+import { defaultCaCertificates } from "../internal/node/extra-ca.js";
+import { GrpcChannel, type GrpcCallOptions, type GrpcStream } from "../internal/grpc/client.js";
 import type { ConnectionHelper } from "./connhelper.js";
 import { BuildkitError, mapGrpcError } from "./errors.js";
 
@@ -32,22 +33,6 @@ export interface ConnectOptions {
   helper?: ConnectionHelper;
 }
 
-/**
- * grpc-js sends the target host as SNI even when it is an IP address, which RFC 6066 forbids
- * and Node warns about (DEP0123); Go sends none. Drop it: node:tls then checks the
- * certificate against the connection's host, the IP, as Go does.
- */
-function withoutIpSni(creds: grpc.ChannelCredentials): grpc.ChannelCredentials {
-  const make = creds._createSecureConnector.bind(creds);
-  creds._createSecureConnector = (...args) => {
-    const connector = make(...args) as ReturnType<typeof make> & { connectionOptions?: { servername?: string } };
-    const sni = connector.connectionOptions?.servername;
-    if (sni !== undefined && isIP(sni)) delete connector.connectionOptions!.servername;
-    return connector;
-  };
-  return creds;
-}
-
 /** A message class of the generated code. */
 export interface Encoder<T> {
   encode(m: T): { finish(): Uint8Array };
@@ -57,76 +42,112 @@ export interface Decoder<T> {
   decode(b: Uint8Array): T;
 }
 
-function serializer<T>(t: Encoder<T>): (m: T) => Buffer {
-  return (m) => Buffer.from(t.encode(m).finish());
-}
+/** Where a daemon address dials: a unix socket path, or a TCP host and port. */
+export type DialTarget = { path: string } | { host: string; port: number };
 
-function deserializer<T>(t: Decoder<T>): (b: Buffer) => T {
-  return (b) => t.decode(b);
-}
-
-/** Turns `unix:///path`, `tcp://host:port` or `host:port` into a grpc-js target. */
-export function grpcTarget(address: string): string {
-  if (address.startsWith("unix://")) return "unix://" + address.slice("unix://".length);
-  if (address.startsWith("tcp://")) return address.slice("tcp://".length).replace(/\/$/, "");
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) {
+/** Turns `unix:///path`, `tcp://host:port` or `host:port` into what to dial. */
+export function dialTarget(address: string): DialTarget {
+  if (address.startsWith("unix://")) return { path: address.slice("unix://".length) };
+  let hostPort = address;
+  if (address.startsWith("tcp://")) hostPort = address.slice("tcp://".length).replace(/\/$/, "");
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) {
     throw new BuildkitError("INVALID_ADDRESS", `unsupported buildkitd address ${JSON.stringify(address)}: use unix:///path/to/buildkitd.sock or tcp://host:port`);
   }
-  return address;
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(hostPort);
+  if (!m) throw new BuildkitError("INVALID_ADDRESS", `invalid buildkitd address ${JSON.stringify(address)}: expected tcp://host:port`);
+  return { host: m[1] ?? m[2] ?? "", port: Number(m[3]) };
 }
+
+/** The channel to one daemon: dials the address (TLS when asked), or the connection helper's socket. */
+function daemonChannel(address: string, options: ConnectOptions): GrpcChannel {
+  const target = options.helper ? dialTarget(options.helper.target) : dialTarget(address);
+  const tls = options.tls;
+  // SNI is the server name asked for, else the host unless it is an IP (RFC 6066 forbids those, Go sends none);
+  // node:tls checks the certificate against that name, or the IP.
+  const tlsOptions = (host: string | undefined) => {
+    const servername = tls?.serverName ?? (host !== undefined && !isIP(host) ? host : undefined);
+    const ca = tls?.caCert ?? defaultCaCertificates();
+    return {
+      ...(servername !== undefined ? { servername } : {}),
+      ...(ca !== undefined ? { ca } : {}),
+      ...(tls?.key ? { key: tls.key } : {}),
+      ...(tls?.cert ? { cert: tls.cert } : {}),
+      ALPNProtocols: ["h2"],
+    };
+  };
+  let dial: () => Socket;
+  let authority: string;
+  if ("path" in target) {
+    const path = target.path;
+    dial = tls ? () => tlsConnect({ path, ...tlsOptions(undefined) }) : () => netConnect({ path });
+    authority = "localhost";
+  } else {
+    const { host, port } = target;
+    authority = `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+    dial = tls ? () => tlsConnect({ host, port, ...tlsOptions(host) }) : () => netConnect({ host, port });
+  }
+  return new GrpcChannel({
+    dial,
+    authority,
+    scheme: tls ? "https" : "http",
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    // Receive windows (per stream and connection): the session tunnel carries local exports
+    // from the daemon; HTTP/2's 64 KiB default allowed one 64 KiB window per round trip
+    // (grpc-go, buildctl's side, grows its windows with BDP estimation).
+    windowBytes: 16 * 1024 * 1024,
+    // buildkitd enforces grpc-go's default keepalive policy (no pings below 5 minutes).
+    keepaliveMs: 300_000,
+    userAgent: "tsfrontend",
+  });
+}
+
+const encoder =
+  <T>(t: Encoder<T>) =>
+  (m: T): Uint8Array =>
+    t.encode(m).finish();
+const decoder =
+  <T>(t: Decoder<T>) =>
+  (b: Buffer): T =>
+    t.decode(b);
 
 /** Raw access to the daemon's gRPC channel, shared by the control and gateway clients. */
 export class BuildkitConnection {
   readonly address: string;
-  readonly client: grpc.Client;
+  readonly channel: GrpcChannel;
   private readonly helper: ConnectionHelper | undefined;
 
   constructor(address: string, options: ConnectOptions = {}) {
     this.address = address;
-    const creds = options.tls
-      ? withoutIpSni(grpc.credentials.createSsl(options.tls.caCert ?? defaultCaBuffer(), options.tls.key ?? null, options.tls.cert ?? null))
-      : grpc.credentials.createInsecure();
-    const channelOptions: grpc.ChannelOptions = {
-      "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
-      "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
-      // buildkitd enforces grpc-go's default keepalive policy (no pings below 5 minutes).
-      "grpc.keepalive_time_ms": 300_000,
-      // Receive windows (per stream and connection): the session tunnel carries local
-      // exports from the daemon; Node's 64 KiB default allowed one 64 KiB window per
-      // round trip (grpc-go, buildctl's side, grows its windows with BDP estimation).
-      "grpc-node.flow_control_window": 16 * 1024 * 1024,
-    };
-    if (options.tls?.serverName) channelOptions["grpc.ssl_target_name_override"] = options.tls.serverName;
-    if (address.startsWith("unix://") || options.helper) channelOptions["grpc.default_authority"] = "localhost";
     this.helper = options.helper;
-    this.client = new grpc.Client(options.helper ? options.helper.target : grpcTarget(address), creds, channelOptions);
+    this.channel = daemonChannel(address, options);
   }
 
-  unary<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, req: Req, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(path, serializer(reqType), deserializer(resType), req, metadata, options, (err, res) => {
-        if (err) reject(mapGrpcError(err, path, this.address));
-        else resolve(res!);
-      });
-    });
+  async unary<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, req: Req, options: GrpcCallOptions = {}): Promise<Res> {
+    try {
+      return resType.decode(await this.channel.unary(path, reqType.encode(req).finish(), options));
+    } catch (err) {
+      throw mapGrpcError(err as Error, path, this.address);
+    }
   }
 
-  serverStream<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, req: Req, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}): grpc.ClientReadableStream<Res> {
-    return this.client.makeServerStreamRequest(path, serializer(reqType), deserializer(resType), req, metadata, options);
+  /** A server-streaming call: the request is sent, responses are read from the stream (errors are raw, see mapGrpcError). */
+  serverStream<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, req: Req, options: GrpcCallOptions = {}): GrpcStream<Req, Res> {
+    const stream = this.channel.stream(path, encoder(reqType), decoder(resType), options);
+    stream.end(req);
+    return stream;
   }
 
-  bidiStream<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}): grpc.ClientDuplexStream<Req, Res> {
-    return this.client.makeBidiStreamRequest(path, serializer(reqType), deserializer(resType), metadata, options);
+  bidiStream<Req, Res>(path: string, reqType: Encoder<Req>, resType: Decoder<Res>, options: GrpcCallOptions = {}): GrpcStream<Req, Res> {
+    return this.channel.stream(path, encoder(reqType), decoder(resType), options);
   }
 
   /** Waits until the channel is connected, or fails with a clear error after `timeoutMs`. */
-  waitReady(timeoutMs = 5000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.client.waitForReady(Date.now() + timeoutMs, (err) => {
-        if (err) reject(new BuildkitError("UNAVAILABLE", `cannot connect to buildkitd at ${this.address}: ${err.message}`, { cause: err }));
-        else resolve();
-      });
-    });
+  async waitReady(timeoutMs = 5000): Promise<void> {
+    try {
+      await this.channel.waitReady(timeoutMs);
+    } catch (err) {
+      throw new BuildkitError("UNAVAILABLE", `cannot connect to buildkitd at ${this.address}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /** Why the connection helper's last process failed (ssh:// addresses), if it did. */
@@ -135,7 +156,7 @@ export class BuildkitConnection {
   }
 
   close(): void {
-    this.client.close();
+    this.channel.close();
     this.helper?.close();
   }
 }
@@ -166,7 +187,6 @@ export class ControlClient {
       control.ListWorkersRequest,
       control.ListWorkersResponse,
       control.ListWorkersRequest.create({ filter }),
-      new grpc.Metadata(),
       options.timeoutMs !== undefined ? { deadline: Date.now() + options.timeoutMs } : {},
     );
     return res.record ?? [];
@@ -184,7 +204,7 @@ export class ControlClient {
     return new Promise((resolve, reject) => {
       const out: BuildHistoryEvent[] = [];
       stream.on("data", (e: BuildHistoryEvent) => out.push(e));
-      stream.on("error", (err: grpc.ServiceError) => reject(mapGrpcError(err, path, this.conn.address)));
+      stream.on("error", (err: Error) => reject(mapGrpcError(err, path, this.conn.address)));
       stream.on("end", () => resolve(out));
     });
   }
@@ -201,7 +221,7 @@ export class ControlClient {
         resolve(e);
         stream.cancel();
       });
-      stream.on("error", (err: grpc.ServiceError) => (first ? undefined : reject(mapGrpcError(err, path, this.conn.address))));
+      stream.on("error", (err: Error) => (first ? undefined : reject(mapGrpcError(err, path, this.conn.address))));
       stream.on("end", () => resolve(first));
     });
   }
@@ -228,7 +248,7 @@ export class ControlClient {
     return new Promise((resolve, reject) => {
       const out: UsageRecord[] = [];
       stream.on("data", (r: UsageRecord) => out.push(r));
-      stream.on("error", (err: grpc.ServiceError) => reject(mapGrpcError(err, "/moby.buildkit.v1.Control/Prune", this.conn.address)));
+      stream.on("error", (err: Error) => reject(mapGrpcError(err, "/moby.buildkit.v1.Control/Prune", this.conn.address)));
       stream.on("end", () => resolve(out));
     });
   }
@@ -258,7 +278,7 @@ export class ContentClient {
       stream.on("data", (r: containerd.services.content.v1.ReadContentResponse) => {
         if (r.data && r.data.length > 0) write(r.data);
       });
-      stream.on("error", (err: grpc.ServiceError) => reject(mapGrpcError(err, path, this.conn.address)));
+      stream.on("error", (err: Error) => reject(mapGrpcError(err, path, this.conn.address)));
       stream.on("end", () => resolve());
     });
   }

@@ -1,12 +1,12 @@
 /**
- * Connection helpers for daemon addresses grpc-js cannot dial itself, as buildctl's
+ * Connection helpers for daemon addresses that are not sockets, as buildctl's
  * `client/connhelper`. Only `ssh://[user@]host[:port][/socket]` is supported: buildctl runs
  *
  *   ssh [-l USER] [-p PORT] -- HOST buildctl [--addr unix:///SOCKET] dial-stdio
  *
- * and speaks gRPC over that process's stdin/stdout. grpc-js has no custom dialer, so
- * {@link startSshHelper} listens on a unix socket in a private temporary directory and pipes
- * every connection grpc-js opens to a fresh ssh process; {@link ConnectionHelper.close}
+ * and speaks gRPC over that process's stdin/stdout. {@link startSshHelper} listens on a unix
+ * socket in a private temporary directory, which the gRPC channel dials, and pipes every
+ * connection (the channel opens another after one breaks) to a fresh ssh process; {@link ConnectionHelper.close}
  * stops the listener, ends the ssh processes and removes the directory.
  *
  * `docker-container://`, `kube-pod://`, `podman-container://`, `nerdctl-container://` and
@@ -22,7 +22,7 @@ import { BuildkitError } from "./errors.js";
 
 /** What {@link BuildkitConnection} dials instead of the address itself. */
 export interface ConnectionHelper {
-  /** The grpc-js target, e.g. `unix:///tmp/tsfrontend-ssh-XXXX/buildkitd.sock`. */
+  /** What the channel dials, e.g. `unix:///tmp/tsfrontend-ssh-XXXX/buildkitd.sock`. */
   readonly target: string;
   /** Why the last helper process failed (its exit status and the end of its stderr), if one did. */
   lastError(): string | undefined;
@@ -133,7 +133,7 @@ export async function startSshHelper(address: string, options: SshHelperOptions 
       sock.end();
     });
     // Either side ending ends the other. The socket ends only once ssh has exited, so its
-    // failure is recorded before grpc-js sees the connection close.
+    // failure is recorded before the channel sees the connection close.
     sock.pipe(child.stdin!);
     // EPIPE once ssh has exited: the "close" handler above ends the socket.
     child.stdin!.on("error", () => {});

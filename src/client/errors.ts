@@ -4,7 +4,7 @@
  * the user's source file and lines, the exit code; decoded by gateway/errdefs.ts).
  */
 
-import type { ServiceError } from "@grpc/grpc-js";
+import { GrpcCallError } from "../internal/grpc/status.js";
 import { ErrorCode, TsfError, type TsfErrorOptions } from "../errors.js";
 import { decodeErrorDetails, type BuildkitErrorDetails } from "../gateway/errdefs.js";
 
@@ -39,15 +39,14 @@ const grpcCodeNames: Record<number, string> = {
   16: "UNAUTHENTICATED",
 };
 
-/** Maps a grpc-js error to a {@link BuildkitError} with the daemon's message and details. */
-export function mapGrpcError(err: ServiceError | Error, method: string, address: string): BuildkitError {
-  const se = err as ServiceError;
-  const code = typeof se.code === "number" ? se.code : 2;
-  const bin = se.metadata?.get("grpc-status-details-bin")?.[0];
-  const details = decodeErrorDetails(Buffer.isBuffer(bin) ? bin : undefined);
+/** Maps a failed call ({@link GrpcCallError}) to a {@link BuildkitError} with the daemon's message and details. */
+export function mapGrpcError(err: GrpcCallError | Error, method: string, address: string): BuildkitError {
+  const ge = err instanceof GrpcCallError ? err : undefined;
+  const code = ge?.code ?? 2;
+  const details = decodeErrorDetails(ge?.statusDetails);
   details.grpcCode = code;
   const reason = grpcCodeNames[code] ?? "UNKNOWN";
-  let message = se.details || se.message || String(err);
+  let message = ge ? ge.details || ge.message : err.message || String(err);
   if (code === 14) {
     message = `cannot reach buildkitd at ${address}: ${message}`;
   } else if (code === 12) {

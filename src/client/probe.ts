@@ -6,7 +6,6 @@
  */
 
 import { stat } from "node:fs/promises";
-import * as grpc from "@grpc/grpc-js";
 import { InvalidArgumentError } from "../errors.js";
 import { moby } from "../proto/index.js";
 import { BuildkitConnection, type ConnectOptions } from "./connection.js";
@@ -64,7 +63,6 @@ export async function infoOf(conn: BuildkitConnection, timeoutMs: number): Promi
     control.InfoRequest,
     control.InfoResponse,
     control.InfoRequest.create(),
-    new grpc.Metadata(),
     { deadline: Date.now() + timeoutMs },
   );
   const v = res.buildkitVersion;

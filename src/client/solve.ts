@@ -5,7 +5,6 @@
  * session. Mirrors Go's `client.solve`.
  */
 
-import * as grpc from "@grpc/grpc-js";
 import { randomID } from "../llb/identity.js";
 import type { Definition } from "../llb/index.js";
 import { moby, pb } from "../proto/index.js";
@@ -144,7 +143,7 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
   if (options.definition) req.Definition = toPbDefinition(options.definition);
   if (options.sourcePolicy) req.SourcePolicy = options.sourcePolicy;
   if (options.proxyNetwork) req.ProxyNetwork = true;
-  // Encoded once here: grpc-js would only say "larger than 16777216" after the session started.
+  // Encoded once here: the channel would only say "larger than max" after the session started.
   const reqBytes = Buffer.from(control.SolveRequest.encode(req).finish());
   if (reqBytes.length > MAX_MESSAGE_BYTES) {
     options.signal?.removeEventListener("abort", onAbort);
@@ -170,22 +169,12 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
   statusStream.on("error", () => statusDone());
   statusStream.on("end", () => statusDone());
 
-  const solvePromise = new Promise<SolveResult>((resolve, reject) => {
-    const call = conn.client.makeUnaryRequest(
-      "/moby.buildkit.v1.Control/Solve",
-      (b: Buffer) => b,
-      (b: Buffer) => control.SolveResponse.decode(b),
-      reqBytes,
-      new grpc.Metadata(),
-      {},
-      (err, res) => {
-        if (err) reject(mapGrpcError(err, "/moby.buildkit.v1.Control/Solve", conn.address));
-        else resolve({ exporterResponse: { ...(res?.ExporterResponse ?? {}) }, ref });
-      },
-    );
-    if (solveCall.signal.aborted) call.cancel();
-    else solveCall.signal.addEventListener("abort", () => call.cancel(), { once: true });
-  });
+  const solvePromise = conn.channel.unary("/moby.buildkit.v1.Control/Solve", reqBytes, { signal: solveCall.signal }).then(
+    (bytes) => ({ exporterResponse: { ...control.SolveResponse.decode(bytes).ExporterResponse }, ref }),
+    (err: Error) => {
+      throw mapGrpcError(err, "/moby.buildkit.v1.Control/Solve", conn.address);
+    },
+  );
   if (options.watchdog !== false) watchdog.start();
 
   let gatewayError: unknown;

@@ -2,8 +2,8 @@
  * TLS to buildkitd, in words a user can act on: {@link tlsMaterialProblem} checks the CA,
  * client certificate and key before any connection, and {@link diagnoseTls} redoes a failed
  * handshake with node:tls to say what went wrong (unknown CA, wrong server name, a client
- * certificate missing or refused, TLS spoken to a plain daemon or the reverse). grpc-js only
- * reports OpenSSL's text ("tlsv13 alert certificate required", "Failed to connect").
+ * certificate missing or refused, TLS spoken to a plain daemon or the reverse). A failed
+ * connection itself only reports OpenSSL's text ("tlsv13 alert certificate required").
  */
 
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";

@@ -1,26 +1,32 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import * as grpc from "@grpc/grpc-js";
+import type { GrpcCallOptions } from "../internal/grpc/client.js";
+import { GrpcCallError, GrpcCode } from "../internal/grpc/status.js";
 import type { BuildkitConnection } from "./connection.js";
 import { BuildkitError } from "./errors.js";
 import { ConnectionWatchdog, connectionLost, isUnavailable } from "./watchdog.js";
 
-type Callback = (err: Partial<grpc.ServiceError> | null, res?: Buffer) => void;
+type Callback = (err: GrpcCallError | null, res?: Buffer) => void;
 
 /** A connection whose Health/Check probes are answered by `answer` (or never, when it returns undefined). */
 function fakeConn(answer: (cb: Callback) => void): { conn: BuildkitConnection; probes: string[]; canceled: () => number } {
   const probes: string[] = [];
   let canceled = 0;
-  const client = {
-    makeUnaryRequest(path: string, _ser: unknown, _de: unknown, _req: unknown, _md: unknown, opts: grpc.CallOptions, cb: Callback) {
+  const channel = {
+    unary(path: string, _req: Uint8Array, opts: GrpcCallOptions): Promise<Buffer> {
       probes.push(path);
       assert.ok(opts.deadline, "every probe has a deadline");
-      answer(cb);
-      return { cancel: () => canceled++ };
+      return new Promise((resolve, reject) => {
+        opts.signal?.addEventListener("abort", () => {
+          canceled++;
+          reject(new GrpcCallError(GrpcCode.CANCELLED, "Cancelled on client"));
+        });
+        answer((err, res) => (err ? reject(err) : resolve(res!)));
+      });
     },
   };
-  return { conn: { address: "tcp://daemon:1234", client } as unknown as BuildkitConnection, probes, canceled: () => canceled };
+  return { conn: { address: "tcp://daemon:1234", channel } as unknown as BuildkitConnection, probes, canceled: () => canceled };
 }
 
 const never = () => {};
@@ -69,7 +75,7 @@ test("other traffic from the daemon counts as a sign of life", async () => {
 });
 
 test("a probe failing with UNAVAILABLE means the connection is gone", async () => {
-  const { conn } = fakeConn((cb) => setImmediate(() => cb({ code: grpc.status.UNAVAILABLE, details: "Connection dropped" })));
+  const { conn } = fakeConn((cb) => setImmediate(() => cb(new GrpcCallError(GrpcCode.UNAVAILABLE, "Connection dropped"))));
   const lost: BuildkitError[] = [];
   const w = new ConnectionWatchdog(conn, () => 0, (e) => lost.push(e), { intervalMs: 20, timeoutMs: 10_000 });
   w.start();
@@ -79,7 +85,7 @@ test("a probe failing with UNAVAILABLE means the connection is gone", async () =
 });
 
 test("any status the daemon sends back (e.g. UNIMPLEMENTED) is an answer", async () => {
-  const { conn } = fakeConn((cb) => setImmediate(() => cb({ code: grpc.status.UNIMPLEMENTED, details: "unknown service" })));
+  const { conn } = fakeConn((cb) => setImmediate(() => cb(new GrpcCallError(GrpcCode.UNIMPLEMENTED, "unknown service"))));
   const lost: BuildkitError[] = [];
   const w = new ConnectionWatchdog(conn, () => 0, (e) => lost.push(e), { intervalMs: 20, timeoutMs: 400 });
   w.start();

@@ -20,9 +20,9 @@
  * daemon's own session checks, so a live build is not abandoned.
  */
 
-import * as grpc from "@grpc/grpc-js";
 import type { BuildkitConnection } from "./connection.js";
 import { BuildkitError } from "./errors.js";
+import { GrpcCode, type GrpcCallError } from "../internal/grpc/status.js";
 
 export interface WatchdogOptions {
   /** How often to probe the daemon. Default 5 s. */
@@ -32,14 +32,14 @@ export interface WatchdogOptions {
 }
 
 const HEALTH_CHECK = "/grpc.health.v1.Health/Check";
-const UNAVAILABLE = grpc.status.UNAVAILABLE;
+const UNAVAILABLE = GrpcCode.UNAVAILABLE;
 
 /** The error for a daemon that went away mid-build. */
 export function connectionLostError(address: string, why: string, cause?: unknown): BuildkitError {
   return new BuildkitError("CONNECTION_LOST", `buildkitd at ${address} went away during the build (${why})`, cause === undefined ? {} : { cause });
 }
 
-/** True for a transport failure: a grpc-js error, or a {@link BuildkitError} mapped from one, with UNAVAILABLE. */
+/** True for a transport failure: a call's error, or a {@link BuildkitError} mapped from one, with UNAVAILABLE. */
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof BuildkitError) return err.details.grpcCode === UNAVAILABLE;
   return typeof err === "object" && err !== null && (err as { code?: unknown }).code === UNAVAILABLE;
@@ -59,7 +59,7 @@ export class ConnectionWatchdog {
   private readonly timeoutMs: number;
   private lastSeen = Date.now();
   private timer: NodeJS.Timeout | undefined;
-  private probe: grpc.ClientUnaryCall | undefined;
+  private probe: AbortController | undefined;
 
   /**
    * @param activity returns the time (ms) anything last arrived from the daemon
@@ -85,7 +85,7 @@ export class ConnectionWatchdog {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.probe?.cancel();
+    this.probe?.abort();
     this.probe = undefined;
   }
 
@@ -97,26 +97,24 @@ export class ConnectionWatchdog {
       return;
     }
     if (this.probe) return;
-    const call = this.conn.client.makeUnaryRequest(
-      HEALTH_CHECK,
-      () => Buffer.alloc(0), // HealthCheckRequest{} encodes to nothing
-      (b: Buffer) => b,
-      {},
-      new grpc.Metadata(),
-      { deadline: Date.now() + this.timeoutMs },
-      (err) => {
-        if (this.probe === call) this.probe = undefined;
-        if (!err) {
-          this.lastSeen = Date.now();
-        } else if (err.code === UNAVAILABLE) {
+    const probe = new AbortController();
+    this.probe = probe;
+    // HealthCheckRequest{} encodes to nothing.
+    this.conn.channel.unary(HEALTH_CHECK, new Uint8Array(0), { deadline: Date.now() + this.timeoutMs, signal: probe.signal }).then(
+      () => {
+        if (this.probe === probe) this.probe = undefined;
+        this.lastSeen = Date.now();
+      },
+      (err: GrpcCallError) => {
+        if (this.probe === probe) this.probe = undefined;
+        if (err.code === UNAVAILABLE) {
           this.declare(connectionLostError(this.conn.address, "connection lost", err));
-        } else if (err.code !== grpc.status.DEADLINE_EXCEEDED && err.code !== grpc.status.CANCELLED) {
+        } else if (err.code !== GrpcCode.DEADLINE_EXCEEDED && err.code !== GrpcCode.CANCELLED) {
           // Any status the daemon sent (e.g. UNIMPLEMENTED behind a proxy) still proves it is there.
           this.lastSeen = Date.now();
         }
       },
     );
-    this.probe = call;
   }
 
   private declare(err: BuildkitError): void {

@@ -1,7 +1,7 @@
-// Location of the .proto sources for runtime reflection (protobufjs Root.load,
-// @grpc/proto-loader). Files live under their Go import path, so `includeDirs:
-// [protoRoot()]` resolves every import unchanged; google/protobuf/* imports come
-// from protobufjs's bundled common protos (or proto-loader's own includes).
+// Location of the .proto sources for runtime reflection (protobufjs Root.load).
+// Files live under their Go import path, so `includeDirs: [protoRoot()]`
+// resolves every import unchanged; google/protobuf/* imports come from
+// protobufjs's bundled common protos.
 
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -3,7 +3,7 @@
  * src/cli/bin.ts) running the one-file CLI bundle dist/cli/tsfrontend.cjs
  * with V8's code cache of it, both made by scripts/bundle.mjs. Its start-up
  * must stay small: what runs at load is the command table (commander, the
- * flag definitions), while the actions, the client, grpc-js, the Dockerfile
+ * flag definitions), while the actions, the client, the gRPC channel, the Dockerfile
  * converter and the program loader are lazy module inits run when a command
  * needs them. And the code cache is made once per command and reused.
  */
@@ -92,17 +92,19 @@ test("run as a file, the bin starts node without reading NODE_EXTRA_CA_CERTS; `n
   assert.match(throughNode.stderr, /Ignoring extra certs from `\/nonexistent\/extra-ca.pem`/);
 });
 
-test("the bundle's start-up runs the command table only; actions, client, grpc-js, converter and loader are lazy", () => {
+test("the bundle's start-up runs the command table only; actions, client, gRPC, converter and loader are lazy", () => {
   const { wrapped, eager, inline } = bundleModules(readFileSync(bundlePath, "latin1"));
   assert.ok(inline.some((m) => m.endsWith("dist/src/cli/commands/build.js")) || eager.has(wrapped.get("dist/src/cli/commands/build.js") ?? ""), "the command table runs at load");
-  const lazyPattern = /dist\/src\/(cli\/actions|client|dockerfile|builder|progress)\/|dist\/src\/program\/load\.js|@grpc\/grpc-js|protobufjs/;
+  const lazyPattern = /dist\/src\/(cli\/actions|client|dockerfile|builder|progress)\/|dist\/src\/program\/load\.js|dist\/src\/internal\/grpc\/client\.js|protobufjs/;
   assert.deepEqual(inline.filter((m) => lazyPattern.test(m)), [], "modules inlined at load that should be loaded on use only");
   const eagerLazy = [...wrapped].filter(([path, name]) => lazyPattern.test(path) && eager.has(name)).map(([path]) => path);
   assert.deepEqual(eagerLazy, [], "modules run at load that should be loaded on use only");
   // ...and they are in the bundle, not left to node_modules.
-  for (const want of ["dist/src/cli/actions/build.js", "dist/src/program/load.js", "node_modules/@grpc/grpc-js/build/src/index.js", "node_modules/protobufjs/src/index-minimal.js"]) {
+  for (const want of ["dist/src/cli/actions/build.js", "dist/src/program/load.js", "dist/src/internal/grpc/client.js", "node_modules/protobufjs/src/index-minimal.js"]) {
     assert.ok(wrapped.has(want), `${want} is not a lazy module of the bundle`);
   }
+  // The CLI talks gRPC with its own client on node:http2 (internal/grpc/client.ts): grpc-js would cost every start.
+  assert.deepEqual([...wrapped.keys(), ...inline].filter((m) => m.includes("@grpc/")), []);
 });
 
 test("every command has its own code cache; the command of a command line is the first argument naming one", () => {

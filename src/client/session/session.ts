@@ -9,10 +9,11 @@
 
 import * as http2 from "node:http2";
 import { Duplex } from "node:stream";
-import * as grpc from "@grpc/grpc-js";
 import { randomID } from "../../llb/identity.js";
 import { moby } from "../../proto/index.js";
 import type { BuildkitConnection } from "../connection.js";
+import type { GrpcStream } from "../../internal/grpc/client.js";
+import type { GrpcCallError } from "../../internal/grpc/status.js";
 import { GrpcServerStream, parseRawHeaders, sendStatus } from "../../internal/grpc/server-stream.js";
 import { GrpcCode, GrpcStatusError, type CallContext, type SessionService } from "./service.js";
 import { healthService } from "./health.js";
@@ -76,7 +77,7 @@ export class Session {
   private readonly services: SessionService[];
   private readonly sharedKey: string;
   private readonly name: string;
-  private call: grpc.ClientDuplexStream<Buffer[], moby.buildkit.v1.BytesMessage> | undefined;
+  private call: GrpcStream<Buffer[], moby.buildkit.v1.BytesMessage> | undefined;
   private server: http2.Http2Server | undefined;
   private tunnel: Duplex | undefined;
   private readonly abort = new AbortController();
@@ -101,12 +102,13 @@ export class Session {
 
   /** Opens the tunnel on `conn` and starts serving. Returns once the stream is open. */
   async start(conn: BuildkitConnection): Promise<void> {
-    const md = new grpc.Metadata();
-    md.set("x-docker-expose-session-uuid", this.id);
-    md.set("x-docker-expose-session-name", this.name);
-    md.set("x-docker-expose-session-sharedkey", this.sharedKey);
-    for (const m of this.methods()) md.add("x-docker-expose-session-grpc-method", m);
-    const call = conn.bidiStream("/moby.buildkit.v1.Control/Session", TunnelMessage, BytesMessage, md);
+    const metadata = {
+      "x-docker-expose-session-uuid": this.id,
+      "x-docker-expose-session-name": this.name,
+      "x-docker-expose-session-sharedkey": this.sharedKey,
+      "x-docker-expose-session-grpc-method": this.methods(),
+    };
+    const call = conn.bidiStream("/moby.buildkit.v1.Control/Session", TunnelMessage, BytesMessage, { metadata });
     this.call = call;
     // Chunks are joined into messages of up to TUNNEL_MESSAGE_MAX bytes: big enough
     // to carry many small HTTP/2 frames at once, small enough that the daemon
@@ -169,8 +171,8 @@ export class Session {
       if (m.data && m.data.length > 0 && !tunnel.push(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength))) call.pause();
     });
     call.on("end", () => tunnel.push(null));
-    call.on("error", (err: grpc.ServiceError) => {
-      if (err.code !== grpc.status.CANCELLED) this.error = err;
+    call.on("error", (err: GrpcCallError) => {
+      if (err.code !== GrpcCode.CANCELLED) this.error = err;
       tunnel.destroy();
       this.abort.abort();
     });

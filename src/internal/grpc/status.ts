@@ -31,3 +31,22 @@ export class GrpcStatusError extends Error {
     this.name = "GrpcStatusError";
   }
 }
+
+/** A call that ended with a status other than OK: the code, the server's message and its typed details. */
+export class GrpcCallError extends Error {
+  constructor(
+    readonly code: number,
+    /** The status message (`grpc-message`), or what went wrong on this side. */
+    readonly details: string,
+    /** `grpc-status-details-bin`: a google.rpc.Status with typed details, when the server sent one. */
+    readonly statusDetails?: Buffer,
+  ) {
+    super(`${code} ${codeName(code)}: ${details}`);
+    this.name = "GrpcCallError";
+  }
+}
+
+function codeName(code: number): string {
+  for (const [name, value] of Object.entries(GrpcCode)) if (value === code) return name;
+  return "UNKNOWN";
+}

@@ -37,9 +37,3 @@ export function defaultCaCertificates(): string[] | undefined {
   }
   return d.certificates;
 }
-
-/** {@link defaultCaCertificates} as one PEM buffer (grpc-js's root certificates), or null. */
-export function defaultCaBuffer(): Buffer | null {
-  const certs = defaultCaCertificates();
-  return certs ? Buffer.from(certs.join("\n"), "latin1") : null;
-}

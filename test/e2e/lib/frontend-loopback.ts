@@ -14,13 +14,13 @@ import { spawn } from "node:child_process";
 import { createServer, constants, type ServerHttp2Stream } from "node:http2";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
-import * as grpc from "@grpc/grpc-js";
 import { BuildkitConnection } from "../../../src/client/connection.js";
 import { sessionServices } from "../../../src/client/session-services.js";
 import { solve, type SolveResult } from "../../../src/client/solve.js";
 import { parseOutputs } from "../../../src/cli/flags/outputs.js";
 import { frontendEnv } from "../../../src/frontend/env.js";
 import { encodeFrame, FrameDecoder } from "../../../src/internal/grpc/frame.js";
+import type { GrpcCallError } from "../../../src/internal/grpc/status.js";
 import type { Definition } from "../../../src/llb/index.js";
 import { moby } from "../../../src/proto/index.js";
 import { repoRoot, requireEnv, tempDir } from "./env.js";
@@ -50,7 +50,6 @@ export interface LoopbackResult {
   exitCode: number | null;
 }
 
-const identity = (b: Buffer): Buffer => b;
 
 /** Builds through the frontend process with the daemon of the e2e environment. */
 export async function buildThroughFrontend(b: LoopbackBuild): Promise<LoopbackResult> {
@@ -111,24 +110,24 @@ function forward(conn: BuildkitConnection, buildRef: string, stream: ServerHttp2
     const method = path.slice(path.lastIndexOf("/") + 1);
     out.calls.push(method);
     if (method === "Return") out.returned = moby.buildkit.v1.frontend.ReturnRequest.decode(messages[0]!);
-    const md = new grpc.Metadata();
-    md.set("buildkit-controlapi-buildid", buildRef);
-    conn.client.makeUnaryRequest(path, identity, identity, messages[0] ?? Buffer.alloc(0), md, {}, (err, res) => {
-      if (stream.destroyed) return;
-      if (err) {
-        const bin = err.metadata?.get("grpc-status-details-bin")?.[0];
+    const metadata = { "buildkit-controlapi-buildid": buildRef };
+    conn.channel.unary(path, messages[0] ?? Buffer.alloc(0), { metadata }).then(
+      (res) => {
+        if (stream.destroyed) return;
+        stream.respond({ [constants.HTTP2_HEADER_STATUS]: 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+        stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+        stream.end(encodeFrame(res));
+      },
+      (err: GrpcCallError) => {
+        if (stream.destroyed) return;
         stream.respond({
           [constants.HTTP2_HEADER_STATUS]: 200,
           "content-type": "application/grpc",
           "grpc-status": String(err.code),
-          "grpc-message": encodeURIComponent(err.details ?? err.message),
-          ...(Buffer.isBuffer(bin) ? { "grpc-status-details-bin": bin.toString("base64") } : {}),
+          "grpc-message": encodeURIComponent(err.details),
+          ...(err.statusDetails ? { "grpc-status-details-bin": err.statusDetails.toString("base64") } : {}),
         }, { endStream: true });
-        return;
-      }
-      stream.respond({ [constants.HTTP2_HEADER_STATUS]: 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-      stream.end(encodeFrame(res!));
-    });
+      },
+    );
   });
 }
