@@ -41,6 +41,8 @@ export interface BuildRunOptions {
   signal?: AbortSignal;
   onStatus?: (status: moby.buildkit.v1.StatusResponse) => void;
   onWarning?: (message: string) => void;
+  /** The daemon has the whole build (solve.ts `onSubmitted`). */
+  onSubmitted?: () => void;
   /** The daemon's worker platforms if known (saves a `ListWorkers` call). */
   workerPlatforms?: Platform[];
 }
@@ -56,6 +58,7 @@ export async function runBuildRequest(conn: BuildkitConnection, request: BuildRe
     ...(run.signal ? { signal: run.signal } : {}),
     ...(run.onStatus ? { onStatus: run.onStatus } : {}),
     ...(run.onWarning ? { onWarning: run.onWarning } : {}),
+    ...(run.onSubmitted ? { onSubmitted: run.onSubmitted } : {}),
   };
   const buildPlatform = {
     ...(request.buildPlatform ? { buildPlatform: request.buildPlatform } : {}),

@@ -273,6 +273,16 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
         }
       }
     }
+    // The index's registries are asked for their challenges once a node has its build: started
+    // earlier, that request's CPU would delay the nodes' sessions and solves on this one thread.
+    const indexes = new Map<OutputEntry, IndexTarget[]>();
+    for (const o of options.outputs) if (o.type === "image" || o.type === "registry") indexes.set(o, indexTargets(o, options.registry ?? {}));
+    let authPrepared = false;
+    const prepareIndexAuth = () => {
+      if (authPrepared) return;
+      authPrepared = true;
+      for (const targets of indexes.values()) for (const repo of new Set(targets.map((t) => t.repo))) void repo.prepareAuth({ push: true });
+    };
     const runs: NodeRun[] = [];
     let runCount = 0;
     const runOne = async (a: Assignment): Promise<void> => {
@@ -297,6 +307,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
           signal: abort.signal,
           ...(options.onStatus ? { onStatus: (s: moby.buildkit.v1.StatusResponse) => options.onStatus!({ node: a.node, label }, s) } : {}),
           ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+          onSubmitted: prepareIndexAuth,
         });
         // A one-platform local export is written into a folder the client made (0700): make it as the others.
         if (platforms.length > 1) for (const o of outputs) if (o.type === "local" && o.target?.kind === "dir" && a.platforms.length === 1 && existsSync(o.target.path)) chmodSync(o.target.path, 0o755);
@@ -340,8 +351,6 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
       pending.add(p);
     };
     for (const a of plan) start(a);
-    const indexes = new Map<OutputEntry, IndexTarget[]>();
-    for (const o of options.outputs) if (o.type === "image" || o.type === "registry") indexes.set(o, indexTargets(o, options.registry ?? {}));
     while (pending.size > 0) await Promise.all([...pending]);
     options.signal?.removeEventListener("abort", onAbort);
     if (options.signal?.aborted || firstError !== undefined) for (const f of madeFolders) rmSync(f, { recursive: true, force: true });
@@ -402,9 +411,9 @@ interface IndexTarget {
 }
 
 /**
- * The index targets of an image output, their registries' challenges
- * answered in the background (the nodes build meanwhile), so the index push
- * at the end is one request per name.
+ * The index targets of an image output (one repository client per
+ * repository). Their registries' challenges are answered while the nodes
+ * build (`prepareAuth`), so the index push at the end is one request per name.
  */
 function indexTargets(o: OutputEntry, registry: RegistryOptions): IndexTarget[] {
   const names = o.attrs["name"]!.split(",").map((s) => s.trim()).filter((s) => s !== "");
@@ -416,7 +425,6 @@ function indexTargets(o: OutputEntry, registry: RegistryOptions): IndexTarget[] 
     let repo = repos.get(key);
     if (!repo) {
       repo = new RegistryRepository(ref, { ...registry, ...plainHttp });
-      void repo.prepareAuth({ push: true });
       repos.set(key, repo);
     }
     return { ref, repo };

@@ -54,6 +54,12 @@ export interface SolveOptions {
   /** Called with every Status message. */
   onStatus?: (status: moby.buildkit.v1.StatusResponse) => void;
   /**
+   * Called once the daemon has the whole build: the Solve is sent and, with a
+   * `gateway`, its conversation has returned. From then on the client only
+   * waits, so work kept for later (a registry's challenge) no longer delays the build.
+   */
+  onSubmitted?: () => void;
+  /**
    * Runs a build program client-side: called with the build ref once the
    * solve is registered; it talks to the daemon's LLBBridge for that ref and
    * must call Return before resolving.
@@ -176,10 +182,11 @@ export async function solve(conn: BuildkitConnection, options: SolveOptions): Pr
     },
   );
   if (options.watchdog !== false) watchdog.start();
+  if (!options.gateway) options.onSubmitted?.();
 
   let gatewayError: unknown;
   const gatewayPromise = options.gateway
-    ? options.gateway(ref, session, frontendAttrs, cache.imports).catch((err: unknown) => {
+    ? options.gateway(ref, session, frontendAttrs, cache.imports).then(() => options.onSubmitted?.(), (err: unknown) => {
         gatewayError = err;
         // Give the daemon a moment to fail the solve itself (it knows the program failed), then cancel.
         setTimeout(() => solveCall.abort(), 5000).unref();

@@ -6,8 +6,7 @@
  * an HTTP Last-Modified, else the newest file in a downloaded archive.
  */
 
-import * as zlib from "node:zlib";
-import { gunzipSync } from "node:zlib";
+import { createRequire } from "node:module";
 import { DockerfileError } from "../../errors.js";
 import { basePath } from "../../internal/go/path.js";
 import { equalFold } from "../../internal/go/strings.js";
@@ -26,6 +25,12 @@ import type { ConvertOpt, DockerfileClient } from "./options.js";
 
 interface SourceDateEpochStateOpt {
   logName: string;
+}
+
+/** node:zlib, loaded on first use: only archive sources need it, and its load would be part of every conversion's start. */
+let zlibModule: typeof import("node:zlib") | undefined;
+function zlib(): typeof import("node:zlib") {
+  return (zlibModule ??= createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib"));
 }
 
 function errMessage(e: unknown): string {
@@ -255,12 +260,12 @@ export function archiveMaxTime(dt: Uint8Array): Date | undefined {
   let data = dt;
   if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
     try {
-      data = gunzipSync(data);
+      data = zlib().gunzipSync(data);
     } catch {
       return undefined;
     }
   } else if (data.length >= 4 && data[0] === 0x28 && data[1] === 0xb5 && data[2] === 0x2f && data[3] === 0xfd) {
-    const zstd = (zlib as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
+    const zstd = (zlib() as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
     if (!zstd) return undefined; // Node 20 has no zstd decoder
     try {
       data = zstd(data);
