@@ -22,7 +22,8 @@
  * end); the registry is the env's. Tool order rotates; iteration 0 is a
  * warm-up (image pulls).
  *
- *   node dist/bench/builders.js [iterations=5]   (at least 3 iterations)
+ *   node dist/bench/builders.js [iterations=9]   (at least 3 iterations; single runs of the
+ *   emulated RUN vary by a quarter on a shared machine, so fewer give a median that moves as much)
  *
  * Needs the env of scripts/env/start.sh (TSF_REGISTRY, DOCKER_CONFIG...);
  * without BUILDKIT_HOST it starts one with scripts/env/start.sh and stops it.
@@ -39,7 +40,7 @@ import { ensureShellImage } from "../test/e2e/lib/shell-image.js";
 import { daemon, median, run, runOk, runTsCli, tsCli } from "./lib.js";
 
 const args = process.argv.slice(2);
-const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 5));
+const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 9));
 const PLATFORMS = "linux/amd64,linux/arm64";
 
 /**

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { closeSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Digest } from "../llb/digest.js";
@@ -63,6 +64,32 @@ test("writeMergedOciTar: oci-layout, index.json naming the index blob, the index
     assert.deepEqual(m.get(name(blobB)), blobB);
     // Nothing else is left beside it (the temporary file was renamed).
     assert.deepEqual(readdirSync(dir).sort(), ["a.tar", "b.tar", "out.tar"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("writeMergedOciTar into a FIFO (as into /dev/null or /dev/stdout): written into it, nothing made beside, the FIFO kept", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsf-oci-tar-"));
+  try {
+    const blob = Buffer.from("layer");
+    writeFileSync(join(dir, "a.tar"), tarOf({ [`blobs/${sha256Digest(blob).replace(":", "/")}`]: blob }));
+    const fifo = join(dir, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    // The reader is another process: the write's open waits for it (and blocks this thread).
+    const reader = spawn("sh", ["-c", 'exec cat "$1" > "$2"', "sh", fifo, join(dir, "read.tar")]);
+    const exited = new Promise((resolve) => reader.on("close", resolve));
+    const index = Buffer.from('{"schemaVersion":2}');
+    try {
+      writeMergedOciTar(fifo, [join(dir, "a.tar")], { bytes: index, descriptor: { mediaType: MediaType.ociIndex, digest: sha256Digest(index), size: index.length } });
+      assert.ok(lstatSync(fifo).isFIFO(), "the FIFO was replaced");
+      await exited;
+    } finally {
+      reader.kill();
+    }
+    assert.deepEqual(readdirSync(dir).sort(), ["a.tar", "pipe", "read.tar"]);
+    const got = members(join(dir, "read.tar"));
+    assert.deepEqual([...got.keys()], ["oci-layout", "index.json", `blobs/${sha256Digest(index).replace(":", "/")}`, `blobs/${sha256Digest(blob).replace(":", "/")}`]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 import { scanTar } from "../client/oci-archive.js";
+import { isSpecialFile } from "../internal/node/special-file.js";
 import type { Descriptor } from "../client/image-inspect.js";
 import { MediaType } from "../client/image-inspect.js";
 
@@ -43,7 +44,9 @@ function pad(size: number): Buffer {
 
 /** Writes the merged layout: `inputs` are OCI tarballs, `index` the merged index (written as a blob). */
 export function writeMergedOciTar(dest: string, inputs: readonly string[], index: { bytes: Uint8Array; descriptor: Descriptor }, refName?: string): void {
-  const tmp = join(dirname(dest), `.${basename(dest)}.tsfrontend-merge-${process.pid}`);
+  // A device or FIFO (/dev/null, /dev/stdout) is written into; a file is written beside and renamed over.
+  const direct = isSpecialFile(dest);
+  const tmp = direct ? dest : join(dirname(dest), `.${basename(dest)}.tsfrontend-merge-${process.pid}`);
   const out = openSync(tmp, "w");
   const opened: number[] = [];
   try {
@@ -84,14 +87,14 @@ export function writeMergedOciTar(dest: string, inputs: readonly string[], index
     }
     write(Buffer.alloc(BLOCK * 2));
     closeSync(out);
-    renameSync(tmp, dest);
+    if (!direct) renameSync(tmp, dest);
   } catch (err) {
     try {
       closeSync(out);
     } catch {
       // already closed
     }
-    rmSync(tmp, { force: true });
+    if (!direct) rmSync(tmp, { force: true });
     throw err;
   } finally {
     for (const fd of opened) closeSync(fd);

@@ -17,6 +17,7 @@
 
 import { chmodSync, existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
+import { tmpdir } from "node:os";
 import { BuildkitError } from "../client/errors.js";
 import type { OutputEntry } from "../client/exporters.js";
 import { RegistryRepository, parseRegistryRef, type RegistryOptions } from "../client/registry.js";
@@ -31,6 +32,7 @@ import { parsePlatform } from "../llb/index.js";
 import { exportedDescriptor, mergeSources, type MergeSource, type MergedIndex } from "./merge.js";
 import { connectNode, failureReason, schedulingView, type ConnectedNode } from "./nodes.js";
 import { writeMergedOciTar } from "./oci-tar.js";
+import { isSpecialFile } from "../internal/node/special-file.js";
 import { runBuildRequest, type BuildRequest } from "./request.js";
 import { schedulePlatforms, type Assignment, type NodePlatforms } from "./schedule.js";
 import type { Builder, BuilderNode } from "./store.js";
@@ -119,7 +121,9 @@ function nodeOutputs(outputs: readonly OutputEntry[], key: string, platforms: re
       return { type: o.type, attrs: { ...o.attrs, name: repos.join(","), push: "true", "push-by-digest": "true" } };
     }
     if (o.type === "oci" && o.target?.kind === "file") {
-      const tmp = join(dirname(o.target.path), `.${basename(o.target.path)}.tsfrontend-${key}.tar`);
+      // Beside the destination (same file system), unless it is a device or FIFO such as /dev/null.
+      const dir = isSpecialFile(o.target.path) ? tmpdir() : dirname(o.target.path);
+      const tmp = join(dir, `.${basename(o.target.path)}.tsfrontend-${key}.tar`);
       temps.push(tmp);
       return { type: o.type, attrs: { ...o.attrs }, target: { kind: "file", path: tmp, exporter: "oci" } };
     }

@@ -14,7 +14,7 @@ import { decodeErrorDetails, type BuildkitErrorDetails } from "../gateway/errdef
 import type { GatewayCallError, GatewayCallOptions, GatewayTransport } from "../gateway/transport.js";
 import { encodeFrame, FrameDecoder } from "../internal/grpc/frame.js";
 import { Http2ClientSession, Http2StreamError } from "../internal/http2/client.js";
-import { GrpcCode } from "../internal/grpc/status.js";
+import { decodeGrpcMessage, GrpcCode } from "../internal/grpc/status.js";
 
 /** Largest message accepted, as both sides of buildkit's gateway configure it (16 MiB). */
 export const MAX_MESSAGE_BYTES = 16 << 20;
@@ -39,15 +39,6 @@ export interface StdioPipe {
 /** A pipe over `input` and `output` (writing with `write`, default `output.write`). */
 export function stdioPipe(input: Readable, output: Writable, write: Writable["write"] = output.write.bind(output) as Writable["write"]): StdioPipe {
   return { input, write: (chunk) => void write(chunk) };
-}
-
-function grpcMessage(v: string | undefined): string {
-  const s = v ?? "";
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
 
 /** LLBBridge calls over one HTTP/2 connection on a byte pipe (stdio in the frontend image). */
@@ -85,7 +76,7 @@ export class Http2GatewayTransport implements GatewayTransport {
     if (code !== 0) {
       const bin = status.get("grpc-status-details-bin");
       const details = bin !== undefined ? decodeErrorDetails(Buffer.from(bin, "base64")) : {};
-      throw new StdioCallError(grpcMessage(status.get("grpc-message")), { ...details, grpcCode: code });
+      throw new StdioCallError(decodeGrpcMessage(status.get("grpc-message")), { ...details, grpcCode: code });
     }
     const messages: Buffer[] = [];
     const decoder = new FrameDecoder();

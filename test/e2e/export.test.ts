@@ -12,6 +12,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,6 +141,26 @@ test("tar export to a file", async () => {
   assert.equal(byName.get("app/link")?.linkname, "hello.txt");
   assert.equal((byName.get("app/run.sh")?.mode ?? 0) & 0o777, 0o755);
   assert.deepEqual(readdirSync(base), ["out.tar"]);
+});
+
+test("tar export into a FIFO (as into /dev/null or /dev/stdout): written into it, the FIFO stays a FIFO", async () => {
+  const base = outDir("tar-fifo");
+  const fifo = join(base, "pipe");
+  const got = join(outDir("tar-fifo-read"), "read.tar");
+  execFileSync("mkfifo", [fifo]);
+  // The reader is another process (a writer's open waits for one), killed if the FIFO is not written.
+  const reader = spawn("sh", ["-c", 'exec cat "$1" > "$2"', "sh", fifo, got]);
+  const exited = new Promise((resolve) => reader.on("close", resolve));
+  try {
+    await build(parseOutputs([`type=tar,dest=${fifo}`], { stdoutIsTTY: false }));
+    assert.ok(lstatSync(fifo).isFIFO(), "the FIFO was replaced");
+    await exited;
+  } finally {
+    reader.kill();
+  }
+  const entries = readTar(readFileSync(got));
+  assert.equal(entries.find((e) => e.name === "app/hello.txt")?.data.toString(), "hello\n");
+  assert.deepEqual(readdirSync(base), ["pipe"]);
 });
 
 function sha256(b: Buffer): string {

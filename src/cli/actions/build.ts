@@ -1,6 +1,7 @@
 /** What `tsfrontend build` does; its flags are declared in ../commands/build.ts, which loads this module only when the command runs. */
 
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { isSpecialFile } from "../../internal/node/special-file.js";
 import { basename, dirname, join, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
@@ -81,6 +82,11 @@ function metadataJson(resp: Record<string, string>): string {
 }
 
 function writeAtomic(file: string, data: string): void {
+  // A device or FIFO (--metadata-file /dev/stdout) is written into; a rename would replace it.
+  if (isSpecialFile(file)) {
+    writeFileSync(file, data);
+    return;
+  }
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, file);

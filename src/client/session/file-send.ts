@@ -69,6 +69,7 @@ import { decodePacket, decodeStat, encodePacket, PacketType, type DecodedPacket,
 import { GrpcCode, GrpcStatusError, type CallContext, type MessageStream, type MethodHandler, type SessionService } from "./service.js";
 import { cleanPath } from "../../internal/go/path.js";
 import { ErrorCode, TsfError } from "../../errors.js";
+import { isSpecialFile } from "../../internal/node/special-file.js";
 
 /** Metadata keys of session/filesync/filesync.go. */
 export const KEY_EXPORTER_ID = "buildkit-attachable-exporter-id";
@@ -324,6 +325,13 @@ async function probeFileTarget(dest: string): Promise<void> {
   } catch (err) {
     throw err instanceof Error && !errCode(err) ? new TargetError(dest, err.message) : targetProblem(dest, err, "file");
   }
+  if (isSpecialFile(real)) {
+    // Written into as it is (see receiveFileStaged): it must take writes, nothing is made beside it.
+    await fs.access(real, fsc.W_OK).catch((err: unknown) => {
+      throw targetProblem(dest, err, "file");
+    });
+    return;
+  }
   const tmp = path.join(path.dirname(real), `.${path.basename(real)}.tsfrontend-${randomSuffix()}.tmp`);
   try {
     const fh = await fs.open(tmp, "wx", 0o666);
@@ -521,6 +529,7 @@ async function resolveFileDest(dest: string): Promise<string> {
 
 async function receiveFileStaged(stream: MessageStream, dest: string, signal: AbortSignal) {
   const real = await resolveFileDest(dest);
+  if (isSpecialFile(real)) return receiveIntoSpecialFile(stream, real, signal);
   const tmp = path.join(path.dirname(real), `.${path.basename(real)}.tsfrontend-${randomSuffix()}.tmp`);
   trackLive(tmp);
   const drop = async () => {
@@ -558,6 +567,30 @@ async function receiveFileStaged(stream: MessageStream, dest: string, signal: Ab
       },
       discard: drop,
     }),
+  };
+}
+
+/**
+ * A device or FIFO destination (/dev/null, /dev/stdout, a named pipe) is written into as it is, as
+ * buildctl does: renaming a staged file over it would replace it. Nothing there to keep whole.
+ */
+async function receiveIntoSpecialFile(stream: MessageStream, real: string, signal: AbortSignal) {
+  let bytes = 0;
+  const fh = await fs.open(real, "w");
+  try {
+    for await (const raw of messages(stream, signal)) {
+      const data = bytesMessageData(raw);
+      if (data.length === 0) continue;
+      await fh.write(data);
+      bytes += data.length;
+    }
+    if (signal.aborted) throw canceled(signal);
+  } finally {
+    await fh.close();
+  }
+  return {
+    bytes,
+    staged: (output: ExportedOutput): Staged => ({ key: real, output, place: async () => {}, discard: async () => {} }),
   };
 }
 

@@ -20,7 +20,7 @@ import * as http2 from "node:http2";
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { CompressedFrameError, FRAME_HEADER_LENGTH, FrameDecoder } from "./frame.js";
-import { GrpcCallError, GrpcCode } from "./status.js";
+import { decodeGrpcMessage, GrpcCallError, GrpcCode } from "./status.js";
 
 export { GrpcCallError };
 
@@ -99,23 +99,16 @@ export function grpcTimeout(ms: number): string {
   return `${Math.min(99_999_999, Math.ceil(s / 3600))}H`;
 }
 
-function decodeMessage(v: string | string[] | undefined): string {
-  const s = Array.isArray(v) ? v[0]! : (v ?? "");
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
+const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 /** The status a header block carries (trailers, or the headers of a trailers-only answer), if any. */
 function statusOf(h: http2.IncomingHttpHeaders): Status | undefined {
-  const raw = h["grpc-status"];
+  const raw = first(h["grpc-status"]);
   if (raw === undefined) return undefined;
-  const code = Number(Array.isArray(raw) ? raw[0] : raw);
-  const status: Status = { code: Number.isInteger(code) && code >= 0 ? code : GrpcCode.UNKNOWN, details: decodeMessage(h["grpc-message"]) };
-  const bin = h["grpc-status-details-bin"];
-  if (bin !== undefined) status.statusDetails = Buffer.from(Array.isArray(bin) ? bin[0]! : bin, "base64");
+  const code = Number(raw);
+  const status: Status = { code: Number.isInteger(code) && code >= 0 ? code : GrpcCode.UNKNOWN, details: decodeGrpcMessage(first(h["grpc-message"])) };
+  const bin = first(h["grpc-status-details-bin"]);
+  if (bin !== undefined) status.statusDetails = Buffer.from(bin, "base64");
   return status;
 }
 

@@ -21,6 +21,16 @@ export const GrpcCode = {
   UNAUTHENTICATED: 16,
 } as const;
 
+/** A `grpc-message` as sent (percent-encoded), decoded; kept as it is when it is not valid percent-encoding. */
+export function decodeGrpcMessage(v: string | undefined): string {
+  const s = v ?? "";
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
 /** Thrown by a handler to answer with a specific gRPC status. */
 export class GrpcStatusError extends Error {
   constructor(
