@@ -19,7 +19,7 @@
 import * as http2 from "node:http2";
 import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
-import { CompressedFrameError, FRAME_HEADER_LENGTH, FrameDecoder } from "./frame.js";
+import { CompressedFrameError, encodeFrame, FRAME_HEADER_LENGTH, FrameDecoder } from "./frame.js";
 import { decodeGrpcMessage, GrpcCallError, GrpcCode } from "./status.js";
 
 export { GrpcCallError };
@@ -176,15 +176,11 @@ class RawCall {
       cb();
       return;
     }
-    const framed = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + message.length);
-    framed[0] = 0;
-    framed.writeUInt32BE(message.length, 1);
-    framed.set(message, FRAME_HEADER_LENGTH);
     if (this.stream.destroyed || this.stream.writableEnded) {
       cb();
       return;
     }
-    this.stream.write(framed, () => cb());
+    this.stream.write(encodeFrame(message), () => cb());
   }
 
   end(): void {
