@@ -167,13 +167,9 @@ function tlsLabels(opts: ConnectOptions): { labels?: NonNullable<ConnectOptions[
   return labels ? { labels } : {};
 }
 
-/** The useful part of a failed connection's message: the channel's text without our prefix (and grpc-js's notes, in errors made by it). */
+/** The useful part of a failed connection's message: the channel's first line without our prefix. */
 export function connectionErrorDetail(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg
-    .split("\n")[0]!
-    .replace(/^cannot reach buildkitd at \S+: /, "")
-    .replace(/Last error: Error: /, "last error: ")
-    .replace(/\.?\s*Resolution note:\s*$/, "");
+  return msg.split("\n")[0]!.replace(/^cannot reach buildkitd at \S+: /, "");
 }
 

@@ -81,7 +81,7 @@ test("mTLS: `workers` with the client certificate of the daemon's CA", async () 
   const r = await runCli(["--addr", daemon!.address, ...tlsFlags(certs.client), "workers"], { timeout: 60_000 });
   const out = ok(r, "workers over mTLS");
   assert.match(out, /^ID\t+PLATFORMS\n[a-z0-9]+\t+linux\//);
-  // grpc-js would send the IP as SNI and Node would warn (DEP0123); we send none.
+  // An IP is not sent as SNI (RFC 6066; Node would warn, DEP0123), as Go sends none.
   assert.doesNotMatch(r.stderr, /Warning/);
 });
 
