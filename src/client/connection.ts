@@ -1,11 +1,12 @@
 /**
  * The connection to buildkitd: one gRPC channel per daemon address
- * (`unix://`, `tcp://` with or without TLS, an ssh helper's socket), message
+ * (`unix://`, `tcp://` with or without TLS, `ssh://` through ssh's stdio), message
  * limits raised to buildkit's 16 MiB, and the `moby.buildkit.v1.Control`
  * calls. gRPC errors are mapped to {@link BuildkitError} here, once.
  */
 
-import { connect as netConnect, isIP, type Socket } from "node:net";
+import { connect as netConnect, isIP } from "node:net";
+import type { Duplex } from "node:stream";
 import { connect as tlsConnect } from "node:tls";
 import { containerd, moby, google } from "../proto/index.js";
 import { defaultCaCertificates } from "../internal/node/extra-ca.js";
@@ -29,7 +30,7 @@ export interface TlsOptions {
 
 export interface ConnectOptions {
   tls?: TlsOptions;
-  /** Dial `helper.target` instead of the address (ssh://, see connhelper.ts); closed with the connection. */
+  /** Dial through the helper instead of the address (ssh://, see connhelper.ts); closed with the connection. */
   helper?: ConnectionHelper;
 }
 
@@ -58,9 +59,10 @@ export function dialTarget(address: string): DialTarget {
   return { host: m[1] ?? m[2] ?? "", port: Number(m[3]) };
 }
 
-/** The channel to one daemon: dials the address (TLS when asked), or the connection helper's socket. */
+/** The channel to one daemon: dials the address (TLS when asked), or through the connection helper. */
 function daemonChannel(address: string, options: ConnectOptions): GrpcChannel {
-  const target = options.helper ? dialTarget(options.helper.target) : dialTarget(address);
+  const helper = options.helper;
+  const target = helper ? undefined : dialTarget(address);
   const tls = options.tls;
   // SNI is the server name asked for, else the host unless it is an IP (RFC 6066 forbids those, Go sends none);
   // node:tls checks the certificate against that name, or the IP.
@@ -75,9 +77,12 @@ function daemonChannel(address: string, options: ConnectOptions): GrpcChannel {
       ALPNProtocols: ["h2"],
     };
   };
-  let dial: () => Socket;
+  let dial: () => Duplex;
   let authority: string;
-  if ("path" in target) {
+  if (!target) {
+    dial = () => helper!.dial();
+    authority = "localhost";
+  } else if ("path" in target) {
     const path = target.path;
     dial = tls ? () => tlsConnect({ path, ...tlsOptions(undefined) }) : () => netConnect({ path });
     authority = "localhost";

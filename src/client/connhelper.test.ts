@@ -1,10 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { helperSchemeProblem, parseSshAddress, sshArgs, startSshHelper } from "./connhelper.js";
+import { join } from "node:path";
+import { helperSchemeProblem, parseSshAddress, sshArgs, sshHelper, type ConnectionHelper } from "./connhelper.js";
 
 test("parseSshAddress: buildctl's SpecFromURL", () => {
   assert.deepEqual(parseSshAddress("ssh://host"), { host: "host" });
@@ -35,50 +34,62 @@ function fakeSsh(body: string): { ssh: string; dir: string } {
   return { ssh, dir };
 }
 
-function roundTrip(path: string, data: string): Promise<string> {
+/** Writes `data` to a new connection of the helper, ends it, and resolves with all that came back. */
+function roundTrip(helper: ConnectionHelper, data: string): Promise<string> {
   return new Promise((resolve) => {
-    const s = connect(path);
+    const conn = helper.dial();
     const got: Buffer[] = [];
-    s.on("connect", () => s.end(data));
-    s.on("data", (b) => got.push(b));
+    conn.on("data", (b: Buffer) => got.push(b));
     // The far side may close first (a failed ssh): what arrived is the answer.
-    s.on("error", () => {});
-    s.on("close", () => resolve(Buffer.concat(got).toString()));
+    conn.on("error", () => {});
+    conn.on("close", () => resolve(Buffer.concat(got).toString()));
+    conn.end(data);
   });
 }
 
-test("startSshHelper: each connection is piped to a fresh ssh process; close removes the socket directory", async () => {
-  const fake = fakeSsh(`echo "$*" >&2\nexec cat`);
+test("sshHelper: each connection is a fresh ssh process's stdio, with buildctl's arguments", async () => {
+  const fake = fakeSsh(`echo "$*" >> "$(dirname "$0")/calls"\nexec cat`);
   try {
-    const helper = await startSshHelper("ssh://u@h:7/s.sock", { ssh: fake.ssh });
-    const path = helper.target.slice("unix://".length);
-    assert.ok(existsSync(path));
-    assert.equal(await roundTrip(path, "ping"), "ping");
-    assert.equal(await roundTrip(path, "pong"), "pong");
+    const helper = sshHelper("ssh://u@h:7/s.sock", { ssh: fake.ssh });
+    assert.equal(await roundTrip(helper, "ping"), "ping");
+    assert.equal(await roundTrip(helper, "pong"), "pong");
     assert.equal(helper.lastError(), undefined);
+    assert.deepEqual(readFileSync(join(fake.dir, "calls"), "utf8").trim().split("\n"), ["-l u -p 7 -- h buildctl --addr unix:///s.sock dial-stdio", "-l u -p 7 -- h buildctl --addr unix:///s.sock dial-stdio"]);
     helper.close();
-    assert.equal(existsSync(dirname(path)), false);
   } finally {
     rmSync(fake.dir, { recursive: true, force: true });
   }
 });
 
-test("startSshHelper: a failing ssh is reported with its status and stderr; a missing ssh is named", async () => {
+test("sshHelper: a failing ssh is reported with its status and stderr; a missing ssh is named", async () => {
   const fake = fakeSsh(`echo "ssh: connect to host h port 7: Connection refused" >&2\nexit 255`);
-  const tmp = mkdtempSync(join(tmpdir(), "tsf-helper-tmp-"));
   try {
-    const helper = await startSshHelper("ssh://h:7", { ssh: fake.ssh, tmpDir: tmp });
-    assert.equal(await roundTrip(helper.target.slice("unix://".length), "x"), "");
+    const helper = sshHelper("ssh://h:7", { ssh: fake.ssh });
+    assert.equal(await roundTrip(helper, "x"), "");
     assert.equal(helper.lastError(), `\`${fake.ssh} -p 7 -- h buildctl dial-stdio\` exited with status 255: ssh: connect to host h port 7: Connection refused`);
     helper.close();
-    assert.deepEqual(readdirSync(tmp), []);
 
-    const missing = await startSshHelper("ssh://h", { ssh: join(fake.dir, "nope"), tmpDir: tmp });
-    await roundTrip(missing.target.slice("unix://".length), "x");
+    const missing = sshHelper("ssh://h", { ssh: join(fake.dir, "nope") });
+    await roundTrip(missing, "x");
     assert.match(missing.lastError()!, /nope is not installed or not on PATH/);
     missing.close();
   } finally {
     rmSync(fake.dir, { recursive: true, force: true });
-    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test("sshHelper: close ends the ssh processes of open connections", async () => {
+  const fake = fakeSsh(`exec sleep 60`);
+  try {
+    const helper = sshHelper("ssh://h", { ssh: fake.ssh });
+    const conn = helper.dial();
+    conn.on("error", () => {});
+    conn.resume();
+    const closed = new Promise((resolve) => conn.on("close", resolve));
+    await new Promise((r) => setTimeout(r, 100));
+    helper.close();
+    await closed;
+  } finally {
+    rmSync(fake.dir, { recursive: true, force: true });
   }
 });

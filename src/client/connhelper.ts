@@ -4,29 +4,25 @@
  *
  *   ssh [-l USER] [-p PORT] -- HOST buildctl [--addr unix:///SOCKET] dial-stdio
  *
- * and speaks gRPC over that process's stdin/stdout. {@link startSshHelper} listens on a unix
- * socket in a private temporary directory, which the gRPC channel dials, and pipes every
- * connection (the channel opens another after one breaks) to a fresh ssh process; {@link ConnectionHelper.close}
- * stops the listener, ends the ssh processes and removes the directory.
+ * and speaks gRPC over that process's stdin/stdout. So does {@link sshHelper}: each
+ * connection the gRPC channel opens (another after one breaks) is a fresh ssh process's
+ * stdio; {@link ConnectionHelper.close} ends the ssh processes.
  *
  * `docker-container://`, `kube-pod://`, `podman-container://`, `nerdctl-container://` and
  * `npipe://` (buildctl's other helpers) are not supported: {@link helperSchemeProblem} says so.
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { Duplex } from "node:stream";
 import { BuildkitError } from "./errors.js";
 
 /** What {@link BuildkitConnection} dials instead of the address itself. */
 export interface ConnectionHelper {
-  /** What the channel dials, e.g. `unix:///tmp/tsfrontend-ssh-XXXX/buildkitd.sock`. */
-  readonly target: string;
+  /** A new connection to the daemon: the byte stream of a fresh helper process. */
+  dial(): Duplex;
   /** Why the last helper process failed (its exit status and the end of its stderr), if one did. */
   lastError(): string | undefined;
-  /** Stops the listener, ends the helper processes and removes the private directory. */
+  /** Ends the helper processes. */
   close(): void;
 }
 
@@ -86,8 +82,6 @@ export interface SshHelperOptions {
   ssh?: string;
   /** Environment of the ssh processes (default `process.env`). */
   env?: NodeJS.ProcessEnv;
-  /** Parent of the private socket directory (default the OS temp dir). */
-  tmpDir?: string;
 }
 
 /** Keeps the last bytes of a process's stderr, for the error message. */
@@ -97,24 +91,49 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
   return signal ? `was killed by ${signal}` : `exited with status ${code}`;
 }
 
-/** Starts the unix socket proxy for `ssh://` `address` (see the module comment). */
-export async function startSshHelper(address: string, options: SshHelperOptions = {}): Promise<ConnectionHelper> {
+/** The ssh connection helper for `address` (see the module comment); ssh runs at each dial. */
+export function sshHelper(address: string, options: SshHelperOptions = {}): ConnectionHelper {
   const args = sshArgs(parseSshAddress(address));
   const ssh = options.ssh ?? "ssh";
-  // mkdtemp makes the directory 0700: only we can reach the socket.
-  const dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), "tsfrontend-ssh-"));
-  const socketPath = join(dir, "buildkitd.sock");
   const children = new Set<ChildProcess>();
-  const sockets = new Set<Socket>();
   let last: string | undefined;
   let closed = false;
 
-  const pipeToSsh = (sock: Socket): void => {
-    sockets.add(sock);
+  const dial = (): Duplex => {
     const child = spawn(ssh, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     children.add(child);
+    const stdin = child.stdin!;
+    const stdout = child.stdout!;
     let stderr = "";
     let spawnFailed = false;
+    const conn = new Duplex({
+      read() {
+        stdout.resume();
+      },
+      write(chunk: Buffer, _encoding, cb) {
+        // After ssh exited: EPIPE; the connection ends with its exit (below).
+        if (stdin.destroyed) cb();
+        else stdin.write(chunk, () => cb());
+      },
+      final(cb) {
+        stdin.end();
+        cb();
+      },
+      destroy(err, cb) {
+        stdin.destroy();
+        // dial-stdio exits on EOF; a stuck ssh must not outlive the connection.
+        if (children.has(child)) {
+          const t = setTimeout(() => child.kill("SIGTERM"), 2000);
+          t.unref();
+          child.once("close", () => clearTimeout(t));
+        }
+        cb(err);
+      },
+    });
+    stdin.on("error", () => {});
+    stdout.on("data", (b: Buffer) => {
+      if (!conn.push(b)) stdout.pause();
+    });
     child.stderr!.on("data", (b: Buffer) => {
       stderr = (stderr + b.toString("utf8")).slice(-STDERR_KEEP);
     });
@@ -122,62 +141,30 @@ export async function startSshHelper(address: string, options: SshHelperOptions 
       spawnFailed = true;
       last = err.code === "ENOENT" ? `${ssh} is not installed or not on PATH (ssh:// addresses run \`${ssh} ${args.join(" ")}\`)` : `cannot run ${ssh}: ${err.message}`;
       children.delete(child);
-      sock.destroy();
+      conn.destroy();
     });
+    // The connection ends only once ssh has exited, so its failure is recorded before the channel sees it close.
     child.on("close", (code, signal) => {
       children.delete(child);
       if (!closed && !spawnFailed && (code !== 0 || signal)) {
         const lines = stderr.trim().split("\n").filter((l) => l.trim() !== "");
         last = `\`${ssh} ${args.join(" ")}\` ${describeExit(code, signal)}` + (lines.length > 0 ? `: ${lines.slice(-2).join("; ")}` : "");
       }
-      sock.end();
+      // What ssh wrote is still read; then the connection closes (autoDestroy, both sides ended).
+      conn.push(null);
+      conn.end();
     });
-    // Either side ending ends the other. The socket ends only once ssh has exited, so its
-    // failure is recorded before the channel sees the connection close.
-    sock.pipe(child.stdin!);
-    // EPIPE once ssh has exited: the "close" handler above ends the socket.
-    child.stdin!.on("error", () => {});
-    child.stdout!.pipe(sock, { end: false });
-    sock.on("error", () => {});
-    sock.on("close", () => {
-      sockets.delete(sock);
-      child.stdin!.end();
-      // dial-stdio exits on EOF; a stuck ssh must not outlive the connection.
-      const t = setTimeout(() => child.kill("SIGTERM"), 2000);
-      t.unref();
-      child.once("close", () => clearTimeout(t));
-    });
+    return conn;
   };
 
-  // Half-open: a client that ends its side still reads the rest of the answer.
-  const server: Server = createServer({ allowHalfOpen: true }, pipeToSsh);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(socketPath, () => resolve());
-    });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw new BuildkitError("UNAVAILABLE", `cannot start the ssh connection helper for ${address}: ${(err as Error).message}`, { cause: err });
-  }
-  // The listener alone must not keep the process alive; live connections and ssh processes do.
-  server.unref();
-
-  const cleanup = (): void => {
+  const close = (): void => {
     if (closed) return;
     closed = true;
-    process.removeListener("exit", cleanup);
-    server.close();
-    for (const s of sockets) s.destroy();
+    process.removeListener("exit", close);
     for (const c of children) c.kill("SIGTERM");
-    rmSync(dir, { recursive: true, force: true });
   };
-  // A process that exits without closing the connection still removes its directory.
-  process.on("exit", cleanup);
+  // A process that exits without closing the connection still ends its ssh processes.
+  process.on("exit", close);
 
-  return {
-    target: "unix://" + socketPath,
-    lastError: () => last,
-    close: cleanup,
-  };
+  return { dial, lastError: () => last, close };
 }

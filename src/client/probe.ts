@@ -9,7 +9,7 @@ import { stat } from "node:fs/promises";
 import { InvalidArgumentError } from "../errors.js";
 import { moby } from "../proto/index.js";
 import { BuildkitConnection, type ConnectOptions } from "./connection.js";
-import { startSshHelper } from "./connhelper.js";
+import { sshHelper } from "./connhelper.js";
 
 const control = moby.buildkit.v1;
 
@@ -54,7 +54,7 @@ export async function probeDaemon(address: string, timeoutMs = 1500, options: Co
 export async function openConnection(address: string, options: ConnectOptions): Promise<BuildkitConnection> {
   if (!address.startsWith("ssh://")) return new BuildkitConnection(address, options);
   if (options.tls) throw new InvalidArgumentError(`TLS flags do not apply to ssh:// addresses (ssh encrypts the connection): drop --tlscacert/--tlscert/--tlskey/--tlsdir/--tlsservername`, { flag: "--addr" });
-  return new BuildkitConnection(address, { ...options, helper: await startSshHelper(address) });
+  return new BuildkitConnection(address, { ...options, helper: sshHelper(address) });
 }
 
 export async function infoOf(conn: BuildkitConnection, timeoutMs: number): Promise<{ package: string; version: string; revision: string }> {

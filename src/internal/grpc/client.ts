@@ -17,7 +17,6 @@
  */
 
 import * as http2 from "node:http2";
-import type { Socket } from "node:net";
 import { Duplex } from "node:stream";
 import { CompressedFrameError, encodeFrame, FRAME_HEADER_LENGTH, FrameDecoder } from "./frame.js";
 import { decodeGrpcMessage, GrpcCallError, GrpcCode } from "./status.js";
@@ -36,8 +35,8 @@ export interface GrpcCallOptions {
 }
 
 export interface GrpcChannelOptions {
-  /** Opens the byte stream to the server (connected or connecting): a unix or TCP socket, TLS (with ALPN h2)... */
-  dial: () => Socket;
+  /** Opens the byte stream to the server (connected or connecting): a unix or TCP socket, TLS (with ALPN h2), a helper process's stdio... */
+  dial: () => Duplex;
   /** `:authority` of every request, e.g. "localhost" or "host:port". */
   authority: string;
   /** `:scheme`: "https" over TLS. */
