@@ -536,20 +536,9 @@ async function receiveFileStaged(stream: MessageStream, dest: string, signal: Ab
     await fs.rm(tmp, { force: true }).catch(() => {});
     live.delete(tmp);
   };
-  let bytes = 0;
+  let bytes: number;
   try {
-    const fh = await fs.open(tmp, "wx", 0o666);
-    try {
-      for await (const raw of messages(stream, signal)) {
-        const data = bytesMessageData(raw);
-        if (data.length === 0) continue;
-        await fh.write(data);
-        bytes += data.length;
-      }
-      if (signal.aborted) throw canceled(signal);
-    } finally {
-      await fh.close();
-    }
+    bytes = await writeStream(await fs.open(tmp, "wx", 0o666), stream, signal);
   } catch (err) {
     await drop();
     throw err;
@@ -570,13 +559,9 @@ async function receiveFileStaged(stream: MessageStream, dest: string, signal: Ab
   };
 }
 
-/**
- * A device or FIFO destination (/dev/null, /dev/stdout, a named pipe) is written into as it is, as
- * buildctl does: renaming a staged file over it would replace it. Nothing there to keep whole.
- */
-async function receiveIntoSpecialFile(stream: MessageStream, real: string, signal: AbortSignal) {
+/** Writes the stream's bytes to `fh` and closes it; resolves with the count. */
+async function writeStream(fh: fs.FileHandle, stream: MessageStream, signal: AbortSignal): Promise<number> {
   let bytes = 0;
-  const fh = await fs.open(real, "w");
   try {
     for await (const raw of messages(stream, signal)) {
       const data = bytesMessageData(raw);
@@ -588,8 +573,16 @@ async function receiveIntoSpecialFile(stream: MessageStream, real: string, signa
   } finally {
     await fh.close();
   }
+  return bytes;
+}
+
+/**
+ * A device or FIFO destination (/dev/null, /dev/stdout, a named pipe) is written into as it is, as
+ * buildctl does: renaming a staged file over it would replace it. Nothing there to keep whole.
+ */
+async function receiveIntoSpecialFile(stream: MessageStream, real: string, signal: AbortSignal) {
   return {
-    bytes,
+    bytes: await writeStream(await fs.open(real, "w"), stream, signal),
     staged: (output: ExportedOutput): Staged => ({ key: real, output, place: async () => {}, discard: async () => {} }),
   };
 }
