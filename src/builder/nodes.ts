@@ -19,7 +19,7 @@ import type { Builder, BuilderNode } from "./store.js";
 export interface ConnectedNode {
   node: BuilderNode;
   conn: BuildkitConnection;
-  /** Its workers' platforms, normalised, in order (first: native). */
+  /** Its workers' platforms, normalised, in order (first: native); empty when not read (`readWorkers: false`). */
   workers: string[];
   /** buildkitd's version, as `Info` reports it. */
   version?: string;
@@ -31,6 +31,12 @@ export type NodeStatus = { node: BuilderNode; state: "running"; workers: string[
 export interface ConnectNodesOptions {
   /** How long each node may take to answer (default 5 s, as `--timeout`). */
   timeoutMs?: number;
+  /**
+   * Read the workers' platforms (default) with `ListWorkers` as the
+   * connection's check; false: check with `Info` and leave `workers` empty
+   * (buildkitd answers `ListWorkers` by probing its emulators again, every 20 s).
+   */
+  readWorkers?: boolean;
 }
 
 function readTlsFile(node: BuilderNode, path: string, what: string): Buffer {
@@ -93,7 +99,7 @@ export async function connectNode(node: BuilderNode, options: ConnectNodesOption
       allowStart: false,
       timeoutMs: options.timeoutMs ?? 5000,
       ...(tls ? { tls } : {}),
-      probe: async (c, timeoutMs) => (records = await new ControlClient(c).listWorkers([], { timeoutMs })),
+      ...(options.readWorkers !== false ? { probe: async (c: BuildkitConnection, timeoutMs: number) => (records = await new ControlClient(c).listWorkers([], { timeoutMs })) } : {}),
     });
     return { node, conn, workers: recordPlatforms(records) };
   } catch (err) {

@@ -45,6 +45,14 @@ export interface BuildRunOptions {
   onSubmitted?: () => void;
   /** The daemon's worker platforms if known (saves a `ListWorkers` call). */
   workerPlatforms?: Platform[];
+  /** A program's or Dockerfile's conversation starts when this resolves (client/build.ts `beforeConversation`). */
+  beforeConversation?: (workerPlatforms: readonly Platform[]) => Promise<void>;
+}
+
+/** Whether a run of `request` has a client-side conversation (and so calls `beforeConversation`). */
+export function hasConversation(request: BuildRequest): boolean {
+  const kind = request.input.kind;
+  return kind === "program" || kind === "dockerfile" || (kind === "frontend" && request.opts["requestid"] !== undefined);
 }
 
 /** Runs `request` on `conn` and resolves with the exporter response. */
@@ -63,6 +71,7 @@ export async function runBuildRequest(conn: BuildkitConnection, request: BuildRe
   const buildPlatform = {
     ...(request.buildPlatform ? { buildPlatform: request.buildPlatform } : {}),
     ...(run.workerPlatforms ? { workerPlatforms: run.workerPlatforms } : {}),
+    ...(run.beforeConversation ? { beforeConversation: run.beforeConversation } : {}),
   };
   const input = request.input;
   switch (input.kind) {

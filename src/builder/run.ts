@@ -28,13 +28,14 @@ import type { ExportEntry, SolveResult } from "../client/solve.js";
 import type { CacheOptionsEntry } from "../client/cache.js";
 import { BuilderError, BuilderNodeError, TsfError, UsageError } from "../errors.js";
 import type { moby } from "../proto/index.js";
-import { parsePlatform } from "../llb/index.js";
+import { formatPlatformAll, parsePlatform } from "../llb/index.js";
 import { exportedDescriptor, mergeSources, type MergeSource, type MergedIndex } from "./merge.js";
-import { connectNode, failureReason, schedulingView, type ConnectedNode } from "./nodes.js";
+import { connectNode, failureReason, recordPlatforms, schedulingView, type ConnectedNode } from "./nodes.js";
+import { ControlClient } from "../client/connection.js";
 import { writeMergedOciTar } from "./oci-tar.js";
 import { isSpecialFile } from "../internal/node/special-file.js";
-import { runBuildRequest, type BuildRequest } from "./request.js";
-import { schedulePlatforms, type Assignment, type NodePlatforms } from "./schedule.js";
+import { hasConversation, runBuildRequest, type BuildRequest } from "./request.js";
+import { declaredPlatformsDecide, headStartNodes, schedulePlatforms, type Assignment, type NodePlatforms } from "./schedule.js";
 import type { Builder, BuilderNode } from "./store.js";
 
 /** One node's part of a build, as it ran. */
@@ -78,6 +79,59 @@ export interface BuilderBuildResult {
   exporterResponse: Record<string, string>;
   /** The merged index (image and oci outputs). */
   index?: MergedIndex;
+}
+
+/** The longest a node's conversation waits for its turn. */
+export const HEAD_START_MAX_MS = 1000;
+
+/**
+ * When each node's conversation may start. The client runs every node's
+ * conversation on its one thread; the nodes that emulate (schedule.ts
+ * `headStartNodes`, from the worker platforms each node reports once its
+ * `Ping` answered) go first, and the others start when those have submitted
+ * their builds or ended. Nothing waits longer than HEAD_START_MAX_MS from the
+ * start (a program's conversation can include long solves; a node may never
+ * report), nor after `release` (abort, the end).
+ */
+export function conversationTurns(plan: readonly Assignment[], views: readonly NodePlatforms[], conversations: boolean) {
+  const reported = new Map<string, readonly string[]>();
+  let first: Set<string> | undefined = conversations ? undefined : new Set();
+  const left = new Set<string>();
+  let releaseAll!: () => void;
+  const released = new Promise<void>((resolve) => (releaseAll = resolve));
+  let decide!: () => void;
+  const decided = new Promise<void>((resolve) => (decide = resolve));
+  const release = () => {
+    first ??= new Set();
+    decide();
+    releaseAll();
+    clearTimeout(cap);
+  };
+  const cap = setTimeout(release, HEAD_START_MAX_MS).unref();
+  const decideIfAllReported = () => {
+    if (first || plan.some((a) => !reported.has(a.node))) return;
+    first = headStartNodes(plan, views.map((v) => ({ ...v, workers: reported.get(v.name) ?? v.workers })));
+    for (const n of first) left.add(n);
+    decide();
+    if (left.size === 0) release();
+  };
+  if (first) release();
+  return {
+    release,
+    /** The node's build was submitted, or its run ended (a run that ends before reporting reports nothing known). */
+    done(node: string) {
+      if (!reported.has(node)) reported.set(node, []);
+      decideIfAllReported();
+      if (left.delete(node) && left.size === 0) release();
+    },
+    /** Resolves when `node`, whose workers' platforms are `workers`, may start its conversation. */
+    async wait(node: string, workers: readonly string[]): Promise<void> {
+      reported.set(node, workers);
+      decideIfAllReported();
+      await decided;
+      if (!first!.has(node)) await released;
+    },
+  };
 }
 
 /** `linux/arm/v7` -> `linux_arm_v7`: the folder buildkit's local exporter gives each platform. */
@@ -164,29 +218,48 @@ interface BuilderConnections {
   down: Map<string, BuilderNodeError>;
   /** What the scheduler knows of every node, in the builder's order (declared platforms only for a node down). */
   views: NodePlatforms[];
+  /** Reads the workers of the connected nodes not read yet (a plan without a node needs them to find one that emulates). */
+  readWorkers(): Promise<void>;
   closeAll(): void;
 }
 
-async function connectBuilderNodes(builder: Builder, timeoutMs: number | undefined): Promise<BuilderConnections> {
+async function connectBuilderNodes(builder: Builder, timeoutMs: number | undefined, platforms: readonly string[]): Promise<BuilderConnections> {
   const connected = new Map<string, ConnectedNode>();
   const down = new Map<string, BuilderNodeError>();
+  // As buildx, the workers are read only when the declared platforms do not decide the plan.
+  const readWorkers = !declaredPlatformsDecide(platforms, builder.nodes.map((n) => ({ declared: n.platforms })));
   await Promise.all(
     builder.nodes.map(async (n) => {
       try {
-        connected.set(n.name, await connectNode(n, timeoutMs !== undefined ? { timeoutMs } : {}));
+        connected.set(n.name, await connectNode(n, { readWorkers, ...(timeoutMs !== undefined ? { timeoutMs } : {}) }));
       } catch (err) {
         down.set(n.name, err instanceof BuilderNodeError ? err : new BuilderNodeError(n.name, n.endpoint, n.platforms, errorLine(err), { cause: err }));
       }
     }),
   );
-  const views = builder.nodes.map((n): NodePlatforms => {
+  const viewOf = (n: BuilderNode): NodePlatforms => {
     const c = connected.get(n.name);
     return c ? schedulingView(c) : { name: n.name, declared: n.platforms, workers: [] };
-  });
+  };
+  const views = builder.nodes.map(viewOf);
   return {
     connected,
     down,
     views,
+    readWorkers: async () => {
+      await Promise.all(
+        [...connected.values()]
+          .filter((c) => c.workers.length === 0)
+          .map(async (c) => {
+            try {
+              c.workers = recordPlatforms(await new ControlClient(c.conn).listWorkers());
+            } catch {
+              // unknown: the node serves its declared platforms only
+            }
+          }),
+      );
+      builder.nodes.forEach((n, i) => (views[i] = viewOf(n)));
+    },
     closeAll: () => {
       for (const c of connected.values()) c.conn.close();
     },
@@ -222,8 +295,9 @@ export interface SubrequestNodeOptions {
 export async function subrequestNode(options: SubrequestNodeOptions): Promise<ConnectedNode> {
   const { builder } = options;
   if (builder.nodes.length === 0) throw new BuilderError(`builder ${JSON.stringify(builder.name)} has no nodes`);
-  const { connected, down, views, closeAll } = await connectBuilderNodes(builder, options.connectTimeoutMs);
+  const { connected, down, views, readWorkers, closeAll } = await connectBuilderNodes(builder, options.connectTimeoutMs, options.platforms.slice(0, 1));
   try {
+    if (options.retryOtherNode && down.size > 0) await readWorkers();
     const platform = options.platforms[0] ?? defaultPlatform(views, connected, down);
     const [assignment] = schedulePlatforms([platform], views, { exclude: new Set(options.retryOtherNode ? down.keys() : []) });
     const e = down.get(assignment!.node);
@@ -247,9 +321,10 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     throw new UsageError(`an LLB Definition from stdin is built for the platforms it was marshalled for and cannot be split over nodes: give one --platform (the node to use), not ${options.platforms.join(",")}`, { flag: "--platform" });
   }
 
-  const { connected, down, views, closeAll } = await connectBuilderNodes(builder, options.connectTimeoutMs);
+  const { connected, down, views, readWorkers, closeAll } = await connectBuilderNodes(builder, options.connectTimeoutMs, options.platforms);
   const temps: string[] = [];
   try {
+    if (options.retryOtherNode && down.size > 0) await readWorkers();
     const platforms = options.platforms.length > 0 ? [...options.platforms] : [defaultPlatform(views, connected, down)];
 
     const failed = new Set<string>(options.retryOtherNode ? down.keys() : []);
@@ -287,6 +362,8 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
       authPrepared = true;
       for (const targets of indexes.values()) for (const repo of new Set(targets.map((t) => t.repo))) void repo.prepareAuth({ push: true });
     };
+    const turns = conversationTurns(plan, views, hasConversation(request));
+    abort.signal.addEventListener("abort", () => turns.release(), { once: true });
     const runs: NodeRun[] = [];
     let runCount = 0;
     const runOne = async (a: Assignment): Promise<void> => {
@@ -307,11 +384,15 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
         const result = await runBuildRequest(c.conn, { ...request, opts }, {
           exports,
           requestServices,
-          workerPlatforms: c.workers.map((w) => parsePlatform(w)),
+          ...(c.workers.length > 0 ? { workerPlatforms: c.workers.map((w) => parsePlatform(w)) } : {}),
           signal: abort.signal,
           ...(options.onStatus ? { onStatus: (s: moby.buildkit.v1.StatusResponse) => options.onStatus!({ node: a.node, label }, s) } : {}),
           ...(options.onWarning ? { onWarning: options.onWarning } : {}),
-          onSubmitted: prepareIndexAuth,
+          onSubmitted: () => {
+            prepareIndexAuth();
+            turns.done(a.node);
+          },
+          beforeConversation: (workers) => turns.wait(a.node, workers.map(formatPlatformAll)),
         });
         // A one-platform local export is written into a folder the client made (0700): make it as the others.
         if (platforms.length > 1) for (const o of outputs) if (o.type === "local" && o.target?.kind === "dir" && a.platforms.length === 1 && existsSync(o.target.path)) chmodSync(o.target.path, 0o755);
@@ -327,7 +408,8 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     const pending = new Set<Promise<void>>();
     const start = (a: Assignment) => {
       const p: Promise<void> = runOne(a)
-        .catch((err: unknown) => {
+        .finally(() => turns.done(a.node))
+        .catch(async (err: unknown) => {
           if (abort.signal.aborted) {
             firstError ??= err;
             return;
@@ -336,6 +418,12 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
             failed.add(a.node);
             connected.get(a.node)?.conn.close();
             connected.delete(a.node);
+            // Another node may take the platforms by emulating them: its workers tell.
+            await readWorkers();
+            if (abort.signal.aborted) {
+              firstError ??= err;
+              return;
+            }
             let again: Assignment[];
             try {
               again = schedulePlatforms(a.platforms, views, { exclude: failed });
@@ -356,6 +444,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     };
     for (const a of plan) start(a);
     while (pending.size > 0) await Promise.all([...pending]);
+    turns.release();
     options.signal?.removeEventListener("abort", onAbort);
     if (options.signal?.aborted || firstError !== undefined) for (const f of madeFolders) rmSync(f, { recursive: true, force: true });
     if (options.signal?.aborted) throw new BuildkitError("CANCELED", "build canceled", firstError !== undefined ? { cause: firstError } : {});

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BuilderError } from "../errors.js";
-import { nodeServes, schedulePlatforms, type NodePlatforms } from "./schedule.js";
+import { declaredPlatformsDecide, headStartNodes, nodeEmulates, nodeServes, schedulePlatforms, type NodePlatforms } from "./schedule.js";
 
 const EMULATING = ["linux/amd64", "linux/amd64/v2", "linux/arm64", "linux/arm/v7", "linux/riscv64"];
 const amd: NodePlatforms = { name: "amd", declared: ["linux/amd64"], workers: EMULATING };
@@ -50,4 +50,35 @@ test("a platform no node serves is a BuilderError naming it and the nodes", () =
     (e: unknown) => e instanceof BuilderError && e.code === "BUILDER" && /serves linux\/s390x/.test(e.message) && /only \[linux\/amd64\]/.test(e.message),
   );
   assert.throws(() => schedulePlatforms(["linux/arm64"], [amd, arm], { exclude: new Set(["amd", "arm"]) }), /left out: amd, arm/);
+});
+
+test("an emulating node's conversation goes first when others build natively", () => {
+  const amdHost = ["linux/amd64", "linux/amd64/v2", "linux/386", "linux/arm64", "linux/arm/v7"];
+  const armHost = ["linux/arm64", "linux/arm/v7", "linux/amd64"];
+  const a: NodePlatforms = { name: "a", declared: ["linux/amd64"], workers: amdHost };
+  const b: NodePlatforms = { name: "b", declared: ["linux/arm64"], workers: amdHost };
+  const realArm: NodePlatforms = { name: "b", declared: ["linux/arm64"], workers: armHost };
+  // Both on amd64 machines: b emulates arm64 and goes first.
+  assert.deepEqual([...headStartNodes(schedulePlatforms(["linux/amd64", "linux/arm64"], [a, b]), [a, b])], ["b"]);
+  // A real arm64 machine: nobody emulates, all start at once.
+  assert.deepEqual([...headStartNodes(schedulePlatforms(["linux/amd64", "linux/arm64"], [a, realArm]), [a, realArm])], []);
+  // Variants, 386 on amd64 and 32-bit arm on arm64 are the CPU's own.
+  assert.equal(nodeEmulates(a, "linux/amd64/v2"), false);
+  assert.equal(nodeEmulates(a, "linux/386"), false);
+  assert.equal(nodeEmulates(realArm, "linux/arm/v7"), false);
+  assert.equal(nodeEmulates(realArm, "linux/amd64"), true);
+  // Every node emulates (or one node does it all): nobody waits.
+  assert.deepEqual([...headStartNodes([{ node: "a", platforms: ["linux/amd64", "linux/arm64"] }], [a])], []);
+  const c: NodePlatforms = { name: "c", declared: ["linux/riscv64"], workers: amdHost };
+  assert.deepEqual([...headStartNodes([{ node: "b", platforms: ["linux/arm64"] }, { node: "c", platforms: ["linux/riscv64"] }], [b, c])], []);
+  // Workers unknown: no guess.
+  assert.equal(nodeEmulates({ name: "x", declared: ["linux/arm64"], workers: [] }, "linux/arm64"), false);
+});
+
+test("declared platforms decide the plan only when every node declares and every platform is declared", () => {
+  const nodes = [{ declared: ["linux/amd64"] }, { declared: ["linux/arm64"] }];
+  assert.equal(declaredPlatformsDecide(["linux/amd64", "linux/arm64"], nodes), true);
+  assert.equal(declaredPlatformsDecide(["linux/amd64", "linux/arm/v7"], nodes), false);
+  assert.equal(declaredPlatformsDecide(["linux/amd64"], [...nodes, { declared: [] }]), false);
+  assert.equal(declaredPlatformsDecide([], nodes), false);
 });

@@ -69,3 +69,42 @@ export function schedulePlatforms(platforms: readonly string[], nodes: readonly 
   }
   return usable.filter((n) => chosen.has(n.name)).map((n) => ({ node: n.name, platforms: chosen.get(n.name)! }));
 }
+
+/** `os/arch` of a normalised platform string, with what a CPU also runs natively folded in (386 on amd64, 32-bit arm on arm64). */
+function cpuFamily(platform: string): string {
+  const [os = "", arch = ""] = platform.split("/");
+  const family = arch === "386" ? "amd64" : arch === "arm" ? "arm64" : arch;
+  return `${os}/${family}`;
+}
+
+/** Whether a node runs `platform` under emulation: its CPU (its workers' first platform) is another. Unknown workers: no. */
+export function nodeEmulates(node: NodePlatforms, platform: string): boolean {
+  const native = node.workers[0];
+  return native !== undefined && cpuFamily(native) !== cpuFamily(platform);
+}
+
+/**
+ * The nodes whose conversations go first. The client runs every node's
+ * conversation (the converter or program, the session services) on its one
+ * thread, and a node that emulates one of its platforms has by far the
+ * longest build (emulated steps run many times slower), so when some nodes
+ * of the plan emulate and others do not, the emulating ones go first and
+ * the others start once those have submitted their builds. Empty: all start at once.
+ */
+export function headStartNodes(plan: readonly Assignment[], nodes: readonly NodePlatforms[]): Set<string> {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const emulating = plan.filter((a) => {
+    const n = byName.get(a.node);
+    return n !== undefined && a.platforms.some((p) => nodeEmulates(n, p));
+  });
+  return emulating.length > 0 && emulating.length < plan.length ? new Set(emulating.map((a) => a.node)) : new Set();
+}
+
+/**
+ * Whether the declared platforms alone decide where `platforms` go (buildx's
+ * "perfect match"): every node declares some, and each platform is declared
+ * by a node. Then the workers' platforms need not be read before building.
+ */
+export function declaredPlatformsDecide(platforms: readonly string[], nodes: readonly Pick<NodePlatforms, "declared">[]): boolean {
+  return platforms.length > 0 && nodes.every((n) => n.declared.length > 0) && platforms.every((p) => nodes.some((n) => n.declared.includes(p)));
+}

@@ -34,8 +34,20 @@ export interface GatewayBuildOptions extends Omit<SolveOptions, "definition" | "
   buildArgs?: Record<string, string>;
   /** Replaces `opts.target`. */
   target?: string;
-  /** The daemon's worker platforms, when the caller has read them already (else `ListWorkers` is called). */
+  /**
+   * The daemon's worker platforms, when the caller has read them already. Else
+   * they come from the gateway's `Ping`, or from `ListWorkers` before the solve
+   * when the targets depend on them (no platform asked for and no build
+   * platform given): buildkitd answers `ListWorkers` by probing its emulators
+   * again (every 20 s), `Ping` from what it knows.
+   */
   workerPlatforms?: Platform[];
+  /**
+   * Called in the gateway callback once `Ping` has answered, with the
+   * worker platforms; the conversation (the program, the converter) starts
+   * when it resolves. A builder uses it to let the nodes that emulate go first.
+   */
+  beforeConversation?: (workerPlatforms: readonly Platform[]) => Promise<void>;
   /** Ignore cached results for every op (`--no-cache`; adds `opts["no-cache"]`). */
   noCache?: boolean;
 }
@@ -90,11 +102,12 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
     },
     options.opts ?? {},
   );
-  const workers = options.workerPlatforms ?? (await workerPlatforms(conn));
-  const buildPlatform = options.buildPlatform ?? workers[0];
-  if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
   const parsed = parseProgramOpts(opts);
-  const targets = targetPlatforms(parsed, buildPlatform);
+  // Read before the solve only when the targets need the build platform.
+  const known = options.workerPlatforms ?? (parsed.platforms.length === 0 && !options.buildPlatform ? await workerPlatforms(conn) : undefined);
+  const knownBuildPlatform = options.buildPlatform ?? known?.[0];
+  if (known && !knownBuildPlatform) throw new ProgramError("the daemon reported no worker platforms");
+  const targets = knownBuildPlatform ? targetPlatforms(parsed, knownBuildPlatform) : parsed.platforms;
 
   // A subrequest's answer is the metadata of the result the frontend returns.
   let subrequest: Record<string, Uint8Array> | undefined;
@@ -107,6 +120,10 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
       const transport = new ControlGatewayTransport(conn, ref);
       // Go's grpcclient pings first; a daemon that does not answer leaves the caps unknown.
       const pong = await pingBridge(transport).catch(() => undefined);
+      const workers = known ?? (pong && pong.workerPlatforms.length > 0 ? pong.workerPlatforms : await workerPlatforms(conn));
+      const buildPlatform = knownBuildPlatform ?? workers[0];
+      if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
+      await options.beforeConversation?.(workers);
       const gateway = new BridgeGatewayClient(transport, {
         workerPlatforms: workers,
         sessionID: session.id,
