@@ -22,8 +22,9 @@
  * end); the registry is the env's. Tool order rotates; iteration 0 is a
  * warm-up (image pulls).
  *
- *   node dist/bench/builders.js [iterations=9]   (at least 3 iterations; single runs of the
- *   emulated RUN vary by a quarter on a shared machine, so fewer give a median that moves as much)
+ *   node dist/bench/builders.js [iterations=15]   (at least 3 iterations; single runs of the
+ *   emulated RUN vary by a quarter on a shared machine, and the machine's speed drifts within a
+ *   run: with 9 iterations the ratio of the medians moved by 0.1 between runs of the same code)
  *
  * Needs the env of scripts/env/start.sh (TSF_REGISTRY, DOCKER_CONFIG...);
  * without BUILDKIT_HOST it starts one with scripts/env/start.sh and stops it.
@@ -40,7 +41,7 @@ import { ensureShellImage } from "../test/e2e/lib/shell-image.js";
 import { daemon, median, run, runOk, runTsCli, tsCli } from "./lib.js";
 
 const args = process.argv.slice(2);
-const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 9));
+const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 15));
 const PLATFORMS = "linux/amd64,linux/arm64";
 
 /**
