@@ -243,6 +243,20 @@ export function removeBuilder(doc: BuildersFile, name: string, node?: string): B
   return out;
 }
 
+/** Removes one node of a builder, which keeps at least one (`builder create --leave`, as buildx refuses the last). */
+export function leaveNode(doc: BuildersFile, name: string, node: string): BuildersFile {
+  const b = doc.builders[name];
+  if (!b) throw new BuilderError(`no builder ${JSON.stringify(name)} for --leave (see \`tsfrontend builder ls\`)`, { flag: "--name" });
+  if (!b.nodes.some((n) => n.name === node)) throw new BuilderError(`builder ${JSON.stringify(name)} has no node ${JSON.stringify(node)} (it has ${b.nodes.map((n) => n.name).join(", ")})`, { flag: "--node" });
+  if (b.nodes.length === 1) throw new BuilderError(`node ${JSON.stringify(node)} is the last of builder ${JSON.stringify(name)}: remove the builder instead (\`tsfrontend builder rm ${name}\`)`, { flag: "--leave" });
+  return removeBuilder(doc, name, node);
+}
+
+/** No current builder any more (`builder use --default`: builds go to `--addr`/`BUILDKIT_HOST`). */
+export function clearCurrent(doc: BuildersFile): BuildersFile {
+  return { builders: doc.builders };
+}
+
 /** Makes `name` the current builder. */
 export function useBuilder(doc: BuildersFile, name: string): BuildersFile {
   if (!doc.builders[name]) throw new BuilderError(`no builder ${JSON.stringify(name)} (see \`tsfrontend builder ls\`)`);

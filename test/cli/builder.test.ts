@@ -76,6 +76,58 @@ test("builder errors are one line naming the builder, node or flag", () => {
   });
 });
 
+test("buildx's builder flags: create --leave/--driver/--bootstrap, rm of several or the current one, --all-inactive, use --default, ls --format json", () => {
+  withConfig((run, dir) => {
+    const doc = () => JSON.parse(readFileSync(join(dir, "cfg", "builders.json"), "utf8"));
+    run(["builder", "create", "--name", "pool", "--node", "a", "--platform", "linux/amd64", "--driver", "remote", "unix:///a.sock"]);
+    run(["builder", "create", "--append", "--name", "pool", "--node", "b", "--label", "zone=z", "unix:///b.sock"]);
+    run(["builder", "create", "--name", "solo", "unix:///s.sock", "--use"]);
+    // --leave takes a node out; the last node stays (remove the builder instead).
+    assert.equal(run(["builder", "create", "--leave", "--name", "pool", "--node", "b"]).status, 0);
+    assert.deepEqual(doc().builders.pool.nodes.map((n: { name: string }) => n.name), ["a"]);
+    const last = run(["builder", "create", "--leave", "--name", "pool", "--node", "a"]);
+    assert.match(last.stderr, /^tsfrontend: --leave: node "a" is the last of builder "pool": remove the builder instead/);
+    assert.match(run(["builder", "create", "--leave", "--name", "pool", "--node", "a", "unix:///x.sock"]).stderr, /^tsfrontend: --leave: --leave takes no endpoint/);
+    assert.match(run(["builder", "create", "--driver", "docker-container", "unix:///x.sock"]).stderr, /^tsfrontend: --driver: driver "docker-container" is not supported/);
+    assert.match(run(["builder", "create", "--name", "x"]).stderr, /^tsfrontend: endpoint: give the node's endpoint/);
+    // --bootstrap saves the builder, then fails naming the node that does not answer.
+    const boot = run(["builder", "create", "--name", "boot", "--bootstrap", "unix:///nowhere.sock"]);
+    assert.equal(boot.status, 1);
+    assert.match(boot.stderr, /^tsfrontend: --bootstrap: builder "boot" saved, but node "boot0" \(unix:\/\/\/nowhere.sock\): \/nowhere.sock does not exist\n$/);
+    assert.ok(doc().builders.boot);
+    // ls --format json: one object per builder and line, keys sorted as buildx's.
+    const ls = run(["builder", "ls", "--format", "json"]);
+    assert.equal(ls.status, 0, ls.stderr);
+    const lines = ls.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.Name), ["boot", "pool", "solo"]);
+    assert.deepEqual(Object.keys(lines[2]), ["Current", "Driver", "Dynamic", "LastActivity", "Name", "Nodes"]);
+    assert.equal(lines[2].Current, true);
+    assert.deepEqual(lines[1].Nodes, [{ Endpoint: "unix:///a.sock", Err: "/a.sock does not exist", Name: "a", Platforms: ["linux/amd64"], Status: "inactive" }]);
+    assert.match(run(["builder", "ls", "--format", "yaml"]).stderr, /^tsfrontend: --format: unknown format "yaml": table or json/);
+    // --all-inactive asks first; without a terminal it needs --force.
+    assert.match(run(["builder", "rm", "--all-inactive"]).stderr, /^tsfrontend: --force: --all-inactive asks before removing/);
+    assert.match(run(["builder", "rm", "--all-inactive", "pool"]).stderr, /^tsfrontend: --all-inactive: /);
+    // rm without a name: the current builder; several names: each, buildx's `NAME removed` on stderr.
+    const rm = run(["builder", "rm"]);
+    assert.equal(rm.status, 0, rm.stderr);
+    assert.equal(rm.stderr, "solo removed\n");
+    assert.equal(doc().current, undefined);
+    const some = run(["builder", "rm", "boot", "nope"]);
+    assert.equal(some.status, 1);
+    assert.match(some.stderr, /^boot removed\ntsfrontend: failed to remove one or more builders: failed to remove nope: no builder "nope"/);
+    assert.deepEqual(Object.keys(doc().builders), ["pool"]);
+    // use --default: no current builder.
+    run(["builder", "use", "pool"]);
+    assert.equal(doc().current, "pool");
+    assert.equal(run(["builder", "use", "--default"]).status, 0);
+    assert.equal(doc().current, undefined);
+    const all = run(["builder", "rm", "--all-inactive", "--force"]);
+    assert.equal(all.status, 0, all.stderr);
+    assert.equal(all.stderr, "pool removed\n");
+    assert.deepEqual(doc().builders, {});
+  });
+});
+
 test("build on a builder: outputs it cannot produce are refused, a down node is one line", () => {
   withConfig((run, dir) => {
     run(["builder", "create", "--name", "pool", "--node", "amd", "--platform", "linux/amd64", `unix://${join(dir, "amd.sock")}`]);

@@ -2,21 +2,86 @@
 
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { CreateFlags } from "../commands/builder.js";
+import type { CreateFlags, RmFlags } from "../commands/builder.js";
 import { displayPlatforms, nodeStatuses, type NodeStatus } from "../../builder/nodes.js";
-import { createBuilder, loadBuilders, removeBuilder, saveBuilders, selectBuilder, useBuilder, type Builder, type NodeTls } from "../../builder/store.js";
+import { clearCurrent, createBuilder, leaveNode, loadBuilders, removeBuilder, saveBuilders, selectBuilder, useBuilder, type Builder, type BuildersFile, type NodeTls } from "../../builder/store.js";
 import { BuilderError, UsageError } from "../../errors.js";
 import { TabWriter } from "../format.js";
 import { parseKeyValues } from "../options.js";
 
-/** `builder rm NAME [--node N]` */
-export function runRm(name: string, flags: { node?: string }): void {
-  saveBuilders(removeBuilder(loadBuilders(), name, flags.node));
-  process.stdout.write(flags.node !== undefined ? `removed node ${flags.node} of ${name}\n` : `removed builder ${name}\n`);
+/** The builder a command without a name acts on: --builder, TSFRONTEND_BUILDER, else the current one. */
+function selectedBuilder(doc: BuildersFile, cmd: Command): Builder {
+  const picked = selectBuilder(doc, cmd.optsWithGlobals<{ builder?: string }>().builder, process.env, true)?.builder;
+  if (!picked) throw new BuilderError("no builder given and none is current: name one, or `tsfrontend builder use NAME`");
+  return picked;
 }
 
-/** `builder use NAME` */
-export function runUse(name: string): void {
+/** Asks a yes/no question on the terminal; false on anything but y/yes. */
+async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Builders none of whose nodes answers (buildx's "inactive"). */
+async function inactiveBuilders(doc: BuildersFile): Promise<string[]> {
+  const names = Object.keys(doc.builders).sort();
+  const statuses = await Promise.all(names.map((n) => nodeStatuses(doc.builders[n]!, { timeoutMs: 3000 })));
+  return names.filter((_, i) => statuses[i]!.every((st) => st.state !== "running"));
+}
+
+/** `builder rm [NAME...] [--node N] [--all-inactive [--force]]`: as buildx, `NAME removed` on stderr for each. */
+export async function runRm(names: readonly string[], flags: RmFlags, cmd: Command): Promise<void> {
+  let doc = loadBuilders();
+  if (flags.allInactive) {
+    if (names.length > 0) throw new UsageError("--all-inactive removes every inactive builder: name none", { flag: "--all-inactive" });
+    if (flags.node !== undefined) throw new UsageError("--node removes a node of one named builder, not with --all-inactive", { flag: "--node" });
+    if (!flags.force) {
+      if (!process.stdin.isTTY) throw new UsageError("--all-inactive asks before removing, and there is no terminal to ask: add --force", { flag: "--force" });
+      if (!(await confirm("WARNING! This will remove all builders that are not in running state. Are you sure you want to continue?"))) return;
+    }
+    const gone = await inactiveBuilders(doc);
+    for (const name of gone) doc = removeBuilder(doc, name);
+    saveBuilders(doc);
+    for (const name of gone) process.stderr.write(`${name} removed\n`);
+    return;
+  }
+  const targets = names.length > 0 ? [...names] : [selectedBuilder(doc, cmd).name];
+  if (flags.node !== undefined) {
+    if (targets.length > 1) throw new UsageError("--node removes a node of one builder: name one", { flag: "--node" });
+    saveBuilders(removeBuilder(doc, targets[0]!, flags.node));
+    process.stderr.write(`node ${flags.node} of ${targets[0]} removed\n`);
+    return;
+  }
+  // One unknown name among several does not stop the others (buildx removes each on its own).
+  const failed: string[] = [];
+  const removed: string[] = [];
+  for (const name of targets) {
+    try {
+      doc = removeBuilder(doc, name);
+      removed.push(name);
+    } catch (err) {
+      if (targets.length === 1) throw err;
+      failed.push(`failed to remove ${name}: ${(err as Error).message}`);
+    }
+  }
+  saveBuilders(doc);
+  for (const name of removed) process.stderr.write(`${name} removed\n`);
+  if (failed.length > 0) throw new BuilderError(`failed to remove one or more builders: ${failed.join("; ")}`);
+}
+
+/** `builder use NAME` or `builder use --default` */
+export function runUse(name: string | undefined, flags: { default?: boolean } = {}): void {
+  if (flags.default) {
+    if (name !== undefined) throw new UsageError("--default leaves no builder current: name none", { flag: "--default" });
+    saveBuilders(clearCurrent(loadBuilders()));
+    return;
+  }
+  if (name === undefined) throw new UsageError("give the builder to use, or --default for none", { flag: "name" });
   saveBuilders(useBuilder(loadBuilders(), name));
 }
 
@@ -33,8 +98,19 @@ function parseTlsOpts(values: readonly string[]): NodeTls {
   return tls;
 }
 
-/** `builder create|append ENDPOINT` */
-export function runCreate(endpoint: string, flags: CreateFlags): void {
+/** `builder create|append ENDPOINT`, `builder create --leave --name B --node N` */
+export async function runCreate(endpoint: string | undefined, flags: CreateFlags): Promise<void> {
+  if (flags.driver !== undefined && flags.driver !== "remote") {
+    throw new UsageError(`driver ${JSON.stringify(flags.driver)} is not supported: a tsfrontend builder is made of buildkitd daemons that run already (buildx's --driver remote)`, { flag: "--driver" });
+  }
+  if (flags.leave) {
+    if (flags.append) throw new UsageError("--leave removes a node and --append adds one: give one of them", { flag: "--leave" });
+    if (flags.name === undefined || flags.node === undefined) throw new UsageError("--leave needs the builder's --name and the --node to remove", { flag: "--leave" });
+    if (endpoint !== undefined) throw new UsageError(`--leave takes no endpoint (got ${endpoint})`, { flag: "--leave" });
+    saveBuilders(leaveNode(loadBuilders(), flags.name, flags.node));
+    return;
+  }
+  if (endpoint === undefined) throw new UsageError("give the node's endpoint: unix:///path, tcp://host:port or ssh://[user@]host[:port][/socket]", { flag: "endpoint" });
   if (flags.append && flags.name === undefined) throw new UsageError("appending needs the builder's --name", { flag: "--append" });
   const tls = parseTlsOpts(flags.driverOpt ?? []);
   const { doc, builder, node } = createBuilder(loadBuilders(), {
@@ -48,6 +124,11 @@ export function runCreate(endpoint: string, flags: CreateFlags): void {
     ...(flags.use ? { use: true } : {}),
   });
   saveBuilders(doc);
+  if (flags.bootstrap) {
+    // As buildx: the builder stays saved; a node that does not answer fails the command.
+    const down = (await nodeStatuses(doc.builders[builder]!, { timeoutMs: 5000 })).filter((st): st is Extract<NodeStatus, { state: "unreachable" }> => st.state === "unreachable");
+    if (down.length > 0) throw new BuilderError(`builder ${JSON.stringify(builder)} saved, but ${down.map((st) => `node ${JSON.stringify(st.node.name)} (${st.node.endpoint}): ${st.reason}`).join("; ")}`, { flag: "--bootstrap" });
+  }
   // buildx prints the builder's name (and nothing else) on create.
   process.stdout.write(flags.append ? `${builder} (node ${node})\n` : `${builder}\n`);
 }
@@ -56,13 +137,42 @@ function statusText(s: NodeStatus): string {
   return s.state === "running" ? "running" : `unreachable: ${s.reason}`;
 }
 
-/** `builder ls` */
-export async function runLs(): Promise<void> {
+/** An object with its keys sorted, as Go's encoding/json writes a map (buildx ls's JSON goes through one). */
+function sortedKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** One line of `builder ls --format json`, as buildx's (its Builder and Node JSON, keys sorted). */
+export function lsJsonLine(builder: Builder, current: boolean, statuses: readonly NodeStatus[]): string {
+  const nodes = statuses.map((st) => {
+    const platforms = st.state === "running" ? [...st.node.platforms, ...st.workers.filter((w) => !st.node.platforms.includes(w))] : st.node.platforms;
+    return sortedKeys({
+      Name: st.node.name,
+      Endpoint: st.node.endpoint,
+      ...(st.node.tls && Object.keys(st.node.tls).length > 0 ? { DriverOpts: sortedKeys({ ...st.node.tls }) } : {}),
+      Status: st.state === "running" ? "running" : "inactive",
+      ...(st.state === "running" && st.version ? { Version: st.version } : {}),
+      ...(st.state === "unreachable" ? { Err: st.reason } : {}),
+      ...(platforms.length > 0 ? { Platforms: platforms } : {}),
+      ...(Object.keys(st.node.labels).length > 0 ? { Labels: sortedKeys({ ...st.node.labels }) } : {}),
+    });
+  });
+  return JSON.stringify(sortedKeys({ Name: builder.name, Driver: "remote", LastActivity: "0001-01-01T00:00:00Z", Dynamic: false, Nodes: nodes, Current: current }));
+}
+
+/** `builder ls [--format table|json]` */
+export async function runLs(flags: { format?: string } = {}): Promise<void> {
+  const format = flags.format ?? "table";
+  if (format !== "table" && format !== "json") throw new UsageError(`unknown format ${JSON.stringify(format)}: table or json`, { flag: "--format" });
   const doc = loadBuilders();
-  const tw = new TabWriter(0, 8, 1, " ");
-  tw.write("NAME/NODE\tENDPOINT\tSTATUS\tBUILDKIT\tPLATFORMS\n");
   const names = Object.keys(doc.builders).sort();
   const statuses = await Promise.all(names.map((n) => nodeStatuses(doc.builders[n]!, { timeoutMs: 3000 })));
+  if (format === "json") {
+    process.stdout.write(names.map((name, i) => `${lsJsonLine(doc.builders[name]!, doc.current === name, statuses[i]!)}\n`).join(""));
+    return;
+  }
+  const tw = new TabWriter(0, 8, 1, " ");
+  tw.write("NAME/NODE\tENDPOINT\tSTATUS\tBUILDKIT\tPLATFORMS\n");
   names.forEach((name, i) => {
     tw.write(`${name}${doc.current === name ? "*" : ""}\t\t\t\t\n`);
     for (const s of statuses[i]!) {
@@ -81,8 +191,7 @@ export async function runInspect(name: string | undefined, flags: { bootstrap?: 
     builder = doc.builders[name];
     if (!builder) throw new BuilderError(`no builder ${JSON.stringify(name)} (see \`tsfrontend builder ls\`)`);
   } else {
-    builder = selectBuilder(doc, cmd.optsWithGlobals<{ builder?: string }>().builder, process.env, true)?.builder;
-    if (!builder) throw new BuilderError("no builder given and none is current: name one, or `tsfrontend builder use NAME`");
+    builder = selectedBuilder(doc, cmd);
   }
   const statuses = await nodeStatuses(builder, { timeoutMs: 5000 });
   const tw = new TabWriter(0, 8, 1, " ");
