@@ -14,7 +14,8 @@
  * a daemon killed mid-build is one such line and nothing is tagged; with
  * --retry-other-node the survivor builds the lost platform; Ctrl-C leaves both
  * daemons with no build running and nothing tagged. A tcp:// node with mutual
- * TLS (lib/tls.ts) takes its certificates as buildx's remote driver-opts.
+ * TLS (lib/tls.ts) takes its certificates as buildx's remote driver-opts. A
+ * `# syntax=` Dockerfile runs our frontend image (lib/frontend-image.ts) on each node.
  */
 
 import { test, before, after } from "node:test";
@@ -28,6 +29,7 @@ import { activeBuilds } from "./lib/active-builds.js";
 import { cliPath, ok, repoRoot, requireEnv, run as runCmd, runCli, skopeoCreds, tempDir, type E2eEnv, type RunResult } from "./lib/env.js";
 import { startPrivateDaemon, type PrivateDaemon } from "./lib/private-daemon.js";
 import { ensureShellImage, type ShellImage } from "./lib/shell-image.js";
+import { ensureFrontendImage } from "./lib/frontend-image.js";
 import { makeCerts, startTlsDaemon, type TlsDaemon } from "./lib/tls.js";
 
 let env: E2eEnv;
@@ -376,6 +378,27 @@ export default () => ({ state: scratch().file(mkfile("/def-${run}", 0o644, "from
   assert.match(d.stderr, /\[arm linux\/arm64\] mkfile \/def-/);
   assert.doesNotMatch(d.stderr, /\[amd /);
   assert.equal(readFileSync(join(out, `def-${run}`), "utf8"), "from a definition\n");
+});
+
+test("a `# syntax=` Dockerfile through the builder: each node runs our frontend image for its own platform", async () => {
+  const frontend = await ensureFrontendImage();
+  const ctx = join(work.dir, "syntax");
+  mkdirSync(ctx);
+  writeFileSync(
+    join(ctx, "Dockerfile"),
+    `# syntax=${frontend.ref}@${frontend.digest}\nFROM ${shell.ref} AS work\nARG TARGETARCH\nRUN mkdir /out && echo $TARGETARCH > /out/target && uname -m > /out/arch\nFROM scratch\nCOPY --from=work /out /\n`,
+  );
+  const out = join(work.dir, "syntax-out");
+  const r = await cli(["build", "--builder", "pool", "-f", join(ctx, "Dockerfile"), "--local", `context=${ctx}`, "--platform", PLATFORMS, "--progress", "plain", "-o", `type=local,dest=${out}`]);
+  ok(r, "a # syntax= Dockerfile on the builder");
+  // Each node runs the frontend image, and each node's step is its own platform's.
+  for (const node of ["amd linux/amd64", "arm linux/arm64"]) assert.ok(r.stderr.includes(`[${node}] docker-image://${frontend.ref}`), `${node} ran the frontend image:\n${r.stderr}`);
+  assert.match(r.stderr, /\[amd linux\/amd64\] .*RUN mkdir \/out && echo amd64/);
+  assert.match(r.stderr, /\[arm linux\/arm64\] .*RUN mkdir \/out && echo arm64/);
+  assert.deepEqual(readdirSync(out).sort(), ["linux_amd64", "linux_arm64"]);
+  assert.equal(readFileSync(join(out, "linux_amd64", "arch"), "utf8"), "x86_64\n");
+  assert.equal(readFileSync(join(out, "linux_arm64", "arch"), "utf8"), "aarch64\n");
+  assert.equal(readFileSync(join(out, "linux_arm64", "target"), "utf8"), "arm64\n");
 });
 
 /** The record IDs of a `du --verbose` or `prune --verbose` listing. */
