@@ -21,12 +21,16 @@ export interface ConnectedNode {
   conn: BuildkitConnection;
   /** Its workers' platforms, normalised, in order (first: native); empty when not read (`readWorkers: false`). */
   workers: string[];
+  /** Its worker records as `ListWorkers` gave them (empty when not read). */
+  records: WorkerRecord[];
   /** buildkitd's version, as `Info` reports it. */
   version?: string;
 }
 
 /** A node's state, for `builder ls`/`inspect`. */
-export type NodeStatus = { node: BuilderNode; state: "running"; workers: string[]; version?: string } | { node: BuilderNode; state: "unreachable"; reason: string };
+export type NodeStatus =
+  | { node: BuilderNode; state: "running"; workers: string[]; records: WorkerRecord[]; version?: string }
+  | { node: BuilderNode; state: "unreachable"; reason: string };
 
 export interface ConnectNodesOptions {
   /** How long each node may take to answer (default 5 s, as `--timeout`). */
@@ -101,7 +105,7 @@ export async function connectNode(node: BuilderNode, options: ConnectNodesOption
       ...(tls ? { tls } : {}),
       ...(options.readWorkers !== false ? { probe: async (c: BuildkitConnection, timeoutMs: number) => (records = await new ControlClient(c).listWorkers([], { timeoutMs })) } : {}),
     });
-    return { node, conn, workers: recordPlatforms(records) };
+    return { node, conn, workers: recordPlatforms(records), records };
   } catch (err) {
     throw new BuilderNodeError(node.name, node.endpoint, node.platforms, failureReason(err, node.endpoint), { cause: err });
   }
@@ -136,7 +140,7 @@ export async function nodeStatuses(builder: Builder, options: ConnectNodesOption
           // Older daemons have no Info.
         }
         c.conn.close();
-        return { node, state: "running", workers: c.workers, ...(version ? { version } : {}) };
+        return { node, state: "running", workers: c.workers, records: c.records, ...(version ? { version } : {}) };
       } catch (err) {
         return { node, state: "unreachable", reason: err instanceof BuilderNodeError ? err.reason : String(err) };
       }

@@ -252,7 +252,8 @@ async function connectBuilderNodes(builder: Builder, timeoutMs: number | undefin
           .filter((c) => c.workers.length === 0)
           .map(async (c) => {
             try {
-              c.workers = recordPlatforms(await new ControlClient(c.conn).listWorkers());
+              c.records = await new ControlClient(c.conn).listWorkers();
+              c.workers = recordPlatforms(c.records);
             } catch {
               // unknown: the node serves its declared platforms only
             }

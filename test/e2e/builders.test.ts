@@ -167,7 +167,12 @@ test("builder ls and inspect show both nodes running with their declared platfor
   assert.match(ls, new RegExp(`\\\\_ amd\\s+\\\\_ ${amd.address}\\s+running\\s+v0\\.32\\.2\\s+linux/amd64\\*, `));
   assert.match(ls, new RegExp(`\\\\_ arm\\s+\\\\_ ${arm.address}\\s+running\\s+v0\\.32\\.2\\s+linux/arm64\\*, linux/amd64`));
   const inspect = ok(await cli(["builder", "inspect", "pool", "--bootstrap"]), "builder inspect");
-  assert.match(inspect, /Name:\s+arm\nEndpoint:\s+unix:.*\nStatus:\s+running\nBuildKit version:\s+v0\.32\.2\nPlatforms:\s+linux\/arm64\*.*\nLabels:\n role:\s+arm/);
+  // As buildx's inspect: the worker's labels (with the node's declared ones, keys sorted) and GC policy.
+  assert.match(inspect, /Name:\s+arm\nEndpoint:\s+unix:.*\nStatus:\s+running\nBuildKit version:\s+v0\.32\.2\nPlatforms:\s+linux\/arm64\*.*\nLabels:\n( \S+:\s+\S+\n)* org\.mobyproject\.buildkit\.worker\.executor:\s+oci\n( \S+:\s+\S+\n)* role:\s+arm\nGC Policy rule#0:\n All:\s+(true|false)\n/);
+  // ls --format json: buildx's fields, the worker IDs among them.
+  const json = ok(await cli(["builder", "ls", "--format", "json"]), "builder ls --format json");
+  const pool = json.trimEnd().split("\n").map((l) => JSON.parse(l) as { Name: string; Nodes: { Name: string; Status: string; IDs?: string[]; Platforms?: string[] }[] }).find((b) => b.Name === "pool");
+  assert.deepEqual(pool?.Nodes.map((n) => [n.Name, n.Status, n.IDs?.length, n.Platforms?.[0]]), [["amd", "running", 1, "linux/amd64"], ["arm", "running", 1, "linux/arm64"]]);
 });
 
 test("the seed example for two platforms through the builder: one index, each platform built on its node, binaries that run", async (t) => {

@@ -6,7 +6,9 @@ import type { CreateFlags, RmFlags } from "../commands/builder.js";
 import { displayPlatforms, nodeStatuses, type NodeStatus } from "../../builder/nodes.js";
 import { clearCurrent, createBuilder, leaveNode, loadBuilders, removeBuilder, saveBuilders, selectBuilder, useBuilder, type Builder, type BuildersFile, type NodeTls } from "../../builder/store.js";
 import { BuilderError, UsageError } from "../../errors.js";
-import { TabWriter } from "../format.js";
+import { int64, TabWriter } from "../format.js";
+import { formatDuration } from "../../internal/go/time.js";
+import { bytesSize } from "../../internal/go/units.js";
 import { parseKeyValues } from "../options.js";
 
 /** The builder a command without a name acts on: --builder, TSFRONTEND_BUILDER, else the current one. */
@@ -137,6 +139,12 @@ function statusText(s: NodeStatus): string {
   return s.state === "running" ? "running" : `unreachable: ${s.reason}`;
 }
 
+/** A node's labels as buildx shows them (its first worker's), with the labels declared for it (`--label`) over them; keys sorted. */
+function nodeLabels(st: NodeStatus): Record<string, string> {
+  const worker = st.state === "running" ? (st.records[0]?.Labels ?? {}) : {};
+  return sortedKeys({ ...worker, ...st.node.labels }) as Record<string, string>;
+}
+
 /** An object with its keys sorted, as Go's encoding/json writes a map (buildx ls's JSON goes through one). */
 function sortedKeys(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -153,8 +161,16 @@ export function lsJsonLine(builder: Builder, current: boolean, statuses: readonl
       Status: st.state === "running" ? "running" : "inactive",
       ...(st.state === "running" && st.version ? { Version: st.version } : {}),
       ...(st.state === "unreachable" ? { Err: st.reason } : {}),
+      ...(st.state === "running" && st.records.length > 0 ? { IDs: st.records.map((r) => r.ID ?? "").sort() } : {}),
       ...(platforms.length > 0 ? { Platforms: platforms } : {}),
-      ...(Object.keys(st.node.labels).length > 0 ? { Labels: sortedKeys({ ...st.node.labels }) } : {}),
+      ...(st.state === "running" && (st.records[0]?.GCPolicy ?? []).length > 0
+        ? {
+            GCPolicy: st.records[0]!.GCPolicy!.map((r) =>
+              sortedKeys({ all: Boolean(r.all), filter: r.filters && r.filters.length > 0 ? r.filters : null, keepDuration: Number(int64(r.keepDuration)), reservedSpace: Number(int64(r.reservedSpace)), maxUsedSpace: Number(int64(r.maxUsedSpace)), minFreeSpace: Number(int64(r.minFreeSpace)) }),
+            ),
+          }
+        : {}),
+      ...(Object.keys(nodeLabels(st)).length > 0 ? { Labels: nodeLabels(st) } : {}),
     });
   });
   return JSON.stringify(sortedKeys({ Name: builder.name, Driver: "remote", LastActivity: "0001-01-01T00:00:00Z", Dynamic: false, Nodes: nodes, Current: current }));
@@ -208,11 +224,22 @@ export async function runInspect(name: string | undefined, flags: { bootstrap?: 
     tw.write(`Status:\t${statusText(s)}\n`);
     if (s.state === "running" && s.version) tw.write(`BuildKit version:\t${s.version}\n`);
     tw.write(`Platforms:\t${displayPlatforms(s.node.platforms, s.state === "running" ? s.workers : [])}\n`);
-    const labels = Object.entries(s.node.labels);
+    const labels = Object.entries(nodeLabels(s));
     if (labels.length > 0) {
       tw.write("Labels:\n");
-      for (const [k, v] of labels.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) tw.write(` ${k}:\t${v}\n`);
+      for (const [k, v] of labels) tw.write(`\t${k}:\t${v}\n`);
     }
+    // As buildx's inspect: the first worker's GC policy.
+    (s.state === "running" ? (s.records[0]?.GCPolicy ?? []) : []).forEach((rule, ri) => {
+      tw.write(`GC Policy rule#${ri}:\n`);
+      tw.write(`\tAll:\t${Boolean(rule.all)}\n`);
+      if (rule.filters && rule.filters.length > 0) tw.write(`\tFilters:\t${rule.filters.join(" ")}\n`);
+      const keep = int64(rule.keepDuration);
+      if (keep > 0n) tw.write(`\tKeep Duration:\t${formatDuration(keep)}\n`);
+      for (const [what, v] of [["Reserved Space", rule.reservedSpace], ["Max Used Space", rule.maxUsedSpace], ["Min Free Space", rule.minFreeSpace]] as const) {
+        if (int64(v) > 0n) tw.write(`\t${what}:\t${bytesSize(int64(v))}\n`);
+      }
+    });
   });
   process.stdout.write(tw.take());
   if (flags.bootstrap) {

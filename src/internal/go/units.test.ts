@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatBytes, formatBytesG, humanDuration, ramInBytes } from "./units.js";
+import { bytesSize, formatBytes, formatBytesG, humanDuration, ramInBytes } from "./units.js";
 
 // Expected values printed by Go 1.26 with tonistiigi/units v0.0.0-20180711220420-6950e57a87ea
 // (fmt "%.2f" and "%g" of units.Bytes) and docker/go-units v0.5.0 (HumanDuration).
@@ -51,4 +51,18 @@ test("ramInBytes: sizes and errors as go-units' RAMInBytes", () => {
     if (err) assert.throws(() => ramInBytes(s), { message: err }, s);
     else assert.equal(ramInBytes(s), v, s);
   }
+});
+
+test("bytesSize equals go-units BytesSize (binary units, %.4g)", () => {
+  const cases: [number, string][] = [
+    [0, "0B"],
+    [512, "512B"],
+    [1024, "1KiB"],
+    [1536, "1.5KiB"],
+    [512e6, "488.3MiB"],
+    [2 ** 31, "2GiB"],
+    [1e12, "931.3GiB"],
+    [1024 * 1024 - 1, "1024KiB"],
+  ];
+  for (const [n, want] of cases) assert.equal(bytesSize(n), want, String(n));
 });

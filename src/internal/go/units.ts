@@ -86,6 +86,18 @@ export function formatBytes(n: bigint | number): string {
   return goFixed(fv[0], 2) + fv[1];
 }
 
+/** go-units `BytesSize`: binary units, `%.4g`: "488.3MiB", "2GiB", "512B". */
+export function bytesSize(n: bigint | number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"];
+  let size = Number(n);
+  let i = 0;
+  while (size >= 1024 && i < units.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return `${Number(size.toPrecision(4))}${units[i]}`;
+}
+
 /** `fmt.Sprintf("%g", units.Bytes(n))`: shortest form, "10GB", "51.2GB". */
 export function formatBytesG(n: bigint | number): string {
   const b = int64(n);
