@@ -12,6 +12,7 @@ import type { BuildkitConnection, TlsOptions } from "../client/connection.js";
 import { ControlClient, type WorkerRecord } from "../client/connection.js";
 import { BuilderNodeError, TsfError } from "../errors.js";
 import { formatPlatformAll, normalizePlatform } from "../llb/index.js";
+import { formatInGroups } from "../internal/go/buildx-platforms.js";
 import type { NodePlatforms } from "./schedule.js";
 import type { Builder, BuilderNode } from "./store.js";
 
@@ -154,11 +155,9 @@ export function schedulingView(n: ConnectedNode): NodePlatforms {
 }
 
 /**
- * The platforms a node shows in `builder ls`, as buildx's: declared ones
- * first with a `*`, then its workers' platforms.
+ * The platforms a node shows in `builder inspect` (and `ls --no-trunc`), as
+ * buildx's: declared ones first with a `*`, then its workers' platforms.
  */
 export function displayPlatforms(declared: readonly string[], workers: readonly string[]): string {
-  const out = declared.map((p) => `${p}*`);
-  for (const w of workers) if (!declared.includes(w)) out.push(w);
-  return out.join(", ");
+  return formatInGroups(declared, workers).join(", ");
 }

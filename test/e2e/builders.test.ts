@@ -163,9 +163,14 @@ after(async () => {
 
 test("builder ls and inspect show both nodes running with their declared platforms first", async () => {
   const ls = ok(await cli(["builder", "ls"]), "builder ls");
-  assert.match(ls, /^NAME\/NODE\s+ENDPOINT\s+STATUS\s+BUILDKIT\s+PLATFORMS$/m);
-  assert.match(ls, new RegExp(`\\\\_ amd\\s+\\\\_ ${amd.address}\\s+running\\s+v0\\.32\\.2\\s+linux/amd64\\*, `));
-  assert.match(ls, new RegExp(`\\\\_ arm\\s+\\\\_ ${arm.address}\\s+running\\s+v0\\.32\\.2\\s+linux/arm64\\*, linux/amd64`));
+  assert.match(ls, /^NAME\/NODE\s+DRIVER\/ENDPOINT\s+STATUS\s+BUILDKIT\s+PLATFORMS$/m);
+  assert.match(ls, /^pool\*?\s+remote$/m);
+  // As buildx ls: platforms grouped by os/arch (the group with a declared one marked), majors first.
+  assert.match(ls, new RegExp(`\\\\_ amd\\s+\\\\_ ${amd.address}\\s+running\\s+v0\\.32\\.2\\s+linux/amd64\\* \\(\\+\\d+\\), linux/arm64, `));
+  assert.match(ls, new RegExp(`\\\\_ arm\\s+\\\\_ ${arm.address}\\s+running\\s+v0\\.32\\.2\\s+linux/amd64 \\(\\+\\d+\\), linux/arm64\\*, `));
+  // --no-trunc: every platform, the declared ones first.
+  const full = ok(await cli(["builder", "ls", "--no-trunc"]), "builder ls --no-trunc");
+  assert.match(full, new RegExp(`\\\\_ arm\\s+\\\\_ ${arm.address}\\s+running\\s+v0\\.32\\.2\\s+linux/arm64\\*, linux/amd64, linux/amd64/v2`));
   const inspect = ok(await cli(["builder", "inspect", "pool", "--bootstrap"]), "builder inspect");
   // As buildx's inspect: the worker's labels (with the node's declared ones, keys sorted) and GC policy.
   assert.match(inspect, /Name:\s+arm\nEndpoint:\s+unix:.*\nStatus:\s+running\nBuildKit version:\s+v0\.32\.2\nPlatforms:\s+linux\/arm64\*.*\nLabels:\n( \S+:\s+\S+\n)* org\.mobyproject\.buildkit\.worker\.executor:\s+oci\n( \S+:\s+\S+\n)* role:\s+arm\nGC Policy rule#0:\n All:\s+(true|false)\n/);

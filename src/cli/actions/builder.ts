@@ -9,6 +9,7 @@ import { BuilderError, UsageError } from "../../errors.js";
 import { int64, TabWriter } from "../format.js";
 import { formatDuration } from "../../internal/go/time.js";
 import { bytesSize } from "../../internal/go/units.js";
+import { formatInGroups, truncatePlatforms } from "../../internal/go/buildx-platforms.js";
 import { parseKeyValues } from "../options.js";
 
 /** The builder a command without a name acts on: --builder, TSFRONTEND_BUILDER, else the current one. */
@@ -176,8 +177,8 @@ export function lsJsonLine(builder: Builder, current: boolean, statuses: readonl
   return JSON.stringify(sortedKeys({ Name: builder.name, Driver: "remote", LastActivity: "0001-01-01T00:00:00Z", Dynamic: false, Nodes: nodes, Current: current }));
 }
 
-/** `builder ls [--format table|json]` */
-export async function runLs(flags: { format?: string } = {}): Promise<void> {
+/** `builder ls [--format table|json] [--no-trunc]` */
+export async function runLs(flags: { format?: string; trunc?: boolean } = {}): Promise<void> {
   const format = flags.format ?? "table";
   if (format !== "table" && format !== "json") throw new UsageError(`unknown format ${JSON.stringify(format)}: table or json`, { flag: "--format" });
   const doc = loadBuilders();
@@ -187,12 +188,14 @@ export async function runLs(flags: { format?: string } = {}): Promise<void> {
     process.stdout.write(names.map((name, i) => `${lsJsonLine(doc.builders[name]!, doc.current === name, statuses[i]!)}\n`).join(""));
     return;
   }
-  const tw = new TabWriter(0, 8, 1, " ");
-  tw.write("NAME/NODE\tENDPOINT\tSTATUS\tBUILDKIT\tPLATFORMS\n");
+  // docker's table formatter: tabwriter minwidth 10, tabwidth 1, padding 3.
+  const tw = new TabWriter(10, 1, 3, " ");
+  tw.write("NAME/NODE\tDRIVER/ENDPOINT\tSTATUS\tBUILDKIT\tPLATFORMS\n");
   names.forEach((name, i) => {
-    tw.write(`${name}${doc.current === name ? "*" : ""}\t\t\t\t\n`);
+    tw.write(`${name}${doc.current === name ? "*" : ""}\tremote\t\t\t\n`);
     for (const s of statuses[i]!) {
-      const platforms = displayPlatforms(s.node.platforms, s.state === "running" ? s.workers : []);
+      const all = formatInGroups(s.node.platforms, s.state === "running" ? s.workers : []);
+      const platforms = flags.trunc === false ? all.join(", ") : truncatePlatforms(all);
       tw.write(` \\_ ${s.node.name}\t \\_ ${s.node.endpoint}\t${statusText(s)}\t${s.state === "running" ? (s.version ?? "") : ""}\t${platforms}\n`);
     }
   });

@@ -79,8 +79,8 @@ export function registerBuilder(program: Command): void {
     .command("ls")
     .description("list builders and the state and platforms of each node (as `buildx ls`)")
     .option("--format <format>", "table, or json: one object per builder and line, as buildx's", "table")
-    .option("--no-trunc", "accepted for buildx's sake (nothing is truncated)")
-    .action(async (flags: { format: string }) => {
+    .option("--no-trunc", "every platform of each node (default: grouped by os/arch, at most 4 entries, as buildx)")
+    .action(async (flags: { format: string; trunc: boolean }) => {
       await (await import("../actions/builder.js")).runLs(flags);
     });
   builder
