@@ -1,8 +1,7 @@
 // Ports of how buildx v0.38.2 shows a node's platforms:
 //   util/platformutil/parse.go FormatInGroups (declared platforms first, marked `*`, then the workers'),
-//   commands/ls.go truncPlatforms and truncatedPlatforms.String (`buildx ls` without --no-trunc).
-
-import { parsePlatform } from "../../llb/index.js";
+//   commands/ls.go truncPlatforms and truncatedPlatforms.String (`buildx ls` without --no-trunc),
+// on platform strings already normalised as containerd formats them (llb's formatPlatformAll).
 
 /** FormatInGroups(declared, workers): each platform once, the declared ones first with a `*`. */
 export function formatInGroups(declared: readonly string[], workers: readonly string[]): string[] {
@@ -20,14 +19,14 @@ export function formatInGroups(declared: readonly string[], workers: readonly st
 
 const MAJOR = ["linux/amd64", "linux/arm64", "linux/arm", "linux/ppc64le", "linux/s390x", "linux/riscv64", "linux/mips64"];
 
-/** `os/arch` of a platform as formatted (a trailing `*` ignored); undefined when it does not parse. */
+/**
+ * `os/arch` of a normalised platform string (`linux/arm/v7`, `windows(10.0.17763)/amd64`; a trailing
+ * `*` ignored), as containerd's Parse gives them; undefined when it has no architecture.
+ */
 function osArch(pf: string): string | undefined {
-  try {
-    const p = parsePlatform(pf.endsWith("*") ? pf.slice(0, -1) : pf);
-    return `${p.os}/${p.architecture}`;
-  } catch {
-    return undefined;
-  }
+  const [os = "", arch = ""] = (pf.endsWith("*") ? pf.slice(0, -1) : pf).split("/");
+  const plainOs = os.replace(/\(.*\)$/, "");
+  return plainOs !== "" && arch !== "" ? `${plainOs}/${arch}` : undefined;
 }
 
 /**
