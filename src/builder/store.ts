@@ -12,7 +12,7 @@
  * {@link saveBuilders} read and write the file (written atomically).
  */
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -60,6 +60,45 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export function buildersFilePath(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), "builders.json");
+}
+
+/**
+ * When a builder was last created, changed or built with: one file per
+ * builder under `activity/` (as buildx keeps it: RFC 3339 in seconds, UTC),
+ * apart from the builders file so a build never rewrites that one.
+ */
+function activityFile(name: string, env: NodeJS.ProcessEnv): string {
+  return join(configDir(env), "activity", name);
+}
+
+/** Records that builder `name` is used now. Best effort: a build does not fail for it. */
+export function touchActivity(name: string, env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): void {
+  try {
+    const file = activityFile(name, env);
+    mkdirSync(join(configDir(env), "activity"), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+    writeFileSync(tmp, now.toISOString().replace(/\.\d+Z$/, "Z"), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // an unwritable config dir only loses the time shown by inspect
+  }
+}
+
+/** The builder's last activity; undefined when none is recorded (or the record is not a time). */
+export function lastActivity(name: string, env: NodeJS.ProcessEnv = process.env): Date | undefined {
+  let text: string;
+  try {
+    text = readFileSync(activityFile(name, env), "utf8").trim();
+  } catch {
+    return undefined;
+  }
+  const d = new Date(text);
+  return /^\d{4}-\d{2}-\d{2}T/.test(text) && !Number.isNaN(d.getTime()) ? d : undefined;
+}
+
+/** Forgets a removed builder's activity. */
+export function forgetActivity(name: string, env: NodeJS.ProcessEnv = process.env): void {
+  rmSync(activityFile(name, env), { force: true });
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;

@@ -118,24 +118,32 @@ export async function gatewayBuild(conn: BuildkitConnection, options: GatewayBui
     frontendAttrs: { ...attestAttrs(opts), ...(options.frontendAttrs ?? {}), platform: targets.map(formatPlatformAll).join(",") },
     gateway: async (ref, session, _attrs, cacheImports) => {
       const transport = new ControlGatewayTransport(conn, ref);
-      // Go's grpcclient pings first; a daemon that does not answer leaves the caps unknown.
-      const pong = await pingBridge(transport).catch(() => undefined);
-      const workers = known ?? (pong && pong.workerPlatforms.length > 0 ? pong.workerPlatforms : await workerPlatforms(conn));
-      const buildPlatform = knownBuildPlatform ?? workers[0];
-      if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
-      await options.beforeConversation?.(workers);
-      const gateway = new BridgeGatewayClient(transport, {
-        workerPlatforms: workers,
-        sessionID: session.id,
-        // --import-cache, and the frontend's own `cache-imports`/`cache-from` opts as dockerui reads them.
-        cacheImports: [...cacheImports, ...parsed.cacheImports],
-        signal: session.signal,
-        ...(pong ? { caps: pong.caps, llbCaps: pong.llbCaps } : {}),
-        // The inputs are the ones this Solve sent (none unless given): no Inputs call needed.
-        inputs: options.frontendInputs ?? {},
-        ...(opts["requestid"] !== undefined ? { onReturn: (r: GatewayResult) => (subrequest = r.metadata) } : {}),
-      });
-      await run(gateway, { opts, buildPlatform, sessionID: session.id });
+      let gateway: BridgeGatewayClient | undefined;
+      try {
+        // Go's grpcclient pings first; a daemon that does not answer leaves the caps unknown.
+        const pong = await pingBridge(transport).catch(() => undefined);
+        const workers = known ?? (pong && pong.workerPlatforms.length > 0 ? pong.workerPlatforms : await workerPlatforms(conn));
+        const buildPlatform = knownBuildPlatform ?? workers[0];
+        if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
+        await options.beforeConversation?.(workers);
+        gateway = new BridgeGatewayClient(transport, {
+          workerPlatforms: workers,
+          sessionID: session.id,
+          // --import-cache, and the frontend's own `cache-imports`/`cache-from` opts as dockerui reads them.
+          cacheImports: [...cacheImports, ...parsed.cacheImports],
+          signal: session.signal,
+          ...(pong ? { caps: pong.caps, llbCaps: pong.llbCaps } : {}),
+          // The inputs are the ones this Solve sent (none unless given): no Inputs call needed.
+          inputs: options.frontendInputs ?? {},
+          ...(opts["requestid"] !== undefined ? { onReturn: (r: GatewayResult) => (subrequest = r.metadata) } : {}),
+        });
+        await run(gateway, { opts, buildPlatform, sessionID: session.id });
+      } catch (err) {
+        // The daemon's Solve waits for a Return: one with the error ends it now (not when the client gives up waiting).
+        const g = gateway ?? new BridgeGatewayClient(transport, { workerPlatforms: [], sessionID: session.id, signal: session.signal });
+        if (!g.hasReturned) await g.return({ error: err instanceof Error ? err : new Error(String(err)) }).catch(() => {});
+        throw err;
+      }
     },
   });
   return subrequest ? { ...result, subrequest } : result;

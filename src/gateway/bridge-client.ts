@@ -110,6 +110,11 @@ export class BridgeGatewayClient implements GatewayClient {
   readonly llbCaps?: ReadonlySet<string>;
   private returned = false;
 
+  /** Whether `return` has been called (a caller that fails afterwards has nothing more to tell the daemon). */
+  get hasReturned(): boolean {
+    return this.returned;
+  }
+
   constructor(
     private readonly transport: GatewayTransport,
     private readonly options: BridgeGatewayClientOptions,

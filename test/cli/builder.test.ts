@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliPath } from "../lib/cli.js";
@@ -102,10 +102,27 @@ test("buildx's builder flags: create --leave/--driver/--bootstrap, rm of several
     assert.deepEqual(lines.map((l) => l.Name), ["boot", "pool", "solo"]);
     assert.deepEqual(Object.keys(lines[2]), ["Current", "Driver", "Dynamic", "LastActivity", "Name", "Nodes"]);
     assert.equal(lines[2].Current, true);
+    // Created, so active now (buildx's activity file, RFC 3339 in seconds); inspect shows it as Go prints a time.
+    assert.match(lines[2].LastActivity, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.ok(Math.abs(Date.parse(lines[2].LastActivity) - Date.now()) < 60_000, lines[2].LastActivity);
+    assert.equal(readFileSync(join(dir, "cfg", "activity", "solo"), "utf8"), lines[2].LastActivity);
+    const inspect = run(["builder", "inspect", "solo"]);
+    assert.match(inspect.stdout, /^Name:\s+solo\nDriver:\s+remote\nLast Activity:\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \+0000 UTC\n\nNodes:\n/);
+    // A node that does not answer is inactive, as buildx's remote driver says; why, on the Error line.
+    assert.match(inspect.stdout, /\nStatus:\s+inactive\nError:\s+\/s.sock does not exist\n/);
+    const table = run(["builder", "ls"]);
+    assert.match(table.stdout, /\\_ a\s+\\_ unix:\/\/\/a.sock\s+inactive\s+linux\/amd64\*\n/);
+    assert.match(table.stderr, /\nFailed to get status for pool \(a\): \/a.sock does not exist\n/);
     assert.deepEqual(lines[1].Nodes, [{ Endpoint: "unix:///a.sock", Err: "/a.sock does not exist", Name: "a", Platforms: ["linux/amd64"], Status: "inactive" }]);
     assert.match(run(["builder", "ls", "--format", "yaml"]).stderr, /^tsfrontend: --format: unknown format "yaml": table or json/);
-    // --all-inactive asks first; without a terminal it needs --force.
-    assert.match(run(["builder", "rm", "--all-inactive"]).stderr, /^tsfrontend: --force: --all-inactive asks before removing/);
+    // --all-inactive asks first, on stdout, and reads the answer from stdin (buildx's prompt): no line or not y, nothing removed.
+    for (const input of ["", "n\n", "yes\n"]) {
+      const no = run(["builder", "rm", "--all-inactive"], input);
+      assert.equal(no.status, 0, no.stderr);
+      assert.equal(no.stdout, "WARNING! This will remove all builders that are not in running state. Are you sure you want to continue? [y/N] ");
+      assert.equal(no.stderr, "");
+      assert.deepEqual(Object.keys(doc().builders), ["boot", "pool", "solo"]);
+    }
     assert.match(run(["builder", "rm", "--all-inactive", "pool"]).stderr, /^tsfrontend: --all-inactive: /);
     // rm without a name: the current builder; several names: each, buildx's `NAME removed` on stderr.
     const rm = run(["builder", "rm"]);
@@ -121,10 +138,17 @@ test("buildx's builder flags: create --leave/--driver/--bootstrap, rm of several
     assert.equal(doc().current, "pool");
     assert.equal(run(["builder", "use", "--default"]).status, 0);
     assert.equal(doc().current, undefined);
+    run(["builder", "create", "--name", "other", "unix:///o.sock"]);
     const all = run(["builder", "rm", "--all-inactive", "--force"]);
     assert.equal(all.status, 0, all.stderr);
-    assert.equal(all.stderr, "pool removed\n");
+    assert.equal(all.stderr, "other removed\npool removed\n");
     assert.deepEqual(doc().builders, {});
+    // A piped y answers the prompt as in buildx; removed builders leave no activity behind.
+    run(["builder", "create", "--name", "again", "unix:///g.sock"]);
+    const yes = run(["builder", "rm", "--all-inactive"], "y\n");
+    assert.equal(yes.stderr, "again removed\n");
+    assert.deepEqual(doc().builders, {});
+    assert.deepEqual(readdirSync(join(dir, "cfg", "activity")), []);
   });
 });
 

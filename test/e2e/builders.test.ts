@@ -237,7 +237,9 @@ test("a node that is down: one line naming node, address and platform; nothing t
   assert.equal(lines[0], `tsfrontend: node "gone" (${down}) for linux/arm64: ${join(work.dir, "no-daemon.sock")} does not exist`);
   assert.equal(await tagged(ref("down")), false);
   // builder ls says the same.
-  assert.match(ok(await cli(["builder", "ls"]), "ls"), /\\_ gone\s+\\_ unix:\S+\s+unreachable: \S+ does not exist/);
+  const ls = await cli(["builder", "ls"]);
+  assert.match(ok(ls, "ls"), /\\_ gone\s+\\_ unix:\S+\s+inactive\s/);
+  assert.match(ls.stderr, /Failed to get status for broken \(gone\): \S+ does not exist\n/);
   // With --retry-other-node the build goes on without it: its platform is built (emulated) on the other node.
   const retried = await cli(["build", "--builder", "broken", "--retry-other-node", "-f", join(work.dir, "slow.ts"), "--build-arg", `BASE=${shell.ref}`,
     "--build-arg", "SLEEP=0", "--build-arg", `NONCE=${run}-down-retried`, "--platform", PLATFORMS, "--progress", "plain", "-o", `type=image,name=${ref("down-retried")},push=true`]);
@@ -332,7 +334,7 @@ test("a tcp:// node with mutual TLS: certificates as driver options; without a c
   assert.match(ok(await cli(["builder", "inspect", "tls", "--bootstrap"]), "inspect tls"), /Status:\s+running\n/);
   const bad = await cli(["builder", "inspect", "nocert", "--bootstrap"]);
   assert.equal(bad.status, 1, bad.stderr);
-  assert.match(bad.stdout, /Status:\s+unreachable: .*client certificate/);
+  assert.match(bad.stdout, /Status:\s+inactive\nError:\s+.*client certificate/);
   assert.match(bad.stderr, /^tsfrontend: node "remote" \(tcp:\/\/127\.0\.0\.1:\d+\): .*client certificate.*\n$/);
   const out = join(work.dir, "tls-out");
   ok(await cli(["build", "--builder", "tls", "-f", "examples/busybox-shell.ts", "--local", `busybox=${join(env.cache, "busybox")}`,

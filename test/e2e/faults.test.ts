@@ -253,6 +253,32 @@ test("a silently dropped connection: the watchdog gives up on the build and its 
   await assertStepGone(tok, "after the proxy closed");
 });
 
+test("a client-side build that fails before its conversation ends the daemon's solve at once, with its error", { timeout: TEST_TIMEOUT }, async () => {
+  const conn = new BuildkitConnection(env.buildkitHost);
+  try {
+    const program = await loadProgram(join(repoRoot, SLEEP));
+    const t0 = Date.now();
+    const err = await buildProgram(conn, {
+      program,
+      platforms: [parsePlatform("linux/amd64")],
+      buildArgs: { SHELL_IMAGE: shell.ref, TOKEN: token(), SLEEP: "0" },
+      sessionServices: [authService()],
+      beforeConversation: () => {
+        throw new Error("refused before the conversation");
+      },
+    }).then(
+      () => assert.fail("the build succeeded"),
+      (e: unknown) => e,
+    );
+    const took = Date.now() - t0;
+    assert.match(String(err), /refused before the conversation/);
+    // Returned as the gateway's error: the daemon ends the Solve then, instead of the client cancelling it 5 s later.
+    assert.ok(took < 4000, `failed after ${took} ms`);
+  } finally {
+    conn.close();
+  }
+});
+
 // ---------------------------------------------------------------------------
 // Interrupted exports: local, tar and oci outputs of one build stream in
 // parallel through a throttled proxy; the build is interrupted once all three

@@ -20,7 +20,7 @@ import { programOpts } from "../../program/opts.js";
 import { chosenBuilder, connect, connectionFlags } from "../connect.js";
 import { formatSubrequestResult } from "../format.js";
 import { runBuildRequest, type BuildInput, type BuildRequest } from "../../builder/request.js";
-import type { Builder } from "../../builder/store.js";
+import { touchActivity, type Builder } from "../../builder/store.js";
 import type { LoadedProgram } from "../../program/load.js";
 import { formatPlatformAll } from "../../llb/index.js";
 import { parseAllow } from "../flags/allow.js";
@@ -379,10 +379,17 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
     onWarning: warn,
   };
   // A subrequest on a builder is asked of one node (the one of the first platform) below, as of one daemon.
+  // The builder's last activity (builder inspect), as buildx records it for each build; written once the
+  // build has ended, off the nodes' start.
   if (builder && opts["requestid"] === undefined) {
-    await runOnBuilder(builder, flags, mode, buildRequest, outputs, services);
+    try {
+      await runOnBuilder(builder, flags, mode, buildRequest, outputs, services);
+    } finally {
+      touchActivity(builder.name);
+    }
     return;
   }
+  if (builder) touchActivity(builder.name);
   // The session's services, before connecting: an export target that cannot be
   // written fails here, before anything is built (buildctl opens its output files first).
   const request = await sessionServices({ ...services, fileSend: { targets: outputs.map((o) => o.target) } }).catch((err: unknown) => {

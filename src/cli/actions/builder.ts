@@ -4,9 +4,9 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CreateFlags, RmFlags } from "../commands/builder.js";
 import { displayPlatforms, nodeStatuses, type NodeStatus } from "../../builder/nodes.js";
-import { clearCurrent, createBuilder, leaveNode, loadBuilders, removeBuilder, saveBuilders, selectBuilder, useBuilder, type Builder, type BuildersFile, type NodeTls } from "../../builder/store.js";
+import { clearCurrent, createBuilder, forgetActivity, lastActivity, leaveNode, loadBuilders, removeBuilder, saveBuilders, selectBuilder, touchActivity, useBuilder, type Builder, type BuildersFile, type NodeTls } from "../../builder/store.js";
 import { BuilderError, UsageError } from "../../errors.js";
-import { int64, TabWriter } from "../format.js";
+import { formatGoTime, int64, TabWriter } from "../format.js";
 import { formatDuration } from "../../internal/go/time.js";
 import { bytesSize } from "../../internal/go/units.js";
 import { formatInGroups, truncatePlatforms } from "../../internal/go/buildx-platforms.js";
@@ -21,13 +21,29 @@ function selectedBuilder(doc: BuildersFile, cmd: Command): Builder {
 
 /** Asks a yes/no question on the terminal; false on anything but y/yes. */
 async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
+  process.stdout.write(`${question} [y/N] `);
+  return (await firstLine(process.stdin)).trim().toLowerCase() === "y";
+}
+
+/** The first line of `input` (without its newline); what there is at its end, or "" when it is closed. */
+function firstLine(input: NodeJS.ReadableStream & { destroy?: () => void }): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    const done = () => {
+      input.removeListener("data", onData);
+      input.removeListener("end", done);
+      input.removeListener("error", done);
+      input.pause();
+      resolve(text.split("\n", 1)[0]!.replace(/\r$/, ""));
+    };
+    const onData = (chunk: Buffer | string) => {
+      text += chunk.toString();
+      if (text.includes("\n")) done();
+    };
+    input.on("data", onData);
+    input.once("end", done);
+    input.once("error", done);
+  });
 }
 
 /** Builders none of whose nodes answers (buildx's "inactive"). */
@@ -43,13 +59,12 @@ export async function runRm(names: readonly string[], flags: RmFlags, cmd: Comma
   if (flags.allInactive) {
     if (names.length > 0) throw new UsageError("--all-inactive removes every inactive builder: name none", { flag: "--all-inactive" });
     if (flags.node !== undefined) throw new UsageError("--node removes a node of one named builder, not with --all-inactive", { flag: "--node" });
-    if (!flags.force) {
-      if (!process.stdin.isTTY) throw new UsageError("--all-inactive asks before removing, and there is no terminal to ask: add --force", { flag: "--force" });
-      if (!(await confirm("WARNING! This will remove all builders that are not in running state. Are you sure you want to continue?"))) return;
-    }
+    // As buildx: asked on stdout, answered by a line on stdin (piped or typed); anything but y, or no line, removes nothing.
+    if (!flags.force && !(await confirm("WARNING! This will remove all builders that are not in running state. Are you sure you want to continue?"))) return;
     const gone = await inactiveBuilders(doc);
     for (const name of gone) doc = removeBuilder(doc, name);
     saveBuilders(doc);
+    for (const name of gone) forgetActivity(name);
     for (const name of gone) process.stderr.write(`${name} removed\n`);
     return;
   }
@@ -73,6 +88,7 @@ export async function runRm(names: readonly string[], flags: RmFlags, cmd: Comma
     }
   }
   saveBuilders(doc);
+  for (const name of removed) forgetActivity(name);
   for (const name of removed) process.stderr.write(`${name} removed\n`);
   if (failed.length > 0) throw new BuilderError(`failed to remove one or more builders: ${failed.join("; ")}`);
 }
@@ -111,6 +127,7 @@ export async function runCreate(endpoint: string | undefined, flags: CreateFlags
     if (flags.name === undefined || flags.node === undefined) throw new UsageError("--leave needs the builder's --name and the --node to remove", { flag: "--leave" });
     if (endpoint !== undefined) throw new UsageError(`--leave takes no endpoint (got ${endpoint})`, { flag: "--leave" });
     saveBuilders(leaveNode(loadBuilders(), flags.name, flags.node));
+    touchActivity(flags.name);
     return;
   }
   if (endpoint === undefined) throw new UsageError("give the node's endpoint: unix:///path, tcp://host:port or ssh://[user@]host[:port][/socket]", { flag: "endpoint" });
@@ -127,6 +144,7 @@ export async function runCreate(endpoint: string | undefined, flags: CreateFlags
     ...(flags.use ? { use: true } : {}),
   });
   saveBuilders(doc);
+  touchActivity(builder);
   if (flags.bootstrap) {
     // As buildx: the builder stays saved; a node that does not answer fails the command.
     const down = (await nodeStatuses(doc.builders[builder]!, { timeoutMs: 5000 })).filter((st): st is Extract<NodeStatus, { state: "unreachable" }> => st.state === "unreachable");
@@ -136,8 +154,9 @@ export async function runCreate(endpoint: string | undefined, flags: CreateFlags
   process.stdout.write(flags.append ? `${builder} (node ${node})\n` : `${builder}\n`);
 }
 
+/** A node's STATUS as buildx's remote driver reports it: running, or inactive when it does not answer. */
 function statusText(s: NodeStatus): string {
-  return s.state === "running" ? "running" : `unreachable: ${s.reason}`;
+  return s.state === "running" ? "running" : "inactive";
 }
 
 /** A node's labels as buildx shows them (its first worker's), with the labels declared for it (`--label`) over them; keys sorted. */
@@ -174,7 +193,8 @@ export function lsJsonLine(builder: Builder, current: boolean, statuses: readonl
       ...(Object.keys(nodeLabels(st)).length > 0 ? { Labels: nodeLabels(st) } : {}),
     });
   });
-  return JSON.stringify(sortedKeys({ Name: builder.name, Driver: "remote", LastActivity: "0001-01-01T00:00:00Z", Dynamic: false, Nodes: nodes, Current: current }));
+  const activity = lastActivity(builder.name);
+  return JSON.stringify(sortedKeys({ Name: builder.name, Driver: "remote", LastActivity: activity ? activity.toISOString().replace(/\.\d+Z$/, "Z") : "0001-01-01T00:00:00Z", Dynamic: false, Nodes: nodes, Current: current }));
 }
 
 /** `builder ls [--format table|json] [--no-trunc]` */
@@ -200,6 +220,9 @@ export async function runLs(flags: { format?: string; trunc?: boolean } = {}): P
     }
   });
   process.stdout.write(tw.take().replace(/ +$/gm, ""));
+  // Why each inactive node did not answer, after the table as buildx reports nodes it could not read.
+  const why = names.flatMap((name, i) => statuses[i]!.flatMap((s) => (s.state === "running" ? [] : [`Failed to get status for ${name} (${s.node.name}): ${s.reason}\n`])));
+  if (why.length > 0) process.stderr.write(`\n${why.join("")}`);
 }
 
 /** `builder inspect [NAME]` */
@@ -215,7 +238,10 @@ export async function runInspect(name: string | undefined, flags: { bootstrap?: 
   const statuses = await nodeStatuses(builder, { timeoutMs: 5000 });
   const tw = new TabWriter(0, 8, 1, " ");
   tw.write(`Name:\t${builder.name}\n`);
-  tw.write(`Driver:\tremote\n\nNodes:\n`);
+  tw.write(`Driver:\tremote\n`);
+  const activity = lastActivity(builder.name);
+  if (activity) tw.write(`Last Activity:\t${formatGoTime({ seconds: Math.floor(activity.getTime() / 1000) })}\n`);
+  tw.write(`\nNodes:\n`);
   statuses.forEach((s, i) => {
     if (i > 0) tw.write("\n");
     tw.write(`Name:\t${s.node.name}\n`);
@@ -225,6 +251,7 @@ export async function runInspect(name: string | undefined, flags: { bootstrap?: 
       tw.write(`Driver Options:\t${opts.join(" ")}\n`);
     }
     tw.write(`Status:\t${statusText(s)}\n`);
+    if (s.state !== "running") tw.write(`Error:\t${s.reason}\n`);
     if (s.state === "running" && s.version) tw.write(`BuildKit version:\t${s.version}\n`);
     tw.write(`Platforms:\t${displayPlatforms(s.node.platforms, s.state === "running" ? s.workers : [])}\n`);
     const labels = Object.entries(nodeLabels(s));
