@@ -19,12 +19,14 @@
  * `--no-cache` and pushes; provenance is off on both sides (buildx
  * `--provenance=false`; tsfrontend adds none unless asked). The two daemons
  * are private to the bench (test/e2e/lib/private-daemon.ts, stopped at the
- * end); the registry is the env's. Tool order rotates; iteration 0 is a
- * warm-up (image pulls).
+ * end); the registry is the env's. Each round runs the tools in the next of
+ * their six orders; iteration 0 is a warm-up (image pulls).
  *
- *   node dist/bench/builders.js [iterations=15]   (at least 3 iterations; single runs of the
+ *   node dist/bench/builders.js [iterations=18]   (at least 3 iterations; single runs of the
  *   emulated RUN vary by a quarter on a shared machine, and the machine's speed drifts within a
- *   run: with 9 iterations the ratio of the medians moved by 0.1 between runs of the same code)
+ *   run: with 9 iterations the ratio of the medians moved by 0.1 between runs of the same code;
+ *   a multiple of 6 gives each of the six tool orders as many rounds). Besides the ratio it
+ *   prints a bootstrap interval of it over the rounds: how far the machine's noise moves it.
  *
  * Needs the env of scripts/env/start.sh (TSF_REGISTRY, DOCKER_CONFIG...);
  * without BUILDKIT_HOST it starts one with scripts/env/start.sh and stops it.
@@ -38,10 +40,10 @@ import * as path from "node:path";
 import { buildxPath, buildxProblem } from "../test/lib/buildx.js";
 import { startPrivateDaemon, type PrivateDaemon } from "../test/e2e/lib/private-daemon.js";
 import { ensureShellImage } from "../test/e2e/lib/shell-image.js";
-import { daemon, median, run, runOk, runTsCli, tsCli } from "./lib.js";
+import { daemon, median, prng, run, runOk, runTsCli, tsCli } from "./lib.js";
 
 const args = process.argv.slice(2);
-const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 15));
+const iterations = Math.max(3, Number(args.find((a) => !a.startsWith("--")) ?? 18));
 const PLATFORMS = "linux/amd64,linux/arm64";
 
 /**
@@ -60,6 +62,33 @@ COPY --from=work /out /out
 `;
 
 type Tool = "one" | "two" | "buildx";
+
+/** The six orders of the three tools, each ordered pair of tools back to back in two of them. */
+const ORDERS: Tool[][] = [
+  ["one", "two", "buildx"],
+  ["buildx", "one", "two"],
+  ["two", "buildx", "one"],
+  ["one", "buildx", "two"],
+  ["two", "one", "buildx"],
+  ["buildx", "two", "one"],
+];
+
+/** The 2.5th and 97.5th percentiles of median(a)/median(b) over `n` resamplings of the rounds (pairs kept together). */
+function bootstrapRatio(a: readonly number[], b: readonly number[], n: number, random: () => number): [number, number] {
+  const ratios: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const ra: number[] = [];
+    const rb: number[] = [];
+    for (let j = 0; j < a.length; j++) {
+      const pick = Math.floor(random() * a.length);
+      ra.push(a[pick]!);
+      rb.push(b[pick]!);
+    }
+    ratios.push(median(ra) / median(rb));
+  }
+  ratios.sort((x, y) => x - y);
+  return [ratios[Math.floor(n * 0.025)]!, ratios[Math.min(n - 1, Math.floor(n * 0.975))]!];
+}
 
 async function main(): Promise<void> {
   const buildx = buildxPath();
@@ -104,7 +133,9 @@ async function main(): Promise<void> {
     const times: Record<Tool, number[]> = { one: [], two: [], buildx: [] };
     const cpu: Record<Tool, number[]> = { one: [], two: [], buildx: [] };
     for (let i = 0; i <= iterations; i++) {
-      const order = tools.map((_, k) => tools[(k + i) % tools.length]!);
+      // Each round's order is the next of the six orders, so every tool runs first, middle and last,
+      // and after each other tool, equally often (a rotation alone has "two" follow "one" in two rounds of three).
+      const order = ORDERS[i % ORDERS.length]!;
       const line: string[] = [];
       for (const tool of order) {
         const tag = `tsfbench-builders-${id}-${tool}-${i}`;
@@ -135,6 +166,9 @@ async function main(): Promise<void> {
     console.log(`ts builder fixed cost over buildx (difference of the medians): ${(median(times.two) - median(times.buildx)).toFixed(2)} s`);
     // Paired within each round (its tools run back to back): less moved by the machine's load drifting between rounds.
     console.log(`median of the rounds' ts/buildx ratios: ${median(times.two.map((t, k) => t / times.buildx[k]!)).toFixed(2)}`);
+    // How far the machine's noise moves that ratio: rounds resampled with replacement (seeded), 95% of the ratios within.
+    const [lo, hi] = bootstrapRatio(times.two, times.buildx, 2000, prng(`bench-builders-${iterations}`));
+    console.log(`ts/buildx ratio of the medians, 95% bootstrap interval over the rounds: ${lo.toFixed(2)}-${hi.toFixed(2)}`);
     console.log(`builders ts/buildx ratio: ${(median(times.two) / median(times.buildx)).toFixed(2)}`);
     console.log(`builders two/one ratio: ${(median(times.two) / median(times.one)).toFixed(2)}`);
   } finally {
