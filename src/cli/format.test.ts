@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TabWriter } from "./format.js";
+import { descriptorText, TabWriter } from "./format.js";
 
 test("TabWriter pads with tabs as buildctl's NewWriter(w, 1, 8, 1, '\\t', 0) does", () => {
   const tw = new TabWriter();
@@ -16,4 +16,14 @@ test("TabWriter with padchar ' ' pads cells to their column's width plus padding
   const t2 = new TabWriter(0, 0, 1, " ");
   t2.write("a:\t1\nlonger:\t2\n\nb:\t3\n");
   assert.equal(t2.take(), "a:      1\nlonger: 2\n\nb: 3\n");
+});
+
+test("descriptorText: a Descriptor as Go's %s prints it (fields in order, zero values left out, annotations sorted, quoting)", () => {
+  assert.equal(
+    descriptorText({ media_type: "application/vnd.buildkit.otlp.json.v0", digest: "sha256:ab", size: 1234 }),
+    'media_type:"application/vnd.buildkit.otlp.json.v0" digest:"sha256:ab" size:1234',
+  );
+  assert.equal(descriptorText({ digest: "sha256:ab", size: 0 }), 'digest:"sha256:ab"');
+  assert.equal(descriptorText({ digest: "d", annotations: { "z.k": "1", "a.k": 'say "hi"\n\u0001é' } }), 'digest:"d" annotations:{key:"a.k" value:"say \\"hi\\"\\n\\x01é"} annotations:{key:"z.k" value:"1"}');
+  assert.equal(descriptorText({}), "");
 });

@@ -19,6 +19,38 @@ export function int64(v: number | { toString(): string } | null | undefined): bi
   return BigInt(v.toString());
 }
 
+/**
+ * A buildkit `Descriptor` message as Go prints it with `%s` (protobuf-go's
+ * one-line text form: set fields in field order, map entries sorted by key),
+ * e.g. `media_type:"application/vnd.oci.image.manifest.v1+json" digest:"sha256:..." size:1234`.
+ * protobuf-go sometimes doubles a space there on purpose (so nobody compares
+ * its text byte for byte); this is the single-spaced form.
+ */
+export function descriptorText(d: { media_type?: string | null; digest?: string | null; size?: number | { toString(): string } | null; annotations?: Record<string, string> | null }): string {
+  const parts: string[] = [];
+  if (d.media_type) parts.push(`media_type:${textString(d.media_type)}`);
+  if (d.digest) parts.push(`digest:${textString(d.digest)}`);
+  const size = int64(d.size);
+  if (size !== 0n) parts.push(`size:${size}`);
+  for (const k of Object.keys(d.annotations ?? {}).sort()) parts.push(`annotations:{key:${textString(k)} value:${textString(d.annotations![k]!)}}`);
+  return parts.join(" ");
+}
+
+/** A string as protobuf-go's text format quotes it: ", \\ and control characters escaped, UTF-8 kept. */
+function textString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, "0")}`;
+    else out += ch;
+  }
+  return out + '"';
+}
+
 /** Go's `time.Time.String()` of a UTC protobuf timestamp: "2024-05-01 10:00:00.123 +0000 UTC". */
 export function formatGoTime(ts: { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined): string {
   const secs = int64(ts?.seconds);

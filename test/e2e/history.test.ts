@@ -10,10 +10,12 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { buildctlPath } from "../lib/buildctl.js";
-import { ok, requireEnv, run, runCli, tempDir } from "./lib/env.js";
+import { cliPath, ok, requireEnv, run, runCli, tempDir } from "./lib/env.js";
 import { startPrivateDaemon, type PrivateDaemon } from "./lib/private-daemon.js";
 
 let daemon: PrivateDaemon;
@@ -107,6 +109,52 @@ test("debug ctl pins a record (buildctl sees it); its flags and an unknown ref f
   assert.equal(unknown.status, 1);
   assert.equal(theirs.status, 1);
   assert.equal(unknown.stderr.trim().replace(/^tsfrontend: /, ""), theirs.stderr.trim().replace(/^error: /, ""));
+});
+
+test("debug monitor prints the daemon's build events as buildctl's does, the finished ones first with --completed", async () => {
+  /** A monitor left running; its output so far. */
+  const monitor = (cmd: string, args: readonly string[]) => {
+    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    return { child, out: () => out };
+  };
+  // The same lines (protobuf-go may double a space inside a descriptor on purpose: compared single-spaced).
+  const norm = (out: string) =>
+    out
+      .split("\n")
+      .filter((l) => l.startsWith("event:") || l.startsWith("  "))
+      .map((l) => l.replace(/(\S) {2,}/g, "$1 "))
+      .join("\n");
+  const ours = monitor(process.execPath, [cliPath, "--addr", daemon.address, "debug", "monitor", "--completed"]);
+  const theirs = monitor(buildctlPath(), ["--addr", daemon.address, "debug", "monitor", "--completed"]);
+  try {
+    const waitFor = async (what: string, done: () => boolean) => {
+      for (const t0 = Date.now(); !done(); await sleep(50)) assert.ok(Date.now() - t0 < 60_000, `${what}: ${ours.out()} / ${theirs.out()}`);
+    };
+    // The records there are first: one COMPLETE event each.
+    const known = records(ok(await buildctl(["debug", "histories"]))).map((r) => r.ref);
+    const completed = (out: string, ref: string) => out.includes(`event: COMPLETE ref:${ref}\n`);
+    await waitFor("the finished builds", () => known.every((ref) => completed(ours.out(), ref) && completed(theirs.out(), ref)));
+    // Then a build as it happens: STARTED, then COMPLETE with its steps and result.
+    writeFileSync(join(work.dir, "a"), "monitored");
+    ok(await ts(["build", "--frontend", "dockerfile.v0", "--local", `context=${work.dir}`, "--local", `dockerfile=${work.dir}`, "--progress", "quiet", "-o", "type=image,name=example.com/history:2"]), "a build to watch");
+    const refOf = (out: string) => /event: STARTED ref:(\S+)\n/.exec(out)?.[1];
+    await waitFor("the new build's events", () => {
+      const ref = refOf(ours.out());
+      return ref !== undefined && completed(ours.out(), ref) && completed(theirs.out(), ref);
+    });
+    // A record can be updated after it completed (its trace): both monitors get that too, each in its time.
+    for (const t0 = Date.now(); norm(ours.out()) !== norm(theirs.out()) && Date.now() - t0 < 5000; ) await sleep(100);
+  } finally {
+    ours.child.kill("SIGINT");
+    theirs.child.kill("SIGINT");
+  }
+  const [a, b] = [norm(ours.out()), norm(theirs.out())];
+  assert.equal(a, b);
+  assert.match(a, /event: STARTED ref:\S+\nevent: COMPLETE ref:\S+\n {2}cache: \d+\/\d+\n/);
+  assert.match(a, /\n {2}descriptor: media_type:"application\/vnd\.oci\.image\.manifest\.v1\+json" digest:"sha256:[a-f0-9]{64}" size:\d+/);
 });
 
 test("prune-histories deletes every record but the pinned one, one row each", async () => {

@@ -1,13 +1,13 @@
 /**
- * What `tsfrontend debug info`, `debug histories`, `debug logs`, `debug ctl`
- * and `prune-histories` do, as buildctl's (buildkit v0.32.2 cmd/buildctl:
- * debug/info.go, debug/histories.go, debug/logs.go, debug/ctl.go,
- * prunehistories.go). Their flags are declared in ../commands/debug.ts,
+ * What `tsfrontend debug info`, `debug histories`, `debug logs`, `debug ctl`,
+ * `debug monitor` and `prune-histories` do, as buildctl's (buildkit v0.32.2
+ * cmd/buildctl: debug/info.go, debug/histories.go, debug/logs.go, debug/ctl.go,
+ * debug/monitor.go, prunehistories.go). Their flags are declared in ../commands/debug.ts,
  * which loads this module only when one runs. With a builder, each node in turn (records in node order).
  */
 
 import type { Command } from "commander";
-import type { CtlFlags, LogsFlags } from "../commands/debug.js";
+import type { CtlFlags, LogsFlags, MonitorFlags } from "../commands/debug.js";
 import { ContentClient, ControlClient, type BuildHistoryEvent, type BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError, mapGrpcError } from "../../client/errors.js";
 import { createProgressWriter, fromStatusResponse, type ProgressMode } from "../../progress/index.js";
@@ -15,7 +15,7 @@ import { oneOf } from "../options.js";
 import { UsageError } from "../../errors.js";
 import { moby } from "../../proto/index.js";
 import { connectEach } from "../connect.js";
-import { formatRfc3339Local, TabWriter } from "../format.js";
+import { descriptorText, formatRfc3339Local, TabWriter } from "../format.js";
 import { writeStdout as write } from "../stdout.js";
 import { writeBlob } from "./debug.js";
 
@@ -99,6 +99,62 @@ export async function runLogs(ref: string | undefined, flags: LogsFlags, cmd: Co
     } finally {
       await pw.done();
     }
+  } finally {
+    conn!.close();
+  }
+}
+
+/**
+ * The lines buildctl's `debug monitor` prints for one build event: its type
+ * and ref, then the record's steps, warnings, logs, trace, result and
+ * attestation descriptors (Go's one-line text form). buildctl walks the
+ * result maps in Go's random order; here they are sorted by key.
+ */
+export function monitorEventLines(ev: BuildHistoryEvent): string {
+  const r = ev.record ?? {};
+  let out = `event: ${eventType(ev.type)} ref:${r.Ref ?? ""}\n`;
+  if ((r.numTotalSteps ?? 0) !== 0) out += `  cache: ${r.numCachedSteps ?? 0}/${r.numTotalSteps}\n`;
+  if ((r.numWarnings ?? 0) !== 0) out += `  warnings: ${r.numWarnings}\n`;
+  if (r.logs) out += `  logs: ${descriptorText(r.logs)}\n`;
+  if (r.trace) out += `  trace: ${descriptorText(r.trace)}\n`;
+  const results = (info: NonNullable<typeof r.Result>, prefix: string) => {
+    const byIndex = Object.entries(info.Results ?? {}).sort(([a], [b]) => Number(a) - Number(b));
+    if (byIndex.length > 0) {
+      for (const [, d] of byIndex) out += `  ${prefix}descriptor: ${descriptorText(d)}\n`;
+    } else if (info.ResultDeprecated) {
+      out += `  ${prefix}descriptor: ${descriptorText(info.ResultDeprecated)}\n`;
+    }
+    for (const att of info.Attestations ?? []) out += `  ${prefix}attestation: ${descriptorText(att)}\n`;
+  };
+  if (r.Result) results(r.Result, "");
+  for (const [k, info] of Object.entries(r.Results ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) results(info, `[${k}] `);
+  return out;
+}
+
+/**
+ * `debug monitor [--completed] [--ref REF]`: the daemon's build events as
+ * they happen (with `--completed`, the finished builds' records first), until
+ * interrupted. One daemon (the first node of a builder), as `debug logs`.
+ */
+export async function runMonitor(flags: MonitorFlags, cmd: Command): Promise<void> {
+  const [conn, ...others] = await connectEach(cmd);
+  for (const c of others) c.close();
+  try {
+    const path = "/moby.buildkit.v1.Control/ListenBuildHistory";
+    const stream = conn!.serverStream(path, moby.buildkit.v1.BuildHistoryRequest, moby.buildkit.v1.BuildHistoryEvent, {
+      ActiveOnly: flags.completed !== true,
+      Ref: flags.ref ?? "",
+    });
+    await new Promise<void>((resolve, reject) => {
+      // Written in order: the next event waits until stdout took this one.
+      let queue = Promise.resolve();
+      stream.on("data", (ev: BuildHistoryEvent) => {
+        queue = queue.then(() => write(monitorEventLines(ev)));
+        queue.catch(reject);
+      });
+      stream.on("error", (err: Parameters<typeof mapGrpcError>[0]) => reject(mapGrpcError(err, path, conn!.address)));
+      stream.on("end", () => void queue.then(resolve, reject));
+    });
   } finally {
     conn!.close();
   }

@@ -27,6 +27,11 @@ export interface CtlFlags {
   delete?: boolean;
 }
 
+export interface MonitorFlags {
+  completed?: boolean;
+  ref?: string;
+}
+
 export function registerDebug(program: Command): void {
   const debug = program.command("debug").description("debug utilities (as buildctl debug)");
   debug
@@ -70,6 +75,15 @@ export function registerDebug(program: Command): void {
     .action(async (digest: string | undefined, _flags: object, cmd: Command) => {
       const { runGet } = await import("../actions/debug.js");
       await runGet(digest, cmd);
+    });
+  debug
+    .command("monitor")
+    .description("display build events as they happen, until interrupted (as buildctl debug monitor)")
+    .option("--completed", "show completed builds")
+    .option("--ref <ref>", "show events for a specific build")
+    .action(async (flags: MonitorFlags, cmd: Command) => {
+      const { runMonitor } = await import("../actions/history.js");
+      await runMonitor(flags, cmd);
     });
   debug
     .command("ctl")
