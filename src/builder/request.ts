@@ -2,7 +2,7 @@
  * One build request on one connection: a program (program/run.ts through
  * `buildProgram`), a Dockerfile (the Dockerfile builder through
  * `gatewayBuild`, loaded only when needed), a frontend or a Definition
- * (`solve`). `tsfrontend build` runs it once on one daemon; a builder
+ * (`solve`), or one Definition per platform (solved through the gateway). `tsfrontend build` runs it once on one daemon; a builder
  * (run.ts) runs it once per node, each with its own session services.
  */
 
@@ -12,15 +12,19 @@ import type { RequestServices } from "../client/session-services.js";
 import { solve, type ExportEntry, type SolveOptions, type SolveResult } from "../client/solve.js";
 import type { GatewayResult } from "../gateway/types.js";
 import type { moby } from "../proto/index.js";
-import type { Definition, Platform } from "../llb/index.js";
+import { parsePlatform, type Definition, type Platform } from "../llb/index.js";
+import { marshalDockerOCIImage } from "../llb/image-config.js";
 import type { LoadedProgram } from "../program/load.js";
+import { assembleResult } from "../program/result.js";
 
 /** What is built. */
 export type BuildInput =
   | { kind: "program"; program: LoadedProgram }
   | { kind: "dockerfile" }
   | { kind: "frontend"; frontend: string }
-  | { kind: "definition"; definition: Definition };
+  | { kind: "definition"; definition: Definition }
+  /** One Definition per target platform (normalised platform string -> its graph, in the target order), as `llb --output-dir` writes them: one multi-platform result. */
+  | { kind: "definitions"; definitions: ReadonlyMap<string, Definition> };
 
 /** A build request, independent of the daemon it runs on. */
 export interface BuildRequest {
@@ -52,7 +56,7 @@ export interface BuildRunOptions {
 /** Whether a run of `request` has a client-side conversation (and so calls `beforeConversation`). */
 export function hasConversation(request: BuildRequest): boolean {
   const kind = request.input.kind;
-  return kind === "program" || kind === "dockerfile" || (kind === "frontend" && request.opts["requestid"] !== undefined);
+  return kind === "program" || kind === "dockerfile" || kind === "definitions" || (kind === "frontend" && request.opts["requestid"] !== undefined);
 }
 
 /** Runs `request` on `conn` and resolves with the exporter response. */
@@ -110,5 +114,22 @@ export async function runBuildRequest(conn: BuildkitConnection, request: BuildRe
       return solve(conn, { ...common, frontend: input.frontend, frontendAttrs: request.opts });
     case "definition":
       return solve(conn, { ...common, definition: input.definition });
+    case "definitions": {
+      // Each platform's graph solved through the gateway and returned as one result keyed by platform
+      // (`refs.platforms`), each image with the config `FROM scratch` has for its platform (the exporter's
+      // own default would name the daemon's platform).
+      const graphs = [...input.definitions];
+      const { emptyImage } = await import("../dockerfile/convert/image.js");
+      return gatewayBuild(conn, { ...common, ...buildPlatform, opts: request.opts }, async (gateway) => {
+        const results = await Promise.all(
+          graphs.map(async ([name, definition]) => {
+            const platform = parsePlatform(name);
+            const config = new TextEncoder().encode(marshalDockerOCIImage(emptyImage(platform)));
+            return { platform, ref: (await gateway.solve({ definition })).ref ?? null, config };
+          }),
+        );
+        await gateway.return(assembleResult(results, graphs.length > 1));
+      });
+    }
   }
 }

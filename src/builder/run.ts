@@ -28,7 +28,7 @@ import type { ExportEntry, SolveResult } from "../client/solve.js";
 import type { CacheOptionsEntry } from "../client/cache.js";
 import { BuilderError, BuilderNodeError, TsfError, UsageError } from "../errors.js";
 import type { moby } from "../proto/index.js";
-import { formatPlatformAll, parsePlatform } from "../llb/index.js";
+import { formatPlatformAll, parsePlatform, type Definition } from "../llb/index.js";
 import { exportedDescriptor, mergeSources, type MergeSource, type MergedIndex } from "./merge.js";
 import { connectNode, failureReason, recordPlatforms, schedulingView, type ConnectedNode } from "./nodes.js";
 import { ControlClient } from "../client/connection.js";
@@ -132,6 +132,11 @@ export function conversationTurns(plan: readonly Assignment[], views: readonly N
       if (!first!.has(node)) await released;
     },
   };
+}
+
+/** The Definitions of a node's platforms, in their order. */
+function nodeDefinitions(all: ReadonlyMap<string, Definition>, platforms: readonly string[]): Map<string, Definition> {
+  return new Map(platforms.map((p) => [p, all.get(p)!]));
 }
 
 /** `linux/arm/v7` -> `linux_arm_v7`: the folder buildkit's local exporter gives each platform. */
@@ -322,6 +327,14 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     throw new UsageError(`an LLB Definition from stdin is built for the platforms it was marshalled for and cannot be split over nodes: give one --platform (the node to use), not ${options.platforms.join(",")}`, { flag: "--platform" });
   }
 
+  if (request.input.kind === "definitions") {
+    const given = request.input.definitions;
+    const missing = options.platforms.filter((p) => !given.has(p));
+    if (options.platforms.length === 0 || missing.length > 0) {
+      throw new UsageError(`no Definition for ${missing.length > 0 ? missing.join(",") : "the default platform"}: the Definitions given are for ${[...given.keys()].join(",")}`, { flag: "--platform" });
+    }
+  }
+
   const { connected, down, views, readWorkers, closeAll } = await connectBuilderNodes(builder, options.connectTimeoutMs, options.platforms);
   const temps: string[] = [];
   try {
@@ -382,7 +395,8 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
         });
         const exports: ExportEntry[] = outputs.map((o) => ({ type: o.type, attrs: o.attrs }));
         const opts = request.input.kind === "definition" ? request.opts : { ...request.opts, platform: a.platforms.join(",") };
-        const result = await runBuildRequest(c.conn, { ...request, opts }, {
+        const input = request.input.kind === "definitions" ? { kind: "definitions" as const, definitions: nodeDefinitions(request.input.definitions, a.platforms) } : request.input;
+        const result = await runBuildRequest(c.conn, { ...request, input, opts }, {
           exports,
           requestServices,
           ...(c.workers.length > 0 ? { workerPlatforms: c.workers.map((w) => parsePlatform(w)) } : {}),

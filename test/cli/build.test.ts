@@ -182,3 +182,22 @@ test("--call: a bad value, one given with --opt requestid, or asked of a Definit
   r = run(["--addr", noDaemon, "build", "-f", program, "--call", "outline,format=json"]);
   assertOneLineError(r, /cannot connect to buildkitd/);
 });
+
+test("-f DIR of Definitions (llb --output-dir): an empty one, a file name that is no platform, a file that is no Definition, a platform it lacks are one line each", () => {
+  withTemp((dir) => {
+    const defs = join(dir, "defs");
+    mkdirSync(defs);
+    writeFileSync(join(defs, "README"), "not a Definition, and not named .pb: left alone\n");
+    assertOneLineError(run(["--addr", noDaemon, "build", "-f", defs, "-o", `type=oci,dest=${join(dir, "o.tar")}`]), /^tsfrontend: -f: \S+defs holds no Definition: write one per platform with `tsfrontend llb FILE --platform \.\.\. --output-dir \S+defs`$/);
+    const llb = spawnSync(process.execPath, [cli, "llb", join("test", "cli", "fixtures", "run-error.ts"), "--platform", "linux/amd64,linux/arm64", "--output-dir", defs], { cwd: repoRoot, encoding: "utf8" });
+    assert.equal(llb.status, 0, llb.stderr);
+    // Both Definitions read and checked: past the checks, the build tries to connect.
+    assertOneLineError(run(["--addr", noDaemon, "build", "-f", defs, "-o", `type=oci,dest=${join(dir, "o.tar")}`]), /cannot connect to buildkitd/);
+    assertOneLineError(run(["--addr", noDaemon, "build", "-f", defs, "--platform", "linux/arm/v7", "-o", `type=oci,dest=${join(dir, "o.tar")}`]), /^tsfrontend: --platform: \S+defs has no Definition for linux\/arm\/v7 \(it has linux\/amd64, linux\/arm64\)$/);
+    writeFileSync(join(defs, "linux-s390x.pb"), "not protobuf");
+    assertOneLineError(run(["--addr", noDaemon, "build", "-f", defs, "-o", `type=oci,dest=${join(dir, "o.tar")}`]), /^tsfrontend: -f: \S+linux-s390x\.pb: not an LLB Definition: /);
+    rmSync(join(defs, "linux-s390x.pb"));
+    writeFileSync(join(defs, "linux-x!y.pb"), "");
+    assertOneLineError(run(["--addr", noDaemon, "build", "-f", defs, "-o", `type=oci,dest=${join(dir, "o.tar")}`]), /^tsfrontend: -f \S+linux-x!y\.pb: "x!y" is an invalid component of "linux\/x!y"/);
+  });
+});

@@ -364,7 +364,7 @@ test("a step that fails on one node: its log and the node's line, the other node
   await Promise.all([waitIdle(amd), waitIdle(arm)]);
 });
 
-test("a frontend (dockerfile.v0) is split by platform too; a Definition from stdin goes to the node of its one platform", async () => {
+test("a frontend (dockerfile.v0) is split by platform too; a Definition from stdin goes to the node of its one platform, Definitions per platform each to theirs", async () => {
   const ctx = join(work.dir, "df");
   mkdirSync(ctx);
   writeFileSync(join(ctx, "Dockerfile"), `FROM ${shell.ref}\nARG TARGETARCH\nRUN echo $TARGETARCH > /target && uname -m > /arch\n`);
@@ -390,6 +390,26 @@ export default () => ({ state: scratch().file(mkfile("/def-${run}", 0o644, "from
   assert.match(d.stderr, /\[arm linux\/arm64\] mkfile \/def-/);
   assert.doesNotMatch(d.stderr, /\[amd /);
   assert.equal(readFileSync(join(out, `def-${run}`), "utf8"), "from a definition\n");
+
+  // One Definition per platform (llb --output-dir): each to the node of its platform, one index pushed,
+  // each image with its own platform in its config.
+  writeFileSync(join(work.dir, "defs.ts"), `import { mkfile, scratch } from "tsfrontend/llb";
+import type { BuildContext } from "tsfrontend/program";
+export default (ctx: BuildContext) => ctx.perPlatform((p) => ({ state: scratch().file(mkfile("/arch-${run}", 0o644, p.architecture + "\\n")) }));
+`);
+  const perPlatform = join(work.dir, "defs-per-platform");
+  ok(await cli(["llb", join(work.dir, "defs.ts"), "--platform", PLATFORMS, "--output-dir", perPlatform]), "llb per platform");
+  assert.deepEqual(readdirSync(perPlatform).sort(), ["linux-amd64.pb", "linux-arm64.pb"]);
+  const m = await cli(["build", "--builder", "pool", "-f", perPlatform, "--progress", "plain", "-o", `type=image,name=${ref("defs")},push=true`]);
+  ok(m, "Definitions on the builder");
+  assert.match(m.stderr, /\[amd linux\/amd64\] mkfile \/arch-/);
+  assert.match(m.stderr, /\[arm linux\/arm64\] mkfile \/arch-/);
+  const doc = await inspectJson(ref("defs"));
+  assert.deepEqual(doc.images.map((i) => `${i.platform}=${i.os}/${i.architecture}`), ["linux/amd64=linux/amd64", "linux/arm64=linux/arm64"]);
+  // A platform the directory has no Definition for: one line naming it, nothing built.
+  const missing = await cli(["build", "--builder", "pool", "-f", perPlatform, "--platform", "linux/arm/v7", "-o", `type=image,name=${ref("defs-v7")},push=true`]);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr, `tsfrontend: --platform: ${perPlatform} has no Definition for linux/arm/v7 (it has linux/amd64, linux/arm64)\n`);
 });
 
 test("a `# syntax=` Dockerfile through the builder: each node runs our frontend image for its own platform", async () => {

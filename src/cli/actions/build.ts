@@ -111,6 +111,51 @@ function errorSources(err: BuildkitError): SourceLocation[] {
   return out;
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `-f DIR`: the Definitions `llb --output-dir DIR` wrote, one `<os>-<arch>[-<variant>].pb` per platform,
+ * keyed by normalised platform; with `--platform`, those platforms' (each must be there), in that order,
+ * else every one in the directory, in name order. Other files are left alone.
+ */
+async function readDefinitionsDir(dir: string, platformFlag: string | undefined): Promise<Map<string, Definition>> {
+  const { readdir } = await import("node:fs/promises");
+  const files = new Map<string, string>();
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith(".pb")).sort()) {
+    const platform = formatPlatformAll(parsePlatformFlags([name.slice(0, -3).replaceAll("-", "/")], `-f ${join(dir, name)}`)[0]!);
+    files.set(platform, join(dir, name));
+  }
+  if (files.size === 0) throw new UsageError(`${dir} holds no Definition: write one per platform with \`tsfrontend llb FILE --platform ... --output-dir ${dir}\``, { flag: "-f" });
+  const wanted = platformFlag ? parsePlatformFlags([platformFlag]).map(formatPlatformAll) : [...files.keys()];
+  const out = new Map<string, Definition>();
+  for (const platform of wanted) {
+    const file = files.get(platform);
+    if (!file) throw new UsageError(`${dir} has no Definition for ${platform} (it has ${[...files.keys()].join(", ")})`, { flag: "--platform" });
+    let def: Definition;
+    try {
+      def = decodeDefinition(await readFile(file));
+    } catch (err) {
+      throw new UsageError(`${file}: not an LLB Definition: ${(err as Error).message}`, { flag: "-f", cause: err });
+    }
+    if (def.def.length === 0) throw new UsageError(`${file}: an empty Definition`, { flag: "-f" });
+    out.set(platform, def);
+  }
+  return out;
+}
+
+/** A Definition of which every op ignores the cache (`--no-cache`), as buildctl marks them. */
+function ignoringCache(definition: Definition): Definition {
+  const md = new Map<string, PbOpMetadata>();
+  for (const [k, v] of definition.metadata) md.set(k, { ...v, ignore_cache: true });
+  return new Definition(definition.def, md, definition.source);
+}
+
 /** Whether `-f FILE` is a Dockerfile (program/classify.ts); a missing file is left to the program loader's error. */
 async function isDockerfile(file: string): Promise<boolean> {
   let source: string;
@@ -311,8 +356,12 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
     if (flags.frontend !== undefined && !locals.has("dockerfile")) locals.set("dockerfile", { dir: resolve(flags.contextPath) });
   }
   for (const [name, dir] of buildContexts.locals) localsFromFlags(name, dir, "--build-context");
+  // A directory of Definitions (`llb --output-dir`), one per platform.
+  let definitions = flags.file !== undefined && flags.frontend === undefined && isDirectory(flags.file) ? await readDefinitionsDir(flags.file, opts["platform"]) : undefined;
+  if (definitions && !flags.cache) definitions = new Map([...definitions].map(([p, d]) => [p, ignoringCache(d)]));
+  if (definitions && opts["platform"] === undefined) opts["platform"] = [...definitions.keys()].join(",");
   // A Dockerfile (program/classify.ts) is built by the Dockerfile builder, which reads it as dockerui does.
-  const dockerfile = flags.file ? await isDockerfile(flags.file) : false;
+  const dockerfile = flags.file && !definitions ? await isDockerfile(flags.file) : false;
   if (dockerfile && flags.file) {
     if (!locals.has("dockerfile")) locals.set("dockerfile", { dir: resolve(dirname(flags.file)) });
     if (opts["filename"] === undefined) opts["filename"] = basename(flags.file);
@@ -335,29 +384,27 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
 
   // Load the program (or read stdin) before connecting, so input errors come first.
   // esbuild is loaded only for a program.
-  const program = flags.file && !dockerfile ? await (await import("../../program/load.js")).loadProgram(flags.file) : undefined;
+  const program = flags.file && !dockerfile && !definitions ? await (await import("../../program/load.js")).loadProgram(flags.file) : undefined;
   let definition: Definition | undefined;
-  if (!program && !dockerfile && !flags.frontend) {
+  if (!program && !dockerfile && !definitions && !flags.frontend) {
     if (process.stdin.isTTY) throw new UsageError("give a build program with -f PROGRAM.ts, a --frontend, or pipe an LLB Definition to stdin", { flag: "-f" });
     definition = decodeDefinition(await readStdin());
     if (definition.def.length === 0) throw new UsageError("empty definition on stdin; give -f PROGRAM.ts or --frontend instead", { flag: "-f" });
-    if (!flags.cache) {
-      const md = new Map<string, PbOpMetadata>();
-      for (const [k, v] of definition.metadata) md.set(k, { ...v, ignore_cache: true });
-      definition = new Definition(definition.def, md, definition.source);
-    }
+    if (!flags.cache) definition = ignoringCache(definition);
   }
 
-  if (definition && opts["requestid"] !== undefined) {
-    throw new UsageError("a subrequest (--call, --check, --opt requestid) is asked of a frontend: give -f FILE or --frontend, not a Definition on stdin", { flag: flags.call !== undefined ? "--call" : flags.check ? "--check" : "--opt" });
+  if ((definition || definitions) && opts["requestid"] !== undefined) {
+    throw new UsageError(`a subrequest (--call, --check, --opt requestid) is asked of a frontend: give -f FILE or --frontend, not ${definitions ? "Definitions" : "a Definition on stdin"}`, { flag: flags.call !== undefined ? "--call" : flags.check ? "--check" : "--opt" });
   }
   const input: BuildInput = program
     ? { kind: "program", program }
     : dockerfile
       ? { kind: "dockerfile" }
-      : flags.frontend
-        ? { kind: "frontend", frontend: flags.frontend }
-        : { kind: "definition", definition: definition! };
+      : definitions
+        ? { kind: "definitions", definitions }
+        : flags.frontend
+          ? { kind: "frontend", frontend: flags.frontend }
+          : { kind: "definition", definition: definition! };
   const buildRequest: BuildRequest = {
     input,
     opts,

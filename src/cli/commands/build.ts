@@ -83,7 +83,7 @@ export function registerBuild(program: Command): void {
   program
     .command("build")
     .description("build a TypeScript build program (-f), a frontend (--frontend) or an LLB Definition read from stdin")
-    .option("-f, --file <file>", "build program (.ts) or Dockerfile to build (a Dockerfile's directory is sent as the `dockerfile` local unless --local dockerfile=... is given)")
+    .option("-f, --file <file>", "build program (.ts) or Dockerfile to build (a Dockerfile's directory is sent as the `dockerfile` local unless --local dockerfile=... is given), or a directory of Definitions, one per platform, as `llb --output-dir` writes them")
     .option("--frontend <frontend>", "frontend to use instead of a program, e.g. dockerfile.v0 or gateway.v0")
     .option("--opt <key=value>", "frontend option, e.g. build-arg:K=V, target=stage, platform=linux/arm64", collect)
     .option("--local <name=dir>", "local directory the build can read, e.g. --local context=.", collect)
