@@ -189,6 +189,10 @@ test("-f DIR of Definitions (llb --output-dir): an empty one, a file name that i
     mkdirSync(defs);
     writeFileSync(join(defs, "README"), "not a Definition, and not named .pb: left alone\n");
     assertOneLineError(run(["--addr", noDaemon, "build", "-f", defs, "-o", `type=oci,dest=${join(dir, "o.tar")}`]), /^tsfrontend: -f: \S+defs holds no Definition: write one per platform with `tsfrontend llb FILE --platform \.\.\. --output-dir \S+defs`$/);
+    // A directory with a Dockerfile: -f wants the file.
+    writeFileSync(join(defs, "Dockerfile"), "FROM scratch\n");
+    assertOneLineError(run(["--addr", noDaemon, "build", "-f", defs, "-o", `type=oci,dest=${join(dir, "o.tar")}`]), /^tsfrontend: -f: \S+defs is a directory: -f takes the Dockerfile itself \(\S+defs\/Dockerfile\), or a directory of Definitions$/);
+    rmSync(join(defs, "Dockerfile"));
     const llb = spawnSync(process.execPath, [cli, "llb", join("test", "cli", "fixtures", "run-error.ts"), "--platform", "linux/amd64,linux/arm64", "--output-dir", defs], { cwd: repoRoot, encoding: "utf8" });
     assert.equal(llb.status, 0, llb.stderr);
     // Both Definitions read and checked: past the checks, the build tries to connect.

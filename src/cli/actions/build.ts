@@ -1,6 +1,6 @@
 /** What `tsfrontend build` does; its flags are declared in ../commands/build.ts, which loads this module only when the command runs. */
 
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { isSpecialFile } from "../../internal/node/special-file.js";
 import { basename, dirname, join, resolve } from "node:path";
 import { readFile } from "node:fs/promises";
@@ -38,7 +38,6 @@ import { log } from "../log.js";
 import { TargetError } from "../../client/exporters.js";
 import { withMissingLocalHint } from "../../client/session/file-sync.js";
 import { loadSourcePolicyFile } from "../../client/source-policy.js";
-import { statSync } from "node:fs";
 
 function parseLocals(values: string[]): Map<string, LocalDirOptions> {
   const dirs = new Map<string, LocalDirOptions>();
@@ -131,7 +130,10 @@ async function readDefinitionsDir(dir: string, platformFlag: string | undefined)
     const platform = formatPlatformAll(parsePlatformFlags([name.slice(0, -3).replaceAll("-", "/")], `-f ${join(dir, name)}`)[0]!);
     files.set(platform, join(dir, name));
   }
-  if (files.size === 0) throw new UsageError(`${dir} holds no Definition: write one per platform with \`tsfrontend llb FILE --platform ... --output-dir ${dir}\``, { flag: "-f" });
+  if (files.size === 0) {
+    if (existsSync(join(dir, "Dockerfile"))) throw new UsageError(`${dir} is a directory: -f takes the Dockerfile itself (${join(dir, "Dockerfile")}), or a directory of Definitions`, { flag: "-f" });
+    throw new UsageError(`${dir} holds no Definition: write one per platform with \`tsfrontend llb FILE --platform ... --output-dir ${dir}\``, { flag: "-f" });
+  }
   const wanted = platformFlag ? parsePlatformFlags([platformFlag]).map(formatPlatformAll) : [...files.keys()];
   const out = new Map<string, Definition>();
   for (const platform of wanted) {
