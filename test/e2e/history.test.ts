@@ -1,10 +1,10 @@
 /**
- * `tsfrontend debug info|histories|logs|get|ctl` and `prune-histories`
+ * `tsfrontend debug info|histories|logs|get|ctl|monitor` and `prune-histories`
  * against a real buildkitd of the test's own (pruning records of the shared
  * daemon would take them from other tests): the same bytes as buildctl's
  * commands (records printed in a non-UTC time zone, so the offsets are
  * checked; a build's replayed logs; a blob of the content store), pinning seen
- * by buildctl, prune-histories deleting every record but the pinned one, and
+ * by buildctl, the build events monitor prints, prune-histories deleting every record but the pinned one, and
  * buildctl's one-line errors for bad flags, digests and refs.
  */
 
