@@ -76,9 +76,7 @@ export function touchActivity(name: string, env: NodeJS.ProcessEnv = process.env
   try {
     const file = activityFile(name, env);
     mkdirSync(join(configDir(env), "activity"), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-    writeFileSync(tmp, now.toISOString().replace(/\.\d+Z$/, "Z"), { mode: 0o600 });
-    renameSync(tmp, file);
+    writePrivateAtomically(file, now.toISOString().replace(/\.\d+Z$/, "Z"));
   } catch {
     // an unwritable config dir only loses the time shown by inspect
   }
@@ -177,8 +175,13 @@ export function saveBuilders(doc: BuildersFile, env: NodeJS.ProcessEnv = process
   mkdirSync(configDir(env), { recursive: true, mode: 0o700 });
   const sorted: BuildersFile = { ...(doc.current !== undefined ? { current: doc.current } : {}), builders: {} };
   for (const k of Object.keys(doc.builders).sort()) sorted.builders[k] = doc.builders[k]!;
+  writePrivateAtomically(file, JSON.stringify(sorted, null, 2) + "\n");
+}
+
+/** Writes `file` (mode 0600) through a temporary file renamed over it: a reader sees the old or the new one, never half. */
+function writePrivateAtomically(file: string, data: string): void {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  writeFileSync(tmp, JSON.stringify(sorted, null, 2) + "\n", { mode: 0o600 });
+  writeFileSync(tmp, data, { mode: 0o600 });
   renameSync(tmp, file);
 }
 

@@ -26,7 +26,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 /** The first line of `input` (without its newline); what there is at its end, or "" when it is closed. */
-function firstLine(input: NodeJS.ReadableStream & { destroy?: () => void }): Promise<string> {
+function firstLine(input: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve) => {
     let text = "";
     const done = () => {
