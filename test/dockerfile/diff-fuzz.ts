@@ -71,14 +71,36 @@ function canonical(v: unknown): string {
   );
 }
 
-/** Runs of warnings at one place sorted by their text: Go lists one instruction's undefined variables in map order. */
+/** The rule a warning object names (convert's `rule`... lint's `ruleName`). */
+function warningRule(w: unknown): string | undefined {
+  if (!w || typeof w !== "object") return undefined;
+  const o = w as Record<string, unknown>;
+  const rule = o["ruleName"] ?? o["rule"] ?? o["RuleName"];
+  return typeof rule === "string" ? rule : undefined;
+}
+
+/**
+ * Warnings Go emits from its goroutines: InvalidBaseImagePlatform is checked
+ * in each stage's base image resolution (convert.go `resolveBaseImage`, one
+ * goroutine per stage), so several of them come in the order the scheduler
+ * finished those.
+ */
+const UNORDERED_RULES = new Set(["InvalidBaseImagePlatform"]);
+
+/**
+ * Runs of warnings sorted by their text where Go's order is not its own
+ * choice: several at one place (Go lists one instruction's undefined variables
+ * in map order) and a run of warnings of a rule checked in goroutines.
+ */
 function sortWarningsAtOnePlace<T>(v: T): T {
   if (Array.isArray(v)) {
     const out = v.map(sortWarningsAtOnePlace);
     for (let i = 0; i < out.length; ) {
       const place = warningPlace(out[i]);
+      const rule = warningRule(out[i]);
+      const unordered = rule !== undefined && UNORDERED_RULES.has(rule);
       let j = i + 1;
-      while (place !== undefined && j < out.length && warningPlace(out[j]) === place) j++;
+      while (j < out.length && ((place !== undefined && warningPlace(out[j]) === place) || (unordered && warningRule(out[j]) === rule))) j++;
       if (j - i > 1) out.splice(i, j - i, ...out.slice(i, j).sort((a, b) => canonical(a).localeCompare(canonical(b))));
       i = j;
     }
