@@ -47,12 +47,52 @@ function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
   throw new BuilderError(`${what} is not a JSON document`);
 }
 
+/** A string map with its keys in order, as Go marshals a map. */
+function sortedRecord(m: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * The annotations a build's exporter attrs ask of the index, which a node's
+ * one-platform export cannot take (buildkit refuses index annotations there):
+ * `annotation-index.K` on the index, `annotation-manifest-descriptor[.P].K`
+ * on its entries (all, or those of platform P), as buildx's
+ * `extractIndexAnnotations` and imagetools `Combine` apply them, and
+ * `annotation-index-descriptor.K` on the index's descriptor in an OCI
+ * layout's index.json (buildkit's oci exporter).
+ */
+export interface IndexAnnotations {
+  index: Record<string, string>;
+  manifestDescriptor: { platform?: string; key: string; value: string }[];
+  indexDescriptor: Record<string, string>;
+}
+
+const INDEX_ANNOTATION = /^annotation-(index|index-descriptor|manifest-descriptor)(?:\[([^\]]*)\])?\.(.+)$/;
+
+/** Splits exporter attrs into what each node's export gets and the index's annotations. */
+export function splitIndexAnnotations(attrs: Readonly<Record<string, string>>): { nodeAttrs: Record<string, string>; annotations: IndexAnnotations } {
+  const nodeAttrs: Record<string, string> = {};
+  const annotations: IndexAnnotations = { index: {}, manifestDescriptor: [], indexDescriptor: {} };
+  for (const [k, v] of Object.entries(attrs)) {
+    const m = INDEX_ANNOTATION.exec(k);
+    if (!m) {
+      nodeAttrs[k] = v;
+      continue;
+    }
+    const [, type, platform, key] = m as unknown as [string, string, string | undefined, string];
+    if (type === "manifest-descriptor") annotations.manifestDescriptor.push({ ...(platform ? { platform } : {}), key, value: v });
+    else if (type === "index") annotations.index[key] = v;
+    else annotations.indexDescriptor[key] = v;
+  }
+  return { nodeAttrs, annotations };
+}
+
 /** Only the fields a descriptor has (no nulls, nothing extra), in the OCI field order. */
 export function cleanDescriptor(d: Descriptor): Descriptor {
   const out: Descriptor = { mediaType: d.mediaType, digest: d.digest, size: d.size };
   if (d.artifactType) out.artifactType = d.artifactType;
   if (d.urls && d.urls.length > 0) out.urls = [...d.urls];
-  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = { ...d.annotations };
+  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = sortedRecord(d.annotations);
   if (d.platform) {
     const p = d.platform;
     out.platform = { architecture: p.architecture, os: p.os };
@@ -65,7 +105,9 @@ export function cleanDescriptor(d: Descriptor): Descriptor {
 
 /** The entries of one node's result: an index's entries, or the one manifest with its platform (from its config). */
 export async function sourceEntries(source: MergeSource): Promise<Descriptor[]> {
-  const root = source.root;
+  // The root's own annotations (an OCI layout's image name, ref name and creation time) describe the
+  // node's export, not the image: buildx's nodes export indexes, whose entries carry none of them.
+  const { annotations: _rootAnnotations, ...root } = source.root;
   if (isManifestMediaType(root.mediaType)) {
     if (root.platform) return [cleanDescriptor(root)];
     if (source.platforms?.length === 1) {
@@ -103,7 +145,7 @@ function isAttestation(d: Descriptor): boolean {
  * OCI media type unless every entry is a Docker schema 2 manifest (then a
  * Docker manifest list, as imagetools keeps Docker sources Docker).
  */
-export function assembleIndex(entries: readonly Descriptor[], platformOrder: readonly string[] = []): MergedIndex {
+export function assembleIndex(entries: readonly Descriptor[], platformOrder: readonly string[] = [], annotations?: IndexAnnotations): MergedIndex {
   const seen = new Set<string>();
   const unique = entries.filter((d) => (seen.has(d.digest) ? false : (seen.add(d.digest), true)));
   const images = unique.filter((d) => !isAttestation(d));
@@ -126,18 +168,26 @@ export function assembleIndex(entries: readonly Descriptor[], platformOrder: rea
     .map((d, i) => ({ d, i, r: order.get(d.annotations?.["vnd.docker.reference.digest"] ?? "") ?? sortedImages.length }))
     .sort((a, b) => a.r - b.r || a.i - b.i)
     .map((x) => x.d);
-  const manifests = [...sortedImages, ...sortedAtt].map(cleanDescriptor);
+  let manifests = [...sortedImages, ...sortedAtt].map(cleanDescriptor);
   const docker = manifests.length > 0 && manifests.every((d) => d.mediaType === MediaType.dockerManifest);
   const mediaType = docker ? MediaType.dockerManifestList : MediaType.ociIndex;
-  const doc = { schemaVersion: 2, mediaType, manifests };
+  // As imagetools: annotations only on an OCI index (a Docker manifest list has none).
+  const indexAnnotations = !docker && annotations ? sortedRecord(annotations.index) : {};
+  if (!docker && annotations && annotations.manifestDescriptor.length > 0) {
+    manifests = manifests.map((d) => {
+      const add = annotations.manifestDescriptor.filter((a) => a.platform === undefined || a.platform === descriptorPlatform(d));
+      return add.length === 0 ? d : cleanDescriptor({ ...d, annotations: { ...d.annotations, ...Object.fromEntries(add.map((a) => [a.key, a.value])) } });
+    });
+  }
+  const doc = { schemaVersion: 2, mediaType, manifests, ...(Object.keys(indexAnnotations).length > 0 ? { annotations: indexAnnotations } : {}) };
   const bytes = new Uint8Array(Buffer.from(JSON.stringify(doc)));
   return { bytes, manifests, descriptor: { mediaType, digest: sha256Digest(bytes), size: bytes.length } };
 }
 
 /** Opens every source and assembles their index. */
-export async function mergeSources(sources: readonly MergeSource[], platformOrder: readonly string[]): Promise<MergedIndex> {
+export async function mergeSources(sources: readonly MergeSource[], platformOrder: readonly string[], annotations?: IndexAnnotations): Promise<MergedIndex> {
   const all = await Promise.all(sources.map(sourceEntries));
-  return assembleIndex(all.flat(), platformOrder);
+  return assembleIndex(all.flat(), platformOrder, annotations);
 }
 
 /** The root descriptor a node's exporter response names (`containerimage.descriptor`, else `containerimage.digest`). */

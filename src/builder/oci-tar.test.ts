@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { sha256Digest } from "../llb/digest.js";
 import { scanTar } from "../client/oci-archive.js";
 import { MediaType } from "../client/image-inspect.js";
-import { tarHeader, writeMergedOciTar } from "./oci-tar.js";
+import { ociLayoutEntries, tarHeader, writeMergedOciTar } from "./oci-tar.js";
 
 /** A tar of `files` made with tarHeader (the writer's own format). */
 function tarOf(files: Record<string, Buffer>): Buffer {
@@ -52,14 +52,15 @@ test("writeMergedOciTar: oci-layout, index.json naming the index blob, the index
     writeFileSync(join(dir, "b.tar"), tarOf({ "index.json": Buffer.from("{}"), [name(blobB)]: blobB, [name(shared)]: shared }));
     const index = Buffer.from('{"schemaVersion":2}');
     const desc = { mediaType: MediaType.ociIndex, digest: sha256Digest(index), size: index.length };
-    writeMergedOciTar(join(dir, "out.tar"), [join(dir, "a.tar"), join(dir, "b.tar")], { bytes: index, descriptor: desc }, "app:1");
+    const entries = ociLayoutEntries(desc, { names: ["r.example/app:1"], created: "2026-12-07T10:00:00Z" });
+    writeMergedOciTar(join(dir, "out.tar"), [join(dir, "a.tar"), join(dir, "b.tar")], { bytes: index, descriptor: desc }, entries);
     const m = members(join(dir, "out.tar"));
     assert.deepEqual([...m.keys()], ["oci-layout", "index.json", name(index), name(blobA), name(shared), name(blobB)]);
     assert.deepEqual(JSON.parse(m.get("oci-layout")!.toString()), { imageLayoutVersion: "1.0.0" });
     assert.deepEqual(JSON.parse(m.get("index.json")!.toString()), {
       schemaVersion: 2,
       mediaType: MediaType.ociIndex,
-      manifests: [{ ...desc, annotations: { "org.opencontainers.image.ref.name": "app:1" } }],
+      manifests: [{ ...desc, annotations: { "io.containerd.image.name": "r.example/app:1", "org.opencontainers.image.created": "2026-12-07T10:00:00Z", "org.opencontainers.image.ref.name": "1" } }],
     });
     assert.deepEqual(m.get(name(blobB)), blobB);
     // Nothing else is left beside it (the temporary file was renamed).
@@ -81,7 +82,8 @@ test("writeMergedOciTar into a FIFO (as into /dev/null or /dev/stdout): written 
     const exited = new Promise((resolve) => reader.on("close", resolve));
     const index = Buffer.from('{"schemaVersion":2}');
     try {
-      writeMergedOciTar(fifo, [join(dir, "a.tar")], { bytes: index, descriptor: { mediaType: MediaType.ociIndex, digest: sha256Digest(index), size: index.length } });
+      const desc = { mediaType: MediaType.ociIndex, digest: sha256Digest(index), size: index.length };
+      writeMergedOciTar(fifo, [join(dir, "a.tar")], { bytes: index, descriptor: desc }, ociLayoutEntries(desc, { names: [], created: "2026-12-07T10:00:00Z" }));
       assert.ok(lstatSync(fifo).isFIFO(), "the FIFO was replaced");
       await exited;
     } finally {
@@ -93,4 +95,23 @@ test("writeMergedOciTar into a FIFO (as into /dev/null or /dev/stdout): written 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("ociLayoutEntries: one entry per name as buildkit's oci exporter writes them (normalised, default tag), else one unnamed", () => {
+  const desc = { mediaType: MediaType.ociIndex, digest: `sha256:${"a".repeat(64)}`, size: 10 };
+  const created = "2026-12-07T10:00:00Z";
+  assert.deepEqual(ociLayoutEntries(desc, { names: ["app", "r.example:5000/team/app:2", `r.example/app:3@sha256:${"b".repeat(64)}`], created, annotations: { "x.k": "v" } }), [
+    { ...desc, annotations: { "io.containerd.image.name": "docker.io/library/app:latest", "org.opencontainers.image.created": created, "org.opencontainers.image.ref.name": "latest", "x.k": "v" } },
+    { ...desc, annotations: { "io.containerd.image.name": "r.example:5000/team/app:2", "org.opencontainers.image.created": created, "org.opencontainers.image.ref.name": "2", "x.k": "v" } },
+    {
+      ...desc,
+      annotations: {
+        "io.containerd.image.name": `r.example/app:3@sha256:${"b".repeat(64)}`,
+        "org.opencontainers.image.created": created,
+        "org.opencontainers.image.ref.name": `3@sha256:${"b".repeat(64)}`,
+        "x.k": "v",
+      },
+    },
+  ]);
+  assert.deepEqual(ociLayoutEntries(desc, { names: [], created }), [{ ...desc, annotations: { "org.opencontainers.image.created": created } }]);
 });

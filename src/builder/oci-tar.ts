@@ -13,6 +13,7 @@ import { scanTar } from "../client/oci-archive.js";
 import { isSpecialFile } from "../internal/node/special-file.js";
 import type { Descriptor } from "../client/image-inspect.js";
 import { MediaType } from "../client/image-inspect.js";
+import { parseNormalizedNamed, tagNameOnly } from "../llb/reference.js";
 
 const BLOCK = 512;
 
@@ -42,8 +43,33 @@ function pad(size: number): Buffer {
   return Buffer.alloc(r === 0 ? 0 : BLOCK - r);
 }
 
-/** Writes the merged layout: `inputs` are OCI tarballs, `index` the merged index (written as a blob). */
-export function writeMergedOciTar(dest: string, inputs: readonly string[], index: { bytes: Uint8Array; descriptor: Descriptor }, refName?: string): void {
+/**
+ * The entries of the merged layout's index.json, as buildkit's oci exporter
+ * writes them (containerd's archive exporter `WithManifest`): one per image
+ * name (`name=`, normalised with the default tag), each with
+ * `io.containerd.image.name` (the full name) and
+ * `org.opencontainers.image.ref.name` (what follows the repository: the tag),
+ * or one without a name; every entry with `org.opencontainers.image.created`
+ * and the `annotation-index-descriptor.*` ones.
+ */
+export function ociLayoutEntries(index: Descriptor, options: { names: readonly string[]; created: string; annotations?: Readonly<Record<string, string>> }): Descriptor[] {
+  const base: Record<string, string> = { ...(options.annotations ?? {}), "org.opencontainers.image.created": options.created };
+  const entry = (extra: Record<string, string>): Descriptor => {
+    const all = { ...base, ...extra };
+    const annotations = Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { mediaType: index.mediaType, digest: index.digest, size: index.size, annotations };
+  };
+  if (options.names.length === 0) return [entry({})];
+  return options.names.map((n) => {
+    const ref = tagNameOnly(parseNormalizedNamed(n));
+    const full = ref.toString();
+    const object = ref.tag ? (ref.digest ? `${ref.tag}@${ref.digest}` : ref.tag) : ref.digest ? `@${ref.digest}` : "";
+    return entry({ "io.containerd.image.name": full, ...(object ? { "org.opencontainers.image.ref.name": object } : {}) });
+  });
+}
+
+/** Writes the merged layout: `inputs` are OCI tarballs, `index` the merged index (written as a blob), `entries` index.json's. */
+export function writeMergedOciTar(dest: string, inputs: readonly string[], index: { bytes: Uint8Array; descriptor: Descriptor }, entries: readonly Descriptor[]): void {
   // A device or FIFO (/dev/null, /dev/stdout) is written into; a file is written beside and renamed over.
   const direct = isSpecialFile(dest);
   const tmp = direct ? dest : join(dirname(dest), `.${basename(dest)}.tsfrontend-merge-${process.pid}`);
@@ -60,8 +86,7 @@ export function writeMergedOciTar(dest: string, inputs: readonly string[], index
       write(pad(data.length));
     };
     member("oci-layout", Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
-    const top: Descriptor = { ...index.descriptor, ...(refName ? { annotations: { "org.opencontainers.image.ref.name": refName } } : {}) };
-    member("index.json", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [top] })));
+    member("index.json", Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: entries })));
     const written = new Set<string>();
     const indexName = `blobs/${index.descriptor.digest.replace(":", "/")}`;
     member(indexName, index.bytes);

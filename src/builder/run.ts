@@ -29,10 +29,10 @@ import type { CacheOptionsEntry } from "../client/cache.js";
 import { BuilderError, BuilderNodeError, TsfError, UsageError } from "../errors.js";
 import type { moby } from "../proto/index.js";
 import { formatPlatformAll, parsePlatform, type Definition } from "../llb/index.js";
-import { exportedDescriptor, mergeSources, type MergeSource, type MergedIndex } from "./merge.js";
+import { exportedDescriptor, mergeSources, splitIndexAnnotations, type IndexAnnotations, type MergeSource, type MergedIndex } from "./merge.js";
 import { connectNode, failureReason, recordPlatforms, schedulingView, type ConnectedNode } from "./nodes.js";
 import { ControlClient } from "../client/connection.js";
-import { writeMergedOciTar } from "./oci-tar.js";
+import { ociLayoutEntries, writeMergedOciTar } from "./oci-tar.js";
 import { isSpecialFile } from "../internal/node/special-file.js";
 import { hasConversation, runBuildRequest, type BuildRequest } from "./request.js";
 import { declaredPlatformsDecide, headStartNodes, schedulePlatforms, type Assignment, type NodePlatforms } from "./schedule.js";
@@ -66,7 +66,7 @@ export interface BuilderBuildOptions {
   connectTimeoutMs?: number;
   /** Every Status message, with the node's label. */
   onStatus?: (run: { node: string; label: string }, status: moby.buildkit.v1.StatusResponse) => void;
-  /** Lines worth showing: which node builds what, retries, the pushed index. */
+  /** Lines worth showing while it builds: which node builds what, retries. */
   onInfo?: (message: string) => void;
   onWarning?: (message: string) => void;
   /** For pushing the index (docker config, plain http...). */
@@ -75,10 +75,16 @@ export interface BuilderBuildOptions {
 
 export interface BuilderBuildResult {
   nodes: NodeRun[];
-  /** What a one-daemon build's exporter response would say: the index digest and descriptor, the image names. */
+  /**
+   * What a one-daemon build's exporter response would say: the node's own
+   * when one node built everything, else the index digest and descriptor and
+   * the image names.
+   */
   exporterResponse: Record<string, string>;
-  /** The merged index (image and oci outputs). */
+  /** The merged index (image and oci outputs of several nodes). */
   index?: MergedIndex;
+  /** The names the merged index was pushed under, each with its digest (`NAME@DIGEST`), for the user. */
+  pushed: string[];
 }
 
 /** The longest a node's conversation waits for its turn. */
@@ -169,7 +175,7 @@ export function checkBuilderOutputs(outputs: readonly OutputEntry[]): void {
 }
 
 /** A run's outputs (`key`: the run's name for temporary files): images by digest, oci to a temporary tarball, local to its platform's folder. */
-function nodeOutputs(outputs: readonly OutputEntry[], key: string, platforms: readonly string[], temps: string[], single = false): OutputEntry[] {
+function nodeOutputs(outputs: readonly OutputEntry[], key: string, platforms: readonly string[], temps: string[]): OutputEntry[] {
   return outputs.map((o): OutputEntry => {
     if (o.type === "image" || o.type === "registry") {
       // buildkit refuses to push a tagged name by digest: the repositories only.
@@ -177,17 +183,16 @@ function nodeOutputs(outputs: readonly OutputEntry[], key: string, platforms: re
         const r = parseRegistryRef(n);
         return `${r.domain}/${r.path}`;
       }))];
-      return { type: o.type, attrs: { ...o.attrs, name: repos.join(","), push: "true", "push-by-digest": "true" } };
+      // The index's annotations are the merge's: a node's one-platform export refuses them.
+      return { type: o.type, attrs: { ...splitIndexAnnotations(o.attrs).nodeAttrs, name: repos.join(","), push: "true", "push-by-digest": "true" } };
     }
     if (o.type === "oci" && o.target?.kind === "file") {
       // Beside the destination (same file system), unless it is a device or FIFO such as /dev/null.
       const dir = isSpecialFile(o.target.path) ? tmpdir() : dirname(o.target.path);
       const tmp = join(dir, `.${basename(o.target.path)}.tsfrontend-${key}.tar`);
       temps.push(tmp);
-      return { type: o.type, attrs: { ...o.attrs }, target: { kind: "file", path: tmp, exporter: "oci" } };
+      return { type: o.type, attrs: splitIndexAnnotations(o.attrs).nodeAttrs, target: { kind: "file", path: tmp, exporter: "oci" } };
     }
-    // A build of one platform writes into dest, as on one daemon.
-    if (o.type === "local" && o.target?.kind === "dir" && single) return o;
     if (o.type === "local" && o.target?.kind === "dir") {
       // One platform: buildkit writes into dest itself, so dest is that platform's folder; several:
       // buildkit makes the platform folders, in a staging dir moved into place afterwards.
@@ -321,7 +326,10 @@ export async function subrequestNode(options: SubrequestNodeOptions): Promise<Co
 export async function builderBuild(options: BuilderBuildOptions): Promise<BuilderBuildResult> {
   const { builder, request } = options;
   if (builder.nodes.length === 0) throw new BuilderError(`builder ${JSON.stringify(builder.name)} has no nodes`);
-  checkBuilderOutputs(options.outputs);
+  // Outputs only a merge of several nodes' results cannot give are refused before connecting when the
+  // declared platforms already split the build (else once the plan is known).
+  const declared = builder.nodes.map((n) => ({ name: n.name, declared: n.platforms, workers: [] }));
+  if (declaredPlatformsDecide(options.platforms, declared) && schedulePlatforms(options.platforms, declared).length > 1) checkBuilderOutputs(options.outputs);
   const info = options.onInfo ?? (() => {});
   if (request.input.kind === "definition" && options.platforms.length > 1) {
     throw new UsageError(`an LLB Definition from stdin is built for the platforms it was marshalled for and cannot be split over nodes: give one --platform (the node to use), not ${options.platforms.join(",")}`, { flag: "--platform" });
@@ -342,34 +350,38 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     const platforms = options.platforms.length > 0 ? [...options.platforms] : [defaultPlatform(views, connected, down)];
 
     const failed = new Set<string>(options.retryOtherNode ? down.keys() : []);
-    const plan: Assignment[] = schedulePlatforms(platforms, views, { exclude: failed });
+    const unserved = (p: string, node: string) => info(`no node of the builder lists ${p}: building it on node ${JSON.stringify(node)}, the first (as buildx)`);
+    const plan: Assignment[] = schedulePlatforms(platforms, views, { exclude: failed }, unserved);
     const firstDown = plan.find((a) => down.has(a.node));
     if (firstDown) {
       const e = down.get(firstDown.node)!;
       throw new BuilderNodeError(e.node, e.address, firstDown.platforms, e.reason, { cause: e.cause });
     }
     if (options.retryOtherNode) for (const e of down.values()) info(`${e.message}; building without it`);
+    // All on one node: a build as on one daemon (buildx builds on the node itself and exports what
+    // was asked: one manifest for one platform, its outputs unchanged); else merged from the nodes.
+    const single = plan.length === 1;
+    if (!single) checkBuilderOutputs(options.outputs);
 
     const abort = new AbortController();
     const onAbort = () => abort.abort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.signal?.aborted) abort.abort();
 
-    // Platform folders of type=local made by this build: removed again if the build fails.
+    // Folders of type=local made by this build (dest itself, or the platforms' in it): removed again if
+    // the build fails, as one daemon's export leaves nothing when the build fails.
     const madeFolders: string[] = [];
-    if (platforms.length > 1) {
+    if (!single) {
       for (const o of options.outputs) {
         if (o.type !== "local" || o.target?.kind !== "dir") continue;
-        for (const p of platforms) {
-          const f = join(o.target.path, platformFolder(p));
-          if (!existsSync(f)) madeFolders.push(f);
-        }
+        if (!existsSync(o.target.path)) madeFolders.push(o.target.path);
+        else for (const p of platforms) if (!existsSync(join(o.target.path, platformFolder(p)))) madeFolders.push(join(o.target.path, platformFolder(p)));
       }
     }
     // The index's registries are asked for their challenges once a node has its build: started
     // earlier, that request's CPU would delay the nodes' sessions and solves on this one thread.
     const indexes = new Map<OutputEntry, IndexTarget[]>();
-    for (const o of options.outputs) if (o.type === "image" || o.type === "registry") indexes.set(o, indexTargets(o, options.registry ?? {}));
+    if (!single) for (const o of options.outputs) if (o.type === "image" || o.type === "registry") indexes.set(o, indexTargets(o, options.registry ?? {}));
     let authPrepared = false;
     const prepareIndexAuth = () => {
       if (authPrepared) return;
@@ -384,7 +396,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
       const c = connected.get(a.node)!;
       const label = nodeLabel(a.node, a.platforms);
       const key = `${a.node}-${process.pid}-${runCount++}`;
-      const outputs = nodeOutputs(options.outputs, key, a.platforms, temps, platforms.length === 1);
+      const outputs = single ? [...options.outputs] : nodeOutputs(options.outputs, key, a.platforms, temps);
       info(`${label} building on ${c.node.endpoint}`);
       try {
         const requestServices = await sessionServices({
@@ -410,7 +422,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
           beforeConversation: (workers) => turns.wait(a.node, workers.map(formatPlatformAll)),
         });
         // A one-platform local export is written into a folder the client made (0700): make it as the others.
-        if (platforms.length > 1) for (const o of outputs) if (o.type === "local" && o.target?.kind === "dir" && a.platforms.length === 1 && existsSync(o.target.path)) chmodSync(o.target.path, 0o755);
+        if (!single) for (const o of outputs) if (o.type === "local" && o.target?.kind === "dir" && a.platforms.length === 1 && existsSync(o.target.path)) chmodSync(o.target.path, 0o755);
         runs.push({ node: a.node, address: c.node.endpoint, platforms: a.platforms, label, key, result });
       } catch (err) {
         if (err instanceof BuilderNodeError) throw err;
@@ -441,7 +453,9 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
             }
             let again: Assignment[];
             try {
-              again = schedulePlatforms(a.platforms, views, { exclude: failed });
+              again = schedulePlatforms(a.platforms, views, { exclude: failed }, unserved);
+              // A build on one node stays on one (its outputs are the user's own, not merged).
+              if (single && again.length > 1) again = [{ node: again[0]!.node, platforms: [...a.platforms] }];
             } catch (e) {
               firstError ??= new BuilderNodeError(err.node, err.address, err.platforms, `${err.reason}; no other node can take ${a.platforms.join(",")}`, { cause: e });
               abort.abort();
@@ -465,12 +479,14 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
     if (options.signal?.aborted) throw new BuildkitError("CANCELED", "build canceled", firstError !== undefined ? { cause: firstError } : {});
     if (firstError !== undefined) throw firstError;
 
-    // Every platform built: put the results together.
+    // Every platform built: one node's result is the build's, several are put together.
+    if (single) return { nodes: runs, exporterResponse: { ...runs[0]!.result.exporterResponse }, pushed: [] };
     const response: Record<string, string> = {};
+    const pushed: string[] = [];
     let index: MergedIndex | undefined;
     for (const o of options.outputs) {
       if (o.type === "image" || o.type === "registry") {
-        index = await pushIndex(indexes.get(o)!, runs, platforms, info);
+        index = await pushIndex(indexes.get(o)!, runs, platforms, splitIndexAnnotations(o.attrs).annotations, pushed);
         const desc = { ...index.descriptor };
         response["containerimage.digest"] = desc.digest;
         response["containerimage.descriptor"] = Buffer.from(JSON.stringify(desc)).toString("base64");
@@ -479,18 +495,24 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
         const tars = runs.map((r) => nodeOutputs([o], r.key, r.platforms, []).at(0)!.target as { path: string });
         const sources: MergeSource[] = [];
         const opened: ReturnType<typeof archiveSource>[] = [];
+        const { annotations } = splitIndexAnnotations(o.attrs);
+        let created: string | undefined;
         try {
           for (const [i, r] of runs.entries()) {
             const src = archiveSource({ kind: "tar", path: tars[i]!.path });
             opened.push(src);
             const root = await src.root();
+            // The export's time as the daemon took it (SOURCE_DATE_EPOCH included).
+            created ??= root.descriptor.annotations?.["org.opencontainers.image.created"];
             sources.push({ label: `node ${JSON.stringify(r.node)} (${r.platforms.join(",")})`, root: root.descriptor, fetch: src.fetch.bind(src), platforms: r.platforms });
           }
-          index = await mergeSources(sources, platforms);
+          index = await mergeSources(sources, platforms, annotations);
         } finally {
           for (const s of opened) s.close();
         }
-        writeMergedOciTar(o.target.path, tars.map((t) => t.path), index, o.attrs["name"]);
+        const names = (o.attrs["name"] ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
+        const entries = ociLayoutEntries(index.descriptor, { names, created: created ?? new Date().toISOString().replace(/\.\d+Z$/, "Z"), annotations: annotations.indexDescriptor });
+        writeMergedOciTar(o.target.path, tars.map((t) => t.path), index, entries);
         response["containerimage.digest"] = index.descriptor.digest;
         response["containerimage.descriptor"] = Buffer.from(JSON.stringify(index.descriptor)).toString("base64");
       } else if (o.type === "local" && o.target?.kind === "dir") {
@@ -505,7 +527,7 @@ export async function builderBuild(options: BuilderBuildOptions): Promise<Builde
         }
       }
     }
-    return { nodes: runs, exporterResponse: response, ...(index ? { index } : {}) };
+    return { nodes: runs, exporterResponse: response, ...(index ? { index } : {}), pushed };
   } finally {
     closeAll();
     for (const t of temps) rmSync(t, { recursive: true, force: true });
@@ -540,7 +562,7 @@ function indexTargets(o: OutputEntry, registry: RegistryOptions): IndexTarget[] 
 }
 
 /** Pushes the index of the nodes' by-digest images under every name of `o` (after all succeeded). */
-async function pushIndex(targets: readonly IndexTarget[], runs: readonly NodeRun[], platforms: readonly string[], info: (m: string) => void): Promise<MergedIndex> {
+async function pushIndex(targets: readonly IndexTarget[], runs: readonly NodeRun[], platforms: readonly string[], annotations: IndexAnnotations, pushed: string[]): Promise<MergedIndex> {
   const repo = targets[0]!.repo;
   const sources: MergeSource[] = runs.map((r) => ({
     label: `node ${JSON.stringify(r.node)} (${r.platforms.join(",")})`,
@@ -548,11 +570,12 @@ async function pushIndex(targets: readonly IndexTarget[], runs: readonly NodeRun
     platforms: r.platforms,
     fetch: async (d, kind) => (kind === "manifest" ? (await repo.manifest(d.digest)).bytes : repo.blob(d.digest)),
   }));
-  const index = await mergeSources(sources, platforms);
+  const index = await mergeSources(sources, platforms, annotations);
   for (const { ref, repo: target } of targets) {
     // Every node pushed its images to each name's repository (push-by-digest pushes to every name).
     await target.putManifest(ref.tag || index.descriptor.digest, index.bytes, index.descriptor.mediaType);
-    info(`pushed ${ref.name()}${ref.tag ? `:${ref.tag}` : ""}@${index.descriptor.digest} (${index.manifests.length} manifests)`);
+    const n = index.manifests.length;
+    pushed.push(`${ref.name()}${ref.tag ? `:${ref.tag}` : ""}@${index.descriptor.digest} (${n} manifest${n === 1 ? "" : "s"})`);
   }
   return index;
 }

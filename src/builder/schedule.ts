@@ -5,8 +5,10 @@
  * (`--platform` on `builder create`) or, for a node that declares nothing,
  * whose first worker platform it is; else to a node whose workers can run it
  * (emulation); ties go to the node with the fewest platforms so far, then to
- * the earlier node. Nodes left out (`exclude`: failed ones, for a retry) get
- * nothing.
+ * the earlier node; a platform no node's workers list (one that needs no
+ * emulator, e.g. `FROM scratch` for linux/riscv64) goes to the first node, as
+ * buildx's resolver does (`nodeResolver.resolve`: not a perfect match, node
+ * 0). Nodes left out (`exclude`: failed ones, for a retry) get nothing.
  */
 
 import { BuilderError } from "../errors.js";
@@ -43,9 +45,10 @@ export function nodeServes(node: NodePlatforms, platform: string): 0 | 1 | undef
 /**
  * Splits `platforms` over `nodes`; the result lists the nodes that got
  * something, in node order, each with its platforms in request order.
- * Throws a {@link BuilderError} naming a platform no node serves.
+ * `unserved` is told each platform no node serves (given to the first node).
+ * Throws a {@link BuilderError} when no node is left to build on.
  */
-export function schedulePlatforms(platforms: readonly string[], nodes: readonly NodePlatforms[], options: ScheduleOptions = {}): Assignment[] {
+export function schedulePlatforms(platforms: readonly string[], nodes: readonly NodePlatforms[], options: ScheduleOptions = {}, unserved?: (platform: string, node: string) => void): Assignment[] {
   const usable = nodes.filter((n) => !options.exclude?.has(n.name));
   const load = new Map<string, number>(usable.map((n) => [n.name, 0]));
   const chosen = new Map<string, string[]>();
@@ -61,8 +64,12 @@ export function schedulePlatforms(platforms: readonly string[], nodes: readonly 
       }
     }
     if (!best) {
-      const left = options.exclude && options.exclude.size > 0 ? ` (left out: ${[...options.exclude].join(", ")})` : "";
-      throw new BuilderError(`no node of the builder serves ${p}${left}; nodes: ${usable.map((n) => `${n.name} [${(n.declared.length > 0 ? n.declared : n.workers).join(", ") || "unknown"}]`).join(", ") || "none"}`);
+      if (usable.length === 0) {
+        const left = options.exclude && options.exclude.size > 0 ? ` (left out: ${[...options.exclude].join(", ")})` : "";
+        throw new BuilderError(`no node of the builder is left to build ${p}${left}`);
+      }
+      best = usable[0]!;
+      unserved?.(p, best.name);
     }
     load.set(best.name, load.get(best.name)! + 1);
     chosen.set(best.name, [...(chosen.get(best.name) ?? []), p]);

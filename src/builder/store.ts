@@ -188,12 +188,14 @@ function writePrivateAtomically(file: string, data: string): void {
 export interface CreateBuilderOptions {
   /** Builder name; default `builder-<random>` (a new builder). */
   name?: string;
-  /** Node name; default `<builder><index>` as buildx names them. */
+  /** Node name; default `<builder><index>` (the first index free) as buildx names them. */
   node?: string;
   endpoint: string;
-  /** Declared platforms, as given (`linux/arm64`, `arm64`...). */
+  /** Declared platforms, as given (`linux/arm64`, `arm64`...); for a node that exists, none keeps its own. */
   platforms?: readonly string[];
+  /** For a node that exists, none keeps its own. */
   labels?: Readonly<Record<string, string>>;
+  /** For a node that exists, none keeps its own. */
   tls?: NodeTls;
   /** Add the node to an existing builder (buildx `create --append`). */
   append?: boolean;
@@ -207,7 +209,8 @@ export function normalizePlatformList(values: readonly string[]): string[] {
   for (const v of values) {
     for (const part of v.split(",")) {
       const s = part.trim();
-      if (s === "") continue;
+      // As buildx (platformutil.Parse): an empty entry is an error, not nothing.
+      if (s === "") throw new UsageError(`${JSON.stringify(v)} names an empty platform: give os/arch[/variant], e.g. linux/arm64`, { flag: "--platform" });
       let p: string;
       try {
         p = formatPlatformAll(parsePlatform(s));
@@ -233,13 +236,14 @@ export function createBuilder(doc: BuildersFile, options: CreateBuilderOptions):
   if (bad) throw new UsageError(bad, { flag: "--name" });
   const existing = doc.builders[name];
   if (options.append && !existing) throw new BuilderError(`no builder ${JSON.stringify(name)} to append to (see \`tsfrontend builder ls\`)`);
-  if (!options.append && existing) {
-    throw new BuilderError(`builder ${JSON.stringify(name)} exists: use \`builder create --append --name ${name}\` to add a node, or \`builder rm ${name}\` first`);
+  // As buildx: without --append, an existing builder is changed only through one of its nodes, named.
+  if (!options.append && existing && options.node === undefined) {
+    throw new BuilderError(`builder ${JSON.stringify(name)} exists: use \`builder create --append --name ${name}\` to add a node, --node NAME to change one, or \`builder rm ${name}\` first`);
   }
   const nodes = existing ? [...existing.nodes] : [];
   let nodeName = options.node;
   if (nodeName === undefined) {
-    for (let i = nodes.length; ; i++) {
+    for (let i = 0; ; i++) {
       if (!nodes.some((n) => n.name === `${name}${i}`)) {
         nodeName = `${name}${i}`;
         break;
@@ -248,14 +252,22 @@ export function createBuilder(doc: BuildersFile, options: CreateBuilderOptions):
   }
   const badNode = nameProblem(nodeName);
   if (badNode) throw new UsageError(badNode, { flag: "--node" });
+  const at = nodes.findIndex((n) => n.name === nodeName);
+  if (existing && !options.append && at < 0) {
+    throw new BuilderError(`builder ${JSON.stringify(name)} has no node ${JSON.stringify(nodeName)} (it has ${nodes.map((n) => n.name).join(", ")}): use --append to add it`, { flag: "--node" });
+  }
+  const platforms = normalizePlatformList(options.platforms ?? []);
+  const labels = { ...(options.labels ?? {}) };
+  const old = at >= 0 ? nodes[at] : undefined;
+  // A node that exists keeps what is not given again (buildx's NodeGroup.Update); the endpoint is always given.
   const node: BuilderNode = {
     name: nodeName,
     endpoint: options.endpoint,
-    platforms: normalizePlatformList(options.platforms ?? []),
-    labels: { ...(options.labels ?? {}) },
+    platforms: old && platforms.length === 0 ? [...old.platforms] : platforms,
+    labels: old && Object.keys(labels).length === 0 ? { ...old.labels } : labels,
   };
-  if (options.tls && Object.keys(options.tls).length > 0) node.tls = { ...options.tls };
-  const at = nodes.findIndex((n) => n.name === nodeName);
+  const tls = options.tls && Object.keys(options.tls).length > 0 ? { ...options.tls } : old?.tls ? { ...old.tls } : undefined;
+  if (tls) node.tls = tls;
   // A node at an endpoint the builder already has would build twice on one daemon.
   const sameEndpoint = nodes.find((n, i) => i !== at && n.endpoint === options.endpoint);
   if (sameEndpoint) throw new BuilderError(`builder ${JSON.stringify(name)} already has node ${JSON.stringify(sameEndpoint.name)} at ${options.endpoint}`);

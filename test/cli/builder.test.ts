@@ -38,10 +38,11 @@ test("builder create/append write the builders file; TLS driver options are kept
     assert.equal(run(["builder", "create", "--name", "pool", "--node", "a", "--platform", "linux/amd64", "unix:///a.sock"]).stdout, "pool\n");
     const r = run(["builder", "create", "--append", "--name", "pool", "--platform", "linux/arm64,linux/arm/v7", "--label", "zone=b", "--driver-opt", "cacert=ca.pem,servername=bk", "tcp://10.0.0.2:1234"]);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, "pool (node pool1)\n");
+    // As buildx: the builder's name only; an unnamed node gets the first free `<builder><index>`.
+    assert.equal(r.stdout, "pool\n");
     const doc = JSON.parse(readFileSync(join(dir, "cfg", "builders.json"), "utf8"));
     assert.deepEqual(doc.builders.pool.nodes[1], {
-      name: "pool1",
+      name: "pool0",
       endpoint: "tcp://10.0.0.2:1234",
       platforms: ["linux/arm64", "linux/arm/v7"],
       labels: { zone: "b" },
@@ -49,6 +50,20 @@ test("builder create/append write the builders file; TLS driver options are kept
     });
     assert.equal(run(["builder", "use", "pool"]).status, 0);
     assert.equal(JSON.parse(readFileSync(join(dir, "cfg", "builders.json"), "utf8")).current, "pool");
+    // An existing node named without --append is changed (buildx's NodeGroup.Update): what is not given again is kept.
+    const change = run(["builder", "create", "--name", "pool", "--node", "pool0", "tcp://10.0.0.3:1234"]);
+    assert.equal(change.status, 0, change.stderr);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, "cfg", "builders.json"), "utf8")).builders.pool.nodes[1], {
+      name: "pool0",
+      endpoint: "tcp://10.0.0.3:1234",
+      platforms: ["linux/arm64", "linux/arm/v7"],
+      labels: { zone: "b" },
+      tls: { cacert: join(repoRoot, "ca.pem"), servername: "bk" },
+    });
+    assert.match(run(["builder", "create", "--name", "pool", "--node", "zz", "unix:///z.sock"]).stderr, /^tsfrontend: --node: builder "pool" has no node "zz" \(it has a, pool0\): use --append to add it\n$/);
+    // No endpoint: $BUILDKIT_HOST's, as buildx's remote driver.
+    assert.equal(run(["builder", "create", "--name", "env"], undefined, { BUILDKIT_HOST: "unix:///env.sock" }).status, 0);
+    assert.equal(JSON.parse(readFileSync(join(dir, "cfg", "builders.json"), "utf8")).builders.env.nodes[0].endpoint, "unix:///env.sock");
   });
 });
 
@@ -60,6 +75,7 @@ test("builder errors are one line naming the builder, node or flag", () => {
       [["builder", "create", "--append", "unix:///b.sock"], /^tsfrontend: --append: appending needs the builder's --name$/],
       [["builder", "create", "--name", "x", "http://h"], /^tsfrontend: endpoint: unsupported address scheme "http:\/\/"/],
       [["builder", "create", "--name", "x", "--platform", "linux/nope!", "unix:///c.sock"], /^tsfrontend: --platform: /],
+      [["builder", "create", "--name", "x", "--platform", "", "unix:///c.sock"], /^tsfrontend: --platform: "" names an empty platform/],
       [["builder", "create", "--name", "x", "--driver-opt", "ca=x", "tcp://h:1"], /^tsfrontend: --driver-opt: unknown driver option "ca"/],
       [["builder", "rm", "nope"], /^tsfrontend: no builder "nope"/],
       [["builder", "rm", "pool", "--node", "zz"], /^tsfrontend: builder "pool" has no node "zz" \(it has pool0\)$/],
@@ -113,7 +129,8 @@ test("buildx's builder flags: create --leave/--driver/--bootstrap, rm of several
     const table = run(["builder", "ls"]);
     assert.match(table.stdout, /\\_ a\s+\\_ unix:\/\/\/a.sock\s+inactive\s+linux\/amd64\*\n/);
     assert.match(table.stderr, /\nFailed to get status for pool \(a\): \/a.sock does not exist\n/);
-    assert.deepEqual(lines[1].Nodes, [{ Endpoint: "unix:///a.sock", Err: "/a.sock does not exist", Name: "a", Platforms: ["linux/amd64"], Status: "inactive" }]);
+    // buildx's remote driver reports a node that does not answer as inactive without an error (no Err in json).
+    assert.deepEqual(lines[1].Nodes, [{ Endpoint: "unix:///a.sock", Name: "a", Platforms: ["linux/amd64"], Status: "inactive" }]);
     assert.match(run(["builder", "ls", "--format", "yaml"]).stderr, /^tsfrontend: --format: unknown format "yaml": table or json/);
     // --all-inactive asks first, on stdout, and reads the answer from stdin (buildx's prompt): no line or not y, nothing removed.
     for (const input of ["", "n\n", "yes\n"]) {

@@ -22,7 +22,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { activeBuilds } from "./lib/active-builds.js";
@@ -164,7 +164,7 @@ after(async () => {
 test("builder ls and inspect show both nodes running with their declared platforms first", async () => {
   const ls = ok(await cli(["builder", "ls"]), "builder ls");
   assert.match(ls, /^NAME\/NODE\s+DRIVER\/ENDPOINT\s+STATUS\s+BUILDKIT\s+PLATFORMS$/m);
-  assert.match(ls, /^pool\*?\s+remote$/m);
+  assert.match(ls, /^pool\*?\s+remote {3,}$/m);
   // As buildx ls: platforms grouped by os/arch (the group with a declared one marked), majors first.
   assert.match(ls, new RegExp(`\\\\_ amd\\s+\\\\_ ${amd.address}\\s+running\\s+v0\\.32\\.2\\s+linux/amd64\\* \\(\\+\\d+\\), linux/arm64, `));
   assert.match(ls, new RegExp(`\\\\_ arm\\s+\\\\_ ${arm.address}\\s+running\\s+v0\\.32\\.2\\s+linux/amd64 \\(\\+\\d+\\), linux/arm64\\*, `));
@@ -249,11 +249,67 @@ test("a node that is down: one line naming node, address and platform; nothing t
   assert.deepEqual((await inspectJson(ref("down-retried"))).images.map((i) => i.platform), ["linux/amd64", "linux/arm64"]);
 });
 
+test("what buildx does beyond the merge: one node's share is a build as on one daemon, index annotations on the merged index, buildkit's OCI layout names, a platform no node lists on the first node, -q silent, a failed type=local leaves no dest", async () => {
+  const dir = join(work.dir, "plain");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "Dockerfile"), "FROM scratch\nARG NONCE\nCOPY Dockerfile /\nLABEL nonce=$NONCE\n");
+  const base = (nonce: string) => ["build", "--builder", "pool", "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--build-arg", `NONCE=${run}-${nonce}`];
+  const raw = async (r: string) => JSON.parse(await runCmd(env.skopeo, ["inspect", "--raw", "--tls-verify=false", ...skopeoCreds(env), `docker://${r}`], { timeout: 120_000 }).then((x) => ok(x, `skopeo inspect ${r}`))) as {
+    mediaType: string;
+    annotations?: Record<string, string>;
+    manifests?: { platform?: { architecture: string }; annotations?: Record<string, string> }[];
+  };
+
+  // One platform: pushed by its node as one daemon pushes it (a manifest, not an index of one), with the
+  // node's own exporter response in --metadata-file (the config digest too) and nothing said under -q but the image ID.
+  const md = join(dir, "one.json");
+  const one = await cli([...base("one"), "--platform", "linux/arm64", "-q", "--metadata-file", md, "-o", `type=image,name=${ref("one")},push=true`]);
+  ok(one, "one-platform build");
+  assert.equal(one.stderr, "");
+  assert.match(one.stdout, /^sha256:[0-9a-f]{64}\n$/);
+  const oneDoc = await raw(ref("one"));
+  assert.equal(oneDoc.mediaType, "application/vnd.oci.image.manifest.v1+json");
+  const meta = JSON.parse(readFileSync(md, "utf8")) as Record<string, unknown>;
+  assert.equal(meta["containerimage.config.digest"], one.stdout.trim());
+
+  // Two nodes: --annotation index:/manifest-descriptor: go on the merged index (a node's one-platform export refuses them).
+  const annotated = await cli([...base("ann"), "--platform", PLATFORMS, "--progress", "plain", "--annotation", "index:org.example.k=v",
+    "--annotation", "manifest-descriptor[linux/arm64]:org.example.arch=arm", "-o", `type=image,name=${ref("ann")},push=true`]);
+  ok(annotated, "annotated two-node build");
+  const last = annotated.stderr.trimEnd().split("\n").at(-1)!;
+  assert.match(last, new RegExp(`^tsfrontend: pushed \\S+:ann@sha256:[0-9a-f]{64} \\(2 manifests\\)$`), "the pushed line comes after the progress");
+  const idx = await raw(ref("ann"));
+  assert.deepEqual(idx.annotations, { "org.example.k": "v" });
+  assert.deepEqual(idx.manifests!.map((m) => [m.platform?.architecture, m.annotations ?? {}]), [["amd64", {}], ["arm64", { "org.example.arch": "arm" }]]);
+
+  // type=oci from two nodes: index.json as buildkit's oci exporter writes it (image name, ref name, created).
+  const tar = join(dir, "two.tar");
+  ok(await cli([...base("oci"), "--platform", PLATFORMS, "--progress", "quiet", "-o", `type=oci,dest=${tar},name=r.example/app:7`]), "oci build");
+  const indexJson = JSON.parse(ok(await runCmd("tar", ["-xOf", tar, "index.json"]), "tar index.json")) as { manifests: { annotations: Record<string, string> }[] };
+  assert.deepEqual(Object.keys(indexJson.manifests[0]!.annotations), ["io.containerd.image.name", "org.opencontainers.image.created", "org.opencontainers.image.ref.name"]);
+  assert.equal(indexJson.manifests[0]!.annotations["io.containerd.image.name"], "r.example/app:7");
+  assert.equal(indexJson.manifests[0]!.annotations["org.opencontainers.image.ref.name"], "7");
+
+  // A platform no node lists (FROM scratch needs no emulator): on the first node, as buildx does.
+  const rv = await cli([...base("riscv"), "--platform", "linux/amd64,linux/riscv64", "--progress", "plain", "-o", `type=image,name=${ref("riscv")},push=true`]);
+  ok(rv, "riscv64 build");
+  assert.match(rv.stderr, /no node of the builder lists linux\/riscv64: building it on node "amd"/);
+  assert.deepEqual((await inspectJson(ref("riscv"))).images.map((i) => i.platform), ["linux/amd64", "linux/riscv64"]);
+
+  // A failed two-node local export leaves no dest it made.
+  writeFileSync(join(dir, "Dockerfile.fail"), `FROM ${shell.ref}\nRUN [ "$(uname -m)" != aarch64 ] || exit 3\n`);
+  const dest = join(dir, "failed-out");
+  const failed = await cli(["build", "--builder", "pool", "-f", join(dir, "Dockerfile.fail"), "--local", `context=${dir}`, "--platform", PLATFORMS, "--progress", "quiet", "-o", `type=local,dest=${dest}`]);
+  assert.equal(failed.status, 1, failed.stderr);
+  assert.equal(existsSync(dest), false, "dest left behind");
+});
+
 test("--call through a builder: asked of the node of the first platform, the same answer as one daemon's; a node down is its one line", async () => {
   const dir = join(work.dir, "call");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "Dockerfile"), "# Build a small image.\nFROM scratch AS base\n\n# The release stage.\nFROM base AS release\nARG VERSION=1\nCOPY Dockerfile /\n");
-  const callArgs = (call: string, extra: readonly string[]) => ["build", ...extra, "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--progress", "quiet", "--call", call];
+  // Plain progress: quiet would hide which node is asked.
+  const callArgs = (call: string, extra: readonly string[]) => ["build", ...extra, "-f", join(dir, "Dockerfile"), "--local", `context=${dir}`, "--progress", "plain", "--call", call];
   for (const call of ["targets", "outline"]) {
     const one = await cli(callArgs(call, ["--addr", amd.address]));
     ok(one, `--call ${call} on one daemon`);

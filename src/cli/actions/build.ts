@@ -242,13 +242,16 @@ async function runOnBuilder(builder: Builder, flags: BuildFlags, mode: ProgressM
         pw.write(status);
         trace?.write(status);
       },
-      onInfo: (m) => (pw.mode === "tty" ? held.push(m) : log.info(m)),
+      // Quiet (-q, --progress quiet) says nothing on stderr, as buildx.
+      onInfo: (m) => (mode === "quiet" ? undefined : pw.mode === "tty" ? held.push(m) : log.info(m)),
       ...(services.onWarning ? { onWarning: services.onWarning } : {}),
     });
     response = r.exporterResponse;
     ref = r.nodes[0]?.result.ref ?? "";
     await pw.done();
     flushHeld();
+    // After the progress display has ended: the index is pushed once every node's export is done.
+    if (mode !== "quiet") for (const line of r.pushed) log.info(`pushed ${line}`);
   } catch (err) {
     await pw.done(err instanceof Error ? err : undefined);
     flushHeld();
@@ -288,7 +291,8 @@ function writeResultFiles(flags: BuildFlags, ref: string, response: Record<strin
 async function subrequestConnection(builder: Builder, flags: BuildFlags, buildRequest: BuildRequest): Promise<BuildkitConnection> {
   const { subrequestNode } = await import("../../builder/run.js");
   const platforms = buildRequest.opts["platform"] ? parsePlatformFlags([buildRequest.opts["platform"]], "--platform").map(formatPlatformAll) : [];
-  const node = await subrequestNode({ builder, platforms, ...(flags.retryOtherNode ? { retryOtherNode: true } : {}), onInfo: (m) => log.info(m) });
+  const quiet = flags.quiet || flags.progress === "quiet";
+  const node = await subrequestNode({ builder, platforms, ...(flags.retryOtherNode ? { retryOtherNode: true } : {}), onInfo: (m) => (quiet ? undefined : log.info(m)) });
   return node.conn;
 }
 

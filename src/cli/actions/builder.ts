@@ -130,11 +130,13 @@ export async function runCreate(endpoint: string | undefined, flags: CreateFlags
     touchActivity(flags.name);
     return;
   }
-  if (endpoint === undefined) throw new UsageError("give the node's endpoint: unix:///path, tcp://host:port or ssh://[user@]host[:port][/socket]", { flag: "endpoint" });
+  // As buildx's remote driver: no endpoint given is $BUILDKIT_HOST's.
+  const address = endpoint ?? (process.env["BUILDKIT_HOST"] || undefined);
+  if (address === undefined) throw new UsageError("give the node's endpoint (none given and BUILDKIT_HOST is not set): unix:///path, tcp://host:port or ssh://[user@]host[:port][/socket]", { flag: "endpoint" });
   if (flags.append && flags.name === undefined) throw new UsageError("appending needs the builder's --name", { flag: "--append" });
   const tls = parseTlsOpts(flags.driverOpt ?? []);
-  const { doc, builder, node } = createBuilder(loadBuilders(), {
-    endpoint,
+  const { doc, builder } = createBuilder(loadBuilders(), {
+    endpoint: address,
     ...(flags.name !== undefined ? { name: flags.name } : {}),
     ...(flags.node !== undefined ? { node: flags.node } : {}),
     platforms: flags.platform ?? [],
@@ -150,8 +152,8 @@ export async function runCreate(endpoint: string | undefined, flags: CreateFlags
     const down = (await nodeStatuses(doc.builders[builder]!, { timeoutMs: 5000 })).filter((st): st is Extract<NodeStatus, { state: "unreachable" }> => st.state === "unreachable");
     if (down.length > 0) throw new BuilderError(`builder ${JSON.stringify(builder)} saved, but ${down.map((st) => `node ${JSON.stringify(st.node.name)} (${st.node.endpoint}): ${st.reason}`).join("; ")}`, { flag: "--bootstrap" });
   }
-  // buildx prints the builder's name (and nothing else) on create.
-  process.stdout.write(flags.append ? `${builder} (node ${node})\n` : `${builder}\n`);
+  // buildx prints the builder's name (and nothing else) on create, appended to or not.
+  process.stdout.write(`${builder}\n`);
 }
 
 /** A node's STATUS as buildx's remote driver reports it: running, or inactive when it does not answer. */
@@ -180,7 +182,6 @@ export function lsJsonLine(builder: Builder, current: boolean, statuses: readonl
       ...(st.node.tls && Object.keys(st.node.tls).length > 0 ? { DriverOpts: sortedKeys({ ...st.node.tls }) } : {}),
       Status: st.state === "running" ? "running" : "inactive",
       ...(st.state === "running" && st.version ? { Version: st.version } : {}),
-      ...(st.state === "unreachable" ? { Err: st.reason } : {}),
       ...(st.state === "running" && st.records.length > 0 ? { IDs: st.records.map((r) => r.ID ?? "").sort() } : {}),
       ...(platforms.length > 0 ? { Platforms: platforms } : {}),
       ...(st.state === "running" && (st.records[0]?.GCPolicy ?? []).length > 0
@@ -219,7 +220,7 @@ export async function runLs(flags: { format?: string; trunc?: boolean } = {}): P
       tw.write(` \\_ ${s.node.name}\t \\_ ${s.node.endpoint}\t${statusText(s)}\t${s.state === "running" ? (s.version ?? "") : ""}\t${platforms}\n`);
     }
   });
-  process.stdout.write(tw.take().replace(/ +$/gm, ""));
+  process.stdout.write(tw.take());
   // Why each inactive node did not answer, after the table as buildx reports nodes it could not read.
   const why = names.flatMap((name, i) => statuses[i]!.flatMap((s) => (s.state === "running" ? [] : [`Failed to get status for ${name} (${s.node.name}): ${s.reason}\n`])));
   if (why.length > 0) process.stderr.write(`\n${why.join("")}`);
@@ -253,7 +254,8 @@ export async function runInspect(name: string | undefined, flags: { bootstrap?: 
     tw.write(`Status:\t${statusText(s)}\n`);
     if (s.state !== "running") tw.write(`Error:\t${s.reason}\n`);
     if (s.state === "running" && s.version) tw.write(`BuildKit version:\t${s.version}\n`);
-    tw.write(`Platforms:\t${displayPlatforms(s.node.platforms, s.state === "running" ? s.workers : [])}\n`);
+    const shown = displayPlatforms(s.node.platforms, s.state === "running" ? s.workers : []);
+    if (shown !== "") tw.write(`Platforms:\t${shown}\n`);
     const labels = Object.entries(nodeLabels(s));
     if (labels.length > 0) {
       tw.write("Labels:\n");
