@@ -58,6 +58,12 @@ describe("formatting", () => {
       ].join("\n"),
     );
     assert.equal(formatBuildError({ message: "x" }, { errorPrefix: "ERROR: " }), "ERROR: x\n");
+    // A source with a range per line (an instruction continued over lines): every one marked, as errdefs.Source.Print.
+    const cont = ["FROM a", "RUN true", "RUN echo a && \\", "    exit 3", ""];
+    assert.equal(
+      formatBuildError({ message: "x", source: { filename: "Dockerfile", line: 3, ranges: [{ start: 3, end: 3 }, { start: 4, end: 4 }], lines: cont } }),
+      ["Dockerfile:3", "--------------------", "   2 |     RUN true", "   3 | >>> RUN echo a && \\", "   4 | >>>     exit 3", "   5 |     ", "--------------------", "error: x", ""].join("\n"),
+    );
   });
 
   it("formatWarningsSummary like buildx", async () => {

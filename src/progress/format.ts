@@ -33,6 +33,8 @@ export interface SourceLocation {
   filename: string;
   line: number;
   endLine?: number;
+  /** Every range of the source (1-based lines), when it has several (an instruction continued over lines): each is marked. */
+  ranges?: readonly { start: number; end: number }[];
   lines: string[];
 }
 
@@ -56,7 +58,7 @@ export function formatBuildError(err: BuildErrorInfo, opts: FormatBuildErrorOpti
     out += formatSource({
       filename: s.filename,
       lines: s.lines,
-      ranges: [{ start: { line: s.line, character: 0 }, end: { line: s.endLine ?? s.line, character: 0 } }],
+      ranges: (s.ranges ?? [{ start: s.line, end: s.endLine ?? s.line }]).map((r) => ({ start: { line: r.start, character: 0 }, end: { line: r.end, character: 0 } })),
     });
   }
   out += `${opts.errorPrefix ?? "error: "}${err.message}\n`;

@@ -105,7 +105,8 @@ function errorSources(err: BuildkitError): SourceLocation[] {
     }
     const r = s.ranges[0];
     if (!r) continue;
-    out.push({ filename: s.filename, line: r.start, endLine: r.end, lines: text.split("\n") });
+    // Every range is marked (an instruction continued over lines has one per line), as errdefs.Source.Print.
+    out.push({ filename: s.filename, line: r.start, endLine: r.end, ranges: s.ranges.map((x) => ({ start: x.start, end: x.end })), lines: text.split("\n") });
   }
   return out;
 }

@@ -170,6 +170,31 @@ test("deadline and cancel end a call that gets no answer, and the server sees it
   }
 });
 
+test("many calls under one signal: one abort listener (no EventTarget leak warning), all cancelled together, none left after", async () => {
+  const s = await server({ "/t.S/Hang": () => {} });
+  const ch = channel(s.path);
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on("warning", onWarning);
+  try {
+    const abort = new AbortController();
+    const calls = Array.from({ length: 25 }, () => rejection(ch.unary("/t.S/Hang", Buffer.alloc(0), { signal: abort.signal })));
+    await new Promise((r) => setTimeout(r, 50));
+    abort.abort();
+    for (const c of await Promise.all(calls)) assert.equal(c.code, GrpcCode.CANCELLED);
+    // Calls that end on their own leave no listener behind either: the signal can be used again.
+    const later = new AbortController();
+    await rejection(ch.unary("/t.S/Hang", Buffer.alloc(0), { signal: later.signal, deadline: Date.now() + 50 }));
+    later.abort();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings, []);
+  } finally {
+    process.off("warning", onWarning);
+    ch.close();
+    await s.close();
+  }
+});
+
 test("streams: many messages both ways in order, backpressure, the end on OK and an error on a status", async () => {
   const s = await server({
     "/t.S/Count": handler((m) => ({ messages: Array.from({ length: Number(m[0]!.toString()) }, (_, i) => Buffer.from(String(i))) })),

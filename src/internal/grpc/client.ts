@@ -425,16 +425,46 @@ export class GrpcChannel {
     if (signal) {
       if (signal.aborted) call.cancel();
       else {
-        const onAbort = () => call.cancel();
-        signal.addEventListener("abort", onAbort, { once: true });
+        const calls = this.callsOf(signal);
+        calls.add(call);
         const status = events.status;
         events.status = (s) => {
-          signal.removeEventListener("abort", onAbort);
+          calls.delete(call);
+          if (calls.size === 0) this.unwatch(signal, calls);
           status(s);
         };
       }
     }
     return call;
+  }
+
+  /**
+   * The open calls under one signal, cancelled together when it aborts: one
+   * abort listener per signal however many calls run under it (a build's
+   * session signal can have dozens at once, past EventTarget's leak warning).
+   */
+  private readonly watched = new Map<AbortSignal, { calls: Set<Call>; onAbort: () => void }>();
+
+  private callsOf(signal: AbortSignal): Set<Call> {
+    let w = this.watched.get(signal);
+    if (!w) {
+      const calls = new Set<Call>();
+      const onAbort = () => {
+        this.watched.delete(signal);
+        for (const c of [...calls]) c.cancel();
+      };
+      w = { calls, onAbort };
+      this.watched.set(signal, w);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+    return w.calls;
+  }
+
+  private unwatch(signal: AbortSignal, calls: Set<Call>): void {
+    const w = this.watched.get(signal);
+    if (!w || w.calls !== calls) return;
+    this.watched.delete(signal);
+    signal.removeEventListener("abort", w.onAbort);
   }
 
   /** One request, one response (the raw message bytes). Rejects with {@link GrpcCallError}. */
