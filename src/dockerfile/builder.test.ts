@@ -403,3 +403,28 @@ test("named contexts: oci-layout://STORE@DIGEST resolved in the client's store u
   await assert.rejects(async () => (await bc.namedContext("bad", {}))!.load(), /oci-layout reference "busybox-oci:tag" has no digest/);
   await assert.rejects(async () => (await bc.namedContext("ugly", {}))!.load(), /could not parse oci-layout reference "Bad@x": /);
 });
+
+test("lint warnings reach the gateway one after the other, in the converter's order (the daemon shows them as they arrive)", async () => {
+  class SlowWarnings extends FakeGateway {
+    inFlight = 0;
+    most = 0;
+    override async warn(digest: string, warning: GatewayWarning) {
+      this.inFlight++;
+      this.most = Math.max(this.most, this.inFlight);
+      // Later warnings answer sooner: sent at once, they would land in reverse.
+      await new Promise((r) => setTimeout(r, 30 - 10 * this.warnings.length));
+      this.inFlight--;
+      await super.warn(digest, warning);
+    }
+  }
+  const gw = new SlowWarnings({ dockerfile: { Dockerfile: DOCKERFILE } });
+  const conv = fakeConverter([]);
+  const convert = conv.dockerfile2LLB.bind(conv);
+  conv.dockerfile2LLB = async (dt, opt) => {
+    for (const rule of ["A", "B"]) opt.warn?.(rule, "d", "", "m", [{ start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }]);
+    return convert(dt, opt);
+  };
+  await build(gw, conv, { opts: {}, sessionID: "s" });
+  assert.deepEqual(gw.warnings.map((w) => w.warning.message.split(":")[0]), ["A", "B", "StageNameCasing"]);
+  assert.equal(gw.most, 1);
+});

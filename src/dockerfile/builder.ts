@@ -214,16 +214,17 @@ export async function build(client: GatewayClient, converter: DockerfileConverte
   }
   if (caps.error) throw caps.error;
 
-  // Warnings go out while the conversion runs; the result waits for them.
+  // Warnings go out while the conversion runs, one after the other: sent at once, the daemon would take
+  // them in whatever order their calls arrive (Go's frontend calls Warn in turn, in the converter's order).
+  // The result waits for the last.
+  let warned: Promise<void> = Promise.resolve();
   const pending: Promise<void>[] = [];
   const warn: LintWarnFunc = (rulename: string, description: string, url: string, fmtmsg: string, location: DockerfileRange[]) => {
     const startLine = location[0]?.start.line ?? 0;
     const msg = converter.lintFormatShort(rulename, fmtmsg, startLine);
-    pending.push(
-      src
-        .warn(msg, { level: 1, detail: [encoder.encode(description)], url, ranges: location.map((r: DockerfileRange) => ({ start: { ...r.start }, end: { ...r.end } })) })
-        .catch(() => {}),
-    );
+    const ranges = location.map((r: DockerfileRange) => ({ start: { ...r.start }, end: { ...r.end } }));
+    warned = warned.then(() => src.warn(msg, { level: 1, detail: [encoder.encode(description)], url, ranges })).catch(() => {});
+    pending.push(warned);
   };
   // tsfrontend's opt-in extensions (`# tsfrontend=...`, extensions.ts); none converts as dockerfile.v0.
   let extensions: ConvertExtensions | undefined;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { goJSONMarshalIndent } from "../internal/go/json.js";
-import { alignColumns, describeResult, outlineResult, targetsResult } from "./subrequests.js";
+import { alignColumns, describeResult, outlineResult, printLintWarnings, targetsResult } from "./subrequests.js";
 
 const text = (b: Uint8Array | undefined) => Buffer.from(b!).toString("utf8");
 
@@ -42,4 +42,29 @@ test("outline: the target and declared args with defaults", () => {
 test("Go's HTML-safe JSON escapes and tabwriter padding", () => {
   assert.equal(goJSONMarshalIndent({ a: "<&>", b: [], c: {}, d: [1, { e: null }], u: undefined }), '{\n  "a": "\\u003c\\u0026\\u003e",\n  "b": [],\n  "c": {},\n  "d": [\n    1,\n    {\n      "e": null\n    }\n  ]\n}');
   assert.equal(alignColumns([["a", "bb", "c"], ["ccc", "d", ""]], 1), "a   bb c\nccc d  \n");
+});
+
+test("printLintWarnings orders as Go's sort.Slice in lint.go PrintTo (not stable): warnings on one line where buildx puts them", () => {
+  // The warnings of a 23-line Dockerfile in the order the converter reports them (as Go's), and the order
+  // buildx v0.38.2 printed for them (`--call check`): by line, ties where pdqsort leaves them (line 15).
+  const emitted: [string, number][] = [
+    ["NoEmptyContinuation", 14], ["StageNameCasing", 3], ["FromAsCasing", 3], ["MaintainerDeprecated", 4], ["ReservedStageName", 18],
+    ["DuplicateStageName", 21], ["InvalidDefaultArgInFrom", 3], ["InvalidDefaultArgInFrom", 18], ["InvalidDefaultArgInFrom", 19],
+    ["InvalidDefaultArgInFrom", 20], ["InvalidDefaultArgInFrom", 21], ["FromPlatformFlagConstDisallowed", 18], ["RedundantTargetPlatform", 19],
+    ["UndefinedArgInFrom", 20], ["LegacyKeyValueFormat", 5], ["SecretsUsedInArgOrEnv", 6], ["SecretsUsedInArgOrEnv", 7], ["WorkdirRelativePath", 8],
+    ["ExposeProtoCasing", 9], ["ExposeInvalidFormat", 10], ["CopyIgnoredFile", 11], ["JSONArgsRecommended", 15], ["MultipleInstructionsDisallowed", 15],
+    ["JSONArgsRecommended", 16], ["JSONArgsRecommended", 17], ["MultipleInstructionsDisallowed", 22],
+  ];
+  const printed = [
+    "StageNameCasing", "FromAsCasing", "InvalidDefaultArgInFrom", "MaintainerDeprecated", "LegacyKeyValueFormat", "SecretsUsedInArgOrEnv",
+    "SecretsUsedInArgOrEnv", "WorkdirRelativePath", "ExposeProtoCasing", "ExposeInvalidFormat", "CopyIgnoredFile", "NoEmptyContinuation",
+    "MultipleInstructionsDisallowed", "JSONArgsRecommended", "JSONArgsRecommended", "JSONArgsRecommended", "ReservedStageName",
+    "InvalidDefaultArgInFrom", "FromPlatformFlagConstDisallowed", "InvalidDefaultArgInFrom", "RedundantTargetPlatform", "InvalidDefaultArgInFrom",
+    "UndefinedArgInFrom", "DuplicateStageName", "InvalidDefaultArgInFrom", "MultipleInstructionsDisallowed",
+  ];
+  const text = printLintWarnings({
+    warnings: emitted.map(([ruleName, line]) => ({ ruleName, url: "", detail: `${ruleName} at ${line}`, location: { sourceIndex: 0, ranges: [{ start: { line, character: 0 }, end: { line, character: 0 } }] } })),
+    sources: [{ filename: "Dockerfile", data: new TextEncoder().encode("x\n".repeat(23)) }],
+  });
+  assert.deepEqual([...text.matchAll(/^WARNING: (\S+)/gm)].map((m) => m[1]), printed);
 });

@@ -12,6 +12,7 @@
 import { DetailedError, ErrorDetailType, formatSource } from "../gateway/errdefs.js";
 import type { GatewayResult } from "../gateway/types.js";
 import { goJSONMarshalIndent, goJSONString } from "../internal/go/json.js";
+import { sortFunc } from "../internal/go/sort.js";
 import { TabWriter } from "../internal/go/tabwriter.js";
 import type { PbLocation } from "../llb/pb.js";
 import type { ProgramDeclarations } from "./types.js";
@@ -237,21 +238,25 @@ export interface LintResults extends GoJSON {
  * (buildx shows the Dockerfile's path as the user gave it).
  */
 export function printLintWarnings(r: Pick<LintResults, "warnings" | "sources">, sourceName?: string): string {
-  const byName = (a: { ruleName: string }, b: { ruleName: string }) => (a.ruleName < b.ruleName ? -1 : a.ruleName > b.ruleName ? 1 : 0);
-  const sorted = [...r.warnings].sort((a, b) => {
+  type W = (typeof r.warnings)[number];
+  // lint.go PrintTo's less function, for Go's sort.Slice: not stable, so warnings on one line end up in
+  // the order its pattern-defeating quicksort leaves them (sortFunc is that sort, step for step).
+  const less = (a: W, b: W): boolean => {
     const ia = a.location?.sourceIndex ?? -1;
     const ib = b.location?.sourceIndex ?? -1;
-    if (ia < 0 && ib < 0) return byName(a, b);
-    if (ia < 0 || ib < 0) return ia < 0 ? -1 : 1;
+    if (ia < 0 && ib < 0) return a.ruleName < b.ruleName;
+    if (ia < 0 || ib < 0) return ia < 0;
     const fa = r.sources[ia]?.filename ?? "";
     const fb = r.sources[ib]?.filename ?? "";
-    if (fa !== fb) return fa < fb ? -1 : 1;
+    if (fa !== fb) return fa < fb;
     const ra = a.location?.ranges ?? [];
     const rb = b.location?.ranges ?? [];
-    if (ra.length === 0 && rb.length === 0) return byName(a, b);
-    if (ra.length === 0 || rb.length === 0) return ra.length === 0 ? -1 : 1;
-    return (ra[0]!.start?.line ?? 0) - (rb[0]!.start?.line ?? 0);
-  });
+    if (ra.length === 0 && rb.length === 0) return a.ruleName < b.ruleName;
+    if (ra.length === 0 || rb.length === 0) return ra.length === 0;
+    return (ra[0]!.start?.line ?? 0) < (rb[0]!.start?.line ?? 0);
+  };
+  const sorted = [...r.warnings];
+  sortFunc(sorted, (a, b) => (less(a, b) ? -1 : less(b, a) ? 1 : 0));
   let txt = "";
   for (const w of sorted) {
     txt += `\nWARNING: ${w.ruleName}`;
