@@ -303,7 +303,7 @@ export interface SubrequestNodeOptions {
  * the caller closes the returned connection. A node that is down is a
  * {@link BuilderNodeError} naming it, unless `retryOtherNode` finds another.
  */
-export async function subrequestNode(options: SubrequestNodeOptions): Promise<ConnectedNode> {
+export async function subrequestNode(options: SubrequestNodeOptions): Promise<ConnectedNode & { label: string }> {
   const { builder } = options;
   if (builder.nodes.length === 0) throw new BuilderError(`builder ${JSON.stringify(builder.name)} has no nodes`);
   const { connected, down, views, readWorkers, closeAll } = await connectBuilderNodes(builder, options.connectTimeoutMs, options.platforms.slice(0, 1));
@@ -315,8 +315,9 @@ export async function subrequestNode(options: SubrequestNodeOptions): Promise<Co
     if (e) throw new BuilderNodeError(e.node, e.address, [platform], e.reason, { cause: e.cause });
     const chosen = connected.get(assignment!.node)!;
     connected.delete(chosen.node.name);
-    options.onInfo?.(`${nodeLabel(chosen.node.name, [platform])} asking the subrequest of ${chosen.node.endpoint}`);
-    return chosen;
+    const label = nodeLabel(chosen.node.name, [platform]);
+    options.onInfo?.(`${label} asking the subrequest of ${chosen.node.endpoint}`);
+    return Object.assign(chosen, { label });
   } finally {
     closeAll();
   }

@@ -318,6 +318,8 @@ test("--call through a builder: asked of the node of the first platform, the sam
     assert.equal(pool.stdout, one.stdout, `--call ${call}`);
     assert.match(pool.stdout, call === "targets" ? /^base\s*\nrelease \(default\)/m : /VERSION\s+1/, `--call ${call}: ${pool.stdout}`);
     assert.match(pool.stderr, new RegExp(`\\[arm linux/arm64\\] asking the subrequest of ${arm.address.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    // Its steps are prefixed as a builder build's are.
+    assert.match(pool.stderr, /^#\d+ \[arm linux\/arm64\] \[internal\] load build definition from Dockerfile$/m);
   }
   const down = `unix://${join(work.dir, "no-call-daemon.sock")}`;
   ok(await cli(["builder", "create", "--name", "call-broken", "--node", "gone", "--platform", "linux/arm64", down]), "create call-broken");

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import type { BuildFlags } from "../commands/build.js";
 import type { BuildkitConnection } from "../../client/connection.js";
 import { BuildkitError } from "../../client/errors.js";
-import { createProgressWriter, formatBuildError, fromStatusResponse, openTraceFile, type ProgressMode, type SourceLocation, type TraceFile } from "../../progress/index.js";
+import { createProgressWriter, formatBuildError, fromStatusResponse, openTraceFile, type ProgressMode, type SolveStatus, type SourceLocation, type TraceFile } from "../../progress/index.js";
 import { withEntitlementHint } from "../../client/entitlements.js";
 import type { LocalDirOptions } from "../../client/session/file-sync.js";
 import { resolveSshAgents } from "../../client/session/ssh.js";
@@ -288,13 +288,18 @@ function writeResultFiles(flags: BuildFlags, ref: string, response: Record<strin
   if (flags.quiet) process.stdout.write(`${imageIdOf(response)}\n`);
 }
 
-/** The connection to the builder's node a subrequest is asked of (builder/run.ts `subrequestNode`). */
-async function subrequestConnection(builder: Builder, flags: BuildFlags, buildRequest: BuildRequest): Promise<BuildkitConnection> {
+/**
+ * The connection to the builder's node a subrequest is asked of (builder/run.ts `subrequestNode`), and
+ * how its progress is shown: prefixed by `[node platform]` as a builder build's steps are.
+ */
+async function subrequestConnection(builder: Builder, flags: BuildFlags, buildRequest: BuildRequest): Promise<{ conn: BuildkitConnection; label: (s: SolveStatus) => SolveStatus; digest: (d: string) => string }> {
+  const { labelStatus, labelledDigest } = await import("../../builder/progress.js");
   const { subrequestNode } = await import("../../builder/run.js");
   const platforms = buildRequest.opts["platform"] ? parsePlatformFlags([buildRequest.opts["platform"]], "--platform").map(formatPlatformAll) : [];
   const quiet = flags.quiet || flags.progress === "quiet";
   const node = await subrequestNode({ builder, platforms, ...(flags.retryOtherNode ? { retryOtherNode: true } : {}), onInfo: (m) => (quiet ? undefined : log.info(m)) });
-  return node.conn;
+  const name = node.node.name;
+  return { conn: node.conn, label: (s) => labelStatus(s, name, node.label), digest: (d) => labelledDigest(d, name) };
 }
 
 /** Runs `tsfrontend build` with its parsed flags: a program, a Dockerfile, a frontend or a Definition from stdin, on one daemon or a builder's nodes. */
@@ -455,8 +460,17 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   if (flags.trace !== undefined) log.info(`tracing logs to ${flags.trace}`);
 
   let conn: BuildkitConnection;
+  let label = (s: SolveStatus) => s;
+  let shownDigest = (d: string) => d;
   try {
-    conn = builder ? await subrequestConnection(builder, flags, buildRequest) : await connect(cmd);
+    if (builder) {
+      const node = await subrequestConnection(builder, flags, buildRequest);
+      conn = node.conn;
+      label = node.label;
+      shownDigest = node.digest;
+    } else {
+      conn = await connect(cmd);
+    }
   } catch (err) {
     trace?.close();
     throw err;
@@ -472,7 +486,7 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
       requestServices: request,
       signal: interrupt.signal,
       onStatus: (s) => {
-        const status = fromStatusResponse(s);
+        const status = label(fromStatusResponse(s));
         pw.write(status);
         trace?.write(status);
       },
@@ -483,7 +497,7 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
     // A refused entitlement: say which flag grants it.
     err = withEntitlementHint(err);
     // A local dir the build reads but was not given: say which --local is missing.
-    const failed = err instanceof BuildkitError && err.details.vertex ? pw.vertex(err.details.vertex) : undefined;
+    const failed = err instanceof BuildkitError && err.details.vertex ? pw.vertex(shownDigest(err.details.vertex)) : undefined;
     err = withMissingLocalHint(err, {
       given: [...locals.keys()],
       ...(failed?.name ? { vertexName: failed.name } : {}),
@@ -496,13 +510,13 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
     // The daemon went away: one line (main.ts prints it), not a build error block.
     if (err instanceof BuildkitError && err.reason === "CONNECTION_LOST") throw err;
     if (err instanceof BuildkitError) {
-      const vertex = err.details.vertex ? pw.vertex(err.details.vertex) : undefined;
+      const vertex = err.details.vertex ? pw.vertex(shownDigest(err.details.vertex)) : undefined;
       process.stderr.write(
         formatBuildError(
           {
             message: err.message,
             ...(vertex?.name ? { vertexName: vertex.name } : {}),
-            logTail: err.details.vertex ? pw.logTail(err.details.vertex) : [],
+            logTail: err.details.vertex ? pw.logTail(shownDigest(err.details.vertex)) : [],
             source: errorSources(err),
           },
           { omitStepLogs: mode !== "quiet" && mode !== "rawjson" },
