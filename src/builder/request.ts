@@ -47,6 +47,8 @@ export interface BuildRunOptions {
   onWarning?: (message: string) => void;
   /** The daemon has the whole build (solve.ts `onSubmitted`). */
   onSubmitted?: () => void;
+  /** The build's ref (default: a new random one), known before it starts (`--ref-file` of a failed build). */
+  ref?: string;
   /** The daemon's worker platforms if known (saves a `ListWorkers` call). */
   workerPlatforms?: Platform[];
   /** A program's or Dockerfile's conversation starts when this resolves (client/build.ts `beforeConversation`). */
@@ -71,6 +73,7 @@ export async function runBuildRequest(conn: BuildkitConnection, request: BuildRe
     ...(run.onStatus ? { onStatus: run.onStatus } : {}),
     ...(run.onWarning ? { onWarning: run.onWarning } : {}),
     ...(run.onSubmitted ? { onSubmitted: run.onSubmitted } : {}),
+    ...(run.ref ? { ref: run.ref } : {}),
   };
   const buildPlatform = {
     ...(request.buildPlatform ? { buildPlatform: request.buildPlatform } : {}),

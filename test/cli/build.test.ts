@@ -67,6 +67,20 @@ test("--output type=local to a directory that cannot be created fails before con
   });
 });
 
+test("result files: a folder that does not exist, and --iidfile with a local or tar export, are refused before connecting (as buildx)", () => {
+  withTemp((dir) => {
+    for (const flag of ["--metadata-file", "--iidfile", "--ref-file"]) {
+      const r = run(["--addr", noDaemon, "build", "-f", program, flag, join(dir, "nodir", "f")]);
+      assertOneLineError(r, new RegExp(`^tsfrontend: ${flag}: .*nodir/f: its directory .*nodir does not exist$`));
+    }
+    for (const out of [`type=local,dest=${join(dir, "out")}`, `type=tar,dest=${join(dir, "out.tar")}`]) {
+      const r = run(["--addr", noDaemon, "build", "-f", program, "--iidfile", join(dir, "iid"), "-o", out]);
+      assertOneLineError(r, /^tsfrontend: --iidfile: local and tar exporters are incompatible with image ID file$/);
+    }
+    assert.deepEqual(readdirSync(dir), []);
+  });
+});
+
 test("--platform and --opt platform=... that differ are a usage error naming both", () => {
   let r = run(["--addr", noDaemon, "build", "-f", program, "--platform", "linux/amd64", "--opt", "platform=linux/arm64"]);
   assertOneLineError(r, /^tsfrontend: --platform: --platform linux\/amd64 and --opt platform=linux\/arm64 name different platforms/);

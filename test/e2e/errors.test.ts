@@ -47,8 +47,12 @@ test("a failing RUN prints its log, the program's file:line with a >>> excerpt, 
     "plain",
     "-o",
     `type=local,dest=${dest}`,
+    "--ref-file",
+    join(work.dir, "failed-ref"),
   ]);
   assert.equal(r.status, 1, `exit ${r.status}\n${r.stderr}`);
+  // As buildctl: the failed build's ref is written too (what `debug logs` takes).
+  assert.match(readFileSync(join(work.dir, "failed-ref"), "utf8"), /^[a-z0-9]{25}$/);
   const err = r.stderr;
   // The step's own output, from the emulated arm64 container.
   assert.match(err, /^#\d+ [\d.]+ about to fail on aarch64$/m);

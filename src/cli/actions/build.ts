@@ -18,6 +18,7 @@ import { BuilderNodeError, ReportedError, UsageError } from "../../errors.js";
 import { decodeDefinition, Definition, type PbOpMetadata } from "../../llb/index.js";
 import { programOpts } from "../../program/opts.js";
 import { chosenBuilder, connect, connectionFlags } from "../connect.js";
+import { randomID } from "../../llb/identity.js";
 import { formatSubrequestResult } from "../format.js";
 import { runBuildRequest, type BuildInput, type BuildRequest } from "../../builder/request.js";
 import { touchActivity, type Builder } from "../../builder/store.js";
@@ -309,6 +310,10 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   if (flags.quiet && flags.progress !== "auto" && flags.progress !== "quiet") throw new UsageError(`progress=${flags.progress} and quiet cannot be used together`, { flag: "--quiet" });
   const mode = (flags.quiet ? "quiet" : oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress")) as ProgressMode;
   // buildx removes an earlier image ID file first: a failed build leaves none.
+  // The result files' folders are checked before building, not after (buildx refuses such a path first).
+  for (const [flag, file] of [["--metadata-file", flags.metadataFile], ["--iidfile", flags.iidfile], ["--ref-file", flags.refFile]] as const) {
+    if (file !== undefined && !isSpecialFile(file) && !isDirectory(dirname(resolve(file)))) throw new UsageError(`${file}: its directory ${dirname(resolve(file))} does not exist`, { flag });
+  }
   if (flags.iidfile) rmSync(flags.iidfile, { force: true });
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
   const optValues = parseKeyValues(flags.opt ?? [], "--opt");
@@ -383,6 +388,10 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   // buildx puts the annotations on every output (the exporters that do not take them ignore them).
   const annotations = annotationAttrs(flags.annotation ?? []);
   const outputs = applyTagsAndPush(parseOutputs(flags.output ?? [], {}), { tags: flags.tag ?? [], push: flags.push === true }).map((o) => ({ ...o, attrs: { ...o.attrs, ...annotations } }));
+  // As buildx: an image ID names an image, which a local or tar export is not.
+  if (flags.iidfile && outputs.some((o) => o.type === "local" || o.type === "tar")) {
+    throw new UsageError("local and tar exporters are incompatible with image ID file", { flag: "--iidfile" });
+  }
   if ((flags.tag ?? []).length > 0 && outputs.length === 0) {
     log.warn("no output specified: the build result only remains in the build cache; add --push to push the image, or --output");
   }
@@ -480,8 +489,11 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   const interrupt = watchInterrupt(pw);
 
   let result: SolveResult | undefined;
+  // buildctl writes --ref-file whatever the outcome (a failed build's ref is what `debug logs` wants).
+  const ref = randomID();
   try {
     result = await runBuildRequest(conn, buildRequest, {
+      ref,
       exports: outputs.map((o) => ({ type: o.type, attrs: o.attrs })),
       requestServices: request,
       signal: interrupt.signal,
@@ -506,6 +518,7 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
     await pw.done(err instanceof Error ? err : undefined);
     // Wait for export streams to end, so nothing half-written is left at a target.
     await fileSend?.discard();
+    if (flags.refFile) writeAtomic(flags.refFile, ref);
     if (interrupt.interrupted()) throw canceled();
     // The daemon went away: one line (main.ts prints it), not a build error block.
     if (err instanceof BuildkitError && err.reason === "CONNECTION_LOST") throw err;

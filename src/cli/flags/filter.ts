@@ -3,9 +3,15 @@
 import { BuildkitError } from "../../client/errors.js";
 import { UsageError } from "../../errors.js";
 
-/** The filter flag as buildctl's StringSliceFlag takes it: repeated, and split at commas. */
+/**
+ * The filter flag as buildctl takes it: repeated, each value one filter
+ * (buildctl turns urfave/cli's comma splitting off: main.go
+ * `disableSliceFlagSeparator`), so the daemon reads the conditions of one
+ * value, `a,b`, as a and b (containerd's filter syntax) and several values as
+ * either. Split at commas, `prune -f 'id==X,type==Y'` would prune more than asked.
+ */
 export function parseFilters(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(",")).filter((v) => v !== "");
+  return values.filter((v) => v !== "");
 }
 
 /** A daemon error about the filters, reported against the flag. */

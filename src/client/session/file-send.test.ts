@@ -301,8 +301,8 @@ describe("local (directory) target", () => {
     assert.ok(Math.abs(Number(conf.mtimeNs - 1_500_000_000_500_000_000n)) < 2000, String(conf.mtimeNs));
     const bin = await fs.stat(path.join(dest, "bin"), { bigint: true });
     assert.ok(Math.abs(Number(bin.mtimeNs - 1_600_000_000_000_000_000n)) < 2000, String(bin.mtimeNs));
-    // Ownership is kept as root (the test suites run as root); otherwise the files are the writer's own.
-    assert.deepEqual([conf.uid, conf.gid], isRoot ? [1234n, 4321n] : [BigInt(process.getuid!()), BigInt(process.getgid!())]);
+    // The files are the client user's, as buildctl's receiver makes them (the exported uid/gid only with preserveOwnership).
+    assert.deepEqual([conf.uid, conf.gid], [BigInt(process.getuid!()), BigInt(process.getgid!())]);
     assert.deepEqual(leftovers(path.join(base, "out")), []);
     assert.equal(exported.length, 1);
     assert.equal((exported[0] as { entries: number }).entries, tree.length);
@@ -350,6 +350,15 @@ describe("local (directory) target", () => {
     const svc = fileSendService({ targets: [{ kind: "dir", path: dest }] });
     await call(svc, new FakeSender(entries, { interleave: true, chunk: 3 }), ctxFor(0, new AbortController().signal));
     for (let i = 0; i < 12; i++) assert.equal(await fs.readFile(path.join(dest, entries[i]!.path), "utf8"), `file ${i} `.repeat(i + 1));
+  });
+
+  test("preserveOwnership (as root): the exported uid/gid are kept", { skip: process.getuid?.() !== 0 ? "needs root" : false }, async (t) => {
+    const base = await tmpdir(t);
+    const dest = path.join(base, "out");
+    const svc = fileSendService({ targets: [{ kind: "dir", path: dest }], preserveOwnership: true });
+    await call(svc, new FakeSender([{ path: "f", mode: 0o644, data: "x", uid: 1234, gid: 4321 }]), ctxFor(0, new AbortController().signal));
+    const st = await fs.stat(path.join(dest, "f"));
+    assert.deepEqual([st.uid, st.gid], [1234, 4321]);
   });
 
   test("receiveTree keeps at most maxOpenFiles open and reopens in append mode", async (t) => {

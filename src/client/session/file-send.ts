@@ -52,8 +52,9 @@
  *
  * Metadata: Go FileMode bits (permissions plus setuid/setgid/sticky), mtimes
  * (ns on the wire; Node sets them to about 1 µs), uid/gid only when
- * `preserveOwnership` (default: when running as root; buildctl instead always
- * makes the files the client user's). Symlinks get lchown/lutimes, no chmod.
+ * `preserveOwnership` (default off: the files are the client user's, as
+ * buildctl's and buildx's receiver makes them, filesync `syncTargetDiffCopy`
+ * setting every entry's uid/gid to the caller's). Symlinks get lutimes, no chmod.
  * FIFOs and device nodes are made with `mkfifo`/`mknod`. Xattrs are not
  * written (Node has no API; Go writes them best effort).
  */
@@ -100,7 +101,7 @@ export interface FileSendOptions {
   targets: readonly (FileSendTarget | undefined)[] | ReadonlyMap<number, FileSendTarget> | Readonly<Record<number, FileSendTarget>>;
   /** `"immediate"` (default): place each result when its stream completes. `"deferred"`: keep it staged until `commit()`. */
   placement?: "immediate" | "deferred";
-  /** lchown entries to the exported uid/gid. Default: only when running as root. */
+  /** lchown entries to the exported uid/gid (as root). Default false: the client user's, as buildctl. */
   preserveOwnership?: boolean;
   /** Called after each result is placed. */
   onExported?: (output: ExportedOutput) => void;
@@ -126,7 +127,7 @@ export class FileSendService implements SessionService {
     else if (t instanceof Map) for (const [k, v] of t) this.targets.set(k, v);
     else for (const [k, v] of Object.entries(t as Record<string, FileSendTarget>)) this.targets.set(Number(k), v);
     this.placement = options.placement ?? "immediate";
-    this.preserveOwnership = options.preserveOwnership ?? process.getuid?.() === 0;
+    this.preserveOwnership = options.preserveOwnership ?? false;
     this.onExported = options.onExported;
     this.methods = { DiffCopy: { kind: "stream", handler: (stream, ctx) => this.track(this.diffCopy(stream, ctx)) } };
   }
@@ -1172,7 +1173,7 @@ async function placeDirectory(layout: DirLayout, dirs: readonly ReceivedDir[], d
         await fs.rename(old, dest).catch(() => {});
         throw err;
       }
-      if (isRoot) await fs.lchown(dest, st!.uid, st!.gid).catch(() => {});
+      if (isRoot && preserveOwnership) await fs.lchown(dest, st!.uid, st!.gid).catch(() => {});
       await fs.chmod(dest, st!.mode & 0o7777);
     } else if (deleteMode) {
       // dest is a mount point: empty it (into trash inside it), then move the staged entries in.
