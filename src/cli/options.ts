@@ -39,6 +39,23 @@ export function parseKeyValues(values: readonly string[], flag: string): Record<
   return out;
 }
 
+/**
+ * `--build-arg` as buildx reads it (commands/build.go `listToMap` with
+ * defaultEnv): `K=V`, or a bare `K` that takes `$K` from the environment
+ * (left out when it is not set).
+ */
+export function parseBuildArgs(values: readonly string[], env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const i = v.indexOf("=");
+    const k = i < 0 ? v : v.slice(0, i);
+    if (k === "") throw new UsageError(`invalid key-value pair ${JSON.stringify(v)}: empty key`, { flag: "--build-arg" });
+    if (i >= 0) out[k] = v.slice(i + 1);
+    else if (env[k] !== undefined) out[k] = env[k]!;
+  }
+  return out;
+}
+
 /** Commander collector for repeatable flags. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

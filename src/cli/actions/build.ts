@@ -32,7 +32,7 @@ import { parseExportCache, parseImportCache } from "../flags/cache.js";
 import { parseOutputs } from "../flags/outputs.js";
 import { parseSecretFlags } from "../flags/secrets.js";
 import { parseSshSpecs } from "../flags/ssh.js";
-import { oneOf, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
+import { oneOf, parseBuildArgs, parseKeyValues, parsePlatformFlags, targetPlatformFlags } from "../options.js";
 import { parseOciLayouts } from "../flags/oci-layout.js";
 import { parseRegistryAuthTlsContexts } from "../flags/registry-auth-tls.js";
 import { log } from "../log.js";
@@ -336,7 +336,7 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   const opts = programOpts(
     {
       platforms,
-      buildArgs: parseKeyValues(flags.buildArg ?? [], "--build-arg"),
+      buildArgs: parseBuildArgs(flags.buildArg ?? []),
       ...(flags.target !== undefined ? { target: flags.target } : {}),
       noCache: !flags.cache,
       extra: flagOpts,
