@@ -80,8 +80,11 @@ export function normalizeBuildResult(result: BuildResult | undefined | null, ctx
   const out: ResolvedResult[] = [];
   for (const [i, r] of list.entries()) {
     if (!r || typeof r !== "object" || !(r.state instanceof State)) {
-      throw new ProgramError(`${where}: result ${i} has no state: return { state: State, config?: ImageConfig }`);
+      const what = r && typeof r === "object" && "state" in r ? "its state is not a State (from tsfrontend/llb: image(), scratch()...)" : "has no state";
+      throw new ProgramError(`${where}: result ${i} ${what}: return { state: State, config?: ImageConfig }`);
     }
+    const bad = imageConfigProblem(r.config);
+    if (bad) throw new ProgramError(`${where}: result ${i}: ${bad}`);
     for (const [name, st] of Object.entries(r.sbomExtras ?? {})) {
       if (!(st instanceof State)) throw new ProgramError(`${where}: result ${i}: sbomExtras.${name} is not a State`);
     }
@@ -101,4 +104,39 @@ export function normalizeBuildResult(result: BuildResult | undefined | null, ctx
     }
   }
   return out;
+}
+
+const STRING_LIST = ["Env", "Entrypoint", "Cmd", "Shell", "OnBuild"] as const;
+const STRINGS = ["User", "WorkingDir", "StopSignal"] as const;
+const SETS = ["ExposedPorts", "Volumes"] as const;
+
+/**
+ * What is wrong with a returned image config, if anything, naming the field
+ * (the exporter would refuse it only after the build, with Go's JSON error
+ * and no field of the program's): lists of strings, strings, a string map for
+ * Labels, `{ "80/tcp": {} }` sets for ExposedPorts and Volumes.
+ */
+export function imageConfigProblem(config: unknown): string | undefined {
+  if (config === undefined || config === null) return undefined;
+  if (typeof config !== "object" || Array.isArray(config)) return "config must be an object (ImageConfig)";
+  const c = config as Record<string, unknown>;
+  const kind = (v: unknown) => (Array.isArray(v) ? "an array" : v === null ? "null" : typeof v === "object" ? "an object" : `a ${typeof v}`);
+  for (const k of STRING_LIST) {
+    const v = c[k];
+    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== "string"))) {
+      return `config.${k} must be an array of strings${k === "Env" ? ' ("KEY=value")' : ""}, not ${kind(v)}${Array.isArray(v) ? " with other values" : ""}`;
+    }
+  }
+  for (const k of STRINGS) if (c[k] !== undefined && typeof c[k] !== "string") return `config.${k} must be a string, not ${kind(c[k])}`;
+  const labels = c["Labels"];
+  if (labels !== undefined && (typeof labels !== "object" || labels === null || Array.isArray(labels) || Object.values(labels).some((x) => typeof x !== "string"))) {
+    return `config.Labels must be an object of string values ({ "org.opencontainers.image.title": "..." }), not ${kind(labels)}`;
+  }
+  for (const k of SETS) {
+    const v = c[k];
+    if (v !== undefined && (typeof v !== "object" || v === null || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "object" || x === null || Array.isArray(x)))) {
+      return `config.${k} must be an object of empty objects ({ "${k === "ExposedPorts" ? "80/tcp" : "/data"}": {} }), not ${kind(v)}`;
+    }
+  }
+  return undefined;
 }

@@ -83,7 +83,7 @@ export async function lintProgram(client: GatewayClient, program: LoadedProgram,
   const gateway = withResolveCache(client);
   const warnings: Warning[] = [];
   const watchArgs = program.declarations?.args !== undefined ? undeclaredArgWatcher(program, warnings) : undefined;
-  const { parsed, ctx } = await programContext(gateway, options, watchArgs ? { watchArgs } : {});
+  const { parsed, ctx } = await programContext(gateway, { ...options, ...(program.declarations ? { declarations: program.declarations } : {}) }, watchArgs ? { watchArgs } : {});
   let error: { message: string; location: PbLocation } | undefined;
   try {
     const results = await runProgram(program, ctx);

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Message } from "esbuild";
+import { checkDeclarations } from "./declarations.js";
 import { ProgramError, TsfError } from "../errors.js";
 import { SourceMap, type SourceLocation } from "../llb/index.js";
 import { setLocationProvider } from "../llb/constraints.js";
@@ -178,9 +179,7 @@ export async function loadProgramSource(o: ProgramSourceOptions): Promise<Loaded
       location: { file: displayName },
     });
   }
-  const declarations: ProgramDeclarations = {};
-  if (mod.targets !== undefined) declarations.targets = mod.targets as ProgramDeclarations["targets"];
-  if (mod.args !== undefined) declarations.args = mod.args as ProgramDeclarations["args"];
+  const declarations: ProgramDeclarations = checkDeclarations({ targets: mod.targets, args: mod.args }, { location: { file: displayName } });
   return {
     file,
     displayName,

@@ -21,6 +21,8 @@ import { composeImageConfig, type ImageDocument } from "./image-config.js";
 import type { LoadedProgram } from "./load.js";
 import { loadNamedContexts, mainContextState } from "./named-contexts.js";
 import { parseProgramOpts, targetPlatforms, type ProgramOpts } from "./opts.js";
+import { declaredBuild } from "./declarations.js";
+import type { ProgramDeclarations } from "./types.js";
 import { assembleResult, type PlatformBuildResult } from "./result.js";
 import { createSBOMScanner, scanPlatforms, type ScanTarget } from "./sbom.js";
 import type { BuildContext } from "./types.js";
@@ -73,19 +75,21 @@ export function returnedError(err: unknown, file: BuildFileSource | undefined): 
 /** The parsed options, build platform and context a program runs with (the named contexts loaded). */
 export async function programContext(
   gateway: GatewayClient,
-  options: Pick<RunProgramBuildOptions, "opts" | "buildPlatform" | "sessionID" | "context" | "buildFileIgnore">,
+  options: Pick<RunProgramBuildOptions, "opts" | "buildPlatform" | "sessionID" | "context" | "buildFileIgnore"> & { declarations?: ProgramDeclarations },
   extra: Pick<BuildContextOptions, "watchArgs"> = {},
   parsed: ProgramOpts = parseProgramOpts(options.opts ?? {}),
 ): Promise<{ parsed: ProgramOpts; buildPlatform: Platform; ctx: BuildContext }> {
   const buildPlatform = options.buildPlatform ?? gateway.workerPlatforms[0];
   if (!buildPlatform) throw new ProgramError("the daemon reported no worker platforms");
   const targets = targetPlatforms(parsed, buildPlatform);
+  // The declared defaults of args and target; a target the program does not declare is refused.
+  const declared = declaredBuild(options.declarations, parsed.buildArgs, parsed.target);
   const namedContexts = await loadNamedContexts({ gateway, sessionID: options.sessionID, opts: parsed });
   const ctx = createBuildContext({
     targetPlatforms: targets,
     buildPlatform,
-    buildArgs: parsed.buildArgs,
-    ...(parsed.target !== undefined ? { target: parsed.target } : {}),
+    buildArgs: declared.buildArgs,
+    ...(declared.target !== undefined ? { target: declared.target } : {}),
     namedContexts,
     // The build's own context (git, http, input) as given; else the `context` local minus its .dockerignore.
     context: options.context ?? mainContextState(gateway, parsed.localSessionIDs["context"], options.buildFileIgnore),
@@ -117,7 +121,7 @@ export async function runProgramBuild(client: GatewayClient, options: RunProgram
     const scanner = parsed.sbom
       ? await createSBOMScanner(gateway, parsed.sbom.generator, { platform: buildPlatform, resolveMode: parsed.imageResolveMode, parameters: parsed.sbom.parameters })
       : undefined;
-    const { ctx } = await programContext(gateway, { ...options, buildPlatform }, {}, parsed);
+    const { ctx } = await programContext(gateway, { ...options, buildPlatform, ...(options.program.declarations ? { declarations: options.program.declarations } : {}) }, {}, parsed);
     // Loaded here: whoever loaded the program has it already; a Dockerfile build never loads esbuild.
     const { runProgram } = await import("./load.js");
     const results = await runProgram(options.program, ctx);
