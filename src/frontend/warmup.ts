@@ -32,7 +32,7 @@ const PROGRAM = `// syntax=tsfrontend
 import { copy, image, scratch } from "tsfrontend/llb";
 import type { BuildContext } from "tsfrontend/program";
 
-export const targets = [{ name: "default", description: "the warm-up image" }];
+export const targets = { default: { description: "the warm-up image", default: true } };
 
 export default (ctx: BuildContext) =>
   ctx.perPlatform((target, args) => {
