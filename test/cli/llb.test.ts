@@ -242,3 +242,12 @@ test("check type-checks programs not named .ts, directive lines blanked, lines k
   assert.equal(good.status, 0, good.stderr);
   assertOneLineError(run(["check", fixture("program-dockerfile/Typo")]), /program-dockerfile\/Typo:5:\d+: error TS2561: .*'Usr'/);
 });
+
+test("a program's declared arg defaults and default target are used; an undeclared --target is one line", () => {
+  const r = run(["llb", fixture("declared.ts"), "--platform", "linux/amd64", "--format", "json"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.toString("utf8"), /"path":"\/v-1\.0-app"/);
+  const given = run(["llb", fixture("declared.ts"), "--platform", "linux/amd64", "--format", "json", "--build-arg", "VERSION=2", "--target", "test"]);
+  assert.match(given.stdout.toString("utf8"), /"path":"\/v-2-test"/);
+  assertOneLineError(run(["llb", fixture("declared.ts"), "--platform", "linux/amd64", "--target", "nope"]), /^tsfrontend: target "nope" could not be found: the program declares app, test$/);
+});

@@ -113,8 +113,11 @@ export async function runLlb(file: string, flags: LlbFlags, cmd: Command): Promi
     defs = await withOptionalGateway(cmd, (gateway) => dockerfileDefinitions(file, text, { targets, buildPlatform, buildArgs, target }, gateway));
   } else {
     const { loadProgram, runProgram } = await import("../../program/load.js");
+    const { declaredBuild } = await import("../../program/declarations.js");
     const loaded = await loadProgram(file);
-    const ctx = createBuildContext({ targetPlatforms: targets, buildPlatform, buildArgs, target, opts });
+    // As a build: the declared arg defaults and default target, an undeclared target refused.
+    const declared = declaredBuild(loaded.declarations, buildArgs, target);
+    const ctx = createBuildContext({ targetPlatforms: targets, buildPlatform, buildArgs: declared.buildArgs, target: declared.target, opts });
     const results = await runProgram(loaded, ctx);
     for (const r of results) {
       const def = await r.state.marshal({ platform: r.platform });
