@@ -12,6 +12,7 @@
 
 import { sha256Digest } from "../llb/digest.js";
 import { BuilderError } from "../errors.js";
+import { goMapOrder } from "../internal/go/json.js";
 import { parsePlatform } from "../llb/index.js";
 import { descriptorPlatform, isIndexMediaType, isManifestMediaType, MediaType, documentMediaType, type BlobSource, type Descriptor } from "../client/image-inspect.js";
 
@@ -45,11 +46,6 @@ function parseJson(bytes: Uint8Array, what: string): Record<string, unknown> {
     // reported below
   }
   throw new BuilderError(`${what} is not a JSON document`);
-}
-
-/** A string map with its keys in order, as Go marshals a map. */
-function sortedRecord(m: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**
@@ -92,7 +88,7 @@ export function cleanDescriptor(d: Descriptor): Descriptor {
   const out: Descriptor = { mediaType: d.mediaType, digest: d.digest, size: d.size };
   if (d.artifactType) out.artifactType = d.artifactType;
   if (d.urls && d.urls.length > 0) out.urls = [...d.urls];
-  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = sortedRecord(d.annotations);
+  if (d.annotations && Object.keys(d.annotations).length > 0) out.annotations = goMapOrder(d.annotations);
   if (d.platform) {
     const p = d.platform;
     out.platform = { architecture: p.architecture, os: p.os };
@@ -172,7 +168,7 @@ export function assembleIndex(entries: readonly Descriptor[], platformOrder: rea
   const docker = manifests.length > 0 && manifests.every((d) => d.mediaType === MediaType.dockerManifest);
   const mediaType = docker ? MediaType.dockerManifestList : MediaType.ociIndex;
   // As imagetools: annotations only on an OCI index (a Docker manifest list has none).
-  const indexAnnotations = !docker && annotations ? sortedRecord(annotations.index) : {};
+  const indexAnnotations = !docker && annotations ? goMapOrder(annotations.index) : {};
   if (!docker && annotations && annotations.manifestDescriptor.length > 0) {
     manifests = manifests.map((d) => {
       const add = annotations.manifestDescriptor.filter((a) => a.platform === undefined || a.platform === descriptorPlatform(d));

@@ -14,6 +14,7 @@ import { isSpecialFile } from "../internal/node/special-file.js";
 import type { Descriptor } from "../client/image-inspect.js";
 import { MediaType } from "../client/image-inspect.js";
 import { parseNormalizedNamed, tagNameOnly } from "../llb/reference.js";
+import { goMapOrder } from "../internal/go/json.js";
 
 const BLOCK = 512;
 
@@ -55,9 +56,7 @@ function pad(size: number): Buffer {
 export function ociLayoutEntries(index: Descriptor, options: { names: readonly string[]; created: string; annotations?: Readonly<Record<string, string>> }): Descriptor[] {
   const base: Record<string, string> = { ...(options.annotations ?? {}), "org.opencontainers.image.created": options.created };
   const entry = (extra: Record<string, string>): Descriptor => {
-    const all = { ...base, ...extra };
-    const annotations = Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    return { mediaType: index.mediaType, digest: index.digest, size: index.size, annotations };
+    return { mediaType: index.mediaType, digest: index.digest, size: index.size, annotations: goMapOrder({ ...base, ...extra }) };
   };
   if (options.names.length === 0) return [entry({})];
   return options.names.map((n) => {

@@ -6,11 +6,8 @@
  */
 
 import { ProgramError, type TsfErrorOptions } from "../errors.js";
+import { isRecord } from "../internal/go/json.js";
 import type { ArgDeclaration, ProgramDeclarations, TargetDeclaration } from "./types.js";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /**
  * Checks the shape of the declarations (each a record of NAME to a

@@ -1,5 +1,6 @@
 /** What `tsfrontend builder ...` does; its flags are declared in ../commands/builder.ts, which loads this module only when a builder command runs. */
 
+import { goMapOrder } from "../../internal/go/json.js";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { CreateFlags, RmFlags } from "../commands/builder.js";
@@ -164,22 +165,18 @@ function statusText(s: NodeStatus): string {
 /** A node's labels as buildx shows them (its first worker's), with the labels declared for it (`--label`) over them; keys sorted. */
 function nodeLabels(st: NodeStatus): Record<string, string> {
   const worker = st.state === "running" ? (st.records[0]?.Labels ?? {}) : {};
-  return sortedKeys({ ...worker, ...st.node.labels }) as Record<string, string>;
+  return goMapOrder({ ...worker, ...st.node.labels }) as Record<string, string>;
 }
 
-/** An object with its keys sorted, as Go's encoding/json writes a map (buildx ls's JSON goes through one). */
-function sortedKeys(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
 
 /** One line of `builder ls --format json`, as buildx's (its Builder and Node JSON, keys sorted). */
 export function lsJsonLine(builder: Builder, current: boolean, statuses: readonly NodeStatus[]): string {
   const nodes = statuses.map((st) => {
     const platforms = st.state === "running" ? [...st.node.platforms, ...st.workers.filter((w) => !st.node.platforms.includes(w))] : st.node.platforms;
-    return sortedKeys({
+    return goMapOrder({
       Name: st.node.name,
       Endpoint: st.node.endpoint,
-      ...(st.node.tls && Object.keys(st.node.tls).length > 0 ? { DriverOpts: sortedKeys({ ...st.node.tls }) } : {}),
+      ...(st.node.tls && Object.keys(st.node.tls).length > 0 ? { DriverOpts: goMapOrder({ ...st.node.tls }) } : {}),
       Status: st.state === "running" ? "running" : "inactive",
       ...(st.state === "running" && st.version ? { Version: st.version } : {}),
       ...(st.state === "running" && st.records.length > 0 ? { IDs: st.records.map((r) => r.ID ?? "").sort() } : {}),
@@ -187,7 +184,7 @@ export function lsJsonLine(builder: Builder, current: boolean, statuses: readonl
       ...(st.state === "running" && (st.records[0]?.GCPolicy ?? []).length > 0
         ? {
             GCPolicy: st.records[0]!.GCPolicy!.map((r) =>
-              sortedKeys({ all: Boolean(r.all), filter: r.filters && r.filters.length > 0 ? r.filters : null, keepDuration: Number(int64(r.keepDuration)), reservedSpace: Number(int64(r.reservedSpace)), maxUsedSpace: Number(int64(r.maxUsedSpace)), minFreeSpace: Number(int64(r.minFreeSpace)) }),
+              goMapOrder({ all: Boolean(r.all), filter: r.filters && r.filters.length > 0 ? r.filters : null, keepDuration: Number(int64(r.keepDuration)), reservedSpace: Number(int64(r.reservedSpace)), maxUsedSpace: Number(int64(r.maxUsedSpace)), minFreeSpace: Number(int64(r.minFreeSpace)) }),
             ),
           }
         : {}),
@@ -195,7 +192,7 @@ export function lsJsonLine(builder: Builder, current: boolean, statuses: readonl
     });
   });
   const activity = lastActivity(builder.name);
-  return JSON.stringify(sortedKeys({ Name: builder.name, Driver: "remote", LastActivity: activity ? activity.toISOString().replace(/\.\d+Z$/, "Z") : "0001-01-01T00:00:00Z", Dynamic: false, Nodes: nodes, Current: current }));
+  return JSON.stringify(goMapOrder({ Name: builder.name, Driver: "remote", LastActivity: activity ? activity.toISOString().replace(/\.\d+Z$/, "Z") : "0001-01-01T00:00:00Z", Dynamic: false, Nodes: nodes, Current: current }));
 }
 
 /** `builder ls [--format table|json] [--no-trunc]` */

@@ -61,6 +61,15 @@ export function goJSONStringArray(list: readonly string[]): string {
   return "[" + list.map(goJSONString).join(",") + "]";
 }
 
+/**
+ * The object with its keys in the order Go's encoding/json writes a map's
+ * (sorted by bytes; JavaScript's `<` on these ASCII keys is that order), so
+ * JSON.stringify writes what json.Marshal of the map would.
+ */
+export function goMapOrder<V>(m: Readonly<Record<string, V>>): Record<string, V> {
+  return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /** A decoded JSON object (Go's `map[string]any` after json.Unmarshal into `any`): not null, not an array. */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
