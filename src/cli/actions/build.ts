@@ -309,11 +309,11 @@ export async function runBuild(given: BuildFlags, cmd: Command): Promise<void> {
   const flags: BuildFlags = given.contextPath !== undefined && given.file === undefined && given.frontend === undefined ? { ...given, file: join(given.contextPath, "Dockerfile") } : given;
   if (flags.quiet && flags.progress !== "auto" && flags.progress !== "quiet") throw new UsageError(`progress=${flags.progress} and quiet cannot be used together`, { flag: "--quiet" });
   const mode = (flags.quiet ? "quiet" : oneOf(flags.progress, ["auto", "tty", "plain", "rawjson", "quiet"] as const, "--progress")) as ProgressMode;
-  // buildx removes an earlier image ID file first: a failed build leaves none.
   // The result files' folders are checked before building, not after (buildx refuses such a path first).
   for (const [flag, file] of [["--metadata-file", flags.metadataFile], ["--iidfile", flags.iidfile], ["--ref-file", flags.refFile]] as const) {
     if (file !== undefined && !isSpecialFile(file) && !isDirectory(dirname(resolve(file)))) throw new UsageError(`${file}: its directory ${dirname(resolve(file))} does not exist`, { flag });
   }
+  // buildx removes an earlier image ID file first: a failed build leaves none.
   if (flags.iidfile) rmSync(flags.iidfile, { force: true });
   if (flags.file && flags.frontend) throw new UsageError("use either -f PROGRAM or --frontend, not both", { flag: "--frontend" });
   const optValues = parseKeyValues(flags.opt ?? [], "--opt");
